@@ -1,0 +1,80 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import postgres, { type Sql } from "postgres";
+
+export interface EmbeddedDatabase {
+  sql: Sql;
+  /** Where the database files live. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Open (creating if needed) the embedded PGlite database under `dataDir` and connect postgres.js to
+ * it over a private Unix socket, so that the embedded profile runs exactly the SQL the server profile
+ * runs. PGlite is a single session: the pool is one connection (see DESIGN.md, engine notes).
+ * `dataDir` of "memory://" opens a throw-away in-memory database (tests).
+ */
+export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+  const inMemory = dataDir === "memory://";
+  const dir = inMemory ? "memory://" : resolve(dataDir, "pglite");
+  const runDir = inMemory
+    ? join(process.env.TMPDIR ?? "/tmp", `logflow-pglite-${process.pid}-${crypto.randomUUID().slice(0, 8)}`)
+    : resolve(dataDir);
+  mkdirSync(runDir, { recursive: true });
+
+  // PGlite's files must never be opened by two processes at once: that corrupts them.
+  const lockFile = join(runDir, "pglite.pid");
+  if (!inMemory) {
+    try {
+      const pid = Number(readFileSync(lockFile, "utf8"));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(
+          `LOGFLOW_DATA_DIR ${resolve(dataDir)} is in use by process ${pid}; stop it or choose another LOGFLOW_DATA_DIR`,
+        );
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    writeFileSync(lockFile, String(process.pid));
+  }
+
+  const db = await PGlite.create(dir);
+  const socketPath = join(runDir, `.s.PGSQL.${process.pid}`);
+  rmSync(socketPath, { force: true });
+  const server = new PGLiteSocketServer({ db, path: socketPath });
+  await server.start();
+  const sql = postgres({
+    path: socketPath,
+    user: "postgres",
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+    types: { bigint: postgres.BigInt },
+    transform: { undefined: null },
+  });
+
+  return {
+    sql,
+    dir,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await server.stop();
+      await db.close();
+      rmSync(socketPath, { force: true });
+      if (inMemory) rmSync(runDir, { recursive: true, force: true });
+      else rmSync(lockFile, { force: true });
+    },
+  };
+}

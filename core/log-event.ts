@@ -1,0 +1,212 @@
+import { z } from "zod";
+import { uuidv7 } from "./ids.ts";
+import { LEVELS, type Level, levelFromOtel, normalizeLevel } from "./level.ts";
+
+/** Limits on one event. Every one is configurable (see core/config.ts). */
+export interface EventLimits {
+  /** Longest message, in characters. */
+  maxMessageChars: number;
+  /** Most attributes on one event (extra top-level fields count as attributes). */
+  maxAttributes: number;
+  /** Longest attribute string value, in characters. */
+  maxAttributeValueChars: number;
+  /** Oldest accepted timestamp, as an age in milliseconds (the retention period). */
+  maxAgeMs: number;
+  /** How far in the future a timestamp may be, in milliseconds (clock skew). */
+  maxFutureMs: number;
+}
+
+export const DEFAULT_EVENT_LIMITS: EventLimits = {
+  maxMessageChars: 32_768,
+  maxAttributes: 64,
+  maxAttributeValueChars: 4_096,
+  maxAgeMs: 30 * 86_400_000,
+  maxFutureMs: 86_400_000,
+};
+
+const ID_FIELD = z.string().trim().min(1).max(256);
+const AttributeValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** What a shipper sends: one log event. Unknown top-level fields are kept as attributes. */
+export const LogEventInputSchema = z
+  .object({
+    timestamp: z
+      .union([z.string(), z.number()])
+      .optional()
+      .describe("ISO-8601, or epoch seconds/ms/µs/ns (told apart by magnitude); missing means now"),
+    service: z.string().trim().min(1).max(128).describe("The service that wrote the line"),
+    level: z
+      .union([z.string(), z.number()])
+      .optional()
+      .describe("DEBUG/INFO/WARNING/ERROR/CRITICAL or an alias (WARN, ERR, FATAL, …), syslog 0–7; default INFO"),
+    severity_number: z.number().int().min(1).max(24).optional().describe("OpenTelemetry SeverityNumber"),
+    message: z.string().min(1),
+    host: ID_FIELD.optional(),
+    correlation_id: ID_FIELD.optional(),
+    request_id: ID_FIELD.optional(),
+    trace_id: ID_FIELD.optional(),
+    span_id: ID_FIELD.optional(),
+    attributes: z.record(z.string().min(1).max(128), AttributeValue).optional(),
+  })
+  .loose()
+  .meta({
+    example: {
+      timestamp: "2026-11-27T10:15:00.123Z",
+      service: "payment-service",
+      level: "ERROR",
+      message: "card declined: insufficient funds",
+      correlation_id: "c0ffee00-1111-4222-8333-444455556666",
+      attributes: { latency_ms: 412, region: "eu-west-1" },
+    },
+  });
+export type LogEventInput = z.infer<typeof LogEventInputSchema>;
+
+/** A stored log event, as every API returns it. */
+export const LogEventSchema = z
+  .object({
+    id: z.string().describe("Time-ordered UUIDv7 assigned by LogFlow"),
+    timestamp: z.string().describe("ISO-8601 UTC, millisecond precision"),
+    received_at: z.string(),
+    service: z.string(),
+    level: z.enum(LEVELS),
+    message: z.string(),
+    host: z.string().nullable(),
+    correlation_id: z.string().nullable(),
+    request_id: z.string().nullable(),
+    trace_id: z.string().nullable(),
+    span_id: z.string().nullable(),
+    attributes: z.record(z.string(), AttributeValue),
+  })
+  .meta({ id: "LogEvent" });
+export type LogEvent = z.infer<typeof LogEventSchema>;
+
+const KNOWN = new Set(Object.keys(LogEventInputSchema.shape));
+const ALIASES: [alias: string, field: string][] = [
+  ["@timestamp", "timestamp"],
+  ["time", "timestamp"],
+  ["ts", "timestamp"],
+  ["msg", "message"],
+  ["severity", "level"],
+  ["severity_text", "level"],
+  ["lvl", "level"],
+  ["correlationId", "correlation_id"],
+  ["requestId", "request_id"],
+  ["traceId", "trace_id"],
+  ["spanId", "span_id"],
+  ["severityNumber", "severity_number"],
+];
+
+/** Parse a timestamp given as ISO-8601 text or an epoch number in s, ms, µs or ns. Null if unreadable. */
+export function parseTimestamp(value: string | number): number | null {
+  let n: number;
+  if (typeof value === "number") n = value;
+  else if (/^\d+(\.\d+)?$/.test(value.trim())) n = Number(value);
+  else {
+    // Date.parse accepts many loose formats; insist on an ISO-8601 date first.
+    if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim())) return null;
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) ? ms : null;
+  }
+  if (!Number.isFinite(n) || n < 0) return null;
+  if (n < 1e11) return Math.round(n * 1000); // seconds (until year 5138)
+  if (n < 1e14) return Math.round(n); // milliseconds
+  if (n < 1e17) return Math.round(n / 1000); // microseconds
+  return Math.round(n / 1e6); // nanoseconds
+}
+
+export type ParseResult = { ok: true; event: LogEvent } | { ok: false; error: string };
+
+function flatten(value: unknown, prefix: string, out: Record<string, unknown>, depth: number): void {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < 4) {
+    for (const [k, v] of Object.entries(value)) flatten(v, `${prefix}.${k}`, out, depth + 1);
+  } else if (value !== null && value !== undefined) {
+    out[prefix] = typeof value === "object" ? JSON.stringify(value) : value;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.join(".") || "event";
+  if (issue.code === "invalid_type" && issue.input === undefined) return `${path}: is required`;
+  return `${path}: ${issue.message}`;
+}
+
+/**
+ * Validate and normalise one incoming event. Never throws: a bad event yields a reason a person can
+ * act on, so that one bad line never takes the rest of its batch down.
+ */
+export function parseLogEvent(raw: unknown, now: number, limits: EventLimits = DEFAULT_EVENT_LIMITS): ParseResult {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return { ok: false, error: "event: must be a JSON object" };
+  }
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) if (v !== null) input[k] = v;
+  for (const [alias, field] of ALIASES) {
+    if (input[field] === undefined && input[alias] !== undefined) input[field] = input[alias];
+    delete input[alias];
+  }
+  const parsed = LogEventInputSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues.map(describeIssue).join("; ") };
+  const e = parsed.data;
+
+  if (e.message.length > limits.maxMessageChars) {
+    return { ok: false, error: `message: longer than ${limits.maxMessageChars} characters` };
+  }
+
+  let ts = now;
+  if (e.timestamp !== undefined) {
+    const parsedTs = parseTimestamp(e.timestamp);
+    if (parsedTs === null) return { ok: false, error: "timestamp: not ISO-8601 nor epoch s/ms/µs/ns" };
+    ts = parsedTs;
+  }
+  if (ts < now - limits.maxAgeMs) {
+    return {
+      ok: false,
+      error: `timestamp: older than the retention period (${Math.round(limits.maxAgeMs / 86_400_000)} days)`,
+    };
+  }
+  if (ts > now + limits.maxFutureMs) return { ok: false, error: "timestamp: too far in the future" };
+
+  let level: Level | null = "INFO";
+  if (e.level !== undefined) level = normalizeLevel(e.level);
+  else if (e.severity_number !== undefined) level = levelFromOtel(e.severity_number);
+  if (level === null) {
+    return { ok: false, error: `level: unknown level ${JSON.stringify(e.level)} (use ${LEVELS.join(", ")})` };
+  }
+
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) if (!KNOWN.has(k)) flatten(v, k, extra, 0);
+  const attributes: Record<string, string | number | boolean> = { ...(e.attributes ?? {}) };
+  for (const [k, v] of Object.entries(extra)) {
+    if (attributes[k] === undefined) attributes[k] = v as string | number | boolean;
+  }
+  const keys = Object.keys(attributes);
+  if (keys.length > limits.maxAttributes) {
+    return { ok: false, error: `attributes: more than ${limits.maxAttributes} attributes` };
+  }
+  for (const k of keys) {
+    const v = attributes[k];
+    if (k.length > 128) return { ok: false, error: `attributes: key longer than 128 characters` };
+    if (typeof v === "string" && v.length > limits.maxAttributeValueChars) {
+      return { ok: false, error: `attributes.${k}: longer than ${limits.maxAttributeValueChars} characters` };
+    }
+    if (typeof v === "number" && !Number.isFinite(v)) return { ok: false, error: `attributes.${k}: not finite` };
+  }
+
+  return {
+    ok: true,
+    event: {
+      id: uuidv7(ts),
+      timestamp: new Date(ts).toISOString(),
+      received_at: new Date(now).toISOString(),
+      service: e.service,
+      level,
+      message: e.message,
+      host: e.host ?? null,
+      correlation_id: e.correlation_id ?? null,
+      request_id: e.request_id ?? null,
+      trace_id: e.trace_id ?? null,
+      span_id: e.span_id ?? null,
+      attributes,
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import type { Level } from "../level.ts";
+import type { LogEvent } from "../log-event.ts";
+
+/** Which events a read or aggregation covers. Every field narrows; an empty filter is everything. */
+export interface LogFilter {
+  /**
+   * Full-text query over message (and service). Syntax as a web search box: words are ANDed,
+   * "quoted phrases", `or`, and `-word` to exclude. Never interpreted as a query language of the engine.
+   */
+  text?: string;
+  services?: string[];
+  levels?: Level[];
+  /** Inclusive lower bound (epoch ms). */
+  from?: number;
+  /** Inclusive upper bound (epoch ms). */
+  to?: number;
+  correlationId?: string;
+  traceId?: string;
+}
+
+export interface SearchQuery extends LogFilter {
+  /** Page size, 1–1000. */
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface SearchPage {
+  /** Exact number of events matching the filter (all pages). */
+  total: number;
+  /** Newest first; ties on timestamp broken by id, descending. */
+  logs: LogEvent[];
+  /** Cursor for the next (older) page, or null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface WriteResult {
+  /** Events newly stored. */
+  written: number;
+  /** Events already present (same id): a replay, stored once. */
+  duplicates: number;
+}
+
+export interface HistogramBucket {
+  /** Bucket start (epoch ms), aligned to the interval. */
+  start: number;
+  count: number;
+  levels: Record<Level, number>;
+}
+
+export interface CountByKey {
+  key: string;
+  count: number;
+}
+
+export interface StoreStats {
+  events: number;
+  bytes: number;
+  oldest: number | null;
+  newest: number | null;
+}
+
+export type HealthStatus = "healthy" | "degraded" | "unhealthy";
+
+export interface StoreHealth {
+  status: HealthStatus;
+  /** Engine-specific word shown in /health (e.g. "healthy", or Elasticsearch's "green"). */
+  detail: string;
+}
+
+/**
+ * Where log events live. Implementations: Postgres (and PGlite); Elasticsearch/OpenSearch later.
+ * One conformance suite (tests/log-store-conformance.ts) runs against every implementation.
+ */
+export interface LogStore {
+  /** Store events; idempotent by id. Resolves only once the events are durable. */
+  write(events: LogEvent[]): Promise<WriteResult>;
+  search(query: SearchQuery): Promise<SearchPage>;
+  get(id: string): Promise<LogEvent | null>;
+  /** The newest events, newest first. */
+  recent(limit: number): Promise<LogEvent[]>;
+  count(filter: LogFilter): Promise<number>;
+  /** Counts per interval over [from, to]; buckets with no events are present with zeros. */
+  histogram(filter: LogFilter & { from: number; to: number }, intervalMs: number): Promise<HistogramBucket[]>;
+  /** Counts per distinct value of a field, largest first. */
+  breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]>;
+  /** Most frequent identical messages, largest first. */
+  topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]>;
+  stats(): Promise<StoreStats>;
+  health(): Promise<StoreHealth>;
+  /** Drop events older than the cutoff (epoch ms). Returns how many were removed when known. */
+  deleteOlderThan(cutoff: number): Promise<number>;
+}

@@ -1,0 +1,58 @@
+import postgres from "postgres";
+
+/**
+ * Integration suites need real engines. Locally a suite whose engine is absent is skipped (with a
+ * message); when LOGFLOW_REQUIRE_ENGINES names the engine (as .ci/run does) an absent engine fails the
+ * run instead, so CI can never go green by skipping.
+ */
+export function requiredEngines(): Set<string> {
+  return new Set(
+    (process.env.LOGFLOW_REQUIRE_ENGINES ?? "")
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** The admin URL of the Postgres server the tests may create databases on. */
+export const POSTGRES_ADMIN_URL = process.env.LOGFLOW_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+let postgresAvailable: Promise<boolean> | undefined;
+
+/** Whether the test Postgres server answers; throws when it is absent but required. */
+export function postgresReachable(): Promise<boolean> {
+  postgresAvailable ??= (async () => {
+    const sql = postgres(POSTGRES_ADMIN_URL, { max: 1, connect_timeout: 3, onnotice: () => {} });
+    try {
+      await sql`select 1`;
+      return true;
+    } catch (err) {
+      if (requiredEngines().has("postgres")) {
+        throw new Error(`Postgres is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${POSTGRES_ADMIN_URL}: ${err}`);
+      }
+      console.warn(`[skip] Postgres unreachable at ${POSTGRES_ADMIN_URL}; Postgres suites skipped`);
+      return false;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  })();
+  return postgresAvailable;
+}
+
+/** A brand-new empty database on the test server, dropped by `drop()`. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `logflow_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
