@@ -1,0 +1,69 @@
+import type { Sql } from "postgres";
+import { DuplicateUserError, type NewUser, type User, type UserRepo } from "../../ports/users.ts";
+
+interface Row {
+  id: number;
+  username: string;
+  email: string;
+  full_name: string | null;
+  is_active: boolean;
+  is_admin: boolean;
+  created_at: Date;
+  hashed_password?: string;
+}
+
+const toUser = (r: Row): User => ({
+  id: Number(r.id),
+  username: r.username,
+  email: r.email,
+  full_name: r.full_name,
+  is_active: r.is_active,
+  is_admin: r.is_admin,
+  created_at: r.created_at.toISOString(),
+});
+
+/** The `users` table. */
+export class PostgresUserRepo implements UserRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async create(u: NewUser): Promise<User> {
+    try {
+      const [row] = await this.sql<Row[]>`
+        insert into users (username, email, hashed_password, full_name, is_admin)
+        values (${u.username}, ${u.email}, ${u.hashedPassword}, ${u.fullName}, ${u.isAdmin})
+        returning id, username, email, full_name, is_active, is_admin, created_at`;
+      return toUser(row!);
+    } catch (err) {
+      const e = err as { code?: string; constraint_name?: string };
+      if (e.code === "23505") throw new DuplicateUserError(e.constraint_name?.includes("email") ? "email" : "username");
+      throw err;
+    }
+  }
+
+  async findById(id: number): Promise<User | null> {
+    const [row] = await this.sql<Row[]>`
+      select id, username, email, full_name, is_active, is_admin, created_at from users where id = ${id}`;
+    return row ? toUser(row) : null;
+  }
+
+  async findCredentials(username: string) {
+    const [row] = await this.sql<Row[]>`
+      select id, username, email, full_name, is_active, is_admin, created_at, hashed_password
+      from users where username = ${username}`;
+    return row ? { ...toUser(row), hashed_password: row.hashed_password! } : null;
+  }
+
+  async list(): Promise<User[]> {
+    const rows = await this.sql<Row[]>`
+      select id, username, email, full_name, is_active, is_admin, created_at from users order by id`;
+    return rows.map(toUser);
+  }
+
+  async ensure(u: NewUser): Promise<boolean> {
+    const rows = await this.sql`
+      insert into users (username, email, hashed_password, full_name, is_admin)
+      values (${u.username}, ${u.email}, ${u.hashedPassword}, ${u.fullName}, ${u.isAdmin})
+      on conflict do nothing returning id`;
+    return rows.length > 0;
+  }
+}

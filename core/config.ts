@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+/**
+ * Every setting LogFlow reads from the environment. Parsed once at start-up; a bad value stops the
+ * process with a message naming the variable. Unset engine URLs keep the embedded adapter.
+ */
+export const ConfigSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "production", "test"]).default("development"),
+    PORT: int(0, 65_535).default(8000),
+    HOST: z.string().default("0.0.0.0"),
+    LOGFLOW_DATA_DIR: z.string().min(1).default(".data"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+      .optional(),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    SECRET_KEY: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -hex 32)").optional(),
+    ACCESS_TOKEN_EXPIRE_MINUTES: int(1, 7 * 24 * 60).default(30),
+    ADMIN_USERNAME: z.string().min(3).default("admin"),
+    ADMIN_PASSWORD: z.string().min(1).optional(),
+    ADMIN_EMAIL: z.email().default("admin@logflow.local"),
+    BCRYPT_ROUNDS: int(4, 15).default(10),
+    RETENTION_DAYS: int(1, 3650).default(30),
+    INGEST_MAX_BODY_BYTES: int(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
+    INGEST_MAX_EVENTS: int(1, 100_000).default(10_000),
+    MAX_MESSAGE_CHARS: int(64, 1024 * 1024).default(32_768),
+    MAX_ATTRIBUTES: int(0, 1000).default(64),
+    QUEUE_MAX_PENDING: int(1000, 10_000_000).default(100_000),
+    QUEUE_BATCH_SIZE: int(1, 10_000).default(5_000),
+    QUEUE_LINGER_MS: int(0, 10_000).default(5),
+    CORS_ORIGINS: list.default([]),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    // Cluster engines. Each switches one adapter when set.
+    KAFKA_BROKERS: list.optional(),
+    ELASTICSEARCH_URL: z.url().optional(),
+    UPSTASH_REDIS_REST_URL: z.url().optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+    DEMO: bool.default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ENVIRONMENT === "production") {
+      if (!c.SECRET_KEY) {
+        ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "is required when ENVIRONMENT=production" });
+      }
+      if (!c.ADMIN_PASSWORD || c.ADMIN_PASSWORD === "admin123") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ADMIN_PASSWORD"],
+          message: "must be set to a non-default password when ENVIRONMENT=production",
+        });
+      }
+    }
+    for (const name of ["KAFKA_BROKERS", "ELASTICSEARCH_URL", "UPSTASH_REDIS_REST_URL"] as const) {
+      if (c[name] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "is set, but this build has no adapter for it yet; unset it to use the embedded default",
+        });
+      }
+    }
+  });
+
+export type Config = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parse the environment. Empty strings count as unset, as in most .env tooling. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") cleaned[k] = v;
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+/** The default admin password outside production (the seed's). */
+export const DEV_ADMIN_PASSWORD = "admin123";

@@ -1,0 +1,34 @@
+import { describe, expect, test } from "bun:test";
+import { normalizeLevel } from "./level.ts";
+
+describe("normalizeLevel", () => {
+  test("names in any case, with aliases", () => {
+    expect(normalizeLevel("warn")).toBe("WARNING");
+    expect(normalizeLevel("WARNING")).toBe("WARNING");
+    expect(normalizeLevel("Err")).toBe("ERROR");
+    expect(normalizeLevel("FATAL")).toBe("CRITICAL");
+    expect(normalizeLevel("crit")).toBe("CRITICAL");
+    expect(normalizeLevel("trace")).toBe("DEBUG");
+    expect(normalizeLevel(" info ")).toBe("INFO");
+    expect(normalizeLevel("ERROR3")).toBe("ERROR"); // OTel severity text with a digit suffix
+  });
+  test("syslog severities 0–7, OTel SeverityNumber above", () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map(normalizeLevel)).toEqual([
+      "CRITICAL",
+      "CRITICAL",
+      "CRITICAL",
+      "ERROR",
+      "WARNING",
+      "INFO",
+      "INFO",
+      "DEBUG",
+    ]);
+    expect(normalizeLevel(9)).toBe("INFO");
+    expect(normalizeLevel(13)).toBe("WARNING");
+    expect(normalizeLevel(17)).toBe("ERROR");
+    expect(normalizeLevel(24)).toBe("CRITICAL");
+  });
+  test("anything else is null", () => {
+    for (const v of ["loud", "", 25, -1, 2.5, null, {}, true]) expect(normalizeLevel(v)).toBeNull();
+  });
+});

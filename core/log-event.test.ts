@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import { timeOfId } from "./ids.ts";
+import { DEFAULT_EVENT_LIMITS, parseLogEvent, parseTimestamp } from "./log-event.ts";
+
+const NOW = Date.parse("2026-11-27T12:00:00.000Z");
+
+describe("parseTimestamp", () => {
+  test("tells epoch units apart by magnitude", () => {
+    const ms = Date.parse("2026-11-27T11:00:00.123Z");
+    expect(parseTimestamp(ms)).toBe(ms);
+    expect(parseTimestamp(ms / 1000)).toBe(ms);
+    expect(parseTimestamp(ms * 1000)).toBe(ms);
+    expect(parseTimestamp(`${BigInt(ms) * 1_000_000n}`)).toBe(ms);
+    expect(parseTimestamp("2026-11-27T11:00:00.123Z")).toBe(ms);
+    expect(parseTimestamp("2026-11-27T12:00:00.123+01:00")).toBe(ms);
+  });
+  test("refuses loose text Date.parse would accept", () => {
+    expect(parseTimestamp("Nov 27 2026")).toBeNull();
+    expect(parseTimestamp("1")).toBe(1000);
+    expect(parseTimestamp(-5)).toBeNull();
+  });
+});
+
+describe("parseLogEvent", () => {
+  test("assigns a UUIDv7 carrying the event's millisecond, and received_at", () => {
+    const r = parseLogEvent({ service: "a", message: "m", timestamp: NOW - 5000 }, NOW);
+    if (!r.ok) throw new Error(r.error);
+    expect(timeOfId(r.event.id)).toBe(NOW - 5000);
+    expect(r.event.received_at).toBe(new Date(NOW).toISOString());
+    expect(r.event.level).toBe("INFO");
+  });
+  test("aliases: msg, @timestamp, severity, camelCase ids", () => {
+    const r = parseLogEvent(
+      { service: "a", msg: "m", "@timestamp": new Date(NOW).toISOString(), severity: "warn", traceId: "t1" },
+      NOW,
+    );
+    if (!r.ok) throw new Error(r.error);
+    expect(r.event).toMatchObject({ message: "m", level: "WARNING", trace_id: "t1", attributes: {} });
+  });
+  test("nulls are absent; nested extras are flattened into attributes", () => {
+    const r = parseLogEvent({ service: "a", message: "m", host: null, k8s: { pod: { name: "p-1" } }, tags: ["x"] }, NOW);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.event.host).toBeNull();
+    expect(r.event.attributes).toEqual({ "k8s.pod.name": "p-1", tags: '["x"]' });
+  });
+  test("limits give reasons", () => {
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i]));
+    const r = parseLogEvent({ service: "a", message: "m", attributes: many }, NOW, DEFAULT_EVENT_LIMITS);
+    expect(r).toEqual({ ok: false, error: "attributes: more than 64 attributes" });
+    const s = parseLogEvent({ service: "", message: "m" }, NOW);
+    expect(s.ok).toBe(false);
+    const w = parseLogEvent({ service: "a", message: 42 }, NOW);
+    expect(!w.ok && w.error).toContain("message");
+  });
+});

@@ -1,0 +1,37 @@
+/** A LogFlow account as the API shows it (never with its password hash). */
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  full_name: string | null;
+  is_active: boolean;
+  is_admin: boolean;
+  created_at: string;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  hashedPassword: string;
+  fullName: string | null;
+  isAdmin: boolean;
+}
+
+/** Raised by `create` when the username or email is taken. */
+export class DuplicateUserError extends Error {
+  constructor(readonly field: "username" | "email") {
+    super(`${field} already registered`);
+    this.name = "DuplicateUserError";
+  }
+}
+
+/** Users in the metadata database. */
+export interface UserRepo {
+  create(user: NewUser): Promise<User>;
+  findById(id: number): Promise<User | null>;
+  /** With the hash, for login only. */
+  findCredentials(username: string): Promise<(User & { hashed_password: string }) | null>;
+  list(): Promise<User[]>;
+  /** Create the user when no user of that name exists; returns whether it was created. */
+  ensure(user: NewUser): Promise<boolean>;
+}

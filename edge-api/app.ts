@@ -1,0 +1,83 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import { AppError } from "../core/errors.ts";
+import { authRoutes } from "./auth/routes.ts";
+import type { AppDeps, AppEnv } from "./context.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { ingestRoutes } from "./ingest/routes.ts";
+import { logRoutes } from "./logs/routes.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { problem, problemFromError } from "./problem.ts";
+
+const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LogFlow</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head>
+<body style="font-family:system-ui;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<h1>LogFlow</h1><p>The API is running. The dashboard has not been built yet (<code>bun run build</code>).</p>
+<ul><li><a href="/health">/health</a></li><li><a href="/api/v1/logs/recent">/api/v1/logs/recent</a></li></ul>
+</body></html>`;
+
+/**
+ * The whole HTTP API as one Hono app. Runtime-neutral: the same module serves on Bun, Deno and
+ * Cloudflare Workers; every dependency comes in through `deps`.
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use("*", requestContext());
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: false }));
+  if (deps.settings.CORS_ORIGINS.length > 0) {
+    app.use(
+      "*",
+      cors({
+        origin: deps.settings.CORS_ORIGINS,
+        allowHeaders: ["Authorization", "Content-Type", "X-Correlation-ID"],
+        exposeHeaders: ["X-Request-ID", "X-Correlation-ID", "Retry-After"],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  app.route("/health", healthRoutes());
+  app.route("/api/v1/auth", authRoutes());
+  app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
+  app.route("/api/v1/logs", logRoutes());
+
+  app.get("/", async (c) => {
+    const page = deps.assets ? await deps.assets(c.req.raw) : null;
+    return page ?? c.html(PLACEHOLDER);
+  });
+
+  app.notFound(async (c) => {
+    if (deps.assets && c.req.method === "GET" && !c.req.path.startsWith("/api/")) {
+      const asset = await deps.assets(c.req.raw);
+      if (asset) return asset;
+    }
+    return problem(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) return problemFromError(c, err);
+    if (err instanceof HTTPException) {
+      const code = err.status === 413 ? "PAYLOAD_TOO_LARGE" : err.status === 401 ? "UNAUTHORIZED" : "BAD_REQUEST";
+      return problem(c, code, err.message || "Bad request");
+    }
+    // Unexpected: log it whole, answer without internals.
+    deps.log?.({
+      level: "ERROR",
+      msg: "unhandled error",
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+      request_id: c.get("requestId"),
+      correlation_id: c.get("correlationId"),
+    });
+    return problem(c, "INTERNAL", "Something went wrong on our side; the request id identifies it in our logs");
+  });
+
+  return app;
+}

@@ -1,0 +1,56 @@
+import type { Config } from "../core/config.ts";
+import type { EventLimits } from "../core/log-event.ts";
+import type { LogQueue } from "../core/ports/log-queue.ts";
+import type { LogStore } from "../core/ports/log-store.ts";
+import type { UserRepo } from "../core/ports/users.ts";
+import type { TokenService } from "./auth/tokens.ts";
+
+/** The settings the API reads; a subset of Config so edge runtimes can build it from their bindings. */
+export type ApiSettings = Pick<
+  Config,
+  | "ENVIRONMENT"
+  | "ACCESS_TOKEN_EXPIRE_MINUTES"
+  | "BCRYPT_ROUNDS"
+  | "INGEST_MAX_BODY_BYTES"
+  | "INGEST_MAX_EVENTS"
+  | "CORS_ORIGINS"
+>;
+
+/** A check shown under `services` in /health. `required` ones make /health answer 503 when down. */
+export interface HealthCheck {
+  name: string;
+  required: boolean;
+  check(): Promise<{ status: "healthy" | "degraded" | "unhealthy"; detail: string }>;
+}
+
+/** Everything the API needs, built once by an entrypoint (workers/) and handed in. */
+export interface AppDeps {
+  settings: ApiSettings;
+  limits: EventLimits;
+  store: LogStore;
+  queue: LogQueue;
+  users: UserRepo;
+  tokens: TokenService;
+  health: HealthCheck[];
+  /** Serves `/` and static assets when present (the dashboard); absent on API-only roles. */
+  assets?: (req: Request) => Promise<Response | null>;
+  /** Epoch ms; injectable for tests. */
+  now?: () => number;
+  /** Where the API writes its own log lines (one JSON object per line). */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+export interface AuthUser {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+    correlationId: string;
+    user: AuthUser | undefined;
+  };
+};

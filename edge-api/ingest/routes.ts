@@ -1,0 +1,115 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { AppError } from "../../core/errors.ts";
+import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
+import { QueueFullError } from "../../core/ports/log-queue.ts";
+import type { AppEnv } from "../context.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { describeJsonError, parseJsonText } from "../validate.ts";
+
+export interface IngestItemError {
+  index: number;
+  error: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  errors: IngestItemError[];
+}
+
+const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-lines"]);
+/** At most this many per-item errors are echoed back; counts stay exact. */
+const MAX_REPORTED_ERRORS = 100;
+
+type Item = { ok: true; value: unknown } | { ok: false; error: string };
+
+function splitNdjson(text: string): Item[] {
+  const items: Item[] = [];
+  let lineNo = 0;
+  for (const line of text.split("\n")) {
+    lineNo++;
+    const trimmed = line.trim();
+    if (trimmed === "") continue;
+    try {
+      items.push({ ok: true, value: JSON.parse(trimmed) });
+    } catch {
+      items.push({ ok: false, error: `line ${lineNo}: not valid JSON (${describeJsonError(trimmed)})` });
+    }
+  }
+  return items;
+}
+
+/**
+ * POST /api/v1/ingest: one JSON object, a JSON array, or NDJSON. Each event is judged on its own
+ * (like Elasticsearch's _bulk): valid ones are stored even when others are rejected, and the answer
+ * comes only once the accepted events are committed.
+ */
+export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post(
+    "/",
+    requireAuth(),
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${maxBodyBytes} bytes; send smaller batches`);
+      },
+    }),
+    async (c) => {
+      const deps = c.get("deps");
+      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+      let items: Item[];
+      let single = false;
+      if (type === "application/json") {
+        const parsed = parseJsonText(await c.req.text());
+        single = !Array.isArray(parsed);
+        items = (Array.isArray(parsed) ? parsed : [parsed]).map((value) => ({ ok: true, value }));
+      } else if (NDJSON_TYPES.has(type)) {
+        items = splitNdjson(await c.req.text());
+      } else {
+        throw new AppError(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `Content-Type must be application/json (an event or an array) or application/x-ndjson, got ${type || "none"}`,
+        );
+      }
+      const max = deps.settings.INGEST_MAX_EVENTS;
+      if (items.length > max) {
+        throw new AppError("PAYLOAD_TOO_LARGE", `${items.length} events in one request; the limit is ${max}`);
+      }
+
+      const now = deps.now?.() ?? Date.now();
+      const events: LogEvent[] = [];
+      const errors: IngestItemError[] = [];
+      let rejected = 0;
+      items.forEach((item, index) => {
+        const result = item.ok ? parseLogEvent(item.value, now, deps.limits) : item;
+        if (result.ok) events.push(result.event);
+        else {
+          rejected++;
+          if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index, error: result.error });
+        }
+      });
+
+      if (single && rejected === 1) {
+        throw new AppError("VALIDATION_FAILED", errors[0]!.error, { errors });
+      }
+      try {
+        await deps.queue.publish(events);
+      } catch (err) {
+        if (err instanceof QueueFullError) {
+          throw new AppError("UNAVAILABLE", "Ingest queue is full; retry after the delay in Retry-After", {
+            headers: { "Retry-After": String(err.retryAfterSeconds) },
+          });
+        }
+        deps.log?.({ level: "ERROR", msg: "ingest write failed", error: String(err), request_id: c.get("requestId") });
+        throw new AppError("UNAVAILABLE", "The log store did not commit the events; none were stored. Retry later", {
+          headers: { "Retry-After": "5" },
+        });
+      }
+      const body: IngestResult = { accepted: events.length, rejected, errors };
+      return c.json(body, 200);
+    },
+  );
+  return app;
+}

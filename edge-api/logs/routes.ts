@@ -1,0 +1,135 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
+import { type Level, LEVELS, normalizeLevel } from "../../core/level.ts";
+import { parseTimestamp } from "../../core/log-event.ts";
+import type { AppEnv } from "../context.ts";
+import { parseQuery } from "../validate.ts";
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** "15m" → 900000. Accepts any whole number of s/m/h/d/w (the seed's 15m|1h|6h|24h|7d among them). */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d{1,6})([smhdw])$/.exec(text.trim());
+  return m ? Number(m[1]) * UNITS[m[2]!]! : null;
+}
+
+/** A parameter that may be repeated (`level=ERROR&level=WARN`) or comma-separated (`level=ERROR,WARN`). */
+const multi = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) =>
+    (Array.isArray(v) ? v : [v])
+      .flatMap((s) => s.split(","))
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const levels = multi.transform((values, ctx) => {
+  const out: Level[] = [];
+  for (const v of values) {
+    const level = normalizeLevel(v);
+    if (!level) ctx.addIssue({ code: "custom", message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})` });
+    else if (!out.includes(level)) out.push(level);
+  }
+  return out;
+});
+
+const instant = z.string().transform((v, ctx) => {
+  const ms = parseTimestamp(v);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: "must be ISO-8601 or epoch s/ms" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const single = (schema: z.ZodType<string>) =>
+  z.union([schema, z.array(schema)]).transform((v) => (Array.isArray(v) ? v[v.length - 1]! : v));
+
+export const SearchParamsSchema = z
+  .object({
+    query: single(z.string().max(1000, "at most 1000 characters")).optional(),
+    service: multi.optional(),
+    level: levels.optional(),
+    start_time: single(z.string()).pipe(instant).optional(),
+    end_time: single(z.string()).pipe(instant).optional(),
+    since: single(z.string())
+      .transform((v, ctx) => {
+        const ms = parseDuration(v);
+        if (ms === null) {
+          ctx.addIssue({ code: "custom", message: "must be a duration such as 15m, 1h, 6h, 24h or 7d" });
+          return z.NEVER;
+        }
+        return ms;
+      })
+      .optional(),
+    correlation_id: single(z.string().max(256)).optional(),
+    trace_id: single(z.string().max(256)).optional(),
+    limit: single(z.string()).transform(Number).pipe(z.number().int().min(1).max(1000)).default(100),
+    cursor: single(z.string().max(512)).optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.since !== undefined && q.start_time !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["since"], message: "use either since or start_time, not both" });
+    }
+    if (q.start_time !== undefined && q.end_time !== undefined && q.end_time < q.start_time) {
+      ctx.addIssue({ code: "custom", path: ["end_time"], message: "must not be before start_time" });
+    }
+  });
+
+const RecentParamsSchema = z.object({
+  limit: single(z.string()).transform(Number).pipe(z.number().int().min(1).max(1000)).default(100),
+});
+
+/** GET /api/v1/logs/search, /recent and /{id}. */
+export function logRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/search", async (c) => {
+    const deps = c.get("deps");
+    const q = parseQuery(c, SearchParamsSchema);
+    const now = deps.now?.() ?? Date.now();
+    const started = performance.now();
+    try {
+      const page = await deps.store.search({
+        text: q.query?.trim() || undefined,
+        services: q.service?.length ? q.service : undefined,
+        levels: q.level?.length ? q.level : undefined,
+        from: q.since !== undefined ? now - q.since : q.start_time,
+        to: q.end_time,
+        correlationId: q.correlation_id,
+        traceId: q.trace_id,
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+      return c.json({
+        total: page.total,
+        logs: page.logs,
+        next_cursor: page.nextCursor,
+        took_ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    } catch (err) {
+      if (err instanceof Error && err.name === "InvalidCursorError") {
+        throw new AppError("BAD_REQUEST", "cursor: not a cursor from a previous page of this search", {
+          errors: [{ field: "cursor", message: "invalid cursor" }],
+        });
+      }
+      throw err;
+    }
+  });
+
+  app.get("/recent", async (c) => {
+    const { limit } = parseQuery(c, RecentParamsSchema);
+    const logs = await c.get("deps").store.recent(limit);
+    return c.json({ logs, count: logs.length });
+  });
+
+  app.get("/:id", async (c) => {
+    const id = c.req.param("id");
+    const log = await c.get("deps").store.get(id);
+    if (!log) throw new AppError("NOT_FOUND", `No log with id ${JSON.stringify(id.slice(0, 64))}`);
+    return c.json(log);
+  });
+
+  return app;
+}

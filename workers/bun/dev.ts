@@ -1,0 +1,37 @@
+/**
+ * `bun run dev`: the embedded profile in one process — API, ingest, dashboard and (with --demo) a
+ * generator feeding realistic traffic. State lives in LOGFLOW_DATA_DIR (.data/ by default).
+ */
+import { DEV_ADMIN_PASSWORD } from "../../core/config.ts";
+import { configOrExit, serve } from "./serve.ts";
+
+const demo = process.argv.includes("--demo");
+const config = configOrExit();
+const { runtime, server } = await serve(config);
+
+const url = `http://localhost:${server.port}`;
+const password = config.ADMIN_PASSWORD ? "(ADMIN_PASSWORD)" : DEV_ADMIN_PASSWORD;
+console.log(`
+  LogFlow is running at ${url}
+    database   ${runtime.database}
+    dashboard  ${url}/
+    health     ${url}/health
+    login      ${config.ADMIN_USERNAME} / ${password}${runtime.adminCreated ? "  (admin account created)" : ""}
+    demo       ${demo || config.DEMO ? "generating traffic" : "off (bun run dev --demo to generate traffic)"}
+`);
+
+if (demo || config.DEMO) {
+  const { startDemo } = await import("../../stream-jobs/generator/demo.ts");
+  const { parseLogEvent } = await import("../../core/log-event.ts");
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  process.once("SIGTERM", () => controller.abort());
+  void startDemo({
+    signal: controller.signal,
+    publish: async (events: unknown[]) => {
+      const now = Date.now();
+      const parsed = events.map((e) => parseLogEvent(e, now, runtime.deps.limits));
+      await runtime.deps.queue.publish(parsed.flatMap((p) => (p.ok ? [p.event] : [])));
+    },
+  });
+}

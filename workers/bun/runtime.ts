@@ -1,0 +1,157 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Sql } from "postgres";
+import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
+import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
+import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
+import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
+import { migrate } from "../../core/adapters/postgres/migrate.ts";
+import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
+import { type Config, DEV_ADMIN_PASSWORD } from "../../core/config.ts";
+import type { EventLimits } from "../../core/log-event.ts";
+import { MIGRATIONS } from "../../db/migrations/index.ts";
+import { hashPassword } from "../../edge-api/auth/passwords.ts";
+import { TokenService } from "../../edge-api/auth/tokens.ts";
+import type { AppDeps } from "../../edge-api/context.ts";
+
+export interface Runtime {
+  deps: AppDeps;
+  sql: Sql;
+  /** "embedded (PGlite in …)" or "postgres". */
+  database: string;
+  adminCreated: boolean;
+  close(): Promise<void>;
+}
+
+/** One JSON object per line on stdout: LogFlow's own logs, ready for any shipper (LogFlow included). */
+export function jsonLogger(minLevel: Config["LOG_LEVEL"]): (line: Record<string, unknown>) => void {
+  const order = ["debug", "info", "warn", "error"];
+  const min = order.indexOf(minLevel);
+  const rank = (level: unknown) =>
+    level === "ERROR" || level === "CRITICAL" ? 3 : level === "WARNING" ? 2 : level === "DEBUG" ? 0 : 1;
+  return (line) => {
+    if (rank(line.level) < min) return;
+    process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), service: "logflow", ...line })}\n`);
+  };
+}
+
+/**
+ * The secret that signs tokens: SECRET_KEY when set (required in production), else one generated on
+ * first start and kept in LOGFLOW_DATA_DIR so that tokens survive a restart.
+ */
+function secretKey(config: Config): string {
+  if (config.SECRET_KEY) return config.SECRET_KEY;
+  if (config.LOGFLOW_DATA_DIR === "memory://") return crypto.randomUUID() + crypto.randomUUID();
+  const dir = resolve(config.LOGFLOW_DATA_DIR);
+  const file = join(dir, "secret.key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dir, { recursive: true });
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  writeFileSync(file, key, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+export function eventLimits(config: Config): EventLimits {
+  return {
+    maxMessageChars: config.MAX_MESSAGE_CHARS,
+    maxAttributes: config.MAX_ATTRIBUTES,
+    maxAttributeValueChars: 4096,
+    maxAgeMs: config.RETENTION_DAYS * 86_400_000,
+    maxFutureMs: 86_400_000,
+  };
+}
+
+/**
+ * Build every dependency of the API from the config: the database (Postgres at DATABASE_URL, else
+ * embedded PGlite under LOGFLOW_DATA_DIR), migrations, the default admin, the log store and the
+ * in-process ingest queue.
+ */
+export async function startRuntime(config: Config): Promise<Runtime> {
+  const log = jsonLogger(config.LOG_LEVEL);
+  let sql: Sql;
+  let closeDb: () => Promise<void>;
+  let database: string;
+  if (config.DATABASE_URL) {
+    sql = connectPostgres(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+    closeDb = () => sql.end({ timeout: 5 });
+    database = "postgres";
+  } else {
+    const db = await openEmbeddedDatabase(config.LOGFLOW_DATA_DIR);
+    sql = db.sql;
+    closeDb = () => db.close();
+    database = `embedded (PGlite in ${db.dir})`;
+  }
+
+  try {
+    const applied = await migrate(sql, MIGRATIONS);
+    if (applied.length) log({ level: "INFO", msg: "migrations applied", versions: applied });
+
+    const users = new PostgresUserRepo(sql);
+    const adminCreated = await users.ensure({
+      username: config.ADMIN_USERNAME,
+      email: config.ADMIN_EMAIL,
+      hashedPassword: await hashPassword(config.ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD, config.BCRYPT_ROUNDS),
+      fullName: "Administrator",
+      isAdmin: true,
+    });
+
+    const store = new PostgresLogStore(sql);
+    const queue = new MemoryLogQueue(store, {
+      maxPending: config.QUEUE_MAX_PENDING,
+      batchSize: config.QUEUE_BATCH_SIZE,
+      lingerMs: config.QUEUE_LINGER_MS,
+      concurrency: config.DATABASE_URL ? Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)) : 1,
+    });
+
+    const retention = async () => {
+      try {
+        const removed = await store.deleteOlderThan(Date.now() - config.RETENTION_DAYS * 86_400_000);
+        if (removed) log({ level: "INFO", msg: "retention", removed, retention_days: config.RETENTION_DAYS });
+      } catch (err) {
+        log({ level: "ERROR", msg: "retention failed", error: String(err) });
+      }
+    };
+    const retentionTimer = setInterval(retention, 3_600_000);
+    retentionTimer.unref?.();
+    void retention();
+
+    const deps: AppDeps = {
+      settings: config,
+      limits: eventLimits(config),
+      store,
+      queue,
+      users,
+      tokens: new TokenService(secretKey(config), config.ACCESS_TOKEN_EXPIRE_MINUTES),
+      health: [
+        {
+          name: "database",
+          required: true,
+          async check() {
+            await sql`select 1`;
+            return { status: "healthy", detail: database };
+          },
+        },
+        { name: "log_store", required: true, check: () => store.health() },
+        { name: "queue", required: false, check: () => queue.health() },
+      ],
+      log,
+    };
+
+    return {
+      deps,
+      sql,
+      database,
+      adminCreated,
+      async close() {
+        clearInterval(retentionTimer);
+        await queue.close();
+        await closeDb();
+      },
+    };
+  } catch (err) {
+    await closeDb();
+    throw err;
+  }
+}

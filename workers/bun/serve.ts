@@ -1,0 +1,59 @@
+import { type Config, ConfigError, loadConfig } from "../../core/config.ts";
+import { createApp } from "../../edge-api/app.ts";
+import { staticAssets } from "./assets.ts";
+import { type Runtime, startRuntime } from "./runtime.ts";
+
+/** Parse the config or exit with the reason, naming each bad variable. */
+export function configOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+export interface Served {
+  runtime: Runtime;
+  server: ReturnType<typeof Bun.serve>;
+  stop(): Promise<void>;
+}
+
+/** Start the runtime and serve the API (and the dashboard, when built) on config.PORT. */
+export async function serve(config: Config, opts: { assets?: boolean } = {}): Promise<Served> {
+  const runtime = await startRuntime(config);
+  if (opts.assets !== false) runtime.deps.assets = staticAssets();
+  const app = createApp(runtime.deps);
+  const server = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    fetch: app.fetch,
+    // Ingest bodies are limited by the app (INGEST_MAX_BODY_BYTES); leave Bun's cap just above it.
+    maxRequestBodySize: config.INGEST_MAX_BODY_BYTES + 1024 * 1024,
+    idleTimeout: 60,
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await server.stop();
+      await runtime.close();
+    })();
+    return stopping;
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      runtime.deps.log?.({ level: "INFO", msg: `${signal}: finishing accepted writes, then stopping` });
+      stop().then(
+        () => process.exit(0),
+        (err) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return { runtime, server, stop };
+}
