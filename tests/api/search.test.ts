@@ -55,7 +55,7 @@ describe("GET /api/v1/logs/search", () => {
       const { body }: { body: Page } = await get(`service=${service}&limit=7${cursor ? `&cursor=${cursor}` : ""}`);
       expect(body.total).toBe(30);
       for (let i = 1; i < body.logs.length; i++) {
-        expect(body.logs[i - 1]!.timestamp >= body.logs[i]!.timestamp).toBe(true);
+        expect(body.logs[i - 1]!.timestamp! >= body.logs[i]!.timestamp!).toBe(true);
       }
       seen.push(...body.logs.map((l) => l.id!));
       cursor = body.next_cursor;

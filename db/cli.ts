@@ -1,0 +1,127 @@
+/**
+ * Database chores (the seed's manage-db.sh): `bun run db:migrate | db:reset | db:backup | db:shell`.
+ * Works on the configured database: Postgres at DATABASE_URL, else the embedded PGlite in
+ * LOGFLOW_DATA_DIR (which must not be open in a running LogFlow at the same time).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import type { Sql } from "postgres";
+import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
+import { connectPostgres } from "../core/adapters/postgres/connect.ts";
+import { migrate } from "../core/adapters/postgres/migrate.ts";
+import { configOrExit } from "../workers/bun/serve.ts";
+import { MIGRATIONS } from "./migrations/index.ts";
+
+const command = process.argv[2];
+const yes = process.argv.includes("--yes");
+const config = configOrExit();
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+
+async function open(): Promise<{ sql: Sql; close(): Promise<void> }> {
+  if (config.DATABASE_URL) {
+    const sql = connectPostgres(config.DATABASE_URL, { max: 1 });
+    return { sql, close: () => sql.end() };
+  }
+  return openEmbeddedDatabase(config.LOGFLOW_DATA_DIR);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) {
+    console.error(`${question} Refusing without a terminal; pass --yes to confirm.`);
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await rl.question(`${question} Type "yes" to continue: `);
+  rl.close();
+  return answer.trim() === "yes";
+}
+
+const where = config.DATABASE_URL ? "the Postgres database at DATABASE_URL" : `PGlite in ${config.LOGFLOW_DATA_DIR}`;
+
+switch (command) {
+  case "migrate": {
+    const db = await open();
+    const applied = await migrate(db.sql, MIGRATIONS);
+    console.log(applied.length ? `Applied migrations ${applied.join(", ")} to ${where}` : `${where} is up to date`);
+    await db.close();
+    break;
+  }
+  case "reset": {
+    if (!(await confirm(`This deletes ALL data in ${where}.`))) process.exit(1);
+    const db = await open();
+    await db.sql.unsafe("drop schema public cascade; create schema public;");
+    const applied = await migrate(db.sql, MIGRATIONS);
+    console.log(`Reset ${where}; applied migrations ${applied.join(", ")}`);
+    await db.close();
+    break;
+  }
+  case "backup": {
+    const dir = resolve(config.LOGFLOW_DATA_DIR === "memory://" ? "." : config.LOGFLOW_DATA_DIR, "backups");
+    mkdirSync(dir, { recursive: true });
+    if (config.DATABASE_URL) {
+      const file = join(dir, `logflow-${stamp}.dump`);
+      const proc = Bun.spawnSync(["pg_dump", "--format=custom", `--file=${file}`, config.DATABASE_URL], {
+        stdio: ["inherit", "inherit", "inherit"],
+      });
+      if (proc.exitCode !== 0) {
+        console.error("pg_dump failed (is the PostgreSQL client installed?)");
+        process.exit(1);
+      }
+      console.log(`Backup written to ${file} (restore with pg_restore)`);
+    } else {
+      const db = await PGlite.create(resolve(config.LOGFLOW_DATA_DIR, "pglite"));
+      const dump = await db.dumpDataDir("gzip");
+      const file = join(dir, `pglite-${stamp}.tar.gz`);
+      writeFileSync(file, new Uint8Array(await dump.arrayBuffer()));
+      await db.close();
+      console.log(`Backup written to ${file} (restore: stop LogFlow, extract over ${config.LOGFLOW_DATA_DIR}/pglite)`);
+    }
+    break;
+  }
+  case "shell": {
+    if (config.DATABASE_URL) {
+      const proc = Bun.spawn(["psql", config.DATABASE_URL], { stdio: ["inherit", "inherit", "inherit"] });
+      process.exit(await proc.exited);
+    }
+    // PGlite: serve it on a loopback port for psql when psql exists, else a minimal SQL prompt.
+    const db = await PGlite.create(resolve(config.LOGFLOW_DATA_DIR, "pglite"));
+    if (Bun.which("psql")) {
+      const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+      await server.start();
+      const port = (server as unknown as { server?: { address(): { port: number } } }).server?.address().port;
+      const proc = Bun.spawn(["psql", `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`], {
+        stdio: ["inherit", "inherit", "inherit"],
+      });
+      const code = await proc.exited;
+      await server.stop();
+      await db.close();
+      process.exit(code);
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    console.log("PGlite SQL prompt (psql not found). End statements with ';', \\q to quit.");
+    let buffer = "";
+    for (;;) {
+      const line = await rl.question(buffer ? "... " : "logflow=# ").catch(() => "\\q");
+      if (line.trim() === "\\q") break;
+      buffer += `${line}\n`;
+      if (!line.trim().endsWith(";")) continue;
+      try {
+        const results = await db.exec(buffer);
+        for (const r of results) if (r.rows.length) console.table(r.rows);
+      } catch (err) {
+        console.error(err instanceof Error ? err.message : err);
+      }
+      buffer = "";
+    }
+    rl.close();
+    await db.close();
+    break;
+  }
+  default:
+    console.error("usage: bun db/cli.ts migrate | reset [--yes] | backup | shell");
+    process.exit(2);
+}
