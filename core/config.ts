@@ -52,7 +52,11 @@ export const ConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT === "production") {
       if (!c.SECRET_KEY) {
-        ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "is required when ENVIRONMENT=production" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["SECRET_KEY"],
+          message: "is required when ENVIRONMENT=production",
+        });
       }
       if (!c.ADMIN_PASSWORD || c.ADMIN_PASSWORD === "admin123") {
         ctx.addIssue({

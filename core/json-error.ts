@@ -107,12 +107,12 @@ export function locateJsonError(text: string): JsonErrorLocation | null {
         fail(`expected ',' or ']', got ${describe()}`);
       }
     }
-    if (ch === '"') return string();
-    if (ch === "t") return literal("true");
-    if (ch === "f") return literal("false");
-    if (ch === "n") return literal("null");
-    if (ch === "-" || (ch !== undefined && ch >= "0" && ch <= "9")) return number();
-    fail(`unexpected ${describe()}`);
+    if (ch === '"') string();
+    else if (ch === "t") literal("true");
+    else if (ch === "f") literal("false");
+    else if (ch === "n") literal("null");
+    else if (ch === "-" || (ch !== undefined && ch >= "0" && ch <= "9")) number();
+    else fail(`unexpected ${describe()}`);
   };
   try {
     value(0);

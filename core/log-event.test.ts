@@ -38,7 +38,10 @@ describe("parseLogEvent", () => {
     expect(r.event).toMatchObject({ message: "m", level: "WARNING", trace_id: "t1", attributes: {} });
   });
   test("nulls are absent; nested extras are flattened into attributes", () => {
-    const r = parseLogEvent({ service: "a", message: "m", host: null, k8s: { pod: { name: "p-1" } }, tags: ["x"] }, NOW);
+    const r = parseLogEvent(
+      { service: "a", message: "m", host: null, k8s: { pod: { name: "p-1" } }, tags: ["x"] },
+      NOW,
+    );
     if (!r.ok) throw new Error(r.error);
     expect(r.event.host).toBeNull();
     expect(r.event.attributes).toEqual({ "k8s.pod.name": "p-1", tags: '["x"]' });

@@ -38,7 +38,9 @@ export const LogEventInputSchema = z
     level: z
       .union([z.string(), z.number()])
       .optional()
-      .describe("DEBUG/INFO/WARNING/ERROR/CRITICAL or an alias (WARN, ERR, FATAL, …), syslog 0–7; default INFO"),
+      .describe(
+        "DEBUG/INFO/WARNING/ERROR/CRITICAL or an alias (WARN, ERR, FATAL, …), syslog 0–7; default INFO",
+      ),
     severity_number: z.number().int().min(1).max(24).optional().describe("OpenTelemetry SeverityNumber"),
     message: z.string().min(1),
     host: ID_FIELD.optional(),
@@ -134,7 +136,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * Validate and normalise one incoming event. Never throws: a bad event yields a reason a person can
  * act on, so that one bad line never takes the rest of its batch down.
  */
-export function parseLogEvent(raw: unknown, now: number, limits: EventLimits = DEFAULT_EVENT_LIMITS): ParseResult {
+export function parseLogEvent(
+  raw: unknown,
+  now: number,
+  limits: EventLimits = DEFAULT_EVENT_LIMITS,
+): ParseResult {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, error: "event: must be a JSON object" };
   }
@@ -189,7 +195,8 @@ export function parseLogEvent(raw: unknown, now: number, limits: EventLimits = D
     if (typeof v === "string" && v.length > limits.maxAttributeValueChars) {
       return { ok: false, error: `attributes.${k}: longer than ${limits.maxAttributeValueChars} characters` };
     }
-    if (typeof v === "number" && !Number.isFinite(v)) return { ok: false, error: `attributes.${k}: not finite` };
+    if (typeof v === "number" && !Number.isFinite(v))
+      return { ok: false, error: `attributes.${k}: not finite` };
   }
 
   return {

@@ -40,13 +40,17 @@ async function confirm(question: string): Promise<boolean> {
   return answer.trim() === "yes";
 }
 
-const where = config.DATABASE_URL ? "the Postgres database at DATABASE_URL" : `PGlite in ${config.LOGFLOW_DATA_DIR}`;
+const where = config.DATABASE_URL
+  ? "the Postgres database at DATABASE_URL"
+  : `PGlite in ${config.LOGFLOW_DATA_DIR}`;
 
 switch (command) {
   case "migrate": {
     const db = await open();
     const applied = await migrate(db.sql, MIGRATIONS);
-    console.log(applied.length ? `Applied migrations ${applied.join(", ")} to ${where}` : `${where} is up to date`);
+    console.log(
+      applied.length ? `Applied migrations ${applied.join(", ")} to ${where}` : `${where} is up to date`,
+    );
     await db.close();
     break;
   }
@@ -78,7 +82,9 @@ switch (command) {
       const file = join(dir, `pglite-${stamp}.tar.gz`);
       writeFileSync(file, new Uint8Array(await dump.arrayBuffer()));
       await db.close();
-      console.log(`Backup written to ${file} (restore: stop LogFlow, extract over ${config.LOGFLOW_DATA_DIR}/pglite)`);
+      console.log(
+        `Backup written to ${file} (restore: stop LogFlow, extract over ${config.LOGFLOW_DATA_DIR}/pglite)`,
+      );
     }
     break;
   }

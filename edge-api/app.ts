@@ -64,7 +64,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError((err, c) => {
     if (err instanceof AppError) return problemFromError(c, err);
     if (err instanceof HTTPException) {
-      const code = err.status === 413 ? "PAYLOAD_TOO_LARGE" : err.status === 401 ? "UNAUTHORIZED" : "BAD_REQUEST";
+      const code =
+        err.status === 413 ? "PAYLOAD_TOO_LARGE" : err.status === 401 ? "UNAUTHORIZED" : "BAD_REQUEST";
       return problem(c, code, err.message || "Bad request");
     }
     // Unexpected: log it whole, answer without internals.
@@ -76,7 +77,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       request_id: c.get("requestId"),
       correlation_id: c.get("correlationId"),
     });
-    return problem(c, "INTERNAL", "Something went wrong on our side; the request id identifies it in our logs");
+    return problem(
+      c,
+      "INTERNAL",
+      "Something went wrong on our side; the request id identifies it in our logs",
+    );
   });
 
   return app;

@@ -23,7 +23,8 @@ function summary(errors: FieldError[]): string {
 /** Query parameters, repeated ones as arrays, validated by `schema`; 400 naming each bad parameter. */
 export function parseQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
   const raw: Record<string, string | string[]> = {};
-  for (const [k, values] of Object.entries(c.req.queries())) raw[k] = values.length === 1 ? values[0]! : values;
+  for (const [k, values] of Object.entries(c.req.queries()))
+    raw[k] = values.length === 1 ? values[0]! : values;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error);
@@ -60,11 +61,16 @@ export async function readBody<S extends z.ZodType>(
   let raw: unknown;
   if (type === "application/json" || type.endsWith("+json")) {
     raw = parseJsonText(await c.req.text());
-  } else if (opts.allowForm && (type === "application/x-www-form-urlencoded" || type === "multipart/form-data")) {
+  } else if (
+    opts.allowForm &&
+    (type === "application/x-www-form-urlencoded" || type === "multipart/form-data")
+  ) {
     const form = await c.req.parseBody();
     raw = Object.fromEntries(Object.entries(form).filter(([, v]) => typeof v === "string"));
   } else {
-    const accepted = opts.allowForm ? "application/json or application/x-www-form-urlencoded" : "application/json";
+    const accepted = opts.allowForm
+      ? "application/json or application/x-www-form-urlencoded"
+      : "application/json";
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be ${accepted}, got ${type || "none"}`);
   }
   const parsed = schema.safeParse(raw);

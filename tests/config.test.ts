@@ -30,8 +30,12 @@ describe("configuration", () => {
     const p = problems({ ENVIRONMENT: "production" });
     expect(p.some((m) => m.startsWith("SECRET_KEY:"))).toBe(true);
     expect(p.some((m) => m.startsWith("ADMIN_PASSWORD:"))).toBe(true);
-    expect(problems({ ENVIRONMENT: "production", SECRET_KEY: "s".repeat(32), ADMIN_PASSWORD: "admin123" })).toHaveLength(1);
-    expect(problems({ ENVIRONMENT: "production", SECRET_KEY: "s".repeat(32), ADMIN_PASSWORD: "a-real-one" })).toEqual([]);
+    expect(
+      problems({ ENVIRONMENT: "production", SECRET_KEY: "s".repeat(32), ADMIN_PASSWORD: "admin123" }),
+    ).toHaveLength(1);
+    expect(
+      problems({ ENVIRONMENT: "production", SECRET_KEY: "s".repeat(32), ADMIN_PASSWORD: "a-real-one" }),
+    ).toEqual([]);
   });
 
   test("engines without an adapter in this build are refused, not silently ignored", () => {

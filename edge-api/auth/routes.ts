@@ -74,7 +74,11 @@ export function authRoutes(): Hono<AppEnv> {
         headers: { "WWW-Authenticate": 'Bearer realm="logflow"' },
       });
     }
-    const token = await deps.tokens.issue({ id: found.id, username: found.username, isAdmin: found.is_admin });
+    const token = await deps.tokens.issue({
+      id: found.id,
+      username: found.username,
+      isAdmin: found.is_admin,
+    });
     return c.json(token);
   });
 

@@ -5,7 +5,10 @@ const CHECK_TIMEOUT_MS = 2000;
 
 async function run(check: HealthCheck) {
   const timeout = new Promise<{ status: "unhealthy"; detail: string }>((resolve) =>
-    setTimeout(() => resolve({ status: "unhealthy", detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }), CHECK_TIMEOUT_MS),
+    setTimeout(
+      () => resolve({ status: "unhealthy", detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }),
+      CHECK_TIMEOUT_MS,
+    ),
   );
   try {
     return await Promise.race([check.check(), timeout]);

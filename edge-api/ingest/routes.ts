@@ -18,7 +18,12 @@ export interface IngestResult {
   errors: IngestItemError[];
 }
 
-const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-lines"]);
+const NDJSON_TYPES = new Set([
+  "application/x-ndjson",
+  "application/ndjson",
+  "application/jsonl",
+  "application/json-lines",
+]);
 /** At most this many per-item errors are echoed back; counts stay exact. */
 const MAX_REPORTED_ERRORS = 100;
 
@@ -53,7 +58,10 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${maxBodyBytes} bytes; send smaller batches`);
+        throw new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `Body larger than ${maxBodyBytes} bytes; send smaller batches`,
+        );
       },
     }),
     async (c) => {
@@ -102,10 +110,19 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
             headers: { "Retry-After": String(err.retryAfterSeconds) },
           });
         }
-        deps.log?.({ level: "ERROR", msg: "ingest write failed", error: String(err), request_id: c.get("requestId") });
-        throw new AppError("UNAVAILABLE", "The log store did not commit the events; none were stored. Retry later", {
-          headers: { "Retry-After": "5" },
+        deps.log?.({
+          level: "ERROR",
+          msg: "ingest write failed",
+          error: String(err),
+          request_id: c.get("requestId"),
         });
+        throw new AppError(
+          "UNAVAILABLE",
+          "The log store did not commit the events; none were stored. Retry later",
+          {
+            headers: { "Retry-After": "5" },
+          },
+        );
       }
       const body: IngestResult = { accepted: events.length, rejected, errors };
       return c.json(body, 200);

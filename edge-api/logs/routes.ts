@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
-import { type Level, LEVELS, normalizeLevel } from "../../core/level.ts";
+import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
 import { parseTimestamp } from "../../core/log-event.ts";
 import type { AppEnv } from "../context.ts";
 import { parseQuery } from "../validate.ts";
@@ -15,20 +15,22 @@ export function parseDuration(text: string): number | null {
 }
 
 /** A parameter that may be repeated (`level=ERROR&level=WARN`) or comma-separated (`level=ERROR,WARN`). */
-const multi = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) =>
-    (Array.isArray(v) ? v : [v])
-      .flatMap((s) => s.split(","))
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
+const multi = z.union([z.string(), z.array(z.string())]).transform((v) =>
+  (Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 const levels = multi.transform((values, ctx) => {
   const out: Level[] = [];
   for (const v of values) {
     const level = normalizeLevel(v);
-    if (!level) ctx.addIssue({ code: "custom", message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})` });
+    if (!level)
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
+      });
     else if (!out.includes(level)) out.push(level);
   }
   return out;

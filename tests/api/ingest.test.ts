@@ -7,7 +7,7 @@ import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
-});
+}, 60_000);
 afterAll(async () => {
   await t.close();
 });
@@ -15,7 +15,11 @@ afterAll(async () => {
 async function search(params: Record<string, string>) {
   const res = await t.request(`/api/v1/logs/search?${new URLSearchParams(params)}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as { total: number; logs: Array<Record<string, unknown>>; next_cursor: string | null };
+  return (await res.json()) as {
+    total: number;
+    logs: Array<Record<string, unknown>>;
+    next_cursor: string | null;
+  };
 }
 
 describe("POST /api/v1/ingest", () => {
@@ -40,7 +44,11 @@ describe("POST /api/v1/ingest", () => {
       "not an object",
     ]);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { accepted: number; rejected: number; errors: { index: number; error: string }[] };
+    const body = (await res.json()) as {
+      accepted: number;
+      rejected: number;
+      errors: { index: number; error: string }[];
+    };
     expect(body.accepted).toBe(2);
     expect(body.rejected).toBe(3);
     expect(body.errors.map((e) => e.index)).toEqual([1, 2, 4]);
@@ -59,7 +67,11 @@ describe("POST /api/v1/ingest", () => {
     ].join("\n");
     const res = await ingest(t, lines, "application/x-ndjson");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { accepted: number; rejected: number; errors: { index: number; error: string }[] };
+    const body = (await res.json()) as {
+      accepted: number;
+      rejected: number;
+      errors: { index: number; error: string }[];
+    };
     expect(body.accepted).toBe(2);
     expect(body.rejected).toBe(1);
     expect(body.errors[0]!.index).toBe(1);
@@ -86,7 +98,10 @@ describe("POST /api/v1/ingest", () => {
   });
 
   test("a body over INGEST_MAX_BODY_BYTES is a 413, with or without Content-Length", async () => {
-    const small = createApp({ ...t.runtime.deps, settings: { ...t.runtime.deps.settings, INGEST_MAX_BODY_BYTES: 2048 } });
+    const small = createApp({
+      ...t.runtime.deps,
+      settings: { ...t.runtime.deps.settings, INGEST_MAX_BODY_BYTES: 2048 },
+    });
     const big = JSON.stringify([{ service: "big", message: "x".repeat(4096) }]);
     const headers = { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` };
     const res = await small.request("/api/v1/ingest", { method: "POST", headers, body: big });
@@ -98,13 +113,21 @@ describe("POST /api/v1/ingest", () => {
         controller.close();
       },
     });
-    const chunked = await small.request("/api/v1/ingest", { method: "POST", headers, body: stream, duplex: "half" } as RequestInit);
+    const chunked = await small.request("/api/v1/ingest", {
+      method: "POST",
+      headers,
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(chunked.status).toBe(413);
   });
 
   test("more events than INGEST_MAX_EVENTS is a 413 and stores nothing", async () => {
     const service = freshService();
-    const capped = createApp({ ...t.runtime.deps, settings: { ...t.runtime.deps.settings, INGEST_MAX_EVENTS: 3 } });
+    const capped = createApp({
+      ...t.runtime.deps,
+      settings: { ...t.runtime.deps.settings, INGEST_MAX_EVENTS: 3 },
+    });
     const res = await capped.request("/api/v1/ingest", {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
@@ -127,12 +150,23 @@ describe("POST /api/v1/ingest", () => {
 
   test("missing, malformed and forged credentials are 401 with WWW-Authenticate", async () => {
     const body = JSON.stringify({ service: "x", message: "y" });
-    const noAuth = await t.request("/api/v1/ingest", { method: "POST", headers: { "content-type": "application/json" }, body });
+    const noAuth = await t.request("/api/v1/ingest", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     expect(noAuth.status).toBe(401);
     expect(noAuth.headers.get("www-authenticate")).toContain("Bearer");
     const [h, p] = t.adminToken.split(".");
-    const forgedPayload = btoa(JSON.stringify({ ...JSON.parse(atob(p!)), admin: true, sub: "999" })).replace(/=+$/, "");
-    for (const token of ["garbage", `${h}.${forgedPayload}.${t.adminToken.split(".")[2]}`, `${btoa('{"alg":"none"}')}.${p}.`]) {
+    const forgedPayload = btoa(JSON.stringify({ ...JSON.parse(atob(p!)), admin: true, sub: "999" })).replace(
+      /=+$/,
+      "",
+    );
+    for (const token of [
+      "garbage",
+      `${h}.${forgedPayload}.${t.adminToken.split(".")[2]}`,
+      `${btoa('{"alg":"none"}')}.${p}.`,
+    ]) {
       const res = await ingest(t, body, "application/json", token);
       expect(res.status).toBe(401);
     }
@@ -197,7 +231,13 @@ describe("POST /api/v1/ingest", () => {
   test("unknown fields become attributes; oversized messages are rejected, not truncated", async () => {
     const service = freshService();
     const res = await ingest(t, [
-      { service, message: "with extras", latency_ms: 12, http: { status: 502 }, attributes: { region: "eu" } },
+      {
+        service,
+        message: "with extras",
+        latency_ms: 12,
+        http: { status: 502 },
+        attributes: { region: "eu" },
+      },
       { service, message: "x".repeat(40_000) },
     ]);
     const body = (await res.json()) as { accepted: number; errors: { error: string }[] };
@@ -209,7 +249,12 @@ describe("POST /api/v1/ingest", () => {
 
   test("a full queue answers 503 with Retry-After and acknowledges nothing", async () => {
     const service = freshService();
-    const tiny = new MemoryLogQueue(t.runtime.deps.store, { maxPending: 5, batchSize: 5, lingerMs: 0, concurrency: 1 });
+    const tiny = new MemoryLogQueue(t.runtime.deps.store, {
+      maxPending: 5,
+      batchSize: 5,
+      lingerMs: 0,
+      concurrency: 1,
+    });
     const app = createApp({ ...t.runtime.deps, queue: tiny });
     const res = await app.request("/api/v1/ingest", {
       method: "POST",
@@ -225,7 +270,12 @@ describe("POST /api/v1/ingest", () => {
     const failing: LogStore = Object.assign(Object.create(t.runtime.deps.store), {
       write: () => Promise.reject(new Error("connection refused")),
     });
-    const queue = new MemoryLogQueue(failing, { maxPending: 100, batchSize: 10, lingerMs: 0, concurrency: 1 });
+    const queue = new MemoryLogQueue(failing, {
+      maxPending: 100,
+      batchSize: 10,
+      lingerMs: 0,
+      concurrency: 1,
+    });
     const app = createApp({ ...t.runtime.deps, queue });
     const res = await app.request("/api/v1/ingest", {
       method: "POST",

@@ -42,7 +42,9 @@ describe("the embedded profile keeps its data", () => {
       const found = await app2.request(`/api/v1/logs/search?service=${service}`);
       expect(((await found.json()) as { total: number }).total).toBe(2);
       // The generated signing key was kept, so sessions survive too.
-      const me = await app2.request("/api/v1/auth/me", { headers: { authorization: `Bearer ${access_token}` } });
+      const me = await app2.request("/api/v1/auth/me", {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
       expect(me.status).toBe(200);
     } finally {
       await second.close();

@@ -15,7 +15,8 @@ export function requiredEngines(): Set<string> {
 }
 
 /** The admin URL of the Postgres server the tests may create databases on. */
-export const POSTGRES_ADMIN_URL = process.env.LOGFLOW_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const POSTGRES_ADMIN_URL =
+  process.env.LOGFLOW_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 let postgresAvailable: Promise<boolean> | undefined;
 
@@ -28,7 +29,9 @@ export function postgresReachable(): Promise<boolean> {
       return true;
     } catch (err) {
       if (requiredEngines().has("postgres")) {
-        throw new Error(`Postgres is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${POSTGRES_ADMIN_URL}: ${err}`);
+        throw new Error(
+          `Postgres is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${POSTGRES_ADMIN_URL}: ${err}`,
+        );
       }
       console.warn(`[skip] Postgres unreachable at ${POSTGRES_ADMIN_URL}; Postgres suites skipped`);
       return false;

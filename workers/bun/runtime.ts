@@ -31,7 +31,9 @@ export function jsonLogger(minLevel: Config["LOG_LEVEL"]): (line: Record<string,
     level === "ERROR" || level === "CRITICAL" ? 3 : level === "WARNING" ? 2 : level === "DEBUG" ? 0 : 1;
   return (line) => {
     if (rank(line.level) < min) return;
-    process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), service: "logflow", ...line })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ timestamp: new Date().toISOString(), service: "logflow", ...line })}\n`,
+    );
   };
 }
 

@@ -61,7 +61,10 @@ export class MemoryLogQueue implements LogQueue {
       return { status: "degraded" as const, detail: `last write failed: ${this.lastError.message}` };
     }
     const full = this.lag() / this.opts.maxPending;
-    return { status: full > 0.9 ? ("degraded" as const) : ("healthy" as const), detail: `${this.lag()} pending` };
+    return {
+      status: full > 0.9 ? ("degraded" as const) : ("healthy" as const),
+      detail: `${this.lag()} pending`,
+    };
   }
 
   /** Stop accepting, and wait until everything accepted is committed (or has failed). */
@@ -95,7 +98,10 @@ export class MemoryLogQueue implements LogQueue {
     if (this.queue.length === 0 || this.running >= this.opts.concurrency) return;
     const batch: Pending[] = [];
     let n = 0;
-    while (this.queue.length > 0 && (n === 0 || n + (this.queue[0]?.events.length ?? 0) <= this.opts.batchSize)) {
+    while (
+      this.queue.length > 0 &&
+      (n === 0 || n + (this.queue[0]?.events.length ?? 0) <= this.opts.batchSize)
+    ) {
       const p = this.queue.shift()!;
       batch.push(p);
       n += p.events.length;

@@ -11,6 +11,9 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
+/** Data directories this process has open: the pid file cannot tell two opens in one process apart. */
+const openHere = new Set<string>();
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -37,6 +40,9 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   // PGlite's files must never be opened by two processes at once: that corrupts them.
   const lockFile = join(runDir, "pglite.pid");
   if (!inMemory) {
+    if (openHere.has(runDir)) {
+      throw new Error(`LOGFLOW_DATA_DIR ${runDir} is in use by process ${process.pid} (this one)`);
+    }
     try {
       const pid = Number(readFileSync(lockFile, "utf8"));
       if (pid && pid !== process.pid && isAlive(pid)) {
@@ -48,6 +54,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
     writeFileSync(lockFile, String(process.pid));
+    openHere.add(runDir);
   }
 
   const db = await PGlite.create(dir);
@@ -74,7 +81,10 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
       await db.close();
       rmSync(socketPath, { force: true });
       if (inMemory) rmSync(runDir, { recursive: true, force: true });
-      else rmSync(lockFile, { force: true });
+      else {
+        rmSync(lockFile, { force: true });
+        openHere.delete(runDir);
+      }
     },
   };
 }

@@ -1,0 +1,192 @@
+/**
+ * `bun run bench:ingest [--events N] [--pglite-events N] [--concurrency C] [--json FILE]`
+ *
+ * Events/s through POST /api/v1/ingest (batches of 1,000, a separate LogFlow process, real HTTP) into
+ * real Postgres and into PGlite, against the limit of the engine underneath measured in the same run:
+ * the same rows bulk-loaded straight into the same database (COPY into Postgres; the store's own
+ * multi-row insert into PGlite, which takes no COPY over its socket).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import postgres from "postgres";
+import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
+import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
+import { createTraffic } from "../stream-jobs/generator/traffic.ts";
+import { flags, freshDatabase, machine, type Server, startServer, table, writeJson } from "./lib.ts";
+
+const args = flags({
+  events: { type: "string", default: "200000" },
+  "pglite-events": { type: "string", default: "100000" },
+  concurrency: { type: "string", default: "4" },
+  batch: { type: "string", default: "1000" },
+});
+const BATCH = Number(args.batch);
+const CONCURRENCY = Number(args.concurrency);
+
+function generate(n: number): unknown[] {
+  // Recent timestamps (the last ~10 minutes) so that every event is inside retention.
+  const traffic = createTraffic({ seed: 7, rate: Math.max(100, n / 600), start: Date.now() - 11 * 60_000 });
+  return traffic.batch(n) as unknown[];
+}
+
+function bodies(events: unknown[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < events.length; i += BATCH) out.push(JSON.stringify(events.slice(i, i + BATCH)));
+  return out;
+}
+
+async function sendAll(server: Server, payloads: string[]): Promise<{ seconds: number; accepted: number }> {
+  let next = 0;
+  let accepted = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < payloads.length) {
+        const body = payloads[next++]!;
+        for (;;) {
+          const res = await fetch(`${server.url}/api/v1/ingest`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
+            body,
+          });
+          if (res.status === 503) {
+            await Bun.sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+            continue;
+          }
+          if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+          accepted += ((await res.json()) as { accepted: number }).accepted;
+          break;
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, accepted };
+}
+
+function rows(events: unknown[]): LogEvent[] {
+  const now = Date.now();
+  return events.map((e) => {
+    const r = parseLogEvent(e, now);
+    if (!r.ok) throw new Error(r.error);
+    return r.event;
+  });
+}
+
+const esc = (v: string | null) =>
+  v === null
+    ? "\\N"
+    : v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+
+async function copyInto(url: string, events: LogEvent[]): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  await sql`truncate logs`;
+  const started = performance.now();
+  const writable = await sql`copy logs (id, ts, received_at, service, level, message, host, correlation_id,
+    request_id, trace_id, span_id, attributes) from stdin`.writable();
+  function* lines() {
+    let chunk = "";
+    for (const e of events) {
+      chunk += `${[e.id, e.timestamp, e.received_at, e.service, e.level, e.message, e.host, e.correlation_id, e.request_id, e.trace_id, e.span_id, JSON.stringify(e.attributes)].map(esc).join("\t")}\n`;
+      if (chunk.length > 1 << 20) {
+        yield chunk;
+        chunk = "";
+      }
+    }
+    if (chunk) yield chunk;
+  }
+  await pipeline(Readable.from(lines()), writable);
+  const seconds = (performance.now() - started) / 1000;
+  const [{ n }] = (await sql`select count(*)::int as n from logs`) as unknown as [{ n: number }];
+  await sql.end();
+  if (n !== events.length) throw new Error(`COPY stored ${n} of ${events.length}`);
+  return seconds;
+}
+
+async function multiRowInto(dir: string, events: LogEvent[]): Promise<number> {
+  const db = await openEmbeddedDatabase(dir);
+  await db.sql`truncate logs`;
+  const store = new PostgresLogStore(db.sql);
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += 5000) await store.write(events.slice(i, i + 5000));
+  const seconds = (performance.now() - started) / 1000;
+  await db.close();
+  return seconds;
+}
+
+console.log(`bench:ingest on ${machine()}; batches of ${BATCH}, ${CONCURRENCY} concurrent clients\n`);
+const results: Record<string, string | number>[] = [];
+const json: Record<string, unknown> = { batch: BATCH, concurrency: CONCURRENCY };
+
+// Postgres server
+{
+  const n = Number(args.events);
+  const events = generate(n);
+  const payloads = bodies(events);
+  const db = await freshDatabase("logflow_bench_ingest");
+  try {
+    const server = await startServer({ DATABASE_URL: db.url });
+    await sendAll(server, bodies(generate(5000))); // warm-up: JIT, partitions, plans
+    const api = await sendAll(server, payloads);
+    await server.stop();
+    if (api.accepted !== n) throw new Error(`accepted ${api.accepted} of ${n}`);
+    const limitSeconds = await copyInto(db.url, rows(events));
+    const eps = n / api.seconds;
+    const limit = n / limitSeconds;
+    results.push({
+      target: "Postgres 15 (DATABASE_URL)",
+      events: n,
+      "API s": api.seconds,
+      "API events/s": Math.round(eps),
+      "limit: COPY events/s": Math.round(limit),
+      ratio: Math.round((eps / limit) * 100) / 100,
+    });
+    Object.assign(json, {
+      events: n,
+      events_per_s: Math.round(eps),
+      limit_events_per_s: Math.round(limit),
+      ratio: Math.round((eps / limit) * 1000) / 1000,
+    });
+  } finally {
+    await db.drop();
+  }
+}
+
+// Embedded PGlite
+{
+  const n = Number(args["pglite-events"]);
+  const events = generate(n);
+  const dir = mkdtempSync(join(tmpdir(), "logflow-bench-pglite-"));
+  try {
+    const server = await startServer({ LOGFLOW_DATA_DIR: dir });
+    await sendAll(server, bodies(generate(5000)));
+    const api = await sendAll(server, bodies(events));
+    await server.stop();
+    if (api.accepted !== n) throw new Error(`accepted ${api.accepted} of ${n}`);
+    const limitSeconds = await multiRowInto(dir, rows(events));
+    const eps = n / api.seconds;
+    const limit = n / limitSeconds;
+    results.push({
+      target: "PGlite (embedded)",
+      events: n,
+      "API s": api.seconds,
+      "API events/s": Math.round(eps),
+      "limit: COPY events/s": `${Math.round(limit).toLocaleString("en-US")} (multi-row insert)`,
+      ratio: Math.round((eps / limit) * 100) / 100,
+    });
+    Object.assign(json, {
+      pglite_events: n,
+      pglite_events_per_s: Math.round(eps),
+      pglite_limit_events_per_s: Math.round(limit),
+      pglite_ratio: Math.round((eps / limit) * 1000) / 1000,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+table(results);
+writeJson(args.json, json);

@@ -1,0 +1,123 @@
+/** Shared plumbing for benchmarks: flags, tables, JSON output, servers and databases to measure. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+
+export function flags<T extends Record<string, { type: "string" | "boolean"; default?: string | boolean }>>(
+  options: T,
+) {
+  return parseArgs({
+    args: Bun.argv.slice(2),
+    options: { json: { type: "string" }, ...options },
+    strict: true,
+  }).values as unknown as { json?: string } & {
+    [K in keyof T]: T[K]["type"] extends "boolean" ? boolean : string;
+  };
+}
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Bun ${Bun.version}`;
+}
+
+export function table(rows: Record<string, string | number>[]): void {
+  if (!rows.length) return;
+  const cols = Object.keys(rows[0]!);
+  const cell = (v: string | number) =>
+    typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 1 }) : v;
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(cell(r[c] ?? "")).length)));
+  const line = (vals: string[]) => `| ${vals.map((v, i) => v.padEnd(widths[i]!)).join(" | ")} |`;
+  console.log(line(cols));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const r of rows) console.log(line(cols.map((c) => String(cell(r[c] ?? "")))));
+}
+
+export function writeJson(file: string | undefined, data: Record<string, unknown>): void {
+  if (!file) return;
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...data, machine: machine(), at: new Date().toISOString() }, null, 2)}\n`,
+  );
+  console.log(`\nwrote ${file}`);
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export const ADMIN_URL =
+  process.env.LOGFLOW_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** A fresh database on the benchmark Postgres server. */
+export async function freshDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now().toString(36)}`;
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+export interface Server {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * LogFlow's API in its own process (as users run it), so that the load generator in this process
+ * does not steal its event loop.
+ */
+export async function startServer(env: Record<string, string>): Promise<Server> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const proc = Bun.spawn(["bun", "workers/bun/api.ts"], {
+    cwd: resolve(import.meta.dir, ".."),
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      BCRYPT_ROUNDS: "4",
+      LOG_LEVEL: "error",
+      ADMIN_PASSWORD: "bench-password",
+      ...env,
+    },
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error("LogFlow did not start");
+    await Bun.sleep(200);
+  }
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: "bench-password" }),
+  });
+  const { access_token } = (await res.json()) as { access_token: string };
+  return {
+    url,
+    token: access_token,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}

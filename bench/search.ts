@@ -1,0 +1,156 @@
+/**
+ * `bun run bench:search [--events N] [--queries N] [--json FILE]`
+ *
+ * p50/p95 of typical searches through the API (a separate LogFlow process, real HTTP) over N events
+ * (default 1,000,000, spread over the last 24 h) in real Postgres: text + service + level + last hour,
+ * then page 2 of a broader search by cursor, plus text-only and service-only searches.
+ * The events are bulk-loaded with COPY first (loading is not what is measured here).
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { connectPostgres } from "../core/adapters/postgres/connect.ts";
+import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { migrate } from "../core/adapters/postgres/migrate.ts";
+import { parseLogEvent } from "../core/log-event.ts";
+import { MIGRATIONS } from "../db/migrations/index.ts";
+import { createTraffic } from "../stream-jobs/generator/traffic.ts";
+import { flags, freshDatabase, machine, percentile, startServer, table, writeJson } from "./lib.ts";
+
+const args = flags({
+  events: { type: "string", default: "1000000" },
+  queries: { type: "string", default: "200" },
+  keep: { type: "boolean", default: false },
+});
+const N = Number(args.events);
+const Q = Number(args.queries);
+
+const esc = (v: string | null) =>
+  v === null
+    ? "\\N"
+    : v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+
+console.log(`bench:search on ${machine()}; ${N.toLocaleString("en-US")} events over 24 h\n`);
+const db = await freshDatabase("logflow_bench_search");
+const words = new Map<string, number>();
+const services = new Set<string>();
+try {
+  const sql = connectPostgres(db.url, { max: 2 });
+  await migrate(sql, MIGRATIONS);
+  const store = new PostgresLogStore(sql);
+  const now = Date.now();
+  const start = now - 24 * 3_600_000 + 60_000;
+  const traffic = createTraffic({ seed: 11, rate: N / 86_400, start });
+  // Let the store create the day partitions the load will touch.
+  const first = parseLogEvent({ service: "bench", message: "partition warm-up", timestamp: start }, now);
+  const last = parseLogEvent(
+    { service: "bench", message: "partition warm-up", timestamp: now + 7_200_000 },
+    now,
+  );
+  if (first.ok && last.ok) await store.write([first.event, last.event]);
+
+  const loadStarted = performance.now();
+  const writable = await sql`copy logs (id, ts, received_at, service, level, message, host, correlation_id,
+    request_id, trace_id, span_id, attributes) from stdin`.writable();
+  let produced = 0;
+  function* lines() {
+    while (produced < N) {
+      const batch = traffic.batch(Math.min(20_000, N - produced));
+      let chunk = "";
+      for (const raw of batch) {
+        const r = parseLogEvent(raw, Math.max(now, Date.now()));
+        if (!r.ok) continue;
+        const e = r.event;
+        services.add(e.service);
+        if (produced % 50 === 0) {
+          for (const w of e.message.toLowerCase().match(/[a-z]{4,}/g) ?? [])
+            words.set(w, (words.get(w) ?? 0) + 1);
+        }
+        chunk += `${[e.id, e.timestamp, e.received_at, e.service, e.level, e.message, e.host, e.correlation_id, e.request_id, e.trace_id, e.span_id, JSON.stringify(e.attributes)].map(esc).join("\t")}\n`;
+        produced++;
+      }
+      yield chunk;
+    }
+  }
+  await pipeline(Readable.from(lines()), writable);
+  await sql`analyze logs`;
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const [{ n }] = (await sql`select count(*)::int as n from logs`) as unknown as [{ n: number }];
+  console.log(`loaded ${n.toLocaleString("en-US")} events in ${loadSeconds.toFixed(1)} s (COPY)\n`);
+  await sql.end();
+
+  // Search terms of middling frequency: common enough to hit, rare enough to be a real search.
+  const sampled = produced / 50;
+  const terms = [...words.entries()]
+    .filter(([, c]) => c / sampled > 0.002 && c / sampled < 0.15)
+    .map(([w]) => w)
+    .slice(0, 40);
+  if (terms.length === 0) throw new Error("no search terms found in the generated messages");
+  const svc = [...services];
+
+  const server = await startServer({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: "4" });
+  const timings: Record<string, number[]> = {};
+  const counts: Record<string, number> = {};
+  const time = async (kind: string, query: string) => {
+    const t0 = performance.now();
+    const res = await fetch(`${server.url}/api/v1/logs/search?${query}`);
+    const body = (await res.json()) as { total: number; next_cursor: string | null };
+    const ms = performance.now() - t0;
+    if (!res.ok) throw new Error(`${query} → ${res.status} ${JSON.stringify(body)}`);
+    timings[kind] = [...(timings[kind] ?? []), ms];
+    counts[kind] = (counts[kind] ?? 0) + body.total;
+    return body;
+  };
+  const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
+  const kinds = {
+    "text + service + level + 1h": (i: number) =>
+      `query=${pick(terms, i)}&service=${pick(svc, i * 7)}&level=ERROR&level=WARNING&since=1h&limit=100`,
+    "text + last 1h": (i: number) => `query=${pick(terms, i * 3)}&since=1h&limit=100`,
+    "service + last 24h": (i: number) => `service=${pick(svc, i)}&since=24h&limit=100`,
+  };
+  for (let i = 0; i < 20; i++) for (const build of Object.values(kinds)) await time("warm-up", build(i));
+  delete timings["warm-up"];
+  for (let i = 0; i < Q; i++) {
+    for (const [kind, build] of Object.entries(kinds)) await time(kind, build(i));
+    const page1 = await time("page 1 (text + 6h)", `query=${pick(terms, i * 5)}&since=6h&limit=50`);
+    if (page1.next_cursor) {
+      await time(
+        "page 2 by cursor",
+        `query=${pick(terms, i * 5)}&since=6h&limit=50&cursor=${page1.next_cursor}`,
+      );
+    }
+  }
+  await server.stop();
+
+  const rows = Object.entries(timings).map(([kind, ms]) => {
+    const sorted = [...ms].sort((a, b) => a - b);
+    return {
+      search: kind,
+      runs: ms.length,
+      "avg total": Math.round((counts[kind] ?? 0) / ms.length),
+      "p50 ms": Math.round(percentile(sorted, 50) * 10) / 10,
+      "p95 ms": Math.round(percentile(sorted, 95) * 10) / 10,
+      "max ms": Math.round(sorted[sorted.length - 1]! * 10) / 10,
+    };
+  });
+  const all = Object.values(timings)
+    .flat()
+    .sort((a, b) => a - b);
+  rows.push({
+    search: "all typical searches",
+    runs: all.length,
+    "avg total": 0,
+    "p50 ms": Math.round(percentile(all, 50) * 10) / 10,
+    "p95 ms": Math.round(percentile(all, 95) * 10) / 10,
+    "max ms": Math.round(all[all.length - 1]! * 10) / 10,
+  });
+  table(rows);
+  writeJson(args.json, {
+    events: n,
+    p50_ms: Math.round(percentile(all, 50) * 10) / 10,
+    p95_ms: Math.round(percentile(all, 95) * 10) / 10,
+    by_search: rows,
+  });
+} finally {
+  if (!args.keep) await db.drop();
+  else console.log(`kept database ${db.url}`);
+}
