@@ -1,0 +1,136 @@
+/**
+ * Smoke test: the API module boots in Deno (the `deno` npm package) from workers/deno/main.ts, with
+ * packages resolved from the repo's node_modules, and answers over a real socket.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { postgresReachable } from "../helpers/engines.ts";
+import {
+  EDGE_TIMEOUT_MS,
+  type EdgeDatabase,
+  edgeSuitesEnabled,
+  expectHealthShape,
+  expectLoginIngestSearch,
+  expectProblem404,
+  freePort,
+  migratedDatabaseWithUser,
+  type RuntimeProcess,
+  requireBinary,
+  startRuntimeProcess,
+  TEST_SECRET,
+} from "./runtime-process.ts";
+
+const enabled = edgeSuitesEnabled("Deno");
+const withPostgres = enabled && (await postgresReachable());
+
+async function startDeno(env: Record<string, string>): Promise<RuntimeProcess> {
+  const deno = requireBinary("node_modules/.bin/deno", "deno (npm package `deno`)");
+  const port = await freePort();
+  return startRuntimeProcess("deno", deno, ["run", "-A", "workers/deno/main.ts"], port, {
+    ...env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DENO_NO_UPDATE_CHECK: "1",
+    NO_COLOR: "1",
+  });
+}
+
+const base = { SECRET_KEY: TEST_SECRET, ENVIRONMENT: "test", LOG_LEVEL: "warn", BCRYPT_ROUNDS: "4" };
+
+describe.skipIf(!enabled)("Deno: without DATABASE_URL", () => {
+  let server: RuntimeProcess;
+  beforeAll(async () => {
+    // Empty counts as unset, and overrides a DATABASE_URL inherited from the test's environment.
+    server = await startDeno({ ...base, DATABASE_URL: "" });
+  }, EDGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await server?.stop();
+  }, EDGE_TIMEOUT_MS);
+
+  test(
+    "/health answers 503 with the database unhealthy because DATABASE_URL is not set",
+    async () => {
+      const res = await fetch(`${server.base}/health`);
+      expect(res.status).toBe(503);
+      const body = await expectHealthShape(res);
+      expect(body.status).toBe("unhealthy");
+      expect(body.services.database).toBe("unhealthy");
+      expect(body.details.database).toContain("DATABASE_URL is not set");
+    },
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "an unknown path answers a problem+json 404 with X-Request-ID",
+    () => expectProblem404(server.base),
+    EDGE_TIMEOUT_MS,
+  );
+});
+
+describe.skipIf(!enabled)("Deno: misconfigured", () => {
+  test(
+    "without SECRET_KEY the process exits 78 naming the variable",
+    async () => {
+      const deno = requireBinary("node_modules/.bin/deno", "deno (npm package `deno`)");
+      const proc = Bun.spawn([deno, "run", "-A", "workers/deno/main.ts"], {
+        cwd: `${import.meta.dir}/../..`,
+        env: {
+          ...process.env,
+          SECRET_KEY: "",
+          DATABASE_URL: "",
+          ENVIRONMENT: "test",
+          PORT: "0",
+          NO_COLOR: "1",
+        },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const code = await proc.exited;
+      expect(code).toBe(78);
+      expect(await new Response(proc.stderr).text()).toContain("SECRET_KEY");
+    },
+    EDGE_TIMEOUT_MS,
+  );
+});
+
+describe.skipIf(!withPostgres)("Deno: with a migrated Postgres database", () => {
+  let server: RuntimeProcess;
+  let db: EdgeDatabase;
+  beforeAll(async () => {
+    db = await migratedDatabaseWithUser();
+    server = await startDeno({ ...base, DATABASE_URL: db.url });
+  }, EDGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  }, EDGE_TIMEOUT_MS);
+
+  test(
+    "/health answers 200 with the database healthy",
+    async () => {
+      const res = await fetch(`${server.base}/health`);
+      const body = await expectHealthShape(res);
+      expect({
+        status: res.status,
+        database: body.services.database,
+        log_store: body.services.log_store,
+      }).toEqual({
+        status: 200,
+        database: "healthy",
+        log_store: "healthy",
+      });
+    },
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "an unknown path answers a problem+json 404 with X-Request-ID",
+    () => expectProblem404(server.base),
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "a user logs in, ingests an event and finds it by search",
+    () => expectLoginIngestSearch(server.base, db),
+    EDGE_TIMEOUT_MS,
+  );
+});

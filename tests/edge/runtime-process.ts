@@ -1,0 +1,231 @@
+import { expect } from "bun:test";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import postgres from "postgres";
+import { migrate } from "../../core/adapters/postgres/migrate.ts";
+import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
+import { MIGRATIONS } from "../../db/migrations/index.ts";
+import { hashPassword } from "../../edge-api/auth/passwords.ts";
+import { freshPostgresDatabase } from "../helpers/engines.ts";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+/** How long a runtime may take to answer its first request. */
+export const READY_TIMEOUT_MS = 60_000;
+/** Per-test timeout for the edge suites: booting a runtime is slow, and a cold workerd bundle slower. */
+export const EDGE_TIMEOUT_MS = 120_000;
+export const TEST_SECRET = "edge-smoke-test-secret-0123456789abcdef";
+
+/**
+ * Whether the edge suites run. They never skip silently: only LOGFLOW_SKIP_EDGE=1 skips them, with a
+ * warning; otherwise a missing runtime binary fails the suite with a message saying what to install.
+ */
+export function edgeSuitesEnabled(runtime: string): boolean {
+  if (process.env.LOGFLOW_SKIP_EDGE === "1") {
+    console.warn(`[skip] LOGFLOW_SKIP_EDGE=1: the ${runtime} smoke tests are skipped`);
+    return false;
+  }
+  return true;
+}
+
+/** Fail with the install hint when a runtime's entry file is absent. */
+export function requireBinary(path: string, what: string): string {
+  const full = resolve(ROOT, path);
+  if (!existsSync(full)) {
+    throw new Error(
+      `${what} not found at ${path}: run \`bun install\` (it is a devDependency), ` +
+        "or set LOGFLOW_SKIP_EDGE=1 to skip the edge smoke tests explicitly",
+    );
+  }
+  return full;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+export interface RuntimeProcess {
+  base: string;
+  /** Everything the child printed so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawn a runtime serving the API on 127.0.0.1:`port`, in its own process group (wrangler starts
+ * workerd as a grandchild), and wait until it answers /health with any status.
+ */
+export async function startRuntimeProcess(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  env: Record<string, string>,
+): Promise<RuntimeProcess> {
+  let out = "";
+  const started = performance.now();
+  const child: ChildProcess = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  let exited: number | string | null = null;
+  const exit = new Promise<void>((done) =>
+    child.once("exit", (code, signal) => {
+      exited = code ?? signal ?? "unknown";
+      done();
+    }),
+  );
+
+  const stop = async () => {
+    if (exited !== null || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return; // already gone
+    }
+    const killed = await Promise.race([exit.then(() => true), Bun.sleep(10_000).then(() => false)]);
+    if (!killed) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+      await exit;
+    }
+  };
+
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (true) {
+    if (exited !== null) {
+      throw new Error(`${name} exited (${exited}) before answering /health:\n${out}`);
+    }
+    try {
+      await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) });
+      console.info(
+        `[edge] ${name} answered /health ${((performance.now() - started) / 1000).toFixed(1)} s after spawn`,
+      );
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`${name} did not answer /health within ${READY_TIMEOUT_MS / 1000} s:\n${out}`);
+      }
+      await Bun.sleep(250);
+    }
+  }
+  return { base, output: () => out, stop };
+}
+
+export interface EdgeDatabase {
+  url: string;
+  username: string;
+  password: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database with one user in it. Migrations run from Bun, as in production: the edge
+ * entries never migrate.
+ */
+export async function migratedDatabaseWithUser(): Promise<EdgeDatabase> {
+  const db = await freshPostgresDatabase();
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  const username = `edge-${crypto.randomUUID().slice(0, 8)}`;
+  const password = `pw-${crypto.randomUUID()}`;
+  try {
+    await migrate(sql, MIGRATIONS);
+    await new PostgresUserRepo(sql).create({
+      username,
+      email: `${username}@example.test`,
+      hashedPassword: await hashPassword(password, 4),
+      fullName: "Edge smoke test",
+      isAdmin: false,
+    });
+  } finally {
+    await sql.end();
+  }
+  return { url: db.url, username, password, drop: db.drop };
+}
+
+/** The seed's /health shape. */
+export async function expectHealthShape(res: Response) {
+  expect(res.headers.get("content-type")).toContain("application/json");
+  const body = (await res.json()) as {
+    status: string;
+    timestamp: string;
+    services: Record<string, string>;
+    details: Record<string, string>;
+  };
+  expect(["healthy", "degraded", "unhealthy"]).toContain(body.status);
+  expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
+  expect(typeof body.services).toBe("object");
+  return body;
+}
+
+/** An unknown API path answers an RFC 9457 problem with the request id in header and body. */
+export async function expectProblem404(base: string) {
+  const res = await fetch(`${base}/api/v1/no-such-route-${crypto.randomUUID().slice(0, 8)}`);
+  expect(res.status).toBe(404);
+  expect(res.headers.get("content-type")).toContain("application/problem+json");
+  const requestId = res.headers.get("x-request-id");
+  expect(requestId).toBeTruthy();
+  const body = (await res.json()) as { status: number; code: string; request_id: string };
+  expect(body.status).toBe(404);
+  expect(body.code).toBe("NOT_FOUND");
+  expect(body.request_id).toBe(requestId!);
+}
+
+/** Log in, ingest one event through the edge queue, and find it with a search. */
+export async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: db.username, password: db.password }),
+  });
+  expect(login.status).toBe(200);
+  const { access_token } = (await login.json()) as { access_token: string };
+  expect(access_token).toBeTruthy();
+  const auth = { authorization: `Bearer ${access_token}` };
+
+  const empty = await fetch(`${base}/api/v1/logs/search?query=x`, { headers: auth });
+  expect(empty.status).toBe(200);
+  const page = (await empty.json()) as Record<string, unknown>;
+  expect(page).toMatchObject({ total: expect.any(Number), logs: expect.any(Array) });
+  expect("next_cursor" in page).toBe(true);
+
+  const word = `edgeword${crypto.randomUUID().slice(0, 8)}`;
+  const ingest = await fetch(`${base}/api/v1/ingest`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ service: "edge-smoke", level: "INFO", message: `hello ${word}` }),
+  });
+  expect(ingest.status).toBe(200);
+  expect(await ingest.json()).toMatchObject({ accepted: 1, rejected: 0 });
+
+  const found = await fetch(`${base}/api/v1/logs/search?query=${word}`, { headers: auth });
+  expect(found.status).toBe(200);
+  const hit = (await found.json()) as {
+    total: number;
+    logs: { message: string }[];
+    next_cursor: string | null;
+  };
+  expect(hit.total).toBe(1);
+  expect(hit.logs[0]?.message).toBe(`hello ${word}`);
+  expect(hit.next_cursor).toBeNull();
+}

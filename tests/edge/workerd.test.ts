@@ -1,0 +1,137 @@
+/**
+ * Smoke test: the API module boots in workerd (wrangler dev, run by Node: wrangler does not run under
+ * Bun) from wrangler.toml and workers/cloudflare/index.ts, and answers over a real socket.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { postgresReachable } from "../helpers/engines.ts";
+import {
+  EDGE_TIMEOUT_MS,
+  type EdgeDatabase,
+  edgeSuitesEnabled,
+  expectHealthShape,
+  expectLoginIngestSearch,
+  expectProblem404,
+  freePort,
+  migratedDatabaseWithUser,
+  ROOT,
+  type RuntimeProcess,
+  requireBinary,
+  startRuntimeProcess,
+  TEST_SECRET,
+} from "./runtime-process.ts";
+
+const enabled = edgeSuitesEnabled("workerd");
+const withPostgres = enabled && (await postgresReachable());
+
+async function startWorkerd(vars: Record<string, string>): Promise<RuntimeProcess> {
+  const wrangler = requireBinary("node_modules/wrangler/bin/wrangler.js", "wrangler (4.86.0)");
+  // wrangler refuses to start when the assets directory is missing; the dashboard may not be built.
+  mkdirSync(resolve(ROOT, "web/dist"), { recursive: true });
+  const port = await freePort();
+  const inspector = await freePort();
+  const args = [wrangler, "dev", "--local", "--ip", "127.0.0.1", "--port", String(port)];
+  args.push("--inspector-port", String(inspector), "--show-interactive-dev-session=false");
+  // --var overrides wrangler.toml [vars] and any .dev.vars a developer keeps.
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  return startRuntimeProcess("wrangler dev", "node", args, port, {
+    // No network here but the npm registry: skip the Request.cf download and telemetry.
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_SEND_METRICS: "false",
+    FORCE_COLOR: "0",
+  });
+}
+
+const base = { SECRET_KEY: TEST_SECRET, ENVIRONMENT: "test", LOG_LEVEL: "warn", BCRYPT_ROUNDS: "4" };
+
+describe.skipIf(!enabled)("workerd: without DATABASE_URL", () => {
+  let worker: RuntimeProcess;
+  beforeAll(async () => {
+    worker = await startWorkerd({ ...base, DATABASE_URL: "" });
+  }, EDGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await worker?.stop();
+  }, EDGE_TIMEOUT_MS);
+
+  test(
+    "/health answers 503 with the database unhealthy because DATABASE_URL is not set",
+    async () => {
+      const res = await fetch(`${worker.base}/health`);
+      expect(res.status).toBe(503);
+      const body = await expectHealthShape(res);
+      expect(body.status).toBe("unhealthy");
+      expect(body.services.database).toBe("unhealthy");
+      expect(body.details.database).toContain("DATABASE_URL is not set");
+    },
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "an unknown path answers a problem+json 404 with X-Request-ID",
+    () => expectProblem404(worker.base),
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "login answers 503 saying DATABASE_URL is not set instead of pretending",
+    async () => {
+      const res = await fetch(`${worker.base}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "someone", password: "something" }),
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { detail: string }).detail).toContain("DATABASE_URL is not set");
+    },
+    EDGE_TIMEOUT_MS,
+  );
+
+  // Not tested here: the cron trigger. wrangler 4.86.0's local dev fails /cdn-cgi/handler/scheduled with a
+  // DataCloneError whenever [assets] is configured (its assets RPC proxy forwards the ScheduledController
+  // over RPC; cloudflare/workers-sdk#9882, fixed in a later miniflare). The handler itself is covered by
+  // workers/cloudflare/index.test.ts.
+});
+
+describe.skipIf(!withPostgres)("workerd: with a migrated Postgres database", () => {
+  let worker: RuntimeProcess;
+  let db: EdgeDatabase;
+  beforeAll(async () => {
+    db = await migratedDatabaseWithUser();
+    worker = await startWorkerd({ ...base, DATABASE_URL: db.url });
+  }, EDGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await worker?.stop();
+    await db?.drop();
+  }, EDGE_TIMEOUT_MS);
+
+  test(
+    "/health answers 200 with the database healthy",
+    async () => {
+      const res = await fetch(`${worker.base}/health`);
+      const body = await expectHealthShape(res);
+      expect({
+        status: res.status,
+        database: body.services.database,
+        log_store: body.services.log_store,
+      }).toEqual({
+        status: 200,
+        database: "healthy",
+        log_store: "healthy",
+      });
+    },
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "an unknown path answers a problem+json 404 with X-Request-ID",
+    () => expectProblem404(worker.base),
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "a user logs in, ingests an event and finds it by search",
+    () => expectLoginIngestSearch(worker.base, db),
+    EDGE_TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,93 @@
+/**
+ * Cloudflare Workers entry (`wrangler dev` / `wrangler deploy`, configured by wrangler.toml).
+ *
+ * The dashboard (web/dist) is served by Workers Assets in front of this Worker; only the paths listed
+ * in `assets.run_worker_first` (and requests no asset matches) reach `fetch`.
+ *
+ * The database client is built per request and closed after the response: Workers forbid using an I/O
+ * object (a TCP socket) created by one request from another, so a module-level pool would hang. With a
+ * Hyperdrive binding (`HYPERDRIVE`, see wrangler.toml) the per-request client connects to Cloudflare's
+ * pooler next to the Worker, which keeps that cheap; without it each request that touches the
+ * database opens its own connection to DATABASE_URL.
+ */
+import { ConfigError } from "../../core/config.ts";
+import { createApp } from "../../edge-api/app.ts";
+import { buildEdgeDeps } from "../edge-deps.ts";
+
+// The few Workers types used here, declared locally instead of pulling in @cloudflare/workers-types.
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+interface ScheduledController {
+  readonly scheduledTime: number;
+  readonly cron: string;
+}
+
+interface Env {
+  /** Cloudflare's connection pooler in front of the database; preferred over DATABASE_URL when bound. */
+  HYPERDRIVE?: { connectionString: string };
+  [name: string]: unknown;
+}
+
+/** Workers allow 6 open outbound connections per invocation; leave one for anything else. */
+const POOL_SIZE = 5;
+
+function configProblem(err: ConfigError): Response {
+  const body = {
+    type: "https://logflow.dev/problems/internal",
+    title: "Internal server error",
+    status: 500,
+    detail: `This Worker is misconfigured. ${err.problems.join("; ")}`,
+    code: "INTERNAL",
+    request_id: crypto.randomUUID(),
+  };
+  console.error(err.message);
+  return new Response(JSON.stringify(body), {
+    status: 500,
+    headers: {
+      "content-type": "application/problem+json",
+      "X-Request-ID": body.request_id,
+      "X-Correlation-ID": body.request_id,
+    },
+  });
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const hyperdrive = env.HYPERDRIVE?.connectionString;
+    let built: ReturnType<typeof buildEdgeDeps>;
+    try {
+      built = buildEdgeDeps(hyperdrive ? { ...env, DATABASE_URL: hyperdrive } : env, {
+        poolSize: POOL_SIZE,
+        databaseLabel: hyperdrive ? "postgres (hyperdrive)" : "postgres",
+      });
+    } catch (err) {
+      if (err instanceof ConfigError) return configProblem(err);
+      throw err;
+    }
+    try {
+      return await createApp(built.deps).fetch(request);
+    } finally {
+      // After the response is sent, not before it: the client must outlive the handler's last query.
+      ctx.waitUntil(built.close());
+    }
+  },
+
+  /**
+   * Cron trigger (wrangler.toml `[triggers]`), wired for the alerting issue. There are no scheduled jobs
+   * yet; say so instead of pretending to evaluate anything.
+   */
+  async scheduled(controller: ScheduledController, _env: Env, _ctx: ExecutionContext): Promise<void> {
+    console.log(
+      JSON.stringify({
+        timestamp: new Date().toISOString(),
+        service: "logflow",
+        level: "INFO",
+        msg: "scheduled trigger fired; no scheduled jobs exist yet (alert evaluation is not implemented)",
+        cron: controller.cron,
+        scheduled_time: new Date(controller.scheduledTime).toISOString(),
+      }),
+    );
+  },
+};

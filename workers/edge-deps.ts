@@ -1,0 +1,185 @@
+/**
+ * AppDeps for edge runtimes (Cloudflare Workers, Deno) from a plain env record. Imports nothing that
+ * needs a file system, PGlite or Bun: the worker bundle must stay runtime-neutral. Migrations and the
+ * default admin are not done here; they run from Bun (`bun run db:migrate`) against the same database.
+ */
+import type { Sql } from "postgres";
+import { DirectLogQueue } from "../core/adapters/memory/direct-queue.ts";
+import { connectPostgres } from "../core/adapters/postgres/connect.ts";
+import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
+import { type Config, ConfigError, loadConfig } from "../core/config.ts";
+import { AppError } from "../core/errors.ts";
+import type { EventLimits } from "../core/log-event.ts";
+import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
+import type { UserRepo } from "../core/ports/users.ts";
+import { TokenService } from "../edge-api/auth/tokens.ts";
+import type { AppDeps } from "../edge-api/context.ts";
+
+export const DATABASE_URL_MISSING =
+  "DATABASE_URL is not set: this instance has no database. Set it to a postgres:// URL " +
+  "(Workers: `wrangler secret put DATABASE_URL`; Deno: the environment), then run `bun run db:migrate` against it.";
+
+export interface EdgeDeps {
+  deps: AppDeps;
+  config: Config;
+  /** "postgres" when DATABASE_URL is set, else "unconfigured" (the API answers 503 where it needs data). */
+  database: "postgres" | "unconfigured";
+  /** Close the database client (waits up to 5 s for running queries). Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface EdgeOptions {
+  /**
+   * postgres.js pool size. Defaults to DATABASE_POOL_SIZE. On Workers keep it at 5 or below: one
+   * invocation may hold at most 6 open outbound connections.
+   */
+  poolSize?: number;
+  /** Shown as the database check's detail in /health (never the URL: it holds the password). */
+  databaseLabel?: string;
+  assets?: AppDeps["assets"];
+}
+
+/**
+ * Keep only the string entries of a runtime's env. A Workers env also holds bindings (objects), which
+ * are not configuration and would only confuse the config parser.
+ */
+export function stringVars(env: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+/** LogFlow's own log lines as one JSON object per console line: what Workers and Deno Deploy collect. */
+export function consoleLogger(minLevel: Config["LOG_LEVEL"]): (line: Record<string, unknown>) => void {
+  const order = ["debug", "info", "warn", "error"];
+  const min = order.indexOf(minLevel);
+  const rank = (level: unknown) =>
+    level === "ERROR" || level === "CRITICAL" ? 3 : level === "WARNING" ? 2 : level === "DEBUG" ? 0 : 1;
+  return (line) => {
+    if (rank(line.level) < min) return;
+    console.log(JSON.stringify({ timestamp: new Date().toISOString(), service: "logflow", ...line }));
+  };
+}
+
+// Same limits as the Bun runtime (workers/bun/runtime.ts eventLimits), which cannot be imported here: that
+// module pulls in node:fs and PGlite.
+function eventLimits(config: Config): EventLimits {
+  return {
+    maxMessageChars: config.MAX_MESSAGE_CHARS,
+    maxAttributes: config.MAX_ATTRIBUTES,
+    maxAttributeValueChars: 4096,
+    maxAgeMs: config.RETENTION_DAYS * 86_400_000,
+    maxFutureMs: 86_400_000,
+  };
+}
+
+// Rejects (never throws synchronously), as every port method is async.
+const unconfigured = async (): Promise<never> => {
+  throw new AppError("UNAVAILABLE", DATABASE_URL_MISSING);
+};
+
+/**
+ * Stands in for the log store when there is no database: every read and write fails with a 503 that
+ * says why, and health() reports unhealthy. It never pretends to hold data.
+ */
+export class UnconfiguredLogStore implements LogStore {
+  write = unconfigured;
+  search = unconfigured;
+  get = unconfigured;
+  recent = unconfigured;
+  count = unconfigured;
+  histogram = unconfigured;
+  breakdown = unconfigured;
+  topMessages = unconfigured;
+  stats = unconfigured;
+  deleteOlderThan = unconfigured;
+  async health(): Promise<StoreHealth> {
+    return { status: "unhealthy", detail: DATABASE_URL_MISSING };
+  }
+}
+
+/** The user repository's stand-in without a database: login, register and /me answer 503. */
+export class UnconfiguredUserRepo implements UserRepo {
+  create = unconfigured;
+  findById = unconfigured;
+  findCredentials = unconfigured;
+  list = unconfigured;
+  ensure = unconfigured;
+}
+
+/**
+ * Build the API's dependencies for one edge process (Deno) or one request (Workers, where a socket
+ * opened in one request cannot be used by another). Throws ConfigError for a bad or missing variable,
+ * SECRET_KEY included: an edge runtime has nowhere to keep a generated key, and isolates that each made
+ * their own would reject each other's tokens.
+ *
+ * postgres.js opens connections lazily, so a request that never touches the database costs no
+ * connection.
+ */
+export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = {}): EdgeDeps {
+  const config = loadConfig(stringVars(env));
+  if (!config.SECRET_KEY) {
+    throw new ConfigError([
+      "SECRET_KEY: is required on edge runtimes (Workers: `wrangler secret put SECRET_KEY`; e.g. openssl rand -hex 32)",
+    ]);
+  }
+  const log = consoleLogger(config.LOG_LEVEL);
+  const tokens = new TokenService(config.SECRET_KEY, config.ACCESS_TOKEN_EXPIRE_MINUTES);
+
+  let sql: Sql | undefined;
+  let store: LogStore;
+  let users: UserRepo;
+  if (config.DATABASE_URL) {
+    sql = connectPostgres(config.DATABASE_URL, {
+      max: opts.poolSize ?? config.DATABASE_POOL_SIZE,
+      applicationName: "logflow-edge",
+    });
+    store = new PostgresLogStore(sql);
+    users = new PostgresUserRepo(sql);
+  } else {
+    store = new UnconfiguredLogStore();
+    users = new UnconfiguredUserRepo();
+  }
+  const queue = new DirectLogQueue(store);
+  const db = sql;
+  const label = opts.databaseLabel ?? "postgres";
+
+  const deps: AppDeps = {
+    settings: config,
+    limits: eventLimits(config),
+    store,
+    queue,
+    users,
+    tokens,
+    health: [
+      {
+        name: "database",
+        required: true,
+        async check() {
+          if (!db) return { status: "unhealthy", detail: DATABASE_URL_MISSING };
+          await db`select 1`;
+          return { status: "healthy", detail: label };
+        },
+      },
+      { name: "log_store", required: true, check: () => store.health() },
+      { name: "queue", required: false, check: () => queue.health() },
+    ],
+    log,
+  };
+  if (opts.assets) deps.assets = opts.assets;
+
+  let closing: Promise<void> | undefined;
+  return {
+    deps,
+    config,
+    database: db ? "postgres" : "unconfigured",
+    close() {
+      closing ??= (async () => {
+        await queue.close();
+        await db?.end({ timeout: 5 });
+      })();
+      return closing;
+    },
+  };
+}
