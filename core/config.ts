@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { EventLimits } from "./log-event.ts";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -58,13 +59,6 @@ export const ConfigSchema = z
           message: "is required when ENVIRONMENT=production",
         });
       }
-      if (!c.ADMIN_PASSWORD || c.ADMIN_PASSWORD === "admin123") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["ADMIN_PASSWORD"],
-          message: "must be set to a non-default password when ENVIRONMENT=production",
-        });
-      }
     }
     for (const name of ["KAFKA_BROKERS", "ELASTICSEARCH_URL", "UPSTASH_REDIS_REST_URL"] as const) {
       if (c[name] !== undefined) {
@@ -86,15 +80,38 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parse the environment. Empty strings count as unset, as in most .env tooling. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/**
+ * Parse the environment. Empty strings count as unset, as in most .env tooling. `createsAdmin: false`
+ * is for runtimes that never create the admin account, so production does not demand ADMIN_PASSWORD there.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  opts: { createsAdmin?: boolean } = {},
+): Config {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") cleaned[k] = v;
   const parsed = ConfigSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`));
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+  const production = (cleaned.ENVIRONMENT ?? "development") === "production";
+  const password = cleaned.ADMIN_PASSWORD;
+  if (production && opts.createsAdmin !== false && (!password || password === DEV_ADMIN_PASSWORD)) {
+    problems.push("ADMIN_PASSWORD: must be set to a non-default password when ENVIRONMENT=production");
   }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/** The per-event limits the config sets, as the ingest path reads them. */
+export function eventLimits(config: Config): EventLimits {
+  return {
+    maxMessageChars: config.MAX_MESSAGE_CHARS,
+    maxAttributes: config.MAX_ATTRIBUTES,
+    maxAttributeValueChars: 4096,
+    maxAgeMs: config.RETENTION_DAYS * 86_400_000,
+    maxFutureMs: 86_400_000,
+  };
 }
 
 /** The default admin password outside production (the seed's). */

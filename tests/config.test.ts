@@ -46,3 +46,11 @@ describe("configuration", () => {
     expect(loadConfig({ DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
   });
 });
+
+describe("edge runtimes", () => {
+  test("production on a runtime that never creates the admin does not demand ADMIN_PASSWORD", () => {
+    expect(() =>
+      loadConfig({ ENVIRONMENT: "production", SECRET_KEY: "s".repeat(32) }, { createsAdmin: false }),
+    ).not.toThrow();
+  });
+});

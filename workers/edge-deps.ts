@@ -8,9 +8,8 @@ import { DirectLogQueue } from "../core/adapters/memory/direct-queue.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
-import { type Config, ConfigError, loadConfig } from "../core/config.ts";
+import { type Config, ConfigError, eventLimits, loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
-import type { EventLimits } from "../core/log-event.ts";
 import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import { TokenService } from "../edge-api/auth/tokens.ts";
@@ -62,18 +61,6 @@ export function consoleLogger(minLevel: Config["LOG_LEVEL"]): (line: Record<stri
   };
 }
 
-// Same limits as the Bun runtime (workers/bun/runtime.ts eventLimits), which cannot be imported here: that
-// module pulls in node:fs and PGlite.
-function eventLimits(config: Config): EventLimits {
-  return {
-    maxMessageChars: config.MAX_MESSAGE_CHARS,
-    maxAttributes: config.MAX_ATTRIBUTES,
-    maxAttributeValueChars: 4096,
-    maxAgeMs: config.RETENTION_DAYS * 86_400_000,
-    maxFutureMs: 86_400_000,
-  };
-}
-
 // Rejects (never throws synchronously), as every port method is async.
 const unconfigured = async (): Promise<never> => {
   throw new AppError("UNAVAILABLE", DATABASE_URL_MISSING);
@@ -118,7 +105,7 @@ export class UnconfiguredUserRepo implements UserRepo {
  * connection.
  */
 export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = {}): EdgeDeps {
-  const config = loadConfig(stringVars(env));
+  const config = loadConfig(stringVars(env), { createsAdmin: false });
   if (!config.SECRET_KEY) {
     throw new ConfigError([
       "SECRET_KEY: is required on edge runtimes (Workers: `wrangler secret put SECRET_KEY`; e.g. openssl rand -hex 32)",

@@ -7,8 +7,7 @@ import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
-import { type Config, DEV_ADMIN_PASSWORD } from "../../core/config.ts";
-import type { EventLimits } from "../../core/log-event.ts";
+import { type Config, DEV_ADMIN_PASSWORD, eventLimits } from "../../core/config.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import { TokenService } from "../../edge-api/auth/tokens.ts";
@@ -53,16 +52,6 @@ function secretKey(config: Config): string {
   writeFileSync(file, key, { mode: 0o600 });
   chmodSync(file, 0o600);
   return key;
-}
-
-export function eventLimits(config: Config): EventLimits {
-  return {
-    maxMessageChars: config.MAX_MESSAGE_CHARS,
-    maxAttributes: config.MAX_ATTRIBUTES,
-    maxAttributeValueChars: 4096,
-    maxAgeMs: config.RETENTION_DAYS * 86_400_000,
-    maxFutureMs: 86_400_000,
-  };
 }
 
 /**

@@ -35,7 +35,8 @@ export class PostgresUserRepo implements UserRepo {
       return toUser(row!);
     } catch (err) {
       const e = err as { code?: string; constraint_name?: string };
-      if (e.code === "23505") throw new DuplicateUserError(e.constraint_name?.includes("email") ? "email" : "username");
+      if (e.code === "23505")
+        throw new DuplicateUserError(e.constraint_name?.includes("email") ? "email" : "username");
       throw err;
     }
   }
