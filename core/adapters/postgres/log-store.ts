@@ -1,0 +1,450 @@
+import type { Fragment, Sql } from "postgres";
+import { isUuid, timeOfId } from "../../ids.ts";
+import { LEVELS, type Level } from "../../level.ts";
+import type { LogEvent } from "../../log-event.ts";
+import type {
+  CountByKey,
+  HistogramBucket,
+  LogFilter,
+  LogStore,
+  SearchPage,
+  SearchQuery,
+  StoreHealth,
+  StoreStats,
+  WriteResult,
+} from "../../ports/log-store.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { LogPartitions } from "./partitions.ts";
+
+/** Options of the Postgres log store. */
+export interface PostgresLogStoreOptions {
+  /**
+   * `stats().events` is an exact count(*) while the planner's estimate (pg_class.reltuples summed over
+   * the partitions, as fresh as the last (auto)analyze) is below this, and that estimate above it: an
+   * exact count takes ~200 ms per million rows and the dashboard asks often. Default 100,000.
+   */
+  exactStatsBelow?: number;
+  /** How long `health()` waits for `select 1` before answering unhealthy, in ms. Default 2000. */
+  healthTimeoutMs?: number;
+  /** Most buckets one histogram may have; more is a RangeError (a caller's bug). Default 10,000. */
+  maxHistogramBuckets?: number;
+  /**
+   * A text search whose other conditions select at most this many rows (planner estimate) checks the
+   * text on those rows rather than through the full-text index. Default 10,000 (~10 ms of matching).
+   */
+  textScanBelowRows?: number;
+}
+
+interface LogRow {
+  id: string;
+  ts: Date;
+  received_at: Date;
+  service: string;
+  level: Level;
+  message: string;
+  host: string | null;
+  correlation_id: string | null;
+  request_id: string | null;
+  trace_id: string | null;
+  span_id: string | null;
+  attributes: Record<string, string | number | boolean> | null;
+}
+
+/** Postgres's "no partition of relation found for row": a day this process thought existed was dropped. */
+const NO_PARTITION = "23514";
+const MAX_PAGE = 1000;
+/** 9999-12-31T23:59:59.999Z: partition names have four-digit years. */
+const MAX_TS = 253_402_300_799_999;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function clampLimit(limit: number): number {
+  return Math.min(MAX_PAGE, Math.max(1, Math.trunc(limit) || 1));
+}
+
+// Postgres text cannot hold U+0000 (and jsonb rejects \u0000); replacing it keeps the rest of the event,
+// and of its batch, storable.
+function clean(s: string): string {
+  return s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s;
+}
+
+function cleanOrNull(s: string | null | undefined): string | null {
+  return s === null || s === undefined ? null : clean(s);
+}
+
+// JSON.stringify turns U+0000 into the escape \u0000, which jsonb rejects as well: clean before.
+function cleanAttributes(attributes: LogEvent["attributes"]): LogEvent["attributes"] {
+  const out: LogEvent["attributes"] = {};
+  for (const [k, v] of Object.entries(attributes)) out[clean(k)] = typeof v === "string" ? clean(v) : v;
+  return out;
+}
+
+function toEvent(r: LogRow): LogEvent {
+  return {
+    id: r.id,
+    timestamp: new Date(r.ts).toISOString(),
+    received_at: new Date(r.received_at).toISOString(),
+    service: r.service,
+    level: r.level,
+    message: r.message,
+    host: r.host ?? null,
+    correlation_id: r.correlation_id ?? null,
+    request_id: r.request_id ?? null,
+    trace_id: r.trace_id ?? null,
+    span_id: r.span_id ?? null,
+    attributes: r.attributes ?? {},
+  };
+}
+
+function emptyLevels(): Record<Level, number> {
+  return Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+}
+
+/**
+ * The log store on Postgres: one table `logs`, range-partitioned by UTC day (db/migrations/0001_init.sql).
+ * The same SQL runs on Postgres 15+ and on PGlite, reached through postgres.js in both cases.
+ *
+ * Text search is Postgres full-text search with the 'simple' configuration (no stemming, no stop words)
+ * over service and message; the search box syntax is `websearch_to_tsquery`'s, and the text is always a
+ * bound parameter, so nothing a user types is ever read as SQL or as tsquery operators it did not mean.
+ */
+export class PostgresLogStore implements LogStore {
+  private readonly partitions: LogPartitions;
+  private readonly exactStatsBelow: number;
+  private readonly healthTimeoutMs: number;
+  private readonly maxHistogramBuckets: number;
+  private readonly textScanBelowRows: number;
+
+  constructor(
+    private readonly sql: Sql,
+    opts: PostgresLogStoreOptions = {},
+  ) {
+    this.partitions = new LogPartitions(sql);
+    this.exactStatsBelow = opts.exactStatsBelow ?? 100_000;
+    this.healthTimeoutMs = opts.healthTimeoutMs ?? 2000;
+    this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
+    this.textScanBelowRows = opts.textScanBelowRows ?? 10_000;
+  }
+
+  async write(events: LogEvent[]): Promise<WriteResult> {
+    // Same id twice in one batch is a replay inside the batch: keep the first, count the rest.
+    const unique = new Map<string, LogEvent>();
+    for (const e of events) {
+      const key = e.id.toLowerCase();
+      if (!unique.has(key)) unique.set(key, e);
+    }
+    const n = unique.size;
+    if (n === 0) return { written: 0, duplicates: events.length };
+
+    const times: number[] = new Array(n);
+    const cols = {
+      id: new Array<string>(n),
+      ts: new Array<string>(n),
+      receivedAt: new Array<string>(n),
+      service: new Array<string>(n),
+      level: new Array<string>(n),
+      message: new Array<string>(n),
+      host: new Array<string | null>(n),
+      correlationId: new Array<string | null>(n),
+      requestId: new Array<string | null>(n),
+      traceId: new Array<string | null>(n),
+      spanId: new Array<string | null>(n),
+      attributes: new Array<string>(n),
+    };
+    let i = 0;
+    for (const e of unique.values()) {
+      const ts = Date.parse(e.timestamp);
+      const received = Date.parse(e.received_at);
+      if (!(ts >= 0 && ts <= MAX_TS) || !Number.isFinite(received)) {
+        throw new RangeError(`event ${e.id}: timestamp or received_at is not a date between 1970 and 9999`);
+      }
+      times[i] = ts;
+      cols.id[i] = e.id;
+      // Whole milliseconds, always: the cursor and get(id) address events by their millisecond.
+      cols.ts[i] = iso(ts);
+      cols.receivedAt[i] = iso(received);
+      cols.service[i] = clean(e.service);
+      cols.level[i] = e.level;
+      cols.message[i] = clean(e.message);
+      cols.host[i] = cleanOrNull(e.host);
+      cols.correlationId[i] = cleanOrNull(e.correlation_id);
+      cols.requestId[i] = cleanOrNull(e.request_id);
+      cols.traceId[i] = cleanOrNull(e.trace_id);
+      cols.spanId[i] = cleanOrNull(e.span_id);
+      const json = JSON.stringify(e.attributes ?? {});
+      cols.attributes[i] = json.includes("\\u0000") ? JSON.stringify(cleanAttributes(e.attributes)) : json;
+      i++;
+    }
+
+    // One statement with twelve array parameters whatever the batch size: one round trip, one plan,
+    // no parameter limit; `on conflict do nothing` makes replays (the indexer's at-least-once) no-ops.
+    const insert = () => this.sql`
+      insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
+                        trace_id, span_id, attributes)
+      select id::uuid, ts::timestamptz, received_at::timestamptz, service, level, message, host,
+             correlation_id, request_id, trace_id, span_id, attributes::jsonb
+      from unnest(${cols.id}::text[], ${cols.ts}::text[], ${cols.receivedAt}::text[], ${cols.service}::text[],
+                  ${cols.level}::text[], ${cols.message}::text[], ${cols.host}::text[],
+                  ${cols.correlationId}::text[], ${cols.requestId}::text[], ${cols.traceId}::text[],
+                  ${cols.spanId}::text[], ${cols.attributes}::text[])
+        as t(id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
+             span_id, attributes)
+      on conflict do nothing`;
+
+    await this.partitions.ensureFor(times);
+    let result: Awaited<ReturnType<typeof insert>>;
+    try {
+      result = await insert();
+    } catch (err) {
+      if ((err as { code?: string }).code !== NO_PARTITION) throw err;
+      // Another process's retention dropped a day we had cached: re-check and try once more.
+      this.partitions.forget();
+      await this.partitions.ensureFor(times);
+      result = await insert();
+    }
+    const written = result.count;
+    return { written, duplicates: events.length - written };
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const limit = clampLimit(query.limit);
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const sql = this.sql;
+    const scanText = await this.scanText(query);
+    const seek = after ? [sql`and (ts, id) < (${iso(after.ts)}::timestamptz, ${after.id}::uuid)`] : [];
+    // Page and total are independent queries: on a pool they run at the same time.
+    const [rows, [counted]] = await Promise.all([
+      sql<LogRow[]>`
+        select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
+               span_id, attributes
+        from ${this.source(query, scanText, seek)}
+        order by ts desc, id desc
+        limit ${limit + 1}`,
+      sql<{ n: number | string | bigint }[]>`select count(*) as n from ${this.source(query, scanText)}`,
+    ]);
+    // One row more than the page tells whether an older page exists without a second query.
+    const more = rows.length > limit;
+    const logs = rows.slice(0, limit).map(toEvent);
+    const last = logs[logs.length - 1];
+    return {
+      total: Number(counted?.n ?? 0),
+      logs,
+      nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
+    };
+  }
+
+  async get(id: string): Promise<LogEvent | null> {
+    if (!isUuid(id)) return null;
+    const t = timeOfId(id);
+    if (t !== null) {
+      // A UUIDv7's time field is the event's millisecond: equality on ts prunes to one partition and
+      // one index entry.
+      const [row] = await this.sql<LogRow[]>`
+        select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
+               span_id, attributes
+        from logs where ts = ${iso(t)}::timestamptz and id = ${id}::uuid`;
+      if (row) return toEvent(row);
+    }
+    // Other UUIDs, and v7 ids not minted from their event's time, are found by id in every partition.
+    const [row] = await this.sql<LogRow[]>`
+      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
+             span_id, attributes
+      from logs where id = ${id}::uuid limit 1`;
+    return row ? toEvent(row) : null;
+  }
+
+  async recent(limit: number): Promise<LogEvent[]> {
+    const rows = await this.sql<LogRow[]>`
+      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
+             span_id, attributes
+      from logs order by ts desc, id desc limit ${clampLimit(limit)}`;
+    return rows.map(toEvent);
+  }
+
+  async count(filter: LogFilter): Promise<number> {
+    const scanText = await this.scanText(filter);
+    const [row] = await this.sql<{ n: number | string | bigint }[]>`
+      select count(*) as n from ${this.source(filter, scanText)}`;
+    return Number(row?.n ?? 0);
+  }
+
+  async histogram(
+    filter: LogFilter & { from: number; to: number },
+    intervalMs: number,
+  ): Promise<HistogramBucket[]> {
+    if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
+      throw new RangeError(`histogram interval must be a positive whole number of ms, got ${intervalMs}`);
+    }
+    if (filter.to < filter.from) return [];
+    const first = Math.floor(filter.from / intervalMs) * intervalMs;
+    const buckets = Math.floor((filter.to - first) / intervalMs) + 1;
+    if (buckets > this.maxHistogramBuckets) {
+      throw new RangeError(`histogram would have ${buckets} buckets (most ${this.maxHistogramBuckets})`);
+    }
+    const sql = this.sql;
+    const scanText = await this.scanText(filter);
+    const interval = `${intervalMs} milliseconds`;
+    // One group per bucket with a filtered count per level (measured ~20% faster than grouping by
+    // bucket and level). Buckets are aligned to multiples of the interval since the epoch (date_bin's
+    // origin), so the same interval always gives the same edges; generate_series supplies empty ones.
+    const perLevel = LEVELS.map((l, i) => sql`, count(*) filter (where level = ${l}) as ${sql(`n${i}`)}`);
+    const rows = await sql<Record<string, number | string | bigint | null>[]>`
+      with counted as (
+        select date_bin(${interval}::interval, ts, timestamptz 'epoch') as bucket ${perLevel}
+        from ${this.source(filter, scanText)}
+        group by 1
+      )
+      select (extract(epoch from g.bucket) * 1000)::float8 as start, c.*
+      from generate_series(${iso(first)}::timestamptz, ${iso(filter.to)}::timestamptz, ${interval}::interval)
+        as g(bucket)
+      left join counted c on c.bucket = g.bucket
+      order by 1`;
+    return rows.map((r) => {
+      const levels = emptyLevels();
+      let count = 0;
+      LEVELS.forEach((l, i) => {
+        levels[l] = Number(r[`n${i}`] ?? 0);
+        count += levels[l];
+      });
+      return { start: Math.round(Number(r.start)), count, levels };
+    });
+  }
+
+  async breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {
+    const column = by === "service" ? this.sql`service` : this.sql`level`;
+    return this.countBy(column, filter, limit);
+  }
+
+  async topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]> {
+    return this.countBy(this.sql`message`, filter, limit);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [[parts], [range]] = await Promise.all([
+      this.sql<{ estimate: number | string; bytes: number | string | bigint | null }[]>`
+        select coalesce(sum(greatest(c.reltuples, 0)), 0)::float8 as estimate,
+               coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 as bytes
+        from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'logs'::regclass`,
+      // min/max over the (ts, id) primary key: each is one index probe per partition, not a scan.
+      this.sql<{ oldest: Date | null; newest: Date | null }[]>`
+        select min(ts) as oldest, max(ts) as newest from logs`,
+    ]);
+    const estimate = Number(parts?.estimate ?? 0);
+    let events = Math.round(estimate);
+    if (estimate < this.exactStatsBelow) {
+      const [row] = await this.sql<{ n: number | string | bigint }[]>`select count(*) as n from logs`;
+      events = Number(row?.n ?? 0);
+    }
+    return {
+      events,
+      bytes: Number(parts?.bytes ?? 0),
+      oldest: range?.oldest ? new Date(range.oldest).getTime() : null,
+      newest: range?.newest ? new Date(range.newest).getTime() : null,
+    };
+  }
+
+  async health(): Promise<StoreHealth> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.healthTimeoutMs} ms`)),
+        this.healthTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.sql`select 1`, timeout]);
+      return { status: "healthy", detail: "healthy" };
+    } catch (err) {
+      return { status: "unhealthy", detail: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  deleteOlderThan(cutoff: number): Promise<number> {
+    return this.partitions.deleteOlderThan(cutoff);
+  }
+
+  private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
+    const scanText = await this.scanText(filter);
+    // Ties in a fixed, collation-independent order, so that results do not depend on the server's locale.
+    const rows = await this.sql<{ key: string; n: number | string | bigint }[]>`
+      select ${column} as key, count(*) as n
+      from ${this.source(filter, scanText)}
+      group by 1
+      order by 2 desc, ${column} collate "C"
+      limit ${limit === undefined ? null : Math.max(0, Math.trunc(limit))}`;
+    return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
+  }
+
+  /**
+   * Whether to apply the text by reading the rows the other conditions select, instead of through the
+   * full-text index. The GIN index knows nothing of time or service: for a common word it yields every
+   * match in each day's partition (100k entries for one word in 1M events), which costs ~30 ms to
+   * collect before the service and the last hour narrow it to a few dozen. Postgres's cost model
+   * underrates that, so we ask the planner how many rows the other conditions select, and below
+   * `textScanBelowRows` match the text on those rows directly (~1 µs a row). One EXPLAIN, no execution.
+   */
+  private async scanText(f: LogFilter): Promise<boolean> {
+    if (!f.text?.trim()) return false;
+    const narrowed =
+      f.from !== undefined ||
+      f.to !== undefined ||
+      (f.services?.length ?? 0) > 0 ||
+      (f.levels?.length ?? 0) > 0 ||
+      f.correlationId !== undefined ||
+      f.traceId !== undefined;
+    if (!narrowed) return false;
+    const [row] = await this.sql<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[]>`
+      explain (format json) select 1 from logs where ${this.conditions(f, false)}`;
+    const estimate = row?.["QUERY PLAN"][0]?.Plan["Plan Rows"];
+    return estimate !== undefined && estimate <= this.textScanBelowRows;
+  }
+
+  /**
+   * `logs where …` for a filter, plus extra conditions. With `scanText`, the non-text conditions sit in
+   * a subquery behind `offset 0`, a fence the planner does not push the text condition through, so the
+   * text is checked on their rows instead of through the GIN index.
+   *
+   * Not async on purpose: a fragment is a thenable, and an async function returning one would run it
+   * as a query of its own.
+   */
+  private source(f: LogFilter, scanText: boolean, extra: Fragment[] = []): Fragment {
+    const sql = this.sql;
+    // postgres.js sends an empty array as a parameter, not as an empty list of fragments.
+    const more = extra.length > 0 ? extra : sql``;
+    if (!scanText) return sql`logs where ${this.conditions(f, true)} ${more}`;
+    return sql`(select * from logs where ${this.conditions(f, false)} ${more} offset 0) as logs
+      where ${this.textCondition(f.text ?? "")}`;
+  }
+
+  /** Full-text match; the text is a bound parameter, read by websearch_to_tsquery's forgiving syntax. */
+  private textCondition(text: string): Fragment {
+    return this.sql`search @@ websearch_to_tsquery('simple', ${text.trim()})`;
+  }
+
+  /** The filter as SQL conditions, every value a bound parameter. */
+  private conditions(f: LogFilter, withText: boolean): Fragment[] {
+    const sql = this.sql;
+    const conds: Fragment[] = [sql`true`];
+    // Blank text is no text filter (an empty search box). Text without a single searchable word (say
+    // "%" or "*:*") gives an empty tsquery, which matches nothing: such characters are not indexed, so
+    // no event can be shown to contain them, and returning everything would pretend otherwise.
+    if (withText && f.text?.trim()) conds.push(sql`and ${this.textCondition(f.text)}`);
+    // Empty lists do not narrow: `?service=` parsed to [] means "no service filter", not "no service".
+    // A single value is compared with `=`, which lets the planner walk (service, ts) in order and stop
+    // after one page; `= any(array)` does not give ordered index scans before Postgres 17.
+    if (f.services?.length === 1) conds.push(sql`and service = ${f.services[0] ?? ""}`);
+    else if (f.services && f.services.length > 1) conds.push(sql`and service = any(${f.services}::text[])`);
+    if (f.levels?.length === 1) conds.push(sql`and level = ${f.levels[0] ?? ""}`);
+    else if (f.levels && f.levels.length > 1) conds.push(sql`and level = any(${f.levels}::text[])`);
+    if (f.from !== undefined) conds.push(sql`and ts >= ${iso(f.from)}::timestamptz`);
+    if (f.to !== undefined) conds.push(sql`and ts <= ${iso(f.to)}::timestamptz`);
+    if (f.correlationId !== undefined) conds.push(sql`and correlation_id = ${f.correlationId}`);
+    if (f.traceId !== undefined) conds.push(sql`and trace_id = ${f.traceId}`);
+    return conds;
+  }
+}

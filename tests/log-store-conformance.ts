@@ -1,0 +1,592 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { InvalidCursorError } from "../core/adapters/postgres/cursor.ts";
+import { uuidv7 } from "../core/ids.ts";
+import { LEVELS, type Level } from "../core/level.ts";
+import type { LogEvent } from "../core/log-event.ts";
+import type { LogFilter, LogStore, SearchPage } from "../core/ports/log-store.ts";
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** A name no other test (or earlier run) uses, so that every test can filter down to its own events. */
+function fresh(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+/** A searchable word that occurs nowhere else: letters and digits only, one token for every analyzer. */
+function freshWord(): string {
+  return `w${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+function event(ts: number, fields: Partial<LogEvent> = {}): LogEvent {
+  return {
+    id: uuidv7(ts),
+    timestamp: new Date(ts).toISOString(),
+    received_at: new Date(ts + 3).toISOString(),
+    service: "conformance",
+    level: "INFO",
+    message: "hello",
+    host: null,
+    correlation_id: null,
+    request_id: null,
+    trace_id: null,
+    span_id: null,
+    attributes: {},
+    ...fields,
+  };
+}
+
+function ids(events: { id: string }[]): string[] {
+  return events.map((e) => e.id).sort();
+}
+
+/** Whether a is after b in the store's order: newer first, ties on time broken by id, descending. */
+function isAfter(a: LogEvent, b: LogEvent): boolean {
+  const ta = Date.parse(a.timestamp);
+  const tb = Date.parse(b.timestamp);
+  return ta !== tb ? ta < tb : a.id < b.id;
+}
+
+/**
+ * The behaviour every LogStore must have, as a bun:test suite. `open` is called once for the whole
+ * suite (opening an engine can take seconds); every test writes events under fresh service names or
+ * ids, so tests are independent of each other and of their order.
+ *
+ * Global operations are kept apart by time: only the `recent` test writes events in the future, only
+ * the retention test writes events older than a few days.
+ */
+export function runLogStoreConformance(
+  name: string,
+  open: () => Promise<{ store: LogStore; close(): Promise<void> }>,
+): void {
+  describe(`LogStore conformance: ${name}`, () => {
+    let store: LogStore;
+    let close: (() => Promise<void>) | undefined;
+
+    // Opening an engine (PGlite: ~5 s; a fresh Postgres database plus migrations) outlasts the default
+    // hook timeout.
+    beforeAll(async () => {
+      const opened = await open();
+      store = opened.store;
+      close = () => opened.close();
+    }, 60_000);
+
+    afterAll(async () => {
+      await close?.();
+    }, 30_000);
+
+    /** Every page of a search, following cursors until the last. */
+    async function allPages(filter: LogFilter, limit: number): Promise<SearchPage[]> {
+      const pages: SearchPage[] = [];
+      let cursor: string | undefined;
+      for (let guard = 0; guard < 10_000; guard++) {
+        const page = await store.search({ ...filter, limit, ...(cursor ? { cursor } : {}) });
+        pages.push(page);
+        if (page.nextCursor === null) return pages;
+        cursor = page.nextCursor;
+      }
+      throw new Error("pagination did not end");
+    }
+
+    describe("write", () => {
+      test("stores each id once: replays and in-batch repeats count as duplicates", async () => {
+        const service = fresh("write");
+        const now = Date.now();
+        const [a, b, c, d, e, f] = Array.from({ length: 6 }, (_, i) => event(now - i * 10, { service }));
+        if (!a || !b || !c || !d || !e || !f) throw new Error("unreachable");
+
+        expect(await store.write([a, b, c])).toEqual({ written: 3, duplicates: 0 });
+        expect(await store.write([a, b, c, d])).toEqual({ written: 1, duplicates: 3 });
+        expect(await store.write([e, e, f])).toEqual({ written: 2, duplicates: 1 });
+        expect(await store.write([])).toEqual({ written: 0, duplicates: 0 });
+
+        const page = await store.search({ services: [service], limit: 100 });
+        expect(page.total).toBe(6);
+        expect(ids(page.logs)).toEqual(ids([a, b, c, d, e, f]));
+      });
+
+      test("a replay with the same id keeps the first version", async () => {
+        const service = fresh("replay");
+        const original = event(Date.now() - 1000, { service, message: "first version" });
+        await store.write([original]);
+        const result = await store.write([{ ...original, message: "second version" }]);
+        expect(result).toEqual({ written: 0, duplicates: 1 });
+        expect((await store.get(original.id))?.message).toBe("first version");
+      });
+
+      test("takes a batch of 10,000 events over several days in one call", async () => {
+        const service = fresh("bulk");
+        const now = Date.now();
+        const batch = Array.from({ length: 10_000 }, (_, i) =>
+          event(now - Math.floor((i * 3 * DAY) / 10_000) - 1, {
+            service,
+            level: LEVELS[i % LEVELS.length] as Level,
+            message: `bulk event number ${i}`,
+            attributes: { i },
+          }),
+        );
+        expect(await store.write(batch)).toEqual({ written: 10_000, duplicates: 0 });
+        expect(await store.write(batch)).toEqual({ written: 0, duplicates: 10_000 });
+        expect(await store.count({ services: [service] })).toBe(10_000);
+        expect(await store.count({ services: [service], levels: ["ERROR"] })).toBe(2_000);
+      });
+    });
+
+    describe("get", () => {
+      test("returns the event exactly as written", async () => {
+        const ts = Date.now() - 5_000;
+        const written = event(ts, {
+          service: fresh("get"),
+          level: "WARNING",
+          message: 'multi\nline "quoted" \\ back\'slash — ünïcödé 🚀 %_ *:*',
+          host: "web-01",
+          correlation_id: crypto.randomUUID(),
+          request_id: "req-1",
+          trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+          span_id: "00f067aa0ba902b7",
+          attributes: {
+            region: "eu-west-1",
+            latency_ms: 412.5,
+            retries: 3,
+            cached: false,
+            "http.status": 502,
+          },
+        });
+        await store.write([written]);
+        expect(await store.get(written.id)).toEqual(written);
+      });
+
+      test("keeps nulls as null and empty attributes as an empty object", async () => {
+        const written = event(Date.now() - 5_000, { service: fresh("get-nulls") });
+        await store.write([written]);
+        const got = await store.get(written.id);
+        expect(got).toEqual(written);
+        expect(got?.host).toBeNull();
+        expect(got?.attributes).toEqual({});
+      });
+
+      test("finds an event whose id is not a time-ordered UUIDv7", async () => {
+        const written = {
+          ...event(Date.now() - 5_000, { service: fresh("get-v4") }),
+          id: crypto.randomUUID(),
+        };
+        await store.write([written]);
+        expect(await store.get(written.id)).toEqual(written);
+      });
+
+      test("returns null for absent, unknown and malformed ids without failing", async () => {
+        expect(await store.get(uuidv7(Date.now()))).toBeNull();
+        expect(await store.get(crypto.randomUUID())).toBeNull();
+        expect(await store.get("00000000-0000-0000-0000-000000000000")).toBeNull();
+        for (const junk of ["", "not-a-uuid", "' or 1=1 --", "*", "0190a1b2-c3d4-7e5f-8a9b", "%"]) {
+          expect(await store.get(junk)).toBeNull();
+        }
+      });
+    });
+
+    describe("recent", () => {
+      test("returns the newest events first, at most limit", async () => {
+        // The only test that writes in the future, so these are the newest events in the store.
+        const base = Date.now() + 10 * MINUTE;
+        const service = fresh("recent");
+        const events = [0, 1, 2].map((i) => event(base + i, { service }));
+        await store.write(events);
+        const got = await store.recent(2);
+        const newestFirst = events.map((e) => e.id).reverse();
+        expect(got.map((e) => e.id)).toEqual(newestFirst.slice(0, 2));
+        const three = await store.recent(3);
+        expect(three.map((e) => e.id)).toEqual(newestFirst);
+        const many = await store.recent(50);
+        expect(many.length).toBeLessThanOrEqual(50);
+        for (let i = 1; i < many.length; i++)
+          expect(isAfter(many[i] as LogEvent, many[i - 1] as LogEvent)).toBe(true);
+      });
+    });
+
+    describe("text search", () => {
+      const service = fresh("text");
+      const messages = [
+        "Payment failed for order 42", // 0
+        "payment succeeded for order 43", // 1
+        "Connection reset by peer", // 2
+        "reset the peer connection", // 3
+        "login attempt ' OR 1=1 -- blocked", // 4
+        "unbalanced quote in config", // 5
+        "disk usage at 95% on var", // 6
+      ];
+      const events = messages.map((message, i) => event(Date.now() - HOUR + i, { service, message }));
+
+      beforeAll(async () => {
+        await store.write(events);
+      });
+
+      async function hits(text: string): Promise<number[]> {
+        const page = await store.search({ services: [service], text, limit: 100 });
+        expect(page.total).toBe(page.logs.length);
+        return page.logs.map((e) => events.findIndex((x) => x.id === e.id)).sort((a, b) => a - b);
+      }
+
+      test("ANDs words, in any case", async () => {
+        expect(await hits("payment order")).toEqual([0, 1]);
+        expect(await hits("payment failed")).toEqual([0]);
+        expect(await hits("PAYMENT")).toEqual([0, 1]);
+        expect(await hits("pAyMeNt FAILED")).toEqual([0]);
+      });
+
+      test("matches whole words, not prefixes or stems", async () => {
+        expect(await hits("pay")).toEqual([]);
+        expect(await hits("payments")).toEqual([]);
+      });
+
+      test("matches a quoted phrase only with its words in order", async () => {
+        expect(await hits('"connection reset"')).toEqual([2]);
+        expect(await hits("connection reset")).toEqual([2, 3]);
+      });
+
+      test("excludes -words and ORs alternatives", async () => {
+        expect(await hits("payment -failed")).toEqual([1]);
+        expect(await hits("failed or succeeded")).toEqual([0, 1]);
+      });
+
+      test("searches the service name too", async () => {
+        expect((await hits(service)).length).toBe(messages.length);
+      });
+
+      test("finds a word across services without other filters", async () => {
+        const word = freshWord();
+        const mine = [event(Date.now() - 2000, { service: fresh("a"), message: `alpha ${word}` })];
+        mine.push(event(Date.now() - 3000, { service: fresh("b"), message: `${word} beta` }));
+        await store.write(mine);
+        const page = await store.search({ text: word, limit: 10 });
+        expect(page.total).toBe(2);
+        expect(ids(page.logs)).toEqual(ids(mine));
+        expect(await store.count({ text: word.toUpperCase() })).toBe(2);
+      });
+
+      test("treats query-language and SQL lookalikes as plain text", async () => {
+        // Parsed as words, `' OR 1=1 --` finds only events containing them, never everything.
+        const tautology = await hits("' OR 1=1 --");
+        expect(tautology.length).toBeLessThan(messages.length);
+        for (const i of tautology) expect(messages[i]).toContain("1");
+        expect(await hits('"unbalanced')).toEqual([5]);
+        expect(await hits("unbalanced\"'")).toEqual([5]);
+        expect(await hits("');drop table logs;--")).toEqual([]);
+        expect(await store.count({ services: [service] })).toBe(messages.length);
+      });
+
+      test("text without a searchable word matches nothing; blank text is no filter", async () => {
+        // Punctuation is not indexed, so no event can be shown to contain it: an empty result, not an
+        // error and not everything. A blank search box, on the other hand, is no text filter at all.
+        for (const junk of [
+          "*:*",
+          "\\",
+          "\\\\",
+          "%",
+          "%%",
+          "_",
+          "*",
+          "&|!",
+          "()",
+          "-",
+          '"',
+          "'",
+          "<->",
+          ":*",
+        ]) {
+          expect(await hits(junk)).toEqual([]);
+        }
+        expect((await hits("   ")).length).toBe(messages.length);
+        expect((await hits("")).length).toBe(messages.length);
+      });
+    });
+
+    describe("filters", () => {
+      const [s1, s2, s3] = [fresh("f1"), fresh("f2"), fresh("f3")];
+      const correlation = crypto.randomUUID();
+      const trace = crypto.randomUUID().replaceAll("-", "");
+      const t0 = Date.now() - 2 * HOUR;
+      const events = [
+        event(t0, { service: s1, level: "DEBUG" }),
+        event(t0 + 1, { service: s1, level: "INFO", correlation_id: correlation }),
+        event(t0 + 2, { service: s1, level: "ERROR", correlation_id: correlation, trace_id: trace }),
+        event(t0 + 3, { service: s2, level: "CRITICAL", trace_id: trace }),
+        event(t0 + 4, { service: s2, level: "WARNING", message: "needle in s2" }),
+        event(t0 + 5, { service: s3, level: "ERROR", message: "needle in s3" }),
+      ];
+      const all = [s1, s2, s3];
+
+      beforeAll(async () => {
+        await store.write(events);
+      });
+
+      async function matching(filter: LogFilter): Promise<number[]> {
+        const page = await store.search({ ...filter, limit: 100 });
+        expect(await store.count(filter)).toBe(page.total);
+        expect(page.total).toBe(page.logs.length);
+        return page.logs.map((e) => events.findIndex((x) => x.id === e.id)).sort((a, b) => a - b);
+      }
+
+      test("services narrows to any of the listed services", async () => {
+        expect(await matching({ services: [s1] })).toEqual([0, 1, 2]);
+        expect(await matching({ services: [s1, s3] })).toEqual([0, 1, 2, 5]);
+        expect(await matching({ services: [fresh("nobody")] })).toEqual([]);
+      });
+
+      test("levels narrows to any of the listed levels", async () => {
+        expect(await matching({ services: all, levels: ["ERROR"] })).toEqual([2, 5]);
+        expect(await matching({ services: all, levels: ["ERROR", "CRITICAL"] })).toEqual([2, 3, 5]);
+        expect(await matching({ services: all, levels: ["DEBUG", "INFO", "WARNING"] })).toEqual([0, 1, 4]);
+      });
+
+      test("empty lists do not narrow", async () => {
+        expect(await matching({ services: all, levels: [] })).toEqual([0, 1, 2, 3, 4, 5]);
+        expect(await matching({ correlationId: correlation, services: [] })).toEqual([1, 2]);
+      });
+
+      test("from and to are inclusive bounds", async () => {
+        expect(await matching({ services: all, from: t0 + 1, to: t0 + 3 })).toEqual([1, 2, 3]);
+        expect(await matching({ services: all, from: t0 + 2, to: t0 + 2 })).toEqual([2]);
+        expect(await matching({ services: all, from: t0 + 4 })).toEqual([4, 5]);
+        expect(await matching({ services: all, to: t0 })).toEqual([0]);
+        expect(await matching({ services: all, from: t0 + 3, to: t0 + 2 })).toEqual([]);
+      });
+
+      test("correlationId and traceId match exactly", async () => {
+        expect(await matching({ correlationId: correlation })).toEqual([1, 2]);
+        expect(await matching({ traceId: trace })).toEqual([2, 3]);
+        expect(await matching({ correlationId: correlation, traceId: trace })).toEqual([2]);
+        expect(await matching({ correlationId: crypto.randomUUID() })).toEqual([]);
+      });
+
+      test("filters combine with each other and with text", async () => {
+        expect(await matching({ services: all, text: "needle" })).toEqual([4, 5]);
+        expect(await matching({ services: all, text: "needle", levels: ["ERROR"] })).toEqual([5]);
+        expect(await matching({ services: [s2, s3], text: "needle", from: t0 + 5, to: t0 + 5 })).toEqual([5]);
+      });
+    });
+
+    describe("pagination", () => {
+      const service = fresh("pages");
+      const base = Date.now() - 30 * MINUTE;
+      // Groups of four events share a millisecond, so the id must break ties for pages to be stable.
+      const events = Array.from({ length: 250 }, (_, i) =>
+        event(base - Math.floor(i / 4) * 7, { service, level: i % 5 === 0 ? "ERROR" : "INFO" }),
+      );
+
+      beforeAll(async () => {
+        await store.write(events);
+      });
+
+      for (const limit of [37, 50, 1, 249, 250, 1000]) {
+        test(`pages of ${limit} cover every event once, in order, with the same exact total`, async () => {
+          const pages = await allPages({ services: [service] }, limit);
+          expect(pages.length).toBe(Math.ceil(250 / limit));
+          const seen = pages.flatMap((p) => p.logs);
+          for (const p of pages) expect(p.total).toBe(250);
+          for (const p of pages.slice(0, -1)) {
+            expect(p.logs.length).toBe(limit);
+            expect(p.nextCursor).not.toBeNull();
+          }
+          expect(pages[pages.length - 1]?.nextCursor).toBeNull();
+          expect(seen.length).toBe(250);
+          expect(new Set(seen.map((e) => e.id)).size).toBe(250);
+          expect(ids(seen)).toEqual(ids(events));
+          for (let i = 1; i < seen.length; i++)
+            expect(isAfter(seen[i] as LogEvent, seen[i - 1] as LogEvent)).toBe(true);
+        });
+      }
+
+      test("a cursor keeps the filter's narrowing on later pages", async () => {
+        const pages = await allPages({ services: [service], levels: ["ERROR"] }, 7);
+        const seen = pages.flatMap((p) => p.logs);
+        expect(seen.length).toBe(50);
+        for (const p of pages) expect(p.total).toBe(50);
+        expect(seen.every((e) => e.level === "ERROR")).toBe(true);
+        expect(new Set(seen.map((e) => e.id)).size).toBe(50);
+      });
+
+      test("an empty result has no cursor", async () => {
+        const page = await store.search({ services: [fresh("none")], limit: 10 });
+        expect(page).toEqual({ total: 0, logs: [], nextCursor: null });
+      });
+
+      test("a cursor that was not issued by the store is rejected with InvalidCursorError", async () => {
+        const forged = btoa("123:not-a-uuid").replace(/=+$/, "");
+        for (const cursor of ["garbage!", "bm90IGEgY3Vyc29y", forged, "x".repeat(5000), "' OR 1=1 --"]) {
+          await expect(store.search({ services: [service], limit: 10, cursor })).rejects.toBeInstanceOf(
+            InvalidCursorError,
+          );
+        }
+      });
+    });
+
+    describe("aggregations", () => {
+      test("count equals the search total", async () => {
+        const service = fresh("count");
+        await store.write(Array.from({ length: 17 }, (_, i) => event(Date.now() - 1000 - i, { service })));
+        expect(await store.count({ services: [service] })).toBe(17);
+        expect((await store.search({ services: [service], limit: 5 })).total).toBe(17);
+        expect(await store.count({})).toBeGreaterThanOrEqual(17);
+      });
+
+      test("histogram buckets align to the interval, include empty ones and respect the inclusive range", async () => {
+        const service = fresh("histo");
+        const t0 = Math.floor((Date.now() - 3 * HOUR) / MINUTE) * MINUTE;
+        const at = (ms: number, level: Level) => event(t0 + ms, { service, level });
+        await store.write([
+          at(10_000, "INFO"), // before `from`
+          at(15_000, "INFO"), // exactly `from`: bucket 0
+          at(59_999, "ERROR"), // bucket 0
+          at(MINUTE, "ERROR"), // exactly on an edge: bucket 1
+          at(2 * MINUTE, "WARNING"),
+          at(2 * MINUTE + 30_000, "DEBUG"),
+          // bucket 3 is empty
+          at(4 * MINUTE + 1, "CRITICAL"),
+          at(5 * MINUTE + 10_000, "INFO"), // exactly `to`: bucket 5
+          at(5 * MINUTE + 10_001, "INFO"), // after `to`
+        ]);
+        const range = { services: [service], from: t0 + 15_000, to: t0 + 5 * MINUTE + 10_000 };
+
+        const buckets = await store.histogram(range, MINUTE);
+        expect(buckets.map((b) => b.start)).toEqual([0, 1, 2, 3, 4, 5].map((i) => t0 + i * MINUTE));
+        expect(buckets.map((b) => b.count)).toEqual([2, 1, 2, 0, 1, 1]);
+        for (const b of buckets) {
+          expect(Object.keys(b.levels).sort()).toEqual([...LEVELS].sort());
+          expect(Object.values(b.levels).reduce((x, y) => x + y, 0)).toBe(b.count);
+        }
+        expect(buckets[0]?.levels).toEqual({ DEBUG: 0, INFO: 1, WARNING: 0, ERROR: 1, CRITICAL: 0 });
+        expect(buckets[2]?.levels).toEqual({ DEBUG: 1, INFO: 0, WARNING: 1, ERROR: 0, CRITICAL: 0 });
+        expect(buckets[3]?.levels).toEqual({ DEBUG: 0, INFO: 0, WARNING: 0, ERROR: 0, CRITICAL: 0 });
+        expect(buckets.reduce((n, b) => n + b.count, 0)).toBe(await store.count(range));
+
+        const errors = await store.histogram({ ...range, levels: ["ERROR"] }, MINUTE);
+        expect(errors.map((b) => b.count)).toEqual([1, 1, 0, 0, 0, 0]);
+
+        const hourly = await store.histogram(range, HOUR);
+        for (const b of hourly) expect(b.start % HOUR).toBe(0);
+        expect(hourly[0]?.start).toBeLessThanOrEqual(range.from);
+        expect(hourly.reduce((n, b) => n + b.count, 0)).toBe(7);
+
+        const fromOnEdge = await store.histogram({ ...range, from: t0 + MINUTE }, MINUTE);
+        expect(fromOnEdge.map((b) => b.count)).toEqual([1, 2, 0, 1, 1]);
+
+        const empty = await store.histogram(
+          { services: [fresh("none")], from: t0, to: t0 + 3 * MINUTE - 1 },
+          MINUTE,
+        );
+        expect(empty.map((b) => b.count)).toEqual([0, 0, 0]);
+      });
+
+      test("breakdown counts by service and by level, largest first, up to limit", async () => {
+        const correlation = crypto.randomUUID();
+        const [s1, s2, s3] = [fresh("bd1"), fresh("bd2"), fresh("bd3")];
+        const now = Date.now() - 10_000;
+        const plan: [string, Level][] = [
+          [s2, "ERROR"],
+          [s1, "ERROR"],
+          [s1, "ERROR"],
+          [s1, "INFO"],
+          [s3, "ERROR"],
+          [s2, "INFO"],
+          [s1, "DEBUG"],
+          [s2, "INFO"],
+          [s1, "DEBUG"],
+        ];
+        await store.write(
+          plan.map(([service, level], i) => event(now - i, { service, level, correlation_id: correlation })),
+        );
+        const filter = { correlationId: correlation };
+        expect(await store.breakdown(filter, "service")).toEqual([
+          { key: s1, count: 5 },
+          { key: s2, count: 3 },
+          { key: s3, count: 1 },
+        ]);
+        expect(await store.breakdown(filter, "service", 2)).toEqual([
+          { key: s1, count: 5 },
+          { key: s2, count: 3 },
+        ]);
+        expect(await store.breakdown(filter, "level")).toEqual([
+          { key: "ERROR", count: 4 },
+          { key: "INFO", count: 3 },
+          { key: "DEBUG", count: 2 },
+        ]);
+        expect(await store.breakdown({ ...filter, services: [s2] }, "level")).toEqual([
+          { key: "INFO", count: 2 },
+          { key: "ERROR", count: 1 },
+        ]);
+      });
+
+      test("topMessages counts identical messages, largest first, up to limit", async () => {
+        const service = fresh("top");
+        const now = Date.now() - 20_000;
+        const messages = ["timeout calling db", "cache miss", "timeout calling db", "user login"];
+        messages.push("timeout calling db", "cache miss", "timeout calling db");
+        await store.write(messages.map((message, i) => event(now - i, { service, message })));
+        expect(await store.topMessages({ services: [service] }, 10)).toEqual([
+          { key: "timeout calling db", count: 4 },
+          { key: "cache miss", count: 2 },
+          { key: "user login", count: 1 },
+        ]);
+        expect(await store.topMessages({ services: [service] }, 1)).toEqual([
+          { key: "timeout calling db", count: 4 },
+        ]);
+        expect(await store.topMessages({ services: [service], text: "cache" }, 10)).toEqual([
+          { key: "cache miss", count: 2 },
+        ]);
+      });
+    });
+
+    describe("operations", () => {
+      test("stats count every event and bracket their times", async () => {
+        const before = await store.stats();
+        const ts = Date.now() - 7_000;
+        const events = Array.from({ length: 5 }, (_, i) => event(ts - i, { service: fresh("stats") }));
+        await store.write(events);
+        const after = await store.stats();
+        expect(after.events).toBe(before.events + 5);
+        expect(after.bytes).toBeGreaterThan(0);
+        expect(after.oldest).not.toBeNull();
+        expect(after.newest).not.toBeNull();
+        expect(after.oldest as number).toBeLessThanOrEqual(ts - 4);
+        expect(after.newest as number).toBeGreaterThanOrEqual(ts);
+      });
+
+      test("health reports healthy", async () => {
+        expect((await store.health()).status).toBe("healthy");
+      });
+
+      test("deleteOlderThan removes whole old days and the older part of the cutoff's day", async () => {
+        // The only test with events this old, so the exact number removed is known.
+        const service = fresh("retention");
+        const today = Math.floor(Date.now() / DAY);
+        const cutoff = (today - 38) * DAY + 12 * HOUR;
+        const old = [
+          event((today - 40) * DAY + HOUR, { service }),
+          event((today - 40) * DAY + 2 * HOUR, { service }),
+          event((today - 39) * DAY + 5 * HOUR, { service }),
+          event(cutoff - HOUR, { service }),
+          event(cutoff - 1, { service }),
+        ];
+        const kept = [
+          event(cutoff, { service }),
+          event(cutoff + 1, { service }),
+          event((today - 37) * DAY + HOUR, { service }),
+        ];
+        await store.write([...old, ...kept]);
+
+        expect(await store.deleteOlderThan(cutoff)).toBe(old.length);
+        for (const e of old) expect(await store.get(e.id)).toBeNull();
+        for (const e of kept) expect(await store.get(e.id)).toEqual(e);
+        expect(await store.count({ services: [service] })).toBe(kept.length);
+        expect(await store.deleteOlderThan(cutoff)).toBe(0);
+
+        // A day emptied by retention takes writes again.
+        const late = event((today - 40) * DAY + 3 * HOUR, { service });
+        expect(await store.write([late])).toEqual({ written: 1, duplicates: 0 });
+        expect(await store.get(late.id)).toEqual(late);
+        expect(await store.deleteOlderThan(cutoff)).toBe(1);
+      });
+    });
+  });
+}

@@ -1,0 +1,13 @@
+import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
+import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { migrate } from "../core/adapters/postgres/migrate.ts";
+import { MIGRATIONS } from "../db/migrations/index.ts";
+import { runLogStoreConformance } from "./log-store-conformance.ts";
+
+// PGlite takes seconds to open: the suite opens one in-memory database for the whole file, and its tests
+// keep out of each other's way with fresh names.
+runLogStoreConformance("Postgres store on PGlite", async () => {
+  const db = await openEmbeddedDatabase("memory://");
+  await migrate(db.sql, MIGRATIONS);
+  return { store: new PostgresLogStore(db.sql), close: () => db.close() };
+});
