@@ -1,6 +1,17 @@
 import type { Level } from "../level.ts";
 import type { LogEvent } from "../log-event.ts";
 
+/**
+ * A search cursor that cannot be read: tampered with, truncated, or from another system. The API maps
+ * it to 400, since the client sent it; retrying the same request cannot succeed.
+ */
+export class InvalidCursorError extends Error {
+  constructor(detail = "cursor is not one this server issued") {
+    super(detail);
+    this.name = "InvalidCursorError";
+  }
+}
+
 /** Which events a read or aggregation covers. Every field narrows; an empty filter is everything. */
 export interface LogFilter {
   /**

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
 import { parseTimestamp } from "../../core/log-event.ts";
+import { InvalidCursorError } from "../../core/ports/log-store.ts";
 import type { AppEnv } from "../context.ts";
 import { parseQuery } from "../validate.ts";
 
@@ -50,7 +51,8 @@ const single = (schema: z.ZodType<string>) =>
 
 export const SearchParamsSchema = z
   .object({
-    query: single(z.string().max(1000, "at most 1000 characters")).optional(),
+    // Long enough to paste a whole log line (LogHub HDFS lines reach ~2,400 characters).
+    query: single(z.string().max(4096, "at most 4096 characters")).optional(),
     service: multi.optional(),
     level: levels.optional(),
     start_time: single(z.string()).pipe(instant).optional(),
@@ -111,7 +113,7 @@ export function logRoutes(): Hono<AppEnv> {
         took_ms: Math.round((performance.now() - started) * 10) / 10,
       });
     } catch (err) {
-      if (err instanceof Error && err.name === "InvalidCursorError") {
+      if (err instanceof InvalidCursorError) {
         throw new AppError("BAD_REQUEST", "cursor: not a cursor from a previous page of this search", {
           errors: [{ field: "cursor", message: "invalid cursor" }],
         });

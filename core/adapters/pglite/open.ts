@@ -72,6 +72,11 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     transform: { undefined: null },
   });
 
+  // PGlite ignores startup parameters, so the planner setting connectPostgres sends at start-up is set
+  // here, for this session and (ALTER DATABASE) for later ones. Why it matters: see connect.ts.
+  await sql`alter database postgres set plan_cache_mode = force_custom_plan`;
+  await sql`set plan_cache_mode = force_custom_plan`;
+
   return {
     sql,
     dir,

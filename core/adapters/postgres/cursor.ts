@@ -1,15 +1,5 @@
 import { isUuid } from "../../ids.ts";
-
-/**
- * A search cursor that cannot be read: tampered with, truncated, or from another system. The API maps
- * it to 400, since the client sent it; retrying the same request cannot succeed.
- */
-export class InvalidCursorError extends Error {
-  constructor(detail = "cursor is not one this server issued") {
-    super(detail);
-    this.name = "InvalidCursorError";
-  }
-}
+import { InvalidCursorError } from "../../ports/log-store.ts";
 
 /** The keyset position of the last event of a page: the next page starts strictly after (older than) it. */
 export interface CursorPosition {

@@ -110,6 +110,9 @@ function emptyLevels(): Record<Level, number> {
  * over service and message; the search box syntax is `websearch_to_tsquery`'s, and the text is always a
  * bound parameter, so nothing a user types is ever read as SQL or as tsquery operators it did not mean.
  */
+/** Above this many words, text always goes through the full-text index (see scanText). */
+const MAX_SCAN_WORDS = 3;
+
 export class PostgresLogStore implements LogStore {
   private readonly partitions: LogPartitions;
   private readonly exactStatsBelow: number;
@@ -390,6 +393,9 @@ export class PostgresLogStore implements LogStore {
    */
   private async scanText(f: LogFilter): Promise<boolean> {
     if (!f.text?.trim()) return false;
+    // Several words make the index selective (it intersects their posting lists) and make matching each
+    // row dearer (a pasted log line is a phrase of dozens of words): the index wins there.
+    if (f.text.trim().split(/\s+/).length > MAX_SCAN_WORDS) return false;
     const narrowed =
       f.from !== undefined ||
       f.to !== undefined ||
