@@ -28,6 +28,14 @@ if (demo || config.DEMO) {
   process.once("SIGTERM", () => controller.abort());
   void startDemo({
     signal: controller.signal,
+    onEvent: (e) =>
+      runtime.deps.log?.({
+        level: "INFO",
+        msg:
+          e.kind === "burst"
+            ? `demo: error burst on ${e.service} for ${Math.round(e.durationMs / 1000)} s`
+            : `demo: traffic ×${e.multiplier} for ${Math.round(e.durationMs / 1000)} s`,
+      }),
     publish: async (events: unknown[]) => {
       const now = Date.now();
       const parsed = events.map((e) => parseLogEvent(e, now, runtime.deps.limits));
