@@ -4,16 +4,19 @@ import type { AppEnv, HealthCheck } from "../context.ts";
 const CHECK_TIMEOUT_MS = 2000;
 
 async function run(check: HealthCheck) {
-  const timeout = new Promise<{ status: "unhealthy"; detail: string }>((resolve) =>
-    setTimeout(
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<{ status: "unhealthy"; detail: string }>((resolve) => {
+    timer = setTimeout(
       () => resolve({ status: "unhealthy", detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }),
       CHECK_TIMEOUT_MS,
-    ),
-  );
+    );
+  });
   try {
     return await Promise.race([check.check(), timeout]);
   } catch (err) {
     return { status: "unhealthy" as const, detail: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
