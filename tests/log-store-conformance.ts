@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { uuidv7 } from "../core/ids.ts";
 import { LEVELS, type Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
-import { InvalidCursorError, type LogFilter, type LogStore, type SearchPage } from "../core/ports/log-store.ts";
+import {
+  InvalidCursorError,
+  type LogFilter,
+  type LogStore,
+  type SearchPage,
+} from "../core/ports/log-store.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;

@@ -10,6 +10,7 @@ import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import { type Config, ConfigError, eventLimits, loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
+import { jsonLogger } from "../core/logger.ts";
 import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import { TokenService } from "../edge-api/auth/tokens.ts";
@@ -47,18 +48,6 @@ export function stringVars(env: Record<string, unknown>): Record<string, string>
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === "string") out[k] = v;
   return out;
-}
-
-/** LogFlow's own log lines as one JSON object per console line: what Workers and Deno Deploy collect. */
-export function consoleLogger(minLevel: Config["LOG_LEVEL"]): (line: Record<string, unknown>) => void {
-  const order = ["debug", "info", "warn", "error"];
-  const min = order.indexOf(minLevel);
-  const rank = (level: unknown) =>
-    level === "ERROR" || level === "CRITICAL" ? 3 : level === "WARNING" ? 2 : level === "DEBUG" ? 0 : 1;
-  return (line) => {
-    if (rank(line.level) < min) return;
-    console.log(JSON.stringify({ timestamp: new Date().toISOString(), service: "logflow", ...line }));
-  };
 }
 
 // Rejects (never throws synchronously), as every port method is async.
@@ -111,7 +100,7 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
       "SECRET_KEY: is required on edge runtimes (Workers: `wrangler secret put SECRET_KEY`; e.g. openssl rand -hex 32)",
     ]);
   }
-  const log = consoleLogger(config.LOG_LEVEL);
+  const log = jsonLogger(config.LOG_LEVEL, (text) => console.log(text));
   const tokens = new TokenService(config.SECRET_KEY, config.ACCESS_TOKEN_EXPIRE_MINUTES);
 
   let sql: Sql | undefined;

@@ -8,6 +8,7 @@ import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
 import { type Config, DEV_ADMIN_PASSWORD, eventLimits } from "../../core/config.ts";
+import { jsonLogger } from "../../core/logger.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import { TokenService } from "../../edge-api/auth/tokens.ts";
@@ -20,20 +21,6 @@ export interface Runtime {
   database: string;
   adminCreated: boolean;
   close(): Promise<void>;
-}
-
-/** One JSON object per line on stdout: LogFlow's own logs, ready for any shipper (LogFlow included). */
-export function jsonLogger(minLevel: Config["LOG_LEVEL"]): (line: Record<string, unknown>) => void {
-  const order = ["debug", "info", "warn", "error"];
-  const min = order.indexOf(minLevel);
-  const rank = (level: unknown) =>
-    level === "ERROR" || level === "CRITICAL" ? 3 : level === "WARNING" ? 2 : level === "DEBUG" ? 0 : 1;
-  return (line) => {
-    if (rank(line.level) < min) return;
-    process.stdout.write(
-      `${JSON.stringify({ timestamp: new Date().toISOString(), service: "logflow", ...line })}\n`,
-    );
-  };
 }
 
 /**
@@ -60,7 +47,7 @@ function secretKey(config: Config): string {
  * in-process ingest queue.
  */
 export async function startRuntime(config: Config): Promise<Runtime> {
-  const log = jsonLogger(config.LOG_LEVEL);
+  const log = jsonLogger(config.LOG_LEVEL, (text) => process.stdout.write(`${text}\n`));
   let sql: Sql;
   let closeDb: () => Promise<void>;
   let database: string;
