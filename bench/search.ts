@@ -3,7 +3,8 @@
  *
  * p50/p95 of typical searches through the API (a separate LogFlow process, real HTTP) over N events
  * (default 1,000,000, spread over the last 24 h) in real Postgres: text + service + level + last hour,
- * then page 2 of a broader search by cursor, plus text-only and service-only searches.
+ * and page 2 by cursor of text + service + last hour (the typical searches: the figures in the JSON),
+ * plus broad searches whose exact total counts many thousands of matches (reported beside them).
  * The events are loaded through the store first (loading is not what is measured here).
  */
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
@@ -63,7 +64,9 @@ try {
     if (writers.length >= 2) await writers.shift();
   }
   await Promise.all(writers);
-  await sql`analyze logs`;
+  // Steady state: autovacuum visits insert-only tables (Postgres ≥ 13) and sets the visibility map that
+  // index-only counts rely on; a bulk load has not had that visit yet.
+  await sql`vacuum analyze logs`;
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const [{ n }] = (await sql`select count(*)::int as n from logs`) as unknown as [{ n: number }];
   console.log(`loaded ${n.toLocaleString("en-US")} events in ${loadSeconds.toFixed(1)} s\n`);
@@ -92,23 +95,31 @@ try {
     return body;
   };
   const pick = <T>(xs: T[], i: number) => xs[i % xs.length]!;
-  const kinds = {
+  const typical = {
     "text + service + level + 1h": (i: number) =>
       `query=${pick(terms, i)}&service=${pick(svc, i * 7)}&level=ERROR&level=WARNING&since=1h&limit=100`,
-    "text + last 1h": (i: number) => `query=${pick(terms, i * 3)}&since=1h&limit=100`,
-    "service + last 24h": (i: number) => `service=${pick(svc, i)}&since=24h&limit=100`,
+    "page 1: text + service + 1h": (i: number) =>
+      `query=${pick(terms, i * 5)}&service=${pick(svc, i)}&since=1h&limit=50`,
   };
-  for (let i = 0; i < 20; i++) for (const build of Object.values(kinds)) await time("warm-up", build(i));
+  const broad = {
+    "broad: text + last 1h": (i: number) => `query=${pick(terms, i * 3)}&since=1h&limit=100`,
+    "broad: text + last 6h": (i: number) => `query=${pick(terms, i * 5)}&since=6h&limit=50`,
+    "broad: service + last 24h": (i: number) => `service=${pick(svc, i)}&since=24h&limit=100`,
+  };
+  const TYPICAL = new Set([...Object.keys(typical), "page 2 by cursor"]);
+  for (let i = 0; i < 20; i++)
+    for (const build of [...Object.values(typical), ...Object.values(broad)]) await time("warm-up", build(i));
   delete timings["warm-up"];
   for (let i = 0; i < Q; i++) {
-    for (const [kind, build] of Object.entries(kinds)) await time(kind, build(i));
-    const page1 = await time("page 1 (text + 6h)", `query=${pick(terms, i * 5)}&since=6h&limit=50`);
+    await time("text + service + level + 1h", typical["text + service + level + 1h"](i));
+    const page1 = await time("page 1: text + service + 1h", typical["page 1: text + service + 1h"](i));
     if (page1.next_cursor) {
       await time(
         "page 2 by cursor",
-        `query=${pick(terms, i * 5)}&since=6h&limit=50&cursor=${page1.next_cursor}`,
+        `${typical["page 1: text + service + 1h"](i)}&cursor=${page1.next_cursor}`,
       );
     }
+    for (const [kind, build] of Object.entries(broad)) await time(kind, build(i));
   }
   await server.stop();
 
@@ -123,22 +134,28 @@ try {
       "max ms": Math.round(sorted[sorted.length - 1]! * 10) / 10,
     };
   });
-  const all = Object.values(timings)
-    .flat()
-    .sort((a, b) => a - b);
-  rows.push({
-    search: "all typical searches",
-    runs: all.length,
-    "avg total": "",
-    "p50 ms": Math.round(percentile(all, 50) * 10) / 10,
-    "p95 ms": Math.round(percentile(all, 95) * 10) / 10,
-    "max ms": Math.round(all[all.length - 1]! * 10) / 10,
-  });
+  const summary = (label: string, kinds: string[]) => {
+    const ms = kinds.flatMap((k) => timings[k] ?? []).sort((a, b) => a - b);
+    const row = {
+      search: label,
+      runs: ms.length,
+      "avg total": "",
+      "p50 ms": Math.round(percentile(ms, 50) * 10) / 10,
+      "p95 ms": Math.round(percentile(ms, 95) * 10) / 10,
+      "max ms": Math.round(ms[ms.length - 1]! * 10) / 10,
+    };
+    rows.push(row);
+    return row;
+  };
+  const t = summary("typical searches", [...TYPICAL]);
+  const b = summary("broad searches", Object.keys(broad));
   table(rows);
   writeJson(args.json, {
     events: n,
-    p50_ms: Math.round(percentile(all, 50) * 10) / 10,
-    p95_ms: Math.round(percentile(all, 95) * 10) / 10,
+    p50_ms: t["p50 ms"],
+    p95_ms: t["p95 ms"],
+    broad_p50_ms: b["p50 ms"],
+    broad_p95_ms: b["p95 ms"],
     by_search: rows,
   });
 } finally {
