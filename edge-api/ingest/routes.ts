@@ -29,6 +29,51 @@ const MAX_REPORTED_ERRORS = 100;
 
 type Item = { ok: true; value: unknown } | { ok: false; error: string };
 
+/**
+ * The body as text, inflated when shippers compress it (`Content-Encoding: gzip` or `deflate`, as
+ * Vector, Fluent Bit and OpenTelemetry exporters do). The inflated size is held to the same limit as
+ * the body itself, read by read, so a small compressed bomb cannot fill memory.
+ */
+async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const encoding = (req.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding === "identity" || encoding === "") return req.text();
+  if (encoding !== "gzip" && encoding !== "deflate") {
+    throw new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Content-Encoding must be gzip, deflate or identity, got ${encoding}`,
+    );
+  }
+  if (!req.body) return "";
+  const reader = req.body.pipeThrough(new DecompressionStream(encoding)).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `Body inflates to more than ${maxBytes} bytes; send smaller batches`,
+        );
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError("BAD_REQUEST", `Body is not valid ${encoding} data`);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 function splitNdjson(text: string): Item[] {
   const items: Item[] = [];
   let lineNo = 0;
@@ -70,11 +115,11 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
       let items: Item[];
       let single = false;
       if (type === "application/json") {
-        const parsed = parseJsonText(await c.req.text());
+        const parsed = parseJsonText(await readBodyText(c.req.raw, maxBodyBytes));
         single = !Array.isArray(parsed);
         items = (Array.isArray(parsed) ? parsed : [parsed]).map((value) => ({ ok: true, value }));
       } else if (NDJSON_TYPES.has(type)) {
-        items = splitNdjson(await c.req.text());
+        items = splitNdjson(await readBodyText(c.req.raw, maxBodyBytes));
       } else {
         throw new AppError(
           "UNSUPPORTED_MEDIA_TYPE",

@@ -288,3 +288,52 @@ describe("POST /api/v1/ingest", () => {
     expect(text).not.toContain("connection refused");
   });
 });
+
+describe("compressed ingest", () => {
+  const headers = () => ({
+    "content-type": "application/x-ndjson",
+    "content-encoding": "gzip",
+    authorization: `Bearer ${t.adminToken}`,
+  });
+
+  test("a gzip body is inflated and stored", async () => {
+    const service = freshService();
+    const body = Bun.gzipSync(
+      new TextEncoder().encode(
+        [1, 2, 3].map((i) => JSON.stringify({ service, message: `zipped ${i}` })).join("\n"),
+      ),
+    );
+    const res = await t.request("/api/v1/ingest", { method: "POST", headers: headers(), body });
+    expect(await res.json()).toEqual({ accepted: 3, rejected: 0, errors: [] });
+    expect((await search({ service })).total).toBe(3);
+  });
+
+  test("a gzip bomb is cut off at the body limit: 413, nothing stored", async () => {
+    const small = createApp({
+      ...t.runtime.deps,
+      settings: { ...t.runtime.deps.settings, INGEST_MAX_BODY_BYTES: 64 * 1024 },
+    });
+    const service = freshService();
+    const line = `${JSON.stringify({ service, message: "x".repeat(1000) })}\n`;
+    const bomb = Bun.gzipSync(new TextEncoder().encode(line.repeat(10_000))); // ~10 MB inflated
+    expect(bomb.byteLength).toBeLessThan(64 * 1024);
+    const res = await small.request("/api/v1/ingest", { method: "POST", headers: headers(), body: bomb });
+    expect(res.status).toBe(413);
+    expect((await search({ service })).total).toBe(0);
+  });
+
+  test("corrupt gzip is a 400 and an unknown encoding a 415", async () => {
+    const bad = await t.request("/api/v1/ingest", {
+      method: "POST",
+      headers: headers(),
+      body: "not gzip at all",
+    });
+    expect(bad.status).toBe(400);
+    const br = await t.request("/api/v1/ingest", {
+      method: "POST",
+      headers: { ...headers(), "content-encoding": "br" },
+      body: "x",
+    });
+    expect(br.status).toBe(415);
+  });
+});
