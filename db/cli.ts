@@ -9,7 +9,7 @@ import { createInterface } from "node:readline/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type { Sql } from "postgres";
-import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
+import { claimDataDir, openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { configOrExit } from "../workers/bun/serve.ts";
@@ -77,11 +77,13 @@ switch (command) {
       }
       console.log(`Backup written to ${file} (restore with pg_restore)`);
     } else {
+      const release = claimDataDir(config.LOGFLOW_DATA_DIR);
       const db = await PGlite.create(resolve(config.LOGFLOW_DATA_DIR, "pglite"));
       const dump = await db.dumpDataDir("gzip");
       const file = join(dir, `pglite-${stamp}.tar.gz`);
       writeFileSync(file, new Uint8Array(await dump.arrayBuffer()));
       await db.close();
+      release();
       console.log(
         `Backup written to ${file} (restore: stop LogFlow, extract over ${config.LOGFLOW_DATA_DIR}/pglite)`,
       );
@@ -94,6 +96,8 @@ switch (command) {
       process.exit(await proc.exited);
     }
     // PGlite: serve it on a loopback port for psql when psql exists, else a minimal SQL prompt.
+    const release = claimDataDir(config.LOGFLOW_DATA_DIR);
+    process.once("exit", release);
     const db = await PGlite.create(resolve(config.LOGFLOW_DATA_DIR, "pglite"));
     if (Bun.which("psql")) {
       const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });

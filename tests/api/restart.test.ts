@@ -16,7 +16,7 @@ describe("the embedded profile keeps its data", () => {
 
     const first = await startRuntime(config);
     expect(first.adminCreated).toBe(true);
-    await expect(startRuntime(config)).rejects.toThrow(/in use by process/);
+    await expect(startRuntime(config)).rejects.toThrow(/is in use/);
     const app1 = createApp(first.deps);
     const login = await app1.request("/api/v1/auth/login", {
       method: "POST",

@@ -24,6 +24,38 @@ function isAlive(pid: number): boolean {
 }
 
 /**
+ * Claim a data directory for this process (PGlite's files must never be opened by two processes at
+ * once: that corrupts them). The pid file is created exclusively, so two processes starting together
+ * cannot both pass; one left by a dead process is taken over. Returns the release function.
+ */
+export function claimDataDir(dataDir: string): () => void {
+  const runDir = resolve(dataDir);
+  mkdirSync(runDir, { recursive: true });
+  if (openHere.has(runDir)) throw new Error(`LOGFLOW_DATA_DIR ${runDir} is in use by this process already`);
+  const lockFile = join(runDir, "pglite.pid");
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      openHere.add(runDir);
+      return () => {
+        rmSync(lockFile, { force: true });
+        openHere.delete(runDir);
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(lockFile, "utf8"));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(
+          `LOGFLOW_DATA_DIR ${runDir} is in use by process ${pid}; stop it or choose another LOGFLOW_DATA_DIR`,
+        );
+      }
+      rmSync(lockFile, { force: true }); // left by a process that is gone
+    }
+  }
+  throw new Error(`could not claim LOGFLOW_DATA_DIR ${runDir}`);
+}
+
+/**
  * Open (creating if needed) the embedded PGlite database under `dataDir` and connect postgres.js to
  * it over a private Unix socket, so that the embedded profile runs exactly the SQL the server profile
  * runs. PGlite is a single session: the pool is one connection (see DESIGN.md, engine notes).
@@ -37,25 +69,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     : resolve(dataDir);
   mkdirSync(runDir, { recursive: true });
 
-  // PGlite's files must never be opened by two processes at once: that corrupts them.
-  const lockFile = join(runDir, "pglite.pid");
-  if (!inMemory) {
-    if (openHere.has(runDir)) {
-      throw new Error(`LOGFLOW_DATA_DIR ${runDir} is in use by process ${process.pid} (this one)`);
-    }
-    try {
-      const pid = Number(readFileSync(lockFile, "utf8"));
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new Error(
-          `LOGFLOW_DATA_DIR ${resolve(dataDir)} is in use by process ${pid}; stop it or choose another LOGFLOW_DATA_DIR`,
-        );
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-    writeFileSync(lockFile, String(process.pid));
-    openHere.add(runDir);
-  }
+  const release = inMemory ? () => {} : claimDataDir(dataDir);
 
   const db = await PGlite.create(dir);
   const socketPath = join(runDir, `.s.PGSQL.${process.pid}`);
@@ -86,10 +100,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
       await db.close();
       rmSync(socketPath, { force: true });
       if (inMemory) rmSync(runDir, { recursive: true, force: true });
-      else {
-        rmSync(lockFile, { force: true });
-        openHere.delete(runDir);
-      }
+      release();
     },
   };
 }
