@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from "./context.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
 import { logRoutes } from "./logs/routes.ts";
+import { metricsRoutes } from "./metrics/routes.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { problem, problemFromError } from "./problem.ts";
 
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/auth", authRoutes());
   app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
   app.route("/api/v1/logs", logRoutes());
+  app.route("/api/v1/metrics", metricsRoutes());
 
   app.get("/", async (c) => {
     const page = deps.assets ? await deps.assets(c.req.raw) : null;

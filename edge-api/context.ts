@@ -34,6 +34,8 @@ export interface AppDeps {
   health: HealthCheck[];
   /** Serves `/` and static assets when present (the dashboard); absent on API-only roles. */
   assets?: (req: Request) => Promise<Response | null>;
+  /** Open connections to the metadata database (GET /api/v1/metrics/system); absent where unknown. */
+  databaseConnections?: () => Promise<number>;
   /** Epoch ms; injectable for tests. */
   now?: () => number;
   /** Where the API writes its own log lines (one JSON object per line). */

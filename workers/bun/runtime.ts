@@ -115,6 +115,11 @@ export async function startRuntime(config: Config): Promise<Runtime> {
         { name: "queue", required: false, check: () => queue.health() },
       ],
       log,
+      async databaseConnections() {
+        const [row] = await sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where datname = current_database()`;
+        return row?.n ?? 0;
+      },
     };
 
     return {

@@ -1,0 +1,258 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
+import { LEVELS, type Level } from "../../core/level.ts";
+import type { CountByKey, LogFilter } from "../../core/ports/log-store.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
+import { parseQuery } from "../validate.ts";
+
+const MINUTE = 60_000;
+const ERROR_LEVELS: Level[] = ["ERROR", "CRITICAL"];
+
+/**
+ * Service health from its error rate (ERROR + CRITICAL share of its logs, in percent) over the window:
+ * below 5 % healthy, below 15 % degraded, else unhealthy.
+ */
+export const HEALTH_THRESHOLDS = { degradedAtPercent: 5, unhealthyAtPercent: 15 } as const;
+
+export type ServiceHealth = "healthy" | "degraded" | "unhealthy";
+
+export function healthOf(errorRatePercent: number): ServiceHealth {
+  if (errorRatePercent >= HEALTH_THRESHOLDS.unhealthyAtPercent) return "unhealthy";
+  if (errorRatePercent >= HEALTH_THRESHOLDS.degradedAtPercent) return "degraded";
+  return "healthy";
+}
+
+/** Percent with two decimals (12.5 = 12.5 %); 0 when there is nothing to divide. */
+function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.round((part / whole) * 10_000) / 100 : 0;
+}
+
+function round(n: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** The last value of a parameter that may be repeated. */
+const last = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v[v.length - 1]! : v));
+
+const windowMinutes = (dflt: number) =>
+  last.transform(Number).pipe(z.number().int().min(1).max(10_080, "at most 10080 (7 days)")).default(dflt);
+
+const INTERVALS = { "1m": MINUTE, "5m": 5 * MINUTE, "15m": 15 * MINUTE, "1h": 60 * MINUTE } as const;
+
+const OverviewParamsSchema = z.object({ window_minutes: windowMinutes(60) });
+const TimeseriesParamsSchema = z
+  .object({
+    interval: last.pipe(z.enum(["1m", "5m", "15m", "1h"])).default("5m"),
+    window_minutes: windowMinutes(60),
+    service: last.pipe(z.string().min(1).max(200)).optional(),
+  })
+  .superRefine((q, ctx) => {
+    if ((q.window_minutes * MINUTE) / INTERVALS[q.interval] > 1440) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["window_minutes"],
+        message: `at most 1440 buckets: window_minutes / interval is too large for ${q.interval}`,
+      });
+    }
+  });
+
+function levelsRecord(rows: CountByKey[]): Record<Level, number> {
+  const out = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+  for (const r of rows) if (r.key in out) out[r.key as Level] = r.count;
+  return out;
+}
+
+/**
+ * The place where a response cache will go (the caching issue: overview 30 s, service 60 s, system 45 s,
+ * timeseries 120 s as in the seed). Today it computes every time.
+ */
+async function cached<T>(_deps: AppDeps, _key: string, _ttlSeconds: number, compute: () => Promise<T>) {
+  return compute();
+}
+
+interface Window {
+  from: number;
+  to: number;
+  /** The window just before: [prevFrom, from - 1]. */
+  prevFrom: number;
+  minutes: number;
+}
+
+function windowEndingAt(now: number, minutes: number): Window {
+  const from = now - minutes * MINUTE;
+  return { from, to: now, prevFrom: from - minutes * MINUTE, minutes };
+}
+
+/** Totals, level mix, error rate and trend of one filter over a window: six grouped store queries. */
+async function summarize(deps: AppDeps, base: LogFilter, w: Window) {
+  const current = { ...base, from: w.from, to: w.to };
+  const previous = { ...base, from: w.prevFrom, to: w.from - 1 };
+  const [levels, prevLevels, topErrors] = await Promise.all([
+    deps.store.breakdown(current, "level"),
+    deps.store.breakdown(previous, "level"),
+    deps.store.topMessages({ ...current, levels: ERROR_LEVELS }, 10),
+  ]);
+  const lv = levelsRecord(levels);
+  const prev = levelsRecord(prevLevels);
+  const total = LEVELS.reduce((s, l) => s + lv[l], 0);
+  const prevTotal = LEVELS.reduce((s, l) => s + prev[l], 0);
+  const errors = lv.ERROR + lv.CRITICAL;
+  const prevErrors = prev.ERROR + prev.CRITICAL;
+  const errorRate = percent(errors, total);
+  const prevErrorRate = percent(prevErrors, prevTotal);
+  const change = prevTotal > 0 ? round(((total - prevTotal) / prevTotal) * 100, 2) : null;
+  return {
+    total_logs: total,
+    error_count: errors,
+    logs_per_minute: round(total / w.minutes),
+    logs_per_second: round(total / (w.minutes * 60)),
+    error_rate: errorRate,
+    levels: lv,
+    top_errors: topErrors.map((t) => ({ message: t.key, count: t.count })),
+    trend: {
+      previous_total_logs: prevTotal,
+      previous_error_rate: prevErrorRate,
+      change_percent: change,
+      error_rate_change: round(errorRate - prevErrorRate, 2),
+      direction: total > prevTotal ? "up" : total < prevTotal ? "down" : "flat",
+    },
+  };
+}
+
+/** GET /api/v1/metrics/overview, /service/{name}, /system, /timeseries. Open, as in the seed. */
+export function metricsRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  // When this API instance started: uptime in /system.
+  const startedAt = Date.now();
+
+  app.get("/overview", async (c) => {
+    const deps = c.get("deps");
+    const q = parseQuery(c, OverviewParamsSchema);
+    const now = deps.now?.() ?? Date.now();
+    const w = windowEndingAt(now, q.window_minutes);
+    const body = await cached(deps, `overview:${q.window_minutes}`, 30, async () => {
+      const range = { from: w.from, to: w.to };
+      const [summary, services, serviceErrors] = await Promise.all([
+        summarize(deps, {}, w),
+        deps.store.breakdown(range, "service"),
+        deps.store.breakdown({ ...range, levels: ERROR_LEVELS }, "service"),
+      ]);
+      const errorsOf = new Map(serviceErrors.map((s) => [s.key, s.count]));
+      return {
+        window_minutes: q.window_minutes,
+        start_time: new Date(w.from).toISOString(),
+        end_time: new Date(w.to).toISOString(),
+        ...summary,
+        active_services: services.length,
+        services: services.map((s) => {
+          const errors = errorsOf.get(s.key) ?? 0;
+          const rate = percent(errors, s.count);
+          return {
+            name: s.key,
+            total_logs: s.count,
+            error_count: errors,
+            error_rate: rate,
+            health: healthOf(rate),
+          };
+        }),
+        health_thresholds: HEALTH_THRESHOLDS,
+      };
+    });
+    return c.json(body);
+  });
+
+  app.get("/service/:name", async (c) => {
+    const deps = c.get("deps");
+    const name = c.req.param("name");
+    const q = parseQuery(c, OverviewParamsSchema);
+    const now = deps.now?.() ?? Date.now();
+    const w = windowEndingAt(now, q.window_minutes);
+    const body = await cached(deps, `service:${name}:${q.window_minutes}`, 60, async () => {
+      const summary = await summarize(deps, { services: [name] }, w);
+      if (summary.total_logs === 0 && summary.trend.previous_total_logs === 0) return null;
+      return {
+        service: name,
+        window_minutes: q.window_minutes,
+        start_time: new Date(w.from).toISOString(),
+        end_time: new Date(w.to).toISOString(),
+        ...summary,
+        health: healthOf(summary.error_rate),
+      };
+    });
+    if (!body) {
+      throw new AppError(
+        "NOT_FOUND",
+        `No logs from service ${JSON.stringify(name.slice(0, 200))} in the last ${2 * q.window_minutes} minutes`,
+      );
+    }
+    return c.json(body);
+  });
+
+  app.get("/system", async (c) => {
+    const deps = c.get("deps");
+    const now = deps.now?.() ?? Date.now();
+    const body = await cached(deps, "system", 45, async () => {
+      const [stats, lastMinute, lastFive, connections] = await Promise.all([
+        deps.store.stats(),
+        deps.store.count({ from: now - MINUTE, to: now }),
+        deps.store.count({ from: now - 5 * MINUTE, to: now }),
+        deps.databaseConnections ? deps.databaseConnections().catch(() => null) : Promise.resolve(null),
+      ]);
+      return {
+        timestamp: new Date(now).toISOString(),
+        uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+        store: {
+          events: stats.events,
+          bytes: stats.bytes,
+          oldest: stats.oldest === null ? null : new Date(stats.oldest).toISOString(),
+          newest: stats.newest === null ? null : new Date(stats.newest).toISOString(),
+        },
+        ingest: {
+          logs_last_minute: lastMinute,
+          logs_per_second_1m: round(lastMinute / 60),
+          logs_per_second_5m: round(lastFive / 300),
+          queue_lag: deps.queue.lag(),
+        },
+        // No cache yet (the caching issue); null rather than invented figures.
+        cache: null,
+        database: { connections: connections },
+      };
+    });
+    return c.json(body);
+  });
+
+  app.get("/timeseries", async (c) => {
+    const deps = c.get("deps");
+    const q = parseQuery(c, TimeseriesParamsSchema);
+    const now = deps.now?.() ?? Date.now();
+    const intervalMs = INTERVALS[q.interval];
+    const key = `timeseries:${q.interval}:${q.window_minutes}:${q.service ?? ""}`;
+    const body = await cached(deps, key, 120, async () => {
+      const from = now - q.window_minutes * MINUTE;
+      const buckets = await deps.store.histogram(
+        { from, to: now, ...(q.service ? { services: [q.service] } : {}) },
+        intervalMs,
+      );
+      return {
+        interval: q.interval,
+        window_minutes: q.window_minutes,
+        service: q.service ?? null,
+        start_time: new Date(from).toISOString(),
+        end_time: new Date(now).toISOString(),
+        buckets: buckets.map((b) => ({
+          timestamp: new Date(b.start).toISOString(),
+          count: b.count,
+          errors: b.levels.ERROR + b.levels.CRITICAL,
+          levels: b.levels,
+        })),
+      };
+    });
+    return c.json(body);
+  });
+
+  return app;
+}
