@@ -50,6 +50,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/logs", logRoutes());
   app.route("/api/v1/metrics", metricsRoutes());
 
+  // Prometheus scrape endpoint (the seed's /metrics), open like the seed's; 404 where not collected.
+  app.get("/metrics", async (c) => {
+    const rendered = await deps.telemetry?.render();
+    if (!rendered) return problem(c, "NOT_FOUND", "Metrics are not collected on this runtime");
+    return c.body(rendered.body, 200, { "content-type": rendered.contentType });
+  });
+
   app.get("/", async (c) => {
     const page = deps.assets ? await deps.assets(c.req.raw) : null;
     return page ?? c.html(PLACEHOLDER);

@@ -2,6 +2,7 @@ import type { Config } from "../core/config.ts";
 import type { EventLimits } from "../core/log-event.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
+import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import type { TokenService } from "./auth/tokens.ts";
 
@@ -38,6 +39,8 @@ export interface AppDeps {
   databaseConnections?: () => Promise<number>;
   /** Epoch ms; injectable for tests. */
   now?: () => number;
+  /** Counters and timings for /metrics; absent means not collected. */
+  telemetry?: Telemetry;
   /** Where the API writes its own log lines (one JSON object per line). */
   log?: (line: Record<string, unknown>) => void;
 }

@@ -53,6 +53,7 @@ export function authRoutes(): Hono<AppEnv> {
         fullName: body.full_name ?? null,
         isAdmin: false,
       });
+      deps.telemetry?.userRegistered();
       return c.json(user, 201);
     } catch (err) {
       if (err instanceof DuplicateUserError) {
@@ -69,6 +70,7 @@ export function authRoutes(): Hono<AppEnv> {
     // One answer for an unknown user and a wrong password, in about the same time.
     if (!found) await burnPasswordCheck(body.password, deps.settings.BCRYPT_ROUNDS);
     const ok = found ? await verifyPassword(body.password, found.hashed_password) : false;
+    deps.telemetry?.authAttempt(found && ok && found.is_active ? "success" : "failure");
     if (!found || !ok || !found.is_active) {
       throw new AppError("UNAUTHORIZED", "Incorrect username or password", {
         headers: { "WWW-Authenticate": 'Bearer realm="logflow"' },

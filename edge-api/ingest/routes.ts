@@ -144,6 +144,7 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
         }
       });
 
+      deps.telemetry?.eventsRejected(rejected);
       if (single && rejected === 1) {
         throw new AppError("VALIDATION_FAILED", errors[0]!.error, { errors });
       }
@@ -169,6 +170,7 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
           },
         );
       }
+      deps.telemetry?.eventsAccepted(events.length);
       const body: IngestResult = { accepted: events.length, rejected, errors };
       return c.json(body, 200);
     },

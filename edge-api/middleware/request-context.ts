@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../context.ts";
 
 /** A correlation id from outside is kept only when it is this tame; anything else is replaced. */
@@ -17,6 +18,19 @@ function setHeaders(res: Response, headers: Record<string, string>): Response {
 }
 
 /**
+ * The route pattern that answered (`/api/v1/logs/:id`), so metrics never carry raw paths (unbounded,
+ * and ids in them); "unmatched" for requests no route took.
+ */
+function endpointOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const routes = matchedRoutes(c);
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const path = routes[i]!.path;
+    if (!path.endsWith("*")) return path;
+  }
+  return "unmatched";
+}
+
+/**
  * Gives every request an X-Request-ID (always new) and an X-Correlation-ID (the caller's when
  * well-formed, else the request id), returns both on every response, errors included, and writes one
  * wide log line per request.
@@ -31,7 +45,14 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set("correlationId", correlationId);
     await next();
     c.res = setHeaders(c.res, { "X-Request-ID": requestId, "X-Correlation-ID": correlationId });
-    const log = c.get("deps").log;
+    const deps = c.get("deps");
+    deps.telemetry?.httpRequest(
+      c.req.method,
+      endpointOf(c),
+      c.res.status,
+      (performance.now() - started) / 1000,
+    );
+    const log = deps.log;
     if (log) {
       const status = c.res.status;
       const ms = performance.now() - started;

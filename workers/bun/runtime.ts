@@ -7,7 +7,9 @@ import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
+import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
 import { type Config, DEV_ADMIN_PASSWORD, eventLimits } from "../../core/config.ts";
+import { instrumentStore } from "../../core/instrumented-store.ts";
 import { jsonLogger } from "../../core/logger.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
@@ -75,7 +77,13 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       isAdmin: true,
     });
 
-    const store = new PostgresLogStore(sql);
+    const databaseConnections = async () => {
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity where datname = current_database()`;
+      return row?.n ?? 0;
+    };
+    const telemetry = prometheusTelemetry({ databaseConnections });
+    const store = instrumentStore(new PostgresLogStore(sql), telemetry);
     const queue = new MemoryLogQueue(store, {
       maxPending: config.QUEUE_MAX_PENDING,
       batchSize: config.QUEUE_BATCH_SIZE,
@@ -115,11 +123,8 @@ export async function startRuntime(config: Config): Promise<Runtime> {
         { name: "queue", required: false, check: () => queue.health() },
       ],
       log,
-      async databaseConnections() {
-        const [row] = await sql<{ n: number }[]>`
-          select count(*)::int as n from pg_stat_activity where datname = current_database()`;
-        return row?.n ?? 0;
-      },
+      telemetry,
+      databaseConnections,
     };
 
     return {

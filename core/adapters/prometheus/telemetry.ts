@@ -1,0 +1,143 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Telemetry } from "../../ports/telemetry.ts";
+
+export interface PrometheusOptions {
+  /** Live connections to the database, read at scrape time. */
+  databaseConnections?: () => Promise<number>;
+  /**
+   * Most distinct values kept for a label fed by clients (service names, rule names); further values
+   * are counted under "_other". Without a cap, a client inventing service names grows memory forever.
+   */
+  maxLabelValues?: number;
+}
+
+/** A label whose values come from outside, held to a fixed number of distinct values. */
+function cappedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return "_other";
+    seen.add(value);
+    return value;
+  };
+}
+
+/**
+ * Telemetry as Prometheus metrics with the seed's names and labels, in a registry of its own (no
+ * process-global state, so several apps in one process, as in tests, do not collide).
+ */
+export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & { registry: Registry } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const cap = opts.maxLabelValues ?? 200;
+  const service = cappedLabel(cap);
+  const rule = cappedLabel(cap);
+
+  const httpRequests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests by method, route pattern and status",
+    labelNames: ["method", "endpoint", "status"],
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request latency by method and route pattern",
+    labelNames: ["method", "endpoint"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const processed = new Counter({
+    name: "logs_processed_total",
+    help: "Log events accepted at ingest",
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: "logs_rejected_total",
+    help: "Log events rejected at ingest (invalid)",
+    registers: [registry],
+  });
+  const indexed = new Counter({
+    name: "logs_indexed_total",
+    help: "Log events stored, by service and level",
+    labelNames: ["service", "level"],
+    registers: [registry],
+  });
+  const storeQueries = new Counter({
+    name: "store_queries_total",
+    help: "Log store operations by operation and outcome",
+    labelNames: ["operation", "outcome"],
+    registers: [registry],
+  });
+  const storeDuration = new Histogram({
+    name: "store_query_duration_seconds",
+    help: "Log store operation latency",
+    labelNames: ["operation"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const auth = new Counter({
+    name: "auth_attempts_total",
+    help: "Login attempts by result",
+    labelNames: ["result"],
+    registers: [registry],
+  });
+  const registered = new Counter({
+    name: "users_registered_total",
+    help: "Accounts registered",
+    registers: [registry],
+  });
+  const alertsTriggered = new Counter({
+    name: "alerts_triggered_total",
+    help: "Alerts fired, by rule name",
+    labelNames: ["rule_name"],
+    registers: [registry],
+  });
+  const alertsChecked = new Counter({
+    name: "alerts_checked_total",
+    help: "Alert rule evaluations",
+    registers: [registry],
+  });
+  if (opts.databaseConnections) {
+    const read = opts.databaseConnections;
+    new Gauge({
+      name: "database_connections",
+      help: "Connections to the metadata/log database",
+      registers: [registry],
+      async collect() {
+        this.set(await read().catch(() => Number.NaN));
+      },
+    });
+  }
+
+  return {
+    registry,
+    httpRequest(method, endpoint, status, seconds) {
+      httpRequests.inc({ method, endpoint, status: String(status) });
+      httpDuration.observe({ method, endpoint }, seconds);
+    },
+    eventsAccepted: (n) => processed.inc(n),
+    eventsRejected: (n) => rejected.inc(n),
+    eventsIndexed(events) {
+      const counts = new Map<string, { service: string; level: string; n: number }>();
+      for (const e of events) {
+        const s = service(e.service);
+        const key = `${s}\u0000${e.level}`;
+        const c = counts.get(key);
+        if (c) c.n++;
+        else counts.set(key, { service: s, level: e.level, n: 1 });
+      }
+      for (const c of counts.values()) indexed.inc({ service: c.service, level: c.level }, c.n);
+    },
+    storeQuery(operation, seconds, ok) {
+      storeQueries.inc({ operation, outcome: ok ? "ok" : "error" });
+      storeDuration.observe({ operation }, seconds);
+    },
+    authAttempt: (result) => auth.inc({ result }),
+    userRegistered: () => registered.inc(),
+    alertTriggered: (name) => alertsTriggered.inc({ rule_name: rule(name) }),
+    alertsChecked: (n) => alertsChecked.inc(n),
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

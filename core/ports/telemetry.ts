@@ -1,0 +1,36 @@
+/**
+ * What LogFlow counts about itself, by domain event rather than by metric library: the Prometheus
+ * adapter (Bun) turns these into the seed's metric names; runtimes without a scrape endpoint
+ * (Workers) use `noTelemetry`.
+ */
+export interface Telemetry {
+  /** One HTTP request; `endpoint` is the route pattern (`/api/v1/logs/:id`), never the raw path. */
+  httpRequest(method: string, endpoint: string, status: number, seconds: number): void;
+  /** Events accepted at ingest (validated, before they are durable). */
+  eventsAccepted(count: number): void;
+  /** Events rejected at ingest, by reason class. */
+  eventsRejected(count: number): void;
+  /** Events newly stored by the log store. */
+  eventsIndexed(events: readonly { service: string; level: string }[]): void;
+  /** One log-store operation and how long it took. */
+  storeQuery(operation: string, seconds: number, ok: boolean): void;
+  authAttempt(result: "success" | "failure"): void;
+  userRegistered(): void;
+  alertTriggered(ruleName: string): void;
+  alertsChecked(count: number): void;
+  /** The Prometheus text exposition, or null where metrics are not collected. */
+  render(): Promise<{ contentType: string; body: string } | null>;
+}
+
+export const noTelemetry: Telemetry = {
+  httpRequest() {},
+  eventsAccepted() {},
+  eventsRejected() {},
+  eventsIndexed() {},
+  storeQuery() {},
+  authAttempt() {},
+  userRegistered() {},
+  alertTriggered() {},
+  alertsChecked() {},
+  render: async () => null,
+};

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
+import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+}, 60_000);
+afterAll(async () => {
+  await t.close();
+});
+
+/** Prometheus text format 0.0.4, sample lines: name{label="value",...} number. */
+const SAMPLE =
+  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+
+function parse(text: string): { name: string; labels: string; value: number }[] {
+  const out: { name: string; labels: string; value: number }[] = [];
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
+    const m = SAMPLE.exec(line);
+    if (!m) throw new Error(`not Prometheus text: ${line}`);
+    out.push({ name: m[1]!, labels: m[2] ?? "", value: Number(m[3]) });
+  }
+  return out;
+}
+
+describe("GET /metrics", () => {
+  test("parses as Prometheus text and carries the seed's metric names", async () => {
+    await t.request("/health");
+    const res = await t.request("/metrics");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const text = await res.text();
+    parse(text);
+    // Declared metrics: a labelled counter shows samples only once something was counted.
+    const names = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    for (const name of [
+      "http_requests_total",
+      "http_request_duration_seconds",
+      "logs_processed_total",
+      "logs_indexed_total",
+      "auth_attempts_total",
+      "users_registered_total",
+      "store_queries_total",
+      "database_connections",
+      "process_cpu_seconds_total",
+    ]) {
+      expect(names.has(name)).toBe(true);
+    }
+  });
+
+  test("requests are labelled by route pattern, never by raw path", async () => {
+    const id = "0190b8c4-0000-7000-8000-000000000000";
+    await t.request(`/api/v1/logs/${id}`);
+    await t.request(`/no/such/${crypto.randomUUID()}`);
+    const samples = parse(await (await t.request("/metrics")).text()).filter(
+      (s) => s.name === "http_requests_total",
+    );
+    expect(samples.some((s) => s.labels.includes('endpoint="/api/v1/logs/:id"'))).toBe(true);
+    expect(samples.some((s) => s.labels.includes('endpoint="unmatched"'))).toBe(true);
+    expect(samples.every((s) => !s.labels.includes(id))).toBe(true);
+  });
+
+  test("ingest counts processed, rejected and indexed events by service and level", async () => {
+    const service = freshService("prom");
+    await ingest(t, [
+      { service, level: "ERROR", message: "a" },
+      { service, level: "ERROR", message: "b" },
+      { service, message: "c" },
+      { message: "no service" },
+    ]);
+    const samples = parse(await (await t.request("/metrics")).text());
+    const indexed = samples.filter((s) => s.name === "logs_indexed_total" && s.labels.includes(service));
+    expect(indexed.find((s) => s.labels.includes('level="ERROR"'))?.value).toBe(2);
+    expect(indexed.find((s) => s.labels.includes('level="INFO"'))?.value).toBe(1);
+    expect(samples.find((s) => s.name === "logs_rejected_total")!.value).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("prometheusTelemetry", () => {
+  test("client-chosen label values are capped, so invented service names cannot grow memory", async () => {
+    const telemetry = prometheusTelemetry({ maxLabelValues: 3 });
+    telemetry.eventsIndexed(Array.from({ length: 10 }, (_, i) => ({ service: `s${i}`, level: "INFO" })));
+    const { body } = (await telemetry.render())!;
+    const lines = body.split("\n").filter((l) => l.startsWith("logs_indexed_total{"));
+    expect(lines).toHaveLength(4);
+    expect(lines.find((l) => l.includes('service="_other"'))).toEndWith(" 7");
+  });
+});
