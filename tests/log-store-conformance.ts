@@ -434,6 +434,40 @@ export function runLogStoreConformance(
         expect(await store.count({})).toBeGreaterThanOrEqual(17);
       });
 
+      test("countMany equals count for each filter, in order, windows inclusive at both ends", async () => {
+        const service = fresh("many");
+        const other = fresh("many");
+        const word = freshWord();
+        const to = Date.now() - 5000;
+        const evs = [
+          event(to, { service, level: "ERROR", message: `${word} at the end` }),
+          event(to - 1, { service, level: "INFO" }),
+          event(to - MINUTE, { service, level: "ERROR" }), // exactly one minute old
+          event(to - MINUTE - 1, { service, level: "ERROR", message: word }),
+          event(to - 5 * MINUTE, { service: other, level: "WARNING", message: word }),
+          event(to - 5 * MINUTE - 1, { service: other, level: "WARNING" }),
+          event(to + 1, { service, level: "ERROR" }), // after the window's end
+        ];
+        await store.write(evs);
+        const both = [service, other];
+        const filters: LogFilter[] = [
+          { services: [service], from: to - MINUTE, to },
+          { services: [service], levels: ["ERROR"], from: to - MINUTE, to },
+          { services: both, from: to - 5 * MINUTE, to },
+          { services: both, levels: ["WARNING", "ERROR"], from: to - 10 * MINUTE, to },
+          { services: both, text: word, from: to - 5 * MINUTE, to },
+          { services: [service], text: word, from: to - MINUTE, to },
+          { services: both, from: to - 90_000, to }, // not whole minutes
+          { services: [service], from: to - MINUTE, to: to + MINUTE },
+          { services: [service] },
+          { services: [fresh("none")], from: to - MINUTE, to },
+        ];
+        const expected = await Promise.all(filters.map((f) => store.count(f)));
+        expect(expected).toEqual([3, 2, 5, 5, 3, 1, 4, 4, 5, 0]);
+        expect(await store.countMany(filters)).toEqual(expected);
+        expect(await store.countMany([])).toEqual([]);
+      });
+
       test("histogram buckets align to the interval, include empty ones and respect the inclusive range", async () => {
         const service = fresh("histo");
         const t0 = Math.floor((Date.now() - 3 * HOUR) / MINUTE) * MINUTE;

@@ -65,6 +65,7 @@ export class UnconfiguredLogStore implements LogStore {
   get = unconfigured;
   recent = unconfigured;
   count = unconfigured;
+  countMany = unconfigured;
   histogram = unconfigured;
   breakdown = unconfigured;
   topMessages = unconfigured;

@@ -91,6 +91,13 @@ export interface LogStore {
   /** The newest events, newest first. */
   recent(limit: number): Promise<LogEvent[]>;
   count(filter: LogFilter): Promise<number>;
+  /**
+   * Exact counts of many filters at once, in their order: what alert evaluation asks each tick. An
+   * implementation answers with a few grouped queries rather than one per filter; filters ending at the
+   * same `to` over whole minutes (`to − from` a multiple of 60,000 ms, as alert windows are) are the
+   * case to make cheap.
+   */
+  countMany(filters: LogFilter[]): Promise<number[]>;
   /** Counts per interval over [from, to]; buckets with no events are present with zeros. */
   histogram(filter: LogFilter & { from: number; to: number }, intervalMs: number): Promise<HistogramBucket[]>;
   /** Counts per distinct value of a field, largest first. */

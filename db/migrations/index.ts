@@ -1,8 +1,12 @@
 import type { Migration } from "../../core/adapters/postgres/migrate.ts";
 import init from "./0001_init.sql" with { type: "text" };
+import alerting from "./0002_alerting.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
  * at run time). Add a file as NNNN_name.sql and list it here.
  */
-export const MIGRATIONS: Migration[] = [{ version: 1, name: "init", sql: init }];
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: "init", sql: init },
+  { version: 2, name: "alerting", sql: alerting },
+];

@@ -110,6 +110,10 @@ function emptyLevels(): Record<Level, number> {
  * over service and message; the search box syntax is `websearch_to_tsquery`'s, and the text is always a
  * bound parameter, so nothing a user types is ever read as SQL or as tsquery operators it did not mean.
  */
+const MINUTE_MS = 60_000;
+/** Longest window countMany groups by minute (a week); longer ones are counted one by one. */
+const MAX_WINDOW_MINUTES = 10_080;
+
 /** Above this many words, text always goes through the full-text index (see scanText). */
 const MAX_SCAN_WORDS = 3;
 
@@ -271,6 +275,89 @@ export class PostgresLogStore implements LogStore {
     const [row] = await this.sql<{ n: number | string | bigint }[]>`
       select count(*) as n from ${this.source(filter, scanText)}`;
     return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Many counts in at most two statements, run side by side:
+   * - filters over whole minutes ending at a shared `to` (alert windows): grouped by (text, to), each
+   *   group reads its longest window once, counted per service, level and minute of age (age in
+   *   (k−1, k] minutes; `to` itself is age 0), and each filter sums the cells of its services, levels
+   *   and first `window` minutes: exact, both bounds inclusive, one pass per distinct text;
+   * - any other filter: its own `count(*)`, all of them in one UNION ALL.
+   */
+  async countMany(filters: LogFilter[]): Promise<number[]> {
+    const out = new Array<number>(filters.length).fill(0);
+    const windowed: {
+      i: number;
+      s: string[] | null;
+      l: string[] | null;
+      q: string | null;
+      t: string;
+      w: number;
+    }[] = [];
+    const other: number[] = [];
+    filters.forEach((f, i) => {
+      const span = f.from !== undefined && f.to !== undefined ? f.to - f.from : -1;
+      if (
+        span >= 0 &&
+        span % MINUTE_MS === 0 &&
+        span / MINUTE_MS <= MAX_WINDOW_MINUTES &&
+        !f.correlationId &&
+        !f.traceId
+      ) {
+        windowed.push({
+          i,
+          s: f.services?.length ? f.services.map(clean) : null,
+          l: f.levels?.length ? f.levels : null,
+          q: f.text?.trim() || null,
+          t: iso(f.to!),
+          w: span / MINUTE_MS,
+        });
+      } else {
+        other.push(i);
+      }
+    });
+    const sql = this.sql;
+    const grouped = async () => {
+      if (!windowed.length) return;
+      const rows = await sql<{ i: number; n: number | string }[]>`
+        with f as (
+          select * from jsonb_to_recordset(${sql.json(windowed as never)}::jsonb)
+            as f(i int, s text[], l text[], q text, t timestamptz, w int)
+        ), g as (
+          select q, t, max(w) as w from f group by q, t
+        ), cells as (
+          select g.q, g.t, x.service, x.level, x.k, x.n
+          from (select * from g where q is null) g cross join lateral (
+            select service, level, ceil(extract(epoch from (g.t - ts)) / 60)::int as k, count(*) as n
+            from logs where ts >= g.t - make_interval(mins => g.w) and ts <= g.t
+            group by 1, 2, 3) x
+          union all
+          select g.q, g.t, x.service, x.level, x.k, x.n
+          from (select * from g where q is not null) g cross join lateral (
+            select service, level, ceil(extract(epoch from (g.t - ts)) / 60)::int as k, count(*) as n
+            from logs where ts >= g.t - make_interval(mins => g.w) and ts <= g.t
+              and search @@ websearch_to_tsquery('simple', g.q)
+            group by 1, 2, 3) x
+        )
+        select f.i, coalesce(sum(c.n), 0)::float8 as n
+        from f left join cells c on c.q is not distinct from f.q and c.t = f.t and c.k <= f.w
+          and (f.s is null or c.service = any(f.s)) and (f.l is null or c.level = any(f.l))
+        group by f.i`;
+      for (const r of rows) out[r.i] = Number(r.n);
+    };
+    const single = async () => {
+      if (!other.length) return;
+      const parts = other.map(
+        (i) =>
+          sql`select ${i}::int as i, count(*)::float8 as n from logs where ${this.conditions(filters[i]!, true)}`,
+      );
+      const union = parts.reduce((acc, p) => sql`${acc} union all ${p}`);
+      const rows = await sql<{ i: number; n: number | string }[]>`${union}`;
+      for (const r of rows) out[r.i] = Number(r.n);
+    };
+    await Promise.all([grouped(), single()]);
+    return out;
   }
 
   async histogram(

@@ -1,0 +1,317 @@
+import type { Sql } from "postgres";
+import type { Level } from "../../level.ts";
+import type {
+  AlertRule,
+  AlertRuleFields,
+  AlertRuleRepo,
+  AlertStatus,
+  AlertTickRepo,
+  Channel,
+  Condition,
+  Delivery,
+  EvaluableRule,
+  NewTriggeredAlert,
+  Severity,
+  TransitionResult,
+  TriggeredAlert,
+  TriggeredAlertQuery,
+  TriggeredAlertRepo,
+} from "../../ports/alerts.ts";
+
+type Time = Date | string | null;
+
+const iso = (t: Time): string | null => (t === null ? null : new Date(t).toISOString());
+const at = (ms: number): string => new Date(ms).toISOString();
+
+interface RuleRow {
+  id: number | string;
+  name: string;
+  description: string | null;
+  condition: Condition;
+  threshold: number;
+  time_window: number;
+  levels: Level[];
+  services: string[];
+  query: string | null;
+  notification_channel: Channel;
+  notification_config: Record<string, unknown> | null;
+  is_active: boolean;
+  cooldown_minutes: number;
+  severity: Severity;
+  auto_resolve: boolean;
+  notify_on_resolve: boolean;
+  created_by: number | string | null;
+  created_at: Time;
+  updated_at: Time;
+  last_evaluated_at: Time;
+  last_triggered_at: Time;
+  last_value: number | null;
+  trigger_count: number;
+  signing_secret?: string | null;
+}
+
+const toRule = (r: RuleRow): AlertRule => ({
+  id: Number(r.id),
+  name: r.name,
+  description: r.description,
+  condition: r.condition,
+  threshold: Number(r.threshold),
+  time_window: r.time_window,
+  levels: r.levels ?? [],
+  services: r.services ?? [],
+  query: r.query,
+  notification_channel: r.notification_channel,
+  notification_config: r.notification_config ?? {},
+  is_active: r.is_active,
+  cooldown_minutes: r.cooldown_minutes,
+  severity: r.severity,
+  auto_resolve: r.auto_resolve,
+  notify_on_resolve: r.notify_on_resolve,
+  created_by: r.created_by === null ? null : Number(r.created_by),
+  created_at: iso(r.created_at)!,
+  updated_at: iso(r.updated_at)!,
+  last_evaluated_at: iso(r.last_evaluated_at),
+  last_triggered_at: iso(r.last_triggered_at),
+  last_value: r.last_value === null ? null : Number(r.last_value),
+  trigger_count: r.trigger_count,
+});
+
+const RULE_COLUMNS = [
+  "name",
+  "description",
+  "condition",
+  "threshold",
+  "time_window",
+  "levels",
+  "services",
+  "query",
+  "notification_channel",
+  "notification_config",
+  "is_active",
+  "cooldown_minutes",
+  "severity",
+  "auto_resolve",
+  "notify_on_resolve",
+] as const satisfies readonly (keyof AlertRuleFields)[];
+
+/** The `alert_rules` table. */
+export class PostgresAlertRuleRepo implements AlertRuleRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async create(rule: AlertRuleFields & { created_by: number | null; signing_secret: string }): Promise<AlertRule> {
+    const sql = this.sql;
+    const [row] = await sql<RuleRow[]>`
+      insert into alert_rules (name, description, condition, threshold, time_window, levels, services, query,
+        notification_channel, notification_config, is_active, cooldown_minutes, severity, auto_resolve,
+        notify_on_resolve, created_by, signing_secret)
+      values (${rule.name}, ${rule.description}, ${rule.condition}, ${rule.threshold}, ${rule.time_window},
+        ${rule.levels}::text[], ${rule.services}::text[], ${rule.query}, ${rule.notification_channel},
+        ${sql.json(rule.notification_config as never)}, ${rule.is_active}, ${rule.cooldown_minutes},
+        ${rule.severity}, ${rule.auto_resolve}, ${rule.notify_on_resolve}, ${rule.created_by},
+        ${rule.signing_secret})
+      returning *`;
+    return toRule(row!);
+  }
+
+  async get(id: number): Promise<AlertRule | null> {
+    const [row] = await this.sql<RuleRow[]>`select * from alert_rules where id = ${id}`;
+    return row ? toRule(row) : null;
+  }
+
+  async list(q: { is_active?: boolean; limit: number; offset: number }) {
+    const sql = this.sql;
+    const where = q.is_active === undefined ? sql`true` : sql`is_active = ${q.is_active}`;
+    const [rows, [counted]] = await Promise.all([
+      sql<RuleRow[]>`select * from alert_rules where ${where} order by id limit ${q.limit} offset ${q.offset}`,
+      sql<{ n: number }[]>`select count(*)::int as n from alert_rules where ${where}`,
+    ]);
+    return { rules: rows.map(toRule), total: counted?.n ?? 0 };
+  }
+
+  async update(id: number, patch: Partial<AlertRuleFields>): Promise<AlertRule | null> {
+    const sql = this.sql;
+    const sets = RULE_COLUMNS.filter((c) => patch[c] !== undefined).map((c) => {
+      const v = patch[c];
+      if (c === "levels" || c === "services") return sql`${sql(c)} = ${v as string[]}::text[]`;
+      if (c === "notification_config") return sql`${sql(c)} = ${sql.json(v as never)}`;
+      return sql`${sql(c)} = ${v as string | number | boolean | null}`;
+    });
+    const assignments = sets.reduce((acc, s) => sql`${acc}, ${s}`, sql`updated_at = now()`);
+    const [row] = await sql<RuleRow[]>`update alert_rules set ${assignments} where id = ${id} returning *`;
+    return row ? toRule(row) : null;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const rows = await this.sql`delete from alert_rules where id = ${id} returning id`;
+    return rows.length > 0;
+  }
+
+  async listActive(): Promise<EvaluableRule[]> {
+    const rows = await this.sql<RuleRow[]>`select * from alert_rules where is_active order by id`;
+    return rows.map((r) => ({ ...toRule(r), signing_secret: r.signing_secret ?? null }));
+  }
+
+  async recordEvaluations(when: number, values: { id: number; value: number }[]): Promise<void> {
+    if (!values.length) return;
+    await this.sql`
+      update alert_rules r set last_evaluated_at = ${at(when)}::timestamptz, last_value = v.value
+      from unnest(${values.map((v) => v.id)}::bigint[], ${values.map((v) => v.value)}::float8[]) as v(id, value)
+      where r.id = v.id`;
+  }
+}
+
+interface AlertRow {
+  id: number | string;
+  rule_id: number | string;
+  rule_name: string | null;
+  severity: Severity | null;
+  triggered_at: Time;
+  value: number;
+  threshold: number;
+  condition: Condition | null;
+  time_window: number | null;
+  window_start: Time;
+  window_end: Time;
+  status: AlertStatus;
+  message: string | null;
+  sample_log_ids: string[] | null;
+  deliveries: Delivery[] | null;
+  acknowledged_by: number | string | null;
+  acknowledged_at: Time;
+  resolved_by: number | string | null;
+  resolved_at: Time;
+  auto_resolved: boolean;
+}
+
+const nullableId = (v: number | string | null) => (v === null ? null : Number(v));
+
+const toAlert = (r: AlertRow): TriggeredAlert => ({
+  id: Number(r.id),
+  rule_id: Number(r.rule_id),
+  rule_name: r.rule_name ?? null,
+  severity: r.severity ?? null,
+  triggered_at: iso(r.triggered_at)!,
+  value: Number(r.value),
+  threshold: Number(r.threshold),
+  condition: r.condition,
+  time_window: r.time_window,
+  window_start: iso(r.window_start),
+  window_end: iso(r.window_end),
+  status: r.status,
+  message: r.message,
+  sample_log_ids: r.sample_log_ids ?? [],
+  deliveries: r.deliveries ?? [],
+  acknowledged_by: nullableId(r.acknowledged_by),
+  acknowledged_at: iso(r.acknowledged_at),
+  resolved_by: nullableId(r.resolved_by),
+  resolved_at: iso(r.resolved_at),
+  auto_resolved: r.auto_resolved,
+});
+
+/** The `triggered_alerts` table (joined to its rule for name and severity). */
+export class PostgresTriggeredAlertRepo implements TriggeredAlertRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async fire(a: NewTriggeredAlert): Promise<TriggeredAlert | null> {
+    // The partial unique index (one open alert per rule) turns a racing second firing into no row; the
+    // rule's stats move only when this statement inserted.
+    const [row] = await this.sql<AlertRow[]>`
+      with ins as (
+        insert into triggered_alerts (rule_id, triggered_at, value, threshold, condition, time_window,
+          window_start, window_end, message, sample_log_ids)
+        values (${a.rule_id}, ${at(a.triggered_at)}::timestamptz, ${a.value}, ${a.threshold}, ${a.condition},
+          ${a.time_window}, ${at(a.window_start)}::timestamptz, ${at(a.window_end)}::timestamptz, ${a.message},
+          ${a.sample_log_ids}::text[])
+        on conflict do nothing
+        returning *
+      ), bump as (
+        update alert_rules set last_triggered_at = ${at(a.triggered_at)}::timestamptz,
+          trigger_count = trigger_count + 1
+        where id = ${a.rule_id} and exists (select 1 from ins)
+        returning name, severity
+      )
+      select ins.*, bump.name as rule_name, bump.severity from ins, bump`;
+    return row ? toAlert(row) : null;
+  }
+
+  async openFor(ruleIds: number[]): Promise<TriggeredAlert[]> {
+    if (!ruleIds.length) return [];
+    const rows = await this.sql<AlertRow[]>`
+      select t.*, r.name as rule_name, r.severity from triggered_alerts t join alert_rules r on r.id = t.rule_id
+      where t.status in ('triggered', 'acknowledged') and t.rule_id = any(${ruleIds}::bigint[])`;
+    return rows.map(toAlert);
+  }
+
+  async addDelivery(id: number, d: Delivery): Promise<void> {
+    await this.sql`
+      update triggered_alerts set deliveries = deliveries || ${this.sql.json([d] as never)} where id = ${id}`;
+  }
+
+  async get(id: number): Promise<TriggeredAlert | null> {
+    const [row] = await this.sql<AlertRow[]>`
+      select t.*, r.name as rule_name, r.severity from triggered_alerts t join alert_rules r on r.id = t.rule_id
+      where t.id = ${id}`;
+    return row ? toAlert(row) : null;
+  }
+
+  async list(q: TriggeredAlertQuery) {
+    const sql = this.sql;
+    const conds = [sql`true`];
+    if (q.status) conds.push(sql`and t.status = ${q.status}`);
+    if (q.rule_id !== undefined) conds.push(sql`and t.rule_id = ${q.rule_id}`);
+    if (q.from !== undefined) conds.push(sql`and t.triggered_at >= ${at(q.from)}::timestamptz`);
+    if (q.to !== undefined) conds.push(sql`and t.triggered_at <= ${at(q.to)}::timestamptz`);
+    const where = conds.reduce((acc, c) => sql`${acc} ${c}`);
+    const [rows, [counted]] = await Promise.all([
+      sql<AlertRow[]>`
+        select t.*, r.name as rule_name, r.severity from triggered_alerts t join alert_rules r on r.id = t.rule_id
+        where ${where} order by t.triggered_at desc, t.id desc limit ${q.limit} offset ${q.offset}`,
+      sql<{ n: number }[]>`select count(*)::int as n from triggered_alerts t where ${where}`,
+    ]);
+    return { alerts: rows.map(toAlert), total: counted?.n ?? 0 };
+  }
+
+  async acknowledge(id: number, by: number, when: number): Promise<TransitionResult> {
+    const rows = await this.sql<{ id: number }[]>`
+      update triggered_alerts set status = 'acknowledged', acknowledged_by = ${by},
+        acknowledged_at = ${at(when)}::timestamptz
+      where id = ${id} and status = 'triggered' returning id`;
+    return this.outcome(id, rows.length > 0);
+  }
+
+  async resolve(id: number, by: number | null, when: number): Promise<TransitionResult> {
+    const rows = await this.sql<{ id: number }[]>`
+      update triggered_alerts set status = 'resolved', resolved_by = ${by}, resolved_at = ${at(when)}::timestamptz,
+        auto_resolved = ${by === null}
+      where id = ${id} and status in ('triggered', 'acknowledged') returning id`;
+    return this.outcome(id, rows.length > 0);
+  }
+
+  private async outcome(id: number, changed: boolean): Promise<TransitionResult> {
+    const alert = await this.get(id);
+    if (!alert) return { ok: false, reason: "not_found" };
+    return changed ? { ok: true, alert } : { ok: false, reason: "invalid", status: alert.status };
+  }
+}
+
+/** The `alert_ticks` table: one row per evaluated scheduler tick. */
+export class PostgresAlertTickRepo implements AlertTickRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async claim(tick: number, owner: string): Promise<boolean> {
+    const rows = await this.sql`
+      insert into alert_ticks (tick, claimed_by) values (${tick}, ${owner}) on conflict do nothing returning tick`;
+    if (rows.length > 0 && tick % 1000 === 0) {
+      // Keep the table small: a week of one-minute ticks is ~10k rows.
+      await this.sql`delete from alert_ticks where started_at < now() - interval '7 days'`;
+    }
+    return rows.length > 0;
+  }
+
+  async finish(tick: number, o: { rules: number; fired: number; resolved: number; error?: string }) {
+    await this.sql`
+      update alert_ticks set finished_at = now(), rules = ${o.rules}, fired = ${o.fired},
+        resolved = ${o.resolved}, error = ${o.error ?? null}
+      where tick = ${tick}`;
+  }
+}
