@@ -1,0 +1,337 @@
+/**
+ * A streaming anomaly detector for one metric series: every point is scored from the points before
+ * it only. It combines robust methods — a median/MAD z-score over a trailing window, the residual
+ * against an exponentially weighted moving average, a seasonal baseline (same phase in earlier
+ * periods) where the history allows, and a seeded isolation forest over a few shape features —
+ * into one score in [0, 1]. The same detector and settings run in the API and in bench/nab.ts.
+ */
+import { IsolationForest } from "./isolation-forest.ts";
+
+export interface DetectorConfig {
+  /** Score sign(x)·log(1 + |x|) rather than x. */
+  log: boolean;
+  /** Trailing points behind the median/MAD baseline. */
+  window: number;
+  /** Points before which nothing is scored (the baseline is still learning). */
+  minHistory: number;
+  /** Points averaged for the level-shift signal. */
+  shortWindow: number;
+  /** EWMA smoothing of the level, and of the residuals' scale. */
+  ewmaAlpha: number;
+  ewmaScaleAlpha: number;
+  /** Seasonal baseline used once this many whole periods are in the history. */
+  seasonalPeriods: number;
+  /** Seasonal residuals must be this much smaller than plain ones for the seasonal baseline to be used. */
+  seasonalGain: number;
+  /** Isolation forest: trees, sample size, training window, retrain interval, seed, and weight in the score. */
+  forest: { trees: number; sampleSize: number; train: number; every: number; seed: number; weight: number };
+  /** Weight of the level-shift (short mean) and EWMA signals relative to the point z-score. */
+  shortWeight: number;
+  ewmaWeight: number;
+  /** After a raw score r, later points must exceed r × this within `suppress` points to score again. */
+  suppress: number;
+  suppressFactor: number;
+  suppressDamp: number;
+  /** Anomaly likelihood (as HTM's): how improbable the recent mean z is given this series' history. */
+  likelihood: { weight: number; cap: number; short: number; long: number; half: number };
+  /** Scale floor as a fraction of the window's mean absolute deviation. */
+  madFloor: number;
+  /** Record calibration: weight (0 = plain z, 1 = z relative to the record), per-point decay, floor. */
+  recordWeight: number;
+  recordDecay: number;
+  recordFloor: number;
+  /** z at which the score is 0.5: score = z / (z + zHalf). */
+  zHalf: number;
+  /** Score at or above which a point is an anomaly (chosen on NAB, standard profile). */
+  threshold: number;
+}
+
+/** The one configuration: the product and the NAB benchmark both use it. */
+export const DETECTOR_CONFIG: DetectorConfig = {
+  log: false,
+  window: 120,
+  minHistory: 20,
+  shortWindow: 3,
+  ewmaAlpha: 0.1,
+  ewmaScaleAlpha: 0.02,
+  seasonalPeriods: 1,
+  seasonalGain: 0.5,
+  forest: { trees: 30, sampleSize: 64, train: 256, every: 128, seed: 17, weight: 1 },
+  shortWeight: 1.5,
+  ewmaWeight: 0,
+  suppress: 100,
+  suppressFactor: 1.0,
+  suppressDamp: 0.5,
+  likelihood: { weight: 0, cap: 10, short: 5, long: 2000, half: 4 },
+  madFloor: 1,
+  recordWeight: 1,
+  recordDecay: 0.9995,
+  recordFloor: 4,
+  zHalf: 1,
+  threshold: 0.5,
+};
+
+/** What the detector says about one point. */
+export interface PointScore {
+  /** In [0, 1]; an anomaly at or above `config.threshold`. */
+  score: number;
+  /** The combined z (robust standard deviations from the baseline). */
+  z: number;
+  /** The baseline the point was compared with. */
+  expected: number;
+  /** Which signal carried the score: the point itself, a shift of the level, or the forest's shape. */
+  driver: "point" | "shift" | "shape";
+}
+
+/** A sorted sliding window: O(log n) search, O(n) memmove per update, O(1) median. */
+class SortedWindow {
+  private readonly buf: Float64Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.buf = new Float64Array(capacity);
+  }
+  private find(v: number): number {
+    let lo = 0;
+    let hi = this.size;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.buf[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  add(v: number): void {
+    const i = this.find(v);
+    this.buf.copyWithin(i + 1, i, this.size);
+    this.buf[i] = v;
+    this.size++;
+  }
+  remove(v: number): void {
+    const i = this.find(v);
+    this.buf.copyWithin(i, i + 1, this.size);
+    this.size--;
+  }
+  median(): number {
+    const n = this.size;
+    return n % 2 ? this.buf[n >> 1]! : (this.buf[n / 2 - 1]! + this.buf[n / 2]!) / 2;
+  }
+  meanAbsDev(m: number): number {
+    let sum = 0;
+    for (let i = 0; i < this.size; i++) sum += Math.abs(this.buf[i]! - m);
+    return this.size ? sum / this.size : 0;
+  }
+  /** Median absolute deviation from m, by walking outwards from m through the sorted values. */
+  mad(m: number): number {
+    const n = this.size;
+    const k = n >> 1; // the (k+1)-th smallest deviation
+    let right = this.find(m);
+    let left = right - 1;
+    let d = 0;
+    for (let taken = 0; taken <= k; taken++) {
+      const dl = left >= 0 ? m - this.buf[left]! : Number.POSITIVE_INFINITY;
+      const dr = right < n ? this.buf[right]! - m : Number.POSITIVE_INFINITY;
+      if (dl <= dr) {
+        d = dl;
+        left--;
+      } else {
+        d = dr;
+        right++;
+      }
+    }
+    return d;
+  }
+}
+
+export interface DetectorOptions {
+  /** Points per season (e.g. 1440 for daily seasonality of one-minute buckets); none to skip. */
+  period?: number;
+  config?: DetectorConfig;
+}
+
+/** Feed points in time order with `push`; each answer uses only the points pushed before. */
+export class StreamingDetector {
+  private readonly cfg: DetectorConfig;
+  private readonly period: number;
+  private readonly history: number[] = [];
+  private readonly sorted: SortedWindow;
+  private ewma = Number.NaN;
+  private ewmaScale = 0;
+  private plainScale = 0;
+  private seasonalScale = 0;
+  private absMean = 0;
+  private forest: IsolationForest | null = null;
+  private readonly features: number[][] = [];
+  private recent: number[] = [];
+  private record = 0;
+  private readonly capped: number[] = [];
+  private readonly avgs: number[] = [];
+  private avgSum = 0;
+  private avgSq = 0;
+  private readonly resid: number[] = [];
+
+  constructor(opts: DetectorOptions = {}) {
+    this.cfg = opts.config ?? DETECTOR_CONFIG;
+    this.period = opts.period && opts.period >= 2 ? Math.round(opts.period) : 0;
+    this.sorted = new SortedWindow(this.cfg.window);
+  }
+
+  push(value: number): PointScore {
+    const cfg = this.cfg;
+    // Counts and sizes vary multiplicatively: a symmetric log makes "twice the usual" the same step at any level.
+    const x = cfg.log ? Math.sign(value) * Math.log1p(Math.abs(value)) : value;
+    const h = this.history;
+    const n = h.length;
+    let result: PointScore = { score: 0, z: 0, expected: value, driver: "point" };
+
+    if (n >= cfg.minHistory) {
+      const med = this.sorted.median();
+      this.absMean += (Math.abs(x) - this.absMean) * 0.01;
+      // A window of identical values has MAD 0: fall back to a sliver of the level so that a flat
+      // line's first change stands out without dividing by zero.
+      const floor = Math.max(1e-9, 1e-3 * Math.abs(med), 1e-3 * this.absMean);
+      // MAD is 0 when most of the window is one value (idle counters): the mean absolute deviation
+      // then still measures how much the rest moves.
+      const scale = Math.max(
+        1.4826 * this.sorted.mad(med),
+        cfg.madFloor * this.sorted.meanAbsDev(med),
+        floor,
+      );
+
+      let expected = med;
+      let seasonalScaleNow = 0;
+      let zPoint = (x - med) / scale;
+      // Seasonal baseline: the median of the same phase in earlier periods, if it explains the series better.
+      const P = this.period;
+      if (P && n >= P * cfg.seasonalPeriods) {
+        const same: number[] = [];
+        for (let k = 1; k * P <= n && k <= 3; k++) same.push(h[n - k * P]!);
+        same.sort((a, b) => a - b);
+        const seasonal = same[same.length >> 1]!;
+        const res = x - seasonal;
+        // Both scales are learnt over a whole period first.
+        const useSeasonal =
+          n >= P * (cfg.seasonalPeriods + 1) && this.seasonalScale <= cfg.seasonalGain * this.plainScale;
+        if (useSeasonal) {
+          expected = seasonal;
+          seasonalScaleNow = Math.max(1.2533 * this.seasonalScale, floor);
+          zPoint = res / seasonalScaleNow;
+        }
+        this.seasonalScale += (Math.abs(res) - this.seasonalScale) * cfg.ewmaScaleAlpha;
+        this.plainScale += (Math.abs(x - med) - this.plainScale) * cfg.ewmaScaleAlpha;
+      }
+
+      // Level shift: the mean of the last few points (this one included) against the baseline.
+      // Residuals are against the seasonal baseline when it is in use.
+      this.resid.push(zPoint);
+      if (this.resid.length > cfg.shortWindow) this.resid.shift();
+      let sum = 0;
+      for (const v of this.resid) sum += v;
+      const zShort = (sum / this.resid.length) * Math.sqrt(this.resid.length) * 0.5;
+
+      // EWMA residual against its own running scale (plain baseline only: it has no seasons).
+      const r = x - this.ewma;
+      const zEwma =
+        seasonalScaleNow > 0 ? 0 : this.ewmaScale > 0 ? r / Math.max(1.2533 * this.ewmaScale, floor) : 0;
+
+      let shape = 0;
+      const feat = [zPoint, (x - h[n - 1]!) / scale, zShort];
+      if (cfg.forest.weight > 0 && this.forest) shape = Math.max(0, this.forest.score(feat) - 0.5) * 20;
+      this.features.push(feat.map((v) => Math.max(-50, Math.min(50, v))));
+      if (this.features.length > cfg.forest.train) this.features.shift();
+
+      const a = Math.abs(zPoint);
+      const b = Math.abs(zShort) * cfg.shortWeight;
+      const c = Math.abs(zEwma) * cfg.ewmaWeight;
+      const d = shape * cfg.forest.weight;
+      // A point counts as far as both baselines agree it is off (the EWMA one adapts faster to a new level).
+      const z = Math.max(c > 0 ? Math.min(a, c) : a, b, d);
+      const driver: PointScore["driver"] = z === d && d > 0 ? "shape" : z === b && b > a ? "shift" : "point";
+
+      // Calibration across series: a deviation matters relative to the largest this series has
+      // shown lately (a slowly fading record), so a spiky series needs a bigger spike to score.
+      const record = Math.max(this.record, cfg.recordFloor);
+      this.record = Math.max(this.record * cfg.recordDecay, Math.min(z, record * 3));
+      let rel = cfg.recordWeight > 0 ? (z / record) ** cfg.recordWeight * z ** (1 - cfg.recordWeight) : z;
+      if (cfg.likelihood.weight > 0) {
+        const L = cfg.likelihood;
+        this.capped.push(Math.min(z, L.cap));
+        if (this.capped.length > L.short) this.capped.shift();
+        let avg = 0;
+        for (const v of this.capped) avg += v;
+        avg /= this.capped.length;
+        const k = this.avgs.length;
+        let lik = 0;
+        if (k >= 50) {
+          const mean = this.avgSum / k;
+          const sd = Math.sqrt(Math.max(this.avgSq / k - mean * mean, 1e-6));
+          lik = -Math.log10(Math.max(normalTail((avg - mean) / sd), 1e-300));
+        }
+        this.avgs.push(avg);
+        this.avgSum += avg;
+        this.avgSq += avg * avg;
+        if (this.avgs.length > L.long) {
+          const old = this.avgs.shift()!;
+          this.avgSum -= old;
+          this.avgSq -= old * old;
+        }
+        rel = rel ** (1 - L.weight) * (lik / L.half) ** L.weight;
+      }
+
+      // One detection per event: inside the suppression span, only a larger deviation scores again.
+      let raw = rel;
+      let recentMax = 0;
+      for (const v of this.recent) if (v > recentMax) recentMax = v;
+      if (raw <= recentMax * cfg.suppressFactor) raw = raw * cfg.suppressDamp;
+      this.recent.push(rel);
+      if (this.recent.length > cfg.suppress) this.recent.shift();
+
+      result = {
+        score: raw / (raw + cfg.zHalf),
+        z: Math.sign(x - expected) * z,
+        expected: cfg.log ? Math.sign(expected) * Math.expm1(Math.abs(expected)) : expected,
+        driver,
+      };
+
+      if (
+        cfg.forest.weight > 0 &&
+        (n - cfg.minHistory) % cfg.forest.every === 0 &&
+        this.features.length >= 32
+      ) {
+        this.forest = new IsolationForest(this.features, {
+          trees: cfg.forest.trees,
+          sampleSize: cfg.forest.sampleSize,
+          seed: cfg.forest.seed + n,
+        });
+      }
+    }
+
+    // Learn from the point only after scoring it.
+    h.push(x);
+    if (this.sorted.size === this.cfg.window) this.sorted.remove(h[n - this.cfg.window]!);
+    this.sorted.add(x);
+    if (Number.isNaN(this.ewma)) this.ewma = x;
+    else {
+      this.ewmaScale += (Math.abs(x - this.ewma) - this.ewmaScale) * cfg.ewmaScaleAlpha;
+      this.ewma += (x - this.ewma) * cfg.ewmaAlpha;
+    }
+    if (!this.period && h.length > this.cfg.window * 4) h.splice(0, h.length - this.cfg.window);
+    return result;
+  }
+}
+
+/** Score a whole series in streaming order. */
+export function scoreSeries(values: number[], opts: DetectorOptions = {}): PointScore[] {
+  const d = new StreamingDetector(opts);
+  return values.map((v) => d.push(v));
+}
+
+/** P(Z > x) for a standard normal Z (Abramowitz–Stegun 7.1.26 via erfc). */
+export function normalTail(x: number): number {
+  const z = x / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * Math.abs(z));
+  const y =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+    Math.exp(-z * z);
+  return z >= 0 ? y / 2 : 1 - y / 2;
+}
