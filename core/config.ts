@@ -49,6 +49,9 @@ export const ConfigSchema = z
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     DEMO: bool.default(false),
+    RATE_LIMIT_ENABLED: bool.default(true),
+    /** Believe X-Forwarded-For / CF-Connecting-IP for the client address (only behind a proxy you run). */
+    TRUST_PROXY: bool.default(false),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT === "production") {

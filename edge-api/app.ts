@@ -9,6 +9,8 @@ import { healthRoutes } from "./health/routes.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
 import { logRoutes } from "./logs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
+import { optionalAuth } from "./middleware/auth.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { problem, problemFromError } from "./problem.ts";
 
@@ -32,6 +34,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.use("*", requestContext());
   app.use("*", secureHeaders({ crossOriginResourcePolicy: false }));
+  // Who is asking (when a valid token came along) decides the rate-limit identifier.
+  app.use("*", optionalAuth());
+  app.use("*", rateLimit());
   if (deps.settings.CORS_ORIGINS.length > 0) {
     app.use(
       "*",

@@ -1,5 +1,6 @@
 import type { Config } from "../core/config.ts";
 import type { EventLimits } from "../core/log-event.ts";
+import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
@@ -15,6 +16,7 @@ export type ApiSettings = Pick<
   | "INGEST_MAX_BODY_BYTES"
   | "INGEST_MAX_EVENTS"
   | "CORS_ORIGINS"
+  | "ALLOW_PRIVATE_WEBHOOKS"
 >;
 
 /** A check shown under `services` in /health. `required` ones make /health answer 503 when down. */
@@ -31,6 +33,8 @@ export interface AppDeps {
   store: LogStore;
   queue: LogQueue;
   users: UserRepo;
+  alertRules: AlertRuleRepo;
+  triggeredAlerts: TriggeredAlertRepo;
   tokens: TokenService;
   health: HealthCheck[];
   /** Serves `/` and static assets when present (the dashboard); absent on API-only roles. */

@@ -5,12 +5,14 @@
  */
 import type { Sql } from "postgres";
 import { DirectLogQueue } from "../core/adapters/memory/direct-queue.ts";
+import { PostgresAlertRuleRepo, PostgresTriggeredAlertRepo } from "../core/adapters/postgres/alert-repo.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import { type Config, ConfigError, eventLimits, loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
 import { jsonLogger } from "../core/logger.ts";
+import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import { TokenService } from "../edge-api/auth/tokens.ts";
@@ -85,6 +87,27 @@ export class UnconfiguredUserRepo implements UserRepo {
   ensure = unconfigured;
 }
 
+/** The alert repositories' stand-ins without a database: the alert API answers 503. */
+export class UnconfiguredAlertRuleRepo implements AlertRuleRepo {
+  create = unconfigured;
+  get = unconfigured;
+  list = unconfigured;
+  update = unconfigured;
+  delete = unconfigured;
+  listActive = unconfigured;
+  recordEvaluations = unconfigured;
+}
+
+export class UnconfiguredTriggeredAlertRepo implements TriggeredAlertRepo {
+  fire = unconfigured;
+  openFor = unconfigured;
+  addDelivery = unconfigured;
+  get = unconfigured;
+  list = unconfigured;
+  acknowledge = unconfigured;
+  resolve = unconfigured;
+}
+
 /**
  * Build the API's dependencies for one edge process (Deno) or one request (Workers, where a socket
  * opened in one request cannot be used by another). Throws ConfigError for a bad or missing variable,
@@ -107,6 +130,8 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
   let sql: Sql | undefined;
   let store: LogStore;
   let users: UserRepo;
+  let alertRules: AlertRuleRepo;
+  let triggeredAlerts: TriggeredAlertRepo;
   if (config.DATABASE_URL) {
     sql = connectPostgres(config.DATABASE_URL, {
       max: opts.poolSize ?? config.DATABASE_POOL_SIZE,
@@ -114,9 +139,13 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
     });
     store = new PostgresLogStore(sql);
     users = new PostgresUserRepo(sql);
+    alertRules = new PostgresAlertRuleRepo(sql);
+    triggeredAlerts = new PostgresTriggeredAlertRepo(sql);
   } else {
     store = new UnconfiguredLogStore();
     users = new UnconfiguredUserRepo();
+    alertRules = new UnconfiguredAlertRuleRepo();
+    triggeredAlerts = new UnconfiguredTriggeredAlertRepo();
   }
   const queue = new DirectLogQueue(store);
   const db = sql;
@@ -128,6 +157,8 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
     store,
     queue,
     users,
+    alertRules,
+    triggeredAlerts,
     tokens,
     health: [
       {

@@ -18,6 +18,8 @@ export interface Telemetry {
   userRegistered(): void;
   alertTriggered(ruleName: string): void;
   alertsChecked(count: number): void;
+  /** A request refused by a rate limit, by limit class. */
+  rateLimited(endpoint: string): void;
   /** The Prometheus text exposition, or null where metrics are not collected. */
   render(): Promise<{ contentType: string; body: string } | null>;
 }
@@ -32,5 +34,6 @@ export const noTelemetry: Telemetry = {
   userRegistered() {},
   alertTriggered() {},
   alertsChecked() {},
+  rateLimited() {},
   render: async () => null,
 };

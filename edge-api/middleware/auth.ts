@@ -23,6 +23,7 @@ export function optionalAuth(): MiddlewareHandler<AppEnv> {
 /** 401 unless a valid token is presented. */
 export function requireAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (c.get("user")) return next(); // verified already by optionalAuth
     const token = bearer(c);
     if (!token) throw new AppError("UNAUTHORIZED", "Missing bearer token", { headers: UNAUTHORIZED_HEADERS });
     const user = await c.get("deps").tokens.verify(token);

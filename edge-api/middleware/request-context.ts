@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../context.ts";
+import { routePattern } from "../route-pattern.ts";
 
 /** A correlation id from outside is kept only when it is this tame; anything else is replaced. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -15,19 +15,6 @@ function setHeaders(res: Response, headers: Record<string, string>): Response {
     for (const [k, v] of Object.entries(headers)) copy.headers.set(k, v);
     return copy;
   }
-}
-
-/**
- * The route pattern that answered (`/api/v1/logs/:id`), so metrics never carry raw paths (unbounded,
- * and ids in them); "unmatched" for requests no route took.
- */
-function endpointOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
-  const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const path = routes[i]!.path;
-    if (!path.endsWith("*")) return path;
-  }
-  return "unmatched";
 }
 
 /**
@@ -48,7 +35,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const deps = c.get("deps");
     deps.telemetry?.httpRequest(
       c.req.method,
-      endpointOf(c),
+      routePattern(c),
       c.res.status,
       (performance.now() - started) / 1000,
     );

@@ -53,12 +53,15 @@ describe("GET /metrics", () => {
   test("requests are labelled by route pattern, never by raw path", async () => {
     const id = "0190b8c4-0000-7000-8000-000000000000";
     await t.request(`/api/v1/logs/${id}`);
+    await t.request("/api/v1/logs/search?query=x");
     await t.request(`/no/such/${crypto.randomUUID()}`);
     const samples = parse(await (await t.request("/metrics")).text()).filter(
       (s) => s.name === "http_requests_total",
     );
     expect(samples.some((s) => s.labels.includes('endpoint="/api/v1/logs/:id"'))).toBe(true);
     expect(samples.some((s) => s.labels.includes('endpoint="unmatched"'))).toBe(true);
+    // /search also matches /:id; the route that answered is the one named.
+    expect(samples.some((s) => s.labels.includes('endpoint="/api/v1/logs/search"'))).toBe(true);
     expect(samples.every((s) => !s.labels.includes(id))).toBe(true);
   });
 

@@ -31,6 +31,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: "error",
     ADMIN_PASSWORD: "admin-test-password",
     LOGFLOW_DATA_DIR: "memory://",
+    // Suites make hundreds of requests from one client; the rate-limit suite turns limits back on.
+    RATE_LIMIT_ENABLED: "false",
   };
   if (kind === "postgres") {
     if (!(await postgresReachable())) throw new Error("LOGFLOW_TEST_DB=postgres but Postgres is unreachable");

@@ -4,6 +4,7 @@ import type { Sql } from "postgres";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
+import { PostgresAlertRuleRepo, PostgresTriggeredAlertRepo } from "../../core/adapters/postgres/alert-repo.ts";
 import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
@@ -109,6 +110,8 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       store,
       queue,
       users,
+      alertRules: new PostgresAlertRuleRepo(sql),
+      triggeredAlerts: new PostgresTriggeredAlertRepo(sql),
       tokens: new TokenService(secretKey(config), config.ACCESS_TOKEN_EXPIRE_MINUTES),
       health: [
         {

@@ -97,6 +97,12 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     help: "Alert rule evaluations",
     registers: [registry],
   });
+  const rateLimited = new Counter({
+    name: "rate_limit_exceeded_total",
+    help: "Requests refused by a rate limit, by limit class",
+    labelNames: ["endpoint"],
+    registers: [registry],
+  });
   if (opts.databaseConnections) {
     const read = opts.databaseConnections;
     new Gauge({
@@ -136,6 +142,7 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     userRegistered: () => registered.inc(),
     alertTriggered: (name) => alertsTriggered.inc({ rule_name: rule(name) }),
     alertsChecked: (n) => alertsChecked.inc(n),
+    rateLimited: (endpoint) => rateLimited.inc({ endpoint }),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -1,0 +1,170 @@
+import type {
+  AlertRuleRepo,
+  Condition,
+  Delivery,
+  EvaluableRule,
+  TriggeredAlert,
+  TriggeredAlertRepo,
+} from "../ports/alerts.ts";
+import type { LogFilter, LogStore } from "../ports/log-store.ts";
+import type { Notice, Notifier } from "./notify.ts";
+
+const MINUTE = 60_000;
+/** Log ids kept on a triggered alert, to jump from the alert to its logs. */
+const SAMPLE_SIZE = 5;
+
+export function conditionHolds(condition: Condition, value: number, threshold: number): boolean {
+  switch (condition) {
+    case "greater_than":
+      return value > threshold;
+    case "less_than":
+      return value < threshold;
+    case "equals":
+      return value === threshold;
+    case "greater_than_or_equal":
+      return value >= threshold;
+    case "less_than_or_equal":
+      return value <= threshold;
+  }
+}
+
+const SYMBOL: Record<Condition, string> = {
+  greater_than: ">",
+  less_than: "<",
+  equals: "=",
+  greater_than_or_equal: "≥",
+  less_than_or_equal: "≤",
+};
+
+/** The logs a rule counts at `now`: its services, levels and query in [now − time_window, now]. */
+export function ruleFilter(
+  rule: Pick<EvaluableRule, "services" | "levels" | "query" | "time_window">,
+  now: number,
+): LogFilter {
+  const f: LogFilter = { from: now - rule.time_window * MINUTE, to: now };
+  if (rule.services.length) f.services = rule.services;
+  if (rule.levels.length) f.levels = rule.levels;
+  if (rule.query?.trim()) f.text = rule.query.trim();
+  return f;
+}
+
+export interface EngineDeps {
+  store: LogStore;
+  rules: AlertRuleRepo;
+  alerts: TriggeredAlertRepo;
+  notify: Notifier;
+  log?: (line: Record<string, unknown>) => void;
+  /** Counters (alerts_triggered_total{rule_name}, alerts_checked_total) where a registry exists. */
+  telemetry?: { alertTriggered(ruleName: string): void; alertsChecked(count: number): void };
+}
+
+export interface EvaluationOutcome {
+  rules: number;
+  fired: number;
+  resolved: number;
+  /** Per rule id: the value this tick computed. */
+  values: Map<number, number>;
+}
+
+/**
+ * One evaluation of every active rule at `now`:
+ * 1. one grouped count for all rules (`countMany`), one read of their open alerts;
+ * 2. a rule whose condition holds, with no open alert and out of cooldown, fires: a triggered alert is
+ *    recorded (the database keeps at most one open per rule, so racing evaluators cannot fire twice) and
+ *    notified once; while the condition keeps holding nothing more is sent;
+ * 3. a rule whose condition no longer holds has its open alert resolved when `auto_resolve`, with a
+ *    resolved notice when `notify_on_resolve`;
+ * 4. every rule's last_evaluated_at and last value are written in one statement.
+ */
+export async function evaluateRules(deps: EngineDeps, now: number): Promise<EvaluationOutcome> {
+  const rules = await deps.rules.listActive();
+  const values = new Map<number, number>();
+  if (!rules.length) return { rules: 0, fired: 0, resolved: 0, values };
+  const [counts, open] = await Promise.all([
+    deps.store.countMany(rules.map((r) => ruleFilter(r, now))),
+    deps.alerts.openFor(rules.map((r) => r.id)),
+  ]);
+  const openByRule = new Map(open.map((a) => [a.rule_id, a]));
+  const notices: Notice[] = [];
+  let fired = 0;
+  let resolved = 0;
+
+  await Promise.all(
+    rules.map(async (rule, i) => {
+      const value = counts[i] ?? 0;
+      values.set(rule.id, value);
+      const holds = conditionHolds(rule.condition, value, rule.threshold);
+      const current = openByRule.get(rule.id);
+      if (holds) {
+        if (current) return; // already notified for this episode
+        const last = rule.last_triggered_at ? Date.parse(rule.last_triggered_at) : null;
+        if (last !== null && now < last + rule.cooldown_minutes * MINUTE) return;
+        const filter = ruleFilter(rule, now);
+        const sample =
+          value > 0 ? (await deps.store.search({ ...filter, limit: SAMPLE_SIZE })).logs.map((l) => l.id) : [];
+        const alert = await deps.alerts.fire({
+          rule_id: rule.id,
+          triggered_at: now,
+          value,
+          threshold: rule.threshold,
+          condition: rule.condition,
+          time_window: rule.time_window,
+          window_start: filter.from!,
+          window_end: now,
+          message: `${rule.name}: ${value} matching logs in the last ${rule.time_window} min (${SYMBOL[rule.condition]} ${rule.threshold})`,
+          sample_log_ids: sample,
+        });
+        if (!alert) return; // another evaluator fired it first
+        fired++;
+        deps.telemetry?.alertTriggered(rule.name);
+        notices.push({ kind: "triggered", rule, alert, at: now });
+      } else if (current && rule.auto_resolve) {
+        const done = await deps.alerts.resolve(current.id, null, now);
+        if (!done.ok) return;
+        resolved++;
+        if (rule.notify_on_resolve) notices.push({ kind: "resolved", rule, alert: done.alert, at: now });
+      }
+    }),
+  );
+
+  await deps.rules.recordEvaluations(
+    now,
+    rules.map((r) => ({ id: r.id, value: values.get(r.id) ?? 0 })),
+  );
+  deps.telemetry?.alertsChecked(rules.length);
+
+  // Deliveries last: a slow webhook never delays the bookkeeping above.
+  await Promise.all(notices.map((n) => sendAndRecord(deps, n)));
+  return { rules: rules.length, fired, resolved, values };
+}
+
+async function sendAndRecord(deps: EngineDeps, n: Notice): Promise<Delivery> {
+  let delivery: Delivery;
+  try {
+    delivery = await deps.notify(n);
+  } catch (err) {
+    delivery = {
+      kind: n.kind,
+      channel: n.rule.notification_channel,
+      ok: false,
+      status: null,
+      attempts: 0,
+      error: String(err),
+      at: new Date().toISOString(),
+    };
+  }
+  await deps.alerts.addDelivery(n.alert.id, delivery);
+  if (!delivery.ok) {
+    deps.log?.({
+      level: "WARNING",
+      msg: "alert notification failed",
+      alert_id: n.alert.id,
+      rule_id: n.rule.id,
+      channel: delivery.channel,
+      error: delivery.error,
+    });
+  }
+  return delivery;
+}
+
+export type { TriggeredAlert };

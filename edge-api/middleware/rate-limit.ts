@@ -1,0 +1,82 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { AppError } from "../../core/errors.ts";
+import type { RateLimitRule } from "../../core/ports/rate-limiter.ts";
+import type { AppEnv } from "../context.ts";
+import { routePattern } from "../route-pattern.ts";
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+/** The seed's table of limits per endpoint class. */
+export const RATE_LIMITS = {
+  default: { name: "default", limit: 100, windowMs: MINUTE },
+  search: { name: "search", limit: 50, windowMs: MINUTE },
+  recent: { name: "recent", limit: 100, windowMs: MINUTE },
+  lookup: { name: "lookup", limit: 200, windowMs: MINUTE },
+  login: { name: "login", limit: 20, windowMs: HOUR },
+  register: { name: "register", limit: 10, windowMs: HOUR },
+  metrics: { name: "metrics", limit: 100, windowMs: MINUTE },
+  me: { name: "me", limit: 100, windowMs: MINUTE },
+  me_update: { name: "me_update", limit: 30, windowMs: HOUR },
+  users: { name: "users", limit: 50, windowMs: MINUTE },
+} satisfies Record<string, RateLimitRule>;
+
+/**
+ * Which rule a request falls under, by route pattern. Ingest is not limited per request (shippers
+ * batch; its protection is the body and queue limits), nor are /health and /metrics (probes and
+ * scrapes) and the dashboard's static files.
+ */
+function ruleFor(method: string, endpoint: string, path: string): RateLimitRule | null {
+  if (!path.startsWith("/api/")) return null;
+  if (endpoint === "/api/v1/ingest") return null;
+  if (endpoint === "/api/v1/auth/login") return RATE_LIMITS.login;
+  if (endpoint === "/api/v1/auth/register") return RATE_LIMITS.register;
+  if (endpoint === "/api/v1/auth/me") return method === "GET" ? RATE_LIMITS.me : RATE_LIMITS.me_update;
+  if (endpoint === "/api/v1/auth/users") return RATE_LIMITS.users;
+  if (endpoint === "/api/v1/logs/search") return RATE_LIMITS.search;
+  if (endpoint === "/api/v1/logs/recent") return RATE_LIMITS.recent;
+  if (endpoint === "/api/v1/logs/:id") return RATE_LIMITS.lookup;
+  if (endpoint.startsWith("/api/v1/metrics/")) return RATE_LIMITS.metrics;
+  return RATE_LIMITS.default;
+}
+
+function describeWindow(ms: number): string {
+  if (ms % HOUR === 0) return ms === HOUR ? "1 hour" : `${ms / HOUR} hours`;
+  return ms === MINUTE ? "1 minute" : `${ms / MINUTE} minutes`;
+}
+
+/**
+ * Per-endpoint sliding-window limits. The identifier is the user when a valid token came with the
+ * request, else the client address (the proxy's headers are believed only with TRUST_PROXY). Every
+ * limited response carries RateLimit-Limit/Remaining/Reset; a refusal is a 429 with Retry-After.
+ */
+export function rateLimit(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const deps = c.get("deps");
+    const limiter = deps.rateLimiter;
+    const rule = limiter ? ruleFor(c.req.method, routePattern(c), c.req.path) : null;
+    if (!limiter || !rule) return next();
+    const user = c.get("user");
+    const identifier = user ? `user:${user.id}` : `ip:${deps.clientAddress?.(c) ?? "unknown"}`;
+    const result = await limiter.limit(identifier, rule);
+    const now = deps.now?.() ?? Date.now();
+    const resetSeconds = Math.max(0, Math.ceil((result.reset - now) / 1000));
+    const headers = {
+      "RateLimit-Limit": String(result.limit),
+      "RateLimit-Remaining": String(result.remaining),
+      "RateLimit-Reset": String(resetSeconds),
+    };
+    if (!result.success) {
+      deps.telemetry?.rateLimited(rule.name);
+      throw new AppError(
+        "RATE_LIMITED",
+        `Rate limit exceeded: ${rule.limit} per ${describeWindow(rule.windowMs)}`,
+        {
+          headers: { ...headers, "Retry-After": String(Math.max(1, resetSeconds)) },
+        },
+      );
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+  };
+}

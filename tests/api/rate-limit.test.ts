@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ RATE_LIMIT_ENABLED: "true" });
+}, 60_000);
+afterAll(async () => {
+  await t.close();
+});
+
+const login = (password: string) =>
+  t.request("/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password }),
+  });
+
+describe("rate limits", () => {
+  test("search: 50 per minute, exact at the boundary, with RateLimit-* headers and a 429 problem", async () => {
+    // startTestApp's own login spent one login, not a search; searches start from 50.
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 51; i++) {
+      last = await t.request("/api/v1/logs/search?query=x");
+      statuses.push(last.status);
+      if (i === 0) {
+        expect(last.headers.get("ratelimit-limit")).toBe("50");
+        expect(last.headers.get("ratelimit-remaining")).toBe("49");
+        expect(Number(last.headers.get("ratelimit-reset"))).toBeLessThanOrEqual(60);
+      }
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(50);
+    expect(statuses[50]).toBe(429);
+    expect(last!.headers.get("retry-after")).not.toBeNull();
+    expect(last!.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await last!.json()) as { detail: string }).detail).toBe("Rate limit exceeded: 50 per 1 minute");
+    // Other endpoint classes keep their own allowance.
+    expect((await t.request("/api/v1/logs/recent")).status).toBe(200);
+  });
+
+  test("an authenticated user is limited on their own account, not the shared address", async () => {
+    const res = await t.request("/api/v1/logs/search?query=x", {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("ratelimit-remaining")).toBe("49");
+  });
+
+  test("login brute force: the 21st attempt in an hour is refused, even with the right password", async () => {
+    // One login was spent by startTestApp.
+    const statuses: number[] = [];
+    for (let i = 0; i < 19; i++) statuses.push((await login(`wrong-${i}`)).status);
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    const blocked = await login("admin-test-password");
+    expect(blocked.status).toBe(429);
+    expect(((await blocked.json()) as { detail: string }).detail).toBe("Rate limit exceeded: 20 per 1 hour");
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("ingest is not limited per request (shippers batch; body and queue limits protect it)", async () => {
+    for (let i = 0; i < 120; i++) {
+      const res = await ingest(t, { service: "rl", message: `m${i}` });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("ratelimit-limit")).toBeNull();
+    }
+  });
+});
