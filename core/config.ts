@@ -52,6 +52,10 @@ export const ConfigSchema = z
     RATE_LIMIT_ENABLED: bool.default(true),
     /** Believe X-Forwarded-For / CF-Connecting-IP for the client address (only behind a proxy you run). */
     TRUST_PROXY: bool.default(false),
+    // Alerting: how often the scheduler evaluates every active rule, and whether webhooks may target
+    // private, loopback and link-local addresses (tests and self-hosted setups; off by default: SSRF).
+    ALERT_EVAL_INTERVAL_SECONDS: int(5, 3600).default(60),
+    ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT === "production") {

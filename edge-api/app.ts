@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "../core/errors.ts";
+import { alertRoutes } from "./alerts/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { healthRoutes } from "./health/routes.ts";
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
   app.route("/api/v1/logs", logRoutes());
   app.route("/api/v1/metrics", metricsRoutes());
+  app.route("/api/v1/alerts", alertRoutes());
 
   // Prometheus scrape endpoint (the seed's /metrics), open like the seed's; 404 where not collected.
   app.get("/metrics", async (c) => {
