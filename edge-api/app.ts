@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "../core/errors.ts";
+import { anomalyRoutes } from "./anomaly/routes.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
   app.route("/api/v1/logs", logRoutes());
   app.route("/api/v1/metrics", metricsRoutes());
+  app.route("/api/v1/anomaly", anomalyRoutes());
   app.route("/api/v1/alerts", alertRoutes());
 
   // Prometheus scrape endpoint (the seed's /metrics), open like the seed's; 404 where not collected.

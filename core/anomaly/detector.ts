@@ -24,7 +24,16 @@ export interface DetectorConfig {
   /** Seasonal residuals must be this much smaller than plain ones for the seasonal baseline to be used. */
   seasonalGain: number;
   /** Isolation forest: trees, sample size, training window, retrain interval, seed, and weight in the score. */
-  forest: { trees: number; sampleSize: number; train: number; every: number; seed: number; weight: number };
+  /** `from`: forest score (0.5 ≈ ordinary) where the shape signal starts; it adds 2 z per 0.1 above. */
+  forest: {
+    trees: number;
+    sampleSize: number;
+    train: number;
+    every: number;
+    seed: number;
+    weight: number;
+    from: number;
+  };
   /** Weight of the level-shift (short mean) and EWMA signals relative to the point z-score. */
   shortWeight: number;
   ewmaWeight: number;
@@ -40,6 +49,8 @@ export interface DetectorConfig {
   recordWeight: number;
   recordDecay: number;
   recordFloor: number;
+  /** The record grows at most this factor per point (one wild point does not mute the rest). */
+  recordGrowth: number;
   /** z at which the score is 0.5: score = z / (z + zHalf). */
   zHalf: number;
   /** Score at or above which a point is an anomaly (chosen on NAB, standard profile). */
@@ -51,12 +62,12 @@ export const DETECTOR_CONFIG: DetectorConfig = {
   log: false,
   window: 120,
   minHistory: 20,
-  shortWindow: 3,
+  shortWindow: 5,
   ewmaAlpha: 0.1,
   ewmaScaleAlpha: 0.02,
   seasonalPeriods: 1,
   seasonalGain: 0.5,
-  forest: { trees: 30, sampleSize: 64, train: 256, every: 128, seed: 17, weight: 1 },
+  forest: { trees: 30, sampleSize: 64, train: 256, every: 128, seed: 17, weight: 1, from: 0.6 },
   shortWeight: 1.5,
   ewmaWeight: 0,
   suppress: 100,
@@ -67,6 +78,7 @@ export const DETECTOR_CONFIG: DetectorConfig = {
   recordWeight: 1,
   recordDecay: 0.9995,
   recordFloor: 4,
+  recordGrowth: 3,
   zHalf: 1,
   threshold: 0.5,
 };
@@ -146,12 +158,18 @@ export interface DetectorOptions {
   /** Points per season (e.g. 1440 for daily seasonality of one-minute buckets); none to skip. */
   period?: number;
   config?: DetectorConfig;
+  /**
+   * Smallest deviation that counts, in the series' unit (e.g. one log a minute). Series whose unit is
+   * unknown (NAB's) leave it 0; the floor then scales with the series' level.
+   */
+  minScale?: number;
 }
 
 /** Feed points in time order with `push`; each answer uses only the points pushed before. */
 export class StreamingDetector {
   private readonly cfg: DetectorConfig;
   private readonly period: number;
+  private readonly minScale: number;
   private readonly history: number[] = [];
   private readonly sorted: SortedWindow;
   private ewma = Number.NaN;
@@ -172,6 +190,7 @@ export class StreamingDetector {
   constructor(opts: DetectorOptions = {}) {
     this.cfg = opts.config ?? DETECTOR_CONFIG;
     this.period = opts.period && opts.period >= 2 ? Math.round(opts.period) : 0;
+    this.minScale = opts.minScale ?? 0;
     this.sorted = new SortedWindow(this.cfg.window);
   }
 
@@ -188,7 +207,7 @@ export class StreamingDetector {
       this.absMean += (Math.abs(x) - this.absMean) * 0.01;
       // A window of identical values has MAD 0: fall back to a sliver of the level so that a flat
       // line's first change stands out without dividing by zero.
-      const floor = Math.max(1e-9, 1e-3 * Math.abs(med), 1e-3 * this.absMean);
+      const floor = Math.max(1e-9, 1e-3 * Math.abs(med), 1e-3 * this.absMean, this.minScale);
       // MAD is 0 when most of the window is one value (idle counters): the mean absolute deviation
       // then still measures how much the rest moves.
       const scale = Math.max(
@@ -224,9 +243,10 @@ export class StreamingDetector {
       // Residuals are against the seasonal baseline when it is in use.
       this.resid.push(zPoint);
       if (this.resid.length > cfg.shortWindow) this.resid.shift();
-      let sum = 0;
-      for (const v of this.resid) sum += v;
-      const zShort = (sum / this.resid.length) * Math.sqrt(this.resid.length) * 0.5;
+      // The median of the last few residuals: a shift once most of them moved, but not the echo of
+      // one spike (a mean would flag the points after a spike too).
+      const last = [...this.resid].sort((p, q) => p - q);
+      const zShort = last[last.length >> 1]!;
 
       // EWMA residual against its own running scale (plain baseline only: it has no seasons).
       const r = x - this.ewma;
@@ -235,7 +255,8 @@ export class StreamingDetector {
 
       let shape = 0;
       const feat = [zPoint, (x - h[n - 1]!) / scale, zShort];
-      if (cfg.forest.weight > 0 && this.forest) shape = Math.max(0, this.forest.score(feat) - 0.5) * 20;
+      if (cfg.forest.weight > 0 && this.forest)
+        shape = Math.max(0, this.forest.score(feat) - cfg.forest.from) * 20;
       this.features.push(feat.map((v) => Math.max(-50, Math.min(50, v))));
       if (this.features.length > cfg.forest.train) this.features.shift();
 
@@ -250,7 +271,7 @@ export class StreamingDetector {
       // Calibration across series: a deviation matters relative to the largest this series has
       // shown lately (a slowly fading record), so a spiky series needs a bigger spike to score.
       const record = Math.max(this.record, cfg.recordFloor);
-      this.record = Math.max(this.record * cfg.recordDecay, Math.min(z, record * 3));
+      this.record = Math.max(this.record * cfg.recordDecay, Math.min(z, record * cfg.recordGrowth));
       let rel = cfg.recordWeight > 0 ? (z / record) ** cfg.recordWeight * z ** (1 - cfg.recordWeight) : z;
       if (cfg.likelihood.weight > 0) {
         const L = cfg.likelihood;
