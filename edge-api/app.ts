@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "../core/errors.ts";
 import { anomalyRoutes } from "./anomaly/routes.ts";
 import { alertRoutes } from "./alerts/routes.ts";
+import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { healthRoutes } from "./health/routes.ts";
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/health", healthRoutes());
   app.route("/api/v1/auth", authRoutes());
   app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
+  app.route("/api/v1/api-keys", apiKeyRoutes());
   app.route("/api/v1/logs", logRoutes());
   app.route("/api/v1/metrics", metricsRoutes());
   app.route("/api/v1/anomaly", anomalyRoutes());

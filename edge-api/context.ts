@@ -1,8 +1,11 @@
+import type { Context } from "hono";
 import type { Config } from "../core/config.ts";
 import type { EventLimits } from "../core/log-event.ts";
 import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
+import type { ApiKeyRepo, ApiKeyScope } from "../core/ports/api-keys.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
+import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import type { TokenService } from "./auth/tokens.ts";
@@ -43,6 +46,12 @@ export interface AppDeps {
   databaseConnections?: () => Promise<number>;
   /** Epoch ms; injectable for tests. */
   now?: () => number;
+  /** API keys for shippers; absent means bearer JWTs only. */
+  apiKeys?: ApiKeyRepo;
+  /** Per-endpoint rate limits; absent means none (RATE_LIMIT_ENABLED=false, or no shared store on the edge). */
+  rateLimiter?: RateLimiter;
+  /** The client's address for rate limiting by IP (runtime-specific; proxies' headers only with TRUST_PROXY). */
+  clientAddress?: (c: Context<AppEnv>) => string | undefined;
   /** Counters and timings for /metrics; absent means not collected. */
   telemetry?: Telemetry;
   /** Where the API writes its own log lines (one JSON object per line). */
@@ -53,6 +62,8 @@ export interface AuthUser {
   id: number;
   username: string;
   isAdmin: boolean;
+  /** Set when the request came with an API key: what the key may do. Absent for a user session. */
+  scopes?: ApiKeyScope[];
 }
 
 export type AppEnv = {

@@ -1,6 +1,7 @@
 import type { Migration } from "../../core/adapters/postgres/migrate.ts";
 import init from "./0001_init.sql" with { type: "text" };
 import alerting from "./0002_alerting.sql" with { type: "text" };
+import apiKeys from "./0004_api_keys.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -9,4 +10,5 @@ import alerting from "./0002_alerting.sql" with { type: "text" };
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: "init", sql: init },
   { version: 2, name: "alerting", sql: alerting },
+  { version: 4, name: "api_keys", sql: apiKeys },
 ];

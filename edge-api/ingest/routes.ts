@@ -99,7 +99,7 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post(
     "/",
-    requireAuth(),
+    requireAuth({ scope: "ingest" }),
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: () => {

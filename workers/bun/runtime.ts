@@ -2,9 +2,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 import type { Sql } from "postgres";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
+import { MemoryRateLimiter } from "../../core/adapters/memory/rate-limiter.ts";
 import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
+import {
+  PostgresAlertRuleRepo,
+  PostgresTriggeredAlertRepo,
+} from "../../core/adapters/postgres/alert-repo.ts";
+import { PostgresApiKeyRepo } from "../../core/adapters/postgres/api-key-repo.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
-import { PostgresAlertRuleRepo, PostgresTriggeredAlertRepo } from "../../core/adapters/postgres/alert-repo.ts";
 import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
@@ -128,6 +133,18 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       log,
       telemetry,
       databaseConnections,
+      apiKeys: new PostgresApiKeyRepo(sql),
+      rateLimiter: config.RATE_LIMIT_ENABLED ? new MemoryRateLimiter() : undefined,
+      clientAddress: (c) => {
+        if (config.TRUST_PROXY) {
+          const forwarded =
+            c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0];
+          if (forwarded?.trim()) return forwarded.trim();
+        }
+        // Bun.serve hands its server to fetch() as the second argument, which Hono exposes as c.env.
+        const server = c.env as { requestIP?: (req: Request) => { address: string } | null } | undefined;
+        return server?.requestIP?.(c.req.raw)?.address;
+      },
     };
 
     return {
