@@ -3,8 +3,8 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "../core/errors.ts";
-import { anomalyRoutes } from "./anomaly/routes.ts";
 import { alertRoutes } from "./alerts/routes.ts";
+import { anomalyRoutes } from "./anomaly/routes.ts";
 import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
@@ -16,6 +16,7 @@ import { optionalAuth } from "./middleware/auth.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { problem, problemFromError } from "./problem.ts";
+import { traceRoutes } from "./trace/routes.ts";
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LogFlow</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"></head>
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/auth", authRoutes());
   app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
   app.route("/api/v1/api-keys", apiKeyRoutes());
+  app.route("/api/v1", traceRoutes());
   app.route("/api/v1/logs", logRoutes());
   app.route("/api/v1/metrics", metricsRoutes());
   app.route("/api/v1/anomaly", anomalyRoutes());

@@ -85,6 +85,7 @@ export class UnconfiguredUserRepo implements UserRepo {
   findById = unconfigured;
   findCredentials = unconfigured;
   list = unconfigured;
+  update = unconfigured;
   ensure = unconfigured;
 }
 

@@ -32,6 +32,11 @@ export interface UserRepo {
   /** With the hash, for login only. */
   findCredentials(username: string): Promise<(User & { hashed_password: string }) | null>;
   list(): Promise<User[]>;
+  /** Change the given fields; returns the user, or null when absent. Throws DuplicateUserError on a taken email. */
+  update(
+    id: number,
+    fields: { email?: string; fullName?: string | null; hashedPassword?: string },
+  ): Promise<User | null>;
   /** Create the user when no user of that name exists; returns whether it was created. */
   ensure(user: NewUser): Promise<boolean>;
 }

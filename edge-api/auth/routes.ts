@@ -25,6 +25,24 @@ export const RegisterSchema = z
   })
   .strict();
 
+/** What a user may change about themselves: never username, role or activity (no mass assignment). */
+export const UpdateMeSchema = z
+  .object({
+    email: z.email("must be a valid email address").max(254).optional(),
+    full_name: z.string().max(200).nullable().optional(),
+    password: z
+      .string()
+      .min(8, "must be at least 8 characters")
+      .refine((p) => new TextEncoder().encode(p).length <= 72, "must be at most 72 bytes")
+      .optional(),
+    current_password: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((b) => b.password === undefined || b.current_password !== undefined, {
+    path: ["current_password"],
+    message: "is required to change the password",
+  });
+
 export const LoginSchema = z.object({
   username: z.string().min(1).max(50),
   password: z.string().min(1).max(200),
@@ -82,6 +100,39 @@ export function authRoutes(): Hono<AppEnv> {
       isAdmin: found.is_admin,
     });
     return c.json(token);
+  });
+
+  app.put("/me", requireAuth(), limit, async (c) => {
+    const deps = c.get("deps");
+    const me = currentUser(c);
+    const body = await readBody(c, UpdateMeSchema);
+    let hashedPassword: string | undefined;
+    if (body.password !== undefined) {
+      const found = await deps.users.findCredentials(me.username);
+      if (!found || !(await verifyPassword(body.current_password ?? "", found.hashed_password))) {
+        throw new AppError("FORBIDDEN", "current_password is not correct", {
+          errors: [{ field: "current_password", message: "is not correct" }],
+        });
+      }
+      hashedPassword = await hashPassword(body.password, deps.settings.BCRYPT_ROUNDS);
+    }
+    try {
+      const user = await deps.users.update(me.id, {
+        email: body.email?.toLowerCase(),
+        fullName: body.full_name,
+        hashedPassword,
+      });
+      if (!user) throw new AppError("UNAUTHORIZED", "This account no longer exists");
+      return c.json(user);
+    } catch (err) {
+      if (err instanceof DuplicateUserError) throw new AppError("CONFLICT", "Email already registered");
+      throw err;
+    }
+  });
+
+  app.get("/users", requireAuth(), async (c) => {
+    if (!currentUser(c).isAdmin) throw new AppError("FORBIDDEN", "Only an admin can list users");
+    return c.json({ users: await c.get("deps").users.list() });
   });
 
   app.get("/me", requireAuth(), async (c) => {

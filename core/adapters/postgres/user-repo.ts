@@ -60,6 +60,26 @@ export class PostgresUserRepo implements UserRepo {
     return rows.map(toUser);
   }
 
+  async update(
+    id: number,
+    f: { email?: string; fullName?: string | null; hashedPassword?: string },
+  ): Promise<User | null> {
+    try {
+      const [row] = await this.sql<Row[]>`
+        update users set
+          email = coalesce(${f.email ?? null}, email),
+          full_name = case when ${f.fullName !== undefined} then ${f.fullName ?? null} else full_name end,
+          hashed_password = coalesce(${f.hashedPassword ?? null}, hashed_password),
+          updated_at = now()
+        where id = ${id}
+        returning id, username, email, full_name, is_active, is_admin, created_at`;
+      return row ? toUser(row) : null;
+    } catch (err) {
+      if ((err as { code?: string }).code === "23505") throw new DuplicateUserError("email");
+      throw err;
+    }
+  }
+
   async ensure(u: NewUser): Promise<boolean> {
     const rows = await this.sql`
       insert into users (username, email, hashed_password, full_name, is_admin)

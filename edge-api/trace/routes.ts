@@ -1,0 +1,131 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
+import { LEVELS } from "../../core/level.ts";
+import { parseLogEvent } from "../../core/log-event.ts";
+import type { AppEnv } from "../context.ts";
+import { currentUser, requireAuth } from "../middleware/auth.ts";
+import { parseQuery, readBody } from "../validate.ts";
+
+/** Headers whose values never leave the server, whatever endpoint echoes headers. */
+const SECRET_HEADERS =
+  /^(authorization|cookie|set-cookie|proxy-authorization|x-api-key|x-auth-token|upstash-.*)$/i;
+
+export const TraceLogSchema = z
+  .object({
+    event: z.string().trim().min(1).max(200),
+    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    service: z.string().trim().min(1).max(128).default("trace"),
+    level: z.enum(LEVELS).default("INFO"),
+  })
+  .strict();
+
+const TraceQuerySchema = z.object({
+  limit: z.string().transform(Number).pipe(z.number().int().min(1).max(1000)).default(1000),
+});
+
+/** /api/v1/trace/* (the seed's trace context API) and /api/v1/correlation/trace/{id}. */
+export function traceRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/trace/context", (c) =>
+    c.json({
+      request_id: c.get("requestId"),
+      correlation_id: c.get("correlationId"),
+      timestamp: new Date(c.get("deps").now?.() ?? Date.now()).toISOString(),
+    }),
+  );
+
+  app.get("/trace/debug", requireAuth(), (c) => {
+    const user = currentUser(c);
+    if (!user.isAdmin) throw new AppError("FORBIDDEN", "Only an admin can read request debug traces");
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, name) => {
+      headers[name] = SECRET_HEADERS.test(name) ? "[redacted]" : value;
+    });
+    return c.json({
+      request_id: c.get("requestId"),
+      correlation_id: c.get("correlationId"),
+      method: c.req.method,
+      path: c.req.path,
+      headers,
+      query_params: c.req.query(),
+      timestamp: new Date(c.get("deps").now?.() ?? Date.now()).toISOString(),
+      user: user.username,
+    });
+  });
+
+  // The seed's endpoint took anonymous writes; here writing a log takes the same credentials as ingest.
+  app.post("/trace/log", requireAuth({ scope: "ingest" }), async (c) => {
+    const deps = c.get("deps");
+    const body = await readBody(c, TraceLogSchema);
+    const now = deps.now?.() ?? Date.now();
+    const parsed = parseLogEvent(
+      {
+        service: body.service,
+        level: body.level,
+        message: body.event,
+        correlation_id: c.get("correlationId"),
+        request_id: c.get("requestId"),
+        attributes: Object.fromEntries(Object.entries(body.details ?? {}).filter(([, v]) => v !== null)),
+      },
+      now,
+      deps.limits,
+    );
+    if (!parsed.ok) throw new AppError("VALIDATION_FAILED", parsed.error);
+    await deps.queue.publish([parsed.event]);
+    return c.json({ id: parsed.event.id, correlation_id: c.get("correlationId"), logged: true }, 201);
+  });
+
+  app.get("/correlation/trace/:correlationId", async (c) => {
+    const deps = c.get("deps");
+    const correlationId = c.req.param("correlationId");
+    if (correlationId.length > 256)
+      throw new AppError("BAD_REQUEST", "correlation id longer than 256 characters");
+    const { limit } = parseQuery(c, TraceQuerySchema);
+    const page = await deps.store.search({ correlationId, limit });
+    if (page.total === 0)
+      throw new AppError("NOT_FOUND", `No logs with correlation id ${JSON.stringify(correlationId)}`);
+    const logs = [...page.logs].reverse(); // oldest first: the order the request travelled
+    const times = logs.map((l) => Date.parse(l.timestamp));
+    const services = new Map<string, { service: string; count: number; first: string; last: string }>();
+    const hops: { from: string; to: string; at: string; gap_ms: number }[] = [];
+    logs.forEach((log, i) => {
+      const s = services.get(log.service);
+      if (s) {
+        s.count++;
+        s.last = log.timestamp;
+      } else
+        services.set(log.service, {
+          service: log.service,
+          count: 1,
+          first: log.timestamp,
+          last: log.timestamp,
+        });
+      const prev = logs[i - 1];
+      if (prev && prev.service !== log.service) {
+        hops.push({
+          from: prev.service,
+          to: log.service,
+          at: log.timestamp,
+          gap_ms: times[i]! - times[i - 1]!,
+        });
+      }
+    });
+    const first = times[0]!;
+    const last = times[times.length - 1]!;
+    return c.json({
+      correlation_id: correlationId,
+      total: page.total,
+      truncated: page.total > logs.length,
+      first_seen: new Date(first).toISOString(),
+      last_seen: new Date(last).toISOString(),
+      duration_ms: last - first,
+      services: [...services.values()],
+      hops,
+      logs,
+    });
+  });
+
+  return app;
+}
