@@ -83,7 +83,7 @@ describe("request tracing", () => {
       duration_ms: number;
       logs: { message: string }[];
       services: { service: string; count: number }[];
-      hops: { from: string; to: string; gap_ms: number }[];
+      hops: { from: string; to: string; at: string; gap_ms: number }[];
     };
     expect(body.total).toBe(4);
     expect(body.duration_ms).toBe(95);
