@@ -28,10 +28,21 @@ export const METRICS = ["log_volume", "error_rate"] as const;
 export type Metric = (typeof METRICS)[number];
 
 /**
- * Smallest deviation worth a score, in the metric's unit: one log a minute, one percentage point of
- * errors. Without it a series that never moved (MAD 0) would call its first single error critical.
+ * Smallest deviation worth a score (one robust standard deviation), in the metric's unit. Volume: one
+ * log a minute. Error rate: one failed line in a typical minute of the series (100 / median lines a
+ * minute, in percentage points, between 0.5 and 5). Without it a series that never moved (MAD 0) would
+ * call one failed request among twenty a critical anomaly.
  */
-const MIN_SCALE: Record<Metric, number> = { log_volume: 1, error_rate: 1 };
+function minScale(metric: Metric, buckets: HistogramBucket[]): number {
+  if (metric === "log_volume") return 1;
+  const first = buckets.findIndex((b) => b.count > 0);
+  const counts = buckets
+    .slice(Math.max(first, 0))
+    .map((b) => b.count)
+    .sort((a, b) => a - b);
+  const typical = counts[counts.length >> 1] ?? 0;
+  return Math.min(5, Math.max(0.5, typical > 0 ? 100 / typical : 5));
+}
 
 const last = z
   .union([z.string(), z.array(z.string())])
@@ -117,7 +128,11 @@ export async function detect(
       }
       const series: MetricSeries = { metric, service, timestamps, values };
       found.push(
-        ...detectSeries(series, { reportFrom: periodStart, period: DAY, minScale: MIN_SCALE[metric] }),
+        ...detectSeries(series, {
+          reportFrom: periodStart,
+          period: DAY,
+          minScale: minScale(metric, buckets),
+        }),
       );
     }
   }
