@@ -28,6 +28,8 @@ export interface EdgeDeps {
   config: Config;
   /** "postgres" when DATABASE_URL is set, else "unconfigured" (the API answers 503 where it needs data). */
   database: "postgres" | "unconfigured";
+  /** The database client (absent when unconfigured): the scheduled handler's alert tick claims ticks with it. */
+  sql?: Sql;
   /** Close the database client (waits up to 5 s for running queries). Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -185,6 +187,7 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
     deps,
     config,
     database: db ? "postgres" : "unconfigured",
+    ...(db ? { sql: db } : {}),
     close() {
       closing ??= (async () => {
         await queue.close();

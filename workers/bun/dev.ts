@@ -3,11 +3,14 @@
  * generator feeding realistic traffic. State lives in LOGFLOW_DATA_DIR (.data/ by default).
  */
 import { DEV_ADMIN_PASSWORD } from "../../core/config.ts";
+import { bunAlertEngine, startAlertScheduler } from "../../stream-jobs/scheduler/engine.ts";
 import { configOrExit, serve } from "./serve.ts";
 
 const demo = process.argv.includes("--demo");
 const config = configOrExit();
 const { runtime, server } = await serve(config);
+// The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
+startAlertScheduler(bunAlertEngine(runtime.deps, runtime.sql, config));
 
 const url = `http://localhost:${server.port}`;
 const password = config.ADMIN_PASSWORD ? "(ADMIN_PASSWORD)" : DEV_ADMIN_PASSWORD;
@@ -17,6 +20,7 @@ console.log(`
     dashboard  ${url}/
     health     ${url}/health
     login      ${config.ADMIN_USERNAME} / ${password}${runtime.adminCreated ? "  (admin account created)" : ""}
+    alerts     rules evaluated every ${config.ALERT_EVAL_INTERVAL_SECONDS} s
     demo       ${demo || config.DEMO ? "generating traffic" : "off (bun run dev --demo to generate traffic)"}
 `);
 

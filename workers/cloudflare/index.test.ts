@@ -68,17 +68,90 @@ describe("Workers fetch", () => {
 });
 
 describe("Workers scheduled", () => {
-  test("says that no scheduled jobs exist yet instead of pretending to run any", async () => {
+  test("without a database it says so and evaluates nothing", async () => {
     const log = spyOn(console, "log").mockImplementation(() => {});
     const { ctx } = context();
-    await worker.scheduled({ cron: "* * * * *", scheduledTime: Date.UTC(2026, 0, 1) }, {}, ctx);
-    expect(log).toHaveBeenCalledTimes(1);
+    await worker.scheduled({ cron: "* * * * *", scheduledTime: Date.UTC(2026, 0, 1) }, { SECRET_KEY }, ctx);
     const line = JSON.parse(String(log.mock.calls[0]?.[0])) as Record<string, unknown>;
-    expect(line).toMatchObject({
-      level: "INFO",
-      cron: "* * * * *",
-      scheduled_time: "2026-01-01T00:00:00.000Z",
-    });
-    expect(String(line.msg)).toContain("no scheduled jobs exist yet");
+    expect(line).toMatchObject({ level: "WARNING", cron: "* * * * *" });
+    expect(String(line.msg)).toContain("no DATABASE_URL");
+  });
+
+  test("a misconfigured Worker logs why instead of throwing", async () => {
+    const error = spyOn(console, "error").mockImplementation(() => {});
+    const { ctx } = context();
+    await worker.scheduled({ cron: "* * * * *", scheduledTime: Date.UTC(2026, 0, 1) }, {}, ctx);
+    expect(String(error.mock.calls[0]?.[0])).toContain("SECRET_KEY");
+  });
+
+  test.skipIf(!withPostgres)("runs one alert tick, once per tick even when triggered twice", async () => {
+    const { freshPostgresDatabase } = await import("../../tests/helpers/engines.ts");
+    const { connectPostgres } = await import("../../core/adapters/postgres/connect.ts");
+    const { migrate } = await import("../../core/adapters/postgres/migrate.ts");
+    const { MIGRATIONS } = await import("../../db/migrations/index.ts");
+    const { PostgresAlertRuleRepo, PostgresTriggeredAlertRepo } = await import(
+      "../../core/adapters/postgres/alert-repo.ts"
+    );
+    const { PostgresLogStore } = await import("../../core/adapters/postgres/log-store.ts");
+    const { uuidv7 } = await import("../../core/ids.ts");
+    const db = await freshPostgresDatabase();
+    const sql = connectPostgres(db.url, { max: 2 });
+    try {
+      await migrate(sql, MIGRATIONS);
+      const rule = await new PostgresAlertRuleRepo(sql).create({
+        name: "any error",
+        description: null,
+        condition: "greater_than",
+        threshold: 0,
+        time_window: 5,
+        levels: ["ERROR"],
+        services: [],
+        query: null,
+        notification_channel: "console",
+        notification_config: {},
+        is_active: true,
+        cooldown_minutes: 0,
+        severity: "warning",
+        auto_resolve: true,
+        notify_on_resolve: false,
+        created_by: null,
+        signing_secret: "s",
+      });
+      const at = Date.now() - 1000;
+      await new PostgresLogStore(sql).write([
+        {
+          id: uuidv7(at),
+          timestamp: new Date(at).toISOString(),
+          received_at: new Date(at).toISOString(),
+          service: "w",
+          level: "ERROR",
+          message: "boom",
+          host: null,
+          correlation_id: null,
+          request_id: null,
+          trace_id: null,
+          span_id: null,
+          attributes: {},
+        },
+      ]);
+      const lines: Record<string, unknown>[] = [];
+      spyOn(console, "log").mockImplementation((text: unknown) => void lines.push(JSON.parse(String(text))));
+      const env = { SECRET_KEY, DATABASE_URL: db.url };
+      const scheduledTime = Date.now();
+      await worker.scheduled({ cron: "* * * * *", scheduledTime }, env, context().ctx);
+      await worker.scheduled({ cron: "* * * * *", scheduledTime }, env, context().ctx);
+      const ticks = lines.filter((l) => String(l.msg).startsWith("alert tick"));
+      expect(ticks.map((l) => l.msg)).toEqual(["alert tick", "alert tick already evaluated elsewhere"]);
+      expect(ticks[0]).toMatchObject({ rules: 1, fired: 1 });
+      const alerts = await new PostgresTriggeredAlertRepo(sql).list({
+        rule_id: rule.id,
+        limit: 10,
+        offset: 0,
+      });
+      expect(alerts.total).toBe(1);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await db.drop();
+    }
   });
 });

@@ -10,6 +10,9 @@
  * pooler next to the Worker, which keeps that cheap; without it each request that touches the
  * database opens its own connection to DATABASE_URL.
  */
+import { PostgresAlertTickRepo } from "../../core/adapters/postgres/alert-repo.ts";
+import { createNotifier } from "../../core/alerts/notify.ts";
+import { runAlertTick } from "../../core/alerts/runner.ts";
 import { ConfigError } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { buildEdgeDeps } from "../edge-deps.ts";
@@ -75,19 +78,62 @@ export default {
   },
 
   /**
-   * Cron trigger (wrangler.toml `[triggers]`), wired for the alerting issue. There are no scheduled jobs
-   * yet; say so instead of pretending to evaluate anything.
+   * Cron trigger (wrangler.toml `[triggers]`, every minute): one alert evaluation tick. The tick is
+   * claimed in the database first, so Bun schedulers running against the same database never evaluate it
+   * a second time. Workers have no DNS API: webhook hosts given as names are not resolved before sending
+   * (literal addresses are still checked, and Workers' egress cannot reach a private network).
    */
-  async scheduled(controller: ScheduledController, _env: Env, _ctx: ExecutionContext): Promise<void> {
-    console.log(
-      JSON.stringify({
-        timestamp: new Date().toISOString(),
-        service: "logflow",
-        level: "INFO",
-        msg: "scheduled trigger fired; no scheduled jobs exist yet (alert evaluation is not implemented)",
+  async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    const hyperdrive = env.HYPERDRIVE?.connectionString;
+    let built: ReturnType<typeof buildEdgeDeps>;
+    try {
+      built = buildEdgeDeps(hyperdrive ? { ...env, DATABASE_URL: hyperdrive } : env, { poolSize: POOL_SIZE });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      console.error(
+        `scheduled trigger: this Worker is misconfigured, no alerts evaluated. ${err.problems.join("; ")}`,
+      );
+      return;
+    }
+    const log = built.deps.log;
+    if (!built.sql) {
+      log?.({
+        level: "WARNING",
+        msg: "scheduled trigger: no DATABASE_URL, no alerts evaluated",
         cron: controller.cron,
-        scheduled_time: new Date(controller.scheduledTime).toISOString(),
-      }),
-    );
+      });
+      return;
+    }
+    const run = (async () => {
+      try {
+        const r = await runAlertTick(
+          {
+            store: built.deps.store,
+            rules: built.deps.alertRules,
+            alerts: built.deps.triggeredAlerts,
+            ticks: new PostgresAlertTickRepo(built.sql!),
+            notify: createNotifier({ guard: { allowPrivate: built.config.ALLOW_PRIVATE_WEBHOOKS }, log }),
+            log,
+            intervalMs: built.config.ALERT_EVAL_INTERVAL_SECONDS * 1000,
+            owner: "workers",
+          },
+          controller.scheduledTime,
+        );
+        log?.({
+          level: "INFO",
+          msg: r.claimed ? "alert tick" : "alert tick already evaluated elsewhere",
+          tick: r.tick,
+          rules: r.outcome?.rules,
+          fired: r.outcome?.fired,
+          resolved: r.outcome?.resolved,
+        });
+      } catch (err) {
+        log?.({ level: "ERROR", msg: "alert tick failed", error: String(err) });
+      } finally {
+        await built.close();
+      }
+    })();
+    ctx.waitUntil(run);
+    await run;
   },
 };

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { PostgresAlertTickRepo } from "../core/adapters/postgres/alert-repo.ts";
+import type { Notifier } from "../core/alerts/notify.ts";
+import { runAlertTick, startScheduler, type TickDeps } from "../core/alerts/runner.ts";
+import { startTestApp, type TestApp } from "./helpers/app.ts";
+
+let t: TestApp;
+
+const notify: Notifier = async (n) => ({
+  kind: n.kind,
+  channel: n.rule.notification_channel,
+  ok: true,
+  status: null,
+  attempts: 1,
+  error: null,
+  at: new Date().toISOString(),
+});
+
+/** A scheduler's engine that counts the evaluations it runs. */
+function engine(owner: string, intervalMs: number, evaluated: number[]): TickDeps {
+  const deps = t.runtime.deps;
+  return {
+    store: deps.store,
+    rules: {
+      ...deps.alertRules,
+      listActive: async () => {
+        evaluated.push(Date.now());
+        return deps.alertRules.listActive();
+      },
+      recordEvaluations: (at, values) => deps.alertRules.recordEvaluations(at, values),
+    } as TickDeps["rules"],
+    alerts: deps.triggeredAlerts,
+    ticks: new PostgresAlertTickRepo(t.runtime.sql),
+    notify,
+    intervalMs,
+    owner,
+  };
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+}, 60_000);
+afterAll(async () => {
+  await t.close();
+});
+
+describe("alert scheduler", () => {
+  test("two schedulers on the same tick: exactly one evaluates it", async () => {
+    const a: number[] = [];
+    const b: number[] = [];
+    const now = Date.now();
+    const [ra, rb] = await Promise.all([
+      runAlertTick(engine("a", 60_000, a), now),
+      runAlertTick(engine("b", 60_000, b), now + 5), // same minute
+    ]);
+    expect([ra.claimed, rb.claimed].sort()).toEqual([false, true]);
+    expect(a.length + b.length).toBe(1);
+    const next = await runAlertTick(engine("b", 60_000, b), now + 60_000);
+    expect(next.claimed).toBe(true);
+  });
+
+  test("two running schedulers evaluate each tick once between them", async () => {
+    const intervalMs = 250;
+    const claimed = new Map<number, string[]>();
+    const attempts = { a: 0, b: 0 };
+    const start = (name: "a" | "b") => {
+      const deps = engine(name, intervalMs, []);
+      return startScheduler({
+        intervalMs,
+        async tick(now) {
+          attempts[name]++;
+          const r = await runAlertTick(deps, now);
+          if (r.claimed) claimed.set(r.tick, [...(claimed.get(r.tick) ?? []), name]);
+        },
+      });
+    };
+    const s1 = start("a");
+    const s2 = start("b");
+    await Bun.sleep(1600);
+    await Promise.all([s1.stop(), s2.stop()]);
+    expect(claimed.size).toBeGreaterThanOrEqual(4);
+    for (const owners of claimed.values()) expect(owners).toHaveLength(1);
+    expect(attempts.a).toBeGreaterThanOrEqual(4);
+    expect(attempts.b).toBeGreaterThanOrEqual(4);
+    const rows = await t.runtime.sql<{ n: number }[]>`
+      select count(*)::int as n from alert_ticks where tick = any(${[...claimed.keys()]}::bigint[]) and finished_at is not null`;
+    expect(rows[0]?.n).toBe(claimed.size);
+  });
+});

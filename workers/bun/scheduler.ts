@@ -1,0 +1,36 @@
+/**
+ * `bun run scheduler`: the alert scheduler on its own (cluster profile). Evaluates every active rule each
+ * ALERT_EVAL_INTERVAL_SECONDS; run as many as you like, each tick is evaluated by one of them.
+ * In the embedded profile the scheduler runs inside `bun run dev` instead (PGlite has one owner).
+ */
+import { bunAlertEngine, startAlertScheduler } from "../../stream-jobs/scheduler/engine.ts";
+import { startRuntime } from "./runtime.ts";
+import { configOrExit } from "./serve.ts";
+
+const config = configOrExit();
+if (!config.DATABASE_URL) {
+  console.error(
+    "bun run scheduler needs DATABASE_URL (a Postgres server). In the embedded profile the scheduler already runs inside `bun run dev`.",
+  );
+  process.exit(1);
+}
+const runtime = await startRuntime(config);
+const engine = bunAlertEngine(runtime.deps, runtime.sql, config);
+const scheduler = startAlertScheduler(engine);
+runtime.deps.log?.({
+  level: "INFO",
+  msg: "alert scheduler started",
+  interval_seconds: config.ALERT_EVAL_INTERVAL_SECONDS,
+  owner: engine.owner,
+});
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  await scheduler.stop();
+  await runtime.close();
+  process.exit(0);
+}
+process.once("SIGINT", shutdown);
+process.once("SIGTERM", shutdown);
