@@ -15,6 +15,9 @@ import { metricsRoutes } from "./metrics/routes.ts";
 import { optionalAuth } from "./middleware/auth.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import { ROUTE_DOCS } from "./openapi/all-docs.ts";
+import { DOCS_PAGE } from "./openapi/docs-page.ts";
+import { openApiDocument } from "./openapi/registry.ts";
 import { problem, problemFromError } from "./problem.ts";
 import { traceRoutes } from "./trace/routes.ts";
 
@@ -69,6 +72,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (!rendered) return problem(c, "NOT_FOUND", "Metrics are not collected on this runtime");
     return c.body(rendered.body, 200, { "content-type": rendered.contentType });
   });
+
+  const document = openApiDocument(ROUTE_DOCS, {
+    title: "LogFlow API",
+    version: "1",
+  });
+  app.get("/openapi.json", (c) => c.json(document));
+  app.get("/docs", (c) => c.html(DOCS_PAGE));
 
   app.get("/", async (c) => {
     const page = deps.assets ? await deps.assets(c.req.raw) : null;

@@ -1,0 +1,5 @@
+import { CORE_ROUTE_DOCS } from "./core-docs.ts";
+import type { RouteDoc } from "./registry.ts";
+
+/** Every documented route; tests/api/openapi.test.ts fails when a route of the app is missing here. */
+export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTE_DOCS];
