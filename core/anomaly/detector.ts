@@ -41,8 +41,9 @@ export interface DetectorConfig {
   suppress: number;
   suppressFactor: number;
   suppressDamp: number;
-  /** Anomaly likelihood (as HTM's): how improbable the recent mean z is given this series' history. */
-  likelihood: { weight: number; cap: number; short: number; long: number; half: number };
+  /** The scale never drops below `longScaleFloor` × its EWMA (smoothing `longScaleAlpha`). */
+  longScaleFloor: number;
+  longScaleAlpha: number;
   /** Scale floor as a fraction of the window's mean absolute deviation. */
   madFloor: number;
   /** Record calibration: weight (0 = plain z, 1 = z relative to the record), per-point decay, floor. */
@@ -67,14 +68,15 @@ export const DETECTOR_CONFIG: DetectorConfig = {
   ewmaScaleAlpha: 0.02,
   seasonalPeriods: 1,
   seasonalGain: 0.5,
-  forest: { trees: 30, sampleSize: 64, train: 256, every: 128, seed: 17, weight: 1, from: 0.6 },
+  forest: { trees: 10, sampleSize: 64, train: 256, every: 512, seed: 17, weight: 1, from: 0.6 },
   shortWeight: 1.5,
   ewmaWeight: 0,
   suppress: 100,
   suppressFactor: 1.0,
   suppressDamp: 0.5,
-  likelihood: { weight: 0, cap: 10, short: 5, long: 2000, half: 4 },
   madFloor: 1,
+  longScaleFloor: 0,
+  longScaleAlpha: 0.01,
   recordWeight: 1,
   recordDecay: 0.9995,
   recordFloor: 4,
@@ -179,12 +181,9 @@ export class StreamingDetector {
   private absMean = 0;
   private forest: IsolationForest | null = null;
   private readonly features: number[][] = [];
-  private recent: number[] = [];
+  private readonly recent: Array<[index: number, value: number]> = [];
   private record = 0;
-  private readonly capped: number[] = [];
-  private readonly avgs: number[] = [];
-  private avgSum = 0;
-  private avgSq = 0;
+  private longScale = 0;
   private readonly resid: number[] = [];
 
   constructor(opts: DetectorOptions = {}) {
@@ -210,11 +209,16 @@ export class StreamingDetector {
       const floor = Math.max(1e-9, 1e-3 * Math.abs(med), 1e-3 * this.absMean, this.minScale);
       // MAD is 0 when most of the window is one value (idle counters): the mean absolute deviation
       // then still measures how much the rest moves.
-      const scale = Math.max(
+      const local = Math.max(
         1.4826 * this.sorted.mad(med),
         cfg.madFloor * this.sorted.meanAbsDev(med),
         floor,
       );
+      // A quiet stretch must not shrink the scale below a share of its long-run (EWMA) level.
+      this.longScale = this.longScale
+        ? this.longScale + (local - this.longScale) * cfg.longScaleAlpha
+        : local;
+      const scale = Math.max(local, cfg.longScaleFloor * this.longScale);
 
       let expected = med;
       let seasonalScaleNow = 0;
@@ -272,39 +276,17 @@ export class StreamingDetector {
       // shown lately (a slowly fading record), so a spiky series needs a bigger spike to score.
       const record = Math.max(this.record, cfg.recordFloor);
       this.record = Math.max(this.record * cfg.recordDecay, Math.min(z, record * cfg.recordGrowth));
-      let rel = cfg.recordWeight > 0 ? (z / record) ** cfg.recordWeight * z ** (1 - cfg.recordWeight) : z;
-      if (cfg.likelihood.weight > 0) {
-        const L = cfg.likelihood;
-        this.capped.push(Math.min(z, L.cap));
-        if (this.capped.length > L.short) this.capped.shift();
-        let avg = 0;
-        for (const v of this.capped) avg += v;
-        avg /= this.capped.length;
-        const k = this.avgs.length;
-        let lik = 0;
-        if (k >= 50) {
-          const mean = this.avgSum / k;
-          const sd = Math.sqrt(Math.max(this.avgSq / k - mean * mean, 1e-6));
-          lik = -Math.log10(Math.max(normalTail((avg - mean) / sd), 1e-300));
-        }
-        this.avgs.push(avg);
-        this.avgSum += avg;
-        this.avgSq += avg * avg;
-        if (this.avgs.length > L.long) {
-          const old = this.avgs.shift()!;
-          this.avgSum -= old;
-          this.avgSq -= old * old;
-        }
-        rel = rel ** (1 - L.weight) * (lik / L.half) ** L.weight;
-      }
+      const rel = cfg.recordWeight > 0 ? (z / record) ** cfg.recordWeight * z ** (1 - cfg.recordWeight) : z;
 
       // One detection per event: inside the suppression span, only a larger deviation scores again.
       let raw = rel;
-      let recentMax = 0;
-      for (const v of this.recent) if (v > recentMax) recentMax = v;
+      // The largest of the last `suppress` values: a monotonic deque (front = max), O(1) amortised.
+      const q = this.recent;
+      while (q.length && q[0]![0] <= n - cfg.suppress) q.shift();
+      const recentMax = q.length ? q[0]![1] : 0;
       if (raw <= recentMax * cfg.suppressFactor) raw = raw * cfg.suppressDamp;
-      this.recent.push(rel);
-      if (this.recent.length > cfg.suppress) this.recent.shift();
+      while (q.length && q[q.length - 1]![1] <= rel) q.pop();
+      q.push([n, rel]);
 
       result = {
         score: raw / (raw + cfg.zHalf),
@@ -344,15 +326,4 @@ export class StreamingDetector {
 export function scoreSeries(values: number[], opts: DetectorOptions = {}): PointScore[] {
   const d = new StreamingDetector(opts);
   return values.map((v) => d.push(v));
-}
-
-/** P(Z > x) for a standard normal Z (Abramowitz–Stegun 7.1.26 via erfc). */
-export function normalTail(x: number): number {
-  const z = x / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * Math.abs(z));
-  const y =
-    t *
-    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
-    Math.exp(-z * z);
-  return z >= 0 ? y / 2 : 1 - y / 2;
 }

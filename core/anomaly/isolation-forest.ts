@@ -22,10 +22,6 @@ export function averagePathLength(n: number): number {
   return 2 * (Math.log(n - 1) + 0.5772156649) - (2 * (n - 1)) / n;
 }
 
-type Node =
-  | { leaf: true; size: number }
-  | { leaf: false; dim: number; split: number; left: Node; right: Node };
-
 export interface IsolationForestOptions {
   /** Trees in the forest. Default 50. */
   trees?: number;
@@ -34,9 +30,20 @@ export interface IsolationForestOptions {
   seed?: number;
 }
 
+/**
+ * Trees are stored flat (one typed array per field, node 0 the root of each tree's range) so that
+ * scoring a point walks numbers, not objects: it runs for every point of every series.
+ */
 export class IsolationForest {
-  private readonly roots: Node[] = [];
+  private readonly dim: Int32Array;
+  private readonly split: Float64Array;
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  /** Leaf: the path-length adjustment for its size; split nodes: unused. */
+  private readonly leafAdjust: Float64Array;
+  private readonly roots: number[] = [];
   private readonly norm: number;
+  private nodes = 0;
 
   constructor(data: number[][], opts: IsolationForestOptions = {}) {
     const trees = opts.trees ?? 50;
@@ -44,63 +51,87 @@ export class IsolationForest {
     const random = seededRandom(opts.seed ?? 1);
     const maxDepth = Math.ceil(Math.log2(Math.max(psi, 2)));
     this.norm = averagePathLength(psi);
-    const idx = data.map((_, i) => i);
-    for (let t = 0; t < trees; t++) {
+    const capacity = trees * Math.max(1, 2 * psi - 1);
+    this.dim = new Int32Array(capacity).fill(-1);
+    this.split = new Float64Array(capacity);
+    this.left = new Int32Array(capacity);
+    this.right = new Int32Array(capacity);
+    this.leafAdjust = new Float64Array(capacity);
+    const idx = Int32Array.from(data, (_, i) => i);
+    const rows = new Int32Array(psi);
+    for (let t = 0; t < trees && psi > 0; t++) {
       // Partial Fisher–Yates: the first psi entries are a sample without replacement.
       for (let i = 0; i < psi; i++) {
         const j = i + Math.floor(random() * (idx.length - i));
-        [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+        const tmp = idx[i]!;
+        idx[i] = idx[j]!;
+        idx[j] = tmp;
       }
-      const sample = idx.slice(0, psi).map((i) => data[i]!);
-      this.roots.push(build(sample, 0, maxDepth, random));
+      rows.set(idx.subarray(0, psi));
+      this.roots.push(this.build(data, rows, 0, psi, 0, maxDepth, random));
     }
+  }
+
+  /** Grow a subtree over rows[lo, hi), partitioning them in place. */
+  private build(
+    data: number[][],
+    rows: Int32Array,
+    lo: number,
+    hi: number,
+    depth: number,
+    maxDepth: number,
+    random: () => number,
+  ): number {
+    const node = this.nodes++;
+    const size = hi - lo;
+    this.leafAdjust[node] = averagePathLength(size);
+    if (depth >= maxDepth || size <= 1) return node;
+    const dims = data[rows[lo]!]!.length;
+    // Pick among dimensions that still vary; none left means the points are identical.
+    const start = Math.floor(random() * dims);
+    for (let k = 0; k < dims; k++) {
+      const dim = (start + k) % dims;
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let i = lo; i < hi; i++) {
+        const v = data[rows[i]!]![dim]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (max > min) {
+        const split = min + random() * (max - min);
+        let mid = lo;
+        for (let i = lo; i < hi; i++) {
+          if (data[rows[i]!]![dim]! < split) {
+            const tmp = rows[i]!;
+            rows[i] = rows[mid]!;
+            rows[mid] = tmp;
+            mid++;
+          }
+        }
+        this.dim[node] = dim;
+        this.split[node] = split;
+        this.left[node] = this.build(data, rows, lo, mid, depth + 1, maxDepth, random);
+        this.right[node] = this.build(data, rows, mid, hi, depth + 1, maxDepth, random);
+        return node;
+      }
+    }
+    return node;
   }
 
   /** In (0, 1]: about 0.5 or less for ordinary points, towards 1 for points isolated early. */
   score(point: number[]): number {
     if (this.roots.length === 0 || this.norm === 0) return 0.5;
     let total = 0;
-    for (const root of this.roots) total += pathLength(root, point, 0);
+    for (const root of this.roots) {
+      let n = root;
+      let depth = 0;
+      while (this.dim[n]! >= 0) {
+        n = point[this.dim[n]!]! < this.split[n]! ? this.left[n]! : this.right[n]!;
+        depth++;
+      }
+      total += depth + this.leafAdjust[n]!;
+    }
     return 2 ** (-total / this.roots.length / this.norm);
   }
-}
-
-function build(points: number[][], depth: number, maxDepth: number, random: () => number): Node {
-  if (depth >= maxDepth || points.length <= 1) return { leaf: true, size: points.length };
-  const dims = points[0]!.length;
-  // Pick among dimensions that still vary; none left means the points are identical.
-  const start = Math.floor(random() * dims);
-  for (let k = 0; k < dims; k++) {
-    const dim = (start + k) % dims;
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const p of points) {
-      const v = p[dim]!;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    if (max > min) {
-      const split = min + random() * (max - min);
-      const left = points.filter((p) => p[dim]! < split);
-      const right = points.filter((p) => p[dim]! >= split);
-      return {
-        leaf: false,
-        dim,
-        split,
-        left: build(left, depth + 1, maxDepth, random),
-        right: build(right, depth + 1, maxDepth, random),
-      };
-    }
-  }
-  return { leaf: true, size: points.length };
-}
-
-function pathLength(node: Node, point: number[], depth: number): number {
-  let n = node;
-  let d = depth;
-  while (!n.leaf) {
-    n = point[n.dim]! < n.split ? n.left : n.right;
-    d++;
-  }
-  return d + averagePathLength(n.size);
 }
