@@ -59,3 +59,33 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
     },
   };
 }
+
+/** The Redis server the tests may use (keys under a random prefix per run, removed afterwards). */
+export const REDIS_TEST_URL = process.env.LOGFLOW_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+let redisAvailable: Promise<boolean> | undefined;
+
+/** Whether the test Redis answers PING; throws when it is absent but required. */
+export function redisReachable(): Promise<boolean> {
+  redisAvailable ??= (async () => {
+    const { RespPool } = await import("../../dev/redis-rest/resp.ts");
+    const pool = new RespPool(REDIS_TEST_URL, 1, 2_000);
+    try {
+      const [reply] = await pool.send([["PING"]]);
+      if (reply?.t !== "simple" || reply.v !== "PONG")
+        throw new Error(`PING answered ${JSON.stringify(reply)}`);
+      return true;
+    } catch (err) {
+      if (requiredEngines().has("redis")) {
+        throw new Error(
+          `Redis is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${REDIS_TEST_URL}: ${err}`,
+        );
+      }
+      console.warn(`[skip] Redis unreachable at ${REDIS_TEST_URL}; Redis suites skipped`);
+      return false;
+    } finally {
+      pool.close();
+    }
+  })();
+  return redisAvailable;
+}
