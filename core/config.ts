@@ -67,7 +67,14 @@ export const ConfigSchema = z
         });
       }
     }
-    for (const name of ["KAFKA_BROKERS", "ELASTICSEARCH_URL", "UPSTASH_REDIS_REST_URL"] as const) {
+    if (c.UPSTASH_REDIS_REST_URL && !c.UPSTASH_REDIS_REST_TOKEN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["UPSTASH_REDIS_REST_TOKEN"],
+        message: "is required when UPSTASH_REDIS_REST_URL is set (the REST token of that database)",
+      });
+    }
+    for (const name of ["KAFKA_BROKERS", "ELASTICSEARCH_URL"] as const) {
       if (c[name] !== undefined) {
         ctx.addIssue({
           code: "custom",

@@ -3,6 +3,7 @@ import type { Config } from "../core/config.ts";
 import type { EventLimits } from "../core/log-event.ts";
 import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { ApiKeyRepo, ApiKeyScope } from "../core/ports/api-keys.ts";
+import type { Cache } from "../core/ports/cache.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
@@ -50,6 +51,11 @@ export interface AppDeps {
   apiKeys?: ApiKeyRepo;
   /** Per-endpoint rate limits; absent means none (RATE_LIMIT_ENABLED=false, or no shared store on the edge). */
   rateLimiter?: RateLimiter;
+  /**
+   * The cache for computed answers (metrics): Upstash Redis when UPSTASH_REDIS_REST_URL is set, else
+   * in-process memory on Bun; absent on the edge without Upstash (nothing shared to cache in).
+   */
+  cache?: Cache;
   /** The client's address for rate limiting by IP (runtime-specific; proxies' headers only with TRUST_PROXY). */
   clientAddress?: (c: Context<AppEnv>) => string | undefined;
   /** Counters and timings for /metrics; absent means not collected. */

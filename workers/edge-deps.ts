@@ -10,6 +10,7 @@ import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
+import { upstashDeps } from "../core/adapters/upstash/deps.ts";
 import { type Config, ConfigError, eventLimits, loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
 import { jsonLogger } from "../core/logger.ts";
@@ -155,6 +156,8 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
   const db = sql;
   const label = opts.databaseLabel ?? "postgres";
 
+  // Rate limits and the cache need a store shared by every isolate: only with Upstash.
+  const upstash = upstashDeps(config, log);
   const deps: AppDeps = {
     settings: config,
     limits: eventLimits(config),
@@ -177,9 +180,14 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
       },
       { name: "log_store", required: true, check: () => store.health() },
       { name: "queue", required: false, check: () => queue.health() },
+      ...(upstash ? [upstash.health] : []),
     ],
     log,
   };
+  if (upstash) {
+    deps.cache = upstash.cache;
+    if (upstash.rateLimiter) deps.rateLimiter = upstash.rateLimiter;
+  }
   if (opts.assets) deps.assets = opts.assets;
 
   let closing: Promise<void> | undefined;

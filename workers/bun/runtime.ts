@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Sql } from "postgres";
+import { MemoryCache } from "../../core/adapters/memory/cache.ts";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import { MemoryRateLimiter } from "../../core/adapters/memory/rate-limiter.ts";
 import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
@@ -14,6 +15,7 @@ import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
 import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
+import { upstashDeps } from "../../core/adapters/upstash/deps.ts";
 import { type Config, DEV_ADMIN_PASSWORD, eventLimits } from "../../core/config.ts";
 import { instrumentStore } from "../../core/instrumented-store.ts";
 import { jsonLogger } from "../../core/logger.ts";
@@ -109,6 +111,8 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     retentionTimer.unref?.();
     void retention();
 
+    // Upstash Redis when configured (shared by every process), else in-process memory.
+    const upstash = upstashDeps(config, log);
     const deps: AppDeps = {
       settings: config,
       limits: eventLimits(config),
@@ -129,12 +133,18 @@ export async function startRuntime(config: Config): Promise<Runtime> {
         },
         { name: "log_store", required: true, check: () => store.health() },
         { name: "queue", required: false, check: () => queue.health() },
+        ...(upstash ? [upstash.health] : []),
       ],
       log,
       telemetry,
       databaseConnections,
       apiKeys: new PostgresApiKeyRepo(sql),
-      rateLimiter: config.RATE_LIMIT_ENABLED ? new MemoryRateLimiter() : undefined,
+      rateLimiter: upstash
+        ? upstash.rateLimiter
+        : config.RATE_LIMIT_ENABLED
+          ? new MemoryRateLimiter()
+          : undefined,
+      cache: upstash?.cache ?? new MemoryCache(),
       clientAddress: (c) => {
         if (config.TRUST_PROXY) {
           const forwarded =
