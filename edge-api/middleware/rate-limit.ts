@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { AppError } from "../../core/errors.ts";
 import type { RateLimitRule } from "../../core/ports/rate-limiter.ts";
 import type { AppEnv } from "../context.ts";

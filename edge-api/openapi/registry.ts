@@ -48,7 +48,12 @@ function converter(components: Record<string, unknown>) {
       unknown
     >;
     // The OpenAPI 3.0 target names them `definitions`; newer targets `$defs`.
-    const { $schema: _, $defs, definitions, ...rest } = out as {
+    const {
+      $schema: _,
+      $defs,
+      definitions,
+      ...rest
+    } = out as {
       $schema?: unknown;
       $defs?: Record<string, unknown>;
       definitions?: Record<string, unknown>;
