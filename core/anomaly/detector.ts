@@ -19,6 +19,7 @@ export interface DetectorConfig {
   /** EWMA smoothing of the level, and of the residuals' scale. */
   ewmaAlpha: number;
   ewmaScaleAlpha: number;
+  ewmaTrend: boolean;
   /** Seasonal baseline used once this many whole periods are in the history. */
   seasonalPeriods: number;
   /** Seasonal residuals must be this much smaller than plain ones for the seasonal baseline to be used. */
@@ -52,6 +53,18 @@ export interface DetectorConfig {
   recordFloor: number;
   /** The record grows at most this factor per point (one wild point does not mute the rest). */
   recordGrowth: number;
+  /** A deviation sets the record at this multiple of itself: the next must beat it clearly. */
+  recordMargin: number;
+  zCap: number;
+  /** A second, shorter median/MAD window (0 = none); the point z is the smaller of the two. */
+  window2: number;
+  /**
+   * Familiarity: a point's relative score is divided by 1 + seen / k, where `seen` counts the last
+   * `window` points within `tol` × scale of it (k = 0 turns this off).
+   */
+  novel: { window: number; tol: number; k: number };
+  /** The scale is at least this fraction of the series' level (median, and mean of |x|). */
+  levelFloor: number;
   /** z at which the score is 0.5: score = z / (z + zHalf). */
   zHalf: number;
   /** Score at or above which a point is an anomaly (chosen on NAB, standard profile). */
@@ -66,6 +79,7 @@ export const DETECTOR_CONFIG: DetectorConfig = {
   shortWindow: 5,
   ewmaAlpha: 0.1,
   ewmaScaleAlpha: 0.02,
+  ewmaTrend: false,
   seasonalPeriods: 1,
   seasonalGain: 0.5,
   forest: { trees: 10, sampleSize: 64, train: 256, every: 512, seed: 17, weight: 1, from: 0.6 },
@@ -81,6 +95,11 @@ export const DETECTOR_CONFIG: DetectorConfig = {
   recordDecay: 0.9995,
   recordFloor: 4,
   recordGrowth: 3,
+  recordMargin: 1.2,
+  zCap: 1e9,
+  window2: 0,
+  novel: { window: 1000, tol: 0.5, k: 0 },
+  levelFloor: 0.03,
   zHalf: 1,
   threshold: 0.5,
 };
@@ -124,6 +143,10 @@ class SortedWindow {
     const i = this.find(v);
     this.buf.copyWithin(i, i + 1, this.size);
     this.size--;
+  }
+  /** How many values lie in [lo, hi]. */
+  countBetween(lo: number, hi: number): number {
+    return this.find(hi + Number.EPSILON * Math.abs(hi) + Number.MIN_VALUE) - this.find(lo);
   }
   median(): number {
     const n = this.size;
@@ -174,8 +197,11 @@ export class StreamingDetector {
   private readonly minScale: number;
   private readonly history: number[] = [];
   private readonly sorted: SortedWindow;
+  private readonly longSorted: SortedWindow;
+  private readonly sorted2: SortedWindow;
   private ewma = Number.NaN;
   private ewmaScale = 0;
+  private trend = 0;
   private plainScale = 0;
   private seasonalScale = 0;
   private absMean = 0;
@@ -191,6 +217,8 @@ export class StreamingDetector {
     this.period = opts.period && opts.period >= 2 ? Math.round(opts.period) : 0;
     this.minScale = opts.minScale ?? 0;
     this.sorted = new SortedWindow(this.cfg.window);
+    this.longSorted = new SortedWindow(this.cfg.novel.window);
+    this.sorted2 = new SortedWindow(Math.max(1, this.cfg.window2));
   }
 
   push(value: number): PointScore {
@@ -206,7 +234,12 @@ export class StreamingDetector {
       this.absMean += (Math.abs(x) - this.absMean) * 0.01;
       // A window of identical values has MAD 0: fall back to a sliver of the level so that a flat
       // line's first change stands out without dividing by zero.
-      const floor = Math.max(1e-9, 1e-3 * Math.abs(med), 1e-3 * this.absMean, this.minScale);
+      const floor = Math.max(
+        1e-9,
+        cfg.levelFloor * Math.abs(med),
+        cfg.levelFloor * this.absMean,
+        this.minScale,
+      );
       // MAD is 0 when most of the window is one value (idle counters): the mean absolute deviation
       // then still measures how much the rest moves.
       const local = Math.max(
@@ -253,9 +286,18 @@ export class StreamingDetector {
       const zShort = last[last.length >> 1]!;
 
       // EWMA residual against its own running scale (plain baseline only: it has no seasons).
-      const r = x - this.ewma;
-      const zEwma =
-        seasonalScaleNow > 0 ? 0 : this.ewmaScale > 0 ? r / Math.max(1.2533 * this.ewmaScale, floor) : 0;
+      let zEwma: number;
+      if (cfg.ewmaTrend) {
+        // Moving average of the (clipped) residuals: a drift or shift builds it up, one spike cannot.
+        // Scaled by the EWMA's own standard deviation under noise, sqrt(α / (2 − α)).
+        const clip = 3;
+        this.trend += (Math.max(-clip, Math.min(clip, zPoint)) - this.trend) * cfg.ewmaAlpha;
+        zEwma = this.trend / Math.sqrt(cfg.ewmaAlpha / (2 - cfg.ewmaAlpha));
+      } else {
+        const r = x - this.ewma;
+        zEwma =
+          seasonalScaleNow > 0 ? 0 : this.ewmaScale > 0 ? r / Math.max(1.2533 * this.ewmaScale, floor) : 0;
+      }
 
       let shape = 0;
       const feat = [zPoint, (x - h[n - 1]!) / scale, zShort];
@@ -264,19 +306,45 @@ export class StreamingDetector {
       this.features.push(feat.map((v) => Math.max(-50, Math.min(50, v))));
       if (this.features.length > cfg.forest.train) this.features.shift();
 
-      const a = Math.abs(zPoint);
+      let a = Math.abs(zPoint);
+      if (
+        cfg.window2 > 0 &&
+        seasonalScaleNow === 0 &&
+        this.sorted2.size >= Math.min(cfg.window2, cfg.minHistory)
+      ) {
+        // A second, shorter baseline: a point is as unusual as the less surprised of the two finds it.
+        const m2 = this.sorted2.median();
+        const s2 = Math.max(1.4826 * this.sorted2.mad(m2), cfg.madFloor * this.sorted2.meanAbsDev(m2), floor);
+        a = Math.min(a, Math.abs((x - m2) / s2));
+      }
       const b = Math.abs(zShort) * cfg.shortWeight;
       const c = Math.abs(zEwma) * cfg.ewmaWeight;
       const d = shape * cfg.forest.weight;
       // A point counts as far as both baselines agree it is off (the EWMA one adapts faster to a new level).
-      const z = Math.max(c > 0 ? Math.min(a, c) : a, b, d);
+      // Beyond zCap every deviation is simply huge; capping keeps one wild point from setting a record
+      // nothing can break for days.
+      const z = Math.min(
+        cfg.zCap,
+        cfg.ewmaTrend ? Math.max(a, b, c, d) : Math.max(c > 0 ? Math.min(a, c) : a, b, d),
+      );
       const driver: PointScore["driver"] = z === d && d > 0 ? "shape" : z === b && b > a ? "shift" : "point";
 
       // Calibration across series: a deviation matters relative to the largest this series has
       // shown lately (a slowly fading record), so a spiky series needs a bigger spike to score.
       const record = Math.max(this.record, cfg.recordFloor);
-      this.record = Math.max(this.record * cfg.recordDecay, Math.min(z, record * cfg.recordGrowth));
-      const rel = cfg.recordWeight > 0 ? (z / record) ** cfg.recordWeight * z ** (1 - cfg.recordWeight) : z;
+      this.record = Math.max(
+        this.record * cfg.recordDecay,
+        Math.min(z * cfg.recordMargin, record * cfg.recordGrowth),
+      );
+      let rel = cfg.recordWeight > 0 ? (z / record) ** cfg.recordWeight * z ** (1 - cfg.recordWeight) : z;
+
+      // Familiar values: a deviation to a level the long history has often visited (a periodic job's
+      // 100% CPU) is less of a surprise than one to a level never seen.
+      if (cfg.novel.k > 0 && this.longSorted.size >= cfg.minHistory) {
+        const tol = cfg.novel.tol * scale;
+        const seen = this.longSorted.countBetween(x - tol, x + tol);
+        rel /= 1 + seen / cfg.novel.k;
+      }
 
       // One detection per event: inside the suppression span, only a larger deviation scores again.
       let raw = rel;
@@ -312,12 +380,21 @@ export class StreamingDetector {
     h.push(x);
     if (this.sorted.size === this.cfg.window) this.sorted.remove(h[n - this.cfg.window]!);
     this.sorted.add(x);
+    if (cfg.window2 > 0) {
+      if (this.sorted2.size === cfg.window2) this.sorted2.remove(h[n - cfg.window2]!);
+      this.sorted2.add(x);
+    }
+    if (cfg.novel.k > 0) {
+      if (this.longSorted.size === cfg.novel.window) this.longSorted.remove(h[n - cfg.novel.window]!);
+      this.longSorted.add(x);
+    }
     if (Number.isNaN(this.ewma)) this.ewma = x;
     else {
       this.ewmaScale += (Math.abs(x - this.ewma) - this.ewmaScale) * cfg.ewmaScaleAlpha;
       this.ewma += (x - this.ewma) * cfg.ewmaAlpha;
     }
-    if (!this.period && h.length > this.cfg.window * 4) h.splice(0, h.length - this.cfg.window);
+    const keep = Math.max(this.cfg.window, this.cfg.novel.window);
+    if (!this.period && h.length > keep * 4) h.splice(0, h.length - keep);
     return result;
   }
 }
