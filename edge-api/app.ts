@@ -7,6 +7,7 @@ import { alertRoutes } from "./alerts/routes.ts";
 import { anomalyRoutes } from "./anomaly/routes.ts";
 import { apiKeyRoutes } from "./api-keys/routes.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { cacheRoutes } from "./cache/routes.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/auth", authRoutes());
   app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
   app.route("/api/v1/api-keys", apiKeyRoutes());
+  app.route("/api/v1/cache", cacheRoutes());
   app.route("/api/v1", traceRoutes());
   app.route("/api/v1/logs", logRoutes());
   app.route("/api/v1/metrics", metricsRoutes());

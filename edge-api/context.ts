@@ -10,6 +10,7 @@ import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import type { TokenService } from "./auth/tokens.ts";
+import type { CacheStats } from "./cache/response-cache.ts";
 
 /** The settings the API reads; a subset of Config so edge runtimes can build it from their bindings. */
 export type ApiSettings = Pick<
@@ -56,6 +57,8 @@ export interface AppDeps {
    * in-process memory on Bun; absent on the edge without Upstash (nothing shared to cache in).
    */
   cache?: Cache;
+  /** Hits and misses of `cache` per key prefix, for /api/v1/cache/stats. */
+  cacheStats?: CacheStats;
   /** The client's address for rate limiting by IP (runtime-specific; proxies' headers only with TRUST_PROXY). */
   clientAddress?: (c: Context<AppEnv>) => string | undefined;
   /** Counters and timings for /metrics; absent means not collected. */

@@ -18,6 +18,8 @@ export interface Telemetry {
   userRegistered(): void;
   alertTriggered(ruleName: string): void;
   alertsChecked(count: number): void;
+  /** A response-cache lookup, by key prefix. */
+  cacheLookup(prefix: string, hit: boolean): void;
   /** A request refused by a rate limit, by limit class. */
   rateLimited(endpoint: string): void;
   /** The Prometheus text exposition, or null where metrics are not collected. */
@@ -35,5 +37,6 @@ export const noTelemetry: Telemetry = {
   alertTriggered() {},
   alertsChecked() {},
   rateLimited() {},
+  cacheLookup() {},
   render: async () => null,
 };

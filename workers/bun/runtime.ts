@@ -22,6 +22,7 @@ import { jsonLogger } from "../../core/logger.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import { TokenService } from "../../edge-api/auth/tokens.ts";
+import { CacheStats } from "../../edge-api/cache/response-cache.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
 
 export interface Runtime {
@@ -145,6 +146,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
           ? new MemoryRateLimiter()
           : undefined,
       cache: upstash?.cache ?? new MemoryCache(),
+      cacheStats: new CacheStats(),
       clientAddress: (c) => {
         if (config.TRUST_PROXY) {
           const forwarded =

@@ -103,6 +103,18 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     labelNames: ["endpoint"],
     registers: [registry],
   });
+  const cacheHits = new Counter({
+    name: "cache_hits_total",
+    help: "Response-cache hits by key prefix",
+    labelNames: ["cache_key_prefix"],
+    registers: [registry],
+  });
+  const cacheMisses = new Counter({
+    name: "cache_misses_total",
+    help: "Response-cache misses by key prefix",
+    labelNames: ["cache_key_prefix"],
+    registers: [registry],
+  });
   if (opts.databaseConnections) {
     const read = opts.databaseConnections;
     new Gauge({
@@ -143,6 +155,7 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     alertTriggered: (name) => alertsTriggered.inc({ rule_name: rule(name) }),
     alertsChecked: (n) => alertsChecked.inc(n),
     rateLimited: (endpoint) => rateLimited.inc({ endpoint }),
+    cacheLookup: (prefix, hit) => (hit ? cacheHits : cacheMisses).inc({ cache_key_prefix: prefix }),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -1,0 +1,79 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../context.ts";
+
+/** Hits and misses per key prefix, in this process (Prometheus has the same as counters). */
+export class CacheStats {
+  private readonly counts = new Map<string, { hits: number; misses: number }>();
+
+  record(prefix: string, hit: boolean): void {
+    const c = this.counts.get(prefix) ?? { hits: 0, misses: 0 };
+    if (hit) c.hits++;
+    else c.misses++;
+    this.counts.set(prefix, c);
+  }
+
+  snapshot() {
+    let hits = 0;
+    let misses = 0;
+    const prefixes: Record<string, { hits: number; misses: number; hit_rate: number }> = {};
+    for (const [prefix, c] of this.counts) {
+      hits += c.hits;
+      misses += c.misses;
+      prefixes[prefix] = { ...c, hit_rate: rate(c.hits, c.misses) };
+    }
+    return { hits, misses, hit_rate: rate(hits, misses), prefixes };
+  }
+}
+
+const rate = (hits: number, misses: number) =>
+  hits + misses === 0 ? 0 : Math.round((hits / (hits + misses)) * 10_000) / 10_000;
+
+/** Computations in flight per key: concurrent misses of one key share one computation (single flight). */
+const inFlight = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/**
+ * A JSON answer from the cache when fresh, else computed once (however many requests miss at the same
+ * moment) and stored for `ttlSeconds`. Sets `X-Cache: HIT|MISS`. Without a cache in the deps, or when
+ * it fails, the answer is computed: the cache can slow nothing down to an error.
+ */
+export async function cachedJson<T>(
+  c: Context<AppEnv>,
+  prefix: string,
+  key: string,
+  ttlSeconds: number,
+  compute: () => Promise<T>,
+): Promise<T> {
+  const deps = c.get("deps");
+  const cache = deps.cache;
+  const fullKey = `${prefix}:${key}`;
+  if (!cache) {
+    c.header("X-Cache", "MISS");
+    return compute();
+  }
+  const hit = await cache.get<T>(fullKey).catch(() => undefined);
+  deps.cacheStats?.record(prefix, hit !== undefined);
+  deps.telemetry?.cacheLookup(prefix, hit !== undefined);
+  if (hit !== undefined) {
+    c.header("X-Cache", "HIT");
+    return hit;
+  }
+  c.header("X-Cache", "MISS");
+  let flights = inFlight.get(cache);
+  if (!flights) {
+    flights = new Map();
+    inFlight.set(cache, flights);
+  }
+  const running = flights.get(fullKey) as Promise<T> | undefined;
+  if (running) return running;
+  const p = (async () => {
+    try {
+      const value = await compute();
+      await cache.set(fullKey, value, ttlSeconds).catch(() => {});
+      return value;
+    } finally {
+      flights.delete(fullKey);
+    }
+  })();
+  flights.set(fullKey, p);
+  return p;
+}
