@@ -4,6 +4,7 @@ import {
   normalise,
   probationaryLength,
   scaledSigmoid,
+  scoreAtThreshold,
   scoreCorpus,
   sweepPoints,
   sweepThresholds,
@@ -84,5 +85,13 @@ describe("NAB scoring", () => {
     const a = sweepPoints(file([50]), windows, 0);
     const b = sweepPoints(file([]), windows, 1);
     expect(scoreCorpus([...a, ...b], 2, standard).score).toBeCloseTo(50, 9);
+  });
+
+  test("the score at a fixed threshold counts every point at or above it", () => {
+    const scores = file([50]);
+    scores[30] = 0.6; // a weaker false positive before the window
+    const points = sweepPoints(scores, windows);
+    expect(scoreAtThreshold(points, 1, standard, 1)).toBeCloseTo(100, 9);
+    expect(scoreAtThreshold(points, 1, standard, 0.5)).toBeCloseTo((100 * (1 - 0.11 + 1)) / 2, 9);
   });
 });

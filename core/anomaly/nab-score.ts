@@ -148,3 +148,15 @@ export function scoreCorpus(points: SweepPoint[], windowCount: number, cost: Cos
     fp: b.fp,
   };
 }
+
+/** The normalised score when every point scoring at least `threshold` is a detection. */
+export function scoreAtThreshold(
+  points: SweepPoint[],
+  windowCount: number,
+  cost: CostMatrix,
+  threshold: number,
+): number {
+  let at: ThresholdScore | undefined;
+  for (const t of sweepThresholds(points, windowCount, cost)) if (t.threshold >= threshold) at = t;
+  return normalise(at!.raw, windowCount, cost);
+}
