@@ -35,7 +35,7 @@ const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.P
 
 /** Per minute: lines and errors of one service — a daily cycle, noise, and one error burst at a random hour. */
 function day(service: number): Array<{ lines: number; errors: number }> {
-  const base = 20 + 10 * service;
+  const base = 5 + 2 * service;
   const burst = 120 + Math.floor(random() * (POINTS - 240));
   return Array.from({ length: POINTS }, (_, i) => {
     const lines = Math.max(

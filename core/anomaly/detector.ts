@@ -188,7 +188,10 @@ export class StreamingDetector {
   private record = 0;
   private forest: IsolationForest | null = null;
   private readonly features: number[][] = [];
-  private readonly resid: number[] = [];
+  /** The last `shortWindow` residuals (a ring indexed by point number) and room to sort them. */
+  private readonly resid: Float64Array;
+  private readonly scratch: Float64Array;
+  private residCount = 0;
   private readonly recent: Array<[index: number, value: number]> = [];
 
   constructor(opts: DetectorOptions = {}) {
@@ -196,6 +199,8 @@ export class StreamingDetector {
     this.period = opts.period && opts.period >= 2 ? Math.round(opts.period) : 0;
     this.minScale = opts.minScale ?? 0;
     this.sorted = new SortedWindow(this.cfg.window);
+    this.resid = new Float64Array(this.cfg.shortWindow);
+    this.scratch = new Float64Array(this.cfg.shortWindow);
   }
 
   push(x: number): PointScore {
@@ -250,10 +255,22 @@ export class StreamingDetector {
 
       // Level shift: the median of the last few residuals (this one included) — a shift once most of
       // them moved, but not the echo of one spike (a mean would flag the points after a spike too).
-      this.resid.push(zPoint);
-      if (this.resid.length > cfg.shortWindow) this.resid.shift();
-      const lastFew = [...this.resid].sort((p, q) => p - q);
-      const zShort = lastFew[lastFew.length >> 1]!;
+      const w = this.resid.length;
+      this.resid[this.residCount % w] = zPoint;
+      this.residCount++;
+      const m = Math.min(this.residCount, w);
+      const lastFew = this.scratch;
+      for (let i = 0; i < m; i++) {
+        // Insertion sort of at most shortWindow values, without allocating.
+        const v = this.resid[i]!;
+        let j = i;
+        while (j > 0 && lastFew[j - 1]! > v) {
+          lastFew[j] = lastFew[j - 1]!;
+          j--;
+        }
+        lastFew[j] = v;
+      }
+      const zShort = lastFew[m >> 1]!;
 
       // Moving average of the clipped residuals: a drift or shift builds it up, one spike cannot.
       // In units of its own standard deviation under noise, sqrt(α / (2 − α)).
