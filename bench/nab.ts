@@ -56,6 +56,8 @@ const windowsByFile = JSON.parse(
 ) as Record<string, Array<[string, string]>>;
 
 const points: SweepPoint[] = [];
+const perfectPoints: SweepPoint[] = [];
+const nullPoints: SweepPoint[] = [];
 let windowCount = 0;
 const files: Array<{ file: string; rows: number; windows: number; ms: number }> = [];
 const started = performance.now();
@@ -97,6 +99,11 @@ for (const category of readdirSync(join(dataDir, "data"), { withFileTypes: true 
       if (s >= 0 && e >= s) windows.push([s, e]);
     }
     points.push(...sweepPoints(scores, windows, windowCount));
+    // The scorer's own check: a detector flagging nothing must score 0, one flagging each window's first row 100.
+    const perfect = new Array<number>(values.length).fill(0);
+    for (const [first] of windows) perfect[first] = 1;
+    perfectPoints.push(...sweepPoints(perfect, windows, windowCount));
+    nullPoints.push(...sweepPoints(new Array<number>(values.length).fill(0), windows, windowCount));
     windowCount += windows.length;
     files.push({ file: rel, rows: values.length, windows: windows.length, ms: Math.round(ms * 10) / 10 });
   }
@@ -126,6 +133,13 @@ table(
     [`score at product threshold ${config.threshold}`]: Math.round(r.atProduct * 10) / 10,
   })),
 );
+
+const sanity = Object.entries(profiles).map(([name, profile]) => {
+  const nul = scoreCorpus(nullPoints, windowCount, profile.CostMatrix).score;
+  const per = scoreCorpus(perfectPoints, windowCount, profile.CostMatrix).score;
+  return `${name} null ${nul.toFixed(1)} / perfect ${per.toFixed(1)}`;
+});
+console.log(`scorer check: ${sanity.join("; ")}`);
 
 writeJson(args.json, {
   standard: results.standard?.score,
