@@ -100,8 +100,7 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
         const last = rule.last_triggered_at ? Date.parse(rule.last_triggered_at) : null;
         if (last !== null && now < last + rule.cooldown_minutes * MINUTE) return;
         const filter = ruleFilter(rule, now);
-        const sample =
-          value > 0 ? (await deps.store.search({ ...filter, limit: SAMPLE_SIZE })).logs.map((l) => l.id) : [];
+        const sample = value > 0 ? await sampleIds(deps.store, filter, value, now) : [];
         const alert = await deps.alerts.fire({
           rule_id: rule.id,
           triggered_at: now,
@@ -136,6 +135,18 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
   // Deliveries last: a slow webhook never delays the bookkeeping above.
   await Promise.all(notices.map((n) => sendAndRecord(deps, n)));
   return { rules: rules.length, fired, resolved, values };
+}
+
+/**
+ * A few of the newest matching log ids. A search also counts its matches, so a rule with many takes them
+ * from its last minute first (a few hundred matches in the window make that likely to suffice).
+ */
+async function sampleIds(store: LogStore, filter: LogFilter, value: number, now: number): Promise<string[]> {
+  if (value > 300 && filter.from !== undefined && filter.from < now - MINUTE) {
+    const recent = await store.search({ ...filter, from: now - MINUTE, limit: SAMPLE_SIZE });
+    if (recent.logs.length === SAMPLE_SIZE) return recent.logs.map((l) => l.id);
+  }
+  return (await store.search({ ...filter, limit: SAMPLE_SIZE })).logs.map((l) => l.id);
 }
 
 async function sendAndRecord(deps: EngineDeps, n: Notice): Promise<Delivery> {

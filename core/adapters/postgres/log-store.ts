@@ -33,6 +33,11 @@ export interface PostgresLogStoreOptions {
    * text on those rows rather than through the full-text index. Default 10,000 (~10 ms of matching).
    */
   textScanBelowRows?: number;
+  /**
+   * countMany splits its grouped work into this many statements run side by side (the pool's
+   * connections; on PGlite they simply queue). Default 4.
+   */
+  countParallelism?: number;
 }
 
 interface LogRow {
@@ -123,6 +128,7 @@ export class PostgresLogStore implements LogStore {
   private readonly healthTimeoutMs: number;
   private readonly maxHistogramBuckets: number;
   private readonly textScanBelowRows: number;
+  private readonly countParallelism: number;
 
   constructor(
     private readonly sql: Sql,
@@ -133,6 +139,7 @@ export class PostgresLogStore implements LogStore {
     this.healthTimeoutMs = opts.healthTimeoutMs ?? 2000;
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.textScanBelowRows = opts.textScanBelowRows ?? 10_000;
+    this.countParallelism = Math.max(1, Math.trunc(opts.countParallelism ?? 4));
   }
 
   async write(events: LogEvent[]): Promise<WriteResult> {
@@ -287,64 +294,106 @@ export class PostgresLogStore implements LogStore {
    */
   async countMany(filters: LogFilter[]): Promise<number[]> {
     const out = new Array<number>(filters.length).fill(0);
-    const windowed: {
-      i: number;
-      s: string[] | null;
-      l: string[] | null;
-      q: string | null;
-      t: string;
-      w: number;
-    }[] = [];
+    // Windowed filters grouped by (text, to); each group lists its distinct windows in minutes.
+    const groups = new Map<string, { g: number; q: string | null; t: string; windows: Set<number> }>();
+    const windowed: { i: number; key: string; w: number; s: string[] | null; l: string[] | null }[] = [];
     const other: number[] = [];
     filters.forEach((f, i) => {
       const span = f.from !== undefined && f.to !== undefined ? f.to - f.from : -1;
-      if (
-        span >= 0 &&
-        span % MINUTE_MS === 0 &&
-        span / MINUTE_MS <= MAX_WINDOW_MINUTES &&
-        !f.correlationId &&
-        !f.traceId
-      ) {
-        windowed.push({
-          i,
-          s: f.services?.length ? f.services.map(clean) : null,
-          l: f.levels?.length ? f.levels : null,
-          q: f.text?.trim() || null,
-          t: iso(f.to!),
-          w: span / MINUTE_MS,
-        });
-      } else {
+      const whole = span >= 0 && span % MINUTE_MS === 0 && span / MINUTE_MS <= MAX_WINDOW_MINUTES;
+      if (!whole || f.correlationId !== undefined || f.traceId !== undefined) {
         other.push(i);
+        return;
       }
+      const q = f.text?.trim() || null;
+      const t = iso(f.to!);
+      const key = `${t}\u0000${q ?? ""}\u0000${q === null ? 0 : 1}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { g: groups.size, q, t, windows: new Set() };
+        groups.set(key, group);
+      }
+      group.windows.add(span / MINUTE_MS);
+      windowed.push({
+        i,
+        key,
+        w: span / MINUTE_MS,
+        s: f.services?.length ? f.services.map(clean) : null,
+        l: f.levels?.length ? f.levels : null,
+      });
     });
     const sql = this.sql;
     const grouped = async () => {
       if (!windowed.length) return;
-      const rows = await sql<{ i: number; n: number | string }[]>`
-        with f as (
-          select * from jsonb_to_recordset(${sql.json(windowed as never)}::jsonb)
-            as f(i int, s text[], l text[], q text, t timestamptz, w int)
-        ), g as (
-          select q, t, max(w) as w from f group by q, t
-        ), cells as (
-          select g.q, g.t, x.service, x.level, x.k, x.n
-          from (select * from g where q is null) g cross join lateral (
-            select service, level, ceil(extract(epoch from (g.t - ts)) / 60)::int as k, count(*) as n
-            from logs where ts >= g.t - make_interval(mins => g.w) and ts <= g.t
-            group by 1, 2, 3) x
-          union all
-          select g.q, g.t, x.service, x.level, x.k, x.n
-          from (select * from g where q is not null) g cross join lateral (
-            select service, level, ceil(extract(epoch from (g.t - ts)) / 60)::int as k, count(*) as n
-            from logs where ts >= g.t - make_interval(mins => g.w) and ts <= g.t
-              and search @@ websearch_to_tsquery('simple', g.q)
-            group by 1, 2, 3) x
-        )
-        select f.i, coalesce(sum(c.n), 0)::float8 as n
-        from f left join cells c on c.q is not distinct from f.q and c.t = f.t and c.k <= f.w
-          and (f.s is null or c.service = any(f.s)) and (f.l is null or c.level = any(f.l))
-        group by f.i`;
-      for (const r of rows) out[r.i] = Number(r.n);
+      // Per group: its windows ascending, and as width_bucket thresholds (w + 1): an event of age k
+      // minutes (age in (k−1, k], `to` itself age 0) falls in bucket b = how many windows are shorter
+      // than k, so a filter whose window is the b-th counts buckets 0..b. Ages come from date_bin with
+      // `to` as origin (integer arithmetic) after a first aggregation per minute.
+      const gs = [...groups.values()].map((g) => {
+        const ws = [...g.windows].sort((a, b) => a - b);
+        const to = Date.parse(g.t);
+        return {
+          g: g.g,
+          q: g.q,
+          t: g.t,
+          lo: to - ws[ws.length - 1]! * MINUTE_MS,
+          hi: to,
+          wp: ws.map((w) => w + 1),
+          ws,
+        };
+      });
+      const fs = windowed.map((f) => {
+        const g = gs[groups.get(f.key)!.g]!;
+        return { i: f.i, g: g.g, b: g.ws.indexOf(f.w), s: f.s, l: f.l };
+      });
+      // Tasks run side by side on the pool (one at a time on PGlite): each text group goes to one task;
+      // a group without text (the big one: every event in its window) is split into time slices.
+      const slices: (typeof gs)[] = Array.from({ length: this.countParallelism }, () => []);
+      let next = 0;
+      for (const g of gs) {
+        if (g.q !== null) {
+          slices[next++ % slices.length]!.push(g);
+          continue;
+        }
+        const step = Math.ceil((g.hi - g.lo + 1) / slices.length);
+        for (let k = 0; k < slices.length; k++) {
+          const lo = g.lo + k * step;
+          const hi = Math.min(g.hi, lo + step - 1);
+          if (lo <= hi) slices[(next + k) % slices.length]!.push({ ...g, lo, hi });
+        }
+      }
+      const perMinute = (text: boolean) => sql`
+        select g.g, x.service, x.level,
+               width_bucket((extract(epoch from (g.t - x.bin)) / 60)::int, g.wp) as b, sum(x.n) as n
+        from (select * from g where q is ${text ? sql`not null` : sql`null`}) g cross join lateral (
+          select service, level, date_bin('1 minute', ts, g.t) as bin, count(*) as n
+          from logs
+          where ts >= g.lo and ts <= g.hi
+            ${text ? sql`and search @@ websearch_to_tsquery('simple', g.q)` : sql``}
+          group by 1, 2, 3) x
+        group by 1, 2, 3, 4`;
+      const task = (part: typeof gs) =>
+        sql.begin(async (tx) => {
+          // A day of events is tens of thousands of (service, level, minute) groups: enough memory to
+          // hash them instead of sorting a million rows on disk.
+          await tx`set local work_mem = '64MB'`;
+          const g = part.map(({ ws: _, lo, hi, ...rest }) => ({ ...rest, lo: iso(lo), hi: iso(hi) }));
+          return tx<{ i: number; n: number | string }[]>`
+            with g as (
+              select * from jsonb_to_recordset(${sql.json(g as never)}::jsonb)
+                as g(g int, q text, t timestamptz, lo timestamptz, hi timestamptz, wp int[])
+            ), f as (
+              select * from jsonb_to_recordset(${sql.json(fs as never)}::jsonb)
+                as f(i int, g int, b int, s text[], l text[])
+              where f.g in (select g from g)
+            ), cells as materialized (${perMinute(false)} union all ${perMinute(true)})
+            select f.i, coalesce(sum(c.n), 0)::float8 as n
+            from f left join cells c on c.g = f.g and c.b <= f.b
+              and (f.s is null or c.service = any(f.s)) and (f.l is null or c.level = any(f.l))
+            group by f.i`;
+        });
+      const results = await Promise.all(slices.filter((p) => p.length > 0).map(task));
+      for (const rows of results) for (const r of rows) out[r.i] = (out[r.i] ?? 0) + Number(r.n);
     };
     const single = async () => {
       if (!other.length) return;
