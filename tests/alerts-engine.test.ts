@@ -231,6 +231,23 @@ describe("an error burst", () => {
     ]);
   });
 
+  test("counts checks and firings for alerts_checked_total and alerts_triggered_total{rule_name}", async () => {
+    const service = freshService("metric");
+    await createRule({ name: "counted", services: [service] });
+    await t.runtime.deps.store.write([event(NOW - 1000, service)]);
+    const fired: string[] = [];
+    let checked = 0;
+    const telemetry = {
+      alertTriggered: (name: string) => void fired.push(name),
+      alertsChecked: (n: number) => {
+        checked += n;
+      },
+    };
+    const out = await evaluateRules({ ...engine, telemetry }, NOW + 1);
+    expect(checked).toBe(out.rules);
+    expect(fired).toContain("counted");
+  });
+
   test("two evaluators racing on the same tick record one alert", async () => {
     const service = freshService("race");
     const rule = await createRule({ services: [service] });
