@@ -98,7 +98,9 @@ const RULE_COLUMNS = [
 export class PostgresAlertRuleRepo implements AlertRuleRepo {
   constructor(private readonly sql: Sql) {}
 
-  async create(rule: AlertRuleFields & { created_by: number | null; signing_secret: string }): Promise<AlertRule> {
+  async create(
+    rule: AlertRuleFields & { created_by: number | null; signing_secret: string },
+  ): Promise<AlertRule> {
     const sql = this.sql;
     const [row] = await sql<RuleRow[]>`
       insert into alert_rules (name, description, condition, threshold, time_window, levels, services, query,
@@ -122,7 +124,9 @@ export class PostgresAlertRuleRepo implements AlertRuleRepo {
     const sql = this.sql;
     const where = q.is_active === undefined ? sql`true` : sql`is_active = ${q.is_active}`;
     const [rows, [counted]] = await Promise.all([
-      sql<RuleRow[]>`select * from alert_rules where ${where} order by id limit ${q.limit} offset ${q.offset}`,
+      sql<
+        RuleRow[]
+      >`select * from alert_rules where ${where} order by id limit ${q.limit} offset ${q.offset}`,
       sql<{ n: number }[]>`select count(*)::int as n from alert_rules where ${where}`,
     ]);
     return { rules: rows.map(toRule), total: counted?.n ?? 0 };
