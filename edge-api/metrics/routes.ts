@@ -43,8 +43,8 @@ const windowMinutes = (dflt: number) =>
 
 const INTERVALS = { "1m": MINUTE, "5m": 5 * MINUTE, "15m": 15 * MINUTE, "1h": 60 * MINUTE } as const;
 
-const OverviewParamsSchema = z.object({ window_minutes: windowMinutes(60) });
-const TimeseriesParamsSchema = z
+export const OverviewParamsSchema = z.object({ window_minutes: windowMinutes(60) });
+export const TimeseriesParamsSchema = z
   .object({
     interval: last.pipe(z.enum(["1m", "5m", "15m", "1h"])).default("5m"),
     window_minutes: windowMinutes(60),

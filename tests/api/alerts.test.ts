@@ -262,3 +262,23 @@ describe("triggered alerts", () => {
     expect((await call("GET", "/api/v1/alerts/triggered?status=open")).status).toBe(400);
   });
 });
+
+describe("documentation", () => {
+  test("/openapi.json documents the alert and metrics routes", async () => {
+    const doc = (await (await t.request("/openapi.json")).json()) as Json;
+    for (const path of [
+      "/api/v1/alerts/rules",
+      "/api/v1/alerts/rules/{id}",
+      "/api/v1/alerts/triggered",
+      "/api/v1/alerts/triggered/{id}/acknowledge",
+      "/api/v1/alerts/triggered/{id}/resolve",
+      "/api/v1/metrics/overview",
+      "/api/v1/metrics/service/{name}",
+      "/api/v1/metrics/system",
+      "/api/v1/metrics/timeseries",
+    ]) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    expect(Object.keys(doc.paths["/api/v1/alerts/rules/{id}"]).sort()).toEqual(["delete", "get", "put"]);
+  });
+});
