@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LogEventInputSchema, LogEventSchema } from "../../core/log-event.ts";
 import { CreateApiKeySchema } from "../api-keys/routes.ts";
 import { LoginSchema, RegisterSchema, UpdateMeSchema } from "../auth/routes.ts";
+import { ClearParamsSchema } from "../cache/routes.ts";
 import { SearchParamsSchema } from "../logs/routes.ts";
 import { TraceLogSchema } from "../trace/routes.ts";
 import type { RouteDoc } from "./registry.ts";
@@ -254,6 +255,29 @@ export const CORE_ROUTE_DOCS: RouteDoc[] = [
     params: { id: "The key's id" },
     response: { status: 204, description: "Revoked" },
     errors: ["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT"],
+  },
+  {
+    method: "get",
+    path: "/api/v1/cache/stats",
+    tag: "cache",
+    auth: "none",
+    summary: "Response-cache hits, misses and hit rate per key prefix (this process), and the key count",
+    response: { status: 200, description: "Cache statistics", schema: z.object({}).loose() },
+    errors: ["RATE_LIMITED"],
+  },
+  {
+    method: "delete",
+    path: "/api/v1/cache/clear",
+    tag: "cache",
+    auth: "admin",
+    summary: "Delete cached answers matching a pattern (never outside LogFlow's keys)",
+    query: ClearParamsSchema,
+    response: {
+      status: 200,
+      description: "How many were deleted",
+      schema: z.object({ cleared: z.number(), pattern: z.string() }),
+    },
+    errors: ["UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST"],
   },
   {
     method: "get",

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createApp } from "../../edge-api/app.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+}, 60_000);
+afterAll(async () => {
+  await t.close();
+});
+
+/** Routes that are not API operations: the dashboard and the reference itself. */
+const UNDOCUMENTED = new Set(["GET /", "GET /openapi.json", "GET /docs"]);
+
+describe("the API reference", () => {
+  test("every route the app serves is in /openapi.json, and nothing that is not", async () => {
+    const doc = (await (await t.request("/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(doc.openapi).toStartWith("3.");
+    const documented = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(ops))
+        documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`);
+    }
+    const served = new Set(
+      createApp(t.runtime.deps)
+        .routes.filter((r) => !r.path.endsWith("*") && r.method !== "ALL")
+        .map((r) => `${r.method} ${r.path}`)
+        .filter((r) => !UNDOCUMENTED.has(r)),
+    );
+    expect([...served].filter((r) => !documented.has(r))).toEqual([]);
+    expect([...documented].filter((r) => !served.has(r))).toEqual([]);
+  });
+
+  test("every operation documents its errors as problem+json and every $ref resolves", async () => {
+    const text = await (await t.request("/openapi.json")).text();
+    const doc = JSON.parse(text) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>
+      >;
+      components: { schemas: Record<string, unknown> };
+    };
+    for (const ops of Object.values(doc.paths)) {
+      for (const op of Object.values(ops)) {
+        expect(op.responses["500"]?.content?.["application/problem+json"]).toBeDefined();
+      }
+    }
+    for (const [, name] of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+      expect(doc.components.schemas[name!]).toBeDefined();
+    }
+  });
+
+  test("/docs is a self-contained page (no external scripts)", async () => {
+    const html = await (await t.request("/docs")).text();
+    expect(html).toContain("/openapi.json");
+    expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
+  });
+});
