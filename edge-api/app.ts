@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
@@ -20,6 +21,7 @@ import { ROUTE_DOCS } from "./openapi/all-docs.ts";
 import { DOCS_PAGE } from "./openapi/docs-page.ts";
 import { openApiDocument } from "./openapi/registry.ts";
 import { problem, problemFromError } from "./problem.ts";
+import { rateLimitRoutes } from "./rate-limits/routes.ts";
 import { traceRoutes } from "./trace/routes.ts";
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LogFlow</title>
@@ -42,6 +44,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.use("*", requestContext());
   app.use("*", secureHeaders({ crossOriginResourcePolicy: false }));
+  // Every body but ingest's (which has its own, larger limit) is small: 1 MiB, streamed or not.
+  const smallBodies = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", "Body larger than 1 MiB");
+    },
+  });
+  app.use("/api/*", (c, next) => (c.req.path.startsWith("/api/v1/ingest") ? next() : smallBodies(c, next)));
   // Who is asking (when a valid token came along) decides the rate-limit identifier.
   app.use("*", optionalAuth());
   app.use("*", rateLimit());
@@ -62,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
   app.route("/api/v1/api-keys", apiKeyRoutes());
   app.route("/api/v1/cache", cacheRoutes());
+  app.route("/api/v1/rate-limits", rateLimitRoutes());
   app.route("/api/v1", traceRoutes());
   app.route("/api/v1/logs", logRoutes());
   app.route("/api/v1/metrics", metricsRoutes());

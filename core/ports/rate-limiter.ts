@@ -20,6 +20,8 @@ export interface RateLimitResult {
  * Implementations: in-process memory (embedded), Upstash Redis (cluster).
  */
 export interface RateLimiter {
+  /** Where counts live, for status pages: "memory (this process)", "upstash redis". */
+  readonly backend: string;
   limit(identifier: string, rule: RateLimitRule): Promise<RateLimitResult>;
   /** Forget one identifier's counts (every rule), or everyone's. */
   reset(identifier?: string): Promise<void>;

@@ -66,3 +66,51 @@ describe("rate limits", () => {
     }
   });
 });
+
+describe("rate-limit administration", () => {
+  const admin = () => ({ authorization: `Bearer ${t.adminToken}` });
+
+  test("status lists the rules; only an admin may see or reset", async () => {
+    const res = await t.request("/api/v1/rate-limits/status", { headers: admin() });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      enabled: boolean;
+      backend: string;
+      rules: { name: string; limit: number }[];
+    };
+    expect(body.enabled).toBe(true);
+    expect(body.backend).toContain("memory");
+    expect(body.rules.find((r) => r.name === "search")?.limit).toBe(50);
+    expect((await t.request("/api/v1/rate-limits/status")).status).toBe(401);
+    expect((await t.request("/api/v1/rate-limits/reset-all", { method: "DELETE" })).status).toBe(401);
+  });
+
+  test("resetting an identifier gives it its allowance back", async () => {
+    // The address-based search allowance was used up by the first test of this file.
+    expect((await t.request("/api/v1/logs/search?query=x")).status).toBe(429);
+    const reset = await t.request(`/api/v1/rate-limits/reset/${encodeURIComponent("ip:unknown")}`, {
+      method: "DELETE",
+      headers: admin(),
+    });
+    expect(await reset.json()).toEqual({ reset: "ip:unknown" });
+    expect((await t.request("/api/v1/logs/search?query=x")).status).toBe(200);
+    expect(
+      (await t.request("/api/v1/rate-limits/reset/not%20valid", { method: "DELETE", headers: admin() }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await t.request("/api/v1/rate-limits/reset-all", { method: "DELETE", headers: admin() })).status,
+    ).toBe(200);
+  });
+});
+
+describe("body limits on every route", () => {
+  test("a body over 1 MiB to a non-ingest route is a 413, never read whole", async () => {
+    const res = await t.request("/api/v1/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "x".repeat(2 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+  });
+});

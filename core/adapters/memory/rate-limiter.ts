@@ -12,6 +12,7 @@ interface Windows {
  * identifiers idle for two windows are swept, so memory follows active clients, not every client ever.
  */
 export class MemoryRateLimiter implements RateLimiter {
+  readonly backend = "memory (this process)";
   private readonly windows = new Map<string, Windows>();
   private lastSweep = 0;
 

@@ -26,6 +26,7 @@ export interface UpstashRateLimiterOptions {
  * reset clears this process's copy at once and other processes' copies within one window.
  */
 export class UpstashRateLimiter implements RateLimiter {
+  readonly backend = "upstash redis";
   private readonly limiters = new Map<
     string,
     { rl: Ratelimit; blocked: Map<string, number>; rule: RateLimitRule }
