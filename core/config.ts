@@ -50,6 +50,8 @@ export const ConfigSchema = z
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     DEMO: bool.default(false),
     RATE_LIMIT_ENABLED: bool.default(true),
+    /** Multiplies every rate limit (benchmarks and load tests: the limiter still runs per request). */
+    RATE_LIMIT_SCALE: int(1, 1_000_000_000).default(1),
     /** Believe X-Forwarded-For / CF-Connecting-IP for the client address (only behind a proxy you run). */
     TRUST_PROXY: bool.default(false),
     // Alerting: how often the scheduler evaluates every active rule, and whether webhooks may target

@@ -22,7 +22,8 @@ export type ApiSettings = Pick<
   | "INGEST_MAX_EVENTS"
   | "CORS_ORIGINS"
   | "ALLOW_PRIVATE_WEBHOOKS"
->;
+> &
+  Partial<Pick<Config, "RATE_LIMIT_SCALE">>;
 
 /** A check shown under `services` in /health. `required` ones make /health answer 503 when down. */
 export interface HealthCheck {

@@ -54,8 +54,10 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.get("deps");
     const limiter = deps.rateLimiter;
-    const rule = limiter ? ruleFor(c.req.method, routePattern(c), c.req.path) : null;
-    if (!limiter || !rule) return next();
+    const base = limiter ? ruleFor(c.req.method, routePattern(c), c.req.path) : null;
+    if (!limiter || !base) return next();
+    const scale = deps.settings.RATE_LIMIT_SCALE ?? 1;
+    const rule = scale === 1 ? base : { ...base, limit: base.limit * scale };
     const user = c.get("user");
     const identifier = user ? `user:${user.id}` : `ip:${deps.clientAddress?.(c) ?? "unknown"}`;
     const result = await limiter.limit(identifier, rule);
