@@ -14,12 +14,10 @@ import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { evaluateRules, ruleFilter } from "../core/alerts/engine.ts";
 import { createNotifier } from "../core/alerts/notify.ts";
 import { LEVELS, type Level } from "../core/level.ts";
-import { parseLogEvent } from "../core/log-event.ts";
 import { CONDITIONS } from "../core/ports/alerts.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { createRng } from "../stream-jobs/generator/prng.ts";
-import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, freshDatabase, machine, percentile, table, writeJson } from "./lib.ts";
+import { flags, freshDatabase, loadDay, machine, percentile, table, writeJson } from "./lib.ts";
 
 const args = flags({
   events: { type: "string", default: "1000000" },
@@ -37,51 +35,24 @@ try {
   const sql = connectPostgres(db.url, { max: 4 });
   await migrate(sql, MIGRATIONS);
   const store = new PostgresLogStore(sql);
-  const now = Date.now();
-  const start = now - 24 * 3_600_000 + 60_000;
-  const traffic = createTraffic({ seed: 7, rate: N / 86_400, start });
-  const first = parseLogEvent({ service: "bench", message: "partition warm-up", timestamp: start }, now);
-  const last = parseLogEvent(
-    { service: "bench", message: "partition warm-up", timestamp: now + 7_200_000 },
-    now,
-  );
-  if (first.ok && last.ok) await store.write([first.event, last.event]);
-
-  const services = new Set<string>();
-  const words = new Map<string, number>();
-  const loadStarted = performance.now();
-  let produced = 0;
-  const writers: Promise<unknown>[] = [];
-  while (produced < N) {
-    const events = [];
-    for (const raw of traffic.batch(Math.min(5000, N - produced))) {
-      const r = parseLogEvent(raw, Math.max(now, Date.now()));
-      if (!r.ok) throw new Error(r.error);
-      services.add(r.event.service);
-      if (produced % 100 === 0) {
-        for (const w of r.event.message.toLowerCase().match(/[a-z]{4,}/g) ?? [])
-          words.set(w, (words.get(w) ?? 0) + 1);
-      }
-      events.push(r.event);
-      produced++;
-    }
-    // Two writes in flight while the next batch is generated, as bench:search loads.
-    writers.push(store.write(events));
-    if (writers.length >= 2) await writers.shift();
-  }
-  await Promise.all(writers);
-  await sql`vacuum analyze logs`;
-  const [{ n }] = (await sql`select count(*)::int as n from logs`) as unknown as [{ n: number }];
-  console.log(
-    `loaded ${n.toLocaleString("en-US")} events in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
-  );
+  const {
+    loaded: n,
+    seconds,
+    services,
+    words,
+  } = await loadDay(sql, store, {
+    events: N,
+    seed: 7,
+    sampleEvery: 100,
+  });
+  console.log(`loaded ${n.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s`);
 
   // Rules: 0–2 services, 0–2 levels, a window from 1 min to 24 h, a third with a one- or two-word query.
   const rng = createRng(42);
   const rand = () => rng.next();
   const pick = <T>(xs: readonly T[]) => rng.pick(xs);
   const serviceList = [...services];
-  const sampled = produced / 100;
+  const sampled = N / 100;
   const terms = [...words.entries()]
     // Alert queries name an error signature: words in 0.05–2 % of events (a rule on a word found in a
     // tenth of all logs is a volume rule, better written with services and levels).

@@ -3,7 +3,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
+import postgres, { type Sql } from "postgres";
+import { parseLogEvent } from "../core/log-event.ts";
+import type { LogStore } from "../core/ports/log-store.ts";
+import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 
 export function flags<T extends Record<string, { type: "string" | "boolean"; default?: string | boolean }>>(
   options: T,
@@ -122,4 +125,52 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
       await proc.exited;
     },
   };
+}
+
+/**
+ * Fill a fresh store with `events` generated events spread over the last 24 h (seeded traffic), two
+ * writes in flight while the next batch is generated, then VACUUM ANALYZE (the steady state autovacuum
+ * keeps for insert-only tables). Returns what the benchmarks need to build realistic queries: the
+ * services seen and word counts sampled from one message in `sampleEvery`.
+ */
+export async function loadDay(
+  sql: Sql,
+  store: LogStore,
+  opts: { events: number; seed: number; sampleEvery: number },
+): Promise<{ loaded: number; seconds: number; services: Set<string>; words: Map<string, number> }> {
+  const now = Date.now();
+  const start = now - 24 * 3_600_000 + 60_000;
+  const traffic = createTraffic({ seed: opts.seed, rate: opts.events / 86_400, start });
+  // Let the store create the day partitions the load will touch (COPY-free: the store's own path).
+  const edges = [start, now + 7_200_000].map((timestamp) =>
+    parseLogEvent({ service: "bench", message: "partition warm-up", timestamp }, now),
+  );
+  await store.write(edges.flatMap((e) => (e.ok ? [e.event] : [])));
+
+  const services = new Set<string>();
+  const words = new Map<string, number>();
+  const started = performance.now();
+  let produced = 0;
+  const writers: Promise<unknown>[] = [];
+  while (produced < opts.events) {
+    const events = [];
+    for (const raw of traffic.batch(Math.min(5000, opts.events - produced))) {
+      const r = parseLogEvent(raw, Math.max(now, Date.now()));
+      if (!r.ok) throw new Error(r.error);
+      services.add(r.event.service);
+      if (produced % opts.sampleEvery === 0) {
+        for (const w of r.event.message.toLowerCase().match(/[a-z]{4,}/g) ?? [])
+          words.set(w, (words.get(w) ?? 0) + 1);
+      }
+      events.push(r.event);
+      produced++;
+    }
+    writers.push(store.write(events));
+    if (writers.length >= 2) await writers.shift();
+  }
+  await Promise.all(writers);
+  await sql`vacuum analyze logs`;
+  const seconds = (performance.now() - started) / 1000;
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from logs`;
+  return { loaded: row?.n ?? 0, seconds, services, words };
 }

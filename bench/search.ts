@@ -10,10 +10,8 @@
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
-import { parseLogEvent } from "../core/log-event.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
-import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, freshDatabase, machine, percentile, startServer, table, writeJson } from "./lib.ts";
+import { flags, freshDatabase, loadDay, machine, percentile, startServer, table, writeJson } from "./lib.ts";
 
 const args = flags({
   events: { type: "string", default: "1000000" },
@@ -31,45 +29,20 @@ try {
   const sql = connectPostgres(db.url, { max: 2 });
   await migrate(sql, MIGRATIONS);
   const store = new PostgresLogStore(sql);
-  const now = Date.now();
-  const start = now - 24 * 3_600_000 + 60_000;
-  const traffic = createTraffic({ seed: 11, rate: N / 86_400, start });
-  // Let the store create the day partitions the load will touch.
-  const first = parseLogEvent({ service: "bench", message: "partition warm-up", timestamp: start }, now);
-  const last = parseLogEvent(
-    { service: "bench", message: "partition warm-up", timestamp: now + 7_200_000 },
-    now,
-  );
-  if (first.ok && last.ok) await store.write([first.event, last.event]);
-
-  const loadStarted = performance.now();
-  let produced = 0;
-  const writers: Promise<unknown>[] = [];
-  while (produced < N) {
-    const events = [];
-    for (const raw of traffic.batch(Math.min(5000, N - produced))) {
-      const r = parseLogEvent(raw, Math.max(now, Date.now()));
-      if (!r.ok) throw new Error(r.error);
-      const e = r.event;
-      services.add(e.service);
-      if (produced % 50 === 0) {
-        for (const w of e.message.toLowerCase().match(/[a-z]{4,}/g) ?? [])
-          words.set(w, (words.get(w) ?? 0) + 1);
-      }
-      events.push(e);
-      produced++;
-    }
-    // Two writes in flight (the pool has two connections) while the next batch is generated.
-    writers.push(store.write(events));
-    if (writers.length >= 2) await writers.shift();
-  }
-  await Promise.all(writers);
-  // Steady state: autovacuum visits insert-only tables (Postgres ≥ 13) and sets the visibility map that
-  // index-only counts rely on; a bulk load has not had that visit yet.
-  await sql`vacuum analyze logs`;
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
-  const [{ n }] = (await sql`select count(*)::int as n from logs`) as unknown as [{ n: number }];
-  console.log(`loaded ${n.toLocaleString("en-US")} events in ${loadSeconds.toFixed(1)} s\n`);
+  const {
+    loaded: n,
+    seconds,
+    services: seen,
+    words: counted,
+  } = await loadDay(sql, store, {
+    events: N,
+    seed: 11,
+    sampleEvery: 50,
+  });
+  for (const svc of seen) services.add(svc);
+  for (const [w, c] of counted) words.set(w, c);
+  const produced = N;
+  console.log(`loaded ${n.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s\n`);
   await sql.end();
 
   // Search terms of middling frequency: common enough to hit, rare enough to be a real search.
