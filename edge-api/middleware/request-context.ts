@@ -31,7 +31,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set("requestId", requestId);
     c.set("correlationId", correlationId);
     await next();
-    c.res = setHeaders(c.res, { "X-Request-ID": requestId, "X-Correlation-ID": correlationId });
+    // Reassigning c.res makes Hono copy every header across again: only do it when a copy was needed.
+    const res = setHeaders(c.res, { "X-Request-ID": requestId, "X-Correlation-ID": correlationId });
+    if (res !== c.res) c.res = res;
     const deps = c.get("deps");
     deps.telemetry?.httpRequest(
       c.req.method,
