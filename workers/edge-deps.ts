@@ -19,6 +19,7 @@ import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import { TokenService } from "../edge-api/auth/tokens.ts";
 import type { AppDeps } from "../edge-api/context.ts";
+import { healthChecks } from "../edge-api/health/checks.ts";
 
 export const DATABASE_URL_MISSING =
   "DATABASE_URL is not set: this instance has no database. Set it to a postgres:// URL " +
@@ -168,20 +169,14 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
     alertRules,
     triggeredAlerts,
     tokens,
-    health: [
-      {
-        name: "database",
-        required: true,
-        async check() {
-          if (!db) return { status: "unhealthy", detail: DATABASE_URL_MISSING };
-          await db`select 1`;
-          return { status: "healthy", detail: label };
-        },
-      },
-      { name: "log_store", required: true, check: () => store.health() },
-      { name: "queue", required: false, check: () => queue.health() },
-      ...(upstash ? [upstash.health] : []),
-    ],
+    health: healthChecks({
+      sql: db,
+      label,
+      missing: DATABASE_URL_MISSING,
+      store,
+      queue,
+      extra: upstash ? [upstash.health] : [],
+    }),
     log,
   };
   if (upstash) {

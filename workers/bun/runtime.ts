@@ -24,6 +24,7 @@ import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import { TokenService } from "../../edge-api/auth/tokens.ts";
 import { CacheStats } from "../../edge-api/cache/response-cache.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
+import { healthChecks } from "../../edge-api/health/checks.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -123,19 +124,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       alertRules: new PostgresAlertRuleRepo(sql),
       triggeredAlerts: new PostgresTriggeredAlertRepo(sql),
       tokens: new TokenService(secretKey(config), config.ACCESS_TOKEN_EXPIRE_MINUTES),
-      health: [
-        {
-          name: "database",
-          required: true,
-          async check() {
-            await sql`select 1`;
-            return { status: "healthy", detail: database };
-          },
-        },
-        { name: "log_store", required: true, check: () => store.health() },
-        { name: "queue", required: false, check: () => queue.health() },
-        ...(upstash ? [upstash.health] : []),
-      ],
+      health: healthChecks({ sql, label: database, store, queue, extra: upstash ? [upstash.health] : [] }),
       log,
       telemetry,
       databaseConnections,
