@@ -5,14 +5,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { postgresReachable } from "../helpers/engines.ts";
 import {
+  describeWithPostgres,
   EDGE_TIMEOUT_MS,
-  type EdgeDatabase,
   edgeSuitesEnabled,
   expectHealthShape,
-  expectLoginIngestSearch,
   expectProblem404,
   freePort,
-  migratedDatabaseWithUser,
   type RuntimeProcess,
   requireBinary,
   startRuntimeProcess,
@@ -92,45 +90,4 @@ describe.skipIf(!enabled)("Deno: misconfigured", () => {
   );
 });
 
-describe.skipIf(!withPostgres)("Deno: with a migrated Postgres database", () => {
-  let server: RuntimeProcess;
-  let db: EdgeDatabase;
-  beforeAll(async () => {
-    db = await migratedDatabaseWithUser();
-    server = await startDeno({ ...base, DATABASE_URL: db.url });
-  }, EDGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  }, EDGE_TIMEOUT_MS);
-
-  test(
-    "/health answers 200 with the database healthy",
-    async () => {
-      const res = await fetch(`${server.base}/health`);
-      const body = await expectHealthShape(res);
-      expect({
-        status: res.status,
-        database: body.services.database,
-        log_store: body.services.log_store,
-      }).toEqual({
-        status: 200,
-        database: "healthy",
-        log_store: "healthy",
-      });
-    },
-    EDGE_TIMEOUT_MS,
-  );
-
-  test(
-    "an unknown path answers a problem+json 404 with X-Request-ID",
-    () => expectProblem404(server.base),
-    EDGE_TIMEOUT_MS,
-  );
-
-  test(
-    "a user logs in, ingests an event and finds it by search",
-    () => expectLoginIngestSearch(server.base, db),
-    EDGE_TIMEOUT_MS,
-  );
-});
+describeWithPostgres("Deno", withPostgres, startDeno, base);

@@ -1,4 +1,4 @@
-import { expect } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
@@ -228,4 +228,54 @@ export async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
   expect(hit.total).toBe(1);
   expect(hit.logs[0]?.message).toBe(`hello ${word}`);
   expect(hit.next_cursor).toBeNull();
+}
+
+/**
+ * The suite every edge runtime must pass against a migrated Postgres database: /health healthy, a
+ * problem+json 404, and login → ingest → search. `start` boots the runtime with the given env.
+ */
+export function describeWithPostgres(
+  name: string,
+  enabled: boolean,
+  start: (env: Record<string, string>) => Promise<RuntimeProcess>,
+  env: Record<string, string>,
+): void {
+  describe.skipIf(!enabled)(`${name}: with a migrated Postgres database`, () => {
+    let server: RuntimeProcess;
+    let db: EdgeDatabase;
+    beforeAll(async () => {
+      db = await migratedDatabaseWithUser();
+      server = await start({ ...env, DATABASE_URL: db.url });
+    }, EDGE_TIMEOUT_MS);
+    afterAll(async () => {
+      await server?.stop();
+      await db?.drop();
+    }, EDGE_TIMEOUT_MS);
+
+    test(
+      "/health answers 200 with the database healthy",
+      async () => {
+        const res = await fetch(`${server.base}/health`);
+        const body = await expectHealthShape(res);
+        expect({
+          status: res.status,
+          database: body.services.database,
+          log_store: body.services.log_store,
+        }).toEqual({ status: 200, database: "healthy", log_store: "healthy" });
+      },
+      EDGE_TIMEOUT_MS,
+    );
+
+    test(
+      "an unknown path answers a problem+json 404 with X-Request-ID",
+      () => expectProblem404(server.base),
+      EDGE_TIMEOUT_MS,
+    );
+
+    test(
+      "a user logs in, ingests an event and finds it by search",
+      () => expectLoginIngestSearch(server.base, db),
+      EDGE_TIMEOUT_MS,
+    );
+  });
 }

@@ -7,14 +7,12 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { postgresReachable } from "../helpers/engines.ts";
 import {
+  describeWithPostgres,
   EDGE_TIMEOUT_MS,
-  type EdgeDatabase,
   edgeSuitesEnabled,
   expectHealthShape,
-  expectLoginIngestSearch,
   expectProblem404,
   freePort,
-  migratedDatabaseWithUser,
   ROOT,
   type RuntimeProcess,
   requireBinary,
@@ -93,45 +91,4 @@ describe.skipIf(!enabled)("workerd: without DATABASE_URL", () => {
   // workers/cloudflare/index.test.ts.
 });
 
-describe.skipIf(!withPostgres)("workerd: with a migrated Postgres database", () => {
-  let worker: RuntimeProcess;
-  let db: EdgeDatabase;
-  beforeAll(async () => {
-    db = await migratedDatabaseWithUser();
-    worker = await startWorkerd({ ...base, DATABASE_URL: db.url });
-  }, EDGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await worker?.stop();
-    await db?.drop();
-  }, EDGE_TIMEOUT_MS);
-
-  test(
-    "/health answers 200 with the database healthy",
-    async () => {
-      const res = await fetch(`${worker.base}/health`);
-      const body = await expectHealthShape(res);
-      expect({
-        status: res.status,
-        database: body.services.database,
-        log_store: body.services.log_store,
-      }).toEqual({
-        status: 200,
-        database: "healthy",
-        log_store: "healthy",
-      });
-    },
-    EDGE_TIMEOUT_MS,
-  );
-
-  test(
-    "an unknown path answers a problem+json 404 with X-Request-ID",
-    () => expectProblem404(worker.base),
-    EDGE_TIMEOUT_MS,
-  );
-
-  test(
-    "a user logs in, ingests an event and finds it by search",
-    () => expectLoginIngestSearch(worker.base, db),
-    EDGE_TIMEOUT_MS,
-  );
-});
+describeWithPostgres("workerd", withPostgres, startWorkerd, base);
