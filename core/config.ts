@@ -45,7 +45,24 @@ export const ConfigSchema = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     // Cluster engines. Each switches one adapter when set.
     KAFKA_BROKERS: list.optional(),
+    KAFKA_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, "must be a Kafka topic name")
+      .default("logs"),
+    KAFKA_GROUP_ID: z.string().min(1).default("logflow-indexer"),
+    KAFKA_CLIENT_ID: z.string().min(1).default("logflow"),
     ELASTICSEARCH_URL: z.url().optional(),
+    ELASTICSEARCH_API_KEY: z.string().optional(),
+    ELASTICSEARCH_USERNAME: z.string().optional(),
+    ELASTICSEARCH_PASSWORD: z.string().optional(),
+    OPENSEARCH_URL: z.url().optional(),
+    OPENSEARCH_USERNAME: z.string().optional(),
+    OPENSEARCH_PASSWORD: z.string().optional(),
+    /** Prefix of the indices (or data stream) LogFlow owns in Elasticsearch/OpenSearch. */
+    SEARCH_INDEX_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,100}$/, "must be a lowercase index name prefix")
+      .default("logflow-logs"),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     DEMO: bool.default(false),
@@ -76,14 +93,12 @@ export const ConfigSchema = z
         message: "is required when UPSTASH_REDIS_REST_URL is set (the REST token of that database)",
       });
     }
-    for (const name of ["KAFKA_BROKERS", "ELASTICSEARCH_URL"] as const) {
-      if (c[name] !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: "is set, but this build has no adapter for it yet; unset it to use the embedded default",
-        });
-      }
+    if (c.ELASTICSEARCH_URL && c.OPENSEARCH_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPENSEARCH_URL"],
+        message: "and ELASTICSEARCH_URL are both set; choose one log store",
+      });
     }
   });
 

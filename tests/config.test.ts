@@ -38,8 +38,15 @@ describe("configuration", () => {
     ).toEqual([]);
   });
 
-  test("engines without an adapter in this build are refused, not silently ignored", () => {
-    expect(problems({ KAFKA_BROKERS: "localhost:9092" })[0]).toStartWith("KAFKA_BROKERS:");
+  test("two log stores at once are refused, naming the variable", () => {
+    const p = problems({ ELASTICSEARCH_URL: "http://es:9200", OPENSEARCH_URL: "http://os:9200" });
+    expect(p[0]).toStartWith("OPENSEARCH_URL:");
+  });
+
+  test("engine settings are validated: a topic with a space, an index prefix in capitals", () => {
+    expect(problems({ KAFKA_TOPIC: "my logs" })[0]).toStartWith("KAFKA_TOPIC:");
+    expect(problems({ SEARCH_INDEX_PREFIX: "Logs" })[0]).toStartWith("SEARCH_INDEX_PREFIX:");
+    expect(loadConfig({ KAFKA_BROKERS: "a:9092, b:9092" }).KAFKA_BROKERS).toEqual(["a:9092", "b:9092"]);
   });
 
   test("empty strings count as unset", () => {

@@ -2,7 +2,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 import type { Sql } from "postgres";
 import { MemoryCache } from "../../core/adapters/memory/cache.ts";
-import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import { MemoryRateLimiter } from "../../core/adapters/memory/rate-limiter.ts";
 import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
 import {
@@ -11,7 +10,6 @@ import {
 } from "../../core/adapters/postgres/alert-repo.ts";
 import { PostgresApiKeyRepo } from "../../core/adapters/postgres/api-key-repo.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
-import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
 import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
@@ -25,6 +23,8 @@ import { TokenService } from "../../edge-api/auth/tokens.ts";
 import { CacheStats } from "../../edge-api/cache/response-cache.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
 import { healthChecks } from "../../edge-api/health/checks.ts";
+import { selectQueue } from "./select-queue.ts";
+import { selectStore } from "./select-store.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -93,13 +93,8 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       return row?.n ?? 0;
     };
     const telemetry = prometheusTelemetry({ databaseConnections });
-    const store = instrumentStore(new PostgresLogStore(sql), telemetry);
-    const queue = new MemoryLogQueue(store, {
-      maxPending: config.QUEUE_MAX_PENDING,
-      batchSize: config.QUEUE_BATCH_SIZE,
-      lingerMs: config.QUEUE_LINGER_MS,
-      concurrency: config.DATABASE_URL ? Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)) : 1,
-    });
+    const store = instrumentStore(await selectStore(config, sql), telemetry);
+    const queue = await selectQueue(config, store);
 
     const retention = async () => {
       try {
