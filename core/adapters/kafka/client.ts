@@ -1,0 +1,112 @@
+/**
+ * The kafkajs client, built in one place. Every kafkajs import of LogFlow lives in this folder, so the
+ * client library can be swapped without touching the rest.
+ */
+import { type Admin, Kafka, type logCreator, logLevel } from "kafkajs";
+import type { LogLine } from "../../logger.ts";
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  /** Where kafkajs's own warnings and errors go (as LogFlow log lines); silent when absent. */
+  log?: LogLine;
+  /** Connection timeout per broker, ms (kafkajs default 1,000). */
+  connectionTimeoutMs?: number;
+}
+
+const LEVEL: Record<number, string> = {
+  [logLevel.ERROR]: "ERROR",
+  [logLevel.WARN]: "WARNING",
+  [logLevel.INFO]: "INFO",
+  [logLevel.DEBUG]: "DEBUG",
+};
+
+export function kafkaClient(opts: KafkaClientOptions): Kafka {
+  const log = opts.log;
+  const creator: logCreator =
+    () =>
+    ({ level, label, log: entry }) => {
+      if (!log) return;
+      const { message, timestamp: _t, logger: _l, ...rest } = entry;
+      log({ level: LEVEL[level] ?? label, msg: `kafkajs: ${message}`, ...rest });
+    };
+  return new Kafka({
+    brokers: opts.brokers,
+    clientId: opts.clientId,
+    connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
+    logLevel: log ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: creator,
+  });
+}
+
+/** Whether a broker answers a metadata request within `timeoutMs`; the error's text otherwise. */
+export async function pingKafka(
+  brokers: string[],
+  timeoutMs = 3_000,
+): Promise<{ ok: true; brokers: number } | { ok: false; error: string }> {
+  const admin = kafkaClient({ brokers, clientId: "logflow-ping", connectionTimeoutMs: timeoutMs }).admin({
+    retry: { retries: 0 },
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const cluster = await Promise.race([
+      (async () => {
+        await admin.connect();
+        return admin.describeCluster();
+      })(),
+      timeout,
+    ]);
+    return { ok: true, brokers: cluster.brokers.length };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+}
+
+/** Create the topics that do not exist yet (an existing topic is left as it is). */
+export async function ensureTopics(admin: Admin, topics: TopicSpec[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t.topic));
+  if (!missing.length) return [];
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      // No replication factor: the broker's default.replication.factor decides.
+      topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })),
+    });
+  } catch (err) {
+    // Another process created it between our list and our create: that is what we wanted.
+    if (!(err instanceof Error && /already exists/i.test(err.message))) throw err;
+  }
+  return missing.map((t) => t.topic);
+}
+
+/** Consumer lag of a group on a topic: high watermark minus committed offset, summed over partitions. */
+export async function groupLag(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
+  const done = new Map<number, bigint>();
+  for (const p of committed[0]?.partitions ?? []) done.set(p.partition, BigInt(p.offset));
+  let lag = 0n;
+  for (const p of ends) {
+    const high = BigInt(p.high);
+    const low = BigInt(p.low);
+    const at = done.get(p.partition) ?? -1n;
+    // -1: nothing committed yet; the group starts from the earliest offset still kept.
+    const from = at < 0n ? low : at;
+    if (high > from) lag += high - from;
+  }
+  return Number(lag);
+}
