@@ -1,6 +1,7 @@
 import type { Migration } from "../../core/adapters/postgres/migrate.ts";
 import init from "./0001_init.sql" with { type: "text" };
 import alerting from "./0002_alerting.sql" with { type: "text" };
+import logMinutes from "./0003_log_minutes.sql" with { type: "text" };
 import apiKeys from "./0004_api_keys.sql" with { type: "text" };
 
 /**
@@ -10,5 +11,6 @@ import apiKeys from "./0004_api_keys.sql" with { type: "text" };
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: "init", sql: init },
   { version: 2, name: "alerting", sql: alerting },
+  { version: 3, name: "log_minutes", sql: logMinutes },
   { version: 4, name: "api_keys", sql: apiKeys },
 ];

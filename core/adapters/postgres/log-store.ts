@@ -57,6 +57,10 @@ interface LogRow {
 
 /** Postgres's "no partition of relation found for row": a day this process thought existed was dropped. */
 const NO_PARTITION = "23514";
+/** deadlock_detected: the statement was rolled back whole and may simply run again. */
+const DEADLOCK = "40P01";
+/** The origin of UTC minutes in log_minutes. */
+const EPOCH = "1970-01-01T00:00:00Z";
 const MAX_PAGE = 1000;
 /** 9999-12-31T23:59:59.999Z: partition names have four-digit years. */
 const MAX_TS = 253_402_300_799_999;
@@ -194,31 +198,50 @@ export class PostgresLogStore implements LogStore {
 
     // One statement with twelve array parameters whatever the batch size: one round trip, one plan,
     // no parameter limit; `on conflict do nothing` makes replays (the indexer's at-least-once) no-ops.
-    const insert = () => this.sql`
-      insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
-                        trace_id, span_id, attributes)
-      select id::uuid, ts::timestamptz, received_at::timestamptz, service, level, message, host,
-             correlation_id, request_id, trace_id, span_id, attributes::jsonb
-      from unnest(${cols.id}::text[], ${cols.ts}::text[], ${cols.receivedAt}::text[], ${cols.service}::text[],
-                  ${cols.level}::text[], ${cols.message}::text[], ${cols.host}::text[],
-                  ${cols.correlationId}::text[], ${cols.requestId}::text[], ${cols.traceId}::text[],
-                  ${cols.spanId}::text[], ${cols.attributes}::text[])
-        as t(id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes)
-      on conflict do nothing`;
+    // The same statement adds the rows it really inserted to the per-minute counts (log_minutes), so
+    // both commit or neither does. Count rows are upserted in key order: two writers touching the same
+    // minutes take their row locks in the same order and cannot deadlock each other.
+    const insert = () => this.sql<{ written: number }[]>`
+      with ins as (
+        insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
+                          trace_id, span_id, attributes)
+        select id::uuid, ts::timestamptz, received_at::timestamptz, service, level, message, host,
+               correlation_id, request_id, trace_id, span_id, attributes::jsonb
+        from unnest(${cols.id}::text[], ${cols.ts}::text[], ${cols.receivedAt}::text[],
+                    ${cols.service}::text[], ${cols.level}::text[], ${cols.message}::text[],
+                    ${cols.host}::text[], ${cols.correlationId}::text[], ${cols.requestId}::text[],
+                    ${cols.traceId}::text[], ${cols.spanId}::text[], ${cols.attributes}::text[])
+          as t(id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
+               span_id, attributes)
+        on conflict do nothing
+        returning ts, service, level
+      ), counted as (
+        insert into log_minutes as m (minute, service, level, n)
+        select date_bin('1 minute', ts, ${EPOCH}::timestamptz), service, level, count(*)
+        from ins group by 1, 2, 3 order by 1, 2, 3
+        on conflict (minute, service, level) do update set n = m.n + excluded.n
+      )
+      select count(*)::int as written from ins`;
 
     await this.partitions.ensureFor(times);
     let result: Awaited<ReturnType<typeof insert>>;
-    try {
-      result = await insert();
-    } catch (err) {
-      if ((err as { code?: string }).code !== NO_PARTITION) throw err;
-      // Another process's retention dropped a day we had cached: re-check and try once more.
-      this.partitions.forget();
-      await this.partitions.ensureFor(times);
-      result = await insert();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        result = await insert();
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === NO_PARTITION && attempt === 1) {
+          // Another process's retention dropped a day we had cached: re-check and try once more.
+          this.partitions.forget();
+          await this.partitions.ensureFor(times);
+        } else if (code !== DEADLOCK || attempt >= 3) {
+          throw err;
+        }
+        // A deadlock rolled the whole statement back (nothing of it is stored): run it again.
+      }
     }
-    const written = result.count;
+    const written = result[0]?.written ?? 0;
     return { written, duplicates: events.length - written };
   }
 
@@ -229,21 +252,23 @@ export class PostgresLogStore implements LogStore {
     const scanText = await this.scanText(query);
     const seek = after ? [sql`and (ts, id) < (${iso(after.ts)}::timestamptz, ${after.id}::uuid)`] : [];
     // Page and total are independent queries: on a pool they run at the same time.
-    const [rows, [counted]] = await Promise.all([
+    const [rows, counted] = await Promise.all([
       sql<LogRow[]>`
         select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
                span_id, attributes
         from ${this.source(query, scanText, seek)}
         order by ts desc, id desc
         limit ${limit + 1}`,
-      sql<{ n: number | string | bigint }[]>`select count(*) as n from ${this.source(query, scanText)}`,
+      query.withTotal === false
+        ? null
+        : sql<{ n: number | string | bigint }[]>`select count(*) as n from ${this.source(query, scanText)}`,
     ]);
     // One row more than the page tells whether an older page exists without a second query.
     const more = rows.length > limit;
     const logs = rows.slice(0, limit).map(toEvent);
     const last = logs[logs.length - 1];
     return {
-      total: Number(counted?.n ?? 0),
+      total: counted ? Number(counted[0]?.n ?? 0) : rows.length,
       logs,
       nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
     };
@@ -285,11 +310,13 @@ export class PostgresLogStore implements LogStore {
   }
 
   /**
-   * Many counts in at most two statements, run side by side:
+   * Many counts in a few statements, run side by side:
    * - filters over whole minutes ending at a shared `to` (alert windows): grouped by (text, to), each
    *   group reads its longest window once, counted per service, level and minute of age (age in
    *   (k−1, k] minutes; `to` itself is age 0), and each filter sums the cells of its services, levels
-   *   and first `window` minutes: exact, both bounds inclusive, one pass per distinct text;
+   *   and first `window` minutes: exact, both bounds inclusive. Without text, whole minutes come from
+   *   the per-minute counts (log_minutes) and only the few minutes a window starts or ends inside are
+   *   read from `logs`; with text, one pass over the text's matches per distinct text;
    * - any other filter: its own `count(*)`, all of them in one UNION ALL.
    */
   async countMany(filters: LogFilter[]): Promise<number[]> {
@@ -327,72 +354,93 @@ export class PostgresLogStore implements LogStore {
       if (!windowed.length) return;
       // Per group: its windows ascending, and as width_bucket thresholds (w + 1): an event of age k
       // minutes (age in (k−1, k], `to` itself age 0) falls in bucket b = how many windows are shorter
-      // than k, so a filter whose window is the b-th counts buckets 0..b. Ages come from date_bin with
-      // `to` as origin (integer arithmetic) after a first aggregation per minute.
+      // than k, so a filter whose window is the b-th counts buckets 0..b.
       const gs = [...groups.values()].map((g) => {
         const ws = [...g.windows].sort((a, b) => a - b);
         const to = Date.parse(g.t);
+        const longest = ws[ws.length - 1]!;
+        // Groups without text read whole minutes from log_minutes. With `to` at m0 + d (m0 its minute):
+        // the calendar minute k minutes before m0 holds events of age k (d = 0) or k and k + 1 (d > 0),
+        // so it lies wholly inside or outside every window except those of exactly k minutes, which
+        // start inside it. Those minutes (and m0 itself, cut at `to`) are read from `logs` with exact
+        // ages; every other minute counts as age k + 1 (d > 0) or k (d = 0).
+        const m0 = Math.floor(to / MINUTE_MS) * MINUTE_MS;
+        const shifted = to > m0;
         return {
           g: g.g,
           q: g.q,
           t: g.t,
-          lo: to - ws[ws.length - 1]! * MINUTE_MS,
+          lo: to - longest * MINUTE_MS,
           hi: to,
           wp: ws.map((w) => w + 1),
           ws,
+          m0: iso(m0),
+          lm: iso(m0 - longest * MINUTE_MS),
+          shift: shifted ? 1 : 0,
+          pw: shifted ? ws : [],
+          pm: [m0, ...(shifted ? ws.map((w) => m0 - w * MINUTE_MS) : [])].map(iso),
         };
       });
       const fs = windowed.map((f) => {
         const g = gs[groups.get(f.key)!.g]!;
         return { i: f.i, g: g.g, b: g.ws.indexOf(f.w), s: f.s, l: f.l };
       });
-      // Tasks run side by side on the pool (one at a time on PGlite): each text group goes to one task;
-      // a group without text (the big one: every event in its window) is split into time slices.
-      const slices: (typeof gs)[] = Array.from({ length: this.countParallelism }, () => []);
-      let next = 0;
-      for (const g of gs) {
-        if (g.q !== null) {
-          slices[next++ % slices.length]!.push(g);
-          continue;
-        }
-        const step = Math.ceil((g.hi - g.lo + 1) / slices.length);
-        for (let k = 0; k < slices.length; k++) {
-          const lo = g.lo + k * step;
-          const hi = Math.min(g.hi, lo + step - 1);
-          if (lo <= hi) slices[(next + k) % slices.length]!.push({ ...g, lo, hi });
-        }
-      }
-      const perMinute = (text: boolean) => sql`
-        select g.g, x.service, x.level,
-               width_bucket((extract(epoch from (g.t - x.bin)) / 60)::int, g.wp) as b, sum(x.n) as n
-        from (select * from g where q is ${text ? sql`not null` : sql`null`}) g cross join lateral (
+      const exactAge = sql`width_bucket((extract(epoch from (g.t - x.bin)) / 60)::int, g.wp)`;
+      const rollup = sql`
+        select g.g, r.service, r.level, width_bucket(r.k + g.shift, g.wp) as b, sum(r.n) as n
+        from g cross join lateral (
+          select service, level, (extract(epoch from (g.m0 - minute)) / 60)::int as k, n
+          from log_minutes where minute >= g.lm and minute < g.m0) r
+        where not (r.k = any(g.pw))
+        group by 1, 2, 3, 4
+        union all
+        select g.g, x.service, x.level, ${exactAge} as b, sum(x.n) as n
+        from g cross join unnest(g.pm) as p(m) cross join lateral (
           select service, level, date_bin('1 minute', ts, g.t) as bin, count(*) as n
           from logs
-          where ts >= g.lo and ts <= g.hi
-            ${text ? sql`and search @@ websearch_to_tsquery('simple', g.q)` : sql``}
+          where ts >= greatest(p.m, g.lo) and ts < p.m + interval '1 minute' and ts <= g.t
           group by 1, 2, 3) x
         group by 1, 2, 3, 4`;
-      const task = (part: typeof gs) =>
+      // Groups with text read every matching event of their longest window through the full-text index.
+      const scan = sql`
+        select g.g, x.service, x.level, ${exactAge} as b, sum(x.n) as n
+        from g cross join lateral (
+          select service, level, date_bin('1 minute', ts, g.t) as bin, count(*) as n
+          from logs
+          where ts >= g.lo and ts <= g.hi and search @@ websearch_to_tsquery('simple', g.q)
+          group by 1, 2, 3) x
+        group by 1, 2, 3, 4`;
+      const task = (part: typeof gs, text: boolean) =>
         sql.begin(async (tx) => {
-          // A day of events is tens of thousands of (service, level, minute) groups: enough memory to
-          // hash them instead of sorting a million rows on disk.
+          // A day of a common word is tens of thousands of (service, level, minute) groups: enough
+          // memory to hash them instead of sorting on disk.
           await tx`set local work_mem = '64MB'`;
           const g = part.map(({ ws: _, lo, hi, ...rest }) => ({ ...rest, lo: iso(lo), hi: iso(hi) }));
           return tx<{ i: number; n: number | string }[]>`
             with g as (
               select * from jsonb_to_recordset(${sql.json(g as never)}::jsonb)
-                as g(g int, q text, t timestamptz, lo timestamptz, hi timestamptz, wp int[])
+                as g(g int, q text, t timestamptz, lo timestamptz, hi timestamptz, wp int[], m0 timestamptz,
+                     lm timestamptz, shift int, pw int[], pm timestamptz[])
             ), f as (
               select * from jsonb_to_recordset(${sql.json(fs as never)}::jsonb)
                 as f(i int, g int, b int, s text[], l text[])
               where f.g in (select g from g)
-            ), cells as materialized (${perMinute(false)} union all ${perMinute(true)})
+            ), cells as materialized (${text ? scan : rollup})
             select f.i, coalesce(sum(c.n), 0)::float8 as n
             from f left join cells c on c.g = f.g and c.b <= f.b
               and (f.s is null or c.service = any(f.s)) and (f.l is null or c.level = any(f.l))
             group by f.i`;
         });
-      const results = await Promise.all(slices.filter((p) => p.length > 0).map(task));
+      // Text groups spread over the pool's connections (on PGlite they simply queue); the rest is one
+      // cheap statement beside them.
+      const slices: (typeof gs)[] = Array.from({ length: this.countParallelism }, () => []);
+      const texts = gs.filter((g) => g.q !== null);
+      for (let k = 0; k < texts.length; k++) slices[k % slices.length]!.push(texts[k]!);
+      const plain = gs.filter((g) => g.q === null);
+      const results = await Promise.all([
+        ...(plain.length ? [task(plain, false)] : []),
+        ...slices.filter((p) => p.length > 0).map((p) => task(p, true)),
+      ]);
       for (const rows of results) for (const r of rows) out[r.i] = (out[r.i] ?? 0) + Number(r.n);
     };
     const single = async () => {
@@ -503,8 +551,22 @@ export class PostgresLogStore implements LogStore {
     }
   }
 
-  deleteOlderThan(cutoff: number): Promise<number> {
-    return this.partitions.deleteOlderThan(cutoff);
+  async deleteOlderThan(cutoff: number): Promise<number> {
+    const removed = await this.partitions.deleteOlderThan(cutoff);
+    // The per-minute counts follow: minutes wholly before the cutoff go, and the minute the cutoff
+    // falls in is counted again from what is left of it. (An event written into that 30-day-old minute
+    // while this runs could be counted twice or not at all; ingest refuses events older than the
+    // retention, so only one arriving exactly at the edge could.)
+    const minute = iso(Math.floor(cutoff / MINUTE_MS) * MINUTE_MS);
+    await this.sql.begin(async (tx) => {
+      await tx`delete from log_minutes where minute <= ${minute}::timestamptz`;
+      await tx`
+        insert into log_minutes (minute, service, level, n)
+        select ${minute}::timestamptz, service, level, count(*)
+        from logs where ts >= ${minute}::timestamptz and ts < ${minute}::timestamptz + interval '1 minute'
+        group by 2, 3`;
+    });
+    return removed;
   }
 
   private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
