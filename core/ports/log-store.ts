@@ -34,10 +34,15 @@ export interface SearchQuery extends LogFilter {
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string;
+  /**
+   * Whether the caller needs the exact `total` (default true). False when only the page matters (alert
+   * samples, exports): the store may skip counting, and `total` is then only a lower bound.
+   */
+  withTotal?: boolean;
 }
 
 export interface SearchPage {
-  /** Exact number of events matching the filter (all pages). */
+  /** Exact number of events matching the filter (all pages); a lower bound when `withTotal` was false. */
   total: number;
   /** Newest first; ties on timestamp broken by id, descending. */
   logs: LogEvent[];
