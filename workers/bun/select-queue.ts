@@ -1,15 +1,24 @@
+import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import type { Config } from "../../core/config.ts";
+import type { LogLine } from "../../core/logger.ts";
 import type { LogQueue } from "../../core/ports/log-queue.ts";
 import type { LogStore } from "../../core/ports/log-store.ts";
 
 /**
- * The ingest queue for this config: Kafka when KAFKA_BROKERS is set (cluster profile), else the
- * in-process group-commit queue writing straight to the store (embedded default).
+ * The ingest queue for this config: Kafka when KAFKA_BROKERS is set (cluster profile: publish resolves
+ * on the broker's ack, `bun run indexer` writes to the store), else the in-process group-commit queue
+ * writing straight to the store (embedded default).
  */
-export async function selectQueue(config: Config, store: LogStore): Promise<LogQueue> {
+export async function selectQueue(config: Config, store: LogStore, log?: LogLine): Promise<LogQueue> {
   if (config.KAFKA_BROKERS?.length) {
-    throw new Error("KAFKA_BROKERS is set, but this build has no Kafka adapter yet; unset it");
+    return KafkaLogQueue.connect({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.KAFKA_CLIENT_ID,
+      topic: config.KAFKA_TOPIC,
+      maxPending: config.QUEUE_MAX_PENDING,
+      log,
+    });
   }
   return new MemoryLogQueue(store, {
     maxPending: config.QUEUE_MAX_PENDING,
