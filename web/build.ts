@@ -1,13 +1,16 @@
 /**
- * `bun run build`: the dashboard into web/dist, which `bun run dev`, `bun run api` and the Worker's
- * static assets serve. For now the dashboard is one static page (the SolidJS app replaces it).
+ * `bun run build`: the SolidJS dashboard into web/dist (Vite, web/vite.config.ts), which `bun run dev`,
+ * `bun run api` and the Worker's static assets serve. Prints the gzip size of the JavaScript the first
+ * page loads (budget: 60 KB, checked by tests/web/budget.test.ts).
  */
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { build } from "vite";
+import { initialJs } from "./size.ts";
 
 const root = import.meta.dir;
-const dist = resolve(root, "dist");
-rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
-copyFileSync(resolve(root, "index.html"), resolve(dist, "index.html"));
-console.log(`built ${dist}`);
+await build({ configFile: resolve(root, "vite.config.ts"), logLevel: process.env.CI ? "warn" : "info" });
+const size = initialJs(resolve(root, "dist"));
+console.log(
+  `built ${resolve(root, "dist")}: entry ${(size.entryGzip / 1024).toFixed(1)} KB gzip ` +
+    `(${size.entryFiles.length} files), first page with its chart ${(size.firstPageGzip / 1024).toFixed(1)} KB gzip`,
+);

@@ -6,13 +6,10 @@ import { join, normalize, resolve } from "node:path";
  * page path so client-side routes survive a reload. Returns null when there is nothing to serve.
  */
 export function staticAssets(dir = resolve(import.meta.dir, "../../web/dist")) {
-  // Before the first `bun run build`, the source page stands in for the built one.
-  const source = resolve(import.meta.dir, "../../web/index.html");
   return async (req: Request): Promise<Response | null> => {
-    if (!existsSync(join(dir, "index.html"))) {
-      const path = new URL(req.url).pathname;
-      return path === "/" && existsSync(source) ? new Response(Bun.file(source)) : null;
-    }
+    // Before the first `bun run build` there is nothing to serve: the API answers / with a page saying so
+    // (web/index.html is Vite's source, not a page a browser can run).
+    if (!existsSync(join(dir, "index.html"))) return null;
     const path = decodeURIComponent(new URL(req.url).pathname);
     const file = normalize(join(dir, path));
     if (!file.startsWith(dir)) return null;

@@ -1,0 +1,152 @@
+import type { Level } from "../../../core/level.ts";
+import type { LogEvent } from "../../../core/log-event.ts";
+import { api } from "./api.ts";
+
+export type { Level, LogEvent };
+
+export const LEVELS: Level[] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+
+/** Explore's time ranges; `custom` uses explicit from/to. */
+export const RANGES = ["15m", "1h", "6h", "24h", "7d", "custom"] as const;
+export type Range = (typeof RANGES)[number];
+
+const RANGE_MS: Record<Exclude<Range, "custom">, number> = {
+  "15m": 15 * 60_000,
+  "1h": 3_600_000,
+  "6h": 6 * 3_600_000,
+  "24h": 24 * 3_600_000,
+  "7d": 7 * 24 * 3_600_000,
+};
+
+/** Explore's filters: exactly what its URL holds. */
+export interface LogQuery {
+  q: string;
+  services: string[];
+  levels: Level[];
+  range: Range;
+  /** ISO instants, for the custom range. */
+  from?: string;
+  to?: string;
+}
+
+function list(v: string | undefined): string[] {
+  return (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Explore's URL → filters; anything unreadable falls back to the defaults. */
+export function parseLogQuery(params: Record<string, string>): LogQuery {
+  const range = (RANGES as readonly string[]).includes(params.range ?? "") ? (params.range as Range) : "1h";
+  const levels = list(params.level)
+    .map((l) => l.toUpperCase())
+    .filter((l): l is Level => (LEVELS as string[]).includes(l));
+  return {
+    q: params.q ?? "",
+    services: list(params.service),
+    levels,
+    range,
+    from: range === "custom" ? params.from : undefined,
+    to: range === "custom" ? params.to : undefined,
+  };
+}
+
+/** Filters → URL parameters (the inverse of parseLogQuery). */
+export function logQueryParams(q: LogQuery): Record<string, string | undefined> {
+  return {
+    q: q.q || undefined,
+    service: q.services.join(",") || undefined,
+    level: q.levels.join(",") || undefined,
+    range: q.range === "1h" ? undefined : q.range,
+    from: q.range === "custom" ? q.from : undefined,
+    to: q.range === "custom" ? q.to : undefined,
+  };
+}
+
+/** The absolute window a search covers, fixed when the search starts so later pages agree with the first. */
+export function windowOf(q: LogQuery, now = Date.now()): { from?: number; to?: number } {
+  if (q.range === "custom") {
+    const from = q.from ? Date.parse(q.from) : Number.NaN;
+    const to = q.to ? Date.parse(q.to) : Number.NaN;
+    return { from: Number.isNaN(from) ? undefined : from, to: Number.isNaN(to) ? undefined : to };
+  }
+  return { from: now - RANGE_MS[q.range] };
+}
+
+export interface SearchPage {
+  total: number;
+  logs: LogEvent[];
+  next_cursor: string | null;
+  took_ms: number;
+}
+
+export function searchParams(
+  q: LogQuery,
+  w: { from?: number; to?: number },
+  extra: { limit?: number; cursor?: string | null } = {},
+): URLSearchParams {
+  const p = new URLSearchParams();
+  if (q.q.trim()) p.set("query", q.q.trim());
+  for (const s of q.services) p.append("service", s);
+  if (q.levels.length) p.set("level", q.levels.join(","));
+  if (w.from !== undefined) p.set("start_time", new Date(w.from).toISOString());
+  if (w.to !== undefined) p.set("end_time", new Date(w.to).toISOString());
+  p.set("limit", String(extra.limit ?? 100));
+  if (extra.cursor) p.set("cursor", extra.cursor);
+  return p;
+}
+
+export function searchLogs(params: URLSearchParams, signal?: AbortSignal): Promise<SearchPage> {
+  return api<SearchPage>(`/api/v1/logs/search?${params}`, { signal });
+}
+
+export function getLog(id: string): Promise<LogEvent> {
+  return api<LogEvent>(`/api/v1/logs/${encodeURIComponent(id)}`);
+}
+
+export interface LogContext {
+  log: LogEvent;
+  before: LogEvent[];
+  after: LogEvent[];
+}
+
+/** The lines of the same service just before and after one log, oldest first (like grep -C). */
+export function logContext(id: string, n: number): Promise<LogContext> {
+  return api<LogContext>(`/api/v1/logs/${encodeURIComponent(id)}/context?before=${n}&after=${n}`);
+}
+
+const CSV_COLUMNS = [
+  "timestamp",
+  "level",
+  "service",
+  "message",
+  "host",
+  "correlation_id",
+  "request_id",
+  "trace_id",
+  "span_id",
+  "id",
+  "attributes",
+] as const;
+
+function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+  // A cell starting with = + - @ is a formula to spreadsheets; a leading quote keeps it text.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** RFC 4180 CSV, one row per log, attributes as JSON in one column. */
+export function toCsv(logs: LogEvent[]): string {
+  const rows = [CSV_COLUMNS.join(",")];
+  for (const log of logs) {
+    const rec = log as unknown as Record<string, unknown>;
+    rows.push(CSV_COLUMNS.map((c) => csvCell(rec[c])).join(","));
+  }
+  return `${rows.join("\r\n")}\r\n`;
+}
+
+export function toJson(logs: LogEvent[]): string {
+  return `${JSON.stringify(logs, null, 2)}\n`;
+}

@@ -1,0 +1,150 @@
+import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
+import { query, setQuery } from "../../router.ts";
+import { download, formatNumber } from "../../ui/format.ts";
+import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { DetailsDrawer } from "./details-drawer.tsx";
+import { Filters } from "./filters.tsx";
+import { ResultsTable } from "./results.tsx";
+import { createLogSearch } from "./search.ts";
+
+export default function ExplorePage() {
+  const q = createMemo(() => parseLogQuery(query()), undefined, {
+    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+  });
+  const tail = () => query().tail === "1";
+  let scroller: HTMLDivElement | undefined;
+  let searchBox: HTMLInputElement | undefined;
+  const search = createLogSearch({ query: q, tail, scroller: () => scroller });
+  const [exported, setExported] = createSignal<string | null>(null);
+
+  // "/" focuses the search box from anywhere on the page but form fields.
+  onMount(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      e.preventDefault();
+      searchBox?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    onCleanup(() => document.removeEventListener("keydown", onKey));
+  });
+
+  const selected = () => query().log;
+  const context = () => {
+    const n = Number(query().ctx);
+    return Number.isInteger(n) && n > 0 ? Math.min(n, 100) : null;
+  };
+
+  function exportAs(kind: "csv" | "json") {
+    const logs = search.logs();
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    if (kind === "csv") download(`logflow-${stamp}.csv`, toCsv(logs), "text/csv;charset=utf-8");
+    else download(`logflow-${stamp}.json`, toJson(logs), "application/json");
+    setExported(`Exported ${logs.length} lines as ${kind.toUpperCase()}.`);
+  }
+
+  return (
+    <section aria-labelledby="ex-title">
+      <h1 id="ex-title">Explore</h1>
+      <Filters query={q()} searchRef={(el) => (searchBox = el)} />
+
+      <div class="toolbar" aria-live="polite">
+        <span data-testid="result-count">
+          <Show when={search.total() !== null} fallback={search.loading() ? "Searching…" : ""}>
+            {formatNumber(search.total())} matching lines
+            <Show when={search.logs().length < (search.total() ?? 0)}>
+              , {formatNumber(search.logs().length)} loaded
+            </Show>
+            <Show when={search.tookMs() !== null}>
+              <span class="muted"> ({search.tookMs()} ms)</span>
+            </Show>
+          </Show>
+        </span>
+        <span style={{ flex: "1" }} />
+        <Show when={q().range !== "custom"}>
+          <button
+            type="button"
+            aria-pressed={tail()}
+            onClick={() => setQuery({ tail: tail() ? undefined : "1" }, { replace: true })}
+          >
+            {tail() ? "❚❚ Pause live tail" : "▶ Live tail"}
+          </button>
+        </Show>
+        <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("csv")}>
+          Export CSV
+        </button>
+        <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("json")}>
+          Export JSON
+        </button>
+      </div>
+      <Show when={exported()}>
+        <p class="sr-only" role="status">
+          {exported()}
+        </p>
+      </Show>
+      <Show when={tail()}>
+        <p class="muted" role="status">
+          Live: new lines appear on top every 2 s; scroll down to read without being moved.
+        </p>
+      </Show>
+
+      <Show when={search.error()}>
+        <ErrorState error={search.error()} retry={search.retry} />
+      </Show>
+
+      <div class="results" ref={scroller} tabindex="-1">
+        <Show
+          when={search.logs().length > 0}
+          fallback={
+            <Show
+              when={!search.loading() && !search.error()}
+              fallback={
+                <Show when={search.loading()}>
+                  <Loading what="logs" />
+                </Show>
+              }
+            >
+              <Empty title="No logs match these filters.">
+                <p>
+                  Widen the time range, clear the level or service filters, or check the spelling of the
+                  search. Search words are ANDed; use <code>or</code> between alternatives and{" "}
+                  <code>-word</code> to exclude.
+                </p>
+              </Empty>
+            </Show>
+          }
+        >
+          <ResultsTable
+            logs={search.logs()}
+            selected={selected()}
+            caption="Matching logs, newest first"
+            scroller={() => scroller}
+            onEnd={() => void search.more()}
+            onOpen={(log) => setQuery({ log: log.id, ctx: undefined })}
+          />
+          <div class="toolbar" style={{ padding: "0.5rem" }}>
+            <Show when={search.cursor()} fallback={<span class="muted">End of results.</span>}>
+              <button type="button" disabled={search.loading()} onClick={() => void search.more()}>
+                {search.loading() ? "Loading…" : "Load older lines"}
+              </button>
+            </Show>
+          </div>
+        </Show>
+      </div>
+
+      <Show when={selected()}>
+        {(id) => (
+          <DetailsDrawer
+            id={id()}
+            known={search.logs().find((l) => l.id === id())}
+            context={context()}
+            onContext={(n) => setQuery({ ctx: n ? String(n) : undefined })}
+            onClose={() => setQuery({ log: undefined, ctx: undefined })}
+          />
+        )}
+      </Show>
+    </section>
+  );
+}

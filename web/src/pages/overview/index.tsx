@@ -1,0 +1,270 @@
+import { createResource, createSignal, For, lazy, onCleanup, Show, Suspense } from "solid-js";
+import { LEVELS, type Level } from "../../data/logs.ts";
+import { type Overview, overview, system, timeseries, WINDOWS } from "../../data/metrics.ts";
+import { href, query, setQuery } from "../../router.ts";
+import { formatNumber } from "../../ui/format.ts";
+import { LEVEL_COLORS } from "../../ui/level.tsx";
+import { stackLevels } from "../../ui/stack.ts";
+import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+
+const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
+const REFRESH_MS = 30_000;
+
+function Trend(props: { value: number | null; unit: string; upIsBad: boolean; label: string }) {
+  const dir = () => (props.value === null || props.value === 0 ? "flat" : props.value > 0 ? "up" : "down");
+  const cls = () =>
+    dir() === "flat" ? "muted" : `trend-${dir()}-${(dir() === "up") === props.upIsBad ? "bad" : "good"}`;
+  return (
+    <span class={cls()}>
+      <Show when={props.value !== null} fallback={<span class="muted">no earlier data</span>}>
+        <span aria-hidden="true">{dir() === "up" ? "▲" : dir() === "down" ? "▼" : "■"}</span>{" "}
+        {props.value! > 0 ? "+" : ""}
+        {formatNumber(props.value)}
+        {props.unit} <span class="sr-only">{props.label}</span>
+      </Show>
+    </span>
+  );
+}
+
+export default function OverviewPage() {
+  const minutes = () => {
+    const m = Number(query().window);
+    return WINDOWS.some((w) => w.minutes === m) ? m : 60;
+  };
+  const [auto, setAuto] = createSignal(query().refresh !== "off");
+  const [tick, setTick] = createSignal(0);
+  const timer = setInterval(() => {
+    if (auto() && document.visibilityState !== "hidden") setTick((t) => t + 1);
+  }, REFRESH_MS);
+  onCleanup(() => clearInterval(timer));
+
+  const [ov, { refetch: refetchOv }] = createResource(
+    () => ({ m: minutes(), t: tick() }),
+    (k) => overview(k.m),
+  );
+  const [ts] = createResource(
+    () => ({ m: minutes(), t: tick() }),
+    (k) => timeseries(k.m),
+  );
+  const [sys] = createResource(tick, () => system().catch(() => null));
+  const windowLabel = () => WINDOWS.find((w) => w.minutes === minutes())?.label ?? `${minutes()} minutes`;
+
+  return (
+    <section aria-labelledby="ov-title">
+      <div class="row" style={{ "justify-content": "space-between" }}>
+        <h1 id="ov-title">Overview</h1>
+        <div class="row">
+          <label>
+            Window
+            <select value={minutes()} onChange={(e) => setQuery({ window: e.currentTarget.value })}>
+              <For each={WINDOWS}>{(w) => <option value={w.minutes}>Last {w.label}</option>}</For>
+            </select>
+          </label>
+          <label class="inline">
+            <input
+              type="checkbox"
+              checked={auto()}
+              onChange={(e) => {
+                setAuto(e.currentTarget.checked);
+                setQuery({ refresh: e.currentTarget.checked ? undefined : "off" }, { replace: true });
+              }}
+            />
+            Auto-refresh (30 s)
+          </label>
+          <button type="button" onClick={() => setTick((t) => t + 1)}>
+            Refresh now
+          </button>
+        </div>
+      </div>
+
+      <Show when={ov.error}>
+        <ErrorState error={ov.error} retry={refetchOv} />
+      </Show>
+      <Show
+        when={ov.latest}
+        fallback={
+          <Show when={!ov.error}>
+            <Loading what="metrics" />
+          </Show>
+        }
+      >
+        {(o) => <Cards o={o()} allTime={sys.latest?.store.events ?? null} windowLabel={windowLabel()} />}
+      </Show>
+
+      <div class="panel">
+        <h2 style={{ margin: "0 0 0.5rem" }}>Log volume by level</h2>
+        <Show when={ts.error}>
+          <ErrorState error={ts.error} />
+        </Show>
+        <Show
+          when={ts.latest}
+          fallback={
+            <Show when={!ts.error}>
+              <Loading what="chart" />
+            </Show>
+          }
+        >
+          {(t) => (
+            <Show
+              when={t().buckets.some((b) => b.count > 0)}
+              fallback={
+                <Empty title={`No logs in the last ${windowLabel()}.`}>
+                  <p>
+                    Ship some with <code>POST /api/v1/ingest</code>, start the demo traffic with{" "}
+                    <code>bun run dev --demo</code>, or pick a longer window.
+                  </p>
+                </Empty>
+              }
+            >
+              <Suspense fallback={<Loading what="chart" />}>
+                <VolumeChart buckets={t().buckets} windowLabel={windowLabel()} />
+              </Suspense>
+            </Show>
+          )}
+        </Show>
+      </div>
+
+      <Show when={ov.latest}>
+        {(o) => (
+          <div class="grid-2">
+            <div class="panel">
+              <h2 style={{ margin: "0 0 0.5rem" }}>Service health</h2>
+              <Show
+                when={o().services.length > 0}
+                fallback={<p class="muted">No service logged in this window.</p>}
+              >
+                <div class="table-wrap">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th scope="col">Service</th>
+                        <th scope="col">Health</th>
+                        <th scope="col">Logs</th>
+                        <th scope="col">Error rate</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={o().services}>
+                        {(s) => (
+                          <tr>
+                            <td>
+                              <a href={href("/explore", { service: s.name, range: rangeFor(minutes()) })}>
+                                {s.name}
+                              </a>
+                            </td>
+                            <td class={`health-${s.health}`}>{s.health}</td>
+                            <td>{formatNumber(s.total_logs)}</td>
+                            <td>{formatNumber(s.error_rate)} %</td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </div>
+              </Show>
+            </div>
+            <div class="panel">
+              <h2 style={{ margin: "0 0 0.5rem" }}>Top errors</h2>
+              <Show
+                when={o().top_errors.length > 0}
+                fallback={<p class="muted">No ERROR or CRITICAL logs in this window.</p>}
+              >
+                <ol>
+                  <For each={o().top_errors}>
+                    {(e) => (
+                      <li>
+                        <a
+                          href={href("/explore", {
+                            q: `"${e.message.slice(0, 200).replaceAll('"', " ")}"`,
+                            level: "ERROR,CRITICAL",
+                            range: rangeFor(minutes()),
+                          })}
+                        >
+                          <span class="mono">{e.message}</span>
+                        </a>{" "}
+                        <span class="muted">×{formatNumber(e.count)}</span>
+                      </li>
+                    )}
+                  </For>
+                </ol>
+              </Show>
+            </div>
+          </div>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+/** Explore's nearest range for an overview window. */
+function rangeFor(minutes: number): string {
+  return minutes <= 15
+    ? "15m"
+    : minutes <= 60
+      ? "1h"
+      : minutes <= 360
+        ? "6h"
+        : minutes <= 1440
+          ? "24h"
+          : "7d";
+}
+
+function Cards(props: { o: Overview; allTime: number | null; windowLabel: string }) {
+  return (
+    <div class="cards">
+      <div class="card">
+        <div class="label">Total logs</div>
+        <div class="value" data-testid="total-logs">
+          {formatNumber(props.allTime ?? props.o.total_logs)}
+        </div>
+        <div class="muted">
+          {props.allTime === null
+            ? `last ${props.windowLabel}`
+            : `all time; ${formatNumber(props.o.total_logs)} in the last ${props.windowLabel}`}
+        </div>
+      </div>
+      <div class="card">
+        <div class="label">Logs / minute</div>
+        <div class="value">{formatNumber(props.o.logs_per_minute)}</div>
+        <Trend
+          value={props.o.trend.change_percent}
+          unit=" %"
+          upIsBad={false}
+          label="versus the window before"
+        />
+      </div>
+      <div class="card">
+        <div class="label">Active services</div>
+        <div class="value">{formatNumber(props.o.active_services)}</div>
+        <div class="muted">logged in the last {props.windowLabel}</div>
+      </div>
+      <div class="card">
+        <div class="label">Error rate</div>
+        <div class="value">{formatNumber(props.o.error_rate)} %</div>
+        <Trend
+          value={props.o.trend.error_rate_change}
+          unit=" pp"
+          upIsBad={true}
+          label="versus the window before"
+        />
+      </div>
+    </div>
+  );
+}
+
+function VolumeChart(props: {
+  buckets: { timestamp: string; levels: Record<Level, number> }[];
+  windowLabel: string;
+}) {
+  return (
+    <TimeChart
+      timestamps={props.buckets.map((b) => Date.parse(b.timestamp))}
+      series={stackLevels(
+        LEVELS,
+        props.buckets.map((b) => b.levels),
+        LEVEL_COLORS,
+      )}
+      label={`Stacked log volume by level over the last ${props.windowLabel}`}
+    />
+  );
+}
