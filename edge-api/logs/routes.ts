@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
-import { parseTimestamp } from "../../core/log-event.ts";
-import { InvalidCursorError } from "../../core/ports/log-store.ts";
+import { type LogEvent, parseTimestamp } from "../../core/log-event.ts";
+import { InvalidCursorError, type LogStore } from "../../core/ports/log-store.ts";
 import type { AppEnv } from "../context.ts";
 import { parseQuery } from "../validate.ts";
 
@@ -81,11 +81,91 @@ export const SearchParamsSchema = z
     }
   });
 
+/** Most lines on each side of a hit that GET /api/v1/logs/{id}/context returns. */
+export const MAX_CONTEXT_LINES = 100;
+
+const contextCount = single(z.string())
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(MAX_CONTEXT_LINES, `at most ${MAX_CONTEXT_LINES}`))
+  .default(10);
+
+export const ContextParamsSchema = z.object({
+  before: contextCount.describe(`Lines before the hit, 0–${MAX_CONTEXT_LINES}, default 10`),
+  after: contextCount.describe(`Lines after the hit, 0–${MAX_CONTEXT_LINES}, default 10`),
+});
+
+/** Whether a comes before b in the store's order (timestamp, then id). */
+function earlier(a: LogEvent, b: LogEvent): boolean {
+  const ta = Date.parse(a.timestamp);
+  const tb = Date.parse(b.timestamp);
+  return ta < tb || (ta === tb && a.id < b.id);
+}
+
+/**
+ * The `n` lines of the hit's service just before and just after it, oldest first, from the port's
+ * newest-first search alone. Before: the newest lines up to the hit's timestamp. After: the newest-first
+ * order hands out the far end of an open range, so the range is first narrowed (by counting, which
+ * reads no rows) to one that holds the next `after` lines and few more, then read in one page.
+ */
+export async function surroundingLines(
+  store: LogStore,
+  hit: LogEvent,
+  before: number,
+  after: number,
+  horizon: number,
+): Promise<{ before: LogEvent[]; after: LogEvent[] }> {
+  const services = [hit.service];
+  const at = Date.parse(hit.timestamp);
+  // Lines sharing the hit's millisecond may sort on either side of it (by id).
+  const sameMs = before > 0 || after > 0 ? await store.count({ services, from: at, to: at }) : 0;
+  const page = (from: number | undefined, to: number, limit: number) =>
+    store.search({ services, from, to, limit: Math.max(1, Math.min(1000, limit)) });
+
+  let older: LogEvent[] = [];
+  if (before > 0) {
+    const { logs } = await page(undefined, at, before + sameMs);
+    older = logs
+      .filter((l) => earlier(l, hit))
+      .slice(0, before)
+      .reverse();
+  }
+
+  let newer: LogEvent[] = [];
+  if (after > 0 && horizon > at) {
+    const want = after + sameMs;
+    const countUpTo = (span: number) => store.count({ services, from: at, to: Math.min(at + span, horizon) });
+    // Grow the span ×4 until it holds enough lines (or reaches the horizon)…
+    let lo = 0;
+    let hi = 1000;
+    let n = await countUpTo(hi);
+    while (n < want && at + hi < horizon) {
+      lo = hi;
+      hi *= 4;
+      n = await countUpTo(hi);
+    }
+    // …then halve the gap while it holds far more than one page needs.
+    for (let i = 0; i < 24 && n > want + 200 && hi - lo > 1; i++) {
+      const mid = Math.floor((lo + hi) / 2);
+      const m = await countUpTo(mid);
+      if (m >= want) {
+        hi = mid;
+        n = m;
+      } else lo = mid;
+    }
+    const { logs } = await page(at, Math.min(at + hi, horizon), n);
+    newer = logs
+      .filter((l) => earlier(hit, l))
+      .reverse()
+      .slice(0, after);
+  }
+  return { before: older, after: newer };
+}
+
 const RecentParamsSchema = z.object({
   limit: single(z.string()).transform(Number).pipe(z.number().int().min(1).max(1000)).default(100),
 });
 
-/** GET /api/v1/logs/search, /recent and /{id}. */
+/** GET /api/v1/logs/search, /recent, /{id} and /{id}/context. */
 export function logRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -126,6 +206,18 @@ export function logRoutes(): Hono<AppEnv> {
     const { limit } = parseQuery(c, RecentParamsSchema);
     const logs = await c.get("deps").store.recent(limit);
     return c.json({ logs, count: logs.length });
+  });
+
+  app.get("/:id/context", async (c) => {
+    const deps = c.get("deps");
+    const id = c.req.param("id");
+    const { before, after } = parseQuery(c, ContextParamsSchema);
+    const log = await deps.store.get(id);
+    if (!log) throw new AppError("NOT_FOUND", `No log with id ${JSON.stringify(id.slice(0, 64))}`);
+    // Lines may carry timestamps up to a day ahead (clock skew); look no further than that.
+    const horizon = (deps.now?.() ?? Date.now()) + deps.limits.maxFutureMs;
+    const lines = await surroundingLines(deps.store, log, before, after, horizon);
+    return c.json({ log, service: log.service, ...lines });
   });
 
   app.get("/:id", async (c) => {

@@ -3,7 +3,7 @@ import { LogEventInputSchema, LogEventSchema } from "../../core/log-event.ts";
 import { CreateApiKeySchema } from "../api-keys/routes.ts";
 import { LoginSchema, RegisterSchema, UpdateMeSchema } from "../auth/routes.ts";
 import { ClearParamsSchema } from "../cache/routes.ts";
-import { SearchParamsSchema } from "../logs/routes.ts";
+import { ContextParamsSchema, SearchParamsSchema } from "../logs/routes.ts";
 import { TraceLogSchema } from "../trace/routes.ts";
 import type { RouteDoc } from "./registry.ts";
 
@@ -217,6 +217,28 @@ export const CORE_ROUTE_DOCS: RouteDoc[] = [
     params: { id: "The log's UUIDv7" },
     response: { status: 200, description: "The log", schema: LogEventSchema },
     errors: ["NOT_FOUND", "RATE_LIMITED"],
+  },
+  {
+    method: "get",
+    path: "/api/v1/logs/:id/context",
+    tag: "logs",
+    auth: "none",
+    summary: "The lines of the same service just before and after one log (like grep -C), oldest first",
+    description:
+      "Order is the store's: timestamp, then id. `before` and `after` exclude the log itself; either may be shorter than asked at the ends of the service's history.",
+    params: { id: "The log's UUIDv7" },
+    query: ContextParamsSchema,
+    response: {
+      status: 200,
+      description: "The log and its neighbours",
+      schema: z.object({
+        log: LogEventSchema,
+        service: z.string(),
+        before: z.array(LogEventSchema).describe("oldest first, ending just before the log"),
+        after: z.array(LogEventSchema).describe("oldest first, starting just after the log"),
+      }),
+    },
+    errors: ["NOT_FOUND", "BAD_REQUEST", "RATE_LIMITED"],
   },
   {
     method: "post",
