@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import postgres from "postgres";
 
 /**
@@ -88,4 +89,21 @@ export function redisReachable(): Promise<boolean> {
     }
   })();
   return redisAvailable;
+}
+
+/** Debian's Chromium (`apt-get install -y chromium`), or LOGFLOW_CHROMIUM; the dashboard's e2e suite drives it. */
+export const CHROMIUM_PATH = process.env.LOGFLOW_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Whether Chromium is installed; throws when it is absent but required (LOGFLOW_REQUIRE_ENGINES=chromium). */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  if (requiredEngines().has("chromium")) {
+    throw new Error(
+      `Chromium is required (LOGFLOW_REQUIRE_ENGINES) but absent at ${CHROMIUM_PATH}: apt-get install -y chromium`,
+    );
+  }
+  console.warn(
+    `[skip] Chromium absent at ${CHROMIUM_PATH} (apt-get install -y chromium); browser suites skipped`,
+  );
+  return false;
 }
