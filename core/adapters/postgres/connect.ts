@@ -19,6 +19,11 @@ export function connectPostgres(url: string, opts: PostgresOptions = {}): Sql {
       // re-evaluated for every row: 2 ms became 19 ms for a pasted log line) nor the time range (so no
       // partition pruning at plan time). Log searches are worth planning each time.
       plan_cache_mode: "force_custom_plan",
+      // JIT compiles a query when its estimated cost is high. Our grouped counts read a JSON recordset
+      // the planner guesses at 100 rows and join laterally, so estimates run to millions while the work
+      // takes milliseconds: JIT then spent 576 ms compiling a 60 ms alert count. Nothing here is a
+      // long analytic scan that would repay it.
+      jit: "off",
     },
     // bigint columns come back as JS bigint; callers wrap counts in Number().
     types: { bigint: postgres.BigInt },

@@ -401,15 +401,24 @@ export class PostgresLogStore implements LogStore {
           where ts >= greatest(p.m, g.lo) and ts < p.m + interval '1 minute' and ts <= g.t
           group by 1, 2, 3) x
         group by 1, 2, 3, 4`;
-      // Groups with text read every matching event of their longest window through the full-text index.
-      const scan = sql`
-        select g.g, x.service, x.level, ${exactAge} as b, sum(x.n) as n
-        from g cross join lateral (
-          select service, level, date_bin('1 minute', ts, g.t) as bin, count(*) as n
-          from logs
-          where ts >= g.lo and ts <= g.hi and search @@ websearch_to_tsquery('simple', g.q)
-          group by 1, 2, 3) x
-        group by 1, 2, 3, 4`;
+      // Groups with text read every matching event of their longest window. Each group is its own
+      // subquery with its values bound (not a lateral join over the group list), so the planner sees the
+      // text and the range: the full-text index for a day, the time index for five minutes. Through a
+      // lateral join it guessed, and intersected a 24 h word with a bitmap of all 640k rows of the day.
+      const scan = (part: typeof gs) =>
+        part
+          .map(
+            (g) => sql`
+              select ${g.g}::int as g, service, level,
+                     width_bucket((extract(epoch from (${g.t}::timestamptz
+                       - date_bin('1 minute', ts, ${g.t}::timestamptz))) / 60)::int, ${g.wp}::int[]) as b,
+                     count(*) as n
+              from logs
+              where ts >= ${iso(g.lo)}::timestamptz and ts <= ${iso(g.hi)}::timestamptz
+                and search @@ websearch_to_tsquery('simple', ${g.q})
+              group by 1, 2, 3, 4`,
+          )
+          .reduce((acc, q) => sql`${acc} union all ${q}`);
       const task = (part: typeof gs, text: boolean) =>
         sql.begin(async (tx) => {
           // A day of a common word is tens of thousands of (service, level, minute) groups: enough
@@ -425,7 +434,7 @@ export class PostgresLogStore implements LogStore {
               select * from jsonb_to_recordset(${sql.json(fs as never)}::jsonb)
                 as f(i int, g int, b int, s text[], l text[])
               where f.g in (select g from g)
-            ), cells as materialized (${text ? scan : rollup})
+            ), cells as materialized (${text ? scan(part) : rollup})
             select f.i, coalesce(sum(c.n), 0)::float8 as n
             from f left join cells c on c.g = f.g and c.b <= f.b
               and (f.s is null or c.service = any(f.s)) and (f.l is null or c.level = any(f.l))
