@@ -91,6 +91,33 @@ export function redisReachable(): Promise<boolean> {
   return redisAvailable;
 }
 
+/** The Kafka brokers the tests may use (a fresh topic and group per test). `bun run kafka:dev` starts one. */
+export const KAFKA_TEST_BROKERS = (process.env.LOGFLOW_TEST_KAFKA_BROKERS ?? "127.0.0.1:9092")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+
+let kafkaAvailable: Promise<boolean> | undefined;
+
+/** Whether the test Kafka answers a metadata request; throws when it is absent but required. */
+export function kafkaReachable(): Promise<boolean> {
+  kafkaAvailable ??= (async () => {
+    const { pingKafka } = await import("../../core/adapters/kafka/client.ts");
+    const ping = await pingKafka(KAFKA_TEST_BROKERS, 3_000);
+    if (ping.ok) return true;
+    if (requiredEngines().has("kafka")) {
+      throw new Error(
+        `Kafka is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${KAFKA_TEST_BROKERS.join(",")}: ${ping.error}`,
+      );
+    }
+    console.warn(
+      `[skip] Kafka unreachable at ${KAFKA_TEST_BROKERS.join(",")} (bun run kafka:dev starts one); Kafka suites skipped`,
+    );
+    return false;
+  })();
+  return kafkaAvailable;
+}
+
 /** Debian's Chromium (`apt-get install -y chromium`), or LOGFLOW_CHROMIUM; the dashboard's e2e suite drives it. */
 export const CHROMIUM_PATH = process.env.LOGFLOW_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -106,4 +133,33 @@ export function chromiumAvailable(): boolean {
     `[skip] Chromium absent at ${CHROMIUM_PATH} (apt-get install -y chromium); browser suites skipped`,
   );
   return false;
+}
+
+/** The OpenSearch node the tests may use (`bun run opensearch:dev`; indices under a fresh prefix per run). */
+export const OPENSEARCH_TEST_URL = process.env.LOGFLOW_TEST_OPENSEARCH_URL ?? "http://127.0.0.1:9200";
+
+let opensearchAvailable: Promise<boolean> | undefined;
+
+/** Whether the test OpenSearch node answers `/_cluster/health`; throws when it is absent but required. */
+export function opensearchReachable(): Promise<boolean> {
+  opensearchAvailable ??= (async () => {
+    try {
+      const res = await fetch(`${OPENSEARCH_TEST_URL}/_cluster/health`, {
+        signal: AbortSignal.timeout(3_000),
+      });
+      if (!res.ok) throw new Error(`/_cluster/health answered ${res.status}`);
+      return true;
+    } catch (err) {
+      if (requiredEngines().has("opensearch")) {
+        throw new Error(
+          `OpenSearch is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${OPENSEARCH_TEST_URL}: ${err}`,
+        );
+      }
+      console.warn(
+        `[skip] OpenSearch unreachable at ${OPENSEARCH_TEST_URL} (start one: bun run opensearch:dev); OpenSearch suites skipped`,
+      );
+      return false;
+    }
+  })();
+  return opensearchAvailable;
 }

@@ -1,0 +1,200 @@
+/**
+ * The cluster ingestion path against a real Kafka and a real Postgres: collector queue → topic →
+ * indexer → store. Each test has its own database, topic and consumer group.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import postgres from "postgres";
+import type { KafkaIndexer } from "../../core/adapters/kafka/indexer.ts";
+import { dlqTopic } from "../../core/adapters/kafka/queue.ts";
+import { produceRaw, readTopic } from "../../core/adapters/kafka/raw.ts";
+import { kafkaReachable, POSTGRES_ADMIN_URL, postgresReachable } from "../helpers/engines.ts";
+import {
+  BROKERS,
+  committedLag,
+  connectQueue,
+  dropTopics,
+  freshDb,
+  freshNames,
+  makeEvents,
+  publishAll,
+  recordingStore,
+  startIndexer,
+  type TestDb,
+  waitFor,
+} from "./harness.ts";
+
+const enabled = (await kafkaReachable()) && (await postgresReachable());
+
+/** What each test started, torn down after it whatever happened. */
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn().catch(() => {});
+});
+
+async function setup(prefix: string, partitions = 4) {
+  const names = freshNames(prefix);
+  const db = await freshDb();
+  cleanup.push(() => db.close());
+  const queue = await connectQueue(names.topic, partitions);
+  cleanup.push(() => dropTopics(names.topic));
+  cleanup.push(() => queue.close());
+  return { ...names, db, queue };
+}
+
+async function indexer(opts: Parameters<typeof startIndexer>[0]): Promise<KafkaIndexer> {
+  const ix = await startIndexer(opts);
+  cleanup.push(() => ix.stop());
+  return ix;
+}
+
+async function storedIds(db: TestDb): Promise<string[]> {
+  const rows = await db.sql<{ id: string }[]>`select id::text as id from logs`;
+  return rows.map((r) => r.id);
+}
+
+describe.skipIf(!enabled)("Kafka pipeline (real broker, real Postgres)", () => {
+  test("every published event is stored exactly once, each service's events in publish order", async () => {
+    const { topic, group, db, queue } = await setup("pipeline");
+    const events = makeEvents(6_000, ["checkout", "payment", "auth", "search", "email"]);
+    const store = recordingStore(db.store);
+    const ix = await indexer({ topic, group, store });
+
+    await publishAll(queue, events, 100, 4);
+    await waitFor("all events stored", async () => ({
+      ok: (await db.count()) === events.length,
+      seen: await db.count(),
+    }));
+
+    expect((await storedIds(db)).sort()).toEqual(events.map((e) => e.id).sort());
+    for (const [service, seqs] of store.seqs) {
+      const n = events.filter((e) => e.service === service).length;
+      expect({ service, seqs }).toEqual({ service, seqs: Array.from({ length: n }, (_, i) => i) });
+    }
+    await waitFor("lag 0 once everything is committed", async () => (await ix.readLag()) === 0);
+    expect(ix.status().status).toBe("healthy");
+  });
+
+  test("poison messages go to the dead-letter topic with their reasons; the good ones of the batch are indexed", async () => {
+    const { topic, group, db, queue } = await setup("poison", 1);
+    const good = makeEvents(200, ["api"]);
+    const [valid] = makeEvents(1, ["api"]);
+    const oversized = JSON.stringify({ ...valid!, id: crypto.randomUUID(), message: "x".repeat(100_000) });
+    // Good and bad interleaved on one partition, so they arrive in the same batches.
+    await queue.publish(good.slice(0, 100));
+    await produceRaw(BROKERS, topic, [
+      { key: "api", value: "this is not JSON {" },
+      { key: "api", value: JSON.stringify({ service: "api", message: "no id, no level, no timestamp" }) },
+      { key: "api", value: oversized },
+      { key: "api", value: null },
+    ]);
+    await queue.publish(good.slice(100));
+
+    const deadLettered: string[] = [];
+    await indexer({
+      topic,
+      group,
+      store: db.store,
+      maxMessageBytes: 64 * 1024,
+      hooks: { deadLettered: (k) => deadLettered.push(k) },
+    });
+
+    await waitFor("good events stored and lag 0", async () => ({
+      ok: (await db.count()) === good.length && (await committedLag(topic, group)) === 0,
+      seen: await db.count(),
+    }));
+    expect((await storedIds(db)).sort()).toEqual(good.map((e) => e.id).sort());
+
+    const dlq = await readTopic(BROKERS, dlqTopic(topic));
+    const reasons = dlq.map((m) => m.headers["logflow-dlq-reason"] ?? "");
+    expect(reasons).toHaveLength(4);
+    expect(reasons[0]).toStartWith("not JSON");
+    expect(reasons[1]).toStartWith("invalid event:");
+    expect(reasons[1]).toContain("id");
+    expect(reasons[2]).toStartWith("oversized:");
+    expect(reasons[3]).toBe("empty message");
+    expect(dlq[0]!.value?.toString()).toBe("this is not JSON {");
+    expect(dlq.map((m) => m.headers["logflow-source-topic"])).toEqual([topic, topic, topic, topic]);
+    expect(dlq.map((m) => Number(m.headers["logflow-source-offset"]))).toEqual([100, 101, 102, 103]);
+    expect(deadLettered.sort()).toEqual(["empty message", "invalid event", "not JSON", "oversized"]);
+  });
+
+  test("store down for a while: the indexer waits and commits nothing, then catches up without loss", async () => {
+    const { topic, group, db, queue } = await setup("outage", 2);
+    let retries = 0;
+    const ix = await indexer({ topic, group, store: db.store, hooks: { retry: () => retries++ } });
+    const first = makeEvents(500, ["a", "b", "c"]);
+    await publishAll(queue, first);
+    await waitFor("first events stored", async () => (await db.count()) === first.length);
+    await waitFor("first events committed", async () => (await committedLag(topic, group)) === 0);
+
+    const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+    cleanup.push(() => admin.end());
+    const allow = (on: boolean) => admin.unsafe(`alter database ${db.name} with allow_connections ${on}`);
+    cleanup.push(() => allow(true));
+    await allow(false);
+    await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${db.name}`;
+
+    const second = makeEvents(1_500, ["a", "b", "c"]);
+    await publishAll(queue, second); // Kafka acks them: the outage is the store's, not the queue's
+    await waitFor(
+      "the indexer retrying the store",
+      async () => ({ ok: retries >= 5, seen: retries }),
+      30_000,
+    );
+    expect(ix.status().status).toBe("degraded");
+    expect(ix.status().storeFailingSince).not.toBeNull();
+    expect(await committedLag(topic, group)).toBe(second.length);
+
+    await allow(true);
+    await waitFor(
+      "catch-up after the outage",
+      async () => ({ ok: (await db.count()) === first.length + second.length, seen: await db.count() }),
+      30_000,
+    );
+    expect((await storedIds(db)).sort()).toEqual([...first, ...second].map((e) => e.id).sort());
+    await waitFor("everything committed", async () => (await committedLag(topic, group)) === 0);
+    expect(ix.status().status).toBe("healthy");
+  });
+
+  test("two indexers in one group share the partitions; rebalances while busy lose and duplicate nothing", async () => {
+    const { topic, group, db, queue } = await setup("group", 6);
+    const services = Array.from({ length: 12 }, (_, i) => `svc-${i}`);
+    const events = makeEvents(12_000, services);
+    const parts = { a: new Set<number>(), b: new Set<number>() };
+    const indexed = { a: 0, b: 0 };
+    const hooks = (who: "a" | "b") => ({
+      batch: ({ partition }: { partition: number }) => parts[who].add(partition),
+      indexed: (n: number) => {
+        indexed[who] += n;
+      },
+    });
+    const a = await indexer({ topic, group, store: db.store, hooks: hooks("a") });
+    // Publish steadily in the background while the group changes under it.
+    const publishing = publishAll(queue, events, 20, 1);
+    await waitFor("indexer A busy", async () => indexed.a > 0);
+
+    const b = await indexer({ topic, group, store: db.store, hooks: hooks("b") });
+    await waitFor(
+      "indexer B given partitions and busy",
+      async () => ({ ok: indexed.b > 0, seen: indexed }),
+      30_000,
+    );
+    const aBefore = indexed.a;
+    await waitFor("both indexers busy at once", async () => indexed.a > aBefore, 30_000);
+
+    await a.stop(); // A leaves mid-stream: B must take over A's partitions from A's last commit
+    await publishing;
+    await waitFor(
+      "all events stored",
+      async () => ({ ok: (await db.count()) === events.length, seen: await db.count() }),
+      60_000,
+    );
+    await waitFor("lag 0", async () => (await b.readLag()) === 0);
+
+    expect((await storedIds(db)).sort()).toEqual(events.map((e) => e.id).sort());
+    expect(parts.a.size).toBeGreaterThan(0);
+    expect(parts.b.size).toBeGreaterThan(0);
+    // After A left, B consumed partitions A had held.
+    expect([...parts.a].some((p) => parts.b.has(p))).toBe(true);
+  }, 90_000);
+});
