@@ -517,6 +517,25 @@ export function runLogStoreConformance(
         const expected = await Promise.all(filters.map((f) => store.count(f)));
         expect(expected.some((n) => n > 0)).toBe(true);
         expect(await store.countMany(filters)).toEqual(expected);
+
+        // Histograms with edges inside minutes agree with the events themselves, bucket by bucket.
+        const from = base - 62 * MINUTE + 1234;
+        const to = base + 999;
+        for (const interval of [MINUTE, 5 * MINUTE]) {
+          for (const levels of [undefined, ["ERROR" as Level]]) {
+            const want = new Map<number, number>();
+            for (const e of evs) {
+              const ts = Date.parse(e.timestamp);
+              if (ts < from || ts > to || (levels && !levels.includes(e.level))) continue;
+              const b = Math.floor(ts / interval) * interval;
+              want.set(b, (want.get(b) ?? 0) + 1);
+            }
+            const got = await store.histogram({ services, levels, from, to }, interval);
+            expect(got.filter((b) => b.count > 0).map((b) => [b.start, b.count])).toEqual(
+              [...want.entries()].sort((a, b) => a[0] - b[0]),
+            );
+          }
+        }
       });
 
       test("histogram buckets align to the interval, include empty ones and respect the inclusive range", async () => {

@@ -480,18 +480,50 @@ export class PostgresLogStore implements LogStore {
       throw new RangeError(`histogram would have ${buckets} buckets (most ${this.maxHistogramBuckets})`);
     }
     const sql = this.sql;
-    const scanText = await this.scanText(filter);
     const interval = `${intervalMs} milliseconds`;
-    // One group per bucket with a filtered count per level (measured ~20% faster than grouping by
-    // bucket and level). Buckets are aligned to multiples of the interval since the epoch (date_bin's
-    // origin), so the same interval always gives the same edges; generate_series supplies empty ones.
-    const perLevel = LEVELS.map((l, i) => sql`, count(*) filter (where level = ${l}) as ${sql(`n${i}`)}`);
-    const rows = await sql<Record<string, number | string | bigint | null>[]>`
-      with counted as (
+    // Whole minutes inside [from, to], when the filter is only services and levels and buckets are whole
+    // minutes: from the per-minute counts. The part of a minute at either end comes from `logs`.
+    const lo = Math.ceil(filter.from / MINUTE_MS) * MINUTE_MS;
+    const hi = Math.floor((filter.to + 1) / MINUTE_MS) * MINUTE_MS;
+    const fromMinutes =
+      intervalMs % MINUTE_MS === 0 &&
+      lo < hi &&
+      !filter.text?.trim() &&
+      filter.correlationId === undefined &&
+      filter.traceId === undefined;
+    let counted: Fragment;
+    if (fromMinutes) {
+      const narrow = this.conditions({ services: filter.services, levels: filter.levels }, false);
+      const perLevel = LEVELS.map((l, i) => sql`, sum(n) filter (where level = ${l}) as ${sql(`n${i}`)}`);
+      counted = sql`
+        select bucket ${perLevel}
+        from (
+          select date_bin(${interval}::interval, minute, timestamptz 'epoch') as bucket, level, sum(n) as n
+          from log_minutes
+          where minute >= ${iso(lo)}::timestamptz and minute < ${iso(hi)}::timestamptz and ${narrow}
+          group by 1, 2
+          union all
+          select date_bin(${interval}::interval, ts, timestamptz 'epoch'), level, count(*)
+          from logs
+          where ((ts >= ${iso(filter.from)}::timestamptz and ts < ${iso(lo)}::timestamptz)
+              or (ts >= ${iso(hi)}::timestamptz and ts <= ${iso(filter.to)}::timestamptz)) and ${narrow}
+          group by 1, 2
+        ) parts
+        group by 1`;
+    } else {
+      // One group per bucket with a filtered count per level (measured ~20% faster than grouping by
+      // bucket and level).
+      const scanText = await this.scanText(filter);
+      const perLevel = LEVELS.map((l, i) => sql`, count(*) filter (where level = ${l}) as ${sql(`n${i}`)}`);
+      counted = sql`
         select date_bin(${interval}::interval, ts, timestamptz 'epoch') as bucket ${perLevel}
         from ${this.source(filter, scanText)}
-        group by 1
-      )
+        group by 1`;
+    }
+    // Buckets are aligned to multiples of the interval since the epoch (date_bin's origin), so the same
+    // interval always gives the same edges; generate_series supplies the empty ones.
+    const rows = await sql<Record<string, number | string | bigint | null>[]>`
+      with counted as (${counted})
       select (extract(epoch from g.bucket) * 1000)::float8 as start, c.*
       from generate_series(${iso(first)}::timestamptz, ${iso(filter.to)}::timestamptz, ${interval}::interval)
         as g(bucket)
