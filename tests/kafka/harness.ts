@@ -173,3 +173,34 @@ export function recordingStore(inner: KafkaIndexerOptions["store"]) {
     },
   };
 }
+
+/** The state of a consumer group as the broker sees it ("Stable", "Empty", …) and its member count. */
+export async function groupState(group: string): Promise<{ state: string; members: number }> {
+  const admin = kafkaClient({ brokers: BROKERS, clientId: "logflow-test" }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([group]);
+    return { state: groups[0]?.state ?? "Unknown", members: groups[0]?.members.length ?? 0 };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** `bun run indexer` as its own process, as in the cluster profile; its output goes to `logFile`. */
+export function spawnIndexer(env: { databaseUrl: string; topic: string; group: string; logFile: string }) {
+  return Bun.spawn(["bun", "workers/bun/indexer.ts"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: env.databaseUrl,
+      KAFKA_BROKERS: BROKERS.join(","),
+      KAFKA_TOPIC: env.topic,
+      KAFKA_GROUP_ID: env.group,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+    },
+    stdout: Bun.file(env.logFile),
+    stderr: Bun.file(`${env.logFile}.stderr`),
+    stdin: "ignore",
+  });
+}

@@ -97,7 +97,7 @@ export class KafkaIndexer {
       partitionsConsumedConcurrently: 2,
       backoff: { initialMs: 100, maxMs: 5_000 },
       staleAfterMs: 60_000,
-      sessionTimeoutMs: 30_000,
+      sessionTimeoutMs: 15_000,
       lagIntervalMs: 5_000,
       ...options,
     });
