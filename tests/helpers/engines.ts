@@ -134,3 +134,32 @@ export function chromiumAvailable(): boolean {
   );
   return false;
 }
+
+/** The OpenSearch node the tests may use (`bun run opensearch:dev`; indices under a fresh prefix per run). */
+export const OPENSEARCH_TEST_URL = process.env.LOGFLOW_TEST_OPENSEARCH_URL ?? "http://127.0.0.1:9200";
+
+let opensearchAvailable: Promise<boolean> | undefined;
+
+/** Whether the test OpenSearch node answers `/_cluster/health`; throws when it is absent but required. */
+export function opensearchReachable(): Promise<boolean> {
+  opensearchAvailable ??= (async () => {
+    try {
+      const res = await fetch(`${OPENSEARCH_TEST_URL}/_cluster/health`, {
+        signal: AbortSignal.timeout(3_000),
+      });
+      if (!res.ok) throw new Error(`/_cluster/health answered ${res.status}`);
+      return true;
+    } catch (err) {
+      if (requiredEngines().has("opensearch")) {
+        throw new Error(
+          `OpenSearch is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${OPENSEARCH_TEST_URL}: ${err}`,
+        );
+      }
+      console.warn(
+        `[skip] OpenSearch unreachable at ${OPENSEARCH_TEST_URL} (start one: bun run opensearch:dev); OpenSearch suites skipped`,
+      );
+      return false;
+    }
+  })();
+  return opensearchAvailable;
+}

@@ -1,0 +1,115 @@
+/**
+ * What the search-engine log store needs from Elasticsearch or OpenSearch: one HTTP-shaped request.
+ * Both official clients expose it (`client.transport.request`), with the same parameters, so the store's
+ * requests, bodies and response parsing are written once; each engine's file only builds its client and
+ * says which mapping type it has for a flat map of attributes. A fetch-based transport (Workers) fits the
+ * same shape.
+ */
+export interface EngineRequest {
+  method: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
+  /** Path with every user-supplied part already URL-encoded. */
+  path: string;
+  querystring?: Record<string, string | number | boolean>;
+  /** A JSON body. */
+  body?: unknown;
+  /** An NDJSON body (bulk, msearch): one JSON value per line. */
+  bulkBody?: unknown[];
+  /** Client-side limit on the whole request, ms (the client's default otherwise). */
+  timeoutMs?: number;
+}
+
+export interface EngineResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/**
+ * Sends one request. Resolves with every HTTP answer, error statuses included (the store decides what a
+ * 404 or 409 means); rejects with SearchEngineError only when no answer came (network, timeout).
+ */
+export type EngineTransport = <T = unknown>(req: EngineRequest) => Promise<EngineResponse<T>>;
+
+export type EngineFlavor = "elasticsearch" | "opensearch";
+
+export interface SearchEngine {
+  flavor: EngineFlavor;
+  transport: EngineTransport;
+  /** Release the client's connections. */
+  close(): Promise<void>;
+}
+
+/** The engine refused a request, or could not be reached (status 0). */
+export class SearchEngineError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    reason: string,
+  ) {
+    super(status ? `search engine answered ${status} ${type}: ${reason}` : `search engine: ${reason}`);
+    this.name = "SearchEngineError";
+  }
+}
+
+interface ErrorBody {
+  error?: { type?: string; reason?: string; root_cause?: { type?: string; reason?: string }[] } | string;
+}
+
+/** Throw SearchEngineError for a non-2xx answer, with the engine's own error type and reason. */
+export function ensureOk<T>(res: EngineResponse<T>, what: string): T {
+  if (res.status >= 200 && res.status < 300) return res.body;
+  const err = (res.body as ErrorBody | undefined)?.error;
+  const type = typeof err === "object" ? (err.root_cause?.[0]?.type ?? err.type ?? "error") : "error";
+  const reason =
+    typeof err === "object"
+      ? (err.root_cause?.[0]?.reason ?? err.reason ?? "")
+      : String(err ?? JSON.stringify(res.body));
+  throw new SearchEngineError(res.status, type, `${what}: ${reason}`);
+}
+
+/** The part of both clients' Transport this module uses. */
+export interface ClientTransportLike {
+  request(
+    params: {
+      method: string;
+      path: string;
+      body?: unknown;
+      bulkBody?: unknown[];
+      querystring?: Record<string, unknown>;
+    },
+    options?: { meta?: boolean; requestTimeout?: number; maxRetries?: number },
+  ): Promise<unknown>;
+}
+
+/**
+ * An EngineTransport over an official client's transport (Elasticsearch's or OpenSearch's: their
+ * `transport.request` and ResponseError have the same shape). Answers with an error status come back as
+ * values; connection failures and timeouts become SearchEngineError with status 0.
+ */
+export function clientTransport(transport: ClientTransportLike, withMeta: boolean): EngineTransport {
+  return async <T>(req: EngineRequest): Promise<EngineResponse<T>> => {
+    const params = {
+      method: req.method,
+      path: req.path,
+      ...(req.querystring ? { querystring: req.querystring } : {}),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.bulkBody !== undefined ? { bulkBody: req.bulkBody } : {}),
+    };
+    try {
+      const options = {
+        ...(withMeta ? { meta: true } : {}),
+        ...(req.timeoutMs !== undefined ? { requestTimeout: req.timeoutMs } : {}),
+      };
+      const res = (await transport.request(params, options)) as {
+        statusCode?: number;
+        body: T;
+      };
+      return { status: res.statusCode ?? 200, body: res.body };
+    } catch (err) {
+      const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
+      if (typeof meta?.statusCode === "number" && meta.statusCode > 0) {
+        return { status: meta.statusCode, body: meta.body as T };
+      }
+      throw new SearchEngineError(0, "unreachable", err instanceof Error ? err.message : String(err));
+    }
+  };
+}

@@ -1,0 +1,478 @@
+import { isUuid } from "../../ids.ts";
+import { LEVELS, type Level } from "../../level.ts";
+import type { LogEvent } from "../../log-event.ts";
+import type {
+  CountByKey,
+  HistogramBucket,
+  LogFilter,
+  LogStore,
+  SearchPage,
+  SearchQuery,
+  StoreHealth,
+  StoreStats,
+  WriteResult,
+} from "../../ports/log-store.ts";
+import { decodeCursor, encodeCursor } from "../postgres/cursor.ts";
+import {
+  type EngineRequest,
+  type EngineResponse,
+  ensureOk,
+  type SearchEngine,
+  SearchEngineError,
+} from "./backend.ts";
+import { type BulkDoc, type BulkOptions, BulkRejectedError, bulkCreate } from "./bulk.ts";
+import { DAY_MS, dayIndex, dayOfIndex, indexTemplate } from "./mappings.ts";
+import { filterQuery } from "./query.ts";
+
+/** Options of the Elasticsearch/OpenSearch log store. */
+export interface SearchLogStoreOptions {
+  /** Daily indices are `<prefix>-YYYY.MM.DD`; the prefix itself is their read alias. */
+  indexPrefix: string;
+  /**
+   * Whether write() waits until its events are searchable. Default "wait_for": the API answers an ingest
+   * 2xx only once the events can be found (as with Postgres); it costs up to one refresh interval of
+   * latency per write, not extra refreshes. `false` (a high-throughput indexer that promises nothing
+   * about visibility) returns as soon as the events are durable in the translog.
+   */
+  refresh?: "wait_for" | false;
+  /** Index refresh interval: ingest-to-searchable delay without wait_for. Default "1s". */
+  refreshInterval?: string;
+  /** Engine-side time limit of one search or aggregation, ms. Default 30,000. */
+  searchTimeoutMs?: number;
+  /** How long `health()` waits for the cluster's answer, ms. Default 2,000. */
+  healthTimeoutMs?: number;
+  /** Most buckets one histogram may have; more is a RangeError (a caller's bug). Default 10,000. */
+  maxHistogramBuckets?: number;
+  /** Most keys one breakdown or top-messages answer may have, whatever the caller asks. Default 1,000. */
+  maxTermsBuckets?: number;
+  /** Bulk tuning: batch sizes, retries and backoff. */
+  bulk?: Partial<Omit<BulkOptions, "refresh">>;
+}
+
+interface Hit {
+  _id: string;
+  _source: LogEvent;
+  sort?: [number, string];
+}
+
+interface SearchResponse {
+  timed_out?: boolean;
+  _shards?: { failed?: number; failures?: { reason?: { type?: string; reason?: string } }[] };
+  hits: { total?: { value: number; relation: string } | number; hits: Hit[] };
+  aggregations?: Record<string, unknown>;
+}
+
+interface TermsAgg {
+  buckets: { key: string | number; doc_count: number }[];
+}
+
+interface HistogramAgg {
+  buckets: { key: number; doc_count: number; levels: TermsAgg }[];
+}
+
+const MAX_PAGE = 1000;
+/** 9999-12-31T23:59:59.999Z: index names have four-digit years. */
+const MAX_TS = 253_402_300_799_999;
+/** Filters per _msearch request in countMany. */
+const MSEARCH_CHUNK = 100;
+/** Indices per retention request (URL length). */
+const DELETE_CHUNK = 50;
+
+/** Reads address the alias, which does not exist until the first write: that is an empty store. */
+const READ = { ignore_unavailable: true, allow_no_indices: true } as const;
+
+function clampLimit(limit: number): number {
+  return Math.min(MAX_PAGE, Math.max(1, Math.trunc(limit) || 1));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function totalOf(total: SearchResponse["hits"]["total"]): number {
+  return typeof total === "number" ? total : (total?.value ?? 0);
+}
+
+function emptyLevels(): Record<Level, number> {
+  return Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
+}
+
+/**
+ * The log store on Elasticsearch 8/9 or OpenSearch 2/3: daily indices by event time, written through the
+ * bulk API with the event id as `_id` (replays are 409s: stored once), searched with `bool` queries whose
+ * user text goes through simple_query_string (see query.ts: never the engine's query language), paged
+ * by `search_after` on (timestamp, id), aggregated with bounded aggregations, retained by deleting whole
+ * day indices. Engine differences are confined to `SearchEngine` (elasticsearch.ts, opensearch.ts).
+ *
+ * Cursors carry only (timestamp, id): the sort is a total order, so a page never repeats nor skips an
+ * event that existed when the first page was read, without a point-in-time to keep open on the engine
+ * between requests of a stateless API (events written meanwhile with older timestamps may appear, as with
+ * Postgres).
+ */
+export class SearchLogStore implements LogStore {
+  private readonly prefix: string;
+  private readonly alias: string;
+  private readonly refresh: "wait_for" | false;
+  private readonly refreshInterval: string;
+  private readonly searchTimeoutMs: number;
+  private readonly healthTimeoutMs: number;
+  private readonly maxHistogramBuckets: number;
+  private readonly maxTermsBuckets: number;
+  private readonly bulkOptions: Partial<BulkOptions>;
+  private template: Promise<void> | null = null;
+
+  constructor(
+    private readonly engine: SearchEngine,
+    opts: SearchLogStoreOptions,
+  ) {
+    if (!/^[a-z0-9][a-z0-9._-]{0,100}$/.test(opts.indexPrefix)) {
+      throw new RangeError(`index prefix ${JSON.stringify(opts.indexPrefix)} is not a lowercase index name`);
+    }
+    this.prefix = opts.indexPrefix;
+    this.alias = encodeURIComponent(opts.indexPrefix);
+    this.refresh = opts.refresh ?? "wait_for";
+    this.refreshInterval = opts.refreshInterval ?? "1s";
+    this.searchTimeoutMs = opts.searchTimeoutMs ?? 30_000;
+    this.healthTimeoutMs = opts.healthTimeoutMs ?? 2_000;
+    this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
+    this.maxTermsBuckets = opts.maxTermsBuckets ?? 1_000;
+    this.bulkOptions = { ...opts.bulk, refresh: this.refresh };
+  }
+
+  /** Install (or update) the index template. write() does it once by itself; idempotent. */
+  ensureTemplate(): Promise<void> {
+    this.template ??= (async () => {
+      const res = await this.request({
+        method: "PUT",
+        path: `/_index_template/${this.alias}`,
+        body: indexTemplate(this.prefix, this.engine.flavor, this.refreshInterval),
+      });
+      ensureOk(res, "index template");
+    })().catch((err) => {
+      this.template = null;
+      throw err;
+    });
+    return this.template;
+  }
+
+  async write(events: LogEvent[]): Promise<WriteResult> {
+    // Same id twice in one batch is a replay inside the batch: keep the first, count the rest.
+    const docs = new Map<string, BulkDoc>();
+    for (const e of events) {
+      const id = e.id.toLowerCase();
+      if (docs.has(id)) continue;
+      const ts = Date.parse(e.timestamp);
+      const received = Date.parse(e.received_at);
+      if (!(ts >= 0 && ts <= MAX_TS) || !Number.isFinite(received)) {
+        throw new RangeError(`event ${e.id}: timestamp or received_at is not a date between 1970 and 9999`);
+      }
+      // Whole milliseconds in ISO form, as the Postgres store keeps them: cursors address milliseconds.
+      const source: LogEvent = { ...e, timestamp: iso(ts), received_at: iso(received) };
+      docs.set(id, { index: dayIndex(this.prefix, ts), id, source });
+    }
+    if (docs.size === 0) return { written: 0, duplicates: events.length };
+    await this.ensureTemplate();
+    const outcome = await bulkCreate(this.engine.transport, [...docs.values()], this.bulkOptions);
+    const duplicates = events.length - docs.size + outcome.duplicates;
+    if (outcome.rejected.length > 0)
+      throw new BulkRejectedError(outcome.written, duplicates, outcome.rejected);
+    return { written: outcome.written, duplicates };
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const limit = clampLimit(query.limit);
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const withTotal = query.withTotal !== false;
+    const res = await this.searchBody({
+      // One hit more than the page tells whether an older page exists without a second request.
+      size: limit + 1,
+      query: filterQuery(query),
+      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      track_total_hits: withTotal,
+      ...(after ? { search_after: [after.ts, after.id] } : {}),
+    });
+    const hits = res.hits.hits;
+    const more = hits.length > limit;
+    const logs = hits.slice(0, limit).map((h) => h._source);
+    const last = logs[logs.length - 1];
+    return {
+      total: withTotal ? totalOf(res.hits.total) : logs.length + (more ? 1 : 0),
+      logs,
+      nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
+    };
+  }
+
+  async get(id: string): Promise<LogEvent | null> {
+    if (!isUuid(id)) return null;
+    const res = await this.searchBody({ size: 1, query: { ids: { values: [id.toLowerCase()] } } });
+    return res.hits.hits[0]?._source ?? null;
+  }
+
+  async recent(limit: number): Promise<LogEvent[]> {
+    const res = await this.searchBody({
+      size: clampLimit(limit),
+      query: { match_all: {} },
+      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      track_total_hits: false,
+    });
+    return res.hits.hits.map((h) => h._source);
+  }
+
+  async count(filter: LogFilter): Promise<number> {
+    const res = await this.request<{ count: number; _shards?: SearchResponse["_shards"] }>({
+      method: "POST",
+      path: `/${this.alias}/_count`,
+      querystring: READ,
+      body: { query: filterQuery(filter) },
+    });
+    const body = ensureOk(res, "count");
+    this.checkShards(body._shards, "count");
+    return body.count;
+  }
+
+  /** One _msearch of exact counts (size 0, track_total_hits) per chunk of filters. */
+  async countMany(filters: LogFilter[]): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < filters.length; i += MSEARCH_CHUNK) {
+      const part = filters.slice(i, i + MSEARCH_CHUNK);
+      const bulkBody: unknown[] = [];
+      for (const f of part) {
+        bulkBody.push(
+          { index: this.prefix, ...READ },
+          { size: 0, track_total_hits: true, timeout: `${this.searchTimeoutMs}ms`, query: filterQuery(f) },
+        );
+      }
+      const res = await this.request<{
+        responses: (SearchResponse & { status?: number; error?: unknown })[];
+      }>({ method: "POST", path: "/_msearch", bulkBody });
+      const body = ensureOk(res, "msearch");
+      for (const r of body.responses) {
+        if (r.error) ensureOk({ status: r.status ?? 500, body: r }, "count in msearch");
+        this.checkResponse(r, "count in msearch");
+        out.push(totalOf(r.hits.total));
+      }
+    }
+    return out;
+  }
+
+  async histogram(
+    filter: LogFilter & { from: number; to: number },
+    intervalMs: number,
+  ): Promise<HistogramBucket[]> {
+    if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
+      throw new RangeError(`histogram interval must be a positive whole number of ms, got ${intervalMs}`);
+    }
+    if (filter.to < filter.from) return [];
+    const first = Math.floor(filter.from / intervalMs) * intervalMs;
+    const n = Math.floor((filter.to - first) / intervalMs) + 1;
+    if (n > this.maxHistogramBuckets) {
+      throw new RangeError(`histogram would have ${n} buckets (most ${this.maxHistogramBuckets})`);
+    }
+    // Fixed intervals are aligned to multiples of the interval since the epoch, like the Postgres store's
+    // date_bin; only non-empty buckets come back (min_doc_count 1) and the empty ones are filled in here.
+    const res = await this.searchBody({
+      size: 0,
+      track_total_hits: false,
+      query: filterQuery(filter),
+      aggs: {
+        t: {
+          date_histogram: { field: "timestamp", fixed_interval: `${intervalMs}ms`, min_doc_count: 1 },
+          aggs: { levels: { terms: { field: "level", size: LEVELS.length } } },
+        },
+      },
+    });
+    const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({
+      start: first + i * intervalMs,
+      count: 0,
+      levels: emptyLevels(),
+    }));
+    for (const b of (res.aggregations?.t as HistogramAgg | undefined)?.buckets ?? []) {
+      const bucket = buckets[Math.round((b.key - first) / intervalMs)];
+      if (!bucket) continue;
+      for (const l of b.levels.buckets) {
+        if ((LEVELS as readonly string[]).includes(String(l.key))) {
+          bucket.levels[l.key as Level] += l.doc_count;
+          bucket.count += l.doc_count;
+        }
+      }
+    }
+    return buckets;
+  }
+
+  breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {
+    return this.countBy(by, filter, limit);
+  }
+
+  /**
+   * Most frequent identical messages, over `message.keyword`: messages longer than 8,191 characters are
+   * not in that field and so not counted here (they are still stored and searchable).
+   */
+  topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]> {
+    return this.countBy("message.keyword", filter, limit);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [range, store] = await Promise.all([
+      this.searchBody({
+        size: 0,
+        track_total_hits: true,
+        aggs: { oldest: { min: { field: "timestamp" } }, newest: { max: { field: "timestamp" } } },
+      }),
+      this.request<{ _all?: { total?: { store?: { size_in_bytes?: number } } } }>({
+        method: "GET",
+        path: `/${this.alias}/_stats/store`,
+        querystring: READ,
+      }),
+    ]);
+    const aggs = range.aggregations as {
+      oldest?: { value: number | null };
+      newest?: { value: number | null };
+    };
+    const bytes =
+      store.status === 404 ? 0 : (ensureOk(store, "index stats")._all?.total?.store?.size_in_bytes ?? 0);
+    return {
+      events: totalOf(range.hits.total),
+      bytes,
+      oldest: aggs?.oldest?.value ?? null,
+      newest: aggs?.newest?.value ?? null,
+    };
+  }
+
+  /** Cluster health: green healthy, yellow degraded (a replica missing), red unhealthy; the colour as detail. */
+  async health(): Promise<StoreHealth> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.healthTimeoutMs} ms`)),
+        this.healthTimeoutMs,
+      );
+    });
+    try {
+      const res = await Promise.race([
+        this.request<{ status?: string }>({
+          method: "GET",
+          path: "/_cluster/health",
+          timeoutMs: this.healthTimeoutMs,
+        }),
+        timeout,
+      ]);
+      const colour = ensureOk(res, "cluster health").status ?? "unknown";
+      const status = colour === "green" ? "healthy" : colour === "yellow" ? "degraded" : "unhealthy";
+      return { status, detail: colour };
+    } catch (err) {
+      return { status: "unhealthy", detail: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Retention: day indices wholly older than the cutoff are deleted (after counting them); the older part
+   * of the cutoff's own day goes through _delete_by_query. Only indices carrying our alias are touched.
+   */
+  async deleteOlderThan(cutoff: number): Promise<number> {
+    const res = await this.request<Record<string, unknown>>({ method: "GET", path: `/_alias/${this.alias}` });
+    if (res.status === 404) return 0;
+    const names = Object.keys(ensureOk(res, "list indices"));
+    const whole: string[] = [];
+    let partial: string | null = null;
+    for (const name of names) {
+      const day = dayOfIndex(this.prefix, name);
+      if (day === null) continue;
+      if (day + DAY_MS <= cutoff) whole.push(name);
+      else if (day < cutoff) partial = name;
+    }
+    let removed = 0;
+    for (let i = 0; i < whole.length; i += DELETE_CHUNK) {
+      const list = whole
+        .slice(i, i + DELETE_CHUNK)
+        .map(encodeURIComponent)
+        .join(",");
+      const counted = await this.request<{ count: number }>({
+        method: "POST",
+        path: `/${list}/_count`,
+        querystring: READ,
+      });
+      removed += ensureOk(counted, "count before retention").count;
+      ensureOk(
+        await this.request({ method: "DELETE", path: `/${list}`, querystring: READ }),
+        "delete old indices",
+      );
+    }
+    if (partial) {
+      const res = await this.request<{ deleted?: number; failures?: unknown[] }>({
+        method: "POST",
+        path: `/${encodeURIComponent(partial)}/_delete_by_query`,
+        querystring: { refresh: true, conflicts: "proceed", ...READ },
+        body: { query: { range: { timestamp: { lt: Math.trunc(cutoff), format: "epoch_millis" } } } },
+      });
+      const body = ensureOk(res, "delete older part of the cutoff's day");
+      if (body.failures?.length) {
+        throw new SearchEngineError(res.status, "delete_by_query", JSON.stringify(body.failures[0]));
+      }
+      removed += body.deleted ?? 0;
+    }
+    return removed;
+  }
+
+  private async countBy(field: string, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
+    const size = Math.min(
+      this.maxTermsBuckets,
+      limit === undefined ? this.maxTermsBuckets : Math.trunc(limit),
+    );
+    if (size <= 0) return [];
+    const res = await this.searchBody({
+      size: 0,
+      track_total_hits: false,
+      query: filterQuery(filter),
+      aggs: {
+        k: {
+          terms: {
+            field,
+            size,
+            // Counts are exact while a day index has at most shard_size distinct values; ties in byte order.
+            shard_size: Math.min(this.maxTermsBuckets * 2, Math.max(100, size * 5)),
+            order: [{ _count: "desc" }, { _key: "asc" }],
+          },
+        },
+      },
+    });
+    const agg = res.aggregations?.k as TermsAgg | undefined;
+    return (agg?.buckets ?? []).map((b) => ({ key: String(b.key), count: b.doc_count }));
+  }
+
+  private async searchBody(body: Record<string, unknown>): Promise<SearchResponse> {
+    const res = await this.request<SearchResponse>({
+      method: "POST",
+      path: `/${this.alias}/_search`,
+      querystring: READ,
+      body: { timeout: `${this.searchTimeoutMs}ms`, ...body },
+    });
+    const out = ensureOk(res, "search");
+    this.checkResponse(out, "search");
+    return out;
+  }
+
+  /** A partial answer (timed out, or a shard failed) would be a wrong count: fail loudly instead. */
+  private checkResponse(res: SearchResponse, what: string): void {
+    if (res.timed_out) {
+      throw new SearchEngineError(504, "timeout", `${what} took longer than ${this.searchTimeoutMs} ms`);
+    }
+    this.checkShards(res._shards, what);
+  }
+
+  private checkShards(shards: SearchResponse["_shards"], what: string): void {
+    if (shards?.failed) {
+      const reason = shards.failures?.[0]?.reason;
+      throw new SearchEngineError(
+        500,
+        reason?.type ?? "shard_failure",
+        `${what}: ${reason?.reason ?? "a shard failed"}`,
+      );
+    }
+  }
+
+  private request<T>(req: EngineRequest): Promise<EngineResponse<T>> {
+    return this.engine.transport<T>(req);
+  }
+}

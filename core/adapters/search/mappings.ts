@@ -1,0 +1,74 @@
+import type { EngineFlavor } from "./backend.ts";
+
+export const DAY_MS = 86_400_000;
+
+/** `${prefix}-YYYY.MM.DD`: the daily index of an event, by the event's own UTC day (not ingest time). */
+export function dayIndex(prefix: string, ts: number): string {
+  const d = new Date(Math.floor(ts / DAY_MS) * DAY_MS).toISOString();
+  return `${prefix}-${d.slice(0, 4)}.${d.slice(5, 7)}.${d.slice(8, 10)}`;
+}
+
+/** The UTC day start (epoch ms) of one of our daily indices, or null for any other index name. */
+export function dayOfIndex(prefix: string, name: string): number | null {
+  if (!name.startsWith(`${prefix}-`)) return null;
+  const m = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(name.slice(prefix.length + 1));
+  if (!m) return null;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return Number.isFinite(t) && dayIndex(prefix, t) === name ? t : null;
+}
+
+/** Longest message kept in `message.keyword` (top messages); Lucene's term limit is 32,766 bytes. */
+export const MESSAGE_KEYWORD_MAX_CHARS = 8191;
+
+const keyword = { type: "keyword" } as const;
+
+/**
+ * The composable index template for the daily indices. Every index it creates joins the read alias (the
+ * prefix itself), so reads address exactly our indices, not another prefix's that happens to start the
+ * same way (`logflow-logs-*` would also match `logflow-logs-staging-…`).
+ *
+ * - `dynamic: strict`: a document with a field we did not map is rejected (reported per item), never
+ *   silently grows the mapping.
+ * - service and message are copied into one `search` text field (standard analyzer: lower-cased whole
+ *   tokens, no stemming), which the search box queries; the copy is indexed, not stored.
+ * - attributes: `flattened` (Elasticsearch) or `flat_object` (OpenSearch): one field, every leaf a
+ *   keyword, however many keys shippers invent (no mapping explosion); `_source` keeps the types.
+ * - one shard per day; `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
+ */
+export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInterval: string) {
+  return {
+    index_patterns: [`${prefix}-*`],
+    // A longer prefix's template wins over a shorter one that also matches its indices.
+    priority: 100 + prefix.length,
+    template: {
+      settings: {
+        number_of_shards: 1,
+        auto_expand_replicas: "0-1",
+        refresh_interval: refreshInterval,
+      },
+      aliases: { [prefix]: {} },
+      mappings: {
+        dynamic: "strict",
+        properties: {
+          id: keyword,
+          timestamp: { type: "date", format: "strict_date_optional_time||epoch_millis" },
+          received_at: { type: "date", format: "strict_date_optional_time||epoch_millis", index: false },
+          service: { ...keyword, copy_to: "search" },
+          level: keyword,
+          message: {
+            type: "text",
+            copy_to: "search",
+            fields: { keyword: { type: "keyword", ignore_above: MESSAGE_KEYWORD_MAX_CHARS } },
+          },
+          search: { type: "text", analyzer: "standard" },
+          host: keyword,
+          correlation_id: keyword,
+          request_id: keyword,
+          trace_id: keyword,
+          span_id: keyword,
+          attributes: flavor === "opensearch" ? { type: "flat_object" } : { type: "flattened" },
+        },
+      },
+    },
+  };
+}
