@@ -74,14 +74,18 @@ export function makeEvents(n: number, services: string[], run = crypto.randomUUI
   return out;
 }
 
-export async function connectQueue(topic: string, partitions = 4): Promise<KafkaLogQueue> {
+export async function connectQueue(
+  topic: string,
+  partitions = 4,
+  ackTimeoutMs = 60_000,
+): Promise<KafkaLogQueue> {
   return KafkaLogQueue.connect({
     brokers: BROKERS,
     clientId: "logflow-test",
     topic,
     partitions,
     maxPending: 200_000,
-    ackTimeoutMs: 60_000,
+    ackTimeoutMs,
   });
 }
 
