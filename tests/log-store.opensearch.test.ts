@@ -1,6 +1,11 @@
-import { describe, setDefaultTimeout } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { SearchEngine } from "../core/adapters/search/backend.ts";
+import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
+import { AppError } from "../core/errors.ts";
+import { uuidv7 } from "../core/ids.ts";
+import type { LogEvent } from "../core/log-event.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
 
@@ -11,9 +16,32 @@ setDefaultTimeout(30_000);
 // Throws when LOGFLOW_REQUIRE_ENGINES names opensearch and the node is absent, so CI cannot skip.
 const reachable = await opensearchReachable();
 
-/** A prefix no other run uses; its indices and template are removed when the suite closes. */
+/** A prefix no other run uses; its indices and template are removed by `drop`. */
 function freshPrefix(): string {
   return `logflow-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function drop(engine: SearchEngine, prefix: string): Promise<void> {
+  await engine.transport({ method: "DELETE", path: `/${prefix}-*` });
+  await engine.transport({ method: "DELETE", path: `/_index_template/${prefix}` });
+}
+
+function event(ts: number, fields: Partial<LogEvent> = {}): LogEvent {
+  return {
+    id: uuidv7(ts),
+    timestamp: new Date(ts).toISOString(),
+    received_at: new Date(ts + 1).toISOString(),
+    service: "os-test",
+    level: "INFO",
+    message: "hello",
+    host: null,
+    correlation_id: null,
+    request_id: null,
+    trace_id: null,
+    span_id: null,
+    attributes: {},
+    ...fields,
+  };
 }
 
 describe.skipIf(!reachable)("OpenSearch node", () => {
@@ -23,10 +51,143 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
     return {
       store: new SearchLogStore(engine, { indexPrefix: prefix }),
       async close() {
-        await engine.transport({ method: "DELETE", path: `/${prefix}-*` });
-        await engine.transport({ method: "DELETE", path: `/_index_template/${prefix}` });
+        await drop(engine, prefix);
         await engine.close();
       },
     };
+  });
+
+  describe("what only the search-engine store has", () => {
+    const engine = openSearchEngine({ url: OPENSEARCH_TEST_URL });
+    const prefix = freshPrefix();
+    const store = new SearchLogStore(engine, { indexPrefix: prefix });
+    const others: string[] = [];
+
+    afterAll(async () => {
+      for (const p of [prefix, ...others]) await drop(engine, p);
+      await engine.close();
+    });
+
+    test("an event the engine refuses is reported rejected with its reason; the rest of the batch is stored", async () => {
+      const now = Date.now() - 1000;
+      const good = [event(now, { service: "partial" }), event(now - 1, { service: "partial" })];
+      // A field the strict mapping does not know: the engine refuses that one document (400).
+      const bad = { ...event(now - 2, { service: "partial" }), unexpected: { nested: true } } as LogEvent;
+      const attempt = () => store.write([good[0]!, bad, good[1]!]);
+
+      const first = await attempt().catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(BulkRejectedError);
+      const err = first as BulkRejectedError;
+      expect(err.written).toBe(2);
+      expect(err.duplicates).toBe(0);
+      expect(err.rejected).toHaveLength(1);
+      expect(err.rejected[0]?.id).toBe(bad.id);
+      expect(err.rejected[0]?.status).toBe(400);
+      expect(err.rejected[0]?.type).toBe("strict_dynamic_mapping_exception");
+      for (const e of good) expect(await store.get(e.id)).toEqual(e);
+      expect(await store.get(bad.id)).toBeNull();
+
+      // Replaying the batch (what an indexer does after a crash) stores nothing twice.
+      const again = (await attempt().catch((e: unknown) => e)) as BulkRejectedError;
+      expect(again).toBeInstanceOf(BulkRejectedError);
+      expect([again.written, again.duplicates, again.rejected.length]).toEqual([0, 2, 1]);
+      expect(await store.count({ services: ["partial"] })).toBe(2);
+    });
+
+    describe("search text cannot reach the engine's query language", () => {
+      const service = `inject-${crypto.randomUUID().slice(0, 8)}`;
+      const messages = [
+        "payment accepted for order 7",
+        'login attempt " OR 1=1 blocked',
+        "script alert in comment",
+        "nothing to see",
+      ];
+      const events = messages.map((message, i) => event(Date.now() - 60_000 + i, { service, message }));
+
+      beforeAll(async () => {
+        await store.write(events);
+      });
+
+      async function hits(text: string): Promise<string[]> {
+        const page = await store.search({ services: [service], text, limit: 100 });
+        return page.logs.map((e) => e.message).sort();
+      }
+
+      test("engine syntax is text: no match-all, field, exists, prefix, fuzzy or regex queries", async () => {
+        for (const text of [
+          "*:*",
+          "*",
+          "message:*",
+          "_exists_:message",
+          "service:*",
+          "pay*",
+          "paymnt~2",
+          "/pay.*/",
+          '{"query":{"match_all":{}}}',
+          '{"script":{"source":"Thread.sleep(10000)"}}',
+          "_source:true",
+        ]) {
+          const found = await hits(text);
+          expect(found.length).toBeLessThan(messages.length);
+          // Whatever matches contains the text's words literally, nothing broader.
+          expect(found.every((m) => m.includes("script") || m.includes("source"))).toBe(true);
+        }
+      });
+
+      test('an SQL-style tautology matches only the event that contains its words: " OR 1=1', async () => {
+        expect(await hits('" OR 1=1')).toEqual(['login attempt " OR 1=1 blocked']);
+        expect(await hits("' OR 1=1 --")).toEqual(['login attempt " OR 1=1 blocked']);
+      });
+
+      test("huge wildcards and deep nesting are text: nothing matches, nothing hangs", async () => {
+        for (const text of [
+          "*".repeat(50_000),
+          "?*".repeat(10_000),
+          "(".repeat(5_000),
+          "\\".repeat(10_000),
+        ]) {
+          expect(await hits(text)).toEqual([]);
+        }
+      });
+
+      test("more words than the clause budget is a 400 for the client, not an engine failure", async () => {
+        const text = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ");
+        const err = await store.search({ services: [service], text, limit: 10 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).status).toBe(400);
+      });
+    });
+
+    test("a store reads only its own indices, not those of a longer prefix that starts the same", async () => {
+      const longer = `${prefix}-staging`;
+      others.push(longer);
+      const other = new SearchLogStore(engine, { indexPrefix: longer });
+      const word = `w${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
+      await other.write([event(Date.now() - 500, { message: word })]);
+      await store.write([event(Date.now() - 400, { message: `${word} mine` })]);
+      expect(await other.count({ text: word })).toBe(1);
+      expect(await store.count({ text: word })).toBe(1);
+      expect((await store.search({ text: word, limit: 10 })).logs[0]?.message).toBe(`${word} mine`);
+      // Retention of one prefix leaves the other's days alone.
+      expect(await store.deleteOlderThan(Date.now() + 86_400_000)).toBeGreaterThanOrEqual(1);
+      expect(await other.count({ text: word })).toBe(1);
+    });
+
+    test("any number of distinct attribute keys stays one mapped field (no mapping explosion)", async () => {
+      const attributes = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`key_${i}.${i}`, i]));
+      const e = event(Date.now() - 300, { service: "attrs", attributes });
+      expect(await store.write([e])).toEqual({ written: 1, duplicates: 0 });
+      expect(await store.get(e.id)).toEqual(e);
+      const res = await engine.transport<
+        Record<string, { mappings: { properties: Record<string, unknown> } }>
+      >({
+        method: "GET",
+        path: `/${prefix}/_mapping`,
+      });
+      for (const index of Object.values(res.body)) {
+        expect(Object.keys(index.mappings.properties).length).toBeLessThan(20);
+        expect(index.mappings.properties.attributes).toEqual({ type: "flat_object" });
+      }
+    });
   });
 });

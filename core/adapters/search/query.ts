@@ -1,3 +1,4 @@
+import { AppError } from "../../errors.ts";
 import type { LogFilter } from "../../ports/log-store.ts";
 
 /** The field the search box queries: service and message, copied at index time (see mappings.ts). */
@@ -69,6 +70,12 @@ function quote(text: string): string {
 }
 
 /**
+ * Most words and phrases in one search text. Each is one clause of the engine's boolean query, whose
+ * clause limit is 1,024 by default: past this the text is refused as a bad request, not sent.
+ */
+export const MAX_SEARCH_TERMS = 256;
+
+/**
  * The simple_query_string for search-box text, or null when it has no searchable word. Every term is
  * emitted as an escaped quoted phrase, so nothing the user typed is read as an operator: the only
  * operators are the ones written here (`-`, `|`, parentheses, implicit AND).
@@ -76,6 +83,10 @@ function quote(text: string): string {
 export function toSimpleQueryString(text: string): string | null {
   const groups = parseSearchText(text);
   if (groups.length === 0) return null;
+  const terms = groups.reduce((n, g) => n + g.length, 0);
+  if (terms > MAX_SEARCH_TERMS) {
+    throw new AppError("BAD_REQUEST", `query: ${terms} words and phrases, at most ${MAX_SEARCH_TERMS}`);
+  }
   return groups
     .map((g) => `(${g.map((t) => `${t.negated ? "-" : ""}${quote(t.text)}`).join(" ")})`)
     .join(" | ");
