@@ -3,12 +3,15 @@
 -- Alert evaluation, metrics and anomaly series read whole minutes here instead of scanning `logs`:
 -- a day is at most 1,440 × services × levels rows, however many events it holds. Minutes are UTC
 -- (date_bin from the epoch), independent of the session's time zone.
+-- `shard` spreads one minute's count over several rows (each connection adds to its own), so that
+-- concurrent writers do not queue on one another's row locks; readers sum the shards.
 CREATE TABLE log_minutes (
   minute  timestamptz NOT NULL,
   service text NOT NULL,
   level   text NOT NULL,
+  shard   smallint NOT NULL DEFAULT 0,
   n       bigint NOT NULL CHECK (n >= 0),
-  PRIMARY KEY (minute, service, level)
+  PRIMARY KEY (minute, service, level, shard)
 );
 
 INSERT INTO log_minutes (minute, service, level, n)
