@@ -3,9 +3,11 @@ import type { SearchEngine } from "../core/adapters/search/backend.ts";
 import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
+import { loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
 import { uuidv7 } from "../core/ids.ts";
 import type { LogEvent } from "../core/log-event.ts";
+import { selectStore } from "../workers/bun/select-store.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
 
@@ -188,6 +190,36 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
         expect(Object.keys(index.mappings.properties).length).toBeLessThan(20);
         expect(index.mappings.properties.attributes).toEqual({ type: "flat_object" });
       }
+    });
+  });
+
+  describe("selectStore", () => {
+    const prefix = freshPrefix();
+    const engine = openSearchEngine({ url: OPENSEARCH_TEST_URL });
+
+    afterAll(async () => {
+      await drop(engine, prefix);
+      await engine.close();
+    });
+
+    test("OPENSEARCH_URL selects the search-engine store, with SEARCH_INDEX_PREFIX as its prefix", async () => {
+      const config = loadConfig({ OPENSEARCH_URL: OPENSEARCH_TEST_URL, SEARCH_INDEX_PREFIX: prefix });
+      // Postgres is not touched when a search engine holds the logs.
+      const store = await selectStore(config, null as never);
+      expect(store).toBeInstanceOf(SearchLogStore);
+      const e = event(Date.now() - 200, { service: "selected" });
+      expect(await store.write([e])).toEqual({ written: 1, duplicates: 0 });
+      const templates = await engine.transport<{ index_templates: unknown[] }>({
+        method: "GET",
+        path: `/_index_template/${prefix}`,
+      });
+      expect(templates.body.index_templates).toHaveLength(1);
+      expect(await store.get(e.id)).toEqual(e);
+    });
+
+    test("an engine that does not answer is a start-up error naming the variable", async () => {
+      const config = loadConfig({ OPENSEARCH_URL: "http://127.0.0.1:9", SEARCH_INDEX_PREFIX: prefix });
+      await expect(selectStore(config, null as never)).rejects.toThrow(/^OPENSEARCH_URL: /);
     });
   });
 });
