@@ -38,6 +38,7 @@ export default function TimeChart(props: TimeChartProps) {
             stroke: s.color,
             width: s.points ? 0 : 1.5,
             fill: s.fill ? `${s.color}cc` : undefined,
+            points: { show: false },
             ...(s.points
               ? { paths: () => null, points: { show: true, size: 9, fill: s.color, stroke: s.color } }
               : {}),

@@ -1,3 +1,206 @@
-export default function Page() {
-  return <h1>alerts</h1>;
+import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { type AlertRule, deleteRule, listRules } from "../../data/alerts.ts";
+import { describeError } from "../../data/api.ts";
+import { query, setQuery } from "../../router.ts";
+import { formatNumber, formatTime } from "../../ui/format.ts";
+import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { conditionLabel, logsOfRule } from "./links.ts";
+import { RuleForm } from "./rule-form.tsx";
+import { TriggeredList } from "./triggered.tsx";
+
+export default function AlertsPage() {
+  const tab = () => (query().tab === "triggered" ? "triggered" : "rules");
+  const [rules, { refetch }] = createResource(listRules);
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const [secret, setSecret] = createSignal<string | null>(null);
+  const [confirming, setConfirming] = createSignal<number | null>(null);
+  const [deleteError, setDeleteError] = createSignal<string | null>(null);
+  const editing = () => query().rule;
+  const editedRule = () => rules.latest?.rules.find((r) => String(r.id) === editing());
+
+  async function remove(rule: AlertRule) {
+    setDeleteError(null);
+    try {
+      await deleteRule(rule.id);
+      setConfirming(null);
+      setNotice(`Deleted rule “${rule.name}”.`);
+      await refetch();
+    } catch (err) {
+      setDeleteError(describeError(err));
+    }
+  }
+
+  return (
+    <section aria-labelledby="al-title">
+      <h1 id="al-title">Alerts</h1>
+      <div class="toolbar" role="tablist" aria-label="Alerts views">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab() === "rules"}
+          class={tab() === "rules" ? "primary" : undefined}
+          onClick={() => setQuery({ tab: undefined, rule: undefined })}
+        >
+          Rules
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab() === "triggered"}
+          class={tab() === "triggered" ? "primary" : undefined}
+          onClick={() => setQuery({ tab: "triggered", rule: undefined })}
+        >
+          Triggered alerts
+        </button>
+      </div>
+      <Show when={notice()}>
+        <p class="notice" role="status">
+          {notice()}
+        </p>
+      </Show>
+      <Show when={secret()}>
+        <div class="notice" role="status">
+          <p>
+            This rule signs its webhook deliveries with the secret below (header{" "}
+            <code>X-LogFlow-Signature</code>). It is shown only now: copy it to the receiving side.
+          </p>
+          <p>
+            <code>{secret()}</code>
+          </p>
+          <button type="button" onClick={() => setSecret(null)}>
+            I have copied it
+          </button>
+        </div>
+      </Show>
+
+      <Switch>
+        <Match when={tab() === "triggered"}>
+          <TriggeredList rules={rules.latest?.rules ?? []} />
+        </Match>
+        <Match when={editing()}>
+          <Show when={editing() === "new" || editedRule()} fallback={<Loading what="rule" />}>
+            <RuleForm
+              rule={editing() === "new" ? undefined : editedRule()}
+              onCancel={() => setQuery({ rule: undefined })}
+              onSaved={(rule, s) => {
+                setNotice(`Saved rule “${rule.name}”.`);
+                setSecret(s ?? null);
+                setQuery({ rule: undefined });
+                void refetch();
+              }}
+            />
+          </Show>
+        </Match>
+        <Match when={true}>
+          <div class="toolbar">
+            <button type="button" class="primary" onClick={() => setQuery({ rule: "new" })}>
+              New rule
+            </button>
+          </div>
+          <Show when={deleteError()}>
+            <p class="field-error" role="alert">
+              {deleteError()}
+            </p>
+          </Show>
+          <Show when={rules.error}>
+            <ErrorState error={rules.error} retry={refetch} />
+          </Show>
+          <Show
+            when={rules.latest}
+            fallback={
+              <Show when={!rules.error}>
+                <Loading what="rules" />
+              </Show>
+            }
+          >
+            {(r) => (
+              <Show
+                when={r().rules.length > 0}
+                fallback={
+                  <Empty title="No alert rules yet.">
+                    <p>Create one to be told when, say, more than 10 ERROR lines arrive within 5 minutes.</p>
+                  </Empty>
+                }
+              >
+                <div class="table-wrap">
+                  <table>
+                    <caption class="sr-only">Alert rules</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Rule</th>
+                        <th scope="col">Fires when</th>
+                        <th scope="col">Counting</th>
+                        <th scope="col">Active</th>
+                        <th scope="col">Last fired</th>
+                        <th scope="col">Actions</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={r().rules}>
+                        {(rule) => (
+                          <tr>
+                            <td>
+                              <strong>{rule.name}</strong>
+                              <div class="muted">{rule.severity}</div>
+                            </td>
+                            <td>
+                              count {conditionLabel(rule.condition)} {formatNumber(rule.threshold)} in{" "}
+                              {rule.time_window} min
+                            </td>
+                            <td>
+                              {rule.levels.join(", ") || "all levels"}
+                              {" · "}
+                              {rule.services.join(", ") || "all services"}
+                              <Show when={rule.query}> · “{rule.query}”</Show>
+                            </td>
+                            <td>{rule.is_active ? "yes" : "no"}</td>
+                            <td>
+                              {rule.last_triggered_at ? formatTime(rule.last_triggered_at) : "never"}
+                              <div class="muted">{rule.trigger_count} times</div>
+                            </td>
+                            <td>
+                              <div class="row">
+                                <button
+                                  type="button"
+                                  onClick={() => setQuery({ rule: String(rule.id) })}
+                                  aria-label={`Edit ${rule.name}`}
+                                >
+                                  Edit
+                                </button>
+                                <Show
+                                  when={confirming() === rule.id}
+                                  fallback={
+                                    <button
+                                      type="button"
+                                      class="danger"
+                                      onClick={() => setConfirming(rule.id)}
+                                      aria-label={`Delete ${rule.name}`}
+                                    >
+                                      Delete
+                                    </button>
+                                  }
+                                >
+                                  <button type="button" class="danger" onClick={() => void remove(rule)}>
+                                    Confirm delete
+                                  </button>
+                                  <button type="button" onClick={() => setConfirming(null)}>
+                                    Keep
+                                  </button>
+                                </Show>
+                                <a href={logsOfRule(rule)}>Logs</a>
+                              </div>
+                            </td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </div>
+              </Show>
+            )}
+          </Show>
+        </Match>
+      </Switch>
+    </section>
+  );
 }

@@ -32,17 +32,20 @@ export function DetailsDrawer(props: {
   const opener = document.activeElement as HTMLElement | null;
 
   onMount(() => {
+    // Read now: when the drawer closes, its props belong to a branch that no longer exists.
+    const id = props.id;
+    const close = props.onClose;
     closeButton.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === "Escape") {
         e.preventDefault();
-        props.onClose();
+        close();
       }
     };
     document.addEventListener("keydown", onKey);
     onCleanup(() => {
       document.removeEventListener("keydown", onKey);
-      const row = document.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(props.id)}"]`);
+      const row = document.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(id)}"]`);
       (row ?? opener)?.focus?.();
     });
   });
