@@ -38,7 +38,10 @@ export interface SearchEngine {
   close(): Promise<void>;
 }
 
-/** The engine refused a request, or could not be reached (status 0). */
+/**
+ * The engine refused a request, or could not be reached or identified (status 0; type `unreachable`
+ * for network failures and timeouts, which are worth retrying).
+ */
 export class SearchEngineError extends Error {
   constructor(
     readonly status: number,
@@ -105,9 +108,14 @@ export function clientTransport(transport: ClientTransportLike, withMeta: boolea
       };
       return { status: res.statusCode ?? 200, body: res.body };
     } catch (err) {
-      const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
-      if (typeof meta?.statusCode === "number" && meta.statusCode > 0) {
-        return { status: meta.statusCode, body: meta.body as T };
+      const e = err as { name?: string; message?: string; meta?: { statusCode?: number; body?: unknown } };
+      // Only a ResponseError is the engine answering; a ProductNotSupportedError also carries the response
+      // but means the server is not Elasticsearch, which must not pass for a successful answer.
+      if (e.name === "ResponseError" && typeof e.meta?.statusCode === "number" && e.meta.statusCode > 0) {
+        return { status: e.meta.statusCode, body: e.meta.body as T };
+      }
+      if (e.name === "ProductNotSupportedError") {
+        throw new SearchEngineError(0, "product_not_supported", e.message ?? "not Elasticsearch");
       }
       throw new SearchEngineError(0, "unreachable", err instanceof Error ? err.message : String(err));
     }

@@ -151,7 +151,7 @@ async function sendChunk(
         bulkBody,
       });
     } catch (err) {
-      if (!(err instanceof SearchEngineError) || !retryable(err.status)) throw err;
+      if (!(err instanceof SearchEngineError) || err.type !== "unreachable") throw err;
       lastError = err.message;
       continue;
     }
