@@ -1,44 +1,111 @@
 /**
- * `bun run bench:search [--events N] [--queries N] [--json FILE]`
+ * `bun run bench:search [--events N] [--queries N] [--engine postgres|opensearch] [--json FILE]`
  *
  * p50/p95 of typical searches through the API (a separate LogFlow process, real HTTP) over N events
  * (default 1,000,000, spread over the last 24 h) in real Postgres: text + service + level + last hour,
  * and page 2 by cursor of text + service + last hour (the typical searches: the figures in the JSON),
  * plus broad searches whose exact total counts many thousands of matches (reported beside them).
  * The events are loaded through the store first (loading is not what is measured here).
+ *
+ * `--engine opensearch`: the same searches with the events in OpenSearch (OPENSEARCH_URL, default the
+ * `bun run opensearch:dev` node), under a fresh index prefix removed afterwards; users stay in Postgres.
  */
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
+import type { SearchEngine } from "../core/adapters/search/backend.ts";
+import { SearchLogStore } from "../core/adapters/search/log-store.ts";
+import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
+import { parseLogEvent } from "../core/log-event.ts";
+import type { LogStore } from "../core/ports/log-store.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
+import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import { flags, freshDatabase, loadDay, machine, percentile, startServer, table, writeJson } from "./lib.ts";
 
 const args = flags({
   events: { type: "string", default: "1000000" },
   queries: { type: "string", default: "200" },
   keep: { type: "boolean", default: false },
+  engine: { type: "string", default: "postgres" },
 });
 const N = Number(args.events);
 const Q = Number(args.queries);
+if (args.engine !== "postgres" && args.engine !== "opensearch") {
+  throw new Error(`--engine must be postgres or opensearch, not ${args.engine}`);
+}
 
-console.log(`bench:search on ${machine()}; ${N.toLocaleString("en-US")} events over 24 h\n`);
+/**
+ * loadDay for a search engine: the same generated day of traffic through the store's bulk path (no
+ * wait for refresh while loading), then one refresh so that every event is searchable.
+ */
+async function loadDayInto(
+  engine: SearchEngine,
+  prefix: string,
+  store: LogStore,
+  opts: { events: number; seed: number; sampleEvery: number },
+): Promise<{ loaded: number; seconds: number; services: Set<string>; words: Map<string, number> }> {
+  const now = Date.now();
+  const traffic = createTraffic({
+    seed: opts.seed,
+    rate: opts.events / 86_400,
+    start: now - 86_400_000 + 60_000,
+  });
+  const services = new Set<string>();
+  const words = new Map<string, number>();
+  const started = performance.now();
+  let produced = 0;
+  const writers: Promise<unknown>[] = [];
+  while (produced < opts.events) {
+    const events = [];
+    for (const raw of traffic.batch(Math.min(5000, opts.events - produced))) {
+      const r = parseLogEvent(raw, Math.max(now, Date.now()));
+      if (!r.ok) throw new Error(r.error);
+      services.add(r.event.service);
+      if (produced % opts.sampleEvery === 0) {
+        for (const w of r.event.message.toLowerCase().match(/[a-z]{4,}/g) ?? [])
+          words.set(w, (words.get(w) ?? 0) + 1);
+      }
+      events.push(r.event);
+      produced++;
+    }
+    writers.push(store.write(events));
+    if (writers.length >= 2) await writers.shift();
+  }
+  await Promise.all(writers);
+  await engine.transport({ method: "POST", path: `/${prefix}/_refresh` });
+  const seconds = (performance.now() - started) / 1000;
+  return { loaded: await store.count({}), seconds, services, words };
+}
+
+const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? "http://127.0.0.1:9200";
+const prefix = `logflow-bench-${Date.now().toString(36)}`;
+const engine = args.engine === "opensearch" ? openSearchEngine({ url: OPENSEARCH_URL }) : null;
+
+console.log(
+  `bench:search on ${machine()}; ${N.toLocaleString("en-US")} events over 24 h in ${
+    engine ? `OpenSearch at ${OPENSEARCH_URL}` : "Postgres"
+  }\n`,
+);
 const db = await freshDatabase("logflow_bench_search");
 const words = new Map<string, number>();
 const services = new Set<string>();
 try {
   const sql = connectPostgres(db.url, { max: 2 });
   await migrate(sql, MIGRATIONS);
-  const store = new PostgresLogStore(sql);
+  const load = { events: N, seed: 11, sampleEvery: 50 };
   const {
     loaded: n,
     seconds,
     services: seen,
     words: counted,
-  } = await loadDay(sql, store, {
-    events: N,
-    seed: 11,
-    sampleEvery: 50,
-  });
+  } = engine
+    ? await loadDayInto(
+        engine,
+        prefix,
+        new SearchLogStore(engine, { indexPrefix: prefix, refresh: false }),
+        load,
+      )
+    : await loadDay(sql, new PostgresLogStore(sql), load);
   for (const svc of seen) services.add(svc);
   for (const [w, c] of counted) words.set(w, c);
   const produced = N;
@@ -54,7 +121,11 @@ try {
   if (terms.length === 0) throw new Error("no search terms found in the generated messages");
   const svc = [...services];
 
-  const server = await startServer({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: "4" });
+  const server = await startServer({
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: "4",
+    ...(engine ? { OPENSEARCH_URL, SEARCH_INDEX_PREFIX: prefix } : {}),
+  });
   const timings: Record<string, number[]> = {};
   const counts: Record<string, number> = {};
   const time = async (kind: string, query: string) => {
@@ -124,6 +195,7 @@ try {
   const b = summary("broad searches", Object.keys(broad));
   table(rows);
   writeJson(args.json, {
+    engine: args.engine,
     events: n,
     p50_ms: t["p50 ms"],
     p95_ms: t["p95 ms"],
@@ -132,6 +204,12 @@ try {
     by_search: rows,
   });
 } finally {
-  if (!args.keep) await db.drop();
-  else console.log(`kept database ${db.url}`);
+  if (!args.keep) {
+    await db.drop();
+    if (engine) {
+      await engine.transport({ method: "DELETE", path: `/${prefix}-*` });
+      await engine.transport({ method: "DELETE", path: `/_index_template/${prefix}` });
+    }
+  } else console.log(`kept database ${db.url}${engine ? ` and indices ${prefix}-*` : ""}`);
+  await engine?.close();
 }
