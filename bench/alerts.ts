@@ -85,6 +85,7 @@ try {
       severity: "warning",
       auto_resolve: true,
       notify_on_resolve: false,
+      anomaly_severity: null,
       created_by: null,
       signing_secret: "bench",
     });

@@ -13,10 +13,10 @@ import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { dedupe, detectSeries, type MetricSeries } from "../core/anomaly/anomalies.ts";
+import { detect } from "../core/anomaly/detect.ts";
 import { seededRandom } from "../core/anomaly/isolation-forest.ts";
 import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
-import { detect } from "../edge-api/anomaly/routes.ts";
 import { flags, freshDatabase, machine, percentile, table, writeJson } from "./lib.ts";
 
 const args = flags({

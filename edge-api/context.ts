@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { Config } from "../core/config.ts";
 import type { EventLimits } from "../core/log-event.ts";
 import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
+import type { AnomalyRepo } from "../core/ports/anomalies.ts";
 import type { ApiKeyRepo, ApiKeyScope } from "../core/ports/api-keys.ts";
 import type { Cache } from "../core/ports/cache.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
@@ -41,6 +42,8 @@ export interface AppDeps {
   users: UserRepo;
   alertRules: AlertRuleRepo;
   triggeredAlerts: TriggeredAlertRepo;
+  /** Anomalies the scheduler recorded; absent where there is no database to keep them in. */
+  anomalies?: AnomalyRepo;
   tokens: TokenService;
   health: HealthCheck[];
   /** Serves `/` and static assets when present (the dashboard); absent on API-only roles. */

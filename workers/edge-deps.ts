@@ -6,6 +6,7 @@
 import type { Sql } from "postgres";
 import { DirectLogQueue } from "../core/adapters/memory/direct-queue.ts";
 import { PostgresAlertRuleRepo, PostgresTriggeredAlertRepo } from "../core/adapters/postgres/alert-repo.ts";
+import { PostgresAnomalyRepo } from "../core/adapters/postgres/anomaly-repo.ts";
 import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
@@ -166,6 +167,7 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
     queue,
     users,
     apiKeys: sql ? new PostgresApiKeyRepo(sql) : undefined,
+    anomalies: sql ? new PostgresAnomalyRepo(sql) : undefined,
     alertRules,
     triggeredAlerts,
     tokens,

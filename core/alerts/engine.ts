@@ -6,6 +6,7 @@ import type {
   TriggeredAlert,
   TriggeredAlertRepo,
 } from "../ports/alerts.ts";
+import type { AnomalyRepo } from "../ports/anomalies.ts";
 import type { LogFilter, LogStore } from "../ports/log-store.ts";
 import type { Notice, Notifier } from "./notify.ts";
 
@@ -53,6 +54,8 @@ export interface EngineDeps {
   rules: AlertRuleRepo;
   alerts: TriggeredAlertRepo;
   notify: Notifier;
+  /** Recorded anomalies, for rules with anomaly_severity; without it such rules count 0. */
+  anomalies?: AnomalyRepo;
   log?: (line: Record<string, unknown>) => void;
   /** Counters (alerts_triggered_total{rule_name}, alerts_checked_total) where a registry exists. */
   telemetry?: { alertTriggered(ruleName: string): void; alertsChecked(count: number): void };
@@ -80,9 +83,26 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
   const rules = await deps.rules.listActive();
   const values = new Map<number, number>();
   if (!rules.length) return { rules: 0, fired: 0, resolved: 0, values };
-  const [counts, open] = await Promise.all([
-    deps.store.countMany(rules.map((r) => ruleFilter(r, now))),
+  // Log rules in one grouped count; anomaly rules in one count of recorded anomalies.
+  const logRules = rules.filter((r) => !r.anomaly_severity);
+  const anomalyRules = rules.filter((r) => r.anomaly_severity);
+  const [logCounts, anomalyCounts, open] = await Promise.all([
+    deps.store.countMany(logRules.map((r) => ruleFilter(r, now))),
+    anomalyRules.length && deps.anomalies
+      ? deps.anomalies.countMany(
+          anomalyRules.map((r) => ({
+            from: now - r.time_window * MINUTE,
+            to: now,
+            minSeverity: r.anomaly_severity!,
+            services: r.services,
+          })),
+        )
+      : anomalyRules.map(() => 0),
     deps.alerts.openFor(rules.map((r) => r.id)),
+  ]);
+  const countOf = new Map<number, number>([
+    ...logRules.map((r, i) => [r.id, logCounts[i] ?? 0] as const),
+    ...anomalyRules.map((r, i) => [r.id, anomalyCounts[i] ?? 0] as const),
   ]);
   const openByRule = new Map(open.map((a) => [a.rule_id, a]));
   const notices: Notice[] = [];
@@ -90,8 +110,8 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
   let resolved = 0;
 
   await Promise.all(
-    rules.map(async (rule, i) => {
-      const value = counts[i] ?? 0;
+    rules.map(async (rule) => {
+      const value = countOf.get(rule.id) ?? 0;
       values.set(rule.id, value);
       const holds = conditionHolds(rule.condition, value, rule.threshold);
       const current = openByRule.get(rule.id);
@@ -100,7 +120,10 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
         const last = rule.last_triggered_at ? Date.parse(rule.last_triggered_at) : null;
         if (last !== null && now < last + rule.cooldown_minutes * MINUTE) return;
         const filter = ruleFilter(rule, now);
-        const sample = value > 0 ? await sampleIds(deps.store, filter) : [];
+        const sample = value > 0 && !rule.anomaly_severity ? await sampleIds(deps.store, filter) : [];
+        const counted = rule.anomaly_severity
+          ? `${value} anomalies of severity ${rule.anomaly_severity} or worse`
+          : `${value} matching logs`;
         const alert = await deps.alerts.fire({
           rule_id: rule.id,
           triggered_at: now,
@@ -110,7 +133,7 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
           time_window: rule.time_window,
           window_start: filter.from!,
           window_end: now,
-          message: `${rule.name}: ${value} matching logs in the last ${rule.time_window} min (${SYMBOL[rule.condition]} ${rule.threshold})`,
+          message: `${rule.name}: ${counted} in the last ${rule.time_window} min (${SYMBOL[rule.condition]} ${rule.threshold})`,
           sample_log_ids: sample,
         });
         if (!alert) return; // another evaluator fired it first

@@ -1,5 +1,12 @@
+import { detect, METRICS } from "../anomaly/detect.ts";
 import type { AlertTickRepo } from "../ports/alerts.ts";
 import { type EngineDeps, type EvaluationOutcome, evaluateRules } from "./engine.ts";
+
+/**
+ * Minutes each tick's anomaly detection looks at (the API's smallest window). Successive ticks overlap,
+ * so a point is seen again with more of what followed it: its type (spike or level shift) is updated.
+ */
+export const DETECT_WINDOW_MINUTES = 10;
 
 export interface TickDeps extends EngineDeps {
   ticks: AlertTickRepo;
@@ -14,6 +21,8 @@ export interface TickResult {
   /** False when another scheduler had already claimed this tick: nothing was evaluated. */
   claimed: boolean;
   outcome?: EvaluationOutcome;
+  /** Anomalies this tick recorded for the first time (when the runtime keeps anomalies). */
+  anomalies?: number;
 }
 
 /**
@@ -24,9 +33,20 @@ export async function runAlertTick(deps: TickDeps, now: number): Promise<TickRes
   const tick = Math.floor(now / deps.intervalMs);
   if (!(await deps.ticks.claim(tick, deps.owner))) return { tick, claimed: false };
   try {
+    // Detection first, so that rules on anomalies see what this tick found.
+    let anomalies: number | undefined;
+    if (deps.anomalies) {
+      try {
+        const found = await detect(deps.store, METRICS, { window_minutes: DETECT_WINDOW_MINUTES }, now);
+        anomalies = await deps.anomalies.record(found.anomalies);
+      } catch (err) {
+        // Log rules still run: detection failing must not silence every other alert.
+        deps.log?.({ level: "ERROR", msg: "anomaly detection failed", error: String(err) });
+      }
+    }
     const outcome = await evaluateRules(deps, now);
     await deps.ticks.finish(tick, { rules: outcome.rules, fired: outcome.fired, resolved: outcome.resolved });
-    return { tick, claimed: true, outcome };
+    return { tick, claimed: true, outcome, ...(anomalies !== undefined ? { anomalies } : {}) };
   } catch (err) {
     await deps.ticks
       .finish(tick, {

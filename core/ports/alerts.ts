@@ -1,3 +1,4 @@
+import type { Severity as AnomalySeverity } from "../anomaly/anomalies.ts";
 import type { Level } from "../level.ts";
 
 export const CONDITIONS = [
@@ -40,6 +41,11 @@ export interface AlertRuleFields {
   auto_resolve: boolean;
   /** Also notify when the alert auto-resolves. */
   notify_on_resolve: boolean;
+  /**
+   * Set: the rule counts recorded anomalies of at least this severity (of its services, or of any) in
+   * its window instead of logs; levels and query do not apply. Null: an ordinary log-count rule.
+   */
+  anomaly_severity: AnomalySeverity | null;
 }
 
 export interface AlertRule extends AlertRuleFields {

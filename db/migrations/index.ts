@@ -3,6 +3,7 @@ import init from "./0001_init.sql" with { type: "text" };
 import alerting from "./0002_alerting.sql" with { type: "text" };
 import logMinutes from "./0003_log_minutes.sql" with { type: "text" };
 import apiKeys from "./0004_api_keys.sql" with { type: "text" };
+import anomalies from "./0005_anomalies.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -13,4 +14,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: "alerting", sql: alerting },
   { version: 3, name: "log_minutes", sql: logMinutes },
   { version: 4, name: "api_keys", sql: apiKeys },
+  { version: 5, name: "anomalies", sql: anomalies },
 ];

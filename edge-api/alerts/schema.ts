@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SEVERITIES as ANOMALY_SEVERITIES } from "../../core/anomaly/anomalies.ts";
 import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
 import { ALERT_STATUSES, CHANNELS, CONDITIONS, SEVERITIES } from "../../core/ports/alerts.ts";
 
@@ -36,6 +37,7 @@ const fields = {
   severity: z.enum(SEVERITIES),
   auto_resolve: z.boolean(),
   notify_on_resolve: z.boolean(),
+  anomaly_severity: z.enum(ANOMALY_SEVERITIES).nullable(),
 };
 
 export const AlertRuleCreateSchema = z
@@ -55,8 +57,18 @@ export const AlertRuleCreateSchema = z
     severity: fields.severity.default("warning"),
     auto_resolve: fields.auto_resolve.default(true),
     notify_on_resolve: fields.notify_on_resolve.default(false),
+    anomaly_severity: fields.anomaly_severity.default(null),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.anomaly_severity && (r.query || r.levels.length)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["anomaly_severity"],
+        message: "an anomaly rule counts anomalies, not logs: remove levels and query, or anomaly_severity",
+      });
+    }
+  });
 export type AlertRuleCreate = z.output<typeof AlertRuleCreateSchema>;
 
 /** PUT: any subset of the documented fields; anything else is refused by name. */

@@ -1,48 +1,10 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import {
-  type Anomaly,
-  dedupe,
-  detectSeries,
-  type MetricSeries,
-  SEVERITIES,
-} from "../../core/anomaly/anomalies.ts";
-import { DETECTOR_CONFIG } from "../../core/anomaly/detector.ts";
-import type { Level } from "../../core/level.ts";
-import type { HistogramBucket, LogStore } from "../../core/ports/log-store.ts";
+import { SEVERITIES } from "../../core/anomaly/anomalies.ts";
+import { detect, METRICS, type Metric } from "../../core/anomaly/detect.ts";
 import type { AppEnv } from "../context.ts";
+import { problem } from "../problem.ts";
 import { parseQuery } from "../validate.ts";
-
-const MINUTE = 60_000;
-const ERROR_LEVELS: Level[] = ["ERROR", "CRITICAL"];
-/** Fewer points than this in a series: nothing is said about it. */
-export const MIN_POINTS = 5;
-/** Detections of one metric and service this close together are one event. */
-const DEDUPE_GAP_MS = 5 * MINUTE;
-/** Services looked at, largest first. */
-const MAX_SERVICES = 50;
-/** One-minute buckets per day: the season of log traffic. */
-const DAY = 1440;
-
-export const METRICS = ["log_volume", "error_rate"] as const;
-export type Metric = (typeof METRICS)[number];
-
-/**
- * Smallest deviation worth a score (one robust standard deviation), in the metric's unit. Volume: one
- * log a minute. Error rate: one failed line in a typical minute of the series (100 / median lines a
- * minute, in percentage points, between 0.5 and 5). Without it a series that never moved (MAD 0) would
- * call one failed request among twenty a critical anomaly.
- */
-function minScale(metric: Metric, buckets: HistogramBucket[]): number {
-  if (metric === "log_volume") return 1;
-  const first = buckets.findIndex((b) => b.count > 0);
-  const counts = buckets
-    .slice(Math.max(first, 0))
-    .map((b) => b.count)
-    .sort((a, b) => a - b);
-  const typical = counts[counts.length >> 1] ?? 0;
-  return Math.min(5, Math.max(0.5, typical > 0 ? 100 / typical : 5));
-}
 
 const last = z
   .union([z.string(), z.array(z.string())])
@@ -57,87 +19,18 @@ export const DetectParamsSchema = z.object({
 });
 export type DetectParams = z.infer<typeof DetectParamsSchema>;
 
-/**
- * History before the window the detector learns from: four windows, at least six hours, and with a
- * day's window enough days for the daily season (the histogram allows at most 10,000 buckets).
- */
-export function baselineMinutes(windowMinutes: number): number {
-  return Math.min(Math.max(4 * windowMinutes, 360), 9000 - windowMinutes);
-}
+const iso = last.pipe(z.iso.datetime({ offset: true })).transform(Date.parse);
 
-function seriesOf(buckets: HistogramBucket[], metric: Metric): { timestamps: number[]; values: number[] } {
-  // A service that did not exist yet has no baseline: start at its first event.
-  const first = buckets.findIndex((b) => b.count > 0);
-  const used = first < 0 ? [] : buckets.slice(first);
-  const values: number[] = [];
-  let rate = 0;
-  for (const b of used) {
-    if (metric === "log_volume") values.push(b.count);
-    else {
-      // A minute without logs says nothing about the error rate: carry the last one.
-      if (b.count > 0) rate = (100 * ERROR_LEVELS.reduce((s, l) => s + b.levels[l], 0)) / b.count;
-      values.push(rate);
-    }
-  }
-  return { timestamps: used.map((b) => b.start), values };
-}
-
-export interface DetectionResult {
-  anomalies: Anomaly[];
-  /** Why some or all series said nothing, when that is the case. */
-  notes: string[];
-  periodStart: number;
-  periodEnd: number;
-}
-
-/**
- * Per-minute series from the store's histograms (never raw logs): one for every service (or the one
- * asked for) and, without a service, one for all services together; each scored from its own past.
- */
-export async function detect(
-  store: LogStore,
-  metrics: readonly Metric[],
-  params: DetectParams,
-  now: number,
-): Promise<DetectionResult> {
-  // Whole minutes only: the current minute is still filling and would look like a drop.
-  const periodEnd = Math.floor(now / MINUTE) * MINUTE;
-  const periodStart = periodEnd - params.window_minutes * MINUTE;
-  const from = periodStart - baselineMinutes(params.window_minutes) * MINUTE;
-  const to = periodEnd - 1;
-  const targets: Array<string | null> = params.service
-    ? [params.service]
-    : [null, ...(await store.breakdown({ from, to }, "service", MAX_SERVICES)).map((c) => c.key)];
-
-  const found: Anomaly[] = [];
-  const notes: string[] = [];
-  for (const service of targets) {
-    const buckets = await store.histogram({ from, to, services: service ? [service] : undefined }, MINUTE);
-    for (const metric of metrics) {
-      const { timestamps, values } = seriesOf(buckets, metric);
-      const who = `${metric}${service ? ` of ${service}` : ""}`;
-      if (values.length < MIN_POINTS) {
-        notes.push(`${who}: ${values.length} one-minute points, fewer than ${MIN_POINTS}`);
-        continue;
-      }
-      if (values.length <= DETECTOR_CONFIG.minHistory) {
-        notes.push(
-          `${who}: ${values.length} points, the baseline needs more than ${DETECTOR_CONFIG.minHistory}`,
-        );
-        continue;
-      }
-      const series: MetricSeries = { metric, service, timestamps, values };
-      found.push(
-        ...detectSeries(series, {
-          reportFrom: periodStart,
-          period: DAY,
-          minScale: minScale(metric, buckets),
-        }),
-      );
-    }
-  }
-  return { anomalies: dedupe(found, DEDUPE_GAP_MS), notes, periodStart, periodEnd };
-}
+/** GET /api/v1/anomaly/recorded: what the scheduler's detection kept, newest first. */
+export const RecordedParamsSchema = z.object({
+  start_time: iso.optional(),
+  end_time: iso.optional(),
+  min_severity: last.pipe(z.enum(SEVERITIES)).optional(),
+  service: last.pipe(z.string().min(1).max(200)).optional(),
+  metric: last.pipe(z.enum(METRICS)).optional(),
+  limit: last.transform(Number).pipe(z.number().int().min(1).max(500)).default(100),
+  offset: last.transform(Number).pipe(z.number().int().min(0).max(1_000_000)).default(0),
+});
 
 /** GET /api/v1/anomaly/detect/log-volume, /detect/error-rate and /report. */
 export function anomalyRoutes(): Hono<AppEnv> {
@@ -155,6 +48,28 @@ export function anomalyRoutes(): Hono<AppEnv> {
   };
   app.get("/detect/log-volume", detectRoute("log_volume"));
   app.get("/detect/error-rate", detectRoute("error_rate"));
+
+  app.get("/recorded", async (c) => {
+    const deps = c.get("deps");
+    const p = parseQuery(c, RecordedParamsSchema);
+    if (!deps.anomalies) {
+      return problem(
+        c,
+        "UNAVAILABLE",
+        "recorded anomalies need a database (set DATABASE_URL); detection on demand still works",
+      );
+    }
+    const { anomalies, total } = await deps.anomalies.list({
+      from: p.start_time,
+      to: p.end_time,
+      minSeverity: p.min_severity,
+      services: p.service ? [p.service] : undefined,
+      metric: p.metric,
+      limit: p.limit,
+      offset: p.offset,
+    });
+    return c.json({ anomalies, total, limit: p.limit, offset: p.offset });
+  });
 
   app.get("/report", async (c) => {
     const deps = c.get("deps");

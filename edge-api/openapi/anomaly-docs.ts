@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DetectParamsSchema } from "../anomaly/routes.ts";
+import { DetectParamsSchema, RecordedParamsSchema } from "../anomaly/routes.ts";
 import type { RouteDoc } from "./registry.ts";
 
 const AnomalySchema = z
@@ -54,5 +54,26 @@ export const ANOMALY_ROUTE_DOCS: RouteDoc[] = [
       }),
     },
     errors: ["BAD_REQUEST", "RATE_LIMITED"],
+  },
+  {
+    method: "get",
+    path: "/api/v1/anomaly/recorded",
+    tag: "anomalies",
+    auth: "none",
+    summary: "Anomalies the scheduler recorded (each tick looks at the last 10 minutes), newest first",
+    description:
+      "Filter by time (start_time/end_time, ISO 8601), min_severity (low < medium < high < critical), service and metric. Alert rules with anomaly_severity count these.",
+    query: RecordedParamsSchema,
+    response: {
+      status: 200,
+      description: "A page of recorded anomalies",
+      schema: z.object({
+        anomalies: z.array(AnomalySchema.extend({ id: z.number().int(), recorded_at: z.string() })),
+        total: z.number().int(),
+        limit: z.number().int(),
+        offset: z.number().int(),
+      }),
+    },
+    errors: ["BAD_REQUEST", "RATE_LIMITED", "UNAVAILABLE"],
   },
 ];

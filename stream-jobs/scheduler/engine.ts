@@ -6,6 +6,7 @@ import { systemResolver } from "../../core/alerts/resolve-bun.ts";
 import { runAlertTick, type Scheduler, startScheduler, type TickDeps } from "../../core/alerts/runner.ts";
 import type { Config } from "../../core/config.ts";
 import type { AlertRuleRepo, TriggeredAlertRepo } from "../../core/ports/alerts.ts";
+import type { AnomalyRepo } from "../../core/ports/anomalies.ts";
 import type { LogStore } from "../../core/ports/log-store.ts";
 import type { Telemetry } from "../../core/ports/telemetry.ts";
 
@@ -14,6 +15,7 @@ export interface AlertEngineSources {
   store: LogStore;
   alertRules: AlertRuleRepo;
   triggeredAlerts: TriggeredAlertRepo;
+  anomalies?: AnomalyRepo;
   log?: (line: Record<string, unknown>) => void;
   telemetry?: Telemetry;
 }
@@ -28,6 +30,7 @@ export function bunAlertEngine(
     store: deps.store,
     rules: deps.alertRules,
     alerts: deps.triggeredAlerts,
+    anomalies: deps.anomalies,
     ticks: new PostgresAlertTickRepo(sql),
     notify: createNotifier({
       guard: { allowPrivate: config.ALLOW_PRIVATE_WEBHOOKS, resolve: systemResolver },
@@ -50,12 +53,13 @@ export function startAlertScheduler(engine: TickDeps): Scheduler {
       const r = await runAlertTick(engine, now);
       if (r.claimed && r.outcome) {
         engine.log?.({
-          level: r.outcome.fired || r.outcome.resolved ? "INFO" : "DEBUG",
+          level: r.outcome.fired || r.outcome.resolved || r.anomalies ? "INFO" : "DEBUG",
           msg: "alert tick",
           tick: r.tick,
           rules: r.outcome.rules,
           fired: r.outcome.fired,
           resolved: r.outcome.resolved,
+          anomalies: r.anomalies,
           ms: Math.round(performance.now() - started),
         });
       }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { PostgresAlertTickRepo } from "../../core/adapters/postgres/alert-repo.ts";
+import type { Notice } from "../../core/alerts/notify.ts";
+import { runAlertTick } from "../../core/alerts/runner.ts";
 import { createTraffic } from "../../stream-jobs/generator/traffic.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 
@@ -122,5 +125,118 @@ describe("GET /api/v1/anomaly", () => {
     const report = await get<Report>(`/api/v1/anomaly/report?service=${quiet}`);
     expect(report.body.total_anomalies).toBe(0);
     expect(report.body.reason).toContain("fewer than 5");
+  });
+});
+
+describe("scheduled detection and alerts on anomalies", () => {
+  const json = (body: unknown) => ({
+    method: "POST",
+    headers: { authorization: `Bearer ${t.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+  test("an anomaly rule cannot also filter logs: 422 naming anomaly_severity", async () => {
+    const res = await t.request(
+      "/api/v1/alerts/rules",
+      json({
+        name: "mixed",
+        condition: "greater_than",
+        threshold: 0,
+        anomaly_severity: "high",
+        query: "timeout",
+      }),
+    );
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(await res.json())).toContain("anomaly_severity");
+  });
+
+  test("a tick records the burst, and a rule on high anomalies of that service fires once", async () => {
+    const payment = `payment-service-${suffix}`;
+    const created = await t.request(
+      "/api/v1/alerts/rules",
+      json({
+        name: `anomalies of ${payment}`,
+        condition: "greater_than",
+        threshold: 0,
+        time_window: 15,
+        services: [payment],
+        anomaly_severity: "high",
+      }),
+    );
+    expect(created.status).toBe(201);
+    const rule = (await created.json()) as { id: number; anomaly_severity: string };
+    expect(rule.anomaly_severity).toBe("high");
+
+    const deps = t.runtime.deps;
+    const notices: Notice[] = [];
+    const tick = (at: number) =>
+      runAlertTick(
+        {
+          store: deps.store,
+          rules: deps.alertRules,
+          alerts: deps.triggeredAlerts,
+          anomalies: deps.anomalies,
+          ticks: new PostgresAlertTickRepo(t.runtime.sql),
+          notify: async (n) => {
+            notices.push(n);
+            return {
+              kind: n.kind,
+              channel: "console",
+              ok: true,
+              status: null,
+              attempts: 1,
+              error: null,
+              at: "",
+            };
+          },
+          intervalMs: MINUTE,
+          owner: "test",
+        },
+        at,
+      );
+
+    // Six minutes into the burst: the tick looks at the last ten whole minutes.
+    const at = burstStart + 6 * MINUTE + 1000;
+    const first = await tick(at);
+    expect(first.claimed).toBe(true);
+    expect(first.anomalies).toBeGreaterThanOrEqual(1);
+
+    const recorded = await get<{ anomalies: Anomaly[]; total: number }>(
+      `/api/v1/anomaly/recorded?service=${payment}&min_severity=high`,
+    );
+    expect(recorded.status).toBe(200);
+    expect(recorded.body.total).toBeGreaterThanOrEqual(1);
+    for (const a of recorded.body.anomalies) {
+      expect(a.service).toBe(payment);
+      expect(["high", "critical"]).toContain(a.severity);
+      const detected = Date.parse(a.detected_at as string);
+      expect(detected).toBeGreaterThanOrEqual(burstStart);
+      expect(detected).toBeLessThan(at);
+    }
+    // The same findings again (the next tick's overlapping window) are kept once.
+    const all = await deps.anomalies!.list({ limit: 500 });
+    expect(await deps.anomalies!.record(all.anomalies)).toBe(0);
+    expect((await deps.anomalies!.list({ limit: 500 })).total).toBe(all.total);
+
+    const fired = notices.filter((n) => n.rule.id === rule.id);
+    expect(fired.map((n) => n.kind)).toEqual(["triggered"]);
+    expect(fired[0]!.alert.message).toContain("anomalies of severity high or worse");
+    expect(fired[0]!.alert.value).toBe(recorded.body.total);
+
+    // While the anomalies stay in its window the rule does not fire again.
+    await tick(at + MINUTE);
+    expect(notices.filter((n) => n.rule.id === rule.id)).toHaveLength(1);
+  }, 60_000);
+
+  test("recorded anomalies: bad filters are 400 problems naming the parameter", async () => {
+    for (const [q, name] of [
+      ["min_severity=huge", "min_severity"],
+      ["start_time=yesterday", "start_time"],
+      ["limit=0", "limit"],
+    ]) {
+      const res = await get<{ detail: string }>(`/api/v1/anomaly/recorded?${q}`);
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toContain(name!);
+    }
   });
 });

@@ -8,6 +8,7 @@ import {
   PostgresAlertRuleRepo,
   PostgresTriggeredAlertRepo,
 } from "../../core/adapters/postgres/alert-repo.ts";
+import { PostgresAnomalyRepo } from "../../core/adapters/postgres/anomaly-repo.ts";
 import { PostgresApiKeyRepo } from "../../core/adapters/postgres/api-key-repo.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
@@ -96,9 +97,12 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     const store = instrumentStore(await selectStore(config, sql), telemetry);
     const queue = await selectQueue(config, store);
 
+    const anomalies = new PostgresAnomalyRepo(sql);
     const retention = async () => {
       try {
-        const removed = await store.deleteOlderThan(Date.now() - config.RETENTION_DAYS * 86_400_000);
+        const cutoff = Date.now() - config.RETENTION_DAYS * 86_400_000;
+        const removed = await store.deleteOlderThan(cutoff);
+        await anomalies.deleteOlderThan(cutoff);
         if (removed) log({ level: "INFO", msg: "retention", removed, retention_days: config.RETENTION_DAYS });
       } catch (err) {
         log({ level: "ERROR", msg: "retention failed", error: String(err) });
@@ -118,6 +122,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       users,
       alertRules: new PostgresAlertRuleRepo(sql),
       triggeredAlerts: new PostgresTriggeredAlertRepo(sql),
+      anomalies,
       tokens: new TokenService(secretKey(config), config.ACCESS_TOKEN_EXPIRE_MINUTES),
       health: healthChecks({ sql, label: database, store, queue, extra: upstash ? [upstash.health] : [] }),
       log,

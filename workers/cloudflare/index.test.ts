@@ -114,6 +114,7 @@ describe("Workers scheduled", () => {
         severity: "warning",
         auto_resolve: true,
         notify_on_resolve: false,
+        anomaly_severity: null,
         created_by: null,
         signing_secret: "s",
       });

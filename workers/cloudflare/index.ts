@@ -111,6 +111,7 @@ export default {
             store: built.deps.store,
             rules: built.deps.alertRules,
             alerts: built.deps.triggeredAlerts,
+            anomalies: built.deps.anomalies,
             ticks: new PostgresAlertTickRepo(built.sql!),
             notify: createNotifier({ guard: { allowPrivate: built.config.ALLOW_PRIVATE_WEBHOOKS }, log }),
             log,
@@ -126,6 +127,7 @@ export default {
           rules: r.outcome?.rules,
           fired: r.outcome?.fired,
           resolved: r.outcome?.resolved,
+          anomalies: r.anomalies,
         });
       } catch (err) {
         log?.({ level: "ERROR", msg: "alert tick failed", error: String(err) });

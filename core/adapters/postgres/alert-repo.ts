@@ -40,6 +40,7 @@ interface RuleRow {
   severity: Severity;
   auto_resolve: boolean;
   notify_on_resolve: boolean;
+  anomaly_severity: AlertRuleFields["anomaly_severity"];
   created_by: number | string | null;
   created_at: Time;
   updated_at: Time;
@@ -67,6 +68,7 @@ const toRule = (r: RuleRow): AlertRule => ({
   severity: r.severity,
   auto_resolve: r.auto_resolve,
   notify_on_resolve: r.notify_on_resolve,
+  anomaly_severity: r.anomaly_severity ?? null,
   created_by: r.created_by === null ? null : Number(r.created_by),
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
@@ -92,6 +94,7 @@ const RULE_COLUMNS = [
   "severity",
   "auto_resolve",
   "notify_on_resolve",
+  "anomaly_severity",
 ] as const satisfies readonly (keyof AlertRuleFields)[];
 
 /** The `alert_rules` table. */
@@ -105,12 +108,12 @@ export class PostgresAlertRuleRepo implements AlertRuleRepo {
     const [row] = await sql<RuleRow[]>`
       insert into alert_rules (name, description, condition, threshold, time_window, levels, services, query,
         notification_channel, notification_config, is_active, cooldown_minutes, severity, auto_resolve,
-        notify_on_resolve, created_by, signing_secret)
+        notify_on_resolve, anomaly_severity, created_by, signing_secret)
       values (${rule.name}, ${rule.description}, ${rule.condition}, ${rule.threshold}, ${rule.time_window},
         ${rule.levels}::text[], ${rule.services}::text[], ${rule.query}, ${rule.notification_channel},
         ${sql.json(rule.notification_config as never)}, ${rule.is_active}, ${rule.cooldown_minutes},
-        ${rule.severity}, ${rule.auto_resolve}, ${rule.notify_on_resolve}, ${rule.created_by},
-        ${rule.signing_secret})
+        ${rule.severity}, ${rule.auto_resolve}, ${rule.notify_on_resolve}, ${rule.anomaly_severity},
+        ${rule.created_by}, ${rule.signing_secret})
       returning *`;
     return toRule(row!);
   }
