@@ -26,6 +26,10 @@ const RuleSchema = z
     severity: z.enum(SEVERITIES),
     auto_resolve: z.boolean(),
     notify_on_resolve: z.boolean(),
+    anomaly_severity: z
+      .enum(["low", "medium", "high", "critical"])
+      .nullable()
+      .describe("set: the rule counts recorded anomalies of at least this severity instead of logs"),
     created_by: z.number().int().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
