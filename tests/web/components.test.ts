@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
+
+type Web = Awaited<ReturnType<typeof solidWeb>>;
+type Router = typeof import("../../web/src/router.ts");
+type Auth = typeof import("../../web/src/data/auth.ts");
+type Logs = typeof import("../../web/src/data/logs.ts");
+type SessionApi = typeof import("../../web/src/data/session-api.ts");
+
+let web: Web;
+let t: TestApp;
+let router: Router;
+let auth: Auth;
+let logs: Logs;
+let sessionApi: SessionApi;
+const service = freshService("ui");
+const now = Date.now();
+let disposers: (() => void)[] = [];
+
+beforeAll(async () => {
+  t = await startTestApp(); // before the DOM: the server side keeps Bun's globals
+  installDom();
+  web = await solidWeb();
+  const api = await load<typeof import("../../web/src/data/api.ts")>("data/api.ts");
+  api.setTransport((path, init) => t.request(path, init));
+  router = await load<Router>("router.ts");
+  auth = await load<Auth>("data/auth.ts");
+  logs = await load<Logs>("data/logs.ts");
+  sessionApi = await load<SessionApi>("data/session-api.ts");
+  const events = [
+    { service, level: "INFO", message: "user signed in", timestamp: now - 30_000 },
+    { service, level: "WARNING", message: "slow query 900ms", timestamp: now - 20_000 },
+    {
+      service,
+      level: "ERROR",
+      message: "payment failed, code=51",
+      timestamp: now - 10_000,
+      correlation_id: "c-ui-1",
+    },
+  ];
+  expect((await ingest(t, events)).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  for (const d of disposers) d();
+  await t?.close();
+  await removeDom();
+});
+
+beforeEach(() => {
+  for (const d of disposers) d();
+  disposers = [];
+  document.body.innerHTML = "";
+});
+
+/** Mount a component (a module's default export, or a named one) into a fresh container. */
+async function mount(path: string, props: Record<string, unknown> = {}, name = "default") {
+  const mod = await load<Record<string, unknown>>(path);
+  const root = document.createElement("div");
+  document.body.append(root);
+  disposers.push(web.render(() => web.createComponent(mod[name] as never, props as never), root));
+  return root;
+}
+
+async function signIn() {
+  await sessionApi.login("admin", "admin-test-password");
+}
+
+describe("login", () => {
+  test("a wrong password says so; the right one starts a session and returns to the remembered page", async () => {
+    sessionApi.logout();
+    router.navigate("/login?next=%2Fexplore%3Fservice%3Dpayments");
+    const root = await mount("pages/login/index.tsx");
+    typeInto(root.querySelector("input[name=username]"), "admin");
+    typeInto(root.querySelector("input[name=password]"), "nope");
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() =>
+      root.querySelector("[role=alert]")?.textContent?.includes("Incorrect username or password"),
+    );
+    expect(auth.session()).toBeNull();
+
+    typeInto(root.querySelector("input[name=password]"), "admin-test-password");
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => router.location().path === "/explore");
+    expect(router.location().search).toBe("?service=payments");
+    expect(auth.session()?.username).toBe("admin");
+    expect(auth.session()?.isAdmin).toBe(true);
+    // In sessionStorage (this tab), never in a cookie.
+    expect(sessionStorage.getItem("logflow.session")).toBe(auth.session()!.token);
+    expect(document.cookie).toBe("");
+  });
+
+  test("only a path on this site is accepted as the page to return to", () => {
+    expect(router.safeNext("/alerts?tab=triggered")).toBe("/alerts?tab=triggered");
+    expect(router.safeNext("//evil.example/x")).toBe("/");
+    expect(router.safeNext("https://evil.example/")).toBe("/");
+    expect(router.safeNext("/\\evil.example")).toBe("/");
+    expect(router.safeNext(undefined)).toBe("/");
+  });
+
+  test("a token the API refuses sends the user to login, remembering the page", async () => {
+    await signIn();
+    // Same claims, broken signature: the dashboard believes it until the API says 401.
+    const s = auth.session()!;
+    auth.setSession({ ...s, token: `${s.token.slice(0, -4)}AAAA` });
+    router.navigate("/alerts?tab=triggered");
+    await mount("app.tsx", {}, "App");
+    // Reading is open; acknowledging needs a valid session.
+    const admin = await load<typeof import("../../web/src/data/admin.ts")>("data/admin.ts");
+    await admin.listUsers().catch(() => {});
+    await until(() => router.location().path === "/login");
+    const q = new URLSearchParams(router.location().search);
+    expect(q.get("next")).toBe("/alerts?tab=triggered");
+    expect(q.get("reason")).toBe("expired");
+    expect(auth.session()).toBeNull();
+  });
+});
+
+describe("explore", () => {
+  test("shows the lines the URL's filters select, with the seed's level colours", async () => {
+    await signIn();
+    router.navigate(`/explore?service=${service}&range=15m`);
+    const root = await mount("pages/explore/index.tsx");
+    await until(() => root.querySelectorAll("tbody tr").length === 3);
+    const rows = [...root.querySelectorAll("tbody tr")];
+    expect(rows.map((r) => r.querySelector(".level")?.className)).toEqual([
+      "level level-error",
+      "level level-warning",
+      "level level-info",
+    ]);
+    expect(rows[0]!.textContent).toContain("payment failed, code=51");
+    expect(rows[0]!.textContent).toContain("c-ui-1");
+    expect(root.querySelector("[data-testid=result-count]")?.textContent).toContain("3 matching lines");
+  });
+
+  test("a level checkbox adds a history entry with the new filter, and the results follow", async () => {
+    await signIn();
+    router.navigate(`/explore?service=${service}&range=15m`);
+    const root = await mount("pages/explore/index.tsx");
+    await until(() => root.querySelectorAll("tbody tr").length === 3);
+    const before = history.length;
+    (root.querySelector("input[name=level][value=ERROR]") as HTMLInputElement).click();
+    await until(() => root.querySelectorAll("tbody tr").length === 1);
+    expect(router.query().level).toBe("ERROR");
+    expect(history.length).toBe(before + 1);
+  });
+
+  test("a selected log in the URL opens its drawer with every field, even when not in the results", async () => {
+    await signIn();
+    const page = await t.request(`/api/v1/logs/search?service=${service}&level=ERROR`);
+    const id = ((await page.json()) as { logs: { id: string }[] }).logs[0]!.id;
+    router.navigate(`/explore?service=${service}&level=INFO&range=15m&log=${id}`);
+    const root = await mount("pages/explore/index.tsx");
+    const drawer = await until(() => root.querySelector("[role=dialog]"));
+    await until(() => drawer.querySelector("[data-testid=log-fields]")?.textContent?.includes("c-ui-1"));
+    const fields = [...drawer.querySelectorAll("dt")].map((d) => d.textContent);
+    for (const f of [
+      "id",
+      "timestamp",
+      "received_at",
+      "service",
+      "level",
+      "host",
+      "correlation_id",
+      "request_id",
+      "trace_id",
+      "span_id",
+    ])
+      expect(fields).toContain(f);
+    (drawer.querySelector("button[aria-label^='Close']") as HTMLButtonElement).click();
+    await until(() => !root.querySelector("[role=dialog]"));
+    expect(router.query().log).toBeUndefined();
+  });
+
+  test("an empty result says what to try", async () => {
+    await signIn();
+    router.navigate(`/explore?service=${service}&q=nothing-matches-this&range=15m`);
+    const root = await mount("pages/explore/index.tsx");
+    await until(() => root.textContent?.includes("No logs match these filters."));
+    expect(root.textContent).toContain("Widen the time range");
+  });
+});
+
+describe("export and URL state", () => {
+  const log = {
+    id: "0190d7a4-0000-7000-8000-000000000001",
+    timestamp: "2026-11-28T01:00:00.000Z",
+    received_at: "2026-11-28T01:00:00.010Z",
+    service: "api",
+    level: "ERROR" as const,
+    message: 'said "no", then\nleft',
+    host: null,
+    correlation_id: "c1",
+    request_id: null,
+    trace_id: null,
+    span_id: null,
+    attributes: { k: 1 },
+  };
+
+  test("CSV quotes commas, quotes and newlines, and defuses spreadsheet formulas", () => {
+    const csv = logs.toCsv([log, { ...log, message: "=HYPERLINK(1)" }]);
+    const lines = csv.split("\r\n");
+    expect(lines[0]).toBe(
+      "timestamp,level,service,message,host,correlation_id,request_id,trace_id,span_id,id,attributes",
+    );
+    expect(csv).toContain('"said ""no"", then\nleft"');
+    expect(csv).toContain(`"{""k"":1}"`);
+    expect(csv).toContain("'=HYPERLINK(1)");
+    expect(JSON.parse(logs.toJson([log]))).toEqual([log]);
+  });
+
+  test("filters survive the round trip through the URL", () => {
+    const q = logs.parseLogQuery({ q: "timeout", service: "a,b", level: "error,WARNING,bogus", range: "6h" });
+    expect(q).toEqual({
+      q: "timeout",
+      services: ["a", "b"],
+      levels: ["ERROR", "WARNING"],
+      range: "6h",
+      from: undefined,
+      to: undefined,
+    });
+    expect(logs.parseLogQuery(logs.logQueryParams(q) as Record<string, string>)).toEqual(q);
+    expect(logs.parseLogQuery({ range: "forever" }).range).toBe("1h");
+  });
+});
+
+describe("alerts", () => {
+  test("the API's field errors appear next to the fields they name", async () => {
+    await signIn();
+    const { RuleForm } = await load<typeof import("../../web/src/pages/alerts/rule-form.tsx")>(
+      "pages/alerts/rule-form.tsx",
+    );
+    let saved = false;
+    const root = document.createElement("div");
+    document.body.append(root);
+    disposers.push(
+      web.render(
+        () =>
+          web.createComponent(
+            RuleForm as never,
+            { onSaved: () => (saved = true), onCancel: () => {} } as never,
+          ),
+        root,
+      ),
+    );
+    typeInto(root.querySelector("input[name=name]"), "too many errors");
+    typeInto(root.querySelector("input[name=threshold]"), "-5");
+    typeInto(root.querySelector("input[name=time_window]"), "5000");
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => root.querySelector("#err-threshold"));
+    expect(root.querySelector("#err-threshold")?.textContent).toContain("must be 0 or more");
+    expect(root.querySelector("#err-time_window")?.textContent).toContain("1–1440");
+    expect(root.querySelector("input[name=threshold]")?.getAttribute("aria-invalid")).toBe("true");
+    expect(root.querySelector("input[name=threshold]")?.getAttribute("aria-describedby")).toBe(
+      "err-threshold",
+    );
+    expect(saved).toBe(false);
+    typeInto(root.querySelector("input[name=threshold]"), "5");
+    typeInto(root.querySelector("input[name=time_window]"), "5");
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => saved);
+  });
+});
+
+describe("charts", () => {
+  test("levels stack bottom-up, drawn largest first, with each level's own count in the legend", async () => {
+    const { stackLevels } = await load<typeof import("../../web/src/ui/stack.ts")>("ui/stack.ts");
+    const s = stackLevels(
+      ["INFO", "ERROR"] as const,
+      [
+        { INFO: 3, ERROR: 1 },
+        { INFO: 0, ERROR: 2 },
+      ],
+      { INFO: "b", ERROR: "r" },
+    );
+    expect(s.map((x) => x.label)).toEqual(["INFO", "ERROR"]);
+    expect(s[0]!.values).toEqual([4, 2]);
+    expect(s[0]!.display).toEqual([3, 0]);
+    expect(s[1]!.values).toEqual([1, 2]);
+  });
+});
