@@ -8,7 +8,8 @@
  *      same jars) on the same broker, with the same settings (acks=all, gzip, idempotent) and the
  *      same payloads (the events as the collector serialises them);
  *   3. Kafka → Postgres: `bun run indexer` draining what step 1 published;
- *   4. ingest-to-searchable latency at a steady R events/s (open loop: requests leave on schedule).
+ *   4. ingest-to-searchable latency at a steady R events/s (open loop: requests leave on schedule);
+ *   5. the store's own limit: the same events written straight with the LogStore, as the indexer does.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +17,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
 import { ensureTopics, groupLag, kafkaClient, pingKafka } from "../core/adapters/kafka/client.ts";
+import { connectPostgres } from "../core/adapters/postgres/connect.ts";
+import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { parseLogEvent } from "../core/log-event.ts";
+import { MIGRATIONS } from "../db/migrations/index.ts";
 import { devBroker, kafkaClasspath, startBroker, stopBroker } from "../dev/kafka/broker.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import { flags, freshDatabase, machine, percentile, startServer, table, writeJson } from "./lib.ts";
@@ -242,11 +247,41 @@ try {
   const p99 = percentile(latencies, 99);
   await sql.end();
 
+  // 5. the store's own limit: the same events written straight into a fresh database, as the indexer
+  // writes them (batches of 5,000, two writes in flight): what any indexer could reach at best.
+  const storeDb = await freshDatabase("bench_pipeline_store");
+  const storeSql = connectPostgres(storeDb.url, { max: 4 });
+  let storeRate: number;
+  try {
+    await migrate(storeSql, MIGRATIONS);
+    const store = new PostgresLogStore(storeSql);
+    const parsedAt = Date.now();
+    const events = raw.map((r) => {
+      const p = parseLogEvent(r, parsedAt);
+      if (!p.ok) throw new Error(p.error);
+      return p.event;
+    });
+    await store.write(events.slice(0, 1)); // the partition, created outside the timing as the indexer's was
+    const t5 = performance.now();
+    const writes: Promise<unknown>[] = [];
+    for (let i = 1; i < events.length; i += 5_000) {
+      writes.push(store.write(events.slice(i, i + 5_000)));
+      if (writes.length >= 2) await writes.shift();
+    }
+    await Promise.all(writes);
+    storeRate = (events.length - 1) / ((performance.now() - t5) / 1000);
+  } finally {
+    await storeSql.end();
+    await storeDb.drop();
+  }
+
   results.push(
     { measure: "collector → Kafka (HTTP, acked)", value: collectorRate, unit: "events/s", target: "" },
     { measure: "limit: ProducerPerformance", value: limitRate, unit: "events/s", target: "" },
     { measure: "collector_ratio", value: collectorRate / limitRate, unit: "", target: "≥ 0.5" },
     { measure: "indexer: Kafka → Postgres", value: indexerRate, unit: "events/s", target: "≥ 30,000" },
+    { measure: "limit: store.write straight", value: storeRate, unit: "events/s", target: "" },
+    { measure: "indexer_ratio (to the store)", value: indexerRate / storeRate, unit: "", target: "" },
     { measure: `searchable p50 at ${Math.round(achieved)} ev/s`, value: p50, unit: "ms", target: "" },
     { measure: `searchable p99 at ${Math.round(achieved)} ev/s`, value: p99, unit: "ms", target: "≤ 2,000" },
   );
@@ -255,6 +290,8 @@ try {
     limit_events_per_s: Math.round(limitRate),
     collector_ratio: Number((collectorRate / limitRate).toFixed(3)),
     indexer_events_per_s: Math.round(indexerRate),
+    store_limit_events_per_s: Math.round(storeRate),
+    indexer_ratio: Number((indexerRate / storeRate).toFixed(3)),
     indexer_start_to_first_event_s: Number(indexerStartSeconds.toFixed(2)),
     p50_searchable_ms: Math.round(p50),
     p99_searchable_ms: Math.round(p99),
