@@ -10,6 +10,7 @@ import Mock from "@elastic/elasticsearch-mock";
 import { SearchEngineError } from "../core/adapters/search/backend.ts";
 import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
 import { elasticsearchEngine } from "../core/adapters/search/elasticsearch.ts";
+import { fetchEngine } from "../core/adapters/search/fetch.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { uuidv7 } from "../core/ids.ts";
 import type { LogEvent } from "../core/log-event.ts";
@@ -484,5 +485,83 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
     const cutoff = Date.UTC(2026, 9, 2, 12);
     expect(await store.deleteOlderThan(cutoff)).toBe(13);
     expect(deleted).toEqual([`/${PREFIX}-2026.10.01`, `/${PREFIX}-2026.10.02/_delete_by_query`]);
+  });
+});
+
+describe("fetch transport against Elasticsearch (the Workers path)", () => {
+  function fakeFetch(respond: (url: string, init: RequestInit) => Response) {
+    const calls: { url: string; init: RequestInit }[] = [];
+    const f = (async (input: string | URL | Request, init?: RequestInit) => {
+      calls.push({ url: String(input), init: init ?? {} });
+      return respond(String(input), init ?? {});
+    }) as typeof fetch;
+    return { f, calls };
+  }
+  const json = (body: unknown, status = 200, product = true) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: {
+        "content-type": "application/json",
+        ...(product ? { "x-elastic-product": "Elasticsearch" } : {}),
+      },
+    });
+
+  test("sends the API key, JSON bodies and NDJSON bulk bodies as Elasticsearch expects", async () => {
+    const { f, calls } = fakeFetch((url) =>
+      url.includes("_bulk")
+        ? json({ took: 1, errors: false, items: [{ create: { status: 201, result: "created" } }] })
+        : json({ acknowledged: true }),
+    );
+    const engine = fetchEngine({
+      url: "https://es.example:9243/",
+      flavor: "elasticsearch",
+      apiKey: "k==",
+      fetch: f,
+    });
+    const store = new SearchLogStore(engine, { indexPrefix: PREFIX });
+    const e = event(Date.now() - 5);
+    expect(await store.write([e])).toEqual({ written: 1, duplicates: 0 });
+    expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      `PUT https://es.example:9243/_index_template/${PREFIX}`,
+      "POST https://es.example:9243/_bulk?refresh=wait_for",
+    ]);
+    const headers = calls[1]?.init.headers as Record<string, string>;
+    expect(headers.authorization).toBe("ApiKey k==");
+    expect(headers["content-type"]).toBe("application/x-ndjson");
+    const lines = String(calls[1]?.init.body)
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([{ create: { _index: expect.any(String), _id: e.id } }, e]);
+  });
+
+  test("keeps the client's product check and reports an engine that does not answer", async () => {
+    const notEs = fetchEngine({
+      url: "http://x",
+      flavor: "elasticsearch",
+      fetch: fakeFetch(() => json({ status: "green" }, 200, false)).f,
+    });
+    expect((await new SearchLogStore(notEs, { indexPrefix: PREFIX }).health()).status).toBe("unhealthy");
+
+    const red = fetchEngine({
+      url: "http://x",
+      flavor: "elasticsearch",
+      fetch: fakeFetch(() => json({ status: "red" })).f,
+    });
+    expect(await new SearchLogStore(red, { indexPrefix: PREFIX }).health()).toEqual({
+      status: "unhealthy",
+      detail: "red",
+    });
+
+    const down = fetchEngine({
+      url: "http://x",
+      flavor: "elasticsearch",
+      fetch: (async () => {
+        throw new TypeError("fetch failed");
+      }) as unknown as typeof fetch,
+    });
+    const err = await new SearchLogStore(down, { indexPrefix: PREFIX }).count({}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SearchEngineError);
+    expect((err as SearchEngineError).type).toBe("unreachable");
   });
 });

@@ -29,6 +29,12 @@ export interface EngineResponse<T = unknown> {
  */
 export type EngineTransport = <T = unknown>(req: EngineRequest) => Promise<EngineResponse<T>>;
 
+/**
+ * Query parameters of every read: the read alias does not exist until the first write, and an absent
+ * index is an empty store, not an error.
+ */
+export const READ = { ignore_unavailable: true, allow_no_indices: true } as const;
+
 export type EngineFlavor = "elasticsearch" | "opensearch";
 
 export interface SearchEngine {

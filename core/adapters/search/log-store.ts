@@ -17,12 +17,14 @@ import {
   type EngineRequest,
   type EngineResponse,
   ensureOk,
+  READ,
   type SearchEngine,
   SearchEngineError,
 } from "./backend.ts";
 import { type BulkDoc, type BulkOptions, BulkRejectedError, bulkCreate } from "./bulk.ts";
-import { DAY_MS, dayIndex, dayOfIndex, indexTemplate } from "./mappings.ts";
+import { dayIndex, indexTemplate } from "./mappings.ts";
 import { filterQuery } from "./query.ts";
+import { deleteOlderThan } from "./retention.ts";
 
 /** Options of the Elasticsearch/OpenSearch log store. */
 export interface SearchLogStoreOptions {
@@ -75,11 +77,6 @@ const MAX_PAGE = 1000;
 const MAX_TS = 253_402_300_799_999;
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
-/** Indices per retention request (URL length). */
-const DELETE_CHUNK = 50;
-
-/** Reads address the alias, which does not exist until the first write: that is an empty store. */
-const READ = { ignore_unavailable: true, allow_no_indices: true } as const;
 
 function clampLimit(limit: number): number {
   return Math.min(MAX_PAGE, Math.max(1, Math.trunc(limit) || 1));
@@ -367,52 +364,11 @@ export class SearchLogStore implements LogStore {
   }
 
   /**
-   * Retention: day indices wholly older than the cutoff are deleted (after counting them); the older part
-   * of the cutoff's own day goes through _delete_by_query. Only indices carrying our alias are touched.
+   * Retention: day indices wholly older than the cutoff are deleted; the older part of the cutoff's own
+   * day goes through _delete_by_query (see retention.ts).
    */
-  async deleteOlderThan(cutoff: number): Promise<number> {
-    const res = await this.request<Record<string, unknown>>({ method: "GET", path: `/_alias/${this.alias}` });
-    if (res.status === 404) return 0;
-    const names = Object.keys(ensureOk(res, "list indices"));
-    const whole: string[] = [];
-    let partial: string | null = null;
-    for (const name of names) {
-      const day = dayOfIndex(this.prefix, name);
-      if (day === null) continue;
-      if (day + DAY_MS <= cutoff) whole.push(name);
-      else if (day < cutoff) partial = name;
-    }
-    let removed = 0;
-    for (let i = 0; i < whole.length; i += DELETE_CHUNK) {
-      const list = whole
-        .slice(i, i + DELETE_CHUNK)
-        .map(encodeURIComponent)
-        .join(",");
-      const counted = await this.request<{ count: number }>({
-        method: "POST",
-        path: `/${list}/_count`,
-        querystring: READ,
-      });
-      removed += ensureOk(counted, "count before retention").count;
-      ensureOk(
-        await this.request({ method: "DELETE", path: `/${list}`, querystring: READ }),
-        "delete old indices",
-      );
-    }
-    if (partial) {
-      const res = await this.request<{ deleted?: number; failures?: unknown[] }>({
-        method: "POST",
-        path: `/${encodeURIComponent(partial)}/_delete_by_query`,
-        querystring: { refresh: true, conflicts: "proceed", ...READ },
-        body: { query: { range: { timestamp: { lt: Math.trunc(cutoff), format: "epoch_millis" } } } },
-      });
-      const body = ensureOk(res, "delete older part of the cutoff's day");
-      if (body.failures?.length) {
-        throw new SearchEngineError(res.status, "delete_by_query", JSON.stringify(body.failures[0]));
-      }
-      removed += body.deleted ?? 0;
-    }
-    return removed;
+  deleteOlderThan(cutoff: number): Promise<number> {
+    return deleteOlderThan(this.engine.transport, this.prefix, cutoff);
   }
 
   private async countBy(field: string, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
