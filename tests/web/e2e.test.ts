@@ -198,16 +198,71 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     await page.locator("tbody tr", { hasText: `${marker} failed` }).waitFor();
   }, 30_000);
 
-  test("anomalies, trace and admin pages render", async () => {
+  test("infinite scroll loads older pages; live tail adds new lines without moving what is being read", async () => {
+    const busy = freshService("tail");
+    const t0 = Date.now() - 10 * 60_000;
+    const older = Array.from({ length: 150 }, (_, i) => ({
+      service: busy,
+      message: `line ${String(i).padStart(3, "0")}`,
+      timestamp: t0 + i * 1000,
+    }));
+    expect((await ingest(s.t, older)).status).toBe(200);
+    await page.goto(`${s.url}/explore?service=${busy}&range=15m`);
+    const rows = page.locator(".results tbody tr");
+    await page.getByText("150 matching lines, 100 loaded").waitFor();
+    // Scrolling to the end fetches the next page by cursor.
+    await page.locator(".results").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.getByText("End of results.").waitFor();
+    expect(await rows.count()).toBe(150);
+
+    // Read from the middle, then tail: new lines arrive on top, the line being read stays put.
+    await page.locator(".results").evaluate((el) => el.scrollTo(0, 1200));
+    const anchor = page.locator(".results tbody tr", { hasText: "line 100" });
+    const results = page.locator(".results");
+    const offsetInView = async () => (await anchor.boundingBox())!.y - (await results.boundingBox())!.y;
+    const before = await offsetInView();
+    await page.getByRole("button", { name: "Live tail" }).click();
+    await page.waitForURL(/tail=1/);
+    const newer = Array.from({ length: 5 }, (_, i) => ({
+      service: busy,
+      message: `fresh ${i}`,
+      timestamp: Date.now() + i,
+    }));
+    expect((await ingest(s.t, newer)).status).toBe(200);
+    await page.getByText("155 matching lines").waitFor({ timeout: 8_000 });
+    expect(Math.abs((await offsetInView()) - before)).toBeLessThanOrEqual(2);
+    await shot("08-explore-live-tail");
+
+    // Paused: nothing more arrives.
+    await page.getByRole("button", { name: "Pause live tail" }).click();
+    expect((await ingest(s.t, [{ service: busy, message: "while paused" }])).status).toBe(200);
+    await page.waitForTimeout(2_500);
+    expect(await page.getByText("while paused").count()).toBe(0);
+  }, 40_000);
+
+  test("anomalies, trace and admin pages show their data", async () => {
     await page.goto(`${s.url}/anomalies`);
-    await page.getByRole("heading", { name: "Anomalies" }).waitFor();
-    await shot("08-anomalies");
+    await page.getByRole("heading", { name: "Anomalies", exact: true }).waitFor();
+    await page.getByText(/Report: \d+ anomalies/).waitFor();
+    await shot("09-anomalies");
+
     await page.goto(`${s.url}/trace/${encodeURIComponent(`corr-${marker}`)}`);
-    await page.getByRole("heading", { name: "Trace" }).waitFor();
-    await shot("09-trace");
+    const timeline = page.getByRole("list", { name: "Timeline by service" });
+    await timeline.getByText(service, { exact: true }).waitFor();
+    await timeline.getByText(`${service}-b`, { exact: true }).waitFor();
+    await page.getByText(`${service} → ${service}-b`).waitFor();
+    await shot("10-trace");
+
     await page.goto(`${s.url}/admin`);
-    await page.getByRole("heading", { name: "Admin" }).waitFor();
-    await shot("10-admin");
+    await page.getByRole("heading", { name: "Users" }).waitFor();
+    await page.getByRole("cell", { name: "admin", exact: true }).first().waitFor();
+    await page.getByLabel("Key name").fill("e2e shipper");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByText("The key is shown only now").waitFor();
+    await page.getByRole("button", { name: "Revoke e2e shipper" }).waitFor();
+    await page.getByRole("button", { name: "Clear cache" }).click();
+    await page.getByText(/Cleared \d+ cached answers/).waitFor();
+    await shot("11-admin");
   }, 30_000);
 
   test("works at phone width and in dark mode", async () => {
@@ -230,7 +285,7 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     );
     expect(wide).toEqual([]);
     expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    await p.screenshot({ path: join(ARTIFACTS, "11-explore-phone-dark.png"), fullPage: true });
+    await p.screenshot({ path: join(ARTIFACTS, "12-explore-phone-dark.png"), fullPage: true });
     await phone.close();
   }, 30_000);
 

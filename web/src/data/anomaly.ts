@@ -12,5 +12,7 @@ export interface AnomalyReport {
   reason?: string;
 }
 
-export const anomalyReport = (minutes: number) =>
-  api<AnomalyReport>(`/api/v1/anomaly/report?window_minutes=${minutes}`);
+export const anomalyReport = (minutes: number, service?: string) =>
+  api<AnomalyReport>(
+    `/api/v1/anomaly/report?window_minutes=${minutes}${service ? `&service=${encodeURIComponent(service)}` : ""}`,
+  );

@@ -51,6 +51,8 @@ export function intervalFor(minutes: number): string {
 
 export const overview = (minutes: number) =>
   api<Overview>(`/api/v1/metrics/overview?window_minutes=${minutes}`);
-export const timeseries = (minutes: number, interval = intervalFor(minutes)) =>
-  api<Timeseries>(`/api/v1/metrics/timeseries?window_minutes=${minutes}&interval=${interval}`);
+export const timeseries = (minutes: number, interval = intervalFor(minutes), service?: string) =>
+  api<Timeseries>(
+    `/api/v1/metrics/timeseries?window_minutes=${minutes}&interval=${interval}${service ? `&service=${encodeURIComponent(service)}` : ""}`,
+  );
 export const system = () => api<SystemMetrics>("/api/v1/metrics/system");

@@ -1,3 +1,381 @@
-export default function Page() {
-  return <h1>admin</h1>;
+import { createResource, createSignal, For, type JSX, Show } from "solid-js";
+import {
+  cacheStats,
+  clearCache,
+  createKey,
+  listKeys,
+  listUsers,
+  rateLimitStatus,
+  resetAllRateLimits,
+  resetRateLimit,
+  revokeKey,
+} from "../../data/admin.ts";
+import { describeError } from "../../data/api.ts";
+import { session } from "../../data/auth.ts";
+import { formatNumber, formatTime } from "../../ui/format.ts";
+import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+
+function Panel(props: { title: string; children: JSX.Element }) {
+  const id = `admin-${props.title.toLowerCase().replace(/\W+/g, "-")}`;
+  return (
+    <section class="panel" aria-labelledby={id}>
+      <h2 id={id} style={{ "margin-top": 0 }}>
+        {props.title}
+      </h2>
+      {props.children}
+    </section>
+  );
+}
+
+/** Runs an action, reporting its outcome in a live region. */
+function useAction() {
+  const [message, setMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const run = async (fn: () => Promise<string>) => {
+    setMessage(null);
+    try {
+      setMessage({ ok: true, text: await fn() });
+    } catch (err) {
+      setMessage({ ok: false, text: describeError(err) });
+    }
+  };
+  const Outcome = () => (
+    <Show when={message()}>
+      {(m) => (
+        <p class={m().ok ? "notice" : "field-error"} role={m().ok ? "status" : "alert"}>
+          {m().text}
+        </p>
+      )}
+    </Show>
+  );
+  return { run, Outcome };
+}
+
+function Users() {
+  const [users, { refetch }] = createResource(listUsers);
+  return (
+    <Panel title="Users">
+      <Show when={users.error}>
+        <ErrorState error={users.error} retry={refetch} />
+      </Show>
+      <Show
+        when={users.latest}
+        fallback={
+          <Show when={!users.error}>
+            <Loading what="users" />
+          </Show>
+        }
+      >
+        {(u) => (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Username</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Active</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={u().users}>
+                  {(x) => (
+                    <tr>
+                      <td>{x.username}</td>
+                      <td>{x.email}</td>
+                      <td>{x.is_admin ? "admin" : "user"}</td>
+                      <td>{x.is_active ? "yes" : "no"}</td>
+                      <td class="time">{formatTime(x.created_at)}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Show>
+    </Panel>
+  );
+}
+
+function ApiKeys() {
+  const [keys, { refetch }] = createResource(listKeys);
+  const [name, setName] = createSignal("");
+  const [scopes, setScopes] = createSignal<string[]>(["ingest"]);
+  const [created, setCreated] = createSignal<string | null>(null);
+  const { run, Outcome } = useAction();
+  return (
+    <Panel title="API keys">
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const k = await createKey(name().trim(), scopes());
+            setCreated(k.key);
+            setName("");
+            await refetch();
+            return `Created key “${k.name}”.`;
+          });
+        }}
+      >
+        <label>
+          Key name
+          <input
+            value={name()}
+            onInput={(e) => setName(e.currentTarget.value)}
+            placeholder="vector on web-1"
+          />
+        </label>
+        <fieldset>
+          <legend>Scopes</legend>
+          <For each={["ingest", "read"]}>
+            {(s) => (
+              <label class="inline">
+                <input
+                  type="checkbox"
+                  checked={scopes().includes(s)}
+                  onChange={(e) =>
+                    setScopes(e.currentTarget.checked ? [...scopes(), s] : scopes().filter((x) => x !== s))
+                  }
+                />
+                {s}
+              </label>
+            )}
+          </For>
+        </fieldset>
+        <button type="submit" class="primary">
+          Create key
+        </button>
+      </form>
+      <Outcome />
+      <Show when={created()}>
+        <div class="notice" role="status">
+          <p>The key is shown only now; store it in your shipper's secrets:</p>
+          <p>
+            <code>{created()}</code>
+          </p>
+          <button type="button" onClick={() => setCreated(null)}>
+            I have stored it
+          </button>
+        </div>
+      </Show>
+      <Show when={keys.error}>
+        <ErrorState error={keys.error} retry={refetch} />
+      </Show>
+      <Show when={keys.latest}>
+        {(k) => (
+          <Show
+            when={k().api_keys.length > 0}
+            fallback={<p class="muted">No API keys yet. Shippers use them instead of a login.</p>}
+          >
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Prefix</th>
+                    <th scope="col">Scopes</th>
+                    <th scope="col">Owner</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col">State</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={k().api_keys}>
+                    {(key) => (
+                      <tr>
+                        <td>{key.name}</td>
+                        <td class="mono">{key.prefix}…</td>
+                        <td>{key.scopes.join(", ")}</td>
+                        <td>user {key.user_id}</td>
+                        <td>{key.last_used_at ? formatTime(key.last_used_at) : "never"}</td>
+                        <td>
+                          <Show
+                            when={!key.revoked_at}
+                            fallback={<span class="muted">revoked {formatTime(key.revoked_at)}</span>}
+                          >
+                            <button
+                              type="button"
+                              class="danger"
+                              aria-label={`Revoke ${key.name}`}
+                              onClick={() =>
+                                void run(async () => {
+                                  await revokeKey(key.id);
+                                  await refetch();
+                                  return `Revoked “${key.name}”.`;
+                                })
+                              }
+                            >
+                              Revoke
+                            </button>
+                          </Show>
+                        </td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
+          </Show>
+        )}
+      </Show>
+    </Panel>
+  );
+}
+
+function Cache() {
+  const [stats, { refetch }] = createResource(cacheStats);
+  const [pattern, setPattern] = createSignal("*");
+  const { run, Outcome } = useAction();
+  return (
+    <Panel title="Cache">
+      <Show when={stats.error}>
+        <ErrorState error={stats.error} retry={refetch} />
+      </Show>
+      <Show when={stats.latest}>
+        {(s) => (
+          <div class="cards">
+            <div class="card">
+              <div class="label">Hit rate</div>
+              <div class="value">{formatNumber(s().hit_rate * 100)} %</div>
+              <div class="muted">
+                {formatNumber(s().hits)} hits, {formatNumber(s().misses)} misses
+              </div>
+            </div>
+            <div class="card">
+              <div class="label">Keys</div>
+              <div class="value">{formatNumber(s().keys)}</div>
+              <div class="muted">
+                {s().backend} ({s().status})
+              </div>
+            </div>
+          </div>
+        )}
+      </Show>
+      <form
+        class="row"
+        style={{ "margin-top": "0.6rem" }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const r = await clearCache(pattern().trim() || "*");
+            await refetch();
+            return `Cleared ${r.cleared} cached answers matching ${r.pattern}.`;
+          });
+        }}
+      >
+        <label>
+          Pattern
+          <input value={pattern()} onInput={(e) => setPattern(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="danger">
+          Clear cache
+        </button>
+        <button type="button" onClick={() => void refetch()}>
+          Refresh
+        </button>
+      </form>
+      <Outcome />
+    </Panel>
+  );
+}
+
+function RateLimits() {
+  const [status, { refetch }] = createResource(rateLimitStatus);
+  const [id, setId] = createSignal("");
+  const { run, Outcome } = useAction();
+  return (
+    <Panel title="Rate limits">
+      <Show when={status.error}>
+        <ErrorState error={status.error} retry={refetch} />
+      </Show>
+      <Show when={status.latest}>
+        {(s) => (
+          <>
+            <p>
+              {s().enabled ? `Enforced, counted in ${s().backend}.` : "Not enforced on this deployment."}{" "}
+              <span class="muted">Identifier: {s().identifier}.</span>
+            </p>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Rule</th>
+                    <th scope="col">Limit</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={s().rules}>
+                    {(r) => (
+                      <tr>
+                        <td>{r.name}</td>
+                        <td>
+                          {r.limit} per{" "}
+                          {r.window_seconds >= 3600
+                            ? `${r.window_seconds / 3600} h`
+                            : `${r.window_seconds / 60} min`}
+                        </td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
+      </Show>
+      <form
+        class="row"
+        style={{ "margin-top": "0.6rem" }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => `Reset ${(await resetRateLimit(id().trim())).reset}.`);
+        }}
+      >
+        <label>
+          User id, user:&lt;id&gt; or ip:&lt;address&gt;
+          <input value={id()} onInput={(e) => setId(e.currentTarget.value)} required />
+        </label>
+        <button type="submit">Reset one</button>
+        <button
+          type="button"
+          class="danger"
+          onClick={() =>
+            void run(async () => {
+              await resetAllRateLimits();
+              return "Reset every allowance.";
+            })
+          }
+        >
+          Reset all
+        </button>
+      </form>
+      <Outcome />
+    </Panel>
+  );
+}
+
+export default function AdminPage() {
+  return (
+    <section aria-labelledby="ad-title">
+      <h1 id="ad-title">Admin</h1>
+      <Show
+        when={session()?.isAdmin}
+        fallback={
+          <Empty title="This page is for admins.">
+            <p>
+              Your account ({session()?.username}) is not an admin. Ask an admin for access; meanwhile, your
+              own API keys are managed through <code>/api/v1/api-keys</code>.
+            </p>
+          </Empty>
+        }
+      >
+        <Users />
+        <ApiKeys />
+        <Cache />
+        <RateLimits />
+      </Show>
+    </section>
+  );
 }

@@ -1,3 +1,217 @@
-export default function Page() {
-  return <h1>anomalies</h1>;
+import { createResource, For, lazy, Show, Suspense } from "solid-js";
+import { type Anomaly, anomalyReport } from "../../data/anomaly.ts";
+import { timeseries } from "../../data/metrics.ts";
+import { href, query, setQuery } from "../../router.ts";
+import { formatNumber, formatTime } from "../../ui/format.ts";
+import type { ChartSeries } from "../../ui/stack.ts";
+import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+
+const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
+
+const WINDOWS = [
+  { minutes: 60, label: "1 hour" },
+  { minutes: 360, label: "6 hours" },
+  { minutes: 1440, label: "24 hours" },
+];
+
+const SEVERITY_COLOR: Record<string, string> = {
+  critical: "#9333ea",
+  high: "#dc2626",
+  medium: "#ca8a04",
+  low: "#2563eb",
+};
+
+/** One marker series per metric: each anomaly on the bucket that holds it, at the plotted value. */
+function markers(stamps: number[], list: Anomaly[], metric: string, values: number[]): (number | null)[] {
+  const out: (number | null)[] = stamps.map(() => null);
+  for (const a of list) {
+    if (a.metric_name !== metric) continue;
+    const t = Date.parse(a.detected_at);
+    let i = stamps.length - 1;
+    while (i > 0 && stamps[i]! > t) i--;
+    if (i >= 0 && stamps[i]! <= t) out[i] = values[i] ?? null;
+  }
+  return out;
+}
+
+export default function AnomaliesPage() {
+  const minutes = () => {
+    const m = Number(query().window);
+    return WINDOWS.some((w) => w.minutes === m) ? m : 60;
+  };
+  const service = () => query().service || undefined;
+  const key = () => ({ m: minutes(), s: service() });
+  const [report, { refetch }] = createResource(key, (k) => anomalyReport(k.m, k.s));
+  const [series] = createResource(key, (k) => timeseries(k.m, k.m > 360 ? "5m" : "1m", k.s));
+
+  const charts = () => {
+    const ts = series.latest;
+    const r = report.latest;
+    if (!ts || !r) return null;
+    const stamps = ts.buckets.map((b) => Date.parse(b.timestamp));
+    const volume = ts.buckets.map((b) => b.count);
+    const rate = ts.buckets.map((b) => (b.count > 0 ? Math.round((1000 * b.errors) / b.count) / 10 : 0));
+    // Markers of the series shown: all services together, or the one chosen.
+    const mine = r.anomalies.filter((a) => (service() ? a.service === service() : a.service === null));
+    const volumeSeries: ChartSeries[] = [
+      { label: "logs / bucket", color: "#2563eb", values: volume },
+      {
+        label: "anomaly",
+        color: "#dc2626",
+        points: true,
+        values: markers(stamps, mine, "log_volume", volume),
+      },
+    ];
+    const rateSeries: ChartSeries[] = [
+      { label: "error rate %", color: "#ca8a04", values: rate },
+      { label: "anomaly", color: "#dc2626", points: true, values: markers(stamps, mine, "error_rate", rate) },
+    ];
+    return { stamps, volumeSeries, rateSeries };
+  };
+
+  return (
+    <section aria-labelledby="an-title">
+      <h1 id="an-title">Anomalies</h1>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const v = (e.currentTarget.elements.namedItem("service") as HTMLInputElement).value.trim();
+          setQuery({ service: v || undefined });
+        }}
+      >
+        <label>
+          Window
+          <select value={minutes()} onChange={(e) => setQuery({ window: e.currentTarget.value })}>
+            <For each={WINDOWS}>{(w) => <option value={w.minutes}>Last {w.label}</option>}</For>
+          </select>
+        </label>
+        <label>
+          Service
+          <input name="service" placeholder="all services" value={service() ?? ""} />
+        </label>
+        <button type="submit">Apply</button>
+        <button type="button" onClick={() => void refetch()}>
+          Refresh
+        </button>
+      </form>
+
+      <Show when={report.error || series.error}>
+        <ErrorState error={report.error ?? series.error} retry={refetch} />
+      </Show>
+      <Show
+        when={charts()}
+        fallback={
+          <Show when={!report.error && !series.error}>
+            <Loading what="series" />
+          </Show>
+        }
+      >
+        {(c) => (
+          <Suspense fallback={<Loading what="chart" />}>
+            <div class="grid-2">
+              <div class="panel">
+                <h2 style={{ margin: "0 0 0.5rem" }}>Log volume</h2>
+                <TimeChart
+                  timestamps={c().stamps}
+                  series={c().volumeSeries}
+                  height={200}
+                  label="Log volume with anomalies marked"
+                />
+              </div>
+              <div class="panel">
+                <h2 style={{ margin: "0 0 0.5rem" }}>Error rate</h2>
+                <TimeChart
+                  timestamps={c().stamps}
+                  series={c().rateSeries}
+                  height={200}
+                  label="Error rate with anomalies marked"
+                />
+              </div>
+            </div>
+          </Suspense>
+        )}
+      </Show>
+
+      <Show when={report.latest}>
+        {(r) => (
+          <div class="panel">
+            <h2 style={{ margin: "0 0 0.5rem" }}>
+              Report: {r().total_anomalies} anomalies from {formatTime(r().period_start)} to{" "}
+              {formatTime(r().period_end)}
+            </h2>
+            <Show
+              when={r().anomalies.length > 0}
+              fallback={
+                <Empty title="No anomalies in this window.">
+                  <p>
+                    {r().reason
+                      ? `Why: ${r().reason}. The detector learns from each series' own past; give it a few hours of traffic.`
+                      : "Every series stayed within its usual range."}
+                  </p>
+                </Empty>
+              }
+            >
+              <div class="table-wrap">
+                <table>
+                  <caption class="sr-only">Detected anomalies</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">When</th>
+                      <th scope="col">Metric</th>
+                      <th scope="col">Service</th>
+                      <th scope="col">Type</th>
+                      <th scope="col">Severity</th>
+                      <th scope="col">Actual</th>
+                      <th scope="col">Expected</th>
+                      <th scope="col">Description</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={r().anomalies}>
+                      {(a) => (
+                        <tr>
+                          <td class="time">{formatTime(a.detected_at)}</td>
+                          <td>{a.metric_name}</td>
+                          <td>
+                            <Show when={a.service} fallback="all">
+                              {(s) => (
+                                <a href={href("/anomalies", { window: minutes(), service: s() })}>{s()}</a>
+                              )}
+                            </Show>
+                          </td>
+                          <td>{a.anomaly_type}</td>
+                          <td>
+                            <span style={{ color: SEVERITY_COLOR[a.severity] }} class="level">
+                              {a.severity}
+                            </span>
+                          </td>
+                          <td>{formatNumber(a.actual_value)}</td>
+                          <td>{formatNumber(a.expected_value)}</td>
+                          <td>
+                            {a.description}{" "}
+                            <a
+                              href={href("/explore", {
+                                service: a.service ?? undefined,
+                                level: a.metric_name === "error_rate" ? "ERROR,CRITICAL" : undefined,
+                                range: "custom",
+                                from: new Date(Date.parse(a.detected_at) - 5 * 60_000).toISOString(),
+                                to: new Date(Date.parse(a.detected_at) + 5 * 60_000).toISOString(),
+                              })}
+                            >
+                              Logs around it
+                            </a>
+                          </td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </div>
+            </Show>
+          </div>
+        )}
+      </Show>
+    </section>
+  );
 }

@@ -63,6 +63,11 @@ export default function ExplorePage() {
           </Show>
         </span>
         <span style={{ flex: "1" }} />
+        <Show when={tail()}>
+          <span class="muted" role="status">
+            Live: new lines on top every 2 s
+          </span>
+        </Show>
         <Show when={q().range !== "custom"}>
           <button
             type="button"
@@ -82,11 +87,6 @@ export default function ExplorePage() {
       <Show when={exported()}>
         <p class="sr-only" role="status">
           {exported()}
-        </p>
-      </Show>
-      <Show when={tail()}>
-        <p class="muted" role="status">
-          Live: new lines appear on top every 2 s; scroll down to read without being moved.
         </p>
       </Show>
 
