@@ -38,6 +38,7 @@ describe.skipIf(!enabled)("ingest through Kafka (KAFKA_BROKERS set)", () => {
     expect(messages).toHaveLength(3);
     const events = messages.map((m) => ({
       key: m.key,
+      partition: m.partition,
       event: LogEventSchema.parse(JSON.parse(m.value!.toString())),
     }));
     expect(events.every(({ key, event }) => key === event.service)).toBe(true);
