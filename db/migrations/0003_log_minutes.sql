@@ -13,6 +13,8 @@ CREATE TABLE log_minutes (
   n       bigint NOT NULL CHECK (n >= 0),
   PRIMARY KEY (minute, service, level, shard)
 );
+-- One service's series (anomaly detection asks one per service) without reading every service's minutes.
+CREATE INDEX log_minutes_service_idx ON log_minutes (service, minute);
 
 INSERT INTO log_minutes (minute, service, level, n)
 SELECT date_bin('1 minute', ts, timestamptz '1970-01-01 00:00:00+00'), service, level, count(*)

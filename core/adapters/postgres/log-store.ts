@@ -544,8 +544,37 @@ export class PostgresLogStore implements LogStore {
   }
 
   async breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {
-    const column = by === "service" ? this.sql`service` : this.sql`level`;
-    return this.countBy(column, filter, limit);
+    const sql = this.sql;
+    const column = by === "service" ? sql`service` : sql`level`;
+    if (filter.text?.trim() || filter.correlationId !== undefined || filter.traceId !== undefined) {
+      return this.countBy(column, filter, limit);
+    }
+    // Services and levels only: whole minutes from the per-minute counts, and from `logs` only the parts
+    // of the minutes that `from` and `to` cut (an open end has none).
+    const lo = filter.from === undefined ? null : Math.ceil(filter.from / MINUTE_MS) * MINUTE_MS;
+    const hi = filter.to === undefined ? null : Math.floor((filter.to + 1) / MINUTE_MS) * MINUTE_MS;
+    if (lo !== null && hi !== null && lo >= hi) return this.countBy(column, filter, limit);
+    const narrow = this.conditions({ services: filter.services, levels: filter.levels }, false);
+    const minutes = [sql`true`];
+    if (lo !== null) minutes.push(sql`and minute >= ${iso(lo)}::timestamptz`);
+    if (hi !== null) minutes.push(sql`and minute < ${iso(hi)}::timestamptz`);
+    const edges = [sql`false`];
+    if (lo !== null)
+      edges.push(sql`or (ts >= ${iso(filter.from!)}::timestamptz and ts < ${iso(lo)}::timestamptz)`);
+    if (hi !== null)
+      edges.push(sql`or (ts >= ${iso(hi)}::timestamptz and ts <= ${iso(filter.to!)}::timestamptz)`);
+    const rows = await sql<{ key: string; n: number | string | bigint }[]>`
+      select key, sum(n) as n
+      from (
+        select ${column} as key, sum(n) as n from log_minutes where ${minutes} and ${narrow} group by 1
+        union all
+        select ${column}, count(*) from logs where (${edges}) and ${narrow} group by 1
+      ) parts
+      group by 1
+      having sum(n) > 0
+      order by 2 desc, key collate "C"
+      limit ${limit === undefined ? null : Math.max(0, Math.trunc(limit))}`;
+    return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
   }
 
   async topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]> {
