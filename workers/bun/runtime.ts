@@ -108,9 +108,12 @@ export async function startRuntime(config: Config): Promise<Runtime> {
         log({ level: "ERROR", msg: "retention failed", error: String(err) });
       }
     };
-    const retentionTimer = setInterval(retention, 3_600_000);
+    // One pass at a time, and close() waits for the one running (else it would lose its connection).
+    let retaining: Promise<void> = retention();
+    const retentionTimer = setInterval(() => {
+      retaining = retaining.then(retention);
+    }, 3_600_000);
     retentionTimer.unref?.();
-    void retention();
 
     // Upstash Redis when configured (shared by every process), else in-process memory.
     const upstash = upstashDeps(config, log);
@@ -155,6 +158,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       adminCreated,
       async close() {
         clearInterval(retentionTimer);
+        await retaining;
         await queue.close();
         await closeDb();
       },
