@@ -119,6 +119,27 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     await page.getByRole("dialog").waitFor({ state: "detached" });
   }, 30_000);
 
+  test("the keyboard alone finds, opens and closes a log", async () => {
+    await page.keyboard.press("/");
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe("q");
+    const first = page.locator(".results tbody tr").first();
+    await first.focus();
+    await page.keyboard.press("ArrowDown");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain(`${marker} failed`);
+    await page.keyboard.press("Enter");
+    const drawer = page.getByRole("dialog", { name: "Log details" });
+    await drawer.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
+      "Close details (Escape)",
+    );
+    // Focus stays in the dialog while it is open.
+    for (let i = 0; i < 12; i++) await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => !!document.activeElement?.closest("[role=dialog]"))).toBe(true);
+    await page.keyboard.press("Escape");
+    await drawer.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain(`${marker} failed`);
+  }, 20_000);
+
   test("filters live in the URL; export downloads the current result as CSV and JSON", async () => {
     await page.getByRole("checkbox", { name: "ERROR" }).check();
     await page.waitForURL(/level=ERROR/);
@@ -197,6 +218,21 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     await page.waitForURL(/\/explore\?.*range=custom/);
     await page.locator("tbody tr", { hasText: `${marker} failed` }).waitFor();
   }, 30_000);
+
+  test("a rule is edited and deleted from its row", async () => {
+    await page.goto(`${s.url}/alerts`);
+    const name = `errors on ${service}`;
+    await page.getByRole("button", { name: `Edit ${name}` }).click();
+    await page.waitForURL(/rule=\d+/);
+    await page.getByLabel("Threshold (logs)").fill("25");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    const row = page.locator("tbody tr", { hasText: name });
+    await row.getByText("more than 25 in 5 min").waitFor();
+    await row.getByRole("button", { name: `Delete ${name}` }).click();
+    await row.getByRole("button", { name: "Confirm delete" }).click();
+    await page.getByText(`Deleted rule “${name}”`).waitFor();
+    expect(await page.locator("tbody tr", { hasText: name }).count()).toBe(0);
+  }, 20_000);
 
   test("infinite scroll loads older pages; live tail adds new lines without moving what is being read", async () => {
     const busy = freshService("tail");

@@ -40,6 +40,24 @@ export function DetailsDrawer(props: {
       if (e.key === "Escape") {
         e.preventDefault();
         close();
+      } else if (e.key === "Tab") {
+        // Modal: Tab cycles within the drawer.
+        const items = [
+          ...panel.querySelectorAll<HTMLElement>(
+            "a[href], button:not([disabled]), select, input, [tabindex='0']",
+          ),
+        ];
+        const first = items[0];
+        const last = items[items.length - 1];
+        if (!first || !last) return;
+        const inside = panel.contains(document.activeElement);
+        if (e.shiftKey && (document.activeElement === first || !inside)) {
+          e.preventDefault();
+          last.focus();
+        } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
+          e.preventDefault();
+          first.focus();
+        }
       }
     };
     document.addEventListener("keydown", onKey);
