@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { SearchEngine } from "../core/adapters/search/backend.ts";
 import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
+import { fetchEngine } from "../core/adapters/search/fetch.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
 import { loadConfig } from "../core/config.ts";
@@ -55,6 +56,19 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
       async close() {
         await drop(engine, prefix);
         await engine.close();
+      },
+    };
+  });
+
+  // The edge read path: the same suite through plain fetch (what the API uses on Workers, where the
+  // official clients do not load), against the same real engine.
+  runLogStoreConformance("search-engine store on OpenSearch over fetch", async () => {
+    const prefix = freshPrefix();
+    const engine = fetchEngine({ url: OPENSEARCH_TEST_URL, flavor: "opensearch" });
+    return {
+      store: new SearchLogStore(engine, { indexPrefix: prefix }),
+      async close() {
+        await drop(engine, prefix);
       },
     };
   });
