@@ -135,10 +135,14 @@ export class KafkaLogQueue implements LogQueue {
     };
   }
 
-  /** Stop accepting, wait for the acks of everything accepted (or its timeout), disconnect. */
+  /**
+   * Stop accepting, wait for the acks of everything accepted, disconnect. Waits at most ackTimeoutMs:
+   * with no broker, the idempotent producer would retry forever and a shutdown would never end.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.lag() > 0) {
+    const deadline = Date.now() + this.opts.ackTimeoutMs;
+    while (this.lag() > 0 && Date.now() < deadline) {
       this.schedule(true);
       await new Promise((r) => setTimeout(r, 5));
     }
