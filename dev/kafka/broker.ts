@@ -44,7 +44,7 @@ export function kafkaClasspath(b: DevBroker): string {
     if (cp.split(":").every((jar) => existsSync(jar))) return cp;
   }
   mkdirSync(b.dir, { recursive: true });
-  console.log("resolving the Apache Kafka jars with Maven (the first time downloads ~100 MB)…");
+  console.log("resolving the Apache Kafka jars with Maven (the first time downloads ~70 MB)…");
   const mvn = spawnSync(
     "mvn",
     ["-q", "-B", "-f", pom, "dependency:build-classpath", `-Dmdep.outputFile=${cache}`],
