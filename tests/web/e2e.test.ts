@@ -322,6 +322,9 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     expect(wide).toEqual([]);
     expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await p.screenshot({ path: join(ARTIFACTS, "12-explore-phone-dark.png"), fullPage: true });
+    await p.getByRole("link", { name: "Overview" }).click();
+    await p.locator(".chart canvas").first().waitFor();
+    await p.screenshot({ path: join(ARTIFACTS, "13-overview-phone-dark.png"), fullPage: true });
     await phone.close();
   }, 30_000);
 

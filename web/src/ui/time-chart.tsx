@@ -2,6 +2,7 @@ import { createEffect, onCleanup, onMount } from "solid-js";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { ChartSeries } from "./stack.ts";
+import { theme } from "./theme.ts";
 
 export interface TimeChartProps {
   /** Epoch ms, ascending. */
@@ -21,14 +22,16 @@ export default function TimeChart(props: TimeChartProps) {
   let plot: uPlot | undefined;
 
   function options(width: number): uPlot.Options {
+    // Canvas knows no currentColor: axis text takes the page's text colour now (and again on a theme change).
+    const fg = getComputedStyle(el).color || "#6b7280";
     return {
       width,
       height: props.height ?? 240,
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
       axes: [
-        { stroke: "currentColor", grid: { stroke: "#8883" }, ticks: { stroke: "#8883" } },
-        { stroke: "currentColor", grid: { stroke: "#8883" }, ticks: { stroke: "#8883" } },
+        { stroke: fg, grid: { stroke: "#8883" }, ticks: { stroke: "#8883" } },
+        { stroke: fg, grid: { stroke: "#8883" }, ticks: { stroke: "#8883" } },
       ],
       series: [
         {},
@@ -72,10 +75,10 @@ export default function TimeChart(props: TimeChartProps) {
     });
   });
 
-  // New data with the same series: update in place; a different set of series: rebuild.
+  // New data with the same series: update in place; a different set of series (or theme): rebuild.
   let shape = "";
   createEffect(() => {
-    const next = props.series.map((s) => s.label).join("|");
+    const next = `${theme()}|${props.series.map((s) => s.label).join("|")}`;
     const d = data();
     if (!plot) {
       shape = next;

@@ -1,4 +1,5 @@
 import { type Accessor, createEffect, createSignal, on, onCleanup } from "solid-js";
+import { ApiError } from "../../data/api.ts";
 import { type LogEvent, type LogQuery, searchLogs, searchParams, windowOf } from "../../data/logs.ts";
 
 const PAGE = 100;
@@ -24,6 +25,8 @@ export function createLogSearch(opts: {
   let generation = 0;
   let controller: AbortController | undefined;
   const seen = new Set<string>();
+  /** Polls to skip after the API said 429 (search allows 50 a minute per user; tailing uses 30). */
+  let backoff = 0;
 
   async function first() {
     const gen = ++generation;
@@ -87,8 +90,9 @@ export function createLogSearch(opts: {
       setTotal((t) => (t ?? 0) + fresh.length);
       // Reading further down: keep the same lines in view by moving down as much as was added above.
       if (el && top > 0) el.scrollTop = top + (el.scrollHeight - before);
-    } catch {
-      // A missed poll is retried on the next tick; the error state is for searches the user asked for.
+    } catch (err) {
+      // A missed poll is retried on a later tick; the error state is for searches the user asked for.
+      if (err instanceof ApiError && err.status === 429) backoff = 10;
     }
   }
 
@@ -97,7 +101,8 @@ export function createLogSearch(opts: {
   createEffect(() => {
     if (!opts.tail() || opts.query().range === "custom") return;
     const timer = setInterval(() => {
-      if (!loading()) void poll();
+      if (backoff > 0) backoff--;
+      else if (!loading()) void poll();
     }, TAIL_MS);
     onCleanup(() => clearInterval(timer));
   });
