@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { freshService, ingest } from "../helpers/app.ts";
@@ -34,6 +34,7 @@ async function shot(name: string) {
 
 describe.skipIf(!available)("the dashboard in Chromium", () => {
   beforeAll(async () => {
+    rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
     await buildDashboard();
     s = await serveDashboard();
