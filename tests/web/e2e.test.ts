@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { freshService, ingest } from "../helpers/app.ts";
 import { CHROMIUM_PATH, chromiumAvailable } from "../helpers/engines.ts";
-import { ARTIFACTS, buildDashboard, type Served, serveDashboard } from "./server.ts";
+import { ARTIFACTS, ensureBuilt, type Served, serveDashboard } from "./server.ts";
 
 const ARGS = [
   "--no-sandbox",
@@ -36,7 +36,7 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
   beforeAll(async () => {
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
-    await buildDashboard();
+    await ensureBuilt();
     s = await serveDashboard();
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, headless: true });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });

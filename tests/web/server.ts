@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createApp } from "../../edge-api/app.ts";
 import { staticAssets } from "../../workers/bun/assets.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
@@ -22,6 +23,24 @@ export async function buildDashboard(): Promise<void> {
     proc.exited,
   ]);
   if (code !== 0) throw new Error(`bun run build failed (${code}):\n${out}\n${err}`);
+}
+
+function newest(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let n = 0;
+  for (const e of readdirSync(path)) n = Math.max(n, newest(join(path, e)));
+  return n;
+}
+
+/** Build unless web/dist is newer than everything it is built from (the suites share one build). */
+export async function ensureBuilt(): Promise<void> {
+  const index = join(DIST, "index.html");
+  const sources = ["web/src", "web/index.html", "web/vite.config.ts", "package.json"].map((p) =>
+    resolve(ROOT, p),
+  );
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newest))) return;
+  await buildDashboard();
 }
 
 export interface Served {
