@@ -11,6 +11,8 @@ import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
+import { fetchEngine } from "../core/adapters/search/fetch.ts";
+import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { upstashDeps } from "../core/adapters/upstash/deps.ts";
 import { type Config, ConfigError, eventLimits, loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
@@ -153,6 +155,23 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
     users = new UnconfiguredUserRepo();
     alertRules = new UnconfiguredAlertRuleRepo();
     triggeredAlerts = new UnconfiguredTriggeredAlertRepo();
+  }
+  // Elasticsearch or OpenSearch as the log store: over plain fetch (the official clients do not load in
+  // workerd). Users, keys and alerts stay in Postgres.
+  const searchUrl = config.ELASTICSEARCH_URL ?? config.OPENSEARCH_URL;
+  if (searchUrl) {
+    const elastic = config.ELASTICSEARCH_URL !== undefined;
+    const username = elastic ? config.ELASTICSEARCH_USERNAME : config.OPENSEARCH_USERNAME;
+    const password = elastic ? config.ELASTICSEARCH_PASSWORD : config.OPENSEARCH_PASSWORD;
+    store = new SearchLogStore(
+      fetchEngine({
+        url: searchUrl,
+        flavor: elastic ? "elasticsearch" : "opensearch",
+        ...(elastic && config.ELASTICSEARCH_API_KEY ? { apiKey: config.ELASTICSEARCH_API_KEY } : {}),
+        ...(username !== undefined ? { username, password: password ?? "" } : {}),
+      }),
+      { indexPrefix: config.SEARCH_INDEX_PREFIX },
+    );
   }
   const queue = new DirectLogQueue(store);
   const db = sql;

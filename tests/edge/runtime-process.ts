@@ -239,6 +239,8 @@ export function describeWithPostgres(
   enabled: boolean,
   start: (env: Record<string, string>) => Promise<RuntimeProcess>,
   env: Record<string, string>,
+  /** What /health details say of the log store: "healthy" for Postgres, the cluster colour for a search engine. */
+  logStoreDetail = "healthy",
 ): void {
   describe.skipIf(!enabled)(`${name}: with a migrated Postgres database`, () => {
     let server: RuntimeProcess;
@@ -262,6 +264,7 @@ export function describeWithPostgres(
           database: body.services.database,
           log_store: body.services.log_store,
         }).toEqual({ status: 200, database: "healthy", log_store: "healthy" });
+        expect(body.details.log_store).toContain(logStoreDetail);
       },
       EDGE_TIMEOUT_MS,
     );

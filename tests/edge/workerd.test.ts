@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { postgresReachable } from "../helpers/engines.ts";
+import { OPENSEARCH_TEST_URL, opensearchReachable, postgresReachable } from "../helpers/engines.ts";
 import {
   describeWithPostgres,
   EDGE_TIMEOUT_MS,
@@ -22,6 +22,7 @@ import {
 
 const enabled = edgeSuitesEnabled("workerd");
 const withPostgres = enabled && (await postgresReachable());
+const withOpenSearch = withPostgres && (await opensearchReachable());
 
 async function startWorkerd(vars: Record<string, string>): Promise<RuntimeProcess> {
   const wrangler = requireBinary("node_modules/wrangler/bin/wrangler.js", "wrangler (4.86.0)");
@@ -92,3 +93,17 @@ describe.skipIf(!enabled)("workerd: without DATABASE_URL", () => {
 });
 
 describeWithPostgres("workerd", withPostgres, startWorkerd, base);
+
+// Logs in OpenSearch, read and written from workerd over plain fetch (the official clients do not load
+// there); users still in Postgres. Each run writes under its own index prefix.
+describeWithPostgres(
+  "workerd, logs in OpenSearch",
+  withOpenSearch,
+  startWorkerd,
+  {
+    ...base,
+    OPENSEARCH_URL: OPENSEARCH_TEST_URL,
+    SEARCH_INDEX_PREFIX: `logflow-edge-${crypto.randomUUID().slice(0, 8)}`,
+  },
+  "green",
+);
