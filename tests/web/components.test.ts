@@ -263,6 +263,43 @@ describe("alerts", () => {
   });
 });
 
+describe("anomaly rules", () => {
+  test("counting anomalies hides levels and query, and the rule is saved as an anomaly rule", async () => {
+    await signIn();
+    const { RuleForm } = await load<typeof import("../../web/src/pages/alerts/rule-form.tsx")>(
+      "pages/alerts/rule-form.tsx",
+    );
+    let saved: { anomaly_severity: string | null; levels: string[] } | undefined;
+    const root = document.createElement("div");
+    document.body.append(root);
+    disposers.push(
+      web.render(
+        () =>
+          web.createComponent(
+            RuleForm as never,
+            {
+              onSaved: (r: typeof saved) => {
+                saved = r;
+              },
+              onCancel: () => {},
+            } as never,
+          ),
+        root,
+      ),
+    );
+    typeInto(root.querySelector("input[name=name]"), `anomalies ${service}`);
+    const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
+    counts.value = "high";
+    typeInto(counts, "high");
+    await until(() => !root.querySelector("input[name=query]"));
+    expect(root.textContent).not.toContain("Levels counted");
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => saved);
+    expect(saved!.anomaly_severity).toBe("high");
+    expect(saved!.levels).toEqual([]);
+  });
+});
+
 describe("charts", () => {
   test("levels stack bottom-up, drawn largest first, with each level's own count in the legend", async () => {
     const { stackLevels } = await load<typeof import("../../web/src/ui/stack.ts")>("ui/stack.ts");

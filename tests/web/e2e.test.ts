@@ -181,11 +181,11 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     await page.getByRole("button", { name: "New rule" }).click();
     const name = `errors on ${service}`;
     await page.getByLabel("Name").fill(name);
-    await page.getByLabel("Threshold (logs)").fill("-1");
+    await page.locator("input[name=threshold]").fill("-1");
     await page.getByRole("button", { name: "Create rule" }).click();
     await page.locator("#err-threshold").getByText("must be 0 or more").waitFor();
     await shot("05-alert-validation");
-    await page.getByLabel("Threshold (logs)").fill("0");
+    await page.locator("input[name=threshold]").fill("0");
     await page.getByLabel("Services (comma-separated, empty for all)").fill(service);
     await page.getByRole("button", { name: "Create rule" }).click();
     await page.getByText(`Saved rule “${name}”`).waitFor();
@@ -225,7 +225,7 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     const name = `errors on ${service}`;
     await page.getByRole("button", { name: `Edit ${name}` }).click();
     await page.waitForURL(/rule=\d+/);
-    await page.getByLabel("Threshold (logs)").fill("25");
+    await page.locator("input[name=threshold]").fill("25");
     await page.getByRole("button", { name: "Save changes" }).click();
     const row = page.locator("tbody tr", { hasText: name });
     await row.getByText("more than 25 in 5 min").waitFor();

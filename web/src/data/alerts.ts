@@ -12,6 +12,8 @@ export const CONDITIONS: { value: AlertRuleFields["condition"]; label: string }[
 ];
 export const CHANNELS = ["console", "webhook", "slack"] as const;
 export const SEVERITIES = ["info", "warning", "critical"] as const;
+/** An anomaly rule counts recorded anomalies of at least this severity instead of logs. */
+export const ANOMALY_SEVERITIES = ["low", "medium", "high", "critical"] as const;
 
 export const listRules = () => api<{ rules: AlertRule[]; total: number }>("/api/v1/alerts/rules?limit=500");
 export const getRule = (id: number) => api<AlertRule>(`/api/v1/alerts/rules/${id}`);

@@ -148,7 +148,12 @@ export default function AlertsPage() {
                               {rule.time_window} min
                             </td>
                             <td>
-                              {rule.levels.join(", ") || "all levels"}
+                              <Show
+                                when={rule.anomaly_severity}
+                                fallback={rule.levels.join(", ") || "all levels"}
+                              >
+                                anomalies ({rule.anomaly_severity}+)
+                              </Show>
                               {" · "}
                               {rule.services.join(", ") || "all services"}
                               <Show when={rule.query}> · “{rule.query}”</Show>

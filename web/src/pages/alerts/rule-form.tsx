@@ -2,6 +2,7 @@ import { createSignal, For, Show } from "solid-js";
 import {
   type AlertRule,
   type AlertRuleFields,
+  ANOMALY_SEVERITIES,
   CHANNELS,
   CONDITIONS,
   createRule,
@@ -26,6 +27,9 @@ type Draft = {
   cooldown_minutes: string;
   is_active: boolean;
   auto_resolve: boolean;
+  notify_on_resolve: boolean;
+  /** "" counts logs; a severity counts anomalies of at least that severity. */
+  anomaly_severity: string;
 };
 
 function draftOf(r?: AlertRule): Draft {
@@ -45,6 +49,8 @@ function draftOf(r?: AlertRule): Draft {
     cooldown_minutes: String(r?.cooldown_minutes ?? 0),
     is_active: r?.is_active ?? true,
     auto_resolve: r?.auto_resolve ?? true,
+    notify_on_resolve: r?.notify_on_resolve ?? false,
+    anomaly_severity: r?.anomaly_severity ?? "",
   };
 }
 
@@ -55,24 +61,28 @@ function num(v: string): number | null {
 }
 
 function body(d: Draft): Record<string, unknown> {
+  const anomalies = d.anomaly_severity !== "";
   return {
     name: d.name,
     description: d.description.trim() || null,
     condition: d.condition,
     threshold: num(d.threshold),
     time_window: num(d.time_window),
-    levels: d.levels,
+    // An anomaly rule counts anomalies: levels and query do not apply (the API refuses them).
+    levels: anomalies ? [] : d.levels,
     services: d.services
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
-    query: d.query.trim() || null,
+    query: anomalies ? null : d.query.trim() || null,
     notification_channel: d.notification_channel,
     notification_config: d.notification_channel === "console" ? {} : { url: d.url.trim() },
     severity: d.severity,
     cooldown_minutes: num(d.cooldown_minutes),
     is_active: d.is_active,
     auto_resolve: d.auto_resolve,
+    notify_on_resolve: d.notify_on_resolve,
+    anomaly_severity: anomalies ? d.anomaly_severity : null,
   };
 }
 
@@ -164,6 +174,18 @@ export function RuleForm(props: {
           <Err id="err-name" fields={["name"]} />
         </label>
         <label>
+          Counts
+          <select
+            name="anomaly_severity"
+            value={d().anomaly_severity}
+            onChange={(e) => set("anomaly_severity", e.currentTarget.value)}
+          >
+            <option value="">log lines</option>
+            <For each={ANOMALY_SEVERITIES}>{(s) => <option value={s}>anomalies, {s} or worse</option>}</For>
+          </select>
+          <Err id="err-anomaly" fields={["anomaly_severity"]} />
+        </label>
+        <label>
           Fires when the count is
           <select
             name="condition"
@@ -175,7 +197,7 @@ export function RuleForm(props: {
           <Err id="err-condition" fields={["condition"]} />
         </label>
         <label>
-          Threshold (logs)
+          Threshold
           <input
             name="threshold"
             inputmode="decimal"
@@ -207,11 +229,13 @@ export function RuleForm(props: {
           />
           <Err id="err-services" fields={["services"]} />
         </label>
-        <label>
-          Search query (optional)
-          <input name="query" value={d().query} onInput={(e) => set("query", e.currentTarget.value)} />
-          <Err id="err-query" fields={["query"]} />
-        </label>
+        <Show when={d().anomaly_severity === ""}>
+          <label>
+            Search query (optional)
+            <input name="query" value={d().query} onInput={(e) => set("query", e.currentTarget.value)} />
+            <Err id="err-query" fields={["query"]} />
+          </label>
+        </Show>
         <label>
           Severity
           <select
@@ -259,27 +283,29 @@ export function RuleForm(props: {
           </label>
         </Show>
       </div>
-      <fieldset style={{ "margin-top": "0.6rem" }}>
-        <legend>Levels counted (none for all)</legend>
-        <For each={LEVELS}>
-          {(l) => (
-            <label class="inline">
-              <input
-                type="checkbox"
-                checked={d().levels.includes(l)}
-                onChange={(e) =>
-                  set(
-                    "levels",
-                    e.currentTarget.checked ? [...d().levels, l] : d().levels.filter((x) => x !== l),
-                  )
-                }
-              />
-              <span class={`level level-${l.toLowerCase()}`}>{l}</span>
-            </label>
-          )}
-        </For>
-        <Err id="err-levels" fields={["levels"]} />
-      </fieldset>
+      <Show when={d().anomaly_severity === ""}>
+        <fieldset style={{ "margin-top": "0.6rem" }}>
+          <legend>Levels counted (none for all)</legend>
+          <For each={LEVELS}>
+            {(l) => (
+              <label class="inline">
+                <input
+                  type="checkbox"
+                  checked={d().levels.includes(l)}
+                  onChange={(e) =>
+                    set(
+                      "levels",
+                      e.currentTarget.checked ? [...d().levels, l] : d().levels.filter((x) => x !== l),
+                    )
+                  }
+                />
+                <span class={`level level-${l.toLowerCase()}`}>{l}</span>
+              </label>
+            )}
+          </For>
+          <Err id="err-levels" fields={["levels"]} />
+        </fieldset>
+      </Show>
       <label style={{ display: "flex", "margin-top": "0.6rem" }}>
         Description (optional)
         <textarea
@@ -305,6 +331,14 @@ export function RuleForm(props: {
             onChange={(e) => set("auto_resolve", e.currentTarget.checked)}
           />
           Resolve by itself when the condition stops holding
+        </label>
+        <label class="inline">
+          <input
+            type="checkbox"
+            checked={d().notify_on_resolve}
+            onChange={(e) => set("notify_on_resolve", e.currentTarget.checked)}
+          />
+          Notify when resolved
         </label>
       </div>
       <div class="toolbar">
