@@ -301,6 +301,15 @@ describe("anomaly rules", () => {
 });
 
 describe("charts", () => {
+  test("an anomaly marker sits on the bucket holding it, at the plotted value", async () => {
+    const { markers } =
+      await load<typeof import("../../web/src/pages/anomalies/index.tsx")>("pages/anomalies/index.tsx");
+    const stamps = [0, 300_000, 600_000];
+    const anomaly = { metric_name: "log_volume", detected_at: new Date(420_000).toISOString() };
+    expect(markers(stamps, [anomaly as never], "log_volume", [5, 80, 6])).toEqual([null, 80, null]);
+    expect(markers(stamps, [anomaly as never], "error_rate", [1, 2, 3])).toEqual([null, null, null]);
+  });
+
   test("levels stack bottom-up, drawn largest first, with each level's own count in the legend", async () => {
     const { stackLevels } = await load<typeof import("../../web/src/ui/stack.ts")>("ui/stack.ts");
     const s = stackLevels(

@@ -281,6 +281,12 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     await page.goto(`${s.url}/anomalies`);
     await page.getByRole("heading", { name: "Anomalies", exact: true }).waitFor();
     await page.getByText(/Report: \d+ anomalies/).waitFor();
+    await page.getByRole("heading", { name: "Recorded by the scheduler" }).waitFor();
+    await page
+      .getByText(/Nothing recorded in this window|keeps no anomaly history/)
+      .or(page.locator("caption", { hasText: "recorded by the scheduler" }))
+      .first()
+      .waitFor();
     await shot("09-anomalies");
 
     await page.goto(`${s.url}/trace/${encodeURIComponent(`corr-${marker}`)}`);

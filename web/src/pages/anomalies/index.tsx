@@ -1,5 +1,6 @@
 import { createResource, For, lazy, Show, Suspense } from "solid-js";
-import { type Anomaly, anomalyReport } from "../../data/anomaly.ts";
+import { type Anomaly, anomalyReport, recordedAnomalies } from "../../data/anomaly.ts";
+import { ApiError } from "../../data/api.ts";
 import { timeseries } from "../../data/metrics.ts";
 import { href, query, setQuery } from "../../router.ts";
 import { formatNumber, formatTime } from "../../ui/format.ts";
@@ -22,7 +23,12 @@ const SEVERITY_COLOR: Record<string, string> = {
 };
 
 /** One marker series per metric: each anomaly on the bucket that holds it, at the plotted value. */
-function markers(stamps: number[], list: Anomaly[], metric: string, values: number[]): (number | null)[] {
+export function markers(
+  stamps: number[],
+  list: Anomaly[],
+  metric: string,
+  values: number[],
+): (number | null)[] {
   const out: (number | null)[] = stamps.map(() => null);
   for (const a of list) {
     if (a.metric_name !== metric) continue;
@@ -43,6 +49,13 @@ export default function AnomaliesPage() {
   const key = () => ({ m: minutes(), s: service() });
   const [report, { refetch }] = createResource(key, (k) => anomalyReport(k.m, k.s));
   const [series] = createResource(key, (k) => timeseries(k.m, k.m > 360 ? "5m" : "1m", k.s));
+  // The scheduler's history; a deployment without a database has none (503), which is not an error here.
+  const [recorded] = createResource(key, (k) =>
+    recordedAnomalies(new Date(Date.now() - k.m * 60_000).toISOString(), k.s).catch((err) => {
+      if (err instanceof ApiError && err.status === 503) return null;
+      throw err;
+    }),
+  );
 
   const charts = () => {
     const ts = series.latest;
@@ -212,6 +225,62 @@ export default function AnomaliesPage() {
           </div>
         )}
       </Show>
+      <div class="panel">
+        <h2 style={{ margin: "0 0 0.5rem" }}>Recorded by the scheduler</h2>
+        <Show when={recorded.error}>
+          <ErrorState error={recorded.error} />
+        </Show>
+        <Show when={recorded.state === "ready" && recorded() === null}>
+          <p class="muted">
+            This deployment keeps no anomaly history (it needs a database); the report above is computed on
+            demand.
+          </p>
+        </Show>
+        <Show when={recorded.latest}>
+          {(r) => (
+            <Show
+              when={r().anomalies.length > 0}
+              fallback={
+                <p class="muted">
+                  Nothing recorded in this window. Alert rules that count anomalies read this list.
+                </p>
+              }
+            >
+              <div class="table-wrap">
+                <table>
+                  <caption class="sr-only">Anomalies recorded by the scheduler, newest first</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">When</th>
+                      <th scope="col">Metric</th>
+                      <th scope="col">Service</th>
+                      <th scope="col">Severity</th>
+                      <th scope="col">Description</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={r().anomalies}>
+                      {(a) => (
+                        <tr>
+                          <td class="time">{formatTime(a.detected_at)}</td>
+                          <td>{a.metric_name}</td>
+                          <td>{a.service ?? "all"}</td>
+                          <td>
+                            <span style={{ color: SEVERITY_COLOR[a.severity] }} class="level">
+                              {a.severity}
+                            </span>
+                          </td>
+                          <td>{a.description}</td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </div>
+            </Show>
+          )}
+        </Show>
+      </div>
     </section>
   );
 }
