@@ -50,6 +50,37 @@ export interface SearchPage {
   nextCursor: string | null;
 }
 
+/** An event the store refused for a reason of its own (mapping, size, …): retrying cannot help. */
+export interface RejectedEvent {
+  id: string;
+  /** The engine's status for this event (e.g. 400). */
+  status: number;
+  /** The engine's error type (e.g. document_parsing_exception). */
+  type: string;
+  reason: string;
+}
+
+/**
+ * Some events of a write were refused for good; every other event of the batch is stored (`written`,
+ * `duplicates`). Writing the same batch again is safe. The API answers 503 (nothing is acknowledged);
+ * the Kafka indexer dead-letters the refused ones with the reason and goes on. The Postgres store never
+ * refuses single events (a batch commits whole or not at all).
+ */
+export class EventsRejectedError extends Error {
+  constructor(
+    readonly written: number,
+    readonly duplicates: number,
+    readonly rejected: RejectedEvent[],
+  ) {
+    const first = rejected[0];
+    super(
+      `${rejected.length} event(s) rejected by the log store` +
+        (first ? ` (first: ${first.id}: ${first.status} ${first.type}: ${first.reason})` : ""),
+    );
+    this.name = "EventsRejectedError";
+  }
+}
+
 export interface WriteResult {
   /** Events newly stored. */
   written: number;
@@ -89,7 +120,10 @@ export interface StoreHealth {
  * One conformance suite (tests/log-store-conformance.ts) runs against every implementation.
  */
 export interface LogStore {
-  /** Store events; idempotent by id. Resolves only once the events are durable. */
+  /**
+   * Store events; idempotent by id. Resolves only once the events are durable. Rejects with
+   * EventsRejectedError when some events were refused for good (the others are stored).
+   */
   write(events: LogEvent[]): Promise<WriteResult>;
   search(query: SearchQuery): Promise<SearchPage>;
   get(id: string): Promise<LogEvent | null>;

@@ -7,6 +7,7 @@ import postgres from "postgres";
 import type { KafkaIndexer } from "../../core/adapters/kafka/indexer.ts";
 import { dlqTopic } from "../../core/adapters/kafka/queue.ts";
 import { produceRaw, readTopic } from "../../core/adapters/kafka/raw.ts";
+import { EventsRejectedError } from "../../core/ports/log-store.ts";
 import { kafkaReachable, POSTGRES_ADMIN_URL, postgresReachable } from "../helpers/engines.ts";
 import {
   BROKERS,
@@ -116,6 +117,46 @@ describe.skipIf(!enabled)("Kafka pipeline (real broker, real Postgres)", () => {
     expect(dlq.map((m) => m.headers["logflow-source-topic"])).toEqual([topic, topic, topic, topic]);
     expect(dlq.map((m) => Number(m.headers["logflow-source-offset"]))).toEqual([100, 101, 102, 103]);
     expect(deadLettered.sort()).toEqual(["empty message", "invalid event", "not JSON", "oversized"]);
+  });
+
+  test("events the store refuses for good are dead-lettered with its reason; the rest are indexed", async () => {
+    const { topic, group, db, queue } = await setup("refused", 1);
+    const events = makeEvents(50, ["api"]);
+    const refusedIds = new Set(events.filter((_, i) => i % 10 === 3).map((e) => e.id));
+    // A search engine refuses single events (a mapping error); Postgres never does, so this store
+    // writes the rest through the real Postgres store and refuses those, as the Elasticsearch store does.
+    const refusing = Object.create(db.store) as typeof db.store;
+    refusing.write = async (batch) => {
+      const kept = batch.filter((e) => !refusedIds.has(e.id));
+      const result = await db.store.write(kept);
+      const rejected = batch
+        .filter((e) => refusedIds.has(e.id))
+        .map((e) => ({ id: e.id, status: 400, type: "document_parsing_exception", reason: "bad field" }));
+      if (rejected.length) throw new EventsRejectedError(result.written, result.duplicates, rejected);
+      return result;
+    };
+    await queue.publish(events);
+    await indexer({ topic, group, store: refusing });
+
+    await waitFor("kept events stored and lag 0", async () => ({
+      ok: (await db.count()) === events.length - refusedIds.size && (await committedLag(topic, group)) === 0,
+      seen: await db.count(),
+    }));
+    expect((await storedIds(db)).sort()).toEqual(
+      events
+        .filter((e) => !refusedIds.has(e.id))
+        .map((e) => e.id)
+        .sort(),
+    );
+    const dlq = await readTopic(BROKERS, dlqTopic(topic));
+    expect(dlq.map((m) => (JSON.parse(m.value!.toString()) as { id: string }).id).sort()).toEqual(
+      [...refusedIds].sort(),
+    );
+    for (const m of dlq) {
+      expect(m.headers["logflow-dlq-reason"]).toBe(
+        "rejected by the store: 400 document_parsing_exception: bad field",
+      );
+    }
   });
 
   test("store down for a while: the indexer waits and commits nothing, then catches up without loss", async () => {

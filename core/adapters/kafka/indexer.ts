@@ -2,6 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer }
 import { CompressionTypes, Partitioners } from "kafkajs";
 import type { LogEvent } from "../../log-event.ts";
 import type { LogLine } from "../../logger.ts";
+import { EventsRejectedError } from "../../ports/log-store.ts";
 import { groupLag, kafkaClient } from "./client.ts";
 import { decodeLogMessage } from "./decode.ts";
 import { dlqTopic } from "./queue.ts";
@@ -226,16 +227,32 @@ export class KafkaIndexer {
         if (isStale()) return;
         const chunk = batch.messages.slice(i, i + this.o.writeBatchSize);
         const good: LogEvent[] = [];
+        const messageOf = new Map<string, KafkaMessage>();
         const dead: { message: KafkaMessage; reason: string }[] = [];
         for (const m of chunk) {
           const d = decodeLogMessage(m.value, this.o.maxMessageBytes);
-          if (d.ok) good.push(d.event);
-          else dead.push({ message: m, reason: d.reason });
+          if (d.ok) {
+            good.push(d.event);
+            messageOf.set(d.event.id.toLowerCase(), m);
+          } else dead.push({ message: m, reason: d.reason });
         }
-        if (
-          good.length &&
-          !(await this.untilDone("store write", () => this.o.store.write(good), heartbeat, go))
-        ) {
+        // Events the store refuses for good (a search engine's mapping error, say) join the dead
+        // letters with its reason; the rest of the write is stored. Anything else is an outage: retried.
+        let refused = 0;
+        const write = async () => {
+          try {
+            await this.o.store.write(good);
+          } catch (err) {
+            if (!(err instanceof EventsRejectedError)) throw err;
+            for (const r of err.rejected) {
+              const message = messageOf.get(r.id.toLowerCase());
+              if (!message) continue;
+              dead.push({ message, reason: `rejected by the store: ${r.status} ${r.type}: ${r.reason}` });
+              refused++;
+            }
+          }
+        };
+        if (good.length && !(await this.untilDone("store write", write, heartbeat, go))) {
           return;
         }
         if (
@@ -249,7 +266,7 @@ export class KafkaIndexer {
         await consumer.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
         ]);
-        if (good.length) this.o.hooks?.indexed?.(good.length);
+        if (good.length - refused > 0) this.o.hooks?.indexed?.(good.length - refused);
         for (const d of dead) this.o.hooks?.deadLettered?.(d.reason.split(":")[0] ?? "invalid");
         await heartbeat();
       }

@@ -1,3 +1,4 @@
+import { EventsRejectedError, type RejectedEvent } from "../../ports/log-store.ts";
 import { type EngineTransport, ensureOk, SearchEngineError } from "./backend.ts";
 
 /** One event of a bulk write: where it goes and what is stored. */
@@ -7,30 +8,12 @@ export interface BulkDoc {
   source: unknown;
 }
 
-/** An event the engine refused for a reason of its own (mapping, size, …): retrying cannot help. */
-export interface RejectedEvent {
-  id: string;
-  status: number;
-  type: string;
-  reason: string;
-}
+export type { RejectedEvent };
 
-/**
- * Some events of a write were refused by the engine for good (a 4xx other than 409/429). Every other
- * event of the batch is stored: `written` and `duplicates` count them. The caller reports `rejected`
- * (the indexer dead-letters them); writing the same batch again is safe (the stored ones are duplicates).
- */
-export class BulkRejectedError extends Error {
-  constructor(
-    readonly written: number,
-    readonly duplicates: number,
-    readonly rejected: RejectedEvent[],
-  ) {
-    const first = rejected[0];
-    super(
-      `${rejected.length} event(s) rejected by the search engine` +
-        (first ? ` (first: ${first.id}: ${first.status} ${first.type}: ${first.reason})` : ""),
-    );
+/** The search engine refused some events of a bulk write for good (a 4xx other than 409/429). */
+export class BulkRejectedError extends EventsRejectedError {
+  constructor(written: number, duplicates: number, rejected: RejectedEvent[]) {
+    super(written, duplicates, rejected);
     this.name = "BulkRejectedError";
   }
 }
