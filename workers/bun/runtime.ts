@@ -95,7 +95,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     };
     const telemetry = prometheusTelemetry({ databaseConnections });
     const store = instrumentStore(await selectStore(config, sql), telemetry);
-    const queue = await selectQueue(config, store);
+    const queue = await selectQueue(config, store, log);
 
     const anomalies = new PostgresAnomalyRepo(sql);
     const retention = async () => {
