@@ -1,15 +1,25 @@
-# LogFlow's Bun processes (api now; collector, indexer and scheduler join as they land).
+# LogFlow's Bun processes: the API (default command), and with another command the scheduler,
+# collector and indexer (see docker-compose.yml).
 FROM oven/bun:1 AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile --production --ignore-scripts
+
+# The dashboard is built with Vite, a development dependency: in its own stage, only web/dist is kept.
+FROM oven/bun:1 AS web
+WORKDIR /app
+COPY package.json bun.lock ./
+RUN bun install --frozen-lockfile --ignore-scripts
+COPY . .
+RUN bun web/build.ts
 
 FROM oven/bun:1
 WORKDIR /app
 ENV NODE_ENV=production PORT=8000
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
-RUN bun web/build.ts && mkdir -p /app/.data && chown bun:bun /app/.data
+COPY --from=web /app/web/dist ./web/dist
+RUN mkdir -p /app/.data && chown bun:bun /app/.data
 EXPOSE 8000
 USER bun
 CMD ["bun", "workers/bun/api.ts"]
