@@ -99,7 +99,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.notFound(async (c) => {
-    if (deps.assets && c.req.method === "GET" && !c.req.path.startsWith("/api/")) {
+    if (
+      deps.assets &&
+      (c.req.method === "GET" || c.req.method === "HEAD") &&
+      !c.req.path.startsWith("/api/")
+    ) {
       const asset = await deps.assets(c.req.raw);
       if (asset) return asset;
     }

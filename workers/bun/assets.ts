@@ -1,5 +1,20 @@
 import { existsSync, statSync } from "node:fs";
-import { join, normalize, resolve } from "node:path";
+import { join, normalize, resolve, sep } from "node:path";
+
+/**
+ * The dashboard's pages may load only what LogFlow serves: its own scripts (no inline ones), styles
+ * (uPlot sets inline styles), images, and API calls to the same origin; no framing. Injected markup
+ * then cannot load or send anything elsewhere, which guards the session token in sessionStorage.
+ */
+const PAGE_CSP = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join("; ");
 
 /**
  * Serve the built dashboard (web/dist) when it exists: files by path, and index.html for any other
@@ -10,16 +25,27 @@ export function staticAssets(dir = resolve(import.meta.dir, "../../web/dist")) {
     // Before the first `bun run build` there is nothing to serve: the API answers / with a page saying so
     // (web/index.html is Vite's source, not a page a browser can run).
     if (!existsSync(join(dir, "index.html"))) return null;
-    const path = decodeURIComponent(new URL(req.url).pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url).pathname);
+    } catch {
+      return null; // malformed percent-encoding: not a file of ours
+    }
+    // `..%2F` survives URL normalisation and decodes to `../`: stay strictly inside dir (a bare prefix
+    // test would let /..%2Fdist-other/ reach a sibling directory named like it).
     const file = normalize(join(dir, path));
-    if (!file.startsWith(dir)) return null;
+    if (!file.startsWith(dir + sep)) return null;
     if (existsSync(file) && statSync(file).isFile()) {
       const immutable = path.startsWith("/assets/");
-      return new Response(Bun.file(file), {
-        headers: { "Cache-Control": immutable ? "public, max-age=31536000, immutable" : "no-cache" },
-      });
+      const headers: Record<string, string> = {
+        "Cache-Control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      };
+      if (file.endsWith(".html")) headers["Content-Security-Policy"] = PAGE_CSP;
+      return new Response(Bun.file(file), { headers });
     }
     if (/\.[a-z0-9]+$/i.test(path)) return null;
-    return new Response(Bun.file(join(dir, "index.html")), { headers: { "Cache-Control": "no-cache" } });
+    return new Response(Bun.file(join(dir, "index.html")), {
+      headers: { "Cache-Control": "no-cache", "Content-Security-Policy": PAGE_CSP },
+    });
   };
 }
