@@ -92,7 +92,19 @@ export const METRICS_ROUTE_DOCS: RouteDoc[] = [
           logs_per_second_5m: z.number(),
           queue_lag: z.number().int(),
         }),
-        cache: z.null(),
+        cache: z
+          .object({
+            hits: z.number().int(),
+            misses: z.number().int(),
+            hit_rate: z.number(),
+            prefixes: z.record(
+              z.string(),
+              z.object({ hits: z.number().int(), misses: z.number().int(), hit_rate: z.number() }),
+            ),
+            keys: z.number().int().nullable(),
+          })
+          .nullable()
+          .describe("this process's cache statistics; null where there is no cache"),
         database: z.object({ connections: z.number().int().nullable() }),
       }),
     },

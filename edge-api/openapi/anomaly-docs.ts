@@ -17,6 +17,20 @@ const AnomalySchema = z
   })
   .meta({ id: "Anomaly" });
 
+/** One anomaly as the detector reports it (the example of every anomaly route). */
+const EXAMPLE_ANOMALY = {
+  detected_at: "2026-11-28T09:41:00.000Z",
+  metric_name: "error_rate",
+  service: "payment-service",
+  anomaly_type: "spike",
+  description: "error_rate spike: 61.54 (expected ~2.13)",
+  score: 0.9731,
+  severity: "critical",
+  actual_value: 61.5385,
+  expected_value: 2.1277,
+  deviation_percent: 2792.3,
+};
+
 const detect = (path: string, metric: string): RouteDoc => ({
   method: "get",
   path,
@@ -26,7 +40,25 @@ const detect = (path: string, metric: string): RouteDoc => ({
   description:
     "Per-minute series from the store, each point scored from its past only. An empty list for too little history says why in the X-Anomaly-Note header.",
   query: DetectParamsSchema,
-  response: { status: 200, description: "Anomalies, most severe first", schema: z.array(AnomalySchema) },
+  response: {
+    status: 200,
+    description: "Anomalies, newest first",
+    schema: z.array(AnomalySchema),
+    example: [
+      metric === "error rate"
+        ? EXAMPLE_ANOMALY
+        : {
+            ...EXAMPLE_ANOMALY,
+            metric_name: "log_volume",
+            description: "log_volume spike: 412.00 (expected ~96.00)",
+            actual_value: 412,
+            expected_value: 96,
+            deviation_percent: 329.2,
+            severity: "high",
+            score: 0.8874,
+          },
+    ],
+  },
   errors: ["BAD_REQUEST", "RATE_LIMITED"],
 });
 
@@ -52,6 +84,14 @@ export const ANOMALY_ROUTE_DOCS: RouteDoc[] = [
         anomalies_by_service: z.record(z.string(), z.number()),
         reason: z.string().optional(),
       }),
+      example: {
+        period_start: "2026-11-28T09:00:00.000Z",
+        period_end: "2026-11-28T10:00:00.000Z",
+        total_anomalies: 1,
+        anomalies: [EXAMPLE_ANOMALY],
+        anomalies_by_severity: { critical: 1, high: 0, medium: 0, low: 0 },
+        anomalies_by_service: { "payment-service": 1 },
+      },
     },
     errors: ["BAD_REQUEST", "RATE_LIMITED"],
   },
@@ -73,6 +113,12 @@ export const ANOMALY_ROUTE_DOCS: RouteDoc[] = [
         limit: z.number().int(),
         offset: z.number().int(),
       }),
+      example: {
+        anomalies: [{ ...EXAMPLE_ANOMALY, id: 17, recorded_at: "2026-11-28T09:42:00.113Z" }],
+        total: 1,
+        limit: 100,
+        offset: 0,
+      },
     },
     errors: ["BAD_REQUEST", "RATE_LIMITED", "UNAVAILABLE"],
   },

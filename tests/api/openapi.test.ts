@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { evaluateRules } from "../../core/alerts/engine.ts";
 import { createApp } from "../../edge-api/app.ts";
+import { ROUTE_DOCS } from "../../edge-api/openapi/all-docs.ts";
+import { exampleExchanges } from "../../edge-api/openapi/example-flow.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let t: TestApp;
@@ -59,4 +62,65 @@ describe("the API reference", () => {
     expect(html).toContain("/openapi.json");
     expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
   });
+
+  test("every route that answers JSON has an example, and the example matches the route's schema", () => {
+    const problems: string[] = [];
+    for (const r of ROUTE_DOCS) {
+      if (!r.response.schema) continue;
+      const key = `${r.method.toUpperCase()} ${r.path}`;
+      if (r.response.example === undefined) problems.push(`${key}: no example`);
+      else {
+        const parsed = r.response.schema.safeParse(r.response.example);
+        if (!parsed.success) problems.push(`${key}: example does not match: ${parsed.error.message}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("a walk through the whole API: each route answers its documented status and schema", async () => {
+    const deps = t.runtime.deps;
+    const exchanges = await exampleExchanges(
+      { request: (path, init) => t.request(path, init), adminToken: t.adminToken },
+      async () => {
+        await evaluateRules(
+          {
+            store: deps.store,
+            rules: deps.alertRules,
+            alerts: deps.triggeredAlerts,
+            notify: async (n) => ({
+              kind: n.kind,
+              channel: n.rule.notification_channel,
+              ok: true,
+              status: null,
+              attempts: 1,
+              error: null,
+              at: new Date().toISOString(),
+            }),
+          },
+          Date.now(),
+        );
+      },
+    );
+    const docs = new Map(ROUTE_DOCS.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]));
+    const problems: string[] = [];
+    for (const e of exchanges) {
+      const doc = docs.get(e.route);
+      if (!doc) {
+        problems.push(`${e.route}: not documented`);
+        continue;
+      }
+      if (e.status !== doc.response.status) {
+        problems.push(
+          `${e.route}: answered ${e.status}, documented ${doc.response.status}: ${JSON.stringify(e.body)}`,
+        );
+        continue;
+      }
+      const parsed = doc.response.schema?.safeParse(e.body);
+      if (parsed && !parsed.success) problems.push(`${e.route}: ${parsed.error.message}`);
+    }
+    expect(problems).toEqual([]);
+    // The walk reaches every documented route but the Prometheus text.
+    const walked = new Set(exchanges.map((e) => e.route));
+    expect([...docs.keys()].filter((k) => !walked.has(k))).toEqual(["GET /metrics"]);
+  }, 60_000);
 });

@@ -1,0 +1,213 @@
+/**
+ * One walk through the whole API as a user would take it: register, log in, ship logs, search, look at
+ * metrics, manage keys, rules, alerts and anomalies. Every answer is kept with its route, so that
+ *
+ * - `bun run docs:examples` can store real answers as the examples of /openapi.json
+ *   (edge-api/openapi/examples.json), and
+ * - a test can check that what each route really answers still matches its documented schema.
+ *
+ * Runtime-neutral: it only needs a way to send requests to the app and the admin's token.
+ */
+
+export interface ExampleApi {
+  request(path: string, init?: RequestInit): Promise<Response>;
+  adminToken: string;
+}
+
+export interface Exchange {
+  /** `METHOD /documented/:path`, as in ROUTE_DOCS. */
+  route: string;
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Walk the API and return every answer. `fireAlerts` runs one alert evaluation (the walk creates a rule
+ * that holds, so that triggered alerts exist to show). Requests are made with fresh names each run.
+ */
+export async function exampleExchanges(
+  api: ExampleApi,
+  fireAlerts: () => Promise<void>,
+): Promise<Exchange[]> {
+  const out: Exchange[] = [];
+  const admin = { authorization: `Bearer ${api.adminToken}` };
+  const call = async <T = Record<string, unknown>>(
+    route: string,
+    path: string,
+    init: RequestInit & { json?: unknown } = {},
+  ): Promise<T> => {
+    const { json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set("content-type", "application/json");
+    const res = await api.request(path, {
+      ...rest,
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
+    const type = res.headers.get("content-type") ?? "";
+    const body = type.includes("json") ? await res.json() : await res.text();
+    out.push({ route, status: res.status, body });
+    return body as T;
+  };
+  const suffix = crypto.randomUUID().slice(0, 6);
+  const username = `ada_${suffix}`;
+
+  await call("POST /api/v1/auth/register", "/api/v1/auth/register", {
+    method: "POST",
+    json: {
+      username,
+      email: `${username}@example.com`,
+      password: "analytical-engine",
+      full_name: "Ada Lovelace",
+    },
+  });
+  const { access_token } = await call<{ access_token: string }>(
+    "POST /api/v1/auth/login",
+    "/api/v1/auth/login",
+    {
+      method: "POST",
+      json: { username, password: "analytical-engine" },
+    },
+  );
+  const user = { authorization: `Bearer ${access_token}` };
+  const me = await call<{ id: number }>("GET /api/v1/auth/me", "/api/v1/auth/me", { headers: user });
+  await call("PUT /api/v1/auth/me", "/api/v1/auth/me", {
+    method: "PUT",
+    headers: user,
+    json: { full_name: "Augusta Ada King" },
+  });
+  await call("GET /api/v1/auth/users", "/api/v1/auth/users?limit=5", { headers: admin });
+
+  const now = Date.now();
+  await call("POST /api/v1/ingest", "/api/v1/ingest", {
+    method: "POST",
+    headers: admin,
+    json: [
+      {
+        service: "auth-service",
+        level: "INFO",
+        message: "token issued for user 42",
+        correlation_id: "txn-42",
+        timestamp: new Date(now - 3000).toISOString(),
+      },
+      {
+        service: "payment-service",
+        level: "ERROR",
+        message: "card declined: insufficient funds",
+        correlation_id: "txn-42",
+        attributes: { amount: 99.99, currency: "EUR" },
+        timestamp: new Date(now - 2000).toISOString(),
+      },
+      {
+        service: "payment-service",
+        level: "INFO",
+        message: "retrying with a second card",
+        correlation_id: "txn-42",
+        timestamp: new Date(now - 1000).toISOString(),
+      },
+    ],
+  });
+  const found = await call<{ logs: { id: string }[] }>(
+    "GET /api/v1/logs/search",
+    "/api/v1/logs/search?query=declined&service=payment-service&since=1h&limit=10",
+  );
+  await call("GET /api/v1/logs/recent", "/api/v1/logs/recent?limit=2");
+  const id = found.logs[0]?.id ?? "00000000-0000-7000-8000-000000000000";
+  await call("GET /api/v1/logs/:id", `/api/v1/logs/${id}`);
+  await call("GET /api/v1/logs/:id/context", `/api/v1/logs/${id}/context?before=2&after=2`);
+
+  const key = await call<{ id: number }>("POST /api/v1/api-keys", "/api/v1/api-keys", {
+    method: "POST",
+    headers: user,
+    json: { name: "vector on web-1", scopes: ["ingest"] },
+  });
+  await call("GET /api/v1/api-keys", "/api/v1/api-keys", { headers: user });
+  await call("DELETE /api/v1/api-keys/:id", `/api/v1/api-keys/${key.id}`, {
+    method: "DELETE",
+    headers: user,
+  });
+
+  await call("GET /api/v1/metrics/overview", "/api/v1/metrics/overview?window_minutes=60");
+  await call("GET /api/v1/metrics/service/:name", "/api/v1/metrics/service/payment-service");
+  await call("GET /api/v1/metrics/system", "/api/v1/metrics/system");
+  await call("GET /api/v1/metrics/timeseries", "/api/v1/metrics/timeseries?interval=15m&window_minutes=60");
+  await call("GET /api/v1/cache/stats", "/api/v1/cache/stats", { headers: admin });
+  await call("DELETE /api/v1/cache/clear", "/api/v1/cache/clear?pattern=metrics:*", {
+    method: "DELETE",
+    headers: admin,
+  });
+  await call("GET /api/v1/rate-limits/status", "/api/v1/rate-limits/status", { headers: admin });
+  await call("DELETE /api/v1/rate-limits/reset/:id", `/api/v1/rate-limits/reset/user:${me.id}`, {
+    method: "DELETE",
+    headers: admin,
+  });
+  await call("DELETE /api/v1/rate-limits/reset-all", "/api/v1/rate-limits/reset-all", {
+    method: "DELETE",
+    headers: admin,
+  });
+
+  await call("GET /api/v1/trace/context", "/api/v1/trace/context", {
+    headers: { "x-correlation-id": "txn-42" },
+  });
+  await call("GET /api/v1/trace/debug", "/api/v1/trace/debug", { headers: admin });
+  await call("POST /api/v1/trace/log", "/api/v1/trace/log", {
+    method: "POST",
+    headers: { ...admin, "x-correlation-id": "txn-42" },
+    json: { event: "payment_processed", details: { amount: 99.99 } },
+  });
+  await call("GET /api/v1/correlation/trace/:correlationId", "/api/v1/correlation/trace/txn-42");
+
+  const rule = await call<{ id: number }>("POST /api/v1/alerts/rules", "/api/v1/alerts/rules", {
+    method: "POST",
+    headers: user,
+    json: {
+      name: "Payment errors",
+      condition: "greater_than",
+      threshold: 0,
+      time_window: 5,
+      levels: ["ERROR", "CRITICAL"],
+      services: ["payment-service"],
+      query: "declined",
+      notification_channel: "console",
+      severity: "critical",
+      cooldown_minutes: 10,
+    },
+  });
+  await call("GET /api/v1/alerts/rules", "/api/v1/alerts/rules?limit=5");
+  await call("GET /api/v1/alerts/rules/:id", `/api/v1/alerts/rules/${rule.id}`);
+  await call("PUT /api/v1/alerts/rules/:id", `/api/v1/alerts/rules/${rule.id}`, {
+    method: "PUT",
+    headers: user,
+    json: { description: "Card payments failing", cooldown_minutes: 15 },
+  });
+  await fireAlerts();
+  const triggered = await call<{ alerts: { id: number }[] }>(
+    "GET /api/v1/alerts/triggered",
+    `/api/v1/alerts/triggered?rule_id=${rule.id}`,
+  );
+  const alertId = triggered.alerts[0]?.id ?? 0;
+  await call("GET /api/v1/alerts/triggered/:id", `/api/v1/alerts/triggered/${alertId}`);
+  await call(
+    "POST /api/v1/alerts/triggered/:id/acknowledge",
+    `/api/v1/alerts/triggered/${alertId}/acknowledge`,
+    {
+      method: "POST",
+      headers: user,
+    },
+  );
+  await call("POST /api/v1/alerts/triggered/:id/resolve", `/api/v1/alerts/triggered/${alertId}/resolve`, {
+    method: "POST",
+    headers: user,
+  });
+
+  await call("GET /api/v1/anomaly/detect/log-volume", "/api/v1/anomaly/detect/log-volume?window_minutes=60");
+  await call("GET /api/v1/anomaly/detect/error-rate", "/api/v1/anomaly/detect/error-rate?window_minutes=60");
+  await call("GET /api/v1/anomaly/report", "/api/v1/anomaly/report?window_minutes=60");
+  await call("GET /api/v1/anomaly/recorded", "/api/v1/anomaly/recorded?limit=5");
+  await call("DELETE /api/v1/alerts/rules/:id", `/api/v1/alerts/rules/${rule.id}`, {
+    method: "DELETE",
+    headers: user,
+  });
+  await call("GET /health", "/health");
+  return out;
+}
