@@ -66,6 +66,8 @@ try {
   }
   const file = resolve(import.meta.dir, "examples.json");
   await Bun.write(file, `${JSON.stringify(examples, null, 2)}\n`);
+  // In the repository's own format, so that `bun run lint` stays clean after a capture.
+  Bun.spawnSync(["bunx", "biome", "format", "--write", file], { stdout: "ignore", stderr: "inherit" });
   console.log(`wrote ${Object.keys(examples).length} examples to ${file}`);
 } finally {
   await runtime.close();
