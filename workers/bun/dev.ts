@@ -11,6 +11,19 @@ const config = configOrExit();
 const { runtime, server } = await serve(config);
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
 startAlertScheduler(bunAlertEngine(runtime.deps, runtime.sql, config));
+// With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,
+// so that what is ingested reaches the store without a second process.
+if (config.KAFKA_BROKERS?.length) {
+  const { KafkaIndexer } = await import("../../core/adapters/kafka/indexer.ts");
+  await KafkaIndexer.start({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
+    topic: config.KAFKA_TOPIC,
+    groupId: config.KAFKA_GROUP_ID,
+    store: runtime.deps.store,
+    log: runtime.deps.log,
+  });
+}
 
 const url = `http://localhost:${server.port}`;
 const password = config.ADMIN_PASSWORD ? "(ADMIN_PASSWORD)" : DEV_ADMIN_PASSWORD;
@@ -20,6 +33,7 @@ console.log(`
     dashboard  ${url}/
     health     ${url}/health
     login      ${config.ADMIN_USERNAME} / ${password}${runtime.adminCreated ? "  (admin account created)" : ""}
+    ingest     ${config.KAFKA_BROKERS?.length ? `through Kafka (${config.KAFKA_TOPIC} on ${config.KAFKA_BROKERS.join(",")}), indexed in this process` : "in-process queue, straight to the store"}
     alerts     rules evaluated every ${config.ALERT_EVAL_INTERVAL_SECONDS} s
     demo       ${demo || config.DEMO ? "generating traffic" : "off (bun run dev --demo to generate traffic)"}
 `);
