@@ -117,6 +117,50 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       expect(await retention.get(again.id)).toEqual(again);
     });
 
+    test("overlapping batches written at once (a replay racing the original) all succeed and count once", async () => {
+      const db = await openStoreDatabase();
+      try {
+        const store = new PostgresLogStore(db.sql);
+        const now = Date.now();
+        const all: LogEvent[] = Array.from({ length: 3000 }, (_, i) => ({
+          id: uuidv7(now - 60_000 + i * 7),
+          timestamp: new Date(now - 60_000 + i * 7).toISOString(),
+          received_at: new Date(now).toISOString(),
+          service: `svc-${i % 3}`,
+          level: i % 5 === 0 ? "ERROR" : "INFO",
+          message: `event ${i}`,
+          host: null,
+          correlation_id: null,
+          request_id: null,
+          trace_id: null,
+          span_id: null,
+          attributes: {},
+        }));
+        // Six writers, each a shuffled half of the events: every pair overlaps, in different orders.
+        let seed = 11;
+        const rand = () => {
+          seed = (seed * 48_271) % 2_147_483_647;
+          return seed / 2_147_483_647;
+        };
+        const batches = Array.from({ length: 6 }, () =>
+          all.filter(() => rand() < 0.5).sort(() => rand() - 0.5),
+        );
+        // One connection per writer, as six indexer or API processes would have.
+        const pools = batches.map(() => connectPostgres(db.url, { max: 1 }));
+        const results = await Promise.all(
+          batches.map((b, k) => new PostgresLogStore(pools[k]!).write(b)),
+        ).finally(() => Promise.all(pools.map((p) => p.end({ timeout: 5 }))));
+        const stored = new Set(batches.flat().map((e) => e.id)).size;
+        expect(results.reduce((n, r) => n + r.written, 0)).toBe(stored);
+        expect(await store.count({})).toBe(stored);
+        const [row] = await db.sql<{ n: number }[]>`select coalesce(sum(n), 0)::int as n from log_minutes`;
+        expect(row?.n).toBe(stored);
+      } finally {
+        await db.sql.end({ timeout: 5 });
+        await db.drop();
+      }
+    });
+
     test("a NUL character, which Postgres text cannot hold, does not sink the batch", async () => {
       const store = otherProcess();
       const ts = Date.now() - 60_000;
