@@ -94,6 +94,24 @@ describe("bulk create", () => {
     expect(sent.length).toBe(3);
   });
 
+  test("a write block on the index (disk full, index closed) is an outage to retry, not a rejection", async () => {
+    for (const type of ["cluster_block_exception", "index_closed_exception"]) {
+      const { transport } = scripted([
+        () =>
+          items(201, {
+            status: type === "index_closed_exception" ? 400 : 403,
+            error: { type, reason: "blocked" },
+          }),
+      ]);
+      const err = (await bulkCreate(transport, docs(2), noWait).catch(
+        (e: unknown) => e,
+      )) as SearchEngineError;
+      expect(err).toBeInstanceOf(SearchEngineError);
+      expect(err.message).toContain(type);
+      expect(err.message).toContain("writing the batch again is safe");
+    }
+  });
+
   test("a request the engine refuses as a whole (400) is an error, not a silent loss", async () => {
     const { transport } = scripted([
       () => ({ status: 400, body: { error: { type: "illegal_argument_exception", reason: "bad" } } }),

@@ -62,6 +62,13 @@ interface BulkResponse {
   items?: Record<string, BulkItemResult>[];
 }
 
+/**
+ * Item errors that say the index cannot take writes right now (a read-only block set when a disk
+ * fills, an index closed by maintenance): an outage of the store, not a verdict on the event. The
+ * write fails as a whole (the API answers 503, the indexer retries) instead of dead-lettering events.
+ */
+const BLOCKED_TYPES = new Set(["cluster_block_exception", "index_closed_exception"]);
+
 function retryable(status: number): boolean {
   return status === 429 || status >= 500 || status === 0;
 }
@@ -121,6 +128,7 @@ async function sendChunk(
 ): Promise<void> {
   let pending = chunk;
   let lastError = "";
+  let blocked: string | undefined;
   for (let attempt = 0; attempt < o.maxAttempts && pending.length > 0; attempt++) {
     if (attempt > 0) await o.sleep(backoff(o, attempt - 1));
     const bulkBody: unknown[] = [];
@@ -156,6 +164,8 @@ async function sendChunk(
       else if (retryable(r.status)) {
         again.push(doc);
         lastError = `${r.status} ${r.error?.type ?? ""}: ${r.error?.reason ?? ""}`;
+      } else if (BLOCKED_TYPES.has(r.error?.type ?? "")) {
+        blocked ??= `${r.status} ${r.error?.type}: ${r.error?.reason ?? ""}`;
       } else {
         const cause = r.error?.caused_by;
         outcome.rejected.push({
@@ -167,6 +177,13 @@ async function sendChunk(
       }
     });
     pending = again;
+    if (blocked) {
+      throw new SearchEngineError(
+        503,
+        "index_blocked",
+        `the index does not take writes now (${blocked}); writing the batch again is safe`,
+      );
+    }
   }
   if (pending.length > 0) {
     throw new SearchEngineError(
