@@ -24,6 +24,12 @@ import { TokenService } from "../edge-api/auth/tokens.ts";
 import type { AppDeps } from "../edge-api/context.ts";
 import { healthChecks } from "../edge-api/health/checks.ts";
 
+/**
+ * Whether this isolate already installed the search engine's index template. A boolean, not the
+ * request's promise: Workers must not await I/O begun by another request.
+ */
+const searchTemplate = { installed: false };
+
 export const DATABASE_URL_MISSING =
   "DATABASE_URL is not set: this instance has no database. Set it to a postgres:// URL " +
   "(Workers: `wrangler secret put DATABASE_URL`; Deno: the environment), then run `bun run db:migrate` against it.";
@@ -170,7 +176,7 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
         ...(elastic && config.ELASTICSEARCH_API_KEY ? { apiKey: config.ELASTICSEARCH_API_KEY } : {}),
         ...(username !== undefined ? { username, password: password ?? "" } : {}),
       }),
-      { indexPrefix: config.SEARCH_INDEX_PREFIX },
+      { indexPrefix: config.SEARCH_INDEX_PREFIX, templateState: searchTemplate },
     );
   }
   const queue = new DirectLogQueue(store);

@@ -49,6 +49,11 @@ export interface SearchLogStoreOptions {
   maxTermsBuckets?: number;
   /** Bulk tuning: batch sizes, retries and backoff. */
   bulk?: Partial<Omit<BulkOptions, "refresh">>;
+  /**
+   * Whether the index template is known to be installed, shared by stores that outlive one another.
+   * On Workers a store is built per request: without it every write would PUT the template first.
+   */
+  templateState?: { installed: boolean };
 }
 
 interface Hit {
@@ -117,6 +122,7 @@ export class SearchLogStore implements LogStore {
   private readonly maxTermsBuckets: number;
   private readonly bulkOptions: Partial<BulkOptions>;
   private template: Promise<void> | null = null;
+  private readonly templateState: { installed: boolean } | undefined;
 
   constructor(
     private readonly engine: SearchEngine,
@@ -134,10 +140,12 @@ export class SearchLogStore implements LogStore {
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.maxTermsBuckets = opts.maxTermsBuckets ?? 1_000;
     this.bulkOptions = { ...opts.bulk, refresh: this.refresh };
+    this.templateState = opts.templateState;
   }
 
   /** Install (or update) the index template. write() does it once by itself; idempotent. */
   ensureTemplate(): Promise<void> {
+    if (this.templateState?.installed) return Promise.resolve();
     this.template ??= (async () => {
       const res = await this.request({
         method: "PUT",
@@ -145,6 +153,7 @@ export class SearchLogStore implements LogStore {
         body: indexTemplate(this.prefix, this.engine.flavor, this.refreshInterval),
       });
       ensureOk(res, "index template");
+      if (this.templateState) this.templateState.installed = true;
     })().catch((err) => {
       this.template = null;
       throw err;

@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { uuidv7 } from "../../ids.ts";
+import type { LogEvent } from "../../log-event.ts";
+import type { EngineRequest, EngineTransport, SearchEngine } from "./backend.ts";
+import { SearchLogStore } from "./log-store.ts";
+
+/** An engine that takes every bulk item and counts template installs. */
+function countingEngine() {
+  const calls = { templates: 0, bulks: 0 };
+  const transport = (async (req: EngineRequest) => {
+    if (req.path.startsWith("/_index_template/")) {
+      calls.templates++;
+      return { status: 200, body: { acknowledged: true } };
+    }
+    if (req.path === "/_bulk") {
+      calls.bulks++;
+      const n = (req.bulkBody ?? []).length / 2;
+      return {
+        status: 200,
+        body: { errors: false, items: Array.from({ length: n }, () => ({ create: { status: 201 } })) },
+      };
+    }
+    throw new Error(`unexpected ${req.method} ${req.path}`);
+  }) as EngineTransport;
+  const engine: SearchEngine = { flavor: "opensearch", transport, close: async () => {} };
+  return { engine, calls };
+}
+
+function event(): LogEvent {
+  const ts = Date.now();
+  return {
+    id: uuidv7(ts),
+    timestamp: new Date(ts).toISOString(),
+    received_at: new Date(ts).toISOString(),
+    service: "t",
+    level: "INFO",
+    message: "m",
+    host: null,
+    correlation_id: null,
+    request_id: null,
+    trace_id: null,
+    span_id: null,
+    attributes: {},
+  };
+}
+
+describe("index template", () => {
+  test("a store installs it before its first write, once", async () => {
+    const { engine, calls } = countingEngine();
+    const store = new SearchLogStore(engine, { indexPrefix: "t", refresh: false });
+    await store.write([event()]);
+    await store.write([event()]);
+    expect(calls).toEqual({ templates: 1, bulks: 2 });
+  });
+
+  test("stores built per request (Workers) share that it is installed: one install, not one per request", async () => {
+    const { engine, calls } = countingEngine();
+    const templateState = { installed: false };
+    for (let i = 0; i < 3; i++) {
+      await new SearchLogStore(engine, { indexPrefix: "t", refresh: false, templateState }).write([event()]);
+    }
+    expect(calls).toEqual({ templates: 1, bulks: 3 });
+  });
+});
