@@ -95,7 +95,7 @@ export class KafkaIndexer {
     const ix = new KafkaIndexer({
       maxMessageBytes: 1024 * 1024,
       writeBatchSize: 5_000,
-      partitionsConsumedConcurrently: 2,
+      partitionsConsumedConcurrently: 3,
       backoff: { initialMs: 100, maxMs: 5_000 },
       staleAfterMs: 60_000,
       sessionTimeoutMs: 15_000,
@@ -156,6 +156,7 @@ export class KafkaIndexer {
       sessionTimeout: this.o.sessionTimeoutMs,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 1_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
     });
     consumer.on(consumer.events.FETCH_START, () => {
