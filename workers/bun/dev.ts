@@ -8,6 +8,17 @@ import { configOrExit, serve } from "./serve.ts";
 
 const demo = process.argv.includes("--demo");
 const config = configOrExit();
+// The dashboard, built on first start (and after its sources change): a fresh clone's `bun run dev`
+// serves it without a separate `bun run build`. A failed build leaves the API up with a page saying so.
+{
+  const { dashboardStale, buildDashboard } = await import("../../web/ensure-built.ts");
+  if (dashboardStale()) {
+    console.log("building the dashboard (web/ → web/dist)…");
+    await buildDashboard().catch((err) =>
+      console.error(`dashboard build failed; the API runs without it:\n${err}`),
+    );
+  }
+}
 const { runtime, server } = await serve(config);
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
 startAlertScheduler(bunAlertEngine(runtime.deps, runtime.sql, config));
