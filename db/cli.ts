@@ -1,5 +1,6 @@
 /**
- * Database chores (the seed's manage-db.sh): `bun run db:migrate | db:reset | db:backup | db:shell`.
+ * Database chores (the seed's manage-db.sh): `bun run db:migrate | db:reset | db:backup | db:shell`,
+ * and `db:recount` (the per-minute counts from the logs again).
  * Works on the configured database: Postgres at DATABASE_URL, else the embedded PGlite in
  * LOGFLOW_DATA_DIR (which must not be open in a running LogFlow at the same time).
  */
@@ -11,6 +12,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type { Sql } from "postgres";
 import { claimDataDir, openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
+import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { configOrExit } from "../workers/bun/serve.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
@@ -50,6 +52,27 @@ switch (command) {
     const applied = await migrate(db.sql, MIGRATIONS);
     console.log(
       applied.length ? `Applied migrations ${applied.join(", ")} to ${where}` : `${where} is up to date`,
+    );
+    await db.close();
+    break;
+  }
+  case "recount": {
+    // `bun run db:recount [--since 2h|30m|3d]`: per-minute counts from the logs again (see recountMinutes).
+    const i = process.argv.indexOf("--since");
+    const span = i > 0 ? process.argv[i + 1] : undefined;
+    const m = span?.match(/^(\d+)([mhd])$/);
+    if (span !== undefined && !m) {
+      console.error(`--since takes a span like 30m, 2h or 7d, not ${JSON.stringify(span)}`);
+      process.exit(2);
+    }
+    const from = m
+      ? Date.now() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "m" | "h" | "d"]
+      : undefined;
+    const db = await open();
+    const r = await new PostgresLogStore(db.sql).recountMinutes(from);
+    console.log(
+      `Counted ${r.events.toLocaleString("en-US")} events into ${r.minutes.toLocaleString("en-US")} minutes` +
+        `${span ? ` (last ${span})` : ""} in ${where}`,
     );
     await db.close();
     break;
@@ -132,6 +155,6 @@ switch (command) {
     break;
   }
   default:
-    console.error("usage: bun db/cli.ts migrate | reset [--yes] | backup | shell");
+    console.error("usage: bun db/cli.ts migrate | reset [--yes] | backup | shell | recount [--since 2h]");
     process.exit(2);
 }

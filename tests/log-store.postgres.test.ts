@@ -161,6 +161,45 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       }
     });
 
+    test("recountMinutes rebuilds per-minute counts that went wrong (rows written by pre-migration code)", async () => {
+      const db = await openStoreDatabase();
+      try {
+        const store = new PostgresLogStore(db.sql);
+        const now = Math.floor(Date.now() / 60_000) * 60_000;
+        const evs: LogEvent[] = Array.from({ length: 90 }, (_, i) => ({
+          id: uuidv7(now - 3 * 3_600_000 + i * 120_000),
+          timestamp: new Date(now - 3 * 3_600_000 + i * 120_000).toISOString(),
+          received_at: new Date(now).toISOString(),
+          service: `svc-${i % 2}`,
+          level: "INFO",
+          message: `event ${i}`,
+          host: null,
+          correlation_id: null,
+          request_id: null,
+          trace_id: null,
+          span_id: null,
+          attributes: {},
+        }));
+        await store.write(evs);
+        // What an old process would leave: rows in logs the counts know nothing of, and a stale count.
+        await db.sql`delete from log_minutes where minute >= ${new Date(now - 3_600_000).toISOString()}::timestamptz`;
+        await db.sql`update log_minutes set n = n + 5 where minute < ${new Date(now - 3_600_000).toISOString()}::timestamptz`;
+        const windows = [30, 90, 240].map((w) => ({ from: now - 500 - w * 60_000, to: now - 500 }));
+        const truth = await Promise.all(windows.map((f) => store.count(f)));
+        expect(await store.countMany(windows)).not.toEqual(truth);
+
+        const recent = await store.recountMinutes(now - 3_600_000);
+        expect(recent.events).toBe(evs.filter((e) => Date.parse(e.timestamp) >= now - 3_600_000).length);
+        expect((await store.countMany(windows))[0]).toBe(truth[0]); // the last hour is right again
+        const all = await store.recountMinutes();
+        expect(all.events).toBe(evs.length);
+        expect(await store.countMany(windows)).toEqual(truth);
+      } finally {
+        await db.sql.end({ timeout: 5 });
+        await db.drop();
+      }
+    });
+
     test("a NUL character, which Postgres text cannot hold, does not sink the batch", async () => {
       const store = otherProcess();
       const ts = Date.now() - 60_000;

@@ -630,6 +630,29 @@ export class PostgresLogStore implements LogStore {
     }
   }
 
+  /**
+   * Count log_minutes again from `logs` for the minutes at or after `from` (every minute without it).
+   * For what the insert could not keep: rows written by a process running code from before
+   * migration 3 (a rolling deploy), or edits made to `logs` by hand. Writers wait meanwhile.
+   */
+  async recountMinutes(from?: number): Promise<{ minutes: number; events: number }> {
+    const since = from === undefined ? null : iso(Math.floor(from / MINUTE_MS) * MINUTE_MS);
+    return this.sql.begin(async (tx) => {
+      await tx`lock table log_minutes in share row exclusive mode`;
+      await tx`delete from log_minutes where ${since === null ? tx`true` : tx`minute >= ${since}::timestamptz`}`;
+      const [row] = await tx<{ minutes: number; events: number | string }[]>`
+        with counted as (
+          insert into log_minutes (minute, service, level, n)
+          select date_bin('1 minute', ts, ${EPOCH}::timestamptz), service, level, count(*)
+          from logs where ${since === null ? tx`true` : tx`ts >= ${since}::timestamptz`}
+          group by 1, 2, 3
+          returning minute, n
+        )
+        select count(distinct minute)::int as minutes, coalesce(sum(n), 0) as events from counted`;
+      return { minutes: row?.minutes ?? 0, events: Number(row?.events ?? 0) };
+    });
+  }
+
   async deleteOlderThan(cutoff: number): Promise<number> {
     const removed = await this.partitions.deleteOlderThan(cutoff);
     // The per-minute counts follow: minutes wholly before the cutoff go, and the minute the cutoff
