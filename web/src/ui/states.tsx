@@ -1,4 +1,4 @@
-import { type JSX, Show } from "solid-js";
+import { type Accessor, type JSX, type Resource, Show } from "solid-js";
 import { describeError } from "../data/api.ts";
 
 export function Loading(props: { what?: string }) {
@@ -31,5 +31,34 @@ export function Empty(props: { title: string; children?: JSX.Element }) {
       </p>
       {props.children}
     </div>
+  );
+}
+
+/**
+ * A resource's value once it has one (kept while it refetches), its error with a retry when it fails,
+ * and until then a loading line naming `what` (none without it).
+ */
+export function Loaded<T>(props: {
+  of: Resource<T>;
+  what?: string;
+  retry?: () => void;
+  children: (value: Accessor<NonNullable<T>>) => JSX.Element;
+}) {
+  return (
+    <>
+      <Show when={props.of.error}>
+        <ErrorState error={props.of.error} retry={props.retry} />
+      </Show>
+      <Show
+        when={props.of.latest}
+        fallback={
+          <Show when={props.what !== undefined && !props.of.error}>
+            <Loading what={props.what} />
+          </Show>
+        }
+      >
+        {props.children}
+      </Show>
+    </>
   );
 }

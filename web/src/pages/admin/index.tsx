@@ -13,7 +13,7 @@ import {
 import { describeError } from "../../data/api.ts";
 import { session } from "../../data/auth.ts";
 import { formatNumber, formatTime } from "../../ui/format.ts";
-import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { Empty, Loaded } from "../../ui/states.tsx";
 
 function Panel(props: { title: string; children: JSX.Element }) {
   const id = `admin-${props.title.toLowerCase().replace(/\W+/g, "-")}`;
@@ -54,17 +54,7 @@ function Users() {
   const [users, { refetch }] = createResource(listUsers);
   return (
     <Panel title="Users">
-      <Show when={users.error}>
-        <ErrorState error={users.error} retry={refetch} />
-      </Show>
-      <Show
-        when={users.latest}
-        fallback={
-          <Show when={!users.error}>
-            <Loading what="users" />
-          </Show>
-        }
-      >
+      <Loaded of={users} what="users" retry={refetch}>
         {(u) => (
           <div class="table-wrap">
             <table>
@@ -93,7 +83,7 @@ function Users() {
             </table>
           </div>
         )}
-      </Show>
+      </Loaded>
     </Panel>
   );
 }
@@ -160,10 +150,7 @@ function ApiKeys() {
           </button>
         </div>
       </Show>
-      <Show when={keys.error}>
-        <ErrorState error={keys.error} retry={refetch} />
-      </Show>
-      <Show when={keys.latest}>
+      <Loaded of={keys} retry={refetch}>
         {(k) => (
           <Show
             when={k().api_keys.length > 0}
@@ -219,7 +206,7 @@ function ApiKeys() {
             </div>
           </Show>
         )}
-      </Show>
+      </Loaded>
     </Panel>
   );
 }
@@ -230,10 +217,7 @@ function Cache() {
   const { run, Outcome } = useAction();
   return (
     <Panel title="Cache">
-      <Show when={stats.error}>
-        <ErrorState error={stats.error} retry={refetch} />
-      </Show>
-      <Show when={stats.latest}>
+      <Loaded of={stats} retry={refetch}>
         {(s) => (
           <div class="cards">
             <div class="card">
@@ -252,7 +236,7 @@ function Cache() {
             </div>
           </div>
         )}
-      </Show>
+      </Loaded>
       <form
         class="row"
         style={{ "margin-top": "0.6rem" }}
@@ -287,10 +271,7 @@ function RateLimits() {
   const { run, Outcome } = useAction();
   return (
     <Panel title="Rate limits">
-      <Show when={status.error}>
-        <ErrorState error={status.error} retry={refetch} />
-      </Show>
-      <Show when={status.latest}>
+      <Loaded of={status} retry={refetch}>
         {(s) => (
           <>
             <p>
@@ -324,7 +305,7 @@ function RateLimits() {
             </div>
           </>
         )}
-      </Show>
+      </Loaded>
       <form
         class="row"
         style={{ "margin-top": "0.6rem" }}

@@ -3,7 +3,7 @@ import { type AlertRule, deleteRule, listRules } from "../../data/alerts.ts";
 import { describeError } from "../../data/api.ts";
 import { query, setQuery } from "../../router.ts";
 import { formatNumber, formatTime } from "../../ui/format.ts";
-import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { Empty, Loaded, Loading } from "../../ui/states.tsx";
 import { conditionLabel, logsOfRule } from "./links.ts";
 import { RuleForm } from "./rule-form.tsx";
 import { TriggeredList } from "./triggered.tsx";
@@ -102,17 +102,7 @@ export default function AlertsPage() {
               {deleteError()}
             </p>
           </Show>
-          <Show when={rules.error}>
-            <ErrorState error={rules.error} retry={refetch} />
-          </Show>
-          <Show
-            when={rules.latest}
-            fallback={
-              <Show when={!rules.error}>
-                <Loading what="rules" />
-              </Show>
-            }
-          >
+          <Loaded of={rules} what="rules" retry={refetch}>
             {(r) => (
               <Show
                 when={r().rules.length > 0}
@@ -203,7 +193,7 @@ export default function AlertsPage() {
                 </div>
               </Show>
             )}
-          </Show>
+          </Loaded>
         </Match>
       </Switch>
     </section>

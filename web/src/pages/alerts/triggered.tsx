@@ -9,7 +9,7 @@ import {
 import { describeError } from "../../data/api.ts";
 import { href, query, setQuery } from "../../router.ts";
 import { formatNumber, formatTime } from "../../ui/format.ts";
-import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { Empty, Loaded } from "../../ui/states.tsx";
 import { conditionLabel, logsOfRule } from "./links.ts";
 
 const STATUSES = ["", "triggered", "acknowledged", "resolved"] as const;
@@ -60,17 +60,7 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
           {error()}
         </p>
       </Show>
-      <Show when={alerts.error}>
-        <ErrorState error={alerts.error} retry={refetch} />
-      </Show>
-      <Show
-        when={alerts.latest}
-        fallback={
-          <Show when={!alerts.error}>
-            <Loading what="alerts" />
-          </Show>
-        }
-      >
+      <Loaded of={alerts} what="alerts" retry={refetch}>
         {(list) => (
           <Show
             when={list().alerts.length > 0}
@@ -149,7 +139,7 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
             </div>
           </Show>
         )}
-      </Show>
+      </Loaded>
     </>
   );
 }

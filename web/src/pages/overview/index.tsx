@@ -5,7 +5,7 @@ import { href, query, setQuery } from "../../router.ts";
 import { formatNumber } from "../../ui/format.ts";
 import { LEVEL_COLORS } from "../../ui/level.tsx";
 import { stackLevels } from "../../ui/stack.ts";
-import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { Empty, Loaded, Loading } from "../../ui/states.tsx";
 
 const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
 const REFRESH_MS = 30_000;
@@ -77,33 +77,13 @@ export default function OverviewPage() {
         </div>
       </div>
 
-      <Show when={ov.error}>
-        <ErrorState error={ov.error} retry={refetchOv} />
-      </Show>
-      <Show
-        when={ov.latest}
-        fallback={
-          <Show when={!ov.error}>
-            <Loading what="metrics" />
-          </Show>
-        }
-      >
+      <Loaded of={ov} what="metrics" retry={refetchOv}>
         {(o) => <Cards o={o()} allTime={sys.latest?.store.events ?? null} windowLabel={windowLabel()} />}
-      </Show>
+      </Loaded>
 
       <div class="panel">
         <h2 style={{ margin: "0 0 0.5rem" }}>Log volume by level</h2>
-        <Show when={ts.error}>
-          <ErrorState error={ts.error} />
-        </Show>
-        <Show
-          when={ts.latest}
-          fallback={
-            <Show when={!ts.error}>
-              <Loading what="chart" />
-            </Show>
-          }
-        >
+        <Loaded of={ts} what="chart">
           {(t) => (
             <Show
               when={t().buckets.some((b) => b.count > 0)}
@@ -121,7 +101,7 @@ export default function OverviewPage() {
               </Suspense>
             </Show>
           )}
-        </Show>
+        </Loaded>
       </div>
 
       <Show when={ov.latest}>
