@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { conditionHolds, type EngineDeps, evaluateRules } from "../core/alerts/engine.ts";
 import { createNotifier, signature } from "../core/alerts/notify.ts";
-import { uuidv7 } from "../core/ids.ts";
 import type { Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import { freshService, startTestApp, type TestApp } from "./helpers/app.ts";
+import { logEvent } from "./helpers/events.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
 type Json = any;
@@ -18,20 +18,7 @@ const received: { path: string; body: string; headers: Headers }[] = [];
 let failWith = 0;
 
 function event(ts: number, service: string, level: Level = "ERROR", message = "payment failed"): LogEvent {
-  return {
-    id: uuidv7(ts),
-    timestamp: new Date(ts).toISOString(),
-    received_at: new Date(ts).toISOString(),
-    service,
-    level,
-    message,
-    host: null,
-    correlation_id: null,
-    request_id: null,
-    trace_id: null,
-    span_id: null,
-    attributes: {},
-  };
+  return logEvent(ts, { service, level, message });
 }
 
 async function createRule(body: Record<string, unknown>): Promise<Json> {

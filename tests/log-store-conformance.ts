@@ -8,6 +8,7 @@ import {
   type LogStore,
   type SearchPage,
 } from "../core/ports/log-store.ts";
+import { logEvent } from "./helpers/events.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -24,21 +25,7 @@ function freshWord(): string {
 }
 
 function event(ts: number, fields: Partial<LogEvent> = {}): LogEvent {
-  return {
-    id: uuidv7(ts),
-    timestamp: new Date(ts).toISOString(),
-    received_at: new Date(ts + 3).toISOString(),
-    service: "conformance",
-    level: "INFO",
-    message: "hello",
-    host: null,
-    correlation_id: null,
-    request_id: null,
-    trace_id: null,
-    span_id: null,
-    attributes: {},
-    ...fields,
-  };
+  return logEvent(ts, { received_at: new Date(ts + 3).toISOString(), service: "conformance", ...fields });
 }
 
 function ids(events: { id: string }[]): string[] {

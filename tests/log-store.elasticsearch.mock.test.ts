@@ -12,9 +12,9 @@ import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
 import { elasticsearchEngine } from "../core/adapters/search/elasticsearch.ts";
 import { fetchEngine } from "../core/adapters/search/fetch.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
-import { uuidv7 } from "../core/ids.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import type { InvalidCursorError } from "../core/ports/log-store.ts";
+import { logEvent } from "./helpers/events.ts";
 
 // The mock loads the client through require(); under Bun that is another module instance than an ESM
 // import, and the mock recognises errors by class: take ResponseError from the instance it uses.
@@ -55,21 +55,7 @@ function setup(options: { apiKey?: string; username?: string; password?: string;
 }
 
 function event(ts: number, fields: Partial<LogEvent> = {}): LogEvent {
-  return {
-    id: uuidv7(ts),
-    timestamp: new Date(ts).toISOString(),
-    received_at: new Date(ts).toISOString(),
-    service: "checkout",
-    level: "ERROR",
-    message: "card declined",
-    host: null,
-    correlation_id: null,
-    request_id: null,
-    trace_id: null,
-    span_id: null,
-    attributes: {},
-    ...fields,
-  };
+  return logEvent(ts, { service: "checkout", level: "ERROR", message: "card declined", ...fields });
 }
 
 const acknowledged = () => ({ acknowledged: true });

@@ -6,10 +6,10 @@ import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
 import { loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
-import { uuidv7 } from "../core/ids.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import { selectStore } from "../workers/bun/select-store.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
+import { logEvent } from "./helpers/events.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
 
 // Writes wait for a refresh (up to 1 s) and the 10,000-event test creates four day indices: on two shared
@@ -30,21 +30,7 @@ async function drop(engine: SearchEngine, prefix: string): Promise<void> {
 }
 
 function event(ts: number, fields: Partial<LogEvent> = {}): LogEvent {
-  return {
-    id: uuidv7(ts),
-    timestamp: new Date(ts).toISOString(),
-    received_at: new Date(ts + 1).toISOString(),
-    service: "os-test",
-    level: "INFO",
-    message: "hello",
-    host: null,
-    correlation_id: null,
-    request_id: null,
-    trace_id: null,
-    span_id: null,
-    attributes: {},
-    ...fields,
-  };
+  return logEvent(ts, { received_at: new Date(ts + 1).toISOString(), service: "os-test", ...fields });
 }
 
 describe.skipIf(!reachable)("OpenSearch node", () => {

@@ -4,10 +4,10 @@ import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { DAY_MS, partitionName } from "../core/adapters/postgres/partitions.ts";
-import { uuidv7 } from "../core/ids.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
+import { logEvent } from "./helpers/events.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
 
 // Throws when LOGFLOW_REQUIRE_ENGINES names postgres and the server is absent, so CI cannot skip.
@@ -58,20 +58,7 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
     }
 
     function event(ts: number, service: string): LogEvent {
-      return {
-        id: uuidv7(ts),
-        timestamp: new Date(ts).toISOString(),
-        received_at: new Date().toISOString(),
-        service,
-        level: "INFO",
-        message: "partition test",
-        host: null,
-        correlation_id: null,
-        request_id: null,
-        trace_id: null,
-        span_id: null,
-        attributes: {},
-      };
+      return logEvent(ts, { received_at: new Date().toISOString(), service, message: "partition test" });
     }
 
     beforeAll(async () => {
@@ -122,20 +109,14 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       try {
         const store = new PostgresLogStore(db.sql);
         const now = Date.now();
-        const all: LogEvent[] = Array.from({ length: 3000 }, (_, i) => ({
-          id: uuidv7(now - 60_000 + i * 7),
-          timestamp: new Date(now - 60_000 + i * 7).toISOString(),
-          received_at: new Date(now).toISOString(),
-          service: `svc-${i % 3}`,
-          level: i % 5 === 0 ? "ERROR" : "INFO",
-          message: `event ${i}`,
-          host: null,
-          correlation_id: null,
-          request_id: null,
-          trace_id: null,
-          span_id: null,
-          attributes: {},
-        }));
+        const all = Array.from({ length: 3000 }, (_, i) =>
+          logEvent(now - 60_000 + i * 7, {
+            received_at: new Date(now).toISOString(),
+            service: `svc-${i % 3}`,
+            level: i % 5 === 0 ? "ERROR" : "INFO",
+            message: `event ${i}`,
+          }),
+        );
         // Six writers, each a shuffled half of the events: every pair overlaps, in different orders.
         let seed = 11;
         const rand = () => {
@@ -166,20 +147,13 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       try {
         const store = new PostgresLogStore(db.sql);
         const now = Math.floor(Date.now() / 60_000) * 60_000;
-        const evs: LogEvent[] = Array.from({ length: 90 }, (_, i) => ({
-          id: uuidv7(now - 3 * 3_600_000 + i * 120_000),
-          timestamp: new Date(now - 3 * 3_600_000 + i * 120_000).toISOString(),
-          received_at: new Date(now).toISOString(),
-          service: `svc-${i % 2}`,
-          level: "INFO",
-          message: `event ${i}`,
-          host: null,
-          correlation_id: null,
-          request_id: null,
-          trace_id: null,
-          span_id: null,
-          attributes: {},
-        }));
+        const evs = Array.from({ length: 90 }, (_, i) =>
+          logEvent(now - 3 * 3_600_000 + i * 120_000, {
+            received_at: new Date(now).toISOString(),
+            service: `svc-${i % 2}`,
+            message: `event ${i}`,
+          }),
+        );
         await store.write(evs);
         // What an old process would leave: rows in logs the counts know nothing of, and a stale count.
         await db.sql`delete from log_minutes where minute >= ${new Date(now - 3_600_000).toISOString()}::timestamptz`;

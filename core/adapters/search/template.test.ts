@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { uuidv7 } from "../../ids.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { logEvent } from "../../../tests/helpers/events.ts";
 import type { EngineRequest, EngineTransport, SearchEngine } from "./backend.ts";
 import { SearchLogStore } from "./log-store.ts";
 
@@ -26,23 +25,7 @@ function countingEngine() {
   return { engine, calls };
 }
 
-function event(): LogEvent {
-  const ts = Date.now();
-  return {
-    id: uuidv7(ts),
-    timestamp: new Date(ts).toISOString(),
-    received_at: new Date(ts).toISOString(),
-    service: "t",
-    level: "INFO",
-    message: "m",
-    host: null,
-    correlation_id: null,
-    request_id: null,
-    trace_id: null,
-    span_id: null,
-    attributes: {},
-  };
-}
+const event = () => logEvent(Date.now(), { service: "t", message: "m" });
 
 describe("index template", () => {
   test("a store installs it before its first write, once", async () => {
