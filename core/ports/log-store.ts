@@ -95,6 +95,27 @@ export interface HistogramBucket {
   levels: Record<Level, number>;
 }
 
+/**
+ * The buckets `histogram(filter, intervalMs)` answers with: the first bucket's start (a multiple of the
+ * interval since the epoch) and how many; null for an empty range. A RangeError for an interval that is
+ * not a positive whole number of ms, or for more than `maxBuckets` buckets (a caller's bug).
+ */
+export function histogramSpan(
+  filter: { from: number; to: number },
+  intervalMs: number,
+  maxBuckets: number,
+): { first: number; buckets: number } | null {
+  if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
+    throw new RangeError(`histogram interval must be a positive whole number of ms, got ${intervalMs}`);
+  }
+  if (filter.to < filter.from) return null;
+  const first = Math.floor(filter.from / intervalMs) * intervalMs;
+  const buckets = Math.floor((filter.to - first) / intervalMs) + 1;
+  if (buckets > maxBuckets)
+    throw new RangeError(`histogram would have ${buckets} buckets (most ${maxBuckets})`);
+  return { first, buckets };
+}
+
 export interface CountByKey {
   key: string;
   count: number;

@@ -2,16 +2,17 @@ import type { Fragment, Sql } from "postgres";
 import { isUuid, timeOfId } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
-import type {
-  CountByKey,
-  HistogramBucket,
-  LogFilter,
-  LogStore,
-  SearchPage,
-  SearchQuery,
-  StoreHealth,
-  StoreStats,
-  WriteResult,
+import {
+  type CountByKey,
+  type HistogramBucket,
+  histogramSpan,
+  type LogFilter,
+  type LogStore,
+  type SearchPage,
+  type SearchQuery,
+  type StoreHealth,
+  type StoreStats,
+  type WriteResult,
 } from "../../ports/log-store.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { LogPartitions } from "./partitions.ts";
@@ -479,15 +480,9 @@ export class PostgresLogStore implements LogStore {
     filter: LogFilter & { from: number; to: number },
     intervalMs: number,
   ): Promise<HistogramBucket[]> {
-    if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
-      throw new RangeError(`histogram interval must be a positive whole number of ms, got ${intervalMs}`);
-    }
-    if (filter.to < filter.from) return [];
-    const first = Math.floor(filter.from / intervalMs) * intervalMs;
-    const buckets = Math.floor((filter.to - first) / intervalMs) + 1;
-    if (buckets > this.maxHistogramBuckets) {
-      throw new RangeError(`histogram would have ${buckets} buckets (most ${this.maxHistogramBuckets})`);
-    }
+    const span = histogramSpan(filter, intervalMs, this.maxHistogramBuckets);
+    if (!span) return [];
+    const { first } = span;
     const sql = this.sql;
     const interval = `${intervalMs} milliseconds`;
     // Whole minutes inside [from, to], when the filter is only services and levels and buckets are whole

@@ -1,16 +1,17 @@
 import { isUuid } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
-import type {
-  CountByKey,
-  HistogramBucket,
-  LogFilter,
-  LogStore,
-  SearchPage,
-  SearchQuery,
-  StoreHealth,
-  StoreStats,
-  WriteResult,
+import {
+  type CountByKey,
+  type HistogramBucket,
+  histogramSpan,
+  type LogFilter,
+  type LogStore,
+  type SearchPage,
+  type SearchQuery,
+  type StoreHealth,
+  type StoreStats,
+  type WriteResult,
 } from "../../ports/log-store.ts";
 import { decodeCursor, encodeCursor } from "../postgres/cursor.ts";
 import {
@@ -265,15 +266,9 @@ export class SearchLogStore implements LogStore {
     filter: LogFilter & { from: number; to: number },
     intervalMs: number,
   ): Promise<HistogramBucket[]> {
-    if (!Number.isSafeInteger(intervalMs) || intervalMs <= 0) {
-      throw new RangeError(`histogram interval must be a positive whole number of ms, got ${intervalMs}`);
-    }
-    if (filter.to < filter.from) return [];
-    const first = Math.floor(filter.from / intervalMs) * intervalMs;
-    const n = Math.floor((filter.to - first) / intervalMs) + 1;
-    if (n > this.maxHistogramBuckets) {
-      throw new RangeError(`histogram would have ${n} buckets (most ${this.maxHistogramBuckets})`);
-    }
+    const span = histogramSpan(filter, intervalMs, this.maxHistogramBuckets);
+    if (!span) return [];
+    const { first, buckets: n } = span;
     // Fixed intervals are aligned to multiples of the interval since the epoch, like the Postgres store's
     // date_bin; only non-empty buckets come back (min_doc_count 1) and the empty ones are filled in here.
     const res = await this.searchBody({
