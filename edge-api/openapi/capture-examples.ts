@@ -4,11 +4,10 @@
  * route's answer; tests/api/openapi.test.ts checks every example against its route's schema.
  */
 import { resolve } from "node:path";
-import { evaluateRules } from "../../core/alerts/engine.ts";
 import { loadConfig } from "../../core/config.ts";
 import { startRuntime } from "../../workers/bun/runtime.ts";
 import { createApp } from "../app.ts";
-import { exampleExchanges } from "./example-flow.ts";
+import { evaluateAlertsNow, exampleExchanges } from "./example-flow.ts";
 
 const runtime = await startRuntime(
   loadConfig({
@@ -26,28 +25,9 @@ try {
     body: JSON.stringify({ username: "admin", password: "admin123" }),
   });
   const { access_token } = (await login.json()) as { access_token: string };
-  const deps = runtime.deps;
   const exchanges = await exampleExchanges(
     { request: async (path, init) => app.request(path, init), adminToken: access_token },
-    async () => {
-      await evaluateRules(
-        {
-          store: deps.store,
-          rules: deps.alertRules,
-          alerts: deps.triggeredAlerts,
-          notify: async (n) => ({
-            kind: n.kind,
-            channel: n.rule.notification_channel,
-            ok: true,
-            status: null,
-            attempts: 1,
-            error: null,
-            at: new Date().toISOString(),
-          }),
-        },
-        Date.now(),
-      );
-    },
+    evaluateAlertsNow(runtime.deps),
   );
   // Credentials from this throwaway database are useless elsewhere, but look like secrets to scanners
   // and readers: shown in shape only.

@@ -8,6 +8,36 @@
  *
  * Runtime-neutral: it only needs a way to send requests to the app and the admin's token.
  */
+import { evaluateRules } from "../../core/alerts/engine.ts";
+import type { AppDeps } from "../context.ts";
+
+/**
+ * One alert evaluation on the app's own dependencies, its notifications recorded as delivered without
+ * being sent: what `exampleExchanges` needs to have triggered alerts to show.
+ */
+export function evaluateAlertsNow(
+  deps: Pick<AppDeps, "store" | "alertRules" | "triggeredAlerts">,
+): () => Promise<void> {
+  return async () => {
+    await evaluateRules(
+      {
+        store: deps.store,
+        rules: deps.alertRules,
+        alerts: deps.triggeredAlerts,
+        notify: async (n) => ({
+          kind: n.kind,
+          channel: n.rule.notification_channel,
+          ok: true,
+          status: null,
+          attempts: 1,
+          error: null,
+          at: new Date().toISOString(),
+        }),
+      },
+      Date.now(),
+    );
+  };
+}
 
 export interface ExampleApi {
   request(path: string, init?: RequestInit): Promise<Response>;

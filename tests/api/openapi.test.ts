@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { evaluateRules } from "../../core/alerts/engine.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { ROUTE_DOCS } from "../../edge-api/openapi/all-docs.ts";
-import { exampleExchanges } from "../../edge-api/openapi/example-flow.ts";
+import { evaluateAlertsNow, exampleExchanges } from "../../edge-api/openapi/example-flow.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let t: TestApp;
@@ -78,28 +77,9 @@ describe("the API reference", () => {
   });
 
   test("a walk through the whole API: each route answers its documented status and schema", async () => {
-    const deps = t.runtime.deps;
     const exchanges = await exampleExchanges(
       { request: (path, init) => t.request(path, init), adminToken: t.adminToken },
-      async () => {
-        await evaluateRules(
-          {
-            store: deps.store,
-            rules: deps.alertRules,
-            alerts: deps.triggeredAlerts,
-            notify: async (n) => ({
-              kind: n.kind,
-              channel: n.rule.notification_channel,
-              ok: true,
-              status: null,
-              attempts: 1,
-              error: null,
-              at: new Date().toISOString(),
-            }),
-          },
-          Date.now(),
-        );
-      },
+      evaluateAlertsNow(t.runtime.deps),
     );
     const docs = new Map(ROUTE_DOCS.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]));
     const problems: string[] = [];
