@@ -16,7 +16,16 @@ import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, freshDatabase, machine, type Server, startServer, table, writeJson } from "./lib.ts";
+import {
+  flags,
+  freshDatabase,
+  machine,
+  postIngest,
+  type Server,
+  startServer,
+  table,
+  writeJson,
+} from "./lib.ts";
 
 const args = flags({
   events: { type: "string", default: "200000" },
@@ -39,33 +48,7 @@ function bodies(events: unknown[]): string[] {
   return out;
 }
 
-async function sendAll(server: Server, payloads: string[]): Promise<{ seconds: number; accepted: number }> {
-  let next = 0;
-  let accepted = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < payloads.length) {
-        const body = payloads[next++]!;
-        for (;;) {
-          const res = await fetch(`${server.url}/api/v1/ingest`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
-            body,
-          });
-          if (res.status === 503) {
-            await Bun.sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
-            continue;
-          }
-          if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-          accepted += ((await res.json()) as { accepted: number }).accepted;
-          break;
-        }
-      }
-    }),
-  );
-  return { seconds: (performance.now() - started) / 1000, accepted };
-}
+const sendAll = (server: Server, payloads: string[]) => postIngest(server, payloads, CONCURRENCY);
 
 function rows(events: unknown[]): LogEvent[] {
   const now = Date.now();

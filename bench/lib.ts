@@ -128,28 +128,20 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
 }
 
 /**
- * Fill a fresh store with `events` generated events spread over the last 24 h (seeded traffic), two
- * writes in flight while the next batch is generated, then VACUUM ANALYZE (the steady state autovacuum
- * keeps for insert-only tables). Returns what the benchmarks need to build realistic queries: the
- * services seen and word counts sampled from one message in `sampleEvery`.
+ * Write `events` generated events spread over the 24 h before now (seeded traffic) through the store's
+ * own write path, two writes in flight while the next batch is generated. Returns what the benchmarks
+ * need to build realistic queries: the services seen and word counts sampled from one message in
+ * `sampleEvery`.
  */
-export async function loadDay(
-  sql: Sql,
+export async function writeDay(
   store: LogStore,
   opts: { events: number; seed: number; sampleEvery: number },
-): Promise<{ loaded: number; seconds: number; services: Set<string>; words: Map<string, number> }> {
+  start = Date.now() - 24 * 3_600_000 + 60_000,
+): Promise<{ services: Set<string>; words: Map<string, number> }> {
   const now = Date.now();
-  const start = now - 24 * 3_600_000 + 60_000;
   const traffic = createTraffic({ seed: opts.seed, rate: opts.events / 86_400, start });
-  // Let the store create the day partitions the load will touch (COPY-free: the store's own path).
-  const edges = [start, now + 7_200_000].map((timestamp) =>
-    parseLogEvent({ service: "bench", message: "partition warm-up", timestamp }, now),
-  );
-  await store.write(edges.flatMap((e) => (e.ok ? [e.event] : [])));
-
   const services = new Set<string>();
   const words = new Map<string, number>();
-  const started = performance.now();
   let produced = 0;
   const writers: Promise<unknown>[] = [];
   while (produced < opts.events) {
@@ -169,8 +161,68 @@ export async function loadDay(
     if (writers.length >= 2) await writers.shift();
   }
   await Promise.all(writers);
+  return { services, words };
+}
+
+/**
+ * writeDay into a fresh Postgres store, then VACUUM ANALYZE (the steady state autovacuum keeps for
+ * insert-only tables).
+ */
+export async function loadDay(
+  sql: Sql,
+  store: LogStore,
+  opts: { events: number; seed: number; sampleEvery: number },
+): Promise<{ loaded: number; seconds: number; services: Set<string>; words: Map<string, number> }> {
+  const now = Date.now();
+  const start = now - 24 * 3_600_000 + 60_000;
+  // Let the store create the day partitions the load will touch (COPY-free: the store's own path).
+  const edges = [start, now + 7_200_000].map((timestamp) =>
+    parseLogEvent({ service: "bench", message: "partition warm-up", timestamp }, now),
+  );
+  await store.write(edges.flatMap((e) => (e.ok ? [e.event] : [])));
+
+  const started = performance.now();
+  const { services, words } = await writeDay(store, opts, start);
   await sql`vacuum analyze logs`;
   const seconds = (performance.now() - started) / 1000;
   const [row] = await sql<{ n: number }[]>`select count(*)::int as n from logs`;
   return { loaded: row?.n ?? 0, seconds, services, words };
+}
+
+/**
+ * POST each payload to the server's /api/v1/ingest, `concurrency` requests at a time; a 503 is waited
+ * out (Retry-After) and sent again, anything else but a 2xx fails the run.
+ */
+export async function postIngest(
+  server: Server,
+  payloads: string[],
+  concurrency: number,
+): Promise<{ seconds: number; accepted: number; refused: number }> {
+  let next = 0;
+  let accepted = 0;
+  let refused = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < payloads.length) {
+        const body = payloads[next++]!;
+        for (;;) {
+          const res = await fetch(`${server.url}/api/v1/ingest`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
+            body,
+          });
+          if (res.status === 503) {
+            refused++;
+            await Bun.sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+            continue;
+          }
+          if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+          accepted += ((await res.json()) as { accepted: number }).accepted;
+          break;
+        }
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, accepted, refused };
 }

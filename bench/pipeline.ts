@@ -24,7 +24,16 @@ import { parseLogEvent } from "../core/log-event.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { devBroker, kafkaClasspath, startBroker, stopBroker } from "../dev/kafka/broker.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, freshDatabase, machine, percentile, startServer, table, writeJson } from "./lib.ts";
+import {
+  flags,
+  freshDatabase,
+  machine,
+  percentile,
+  postIngest,
+  startServer,
+  table,
+  writeJson,
+} from "./lib.ts";
 
 const args = flags({
   events: { type: "string", default: "200000" },
@@ -86,31 +95,7 @@ try {
   const raw = generate(EVENTS, Date.now() - 11 * 60_000);
   const payloads: string[] = [];
   for (let i = 0; i < raw.length; i += BATCH) payloads.push(JSON.stringify(raw.slice(i, i + BATCH)));
-  let next = 0;
-  let refused = 0;
-  const t1 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < payloads.length) {
-        const body = payloads[next++]!;
-        for (;;) {
-          const res = await fetch(`${server.url}/api/v1/ingest`, {
-            method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
-            body,
-          });
-          if (res.status === 503) {
-            refused++;
-            await Bun.sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
-            continue;
-          }
-          if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-          break;
-        }
-      }
-    }),
-  );
-  const collectorSeconds = (performance.now() - t1) / 1000;
+  const { seconds: collectorSeconds, refused } = await postIngest(server, payloads, CONCURRENCY);
   const collectorRate = EVENTS / collectorSeconds;
 
   // 2. the limit: Kafka's producer perf tool, same broker, settings and payloads

@@ -16,11 +16,19 @@ import { migrate } from "../core/adapters/postgres/migrate.ts";
 import type { SearchEngine } from "../core/adapters/search/backend.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
-import { parseLogEvent } from "../core/log-event.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
-import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, freshDatabase, loadDay, machine, percentile, startServer, table, writeJson } from "./lib.ts";
+import {
+  flags,
+  freshDatabase,
+  loadDay,
+  machine,
+  percentile,
+  startServer,
+  table,
+  writeDay,
+  writeJson,
+} from "./lib.ts";
 
 const args = flags({
   events: { type: "string", default: "1000000" },
@@ -44,34 +52,8 @@ async function loadDayInto(
   store: LogStore,
   opts: { events: number; seed: number; sampleEvery: number },
 ): Promise<{ loaded: number; seconds: number; services: Set<string>; words: Map<string, number> }> {
-  const now = Date.now();
-  const traffic = createTraffic({
-    seed: opts.seed,
-    rate: opts.events / 86_400,
-    start: now - 86_400_000 + 60_000,
-  });
-  const services = new Set<string>();
-  const words = new Map<string, number>();
   const started = performance.now();
-  let produced = 0;
-  const writers: Promise<unknown>[] = [];
-  while (produced < opts.events) {
-    const events = [];
-    for (const raw of traffic.batch(Math.min(5000, opts.events - produced))) {
-      const r = parseLogEvent(raw, Math.max(now, Date.now()));
-      if (!r.ok) throw new Error(r.error);
-      services.add(r.event.service);
-      if (produced % opts.sampleEvery === 0) {
-        for (const w of r.event.message.toLowerCase().match(/[a-z]{4,}/g) ?? [])
-          words.set(w, (words.get(w) ?? 0) + 1);
-      }
-      events.push(r.event);
-      produced++;
-    }
-    writers.push(store.write(events));
-    if (writers.length >= 2) await writers.shift();
-  }
-  await Promise.all(writers);
+  const { services, words } = await writeDay(store, opts);
   await engine.transport({ method: "POST", path: `/${prefix}/_refresh` });
   const seconds = (performance.now() - started) / 1000;
   return { loaded: await store.count({}), seconds, services, words };
