@@ -2,14 +2,13 @@
  * Smoke test: the API module boots in Deno (the `deno` npm package) from workers/deno/main.ts, with
  * packages resolved from the repo's node_modules, and answers over a real socket.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { postgresReachable } from "../helpers/engines.ts";
 import {
+  describeWithoutDatabase,
   describeWithPostgres,
   EDGE_TIMEOUT_MS,
   edgeSuitesEnabled,
-  expectHealthShape,
-  expectProblem404,
   freePort,
   type RuntimeProcess,
   requireBinary,
@@ -34,35 +33,7 @@ async function startDeno(env: Record<string, string>): Promise<RuntimeProcess> {
 
 const base = { SECRET_KEY: TEST_SECRET, ENVIRONMENT: "test", LOG_LEVEL: "warn", BCRYPT_ROUNDS: "4" };
 
-describe.skipIf(!enabled)("Deno: without DATABASE_URL", () => {
-  let server: RuntimeProcess;
-  beforeAll(async () => {
-    // Empty counts as unset, and overrides a DATABASE_URL inherited from the test's environment.
-    server = await startDeno({ ...base, DATABASE_URL: "" });
-  }, EDGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await server?.stop();
-  }, EDGE_TIMEOUT_MS);
-
-  test(
-    "/health answers 503 with the database unhealthy because DATABASE_URL is not set",
-    async () => {
-      const res = await fetch(`${server.base}/health`);
-      expect(res.status).toBe(503);
-      const body = await expectHealthShape(res);
-      expect(body.status).toBe("unhealthy");
-      expect(body.services.database).toBe("unhealthy");
-      expect(body.details.database).toContain("DATABASE_URL is not set");
-    },
-    EDGE_TIMEOUT_MS,
-  );
-
-  test(
-    "an unknown path answers a problem+json 404 with X-Request-ID",
-    () => expectProblem404(server.base),
-    EDGE_TIMEOUT_MS,
-  );
-});
+describeWithoutDatabase("Deno", enabled, startDeno, base);
 
 describe.skipIf(!enabled)("Deno: misconfigured", () => {
   test(

@@ -231,6 +231,50 @@ export async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
 }
 
 /**
+ * The suite every edge runtime must pass without a database: /health unhealthy (503) saying why, and a
+ * problem+json 404. `more` adds a runtime's own tests, given the running server.
+ */
+export function describeWithoutDatabase(
+  name: string,
+  enabled: boolean,
+  start: (env: Record<string, string>) => Promise<RuntimeProcess>,
+  env: Record<string, string>,
+  more: (server: () => RuntimeProcess) => void = () => {},
+): void {
+  describe.skipIf(!enabled)(`${name}: without DATABASE_URL`, () => {
+    let server: RuntimeProcess;
+    beforeAll(async () => {
+      // Empty counts as unset, and overrides a DATABASE_URL inherited from the test's environment.
+      server = await start({ ...env, DATABASE_URL: "" });
+    }, EDGE_TIMEOUT_MS);
+    afterAll(async () => {
+      await server?.stop();
+    }, EDGE_TIMEOUT_MS);
+
+    test(
+      "/health answers 503 with the database unhealthy because DATABASE_URL is not set",
+      async () => {
+        const res = await fetch(`${server.base}/health`);
+        expect(res.status).toBe(503);
+        const body = await expectHealthShape(res);
+        expect(body.status).toBe("unhealthy");
+        expect(body.services.database).toBe("unhealthy");
+        expect(body.details.database).toContain("DATABASE_URL is not set");
+      },
+      EDGE_TIMEOUT_MS,
+    );
+
+    test(
+      "an unknown path answers a problem+json 404 with X-Request-ID",
+      () => expectProblem404(server.base),
+      EDGE_TIMEOUT_MS,
+    );
+
+    more(() => server);
+  });
+}
+
+/**
  * The suite every edge runtime must pass against a migrated Postgres database: /health healthy, a
  * problem+json 404, and login → ingest → search. `start` boots the runtime with the given env.
  */

@@ -2,16 +2,15 @@
  * Smoke test: the API module boots in workerd (wrangler dev, run by Node: wrangler does not run under
  * Bun) from wrangler.toml and workers/cloudflare/index.ts, and answers over a real socket.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { OPENSEARCH_TEST_URL, opensearchReachable, postgresReachable } from "../helpers/engines.ts";
 import {
+  describeWithoutDatabase,
   describeWithPostgres,
   EDGE_TIMEOUT_MS,
   edgeSuitesEnabled,
-  expectHealthShape,
-  expectProblem404,
   freePort,
   ROOT,
   type RuntimeProcess,
@@ -44,38 +43,11 @@ async function startWorkerd(vars: Record<string, string>): Promise<RuntimeProces
 
 const base = { SECRET_KEY: TEST_SECRET, ENVIRONMENT: "test", LOG_LEVEL: "warn", BCRYPT_ROUNDS: "4" };
 
-describe.skipIf(!enabled)("workerd: without DATABASE_URL", () => {
-  let worker: RuntimeProcess;
-  beforeAll(async () => {
-    worker = await startWorkerd({ ...base, DATABASE_URL: "" });
-  }, EDGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await worker?.stop();
-  }, EDGE_TIMEOUT_MS);
-
-  test(
-    "/health answers 503 with the database unhealthy because DATABASE_URL is not set",
-    async () => {
-      const res = await fetch(`${worker.base}/health`);
-      expect(res.status).toBe(503);
-      const body = await expectHealthShape(res);
-      expect(body.status).toBe("unhealthy");
-      expect(body.services.database).toBe("unhealthy");
-      expect(body.details.database).toContain("DATABASE_URL is not set");
-    },
-    EDGE_TIMEOUT_MS,
-  );
-
-  test(
-    "an unknown path answers a problem+json 404 with X-Request-ID",
-    () => expectProblem404(worker.base),
-    EDGE_TIMEOUT_MS,
-  );
-
+describeWithoutDatabase("workerd", enabled, startWorkerd, base, (worker) => {
   test(
     "login answers 503 saying DATABASE_URL is not set instead of pretending",
     async () => {
-      const res = await fetch(`${worker.base}/api/v1/auth/login`, {
+      const res = await fetch(`${worker().base}/api/v1/auth/login`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ username: "someone", password: "something" }),
