@@ -1,7 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import postgres, { type Sql } from "postgres";
 
 export interface EmbeddedDatabase {
@@ -9,6 +7,32 @@ export interface EmbeddedDatabase {
   /** Where the database files live. */
   dir: string;
   close(): Promise<void>;
+}
+
+/** Messages to the database thread (thread.ts) and its answers. */
+export type ThreadRequest = { type: "open"; dir: string; socketPath: string } | { type: "close" };
+export type ThreadReply = { type: "ready" } | { type: "closed" } | { type: "failed"; message: string };
+
+/** Send one request to the database thread and wait for its answer; a failure or a crash rejects. */
+function ask(worker: Worker, request: ThreadRequest): Promise<ThreadReply> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      worker.removeEventListener("message", onMessage);
+      worker.removeEventListener("error", onError);
+    };
+    const onMessage = (event: MessageEvent<ThreadReply>) => {
+      done();
+      if (event.data.type === "failed") reject(new Error(`embedded database: ${event.data.message}`));
+      else resolve(event.data);
+    };
+    const onError = (event: ErrorEvent) => {
+      done();
+      reject(new Error(`embedded database thread crashed: ${event.message}`));
+    };
+    worker.addEventListener("message", onMessage);
+    worker.addEventListener("error", onError);
+    worker.postMessage(request);
+  });
 }
 
 /** Data directories this process has open: the pid file cannot tell two opens in one process apart. */
@@ -58,7 +82,9 @@ export function claimDataDir(dataDir: string): () => void {
 /**
  * Open (creating if needed) the embedded PGlite database under `dataDir` and connect postgres.js to
  * it over a private Unix socket, so that the embedded profile runs exactly the SQL the server profile
- * runs. PGlite is a single session: the pool is one connection (see DESIGN.md, engine notes).
+ * runs. PGlite runs in a thread of its own (thread.ts): its queries no longer stop the event loop that
+ * serves requests, and on two cores the API and the database each get one. PGlite is a single
+ * session: the pool is one connection (see DESIGN.md, engine notes).
  * `dataDir` of "memory://" opens a throw-away in-memory database (tests).
  */
 export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
@@ -71,11 +97,16 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
 
   const release = inMemory ? () => {} : claimDataDir(dataDir);
 
-  const db = await PGlite.create(dir);
   const socketPath = join(runDir, `.s.PGSQL.${process.pid}`);
   rmSync(socketPath, { force: true });
-  const server = new PGLiteSocketServer({ db, path: socketPath });
-  await server.start();
+  const worker = new Worker(new URL("./thread.ts", import.meta.url).href);
+  try {
+    await ask(worker, { type: "open", dir, socketPath });
+  } catch (err) {
+    worker.terminate();
+    release();
+    throw err;
+  }
   const sql = postgres({
     path: socketPath,
     user: "postgres",
@@ -96,8 +127,8 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     dir,
     async close() {
       await sql.end({ timeout: 5 });
-      await server.stop();
-      await db.close();
+      await ask(worker, { type: "close" });
+      worker.terminate();
       rmSync(socketPath, { force: true });
       if (inMemory) rmSync(runDir, { recursive: true, force: true });
       release();
