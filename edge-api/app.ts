@@ -38,11 +38,7 @@ const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use("*", async (c, next) => {
-    c.set("deps", deps);
-    await next();
-  });
-  app.use("*", requestContext());
+  app.use("*", requestContext(deps));
   app.use("*", secureHeaders({ crossOriginResourcePolicy: false }));
   // Every body but ingest's (which has its own, larger limit) is small: 1 MiB, streamed or not.
   const smallBodies = bodyLimit({
@@ -51,7 +47,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       throw new AppError("PAYLOAD_TOO_LARGE", "Body larger than 1 MiB");
     },
   });
-  app.use("/api/*", (c, next) => (c.req.path.startsWith("/api/v1/ingest") ? next() : smallBodies(c, next)));
+  app.use("/api/*", (c, next) =>
+    c.req.raw.body === null || c.req.path.startsWith("/api/v1/ingest") ? next() : smallBodies(c, next),
+  );
   // Who is asking (when a valid token came along) decides the rate-limit identifier.
   app.use("*", optionalAuth());
   app.use("*", rateLimit());

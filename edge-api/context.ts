@@ -82,6 +82,8 @@ export interface AuthUser {
 export type AppEnv = {
   Variables: {
     deps: AppDeps;
+    /** The route pattern that answers (`/api/v1/logs/:id`), or "unmatched"; set by requestContext. */
+    endpoint: string;
     requestId: string;
     correlationId: string;
     user: AuthUser | undefined;

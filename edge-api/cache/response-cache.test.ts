@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { MemoryCache } from "../../core/adapters/memory/cache.ts";
 import type { Cache } from "../../core/ports/cache.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
-import { CacheStats, cachedJson } from "./response-cache.ts";
+import { CacheStats, cachedJsonText, jsonText } from "./response-cache.ts";
 
 function appWith(cache: Cache | undefined, compute: () => Promise<unknown>) {
   const stats = new CacheStats();
@@ -12,11 +12,13 @@ function appWith(cache: Cache | undefined, compute: () => Promise<unknown>) {
     c.set("deps", { cache, cacheStats: stats } as unknown as AppDeps);
     await next();
   });
-  app.get("/v/:k", async (c) => c.json(await cachedJson(c, "metrics", c.req.param("k"), 30, compute)));
+  app.get("/v/:k", async (c) =>
+    jsonText(c, await cachedJsonText(c, "metrics", c.req.param("k"), 30, compute)),
+  );
   return { app, stats };
 }
 
-describe("cachedJson", () => {
+describe("cachedJsonText", () => {
   test("MISS computes and stores; HIT serves; the TTL expires", async () => {
     let now = 1_000_000;
     let computed = 0;
@@ -70,5 +72,23 @@ describe("cachedJson", () => {
     const res = await app.request("/v/x");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
+  });
+
+  test("the cache holds the JSON text served; an entry of another shape is a miss", async () => {
+    const cache = new MemoryCache();
+    let computed = 0;
+    const { app } = appWith(cache, async () => ({ n: ++computed, s: "é\u2028" }));
+    const miss = await app.request("/v/t");
+    const text = await miss.text();
+    expect(miss.headers.get("content-type")).toBe("application/json");
+    expect(await cache.get("metrics:t")).toBe(text);
+    const hit = await app.request("/v/t");
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(await hit.text()).toBe(text);
+    // What an older version stored (the object itself) is recomputed, not served as "[object Object]".
+    await cache.set("metrics:old", { n: 0 }, 30);
+    const old = await app.request("/v/old");
+    expect(old.headers.get("x-cache")).toBe("MISS");
+    expect(await old.json()).toEqual({ n: 2, s: "é\u2028" });
   });
 });

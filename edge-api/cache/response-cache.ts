@@ -28,29 +28,45 @@ export class CacheStats {
 const rate = (hits: number, misses: number) =>
   hits + misses === 0 ? 0 : Math.round((hits / (hits + misses)) * 10_000) / 10_000;
 
+/** JSON text of a computed answer; `undefined` (nothing to say) is `null`, as JSON has no undefined. */
+function serialise(value: unknown): string {
+  return JSON.stringify(value) ?? "null";
+}
+
+const JSON_TYPE = { "content-type": "application/json" };
+
+/** A 200 answer whose body is JSON text already (from `cachedJsonText`). */
+export function jsonText(c: Context<AppEnv>, text: string): Response {
+  return c.body(text, 200, JSON_TYPE);
+}
+
 /** Computations in flight per key: concurrent misses of one key share one computation (single flight). */
 const inFlight = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /**
- * A JSON answer from the cache when fresh, else computed once (however many requests miss at the same
- * moment) and stored for `ttlSeconds`. Sets `X-Cache: HIT|MISS`. Without a cache in the deps, or when
- * it fails, the answer is computed: the cache can slow nothing down to an error.
+ * The JSON text of an answer: from the cache when fresh, else computed once (however many requests
+ * miss at the same moment), serialised, and stored for `ttlSeconds`. The cache keeps the text itself,
+ * so a hit is served as stored, never parsed or serialised again. Sets `X-Cache: HIT|MISS`. Without a
+ * cache in the deps, or when it fails, the answer is computed: the cache can slow nothing down to an
+ * error. Serve the text with `jsonText`.
  */
-export async function cachedJson<T>(
+export async function cachedJsonText(
   c: Context<AppEnv>,
   prefix: string,
   key: string,
   ttlSeconds: number,
-  compute: () => Promise<T>,
-): Promise<T> {
+  compute: () => Promise<unknown>,
+): Promise<string> {
   const deps = c.get("deps");
   const cache = deps.cache;
   const fullKey = `${prefix}:${key}`;
   if (!cache) {
     c.header("X-Cache", "MISS");
-    return compute();
+    return serialise(await compute());
   }
-  const hit = await cache.get<T>(fullKey).catch(() => undefined);
+  const stored = await cache.get<unknown>(fullKey).catch(() => undefined);
+  // Entries written before the cache held text (a rolling deploy) are objects: a miss.
+  const hit = typeof stored === "string" ? stored : undefined;
   deps.cacheStats?.record(prefix, hit !== undefined);
   deps.telemetry?.cacheLookup(prefix, hit !== undefined);
   if (hit !== undefined) {
@@ -63,13 +79,13 @@ export async function cachedJson<T>(
     flights = new Map();
     inFlight.set(cache, flights);
   }
-  const running = flights.get(fullKey) as Promise<T> | undefined;
+  const running = flights.get(fullKey) as Promise<string> | undefined;
   if (running) return running;
   const p = (async () => {
     try {
-      const value = await compute();
-      await cache.set(fullKey, value, ttlSeconds).catch(() => {});
-      return value;
+      const text = serialise(await compute());
+      await cache.set(fullKey, text, ttlSeconds).catch(() => {});
+      return text;
     } finally {
       flights.delete(fullKey);
     }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { LEVELS, type Level } from "../../core/level.ts";
 import type { CountByKey, LogFilter } from "../../core/ports/log-store.ts";
-import { cachedJson } from "../cache/response-cache.ts";
+import { cachedJsonText, jsonText } from "../cache/response-cache.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { parseQuery } from "../validate.ts";
 
@@ -127,7 +127,7 @@ export function metricsRoutes(): Hono<AppEnv> {
     const q = parseQuery(c, OverviewParamsSchema);
     const now = deps.now?.() ?? Date.now();
     const w = windowEndingAt(now, q.window_minutes);
-    const body = await cachedJson(c, "metrics", `overview:${q.window_minutes}`, 30, async () => {
+    const body = await cachedJsonText(c, "metrics", `overview:${q.window_minutes}`, 30, async () => {
       const range = { from: w.from, to: w.to };
       const [summary, services, serviceErrors] = await Promise.all([
         summarize(deps, {}, w),
@@ -155,7 +155,7 @@ export function metricsRoutes(): Hono<AppEnv> {
         health_thresholds: HEALTH_THRESHOLDS,
       };
     });
-    return c.json(body);
+    return jsonText(c, body);
   });
 
   app.get("/service/:name", async (c) => {
@@ -164,7 +164,7 @@ export function metricsRoutes(): Hono<AppEnv> {
     const q = parseQuery(c, OverviewParamsSchema);
     const now = deps.now?.() ?? Date.now();
     const w = windowEndingAt(now, q.window_minutes);
-    const body = await cachedJson(c, "metrics", `service:${name}:${q.window_minutes}`, 60, async () => {
+    const body = await cachedJsonText(c, "metrics", `service:${name}:${q.window_minutes}`, 60, async () => {
       const summary = await summarize(deps, { services: [name] }, w);
       if (summary.total_logs === 0 && summary.trend.previous_total_logs === 0) return null;
       return {
@@ -176,19 +176,19 @@ export function metricsRoutes(): Hono<AppEnv> {
         health: healthOf(summary.error_rate),
       };
     });
-    if (!body) {
+    if (body === "null") {
       throw new AppError(
         "NOT_FOUND",
         `No logs from service ${JSON.stringify(name.slice(0, 200))} in the last ${2 * q.window_minutes} minutes`,
       );
     }
-    return c.json(body);
+    return jsonText(c, body);
   });
 
   app.get("/system", async (c) => {
     const deps = c.get("deps");
     const now = deps.now?.() ?? Date.now();
-    const body = await cachedJson(c, "metrics", "system", 45, async () => {
+    const body = await cachedJsonText(c, "metrics", "system", 45, async () => {
       const [stats, lastMinute, lastFive, connections] = await Promise.all([
         deps.store.stats(),
         deps.store.count({ from: now - MINUTE, to: now }),
@@ -216,7 +216,7 @@ export function metricsRoutes(): Hono<AppEnv> {
         database: { connections: connections },
       };
     });
-    return c.json(body);
+    return jsonText(c, body);
   });
 
   app.get("/timeseries", async (c) => {
@@ -225,7 +225,7 @@ export function metricsRoutes(): Hono<AppEnv> {
     const now = deps.now?.() ?? Date.now();
     const intervalMs = INTERVALS[q.interval];
     const key = `timeseries:${q.interval}:${q.window_minutes}:${q.service ?? ""}`;
-    const body = await cachedJson(c, "metrics", key, 120, async () => {
+    const body = await cachedJsonText(c, "metrics", key, 120, async () => {
       const from = now - q.window_minutes * MINUTE;
       const buckets = await deps.store.histogram(
         { from, to: now, ...(q.service ? { services: [q.service] } : {}) },
@@ -245,7 +245,7 @@ export function metricsRoutes(): Hono<AppEnv> {
         })),
       };
     });
-    return c.json(body);
+    return jsonText(c, body);
   });
 
   return app;

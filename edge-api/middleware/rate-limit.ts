@@ -2,7 +2,6 @@ import type { MiddlewareHandler } from "hono";
 import { AppError } from "../../core/errors.ts";
 import type { RateLimitRule } from "../../core/ports/rate-limiter.ts";
 import type { AppEnv } from "../context.ts";
-import { routePattern } from "../route-pattern.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -40,6 +39,24 @@ function ruleFor(method: string, endpoint: string, path: string): RateLimitRule 
   return RATE_LIMITS.default;
 }
 
+/** Rules with every limit multiplied by RATE_LIMIT_SCALE, built once per rule and scale. */
+const scaledRules = new Map<number, Map<RateLimitRule, RateLimitRule>>();
+
+function scaled(rule: RateLimitRule, scale: number): RateLimitRule {
+  if (scale === 1) return rule;
+  let rules = scaledRules.get(scale);
+  if (!rules) {
+    rules = new Map();
+    scaledRules.set(scale, rules);
+  }
+  let r = rules.get(rule);
+  if (!r) {
+    r = { ...rule, limit: rule.limit * scale };
+    rules.set(rule, r);
+  }
+  return r;
+}
+
 function describeWindow(ms: number): string {
   if (ms % HOUR === 0) return ms === HOUR ? "1 hour" : `${ms / HOUR} hours`;
   return ms === MINUTE ? "1 minute" : `${ms / MINUTE} minutes`;
@@ -54,31 +71,33 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.get("deps");
     const limiter = deps.rateLimiter;
-    const base = limiter ? ruleFor(c.req.method, routePattern(c), c.req.path) : null;
+    const base = limiter ? ruleFor(c.req.method, c.get("endpoint"), c.req.path) : null;
     if (!limiter || !base) return next();
-    const scale = deps.settings.RATE_LIMIT_SCALE ?? 1;
-    const rule = scale === 1 ? base : { ...base, limit: base.limit * scale };
+    const rule = scaled(base, deps.settings.RATE_LIMIT_SCALE ?? 1);
     const user = c.get("user");
     const identifier = user ? `user:${user.id}` : `ip:${deps.clientAddress?.(c) ?? "unknown"}`;
     const result = await limiter.limit(identifier, rule);
     const now = deps.now?.() ?? Date.now();
     const resetSeconds = Math.max(0, Math.ceil((result.reset - now) / 1000));
-    const headers = {
-      "RateLimit-Limit": String(result.limit),
-      "RateLimit-Remaining": String(result.remaining),
-      "RateLimit-Reset": String(resetSeconds),
-    };
     if (!result.success) {
       deps.telemetry?.rateLimited(rule.name);
       throw new AppError(
         "RATE_LIMITED",
         `Rate limit exceeded: ${rule.limit} per ${describeWindow(rule.windowMs)}`,
         {
-          headers: { ...headers, "Retry-After": String(Math.max(1, resetSeconds)) },
+          headers: {
+            "RateLimit-Limit": String(result.limit),
+            "RateLimit-Remaining": String(result.remaining),
+            "RateLimit-Reset": String(resetSeconds),
+            "Retry-After": String(Math.max(1, resetSeconds)),
+          },
         },
       );
     }
     await next();
-    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+    const headers = c.res.headers;
+    headers.set("RateLimit-Limit", String(result.limit));
+    headers.set("RateLimit-Remaining", String(result.remaining));
+    headers.set("RateLimit-Reset", String(resetSeconds));
   };
 }

@@ -1,30 +1,36 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../context.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
 import { routePattern } from "../route-pattern.ts";
 
 /** A correlation id from outside is kept only when it is this tame; anything else is replaced. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function setHeaders(res: Response, headers: Record<string, string>): Response {
+function setIds(res: Response, requestId: string, correlationId: string): Response {
   try {
-    for (const [k, v] of Object.entries(headers)) res.headers.set(k, v);
+    res.headers.set("X-Request-ID", requestId);
+    res.headers.set("X-Correlation-ID", correlationId);
     return res;
   } catch {
     // Responses passed through from fetch() have immutable headers.
     const copy = new Response(res.body, res);
-    for (const [k, v] of Object.entries(headers)) copy.headers.set(k, v);
+    copy.headers.set("X-Request-ID", requestId);
+    copy.headers.set("X-Correlation-ID", correlationId);
     return copy;
   }
 }
 
 /**
- * Gives every request an X-Request-ID (always new) and an X-Correlation-ID (the caller's when
+ * Hands every request the app's `deps` and its route pattern (`endpoint`, which the rate limits and
+ * the metrics key on), gives it an X-Request-ID (always new) and an X-Correlation-ID (the caller's when
  * well-formed, else the request id), returns both on every response, errors included, and writes one
  * wide log line per request.
  */
-export function requestContext(): MiddlewareHandler<AppEnv> {
+export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
+    c.set("deps", deps);
+    const endpoint = routePattern(c);
+    c.set("endpoint", endpoint);
     const requestId = crypto.randomUUID();
     const incoming = c.req.header("x-correlation-id");
     const correlationId = incoming && SAFE_ID.test(incoming) ? incoming : requestId;
@@ -32,15 +38,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set("correlationId", correlationId);
     await next();
     // Reassigning c.res makes Hono copy every header across again: only do it when a copy was needed.
-    const res = setHeaders(c.res, { "X-Request-ID": requestId, "X-Correlation-ID": correlationId });
+    const res = setIds(c.res, requestId, correlationId);
     if (res !== c.res) c.res = res;
-    const deps = c.get("deps");
-    deps.telemetry?.httpRequest(
-      c.req.method,
-      routePattern(c),
-      c.res.status,
-      (performance.now() - started) / 1000,
-    );
+    deps.telemetry?.httpRequest(c.req.method, endpoint, res.status, (performance.now() - started) / 1000);
     const log = deps.log;
     if (log) {
       const status = c.res.status;
