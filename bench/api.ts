@@ -1,21 +1,25 @@
 /**
- * `bun run bench:api [--duration 15s] [--threads 2] [--connections 32] [--events N] [--json FILE]`
+ * `bun run bench:api [--duration 5s] [--rounds 5] [--threads 2] [--connections 32] [--events N] [--json FILE]`
  *
  * Requests/s and p99 latency of a cached metrics answer (GET /api/v1/metrics/overview) through the
- * whole middleware stack of a separate LogFlow process: request context, secure headers, body limit,
+ * whole middleware stack of a separate LogFlow API process: request context, secure headers, body limit,
  * bearer-token auth (an admin token), the rate limiter ON (RATE_LIMIT_SCALE multiplies every limit by
  * 1,000,000 so it does all its work per request yet never refuses), the response cache, telemetry.
- * Against the limit: a bare `Bun.serve` in its own process answering the same JSON body. Both are
- * measured by `wrk` (Debian: `apt-get install -y wrk`) in the same run, one after the other.
+ * Two API processes are measured: on the embedded default (PGlite, in its own thread) and on Postgres
+ * (the cluster profile's API role). Against the limit: a bare `Bun.serve` in its own process answering
+ * the same JSON body. All three are measured by `wrk` (Debian: `apt-get install -y wrk`) in the same
+ * run, taking turns for `--rounds` rounds, and the medians are compared: a shared machine's speed drifts
+ * over a minute, and measuring one target after the other would put that drift into the ratio.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, machine, startServer, table, writeJson } from "./lib.ts";
+import { flags, freshDatabase, machine, type Server, startServer, table, writeJson } from "./lib.ts";
 
 const args = flags({
-  duration: { type: "string", default: "15s" },
+  duration: { type: "string", default: "5s" },
+  rounds: { type: "string", default: "5" },
   threads: { type: "string", default: "2" },
   connections: { type: "string", default: "32" },
   events: { type: "string", default: "20000" },
@@ -101,19 +105,10 @@ console.log(server.port);`;
   };
 }
 
-console.log(
-  `bench:api on ${machine()}; wrk -t${args.threads} -c${args.connections} -d${args.duration} on the same machine\n`,
-);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const dataDir = mkdtempSync(join(tmpdir(), "logflow-bench-api-data-"));
-const server = await startServer({
-  LOGFLOW_DATA_DIR: dataDir,
-  RATE_LIMIT_ENABLED: "true",
-  RATE_LIMIT_SCALE: "1000000",
-});
-try {
-  // Something to summarise: recent events from the traffic generator.
-  const n = Number(args.events);
+/** Recent events from the traffic generator, for the overview to summarise. */
+async function ingest(server: Server, n: number): Promise<void> {
   const traffic = createTraffic({ seed: 11, rate: Math.max(100, n / 600), start: Date.now() - 11 * 60_000 });
   for (let i = 0; i < n; i += 1000) {
     const res = await fetch(`${server.url}/api/v1/ingest`, {
@@ -124,8 +119,10 @@ try {
     if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
   }
   await Bun.sleep(500); // the queue commits
+}
 
-  // Pre-check: authenticated, limited (the scaled limit in the headers), cached.
+/** Check the answer is authenticated, limited (the scaled limit in the headers) and cached; return it. */
+async function precheck(server: Server): Promise<{ body: string; contentType: string }> {
   const url = `${server.url}${PATH}`;
   const get = () => fetch(url, { headers: { authorization: `Bearer ${server.token}` } });
   await get();
@@ -137,54 +134,92 @@ try {
     throw new Error(`expected X-Cache: HIT, got ${res.headers.get("x-cache")}`);
   if (!limitHeader || Number(limitHeader) < 1_000_000)
     throw new Error(`expected a scaled RateLimit-Limit, got ${limitHeader}`);
-  console.log(
-    `${PATH}: ${body.length.toLocaleString("en-US")} bytes, X-Cache HIT, RateLimit-Limit ${Number(limitHeader).toLocaleString("en-US")}\n`,
-  );
+  return { body, contentType: res.headers.get("content-type") ?? "application/json" };
+}
 
-  const bare = await startBare(body, res.headers.get("content-type") ?? "application/json");
-  try {
-    // Warm-up of both (JIT, connections), then the measured runs.
-    await wrk(url, server.token, "3s");
-    await wrk(bare.url, server.token, "3s");
-    const api = await wrk(url, server.token, args.duration);
-    const limit = await wrk(bare.url, server.token, args.duration);
-    const ratio = api.rps / limit.rps;
-    table([
-      {
-        target: "LogFlow API (auth + rate limit + cache)",
-        "requests/s": Math.round(api.rps),
-        "p50 ms": api.p50_ms,
-        "p99 ms": api.p99_ms,
-        requests: api.requests,
-        "non-2xx": api.non_2xx,
-        "socket errors": api.socket_errors,
-      },
-      {
-        target: "limit: bare Bun.serve, same body",
-        "requests/s": Math.round(limit.rps),
-        "p50 ms": limit.p50_ms,
-        "p99 ms": limit.p99_ms,
-        requests: limit.requests,
-        "non-2xx": limit.non_2xx,
-        "socket errors": limit.socket_errors,
-      },
-    ]);
-    console.log(`\nratio ${ratio.toFixed(3)} (target ≥ 0.5)`);
-    if (api.non_2xx) console.log(`warning: ${api.non_2xx} non-2xx answers from the API during the run`);
-    writeJson(args.json, {
-      api_rps: Math.round(api.rps),
-      limit_rps: Math.round(limit.rps),
-      ratio: Math.round(ratio * 1000) / 1000,
-      p99_ms: api.p99_ms,
-      limit_p99_ms: limit.p99_ms,
-      non_2xx: api.non_2xx,
-      body_bytes: body.length,
-      load: `wrk -t${args.threads} -c${args.connections} -d${args.duration}`,
-    });
-  } finally {
-    await bare.stop();
-  }
+console.log(
+  `bench:api on ${machine()}; wrk -t${args.threads} -c${args.connections} -d${args.duration}, ${args.rounds} rounds taking turns, on the same machine\n`,
+);
+
+const dataDir = mkdtempSync(join(tmpdir(), "logflow-bench-api-data-"));
+const database = await freshDatabase("logflow_bench_api");
+const env = { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_SCALE: "1000000" };
+const servers: Server[] = [];
+let bare: Awaited<ReturnType<typeof startBare>> | undefined;
+try {
+  const embedded = await startServer({ ...env, LOGFLOW_DATA_DIR: dataDir });
+  servers.push(embedded);
+  const clustered = await startServer({ ...env, DATABASE_URL: database.url });
+  servers.push(clustered);
+  for (const s of servers) await ingest(s, Number(args.events));
+  const answers = await Promise.all(servers.map(precheck));
+  const { body, contentType } = answers[0]!;
+  console.log(
+    `${PATH}: ${body.length.toLocaleString("en-US")} bytes, X-Cache HIT, RateLimit-Limit scaled to ${(100 * 1_000_000).toLocaleString("en-US")}\n`,
+  );
+  bare = await startBare(body, contentType);
+
+  const targets = [
+    {
+      name: "LogFlow API, embedded (auth + rate limit + cache)",
+      url: `${embedded.url}${PATH}`,
+      token: embedded.token,
+    },
+    {
+      name: "LogFlow API, Postgres (auth + rate limit + cache)",
+      url: `${clustered.url}${PATH}`,
+      token: clustered.token,
+    },
+    { name: "limit: bare Bun.serve, same body", url: bare.url, token: embedded.token },
+  ];
+  // Warm-up of each (JIT, connections), then the measured rounds.
+  for (const t of targets) await wrk(t.url, t.token, "5s");
+  const runs: WrkResult[][] = targets.map(() => []);
+  for (let r = 0; r < Number(args.rounds); r++)
+    for (const [i, t] of targets.entries()) runs[i]!.push(await wrk(t.url, t.token, args.duration));
+
+  const summary = runs.map((rs) => ({
+    rps: median(rs.map((x) => x.rps)),
+    p50_ms: median(rs.map((x) => x.p50_ms)),
+    p99_ms: median(rs.map((x) => x.p99_ms)),
+    requests: rs.reduce((n, x) => n + x.requests, 0),
+    non_2xx: rs.reduce((n, x) => n + x.non_2xx, 0),
+    socket_errors: rs.reduce((n, x) => n + x.socket_errors, 0),
+    spread: `${Math.round(Math.min(...rs.map((x) => x.rps)))}–${Math.round(Math.max(...rs.map((x) => x.rps)))}`,
+  }));
+  const [api, pg, limit] = summary as [(typeof summary)[0], (typeof summary)[0], (typeof summary)[0]];
+  table(
+    targets.map((t, i) => ({
+      target: t.name,
+      "requests/s (median)": Math.round(summary[i]!.rps),
+      "rounds' range": summary[i]!.spread,
+      "p50 ms": summary[i]!.p50_ms,
+      "p99 ms": summary[i]!.p99_ms,
+      requests: summary[i]!.requests,
+      "non-2xx": summary[i]!.non_2xx,
+      "socket errors": summary[i]!.socket_errors,
+    })),
+  );
+  const ratio = api.rps / limit.rps;
+  const pgRatio = pg.rps / limit.rps;
+  console.log(`\nratio ${ratio.toFixed(3)} embedded, ${pgRatio.toFixed(3)} on Postgres (target ≥ 0.5)`);
+  if (api.non_2xx || pg.non_2xx) console.log("warning: non-2xx answers from the API during the run");
+  writeJson(args.json, {
+    api_rps: Math.round(api.rps),
+    limit_rps: Math.round(limit.rps),
+    ratio: Math.round(ratio * 1000) / 1000,
+    p99_ms: api.p99_ms,
+    postgres_api_rps: Math.round(pg.rps),
+    postgres_ratio: Math.round(pgRatio * 1000) / 1000,
+    postgres_p99_ms: pg.p99_ms,
+    limit_p99_ms: limit.p99_ms,
+    non_2xx: api.non_2xx + pg.non_2xx,
+    body_bytes: body.length,
+    load: `wrk -t${args.threads} -c${args.connections} -d${args.duration} × ${args.rounds} rounds, medians`,
+  });
 } finally {
-  await server.stop();
+  await bare?.stop();
+  for (const s of servers) await s.stop();
+  await database.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
