@@ -11,12 +11,13 @@ describe("embedded PGlite in its own thread", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "logflow-pglite-thread-"));
     db = await openEmbeddedDatabase(dir);
-  });
+    // A fresh data directory runs initdb inside WebAssembly: seconds on a busy CI machine.
+  }, 60_000);
 
   afterAll(async () => {
     await db?.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   test("a slow query does not stop the event loop that serves requests", async () => {
     // A query that keeps the engine busy for about a second (pg_sleep would not: it waits, not works).
