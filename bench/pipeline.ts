@@ -177,7 +177,8 @@ try {
   const indexerStartSeconds = (first!.at - t3) / 1000;
   const indexerRate = (EVENTS - first!.n) / ((performance.now() - first!.at) / 1000);
   const [stored] = await sql<{ n: number }[]>`select count(*)::int as n from logs`;
-  if (stored?.n !== EVENTS) throw new Error(`the indexer committed everything but stored ${stored?.n} of ${EVENTS}`);
+  if (stored?.n !== EVENTS)
+    throw new Error(`the indexer committed everything but stored ${stored?.n} of ${EVENTS}`);
 
   // 4. ingest-to-searchable latency at a steady RATE (one marked event per request of RATE/50 events)
   const perRequest = Math.max(1, Math.round(RATE / 50));
