@@ -1,5 +1,5 @@
 /** Shared plumbing for benchmarks: flags, tables, JSON output, servers and databases to measure. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,6 +18,52 @@ export function flags<T extends Record<string, { type: "string" | "boolean"; def
   }).values as unknown as { json?: string } & {
     [K in keyof T]: T[K]["type"] extends "boolean" ? boolean : string;
   };
+}
+
+/**
+ * CPU time (user + system, seconds) of processes, read from Linux's /proc; for telling which process
+ * a pipeline's time went to (0 where /proc is absent).
+ */
+export class CpuMeter {
+  private readonly start = new Map<number, number>();
+  constructor(private readonly select: () => number[]) {
+    for (const pid of select()) this.start.set(pid, cpuOf(pid));
+  }
+  static named(name: string): CpuMeter {
+    return new CpuMeter(() => pidsNamed(name));
+  }
+  static of(pid: number | null | undefined): CpuMeter {
+    return new CpuMeter(() => (pid ? [pid] : []));
+  }
+  /** CPU seconds since the meter was made (processes that started since count from zero). */
+  seconds(): number {
+    let sum = 0;
+    for (const pid of this.select()) sum += cpuOf(pid) - (this.start.get(pid) ?? 0);
+    return sum;
+  }
+}
+
+function cpuOf(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+function pidsNamed(name: string): number[] {
+  if (!existsSync("/proc")) return [];
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, "utf8").trim() === name) out.push(Number(d));
+    } catch {}
+  }
+  return out;
 }
 
 export function machine(): string {

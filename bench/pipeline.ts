@@ -22,9 +22,10 @@ import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { parseLogEvent } from "../core/log-event.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
-import { devBroker, kafkaClasspath, startBroker, stopBroker } from "../dev/kafka/broker.ts";
+import { devBroker, kafkaClasspath, runningPid, startBroker, stopBroker } from "../dev/kafka/broker.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import {
+  CpuMeter,
   flags,
   freshDatabase,
   machine,
@@ -165,17 +166,24 @@ try {
   // write: cheap for the broker, and nothing for Postgres. (Polling count(*) over the growing table took
   // a third of a core from the very database being measured.) The rate counts from the first commit:
   // process start-up and the group join are reported apart.
-  let first: { at: number; n: number } | undefined;
+  let first: { at: number; n: number; cpu: CpuMeter[] } | undefined;
   for (;;) {
     const lag = await groupLag(admin, group, topic);
     const n = EVENTS - lag;
-    if (n > 0) first ??= { at: performance.now(), n };
+    if (n > 0 && !first) {
+      // Where the CPU goes from here on: the indexer, Postgres (every backend), the broker.
+      const cpu = [CpuMeter.of(indexer.pid), CpuMeter.named("postgres"), CpuMeter.of(runningPid(broker))];
+      first = { at: performance.now(), n, cpu };
+    }
     if (lag === 0) break;
     if (indexer.exitCode !== null) throw new Error("the indexer exited");
     await Bun.sleep(100);
   }
   const indexerStartSeconds = (first!.at - t3) / 1000;
   const indexerRate = (EVENTS - first!.n) / ((performance.now() - first!.at) / 1000);
+  const [indexerCpu, postgresCpu, brokerCpu] = first!.cpu.map(
+    (m) => (m.seconds() * 1e6) / (EVENTS - first!.n),
+  );
   const [stored] = await sql<{ n: number }[]>`select count(*)::int as n from logs`;
   if (stored?.n !== EVENTS)
     throw new Error(`the indexer committed everything but stored ${stored?.n} of ${EVENTS}`);
@@ -242,6 +250,8 @@ try {
   const storeDb = await freshDatabase("bench_pipeline_store");
   const storeSql = connectPostgres(storeDb.url, { max: 4 });
   let storeRate: number;
+  let storeWriterCpu = 0;
+  let storePostgresCpu = 0;
   try {
     await migrate(storeSql, MIGRATIONS);
     const store = new PostgresLogStore(storeSql);
@@ -253,6 +263,8 @@ try {
     });
     await store.write(events.slice(0, 1)); // the partition, created outside the timing as the indexer's was
     const t5 = performance.now();
+    const writerCpu = process.cpuUsage();
+    const storePostgres = CpuMeter.named("postgres");
     const writes: Promise<unknown>[] = [];
     for (let i = 1; i < events.length; i += 5_000) {
       writes.push(store.write(events.slice(i, i + 5_000)));
@@ -260,6 +272,9 @@ try {
     }
     await Promise.all(writes);
     storeRate = (events.length - 1) / ((performance.now() - t5) / 1000);
+    const used = process.cpuUsage(writerCpu);
+    storeWriterCpu = (used.user + used.system) / (events.length - 1);
+    storePostgresCpu = (storePostgres.seconds() * 1e6) / (events.length - 1);
   } finally {
     await storeSql.end();
     await storeDb.drop();
@@ -272,6 +287,11 @@ try {
     { measure: "indexer: Kafka → Postgres", value: indexerRate, unit: "events/s", target: "≥ 30,000" },
     { measure: "limit: store.write straight", value: storeRate, unit: "events/s", target: "" },
     { measure: "indexer_ratio (to the store)", value: indexerRate / storeRate, unit: "", target: "" },
+    { measure: "  CPU/event: indexer process", value: indexerCpu!, unit: "µs", target: "" },
+    { measure: "  CPU/event: Postgres", value: postgresCpu!, unit: "µs", target: "" },
+    { measure: "  CPU/event: Kafka broker", value: brokerCpu!, unit: "µs", target: "" },
+    { measure: "  CPU/event: store straight, writer", value: storeWriterCpu, unit: "µs", target: "" },
+    { measure: "  CPU/event: store straight, Postgres", value: storePostgresCpu, unit: "µs", target: "" },
     { measure: `searchable p50 at ${Math.round(achieved)} ev/s`, value: p50, unit: "ms", target: "" },
     { measure: `searchable p99 at ${Math.round(achieved)} ev/s`, value: p99, unit: "ms", target: "≤ 2,000" },
   );
@@ -282,6 +302,13 @@ try {
     indexer_events_per_s: Math.round(indexerRate),
     store_limit_events_per_s: Math.round(storeRate),
     indexer_ratio: Number((indexerRate / storeRate).toFixed(3)),
+    cpu_us_per_event: {
+      indexer: Number(indexerCpu!.toFixed(1)),
+      postgres: Number(postgresCpu!.toFixed(1)),
+      broker: Number(brokerCpu!.toFixed(1)),
+      store_straight_writer: Number(storeWriterCpu.toFixed(1)),
+      store_straight_postgres: Number(storePostgresCpu.toFixed(1)),
+    },
     indexer_start_to_first_event_s: Number(indexerStartSeconds.toFixed(2)),
     p50_searchable_ms: Math.round(p50),
     p99_searchable_ms: Math.round(p99),

@@ -5,6 +5,8 @@ import { type LogEvent, LogEventSchema } from "../../log-event.ts";
 export type Decoded = { ok: true; event: LogEvent } | { ok: false; reason: string };
 
 const MAX_TS = Date.UTC(9999, 11, 31);
+/** One decoder for every message: decode() without `stream` keeps no state between calls. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Decode one message of the log topic: JSON of a LogEvent as the collector normalised it. Never
@@ -17,7 +19,7 @@ export function decodeLogMessage(value: Uint8Array | null, maxBytes: number): De
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(value));
+    raw = JSON.parse(utf8.decode(value));
   } catch (err) {
     return { ok: false, reason: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
