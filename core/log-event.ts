@@ -132,6 +132,17 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${path}: ${issue.message}`;
 }
 
+/** A batch's events share one `now`: its text is made once, not once per event. */
+let lastNow = Number.NaN;
+let lastIso = "";
+function isoOf(now: number): string {
+  if (now !== lastNow) {
+    lastIso = new Date(now).toISOString();
+    lastNow = now;
+  }
+  return lastIso;
+}
+
 /**
  * Validate and normalise one incoming event. Never throws: a bad event yields a reason a person can
  * act on, so that one bad line never takes the rest of its batch down.
@@ -145,7 +156,11 @@ export function parseLogEvent(
     return { ok: false, error: "event: must be a JSON object" };
   }
   const input: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== null) input[k] = v;
+  const fields = raw as Record<string, unknown>;
+  for (const k in fields) {
+    const v = fields[k];
+    if (v !== null && Object.hasOwn(fields, k)) input[k] = v;
+  }
   for (const [alias, field] of ALIASES) {
     if (input[field] === undefined && input[alias] !== undefined) input[field] = input[alias];
     delete input[alias];
@@ -179,11 +194,17 @@ export function parseLogEvent(
     return { ok: false, error: `level: unknown level ${JSON.stringify(e.level)} (use ${LEVELS.join(", ")})` };
   }
 
-  const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) if (!KNOWN.has(k)) flatten(v, k, extra, 0);
   const attributes: Record<string, string | number | boolean> = { ...(e.attributes ?? {}) };
-  for (const [k, v] of Object.entries(extra)) {
-    if (attributes[k] === undefined) attributes[k] = v as string | number | boolean;
+  let extra: Record<string, unknown> | null = null;
+  for (const k in e) {
+    if (KNOWN.has(k) || !Object.hasOwn(e, k)) continue;
+    extra ??= {};
+    flatten((e as Record<string, unknown>)[k], k, extra, 0);
+  }
+  if (extra) {
+    for (const k in extra) {
+      if (attributes[k] === undefined) attributes[k] = extra[k] as string | number | boolean;
+    }
   }
   const keys = Object.keys(attributes);
   if (keys.length > limits.maxAttributes) {
@@ -204,7 +225,7 @@ export function parseLogEvent(
     event: {
       id: uuidv7(ts),
       timestamp: new Date(ts).toISOString(),
-      received_at: new Date(now).toISOString(),
+      received_at: isoOf(now),
       service: e.service,
       level,
       message: e.message,
