@@ -195,16 +195,12 @@ export function parseLogEvent(
   }
 
   const attributes: Record<string, string | number | boolean> = { ...(e.attributes ?? {}) };
-  let extra: Record<string, unknown> | null = null;
+  const extra: Record<string, unknown> = {};
   for (const k in e) {
-    if (KNOWN.has(k) || !Object.hasOwn(e, k)) continue;
-    extra ??= {};
-    flatten((e as Record<string, unknown>)[k], k, extra, 0);
+    if (!KNOWN.has(k) && Object.hasOwn(e, k)) flatten((e as Record<string, unknown>)[k], k, extra, 0);
   }
-  if (extra) {
-    for (const k in extra) {
-      if (attributes[k] === undefined) attributes[k] = extra[k] as string | number | boolean;
-    }
+  for (const k in extra) {
+    if (attributes[k] === undefined) attributes[k] = extra[k] as string | number | boolean;
   }
   const keys = Object.keys(attributes);
   if (keys.length > limits.maxAttributes) {

@@ -10,7 +10,7 @@ const MAX_TS = Date.UTC(9999, 11, 31);
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 const LEVEL_NAMES: ReadonlySet<string> = new Set(LEVELS);
-const OPTIONAL_FIELDS = ["host", "correlation_id", "request_id", "trace_id", "span_id"] as const;
+const NULLABLE_FIELDS = ["host", "correlation_id", "request_id", "trace_id", "span_id"] as const;
 
 /**
  * The event when `raw` is exactly what LogEventSchema accepts, as the schema would return it (known
@@ -32,7 +32,7 @@ export function checkedEvent(raw: unknown): LogEvent | null {
   ) {
     return null;
   }
-  for (const field of OPTIONAL_FIELDS) {
+  for (const field of NULLABLE_FIELDS) {
     const v = r[field];
     if (v !== null && typeof v !== "string") return null; // present, as a string or null
   }
