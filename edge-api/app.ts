@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "../core/errors.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { anomalyRoutes } from "./anomaly/routes.ts";
@@ -39,7 +38,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use("*", requestContext(deps));
-  app.use("*", secureHeaders({ crossOriginResourcePolicy: false }));
   // Every body but ingest's (which has its own, larger limit) is small: 1 MiB, streamed or not.
   const smallBodies = bodyLimit({
     maxSize: 1024 * 1024,

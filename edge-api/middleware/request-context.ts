@@ -1,29 +1,32 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps, AppEnv } from "../context.ts";
 import { routePattern } from "../route-pattern.ts";
+import { type HeaderList, securityHeadersFor } from "../security-headers.ts";
 
 /** A correlation id from outside is kept only when it is this tame; anything else is replaced. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function setIds(res: Response, requestId: string, correlationId: string): Response {
+/** Stamps the ids and the security headers on a response; copies it when its headers are immutable. */
+function stamp(res: Response, requestId: string, correlationId: string, security: HeaderList): Response {
+  let out = res;
   try {
-    res.headers.set("X-Request-ID", requestId);
-    res.headers.set("X-Correlation-ID", correlationId);
-    return res;
+    out.headers.set("X-Request-ID", requestId);
   } catch {
     // Responses passed through from fetch() have immutable headers.
-    const copy = new Response(res.body, res);
-    copy.headers.set("X-Request-ID", requestId);
-    copy.headers.set("X-Correlation-ID", correlationId);
-    return copy;
+    out = new Response(res.body, res);
+    out.headers.set("X-Request-ID", requestId);
   }
+  const headers = out.headers;
+  headers.set("X-Correlation-ID", correlationId);
+  for (const [name, value] of security) headers.set(name, value);
+  return out;
 }
 
 /**
  * Hands every request the app's `deps` and its route pattern (`endpoint`, which the rate limits and
  * the metrics key on), gives it an X-Request-ID (always new) and an X-Correlation-ID (the caller's when
- * well-formed, else the request id), returns both on every response, errors included, and writes one
- * wide log line per request.
+ * well-formed, else the request id), returns both on every response, errors included, with the security
+ * headers that suit it (see security-headers.ts), and writes one wide log line per request.
  */
 export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -38,7 +41,7 @@ export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
     c.set("correlationId", correlationId);
     await next();
     // Reassigning c.res makes Hono copy every header across again: only do it when a copy was needed.
-    const res = setIds(c.res, requestId, correlationId);
+    const res = stamp(c.res, requestId, correlationId, securityHeadersFor(c.req.path));
     if (res !== c.res) c.res = res;
     deps.telemetry?.httpRequest(c.req.method, endpoint, res.status, (performance.now() - started) / 1000);
     const log = deps.log;
