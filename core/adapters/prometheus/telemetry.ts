@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Telemetry } from "../../ports/telemetry.ts";
+import { HttpMetrics } from "./http-metrics.ts";
 
 export interface PrometheusOptions {
   /** Live connections to the database, read at scrape time. */
@@ -33,19 +34,8 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
   const service = cappedLabel(cap);
   const rule = cappedLabel(cap);
 
-  const httpRequests = new Counter({
-    name: "http_requests_total",
-    help: "HTTP requests by method, route pattern and status",
-    labelNames: ["method", "endpoint", "status"],
-    registers: [registry],
-  });
-  const httpDuration = new Histogram({
-    name: "http_request_duration_seconds",
-    help: "HTTP request latency by method and route pattern",
-    labelNames: ["method", "endpoint"],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
+  // The two metrics every request feeds are counted outside prom-client (see http-metrics.ts).
+  const http = new HttpMetrics();
   const processed = new Counter({
     name: "logs_processed_total",
     help: "Log events accepted at ingest",
@@ -129,10 +119,7 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
 
   return {
     registry,
-    httpRequest(method, endpoint, status, seconds) {
-      httpRequests.inc({ method, endpoint, status: String(status) });
-      httpDuration.observe({ method, endpoint }, seconds);
-    },
+    httpRequest: (method, endpoint, status, seconds) => http.record(method, endpoint, status, seconds),
     eventsAccepted: (n) => processed.inc(n),
     eventsRejected: (n) => rejected.inc(n),
     eventsIndexed(events) {
@@ -162,7 +149,7 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     rateLimited: (endpoint) => rateLimited.inc({ endpoint }),
     cacheLookup: (prefix, hit) => (hit ? cacheHits : cacheMisses).inc({ cache_key_prefix: prefix }),
     async render() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      return { contentType: registry.contentType, body: (await registry.metrics()) + http.render() };
     },
   };
 }
