@@ -21,6 +21,7 @@ import { DOCS_PAGE } from "./openapi/docs-page.ts";
 import { openApiDocument } from "./openapi/registry.ts";
 import { problem, problemFromError } from "./problem.ts";
 import { rateLimitRoutes } from "./rate-limits/routes.ts";
+import { StaticRouteCache } from "./static-route-cache.ts";
 import { traceRoutes } from "./trace/routes.ts";
 
 const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LogFlow</title>
@@ -35,7 +36,7 @@ const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8">
  * Cloudflare Workers; every dependency comes in through `deps`.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ router: new StaticRouteCache() });
 
   app.use("*", requestContext(deps));
   // Every body but ingest's (which has its own, larger limit) is small: 1 MiB, streamed or not.
