@@ -90,4 +90,22 @@ describe("prometheusTelemetry", () => {
     expect(lines).toHaveLength(4);
     expect(lines.find((l) => l.includes('service="_other"'))).toEndWith(" 7");
   });
+
+  test("cache lookups are counted by prefix and keep adding up across scrapes", async () => {
+    const telemetry = prometheusTelemetry();
+    // Only these lines: right after start-up prom-client's event-loop lag reads NaN, spelt "Nan".
+    const count = async (name: string) => {
+      const prefix = `${name}{cache_key_prefix="metrics"} `;
+      const line = (await telemetry.render())!.body.split("\n").find((l) => l.startsWith(prefix));
+      return line === undefined ? undefined : Number(line.slice(prefix.length));
+    };
+    telemetry.cacheLookup("metrics", true);
+    telemetry.cacheLookup("metrics", true);
+    telemetry.cacheLookup("metrics", false);
+    expect(await count("cache_hits_total")).toBe(2);
+    expect(await count("cache_misses_total")).toBe(1);
+    telemetry.cacheLookup("metrics", true);
+    expect(await count("cache_hits_total")).toBe(3);
+    expect(await count("cache_hits_total")).toBe(3);
+  });
 });

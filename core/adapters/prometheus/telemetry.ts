@@ -93,18 +93,24 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     labelNames: ["endpoint"],
     registers: [registry],
   });
-  const cacheHits = new Counter({
-    name: "cache_hits_total",
-    help: "Response-cache hits by key prefix",
-    labelNames: ["cache_key_prefix"],
-    registers: [registry],
-  });
-  const cacheMisses = new Counter({
-    name: "cache_misses_total",
-    help: "Response-cache misses by key prefix",
-    labelNames: ["cache_key_prefix"],
-    registers: [registry],
-  });
+  // A cache lookup happens on every cached request: counted in a plain map, handed to prom-client when
+  // Prometheus scrapes (collect), so no label object is hashed per request.
+  const cacheLookups = { hit: new Map<string, number>(), miss: new Map<string, number>() };
+  for (const [name, help, counts] of [
+    ["cache_hits_total", "Response-cache hits by key prefix", cacheLookups.hit],
+    ["cache_misses_total", "Response-cache misses by key prefix", cacheLookups.miss],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ["cache_key_prefix"],
+      registers: [registry],
+      collect() {
+        for (const [prefix, n] of counts) this.inc({ cache_key_prefix: prefix }, n);
+        counts.clear();
+      },
+    });
+  }
   if (opts.databaseConnections) {
     const read = opts.databaseConnections;
     new Gauge({
@@ -147,7 +153,10 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     alertTriggered: (name) => alertsTriggered.inc({ rule_name: rule(name) }),
     alertsChecked: (n) => alertsChecked.inc(n),
     rateLimited: (endpoint) => rateLimited.inc({ endpoint }),
-    cacheLookup: (prefix, hit) => (hit ? cacheHits : cacheMisses).inc({ cache_key_prefix: prefix }),
+    cacheLookup(prefix, hit) {
+      const counts = hit ? cacheLookups.hit : cacheLookups.miss;
+      counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+    },
     async render() {
       return { contentType: registry.contentType, body: (await registry.metrics()) + http.render() };
     },
