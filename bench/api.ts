@@ -1,5 +1,5 @@
 /**
- * `bun run bench:api [--duration 5s] [--rounds 5] [--threads 2] [--connections 32] [--events N] [--json FILE]`
+ * `bun run bench:api [--duration 5s] [--rounds 9] [--threads 2] [--connections 32] [--events N] [--json FILE]`
  *
  * Requests/s and p99 latency of a cached metrics answer (GET /api/v1/metrics/overview) through the
  * whole middleware stack of a separate LogFlow API process: request context, secure headers, body limit,
@@ -19,7 +19,7 @@ import { flags, freshDatabase, machine, type Server, startServer, table, writeJs
 
 const args = flags({
   duration: { type: "string", default: "5s" },
-  rounds: { type: "string", default: "5" },
+  rounds: { type: "string", default: "9" },
   threads: { type: "string", default: "2" },
   connections: { type: "string", default: "32" },
   events: { type: "string", default: "20000" },
