@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { parsePrometheus as parse } from "../helpers/prometheus.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -9,21 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-/** Prometheus text format 0.0.4, sample lines: name{label="value",...} number. */
-const SAMPLE =
-  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
-
-function parse(text: string): { name: string; labels: string; value: number }[] {
-  const out: { name: string; labels: string; value: number }[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw new Error(`not Prometheus text: ${line}`);
-    out.push({ name: m[1]!, labels: m[2] ?? "", value: Number(m[3]) });
-  }
-  return out;
-}
 
 describe("GET /metrics", () => {
   test("parses as Prometheus text and carries the seed's metric names", async () => {

@@ -1,16 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { parsePrometheus } from "../../../tests/helpers/prometheus.ts";
 import { HttpMetrics } from "./http-metrics.ts";
 
-/** Sample lines of the text format 0.0.4 → "name{labels}" → value. */
+/** "name{labels}" → value, for every sample of the exposition. */
 function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([a-z_]+)(\{(?:[a-z_]+="(?:[^"\\]|\\.)*",?)*\}) (\S+)$/.exec(line);
-    if (!m) throw new Error(`not Prometheus text: ${line}`);
-    out.set(`${m[1]}${m[2]}`, Number(m[3]));
-  }
-  return out;
+  return new Map(parsePrometheus(text).map((s) => [`${s.name}${s.labels}`, s.value]));
 }
 
 describe("HttpMetrics", () => {

@@ -12,7 +12,7 @@
  * and the method one of the HTTP methods or `OTHER`, so a client inventing methods cannot grow memory.
  */
 
-export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
 
@@ -55,7 +55,7 @@ export class HttpMetrics {
     s.count += 1;
   }
 
-  /** Both metric families in the Prometheus text format, each series once. */
+  /** Both metric families in the Prometheus text format. */
   render(): string {
     const all = [...this.series.values()];
     const lines = [
