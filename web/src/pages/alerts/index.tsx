@@ -10,7 +10,7 @@ import { TriggeredList } from "./triggered.tsx";
 
 export default function AlertsPage() {
   const tab = () => (query().tab === "triggered" ? "triggered" : "rules");
-  const [rules, { refetch }] = createResource(listRules);
+  const [rules, { mutate, refetch }] = createResource(listRules);
   const [notice, setNotice] = createSignal<string | null>(null);
   const [secret, setSecret] = createSignal<string | null>(null);
   const [confirming, setConfirming] = createSignal<number | null>(null);
@@ -23,6 +23,12 @@ export default function AlertsPage() {
     try {
       await deleteRule(rule.id);
       setConfirming(null);
+      // The row goes with the announcement, not a round trip later (the list is then fetched again).
+      mutate((list) => {
+        if (!list) return list;
+        const rules = list.rules.filter((r) => r.id !== rule.id);
+        return { rules, total: list.total - (list.rules.length - rules.length) };
+      });
       setNotice(`Deleted rule “${rule.name}”.`);
       await refetch();
     } catch (err) {
