@@ -168,7 +168,16 @@ try {
   // process start-up and the group join are reported apart.
   let first: { at: number; n: number; cpu: CpuMeter[] } | undefined;
   for (;;) {
-    const lag = await groupLag(admin, group, topic);
+    let lag: number;
+    try {
+      lag = await groupLag(admin, group, topic);
+    } catch (err) {
+      // A broker just started may not have the group's coordinator yet (NOT_COORDINATOR): kafkajs
+      // marks such errors retriable.
+      if (!(err as { retriable?: boolean }).retriable) throw err;
+      await Bun.sleep(200);
+      continue;
+    }
     const n = EVENTS - lag;
     if (n > 0 && !first) {
       // Where the CPU goes from here on: the indexer, Postgres (every backend), the broker.

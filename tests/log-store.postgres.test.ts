@@ -184,6 +184,30 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       expect(await store.get(good.id)).toEqual(good);
     });
 
+    test("half a surrogate pair becomes U+FFFD; whole pairs and escape-like text are kept as sent", async () => {
+      const store = otherProcess();
+      const ts = Date.now() - 60_000;
+      const lone = {
+        ...event(ts, "surrogates"),
+        message: "cut \uD83D here, and \uDE00 there",
+        host: "h\uDBFF",
+        attributes: { "k\uD800": "v\uDC00", n: 1 },
+      };
+      const literal = {
+        ...event(ts + 1, "surrogates"),
+        message: String.raw`a path C:\u0000 and \ud800 written out, and a pair 😀`,
+        attributes: { raw: String.raw`\u0000` },
+      };
+      expect(await store.write([lone, literal])).toEqual({ written: 2, duplicates: 0 });
+      expect(await store.get(lone.id)).toEqual({
+        ...lone,
+        message: "cut \uFFFD here, and \uFFFD there",
+        host: "h\uFFFD",
+        attributes: { "k\uFFFD": "v\uFFFD", n: 1 },
+      });
+      expect(await store.get(literal.id)).toEqual(literal);
+    });
+
     test("a search over a time range reads only the partitions of its days", async () => {
       const day = Math.floor(Date.now() / DAY_MS) - 300;
       const store = otherProcess();
