@@ -3,12 +3,14 @@
 FROM oven/bun:1 AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
+COPY patches ./patches
 RUN bun install --frozen-lockfile --production --ignore-scripts
 
 # The dashboard is built with Vite, a development dependency: in its own stage, only web/dist is kept.
 FROM oven/bun:1 AS web
 WORKDIR /app
 COPY package.json bun.lock ./
+COPY patches ./patches
 RUN bun install --frozen-lockfile --ignore-scripts
 COPY . .
 RUN bun web/build.ts
