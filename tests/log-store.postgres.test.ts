@@ -184,6 +184,28 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       expect(await store.get(good.id)).toEqual(good);
     });
 
+    test("a batch larger than one statement carries is written in parts: all of it, counted once", async () => {
+      const sql = connectPostgres(db.url, { max: 2 });
+      pools.push(sql);
+      const store = new PostgresLogStore(sql, { maxStatementChars: 1_500 });
+      const ts = Date.now() - 90_000;
+      const batch = Array.from({ length: 30 }, (_, i) => ({
+        ...event(ts + i, "split"),
+        message: `${i}: ${"x".repeat(i * 20)}`,
+      }));
+      batch[7] = { ...(batch[7] as LogEvent), message: "nul\u0000here" };
+      const [before] = await db.sql<{ n: number }[]>`select coalesce(sum(n), 0)::int as n from log_minutes
+        where service = 'split'`;
+      expect(before?.n).toBe(0);
+      expect(await store.write(batch)).toEqual({ written: 30, duplicates: 0 });
+      expect(await store.write(batch)).toEqual({ written: 0, duplicates: 30 });
+      const [after] = await db.sql<{ n: number }[]>`select coalesce(sum(n), 0)::int as n from log_minutes
+        where service = 'split'`;
+      expect(after?.n).toBe(30);
+      expect(await store.get((batch[29] as LogEvent).id)).toEqual(batch[29] as LogEvent);
+      expect((await store.get((batch[7] as LogEvent).id))?.message).toBe("nul\uFFFDhere");
+    });
+
     test("half a surrogate pair becomes U+FFFD; whole pairs and escape-like text are kept as sent", async () => {
       const store = otherProcess();
       const ts = Date.now() - 60_000;

@@ -39,6 +39,11 @@ export interface PostgresLogStoreOptions {
    * connections; on PGlite they simply queue). Default 4.
    */
   countParallelism?: number;
+  /**
+   * Most characters of JSON one insert statement carries. A larger batch is written in several
+   * statements inside one transaction (jsonb holds at most 256 MB). Default 32 MiB.
+   */
+  maxStatementChars?: number;
 }
 
 interface LogRow {
@@ -76,7 +81,7 @@ function clampLimit(limit: number): number {
   return Math.min(MAX_PAGE, Math.max(1, Math.trunc(limit) || 1));
 }
 
-/** A row of `logs` as the writer sends it (json_to_recordset's column list names the same keys). */
+/** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */
 interface StoredRow {
   id: string;
   ts: string;
@@ -166,6 +171,7 @@ export class PostgresLogStore implements LogStore {
   private readonly maxHistogramBuckets: number;
   private readonly textScanBelowRows: number;
   private readonly countParallelism: number;
+  private readonly maxStatementChars: number;
 
   constructor(
     private readonly sql: Sql,
@@ -177,6 +183,7 @@ export class PostgresLogStore implements LogStore {
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.textScanBelowRows = opts.textScanBelowRows ?? 10_000;
     this.countParallelism = Math.max(1, Math.trunc(opts.countParallelism ?? 4));
+    this.maxStatementChars = opts.maxStatementChars ?? 32 * 1024 * 1024;
   }
 
   async write(events: LogEvent[]): Promise<WriteResult> {
@@ -220,21 +227,22 @@ export class PostgresLogStore implements LogStore {
         attributes: e.attributes ?? {},
       };
     }
-    // The batch goes as one JSON text that Postgres takes apart with json_to_recordset: one native
+    // The batch goes as one JSON text that Postgres takes apart with jsonb_to_recordset: one native
     // JSON.stringify instead of twelve array parameters escaped and copied by the driver, which halved
     // the writer's CPU per event. JSON.stringify writes what Postgres text cannot hold (U+0000, half a
     // surrogate pair) as \u escapes that Postgres refuses; where one may be, the batch is written again
     // with them replaced, so the rest of the event and of its batch is kept.
     let json = JSON.stringify(rows);
     if (UNSTORABLE_ESCAPE.test(json)) json = JSON.stringify(rows.map(storableRow));
+    const parts = json.length <= this.maxStatementChars ? [json] : this.split(rows);
 
-    // One statement and one parameter whatever the batch size: one round trip, one plan, no parameter
-    // limit; `on conflict do nothing` makes replays (the indexer's at-least-once) no-ops. Rows are
-    // inserted in the order of the array. The same statement adds the rows it really inserted to the
-    // per-minute counts (log_minutes), so both commit or neither does. Each connection adds to its own
-    // shard of a minute's count, and in key order: writers rarely wait on each other's row locks, and
-    // never in a cycle.
-    const insert = () => this.sql<{ written: number }[]>`
+    // One statement and one parameter whatever the batch size (unless it is huge): one round trip, one
+    // plan, no parameter limit; `on conflict do nothing` makes replays (the indexer's at-least-once)
+    // no-ops. Rows are inserted in the order of the array. The same statement adds the rows it really
+    // inserted to the per-minute counts (log_minutes), so both commit or neither does. Each connection
+    // adds to its own shard of a minute's count, and in key order: writers rarely wait on each other's
+    // row locks, and never in a cycle.
+    const statement = (sql: Sql, json: string) => sql<{ written: number }[]>`
       with ins as (
         insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
                           trace_id, span_id, attributes)
@@ -253,12 +261,21 @@ export class PostgresLogStore implements LogStore {
         on conflict (minute, service, level, shard) do update set n = m.n + excluded.n
       )
       select count(*)::int as written from ins`;
+    const insert = async (): Promise<number> => {
+      if (parts.length === 1) return (await statement(this.sql, json))[0]?.written ?? 0;
+      // Several statements, one transaction: the batch is stored whole or not at all, as with one.
+      return (await this.sql.begin(async (tx) => {
+        let n = 0;
+        for (const part of parts) n += (await statement(tx as unknown as Sql, part))[0]?.written ?? 0;
+        return n;
+      })) as number;
+    };
 
     await this.partitions.ensureFor(times);
-    let result: Awaited<ReturnType<typeof insert>>;
+    let written: number;
     for (let attempt = 1; ; attempt++) {
       try {
-        result = await insert();
+        written = await insert();
         break;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -272,8 +289,27 @@ export class PostgresLogStore implements LogStore {
         // A deadlock rolled the whole statement back (nothing of it is stored): run it again.
       }
     }
-    const written = result[0]?.written ?? 0;
     return { written, duplicates: events.length - written };
+  }
+
+  /** The rows as JSON arrays of at most maxStatementChars each (a row longer than that goes alone). */
+  private split(rows: StoredRow[]): string[] {
+    const parts: string[] = [];
+    let chunk: string[] = [];
+    let size = 2;
+    for (const row of rows) {
+      let text = JSON.stringify(row);
+      if (UNSTORABLE_ESCAPE.test(text)) text = JSON.stringify(storableRow(row));
+      if (chunk.length && size + text.length + 1 > this.maxStatementChars) {
+        parts.push(`[${chunk.join(",")}]`);
+        chunk = [];
+        size = 2;
+      }
+      chunk.push(text);
+      size += text.length + 1;
+    }
+    if (chunk.length) parts.push(`[${chunk.join(",")}]`);
+    return parts;
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
