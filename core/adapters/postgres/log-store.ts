@@ -82,20 +82,11 @@ function clampLimit(limit: number): number {
 }
 
 /** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */
-interface StoredRow {
-  id: string;
+type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
   ts: string;
   received_at: string;
-  service: string;
-  level: string;
-  message: string;
-  host: string | null;
-  correlation_id: string | null;
-  request_id: string | null;
-  trace_id: string | null;
-  span_id: string | null;
   attributes: LogEvent["attributes"];
-}
+};
 
 // JSON.stringify's escapes for U+0000 and for a lone surrogate (a pair is written as itself); a literal
 // backslash before "u0000" also matches, which only costs the second pass.
@@ -262,7 +253,7 @@ export class PostgresLogStore implements LogStore {
       )
       select count(*)::int as written from ins`;
     const insert = async (): Promise<number> => {
-      if (parts.length === 1) return (await statement(this.sql, json))[0]?.written ?? 0;
+      if (parts.length === 1) return (await statement(this.sql, parts[0] as string))[0]?.written ?? 0;
       // Several statements, one transaction: the batch is stored whole or not at all, as with one.
       return (await this.sql.begin(async (tx) => {
         let n = 0;
