@@ -13,7 +13,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
 import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
-import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import {
@@ -92,7 +92,7 @@ async function copyInto(url: string, events: LogEvent[]): Promise<number> {
 async function multiRowInto(dir: string, events: LogEvent[]): Promise<number> {
   const db = await openEmbeddedDatabase(dir);
   await db.sql`truncate logs`;
-  const store = new PostgresLogStore(db.sql);
+  const store = new PostgresLogStore(db.sql, EMBEDDED_STORE_OPTIONS);
   const started = performance.now();
   for (let i = 0; i < events.length; i += 5000) await store.write(events.slice(i, i + 5000));
   const seconds = (performance.now() - started) / 1000;

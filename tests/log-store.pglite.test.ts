@@ -1,5 +1,5 @@
 import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
-import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
@@ -9,5 +9,5 @@ import { runLogStoreConformance } from "./log-store-conformance.ts";
 runLogStoreConformance("Postgres store on PGlite", async () => {
   const db = await openEmbeddedDatabase("memory://");
   await migrate(db.sql, MIGRATIONS);
-  return { store: new PostgresLogStore(db.sql), close: () => db.close() };
+  return { store: new PostgresLogStore(db.sql, EMBEDDED_STORE_OPTIONS), close: () => db.close() };
 });

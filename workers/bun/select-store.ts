@@ -1,5 +1,5 @@
 import type { Sql } from "postgres";
-import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
+import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { elasticsearchEngine } from "../../core/adapters/search/elasticsearch.ts";
 import { SearchLogStore } from "../../core/adapters/search/log-store.ts";
 import { openSearchEngine } from "../../core/adapters/search/opensearch.ts";
@@ -37,7 +37,7 @@ export async function selectStore(config: Config, sql: Sql): Promise<LogStore> {
           }),
         }
       : null;
-  if (!engine) return new PostgresLogStore(sql);
+  if (!engine) return new PostgresLogStore(sql, config.DATABASE_URL ? {} : EMBEDDED_STORE_OPTIONS);
   const store = new SearchLogStore(engine.engine, { indexPrefix: config.SEARCH_INDEX_PREFIX });
   try {
     await store.ensureTemplate();
