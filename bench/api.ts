@@ -15,7 +15,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, freshDatabase, machine, type Server, startServer, table, writeJson } from "./lib.ts";
+import {
+  flags,
+  freshDatabase,
+  machine,
+  ROLE_ENV,
+  type Server,
+  startServer,
+  table,
+  writeJson,
+} from "./lib.ts";
 
 const args = flags({
   duration: { type: "string", default: "5s" },
@@ -89,7 +98,12 @@ async function startBare(body: string, contentType: string): Promise<{ url: stri
 const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () =>
   new Response(body, { headers: { "content-type": ${JSON.stringify(contentType)} } }) });
 console.log(server.port);`;
-  const proc = Bun.spawn(["bun", "-e", code], { stdout: "pipe", stderr: "inherit" });
+  // The same runtime settings as LogFlow's processes, so that the ratio compares the code alone.
+  const proc = Bun.spawn(["bun", "-e", code], {
+    env: { ...process.env, ...ROLE_ENV },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const reader = proc.stdout.getReader();
   const { value } = await reader.read();
   reader.releaseLock();

@@ -126,6 +126,9 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** What package.json's role and bench scripts and the Dockerfile set for every LogFlow process (see Dockerfile). */
+export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "-1" };
+
 /**
  * LogFlow's API in its own process (as users run it), so that the load generator in this process
  * does not steal its event loop.
@@ -136,6 +139,7 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
     cwd: resolve(import.meta.dir, ".."),
     env: {
       ...process.env,
+      ...ROLE_ENV,
       PORT: String(port),
       HOST: "127.0.0.1",
       BCRYPT_ROUNDS: "4",

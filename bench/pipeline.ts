@@ -31,6 +31,7 @@ import {
   machine,
   percentile,
   postIngest,
+  ROLE_ENV,
   startServer,
   table,
   writeJson,
@@ -150,6 +151,7 @@ try {
     cwd: ROOT,
     env: {
       ...process.env,
+      ...ROLE_ENV,
       DATABASE_URL: db.url,
       KAFKA_BROKERS: BROKERS.join(","),
       KAFKA_TOPIC: topic,
