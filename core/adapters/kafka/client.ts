@@ -4,6 +4,7 @@
  */
 import { type Admin, Kafka, type logCreator, logLevel } from "kafkajs";
 import type { LogLine } from "../../logger.ts";
+import { useGzipCodec } from "./gzip.ts";
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -22,6 +23,7 @@ const LEVEL: Record<number, string> = {
 };
 
 export function kafkaClient(opts: KafkaClientOptions): Kafka {
+  useGzipCodec();
   const log = opts.log;
   const creator: logCreator =
     () =>
