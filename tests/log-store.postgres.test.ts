@@ -206,6 +206,29 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       expect((await store.get((batch[7] as LogEvent).id))?.message).toBe("nul\uFFFDhere");
     });
 
+    test("a batch written as many statements is one transaction: one bad row stores none of it", async () => {
+      const sql = connectPostgres(db.url, { max: 2 });
+      pools.push(sql);
+      const store = new PostgresLogStore(sql, { statementChars: 2_000 });
+      const ts = Date.now() - 120_000;
+      const batch = Array.from({ length: 300 }, (_, i) => event(ts + i * 300, "parts"));
+      const counted = async () =>
+        (
+          await db.sql<{ n: number }[]>`select coalesce(sum(n), 0)::int as n from log_minutes
+          where service = 'parts'`
+        )[0]?.n;
+      // An id Postgres cannot read as a uuid, in the last of dozens of statements (a store trusts its
+      // caller's ids; this stands for any row the database refuses).
+      const bad = [...batch, { ...event(ts + 99_000, "parts"), id: "not-a-uuid" }];
+      await expect(store.write(bad)).rejects.toThrow();
+      expect(await store.count({ services: ["parts"] })).toBe(0);
+      expect(await counted()).toBe(0);
+      // The same rows again without it: all stored, counted once, minute by minute.
+      expect(await store.write(batch)).toEqual({ written: 300, duplicates: 0 });
+      expect(await store.count({ services: ["parts"] })).toBe(300);
+      expect(await counted()).toBe(300);
+    });
+
     test("half a surrogate pair becomes U+FFFD; whole pairs and escape-like text are kept as sent", async () => {
       const store = otherProcess();
       const ts = Date.now() - 60_000;

@@ -83,7 +83,7 @@ const MINUTE_SHARDS = 8;
 /** The origin of UTC minutes in log_minutes. */
 const EPOCH = "1970-01-01T00:00:00Z";
 const MAX_PAGE = 1000;
-/** Rows in a write's first statement, before the rows' own size sets the rest (~60 KB of JSON for the usual rows). */
+/** Rows in a write's first statement, before the rows' own size sets the rest (~60 KB of usual rows). */
 const FIRST_SLICE_ROWS = 100;
 /** 9999-12-31T23:59:59.999Z: partition names have four-digit years. */
 const MAX_TS = 253_402_300_799_999;
