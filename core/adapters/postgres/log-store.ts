@@ -286,23 +286,18 @@ export class PostgresLogStore implements LogStore {
             select ${minute(t)} as minute, service, level, count(*)::int as n from ins group by 1, 2, 3`,
           ),
         );
-        const merged = new Map<string, Count>();
-        let written = 0;
-        for (const c of answers.flat()) {
-          written += c.n;
-          const key = `${c.minute.getTime()} ${c.service} ${c.level}`;
-          const seen = merged.get(key);
-          if (seen) seen.n += c.n;
-          else merged.set(key, { ...c });
-        }
-        if (merged.size > 0) {
-          const json = JSON.stringify([...merged.values()]);
+        const counts = answers.flat();
+        if (counts.length > 0) {
+          // A minute two parts share comes back twice: summed here, as one upsert may touch a row once.
           await addCounts(
             t,
-            t`jsonb_to_recordset(${json}::text::jsonb) as c(minute timestamptz, service text, level text, n int)`,
+            t`(select minute, service, level, sum(n)::int as n
+               from jsonb_to_recordset(${JSON.stringify(counts)}::text::jsonb)
+                 as c(minute timestamptz, service text, level text, n int)
+               group by 1, 2, 3) as c`,
           );
         }
-        return written;
+        return counts.reduce((written, c) => written + c.n, 0);
       });
     };
 
