@@ -45,6 +45,19 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
     };
   });
 
+  // Batches of 100 rows or more go through COPY (most tests here write fewer): the suite again with every
+  // write a COPY.
+  runLogStoreConformance("Postgres store on a Postgres server, every write a COPY", async () => {
+    const db = await openStoreDatabase();
+    return {
+      store: new PostgresLogStore(db.sql, { copyFromRows: 1 }),
+      async close() {
+        await db.sql.end({ timeout: 5 });
+        await db.drop();
+      },
+    };
+  });
+
   // What only the Postgres adapter has: partitions shared by several processes, each with its own cache.
   describe("partitions across processes", () => {
     let db: Awaited<ReturnType<typeof openStoreDatabase>>;
@@ -251,6 +264,90 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
         attributes: { "k\uFFFD": "v\uFFFD", n: 1 },
       });
       expect(await store.get(literal.id)).toEqual(literal);
+    });
+
+    describe("writes through COPY", () => {
+      /** A store whose every write is a COPY, on a pool of one connection (a leaked one would hang it). */
+      function copyStore(): PostgresLogStore {
+        const sql = connectPostgres(db.url, { max: 1 });
+        pools.push(sql);
+        return new PostgresLogStore(sql, { copyFromRows: 1 });
+      }
+      const minutes = async (service: string) =>
+        (
+          await db.sql<{ n: number }[]>`select coalesce(sum(n), 0)::int as n from log_minutes
+          where service = ${service}`
+        )[0]?.n;
+
+      test("COPY's own syntax in any field is kept as sent", async () => {
+        const store = copyStore();
+        const ts = Date.now() - 30_000;
+        const tricky = "tab\there\nnew\rline \\N \\. \\t back\\slash";
+        const e = {
+          ...event(ts, "copy\tsyntax"),
+          message: `${tricky}\n\\.\n\\N`,
+          host: "\\N",
+          request_id: "\\.",
+          attributes: { "k\tt": "v\nv\\", n: 2, ok: true },
+        };
+        const plain = { ...event(ts + 1, "copy\tsyntax"), host: null, attributes: {} };
+        expect(await store.write([e, plain])).toEqual({ written: 2, duplicates: 0 });
+        expect(await store.get(e.id)).toEqual(e);
+        expect(await store.get(plain.id)).toEqual(plain);
+        expect(await minutes("copy\tsyntax")).toBe(2);
+      });
+
+      test("U+0000 and half surrogate pairs become U+FFFD, in the event and in its minute's count", async () => {
+        const store = copyStore();
+        const ts = Date.now() - 40_000;
+        const bad = {
+          ...event(ts, "copy\u0000nul"),
+          message: "nul\u0000 and cut \uD83D here",
+          attributes: { "k\uD800": "v\u0000", pair: "😀" },
+        };
+        const good = event(ts + 1, "copy\u0000nul");
+        expect(await store.write([bad, good])).toEqual({ written: 2, duplicates: 0 });
+        expect(await store.get(bad.id)).toEqual({
+          ...bad,
+          service: "copy\uFFFDnul",
+          message: "nul\uFFFD and cut \uFFFD here",
+          attributes: { "k\uFFFD": "v\uFFFD", pair: "😀" },
+        });
+        expect(await store.get(good.id)).toEqual({ ...good, service: "copy\uFFFDnul" });
+        expect(await minutes("copy\uFFFDnul")).toBe(2);
+      });
+
+      test("a replay, whole or in part, stores and counts only the new events", async () => {
+        const store = copyStore();
+        const ts = Date.now() - 200_000;
+        const batch = Array.from({ length: 400 }, (_, i) => event(ts + i * 250, "copy-replay"));
+        expect(await store.write(batch.slice(100, 350))).toEqual({ written: 250, duplicates: 0 });
+        // Rows go in time order, so the stored events come last, first, or are all of the batch: COPY
+        // refuses each at a different moment (the end of the data, the first flush), and the insert
+        // takes over every time.
+        expect(await store.write(batch.slice(0, 120))).toEqual({ written: 100, duplicates: 20 });
+        expect(await store.write(batch.slice(340))).toEqual({ written: 50, duplicates: 10 });
+        expect(await store.write(batch)).toEqual({ written: 0, duplicates: 400 });
+        expect(await store.count({ services: ["copy-replay"] })).toBe(400);
+        expect(await minutes("copy-replay")).toBe(400);
+      });
+
+      test("a row Postgres refuses fails the whole batch and frees the connection for the next", async () => {
+        const store = copyStore();
+        const ts = Date.now() - 300_000;
+        const batch = Array.from({ length: 200 }, (_, i) => event(ts + i * 100, "copy-refused"));
+        // An id Postgres cannot read as a uuid, last (found at the end of the data) and first.
+        for (const bad of [
+          [...batch, { ...event(ts + 50_000, "copy-refused"), id: "not-a-uuid" }],
+          [{ ...event(ts - 1, "copy-refused"), id: "not-a-uuid" }, ...batch],
+        ]) {
+          await expect(store.write(bad)).rejects.toMatchObject({ code: "22P02" });
+          expect(await store.count({ services: ["copy-refused"] })).toBe(0);
+          expect(await minutes("copy-refused")).toBe(0);
+        }
+        expect(await store.write(batch)).toEqual({ written: 200, duplicates: 0 });
+        expect(await minutes("copy-refused")).toBe(200);
+      });
     });
 
     test("a search over a time range reads only the partitions of its days", async () => {
