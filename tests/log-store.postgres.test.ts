@@ -350,39 +350,6 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       });
     });
 
-    test("a correlation or trace id is found through its (hash) index, not by reading the day", async () => {
-      const store = otherProcess();
-      const ts = Date.now() - 400_000;
-      const batch = Array.from({ length: 2_000 }, (_, i) => ({
-        ...event(ts + i, "by-id"),
-        correlation_id: crypto.randomUUID(),
-        trace_id: crypto.randomUUID().replaceAll("-", ""),
-      }));
-      await store.write(batch);
-      await db.sql`analyze logs`;
-      const wanted = batch[1234] as LogEvent;
-      for (const [column, value] of [
-        ["correlation_id", wanted.correlation_id],
-        ["trace_id", wanted.trace_id],
-      ] as const) {
-        const plan = await db.sql.unsafe<{ "QUERY PLAN": string }[]>(
-          `explain select id from logs where ${column} = $1`,
-          [value as string],
-        );
-        const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
-        // The day holding the rows (other, empty days are read in no time either way).
-        const day = partitionName(Math.floor(ts / DAY_MS));
-        expect(text).toContain(`${column}_idx on ${day}`);
-        expect(text).not.toContain(`Seq Scan on ${day}`);
-      }
-      const found = await store.search({ correlationId: wanted.correlation_id as string, limit: 10 });
-      expect(found.logs.map((e) => e.id)).toEqual([wanted.id]);
-      const [kind] = await db.sql<{ amname: string }[]>`
-        select distinct am.amname from pg_index i join pg_class c on c.oid = i.indexrelid
-        join pg_am am on am.oid = c.relam where c.relname like '%correlation_id_idx'`;
-      expect(kind?.amname).toBe("hash");
-    });
-
     test("a search over a time range reads only the partitions of its days", async () => {
       const day = Math.floor(Date.now() / DAY_MS) - 300;
       const store = otherProcess();
