@@ -348,6 +348,43 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
         expect(await store.write(batch)).toEqual({ written: 200, duplicates: 0 });
         expect(await minutes("copy-refused")).toBe(200);
       });
+      // postgres.js, patched (patches/): unpatched, the connection's write buffer outlived its socket, and
+      // every later query on the pool ended in CONNECT_TIMEOUT.
+      test("a connection lost in the middle of a COPY fails the write, stores nothing, and the next one works", async () => {
+        const store = copyStore();
+        const ts = Date.now() - 500_000;
+        const batch = Array.from({ length: 300 }, (_, i) => event(ts + i, "copy-outage"));
+        await store.write([event(ts - 1_000, "copy-outage")]); // the day's partition, created beforehand
+        const day = partitionName(Math.floor(ts / DAY_MS));
+        // Another transaction holds the day's partition, so the COPY waits inside its data for the lock.
+        const blocker = connectPostgres(db.url, { max: 1 });
+        pools.push(blocker);
+        let release = () => {};
+        const held = new Promise<void>((r) => {
+          release = r;
+        });
+        const locking = blocker.begin(async (tx) => {
+          await tx.unsafe(`lock table ${day} in access exclusive mode`);
+          await held;
+        });
+        await Bun.sleep(100);
+        const writing = store.write(batch);
+        let copying: { pid: number }[] = [];
+        for (let i = 0; i < 100 && copying.length === 0; i++) {
+          await Bun.sleep(50);
+          copying = await db.sql<{ pid: number }[]>`select pid from pg_stat_activity
+            where position('copy logs' in query) > 0 and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
+        }
+        expect(copying.length).toBe(1);
+        await db.sql`select pg_terminate_backend(${(copying[0] as { pid: number }).pid})`;
+        await expect(writing).rejects.toThrow();
+        release();
+        await locking;
+        expect(await store.count({ services: ["copy-outage"] })).toBe(1);
+        expect(await minutes("copy-outage")).toBe(1);
+        expect(await store.write(batch)).toEqual({ written: 300, duplicates: 0 });
+        expect(await minutes("copy-outage")).toBe(301);
+      });
     });
 
     test("a search over a time range reads only the partitions of its days", async () => {

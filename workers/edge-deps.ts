@@ -152,7 +152,9 @@ export function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOptions = 
       max: opts.poolSize ?? config.DATABASE_POOL_SIZE,
       applicationName: "logflow-edge",
     });
-    store = new PostgresLogStore(sql);
+    // No COPY on the edge: Hyperdrive, between a Worker and Postgres, does not document COPY FROM STDIN,
+    // and its writes are single requests' batches; the insert statements are plain queries.
+    store = new PostgresLogStore(sql, { copyFromRows: Number.POSITIVE_INFINITY });
     users = new PostgresUserRepo(sql);
     alertRules = new PostgresAlertRuleRepo(sql);
     triggeredAlerts = new PostgresTriggeredAlertRepo(sql);
