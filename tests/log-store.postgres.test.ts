@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Sql } from "postgres";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
-import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
+import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { DAY_MS, partitionName } from "../core/adapters/postgres/partitions.ts";
 import type { LogEvent } from "../core/log-event.ts";
@@ -21,42 +21,33 @@ async function openStoreDatabase(): Promise<{ sql: Sql; url: string; drop(): Pro
 }
 
 describe.skipIf(!reachable)("Postgres 15 server", () => {
-  runLogStoreConformance("Postgres store on a Postgres server", async () => {
+  /** A store with these options on a fresh, migrated database, for the conformance suite. */
+  const storeWith = (opts: PostgresLogStoreOptions) => async () => {
     const db = await openStoreDatabase();
     return {
-      store: new PostgresLogStore(db.sql),
+      store: new PostgresLogStore(db.sql, opts),
       async close() {
         await db.sql.end({ timeout: 5 });
         await db.drop();
       },
     };
-  });
+  };
+
+  runLogStoreConformance("Postgres store on a Postgres server", storeWith({}));
 
   // The store matches text on the rows other conditions select when they are few (most tests here), and
   // through the full-text index otherwise: the suite again with the index always, for the same answers.
-  runLogStoreConformance("Postgres store on a Postgres server, text always through the index", async () => {
-    const db = await openStoreDatabase();
-    return {
-      store: new PostgresLogStore(db.sql, { textScanBelowRows: 0 }),
-      async close() {
-        await db.sql.end({ timeout: 5 });
-        await db.drop();
-      },
-    };
-  });
+  runLogStoreConformance(
+    "Postgres store on a Postgres server, text always through the index",
+    storeWith({ textScanBelowRows: 0 }),
+  );
 
   // Batches of 100 rows or more go through COPY (most tests here write fewer): the suite again with every
   // write a COPY.
-  runLogStoreConformance("Postgres store on a Postgres server, every write a COPY", async () => {
-    const db = await openStoreDatabase();
-    return {
-      store: new PostgresLogStore(db.sql, { copyFromRows: 1 }),
-      async close() {
-        await db.sql.end({ timeout: 5 });
-        await db.drop();
-      },
-    };
-  });
+  runLogStoreConformance(
+    "Postgres store on a Postgres server, every write a COPY",
+    storeWith({ copyFromRows: 1 }),
+  );
 
   // What only the Postgres adapter has: partitions shared by several processes, each with its own cache.
   describe("partitions across processes", () => {
