@@ -15,6 +15,7 @@ import postgres from "postgres";
 import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
+import { tsvectorText } from "../core/search-text.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import {
   flags,
@@ -68,12 +69,13 @@ async function copyInto(url: string, events: LogEvent[]): Promise<number> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   await sql`truncate logs`;
   const started = performance.now();
+  // The full-text column is the writer's to fill (core/search-text.ts), here as in the store.
   const writable = await sql`copy logs (id, ts, received_at, service, level, message, host, correlation_id,
-    request_id, trace_id, span_id, attributes) from stdin`.writable();
+    request_id, trace_id, span_id, attributes, search) from stdin`.writable();
   function* lines() {
     let chunk = "";
     for (const e of events) {
-      chunk += `${[e.id, e.timestamp, e.received_at, e.service, e.level, e.message, e.host, e.correlation_id, e.request_id, e.trace_id, e.span_id, JSON.stringify(e.attributes)].map(esc).join("\t")}\n`;
+      chunk += `${[e.id, e.timestamp, e.received_at, e.service, e.level, e.message, e.host, e.correlation_id, e.request_id, e.trace_id, e.span_id, JSON.stringify(e.attributes), tsvectorText(e.service, e.message)].map(esc).join("\t")}\n`;
       if (chunk.length > 1 << 20) {
         yield chunk;
         chunk = "";

@@ -1,6 +1,7 @@
 /**
  * Database chores (the seed's manage-db.sh): `bun run db:migrate | db:reset | db:backup | db:shell`,
- * and `db:recount` (the per-minute counts from the logs again).
+ * and `db:recount` (the per-minute counts from the logs again, and search words for events stored
+ * without them by processes older than migration 6).
  * Works on the configured database: Postgres at DATABASE_URL, else the embedded PGlite in
  * LOGFLOW_DATA_DIR (which must not be open in a running LogFlow at the same time).
  */
@@ -69,11 +70,16 @@ switch (command) {
       ? Date.now() - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "m" | "h" | "d"]
       : undefined;
     const db = await open();
-    const r = await new PostgresLogStore(db.sql).recountMinutes(from);
+    const store = new PostgresLogStore(db.sql);
+    const r = await store.recountMinutes(from);
     console.log(
       `Counted ${r.events.toLocaleString("en-US")} events into ${r.minutes.toLocaleString("en-US")} minutes` +
         `${span ? ` (last ${span})` : ""} in ${where}`,
     );
+    // After a rolling upgrade to migration 6: events older processes stored without search words.
+    const worded = await store.fillSearchWords(from);
+    if (worded > 0)
+      console.log(`Gave search words to ${worded.toLocaleString("en-US")} events stored without them`);
     await db.close();
     break;
   }

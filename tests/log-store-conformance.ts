@@ -244,6 +244,45 @@ export function runLogStoreConformance(
         expect((await hits(service)).length).toBe(messages.length);
       });
 
+      describe("words inside paths, hosts, emails and dotted names", () => {
+        const logService = fresh("words");
+        const lines = [
+          "GET /api/v1/users/u_56441/profile 200 in 19ms", // 0
+          "java.lang.NullPointerException at com.acme.Billing.charge(Billing.java:42)", // 1
+          "mail to bob@example.com bounced, relay 203.0.113.45", // 2
+          "profile 56441 loaded for u", // 3
+        ];
+        const logged = lines.map((message, i) =>
+          event(Date.now() - HOUR + i, { service: logService, message }),
+        );
+        beforeAll(async () => {
+          await store.write(logged);
+        });
+        async function found(text: string): Promise<number[]> {
+          const page = await store.search({ services: [logService], text, limit: 100 });
+          return page.logs.map((e) => logged.findIndex((x) => x.id === e.id)).sort((a, b) => a - b);
+        }
+
+        test("any word of them is found", async () => {
+          expect(await found("56441")).toEqual([0, 3]);
+          expect(await found("profile")).toEqual([0, 3]);
+          expect(await found("NullPointerException")).toEqual([1]);
+          expect(await found("charge")).toEqual([1]);
+          expect(await found("example")).toEqual([2]);
+          expect(await found("113")).toEqual([2]);
+        });
+
+        test("a term of several words matches them adjacent and in order", async () => {
+          expect(await found("u_56441")).toEqual([0]);
+          expect(await found("/api/v1/users")).toEqual([0]);
+          expect(await found("Billing.java:42")).toEqual([1]);
+          expect(await found("example.com")).toEqual([2]);
+          expect(await found("203.0.113.45")).toEqual([2]);
+          expect(await found("113.203")).toEqual([]);
+          expect(await found("56441 -u_56441")).toEqual([3]);
+        });
+      });
+
       test("finds a word across services without other filters", async () => {
         const word = freshWord();
         const mine = [event(Date.now() - 2000, { service: fresh("a"), message: `alpha ${word}` })];

@@ -178,6 +178,37 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
       }
     });
 
+    test("fillSearchWords gives words to events an older process stored without them", async () => {
+      const db = await openStoreDatabase();
+      try {
+        const store = new PostgresLogStore(db.sql);
+        const now = Date.now();
+        const evs = [
+          logEvent(now - 3 * 3_600_000, { service: "old", message: "GET /users/u_77 earlier" }),
+          logEvent(now - 60_000, { service: "old", message: "GET /users/u_77 recent" }),
+        ];
+        await store.write(evs);
+        // Code from before migration 6 inserts without the search column (the database made it then).
+        await db.sql`update logs set search = null`;
+        expect(await store.count({ text: "u_77" })).toBe(0);
+
+        expect(await store.fillSearchWords(now - 3_600_000)).toBe(1);
+        expect((await store.search({ text: "u_77", limit: 10 })).logs.map((e) => e.message)).toEqual([
+          "GET /users/u_77 recent",
+        ]);
+        expect(await store.fillSearchWords()).toBe(1);
+        expect(await store.count({ text: "u_77" })).toBe(2);
+        expect(await store.fillSearchWords()).toBe(0);
+        // The same words as the writer's.
+        const [same] = await db.sql<{ n: number }[]>`
+          select count(*)::int as n from logs where search = logflow_search_words(service, message)`;
+        expect(same?.n).toBe(2);
+      } finally {
+        await db.sql.end({ timeout: 5 });
+        await db.drop();
+      }
+    });
+
     test("a NUL character, which Postgres text cannot hold, does not sink the batch", async () => {
       const store = otherProcess();
       const ts = Date.now() - 60_000;

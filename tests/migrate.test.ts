@@ -1,6 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Sql } from "postgres";
+import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
+import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
+import { tsvectorText } from "../core/search-text.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
 
@@ -45,4 +51,71 @@ describe.skipIf(!available)("migrations on a Postgres 15 server", () => {
       await sql.end();
     }
   });
+
+  test("migration 6 gives the events stored before it the words the store now writes", async () => {
+    const db = await freshPostgresDatabase();
+    cleanups.push(db.drop);
+    const sql = connectPostgres(db.url, { max: 1 });
+    try {
+      await checkSearchWordsMigration(sql);
+    } finally {
+      await sql.end();
+    }
+  });
 });
+
+describe("migrations on PGlite", () => {
+  test("migration 6 gives the events stored before it the words the store now writes", async () => {
+    const db = await openEmbeddedDatabase("memory://");
+    try {
+      await checkSearchWordsMigration(db.sql);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+});
+
+/** Stores events with migrations 1–5, then runs 6 and compares each row's words with the store's. */
+async function checkSearchWordsMigration(sql: Sql): Promise<void> {
+  // Real lines of the 16 LogHub systems (paths, IPs with ports, block ids, brackets, key=value), and
+  // text in other scripts, stored while to_tsvector still made the column.
+  const loghub = resolve(import.meta.dir, "../../shared/data/loghub");
+  const messages = [
+    "Café—RÉSUMÉ «日本語» naïve ١٢٣ Ωmega straße ภาษาไทย العَرَبِيَّة हिन्दी x\u0301y “q” €5 →a ①② ✓ok 🔥x\u00a0y",
+    `${"a".repeat(2046)} ${"b".repeat(2047)} ${"é".repeat(1024)} after 4e8d 9e2d`,
+    "tab\tand\nnewline, quotes ' \" and back\\slash; 1e5 0x1F v1.2.3 3.25s -12 +7 ~x",
+    "GET /api/v1/users/u_56441/profile?x=1&y=2#top <b>bold</b> &amp; bob@example.com https://h.io/p",
+  ];
+  for (const system of readdirSync(loghub).sort()) {
+    if (!/^[A-Z]/.test(system) || system === "CITATION" || system === "LICENSE") continue;
+    const text = readFileSync(resolve(loghub, system, `${system}_2k.log`), "utf8");
+    messages.push(...text.split("\n").filter(Boolean).slice(0, 300));
+  }
+  expect(messages.length).toBeGreaterThan(16 * 300);
+
+  await migrate(
+    sql,
+    MIGRATIONS.filter((m) => m.version < 6),
+  );
+  await sql`create table logs_old partition of logs for values from ('2026-01-01') to ('2026-01-02')`;
+  await sql`insert into logs (id, ts, received_at, service, level, message)
+      select gen_random_uuid(), '2026-01-01T12:00:00Z', now(), 'svc-' || (i % 3), 'INFO', m
+      from unnest(${messages}::text[]) with ordinality as t(m, i)`;
+  // The column as to_tsvector made it: a path is one token, so 56441 is not a word of it.
+  const [before] = await sql`select count(*)::int as n from logs where search @@ '56441'::tsquery`;
+  expect(before?.n).toBe(0);
+
+  expect(await migrate(sql, MIGRATIONS)).toEqual([6]);
+  const rows = await sql<{ id: string; service: string; message: string }[]>`
+      select id, service, message from logs`;
+  expect(rows.length).toBe(messages.length);
+  // Each row's words, as the migration made them, are the ones the store writes for it now.
+  const differ = await sql<{ message: string; search: string; written: string }[]>`
+      select l.message, l.search::text as search, w.written::tsvector::text as written from logs l
+      join unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => tsvectorText(r.service, r.message))}::text[])
+        as w(id, written) on w.id = l.id
+      where l.search is distinct from w.written::tsvector`;
+  expect([...differ]).toEqual([]);
+  const found = await new PostgresLogStore(sql).search({ text: "u_56441", limit: 10 });
+  expect(found.logs.map((e) => e.message)).toEqual(messages.filter((m) => m.startsWith("GET /api")));
+}

@@ -4,6 +4,7 @@ import alerting from "./0002_alerting.sql" with { type: "text" };
 import logMinutes from "./0003_log_minutes.sql" with { type: "text" };
 import apiKeys from "./0004_api_keys.sql" with { type: "text" };
 import anomalies from "./0005_anomalies.sql" with { type: "text" };
+import searchWords from "./0006_search_words.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -15,4 +16,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 3, name: "log_minutes", sql: logMinutes },
   { version: 4, name: "api_keys", sql: apiKeys },
   { version: 5, name: "anomalies", sql: anomalies },
+  { version: 6, name: "search_words", sql: searchWords },
 ];

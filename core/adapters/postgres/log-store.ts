@@ -14,6 +14,7 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
+import { tsqueryText, tsvectorText } from "../../search-text.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { LogPartitions } from "./partitions.ts";
 
@@ -119,6 +120,8 @@ type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
   ts: string;
   received_at: string;
   attributes: LogEvent["attributes"];
+  /** The full-text column in tsvector input syntax (core/search-text.ts). */
+  search: string;
 };
 
 // JSON.stringify's escapes for U+0000 and for a lone surrogate (a pair is written as itself); a literal
@@ -145,9 +148,12 @@ function copyField(v: string | null): string {
   return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string) : v;
 }
 
-/** One row of `logs` in COPY's text format, columns in the order the COPY in write() names them. */
+/**
+ * One row of `logs` in COPY's text format, columns in the order the COPY in write() names them. The
+ * tsvector text holds no tab, newline or backslash (core/search-text.ts: words and `'`, `:`, digits).
+ */
 function copyLine(r: StoredRow): string {
-  return `${copyField(r.id)}\t${r.ts}\t${r.received_at}\t${copyField(r.service)}\t${copyField(r.level)}\t${copyField(r.message)}\t${copyField(r.host)}\t${copyField(r.correlation_id)}\t${copyField(r.request_id)}\t${copyField(r.trace_id)}\t${copyField(r.span_id)}\t${copyField(JSON.stringify(r.attributes))}\n`;
+  return `${copyField(r.id)}\t${r.ts}\t${r.received_at}\t${copyField(r.service)}\t${copyField(r.level)}\t${copyField(r.message)}\t${copyField(r.host)}\t${copyField(r.correlation_id)}\t${copyField(r.request_id)}\t${copyField(r.trace_id)}\t${copyField(r.span_id)}\t${copyField(JSON.stringify(r.attributes))}\t${r.search}\n`;
 }
 
 function storableRow(r: StoredRow): StoredRow {
@@ -192,9 +198,10 @@ function emptyLevels(): Record<Level, number> {
  * The log store on Postgres: one table `logs`, range-partitioned by UTC day (db/migrations/0001_init.sql).
  * The same SQL runs on Postgres 15+ and on PGlite, reached through postgres.js in both cases.
  *
- * Text search is Postgres full-text search with the 'simple' configuration (no stemming, no stop words)
- * over service and message; the search box syntax is `websearch_to_tsquery`'s, and the text is always a
- * bound parameter, so nothing a user types is ever read as SQL or as tsquery operators it did not mean.
+ * Text search is Postgres full-text search over service and message, with words made by
+ * core/search-text.ts on both sides (no stemming, no stop words): the writer stores each event's tsvector,
+ * and search-box text (websearch_to_tsquery's syntax) becomes a tsquery whose words are always quoted
+ * lexemes, sent as a bound parameter, so nothing a user types is ever read as SQL or as an operator.
  */
 const MINUTE_MS = 60_000;
 /** Longest window countMany groups by minute (a week); longer ones are counted one by one. */
@@ -268,6 +275,7 @@ export class PostgresLogStore implements LogStore {
         trace_id: e.trace_id ?? null,
         span_id: e.span_id ?? null,
         attributes: e.attributes ?? {},
+        search: tsvectorText(e.service, e.message),
       };
     }
     // The rows go as JSON texts of ~64 KiB that Postgres takes apart with jsonb_to_recordset: one native
@@ -283,12 +291,13 @@ export class PostgresLogStore implements LogStore {
     // order, once per batch: writers rarely wait on each other's row locks, and never in a cycle.
     const insertRows = (sql: Sql, json: string) => sql`
       insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
-                        trace_id, span_id, attributes)
+                        trace_id, span_id, attributes, search)
       select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes
+             span_id, attributes, search
       from jsonb_to_recordset(${json}::text::jsonb)
         as t(id uuid, ts timestamptz, received_at timestamptz, service text, level text, message text,
-             host text, correlation_id text, request_id text, trace_id text, span_id text, attributes jsonb)
+             host text, correlation_id text, request_id text, trace_id text, span_id text, attributes jsonb,
+             search tsvector)
       on conflict do nothing
       returning ts, service, level`;
     const minute = (sql: Sql) => sql`date_bin('1 minute', ts, ${EPOCH}::timestamptz)`;
@@ -350,7 +359,7 @@ export class PostgresLogStore implements LogStore {
         const t = tx as unknown as Sql;
         const stream = await t`
           copy logs (id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-                     span_id, attributes) from stdin`.writable();
+                     span_id, attributes, search) from stdin`.writable();
         await new Promise<void>((resolve, reject) => {
           stream.on("error", reject);
           stream.on("finish", resolve);
@@ -627,7 +636,7 @@ export class PostgresLogStore implements LogStore {
                      count(*) as n
               from logs
               where ts >= ${iso(g.lo)}::timestamptz and ts <= ${iso(g.hi)}::timestamptz
-                and search @@ websearch_to_tsquery('simple', ${g.q})
+                and ${this.textCondition(g.q ?? "")}
               group by 1, 2, 3, 4`,
           )
           .reduce((acc, q) => sql`${acc} union all ${q}`);
@@ -850,6 +859,19 @@ export class PostgresLogStore implements LogStore {
     });
   }
 
+  /**
+   * Give the search column's words to events stored without them at or after `from` (every such event
+   * without it): rows written by a process running code from before migration 6 (a rolling deploy),
+   * which left the column to Postgres. The words come from the migration's SQL function, the writer's
+   * words for all but rare symbols (db/migrations/0006_search_words.sql).
+   */
+  async fillSearchWords(from?: number): Promise<number> {
+    const since = from === undefined ? this.sql`` : this.sql`and ts >= ${iso(from)}::timestamptz`;
+    const done = await this.sql`
+      update logs set search = logflow_search_words(service, message) where search is null ${since}`;
+    return done.count;
+  }
+
   async deleteOlderThan(cutoff: number): Promise<number> {
     const removed = await this.partitions.deleteOlderThan(cutoff);
     // The per-minute counts follow: minutes wholly before the cutoff go, and the minute the cutoff
@@ -926,9 +948,13 @@ export class PostgresLogStore implements LogStore {
       where ${this.textCondition(f.text ?? "")}`;
   }
 
-  /** Full-text match; the text is a bound parameter, read by websearch_to_tsquery's forgiving syntax. */
+  /**
+   * Full-text match. The search text becomes a tsquery in core/search-text.ts, the code that made the
+   * stored words, and is sent as a bound parameter; text without a word matches nothing.
+   */
   private textCondition(text: string): Fragment {
-    return this.sql`search @@ websearch_to_tsquery('simple', ${text.trim()})`;
+    const q = tsqueryText(text);
+    return q === null ? this.sql`false` : this.sql`search @@ ${q}::tsquery`;
   }
 
   /** The filter as SQL conditions, every value a bound parameter. */

@@ -29,8 +29,11 @@ const keyword = { type: "keyword" } as const;
  *
  * - `dynamic: strict`: a document with a field we did not map is rejected (reported per item), never
  *   silently grows the mapping.
- * - service and message are copied into one `search` text field (standard analyzer: lower-cased whole
- *   tokens, no stemming), which the search box queries; the copy is indexed, not stored.
+ * - service and message are copied into one `search` text field, which the search box queries; the copy
+ *   is indexed, not stored. Its analyzer makes the words the Postgres store makes (core/search-text.ts):
+ *   runs of letters, marks and digits, lower-cased, no stemming, words past Postgres's 2,046 bytes left out.
+ *   The standard analyzer kept `java.lang.NullPointerException` and `u_56441` whole, so searching
+ *   NullPointerException or 56441 missed them. Indices made before keep the analyzer they were made with.
  * - attributes: `flattened` (Elasticsearch) or `flat_object` (OpenSearch): one field, every leaf a
  *   keyword, however many keys shippers invent (no mapping explosion); `_source` keeps the types.
  * - one shard per day; `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
@@ -45,6 +48,17 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
         number_of_shards: 1,
         auto_expand_replicas: "0-1",
         refresh_interval: refreshInterval,
+        analysis: {
+          tokenizer: { logflow_words: { type: "pattern", pattern: "[^\\p{L}\\p{M}\\p{N}]+" } },
+          filter: { logflow_word_length: { type: "length", max: 2046 } },
+          analyzer: {
+            logflow_words: {
+              type: "custom",
+              tokenizer: "logflow_words",
+              filter: ["lowercase", "logflow_word_length"],
+            },
+          },
+        },
       },
       aliases: { [prefix]: {} },
       mappings: {
@@ -60,7 +74,7 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
             copy_to: "search",
             fields: { keyword: { type: "keyword", ignore_above: MESSAGE_KEYWORD_MAX_CHARS } },
           },
-          search: { type: "text", analyzer: "standard" },
+          search: { type: "text", analyzer: "logflow_words" },
           host: keyword,
           correlation_id: keyword,
           request_id: keyword,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "../../errors.ts";
-import { filterQuery, MAX_SEARCH_TERMS, parseSearchText, textClause, toSimpleQueryString } from "./query.ts";
+import { MAX_SEARCH_TERMS, parseSearchText } from "../../search-text.ts";
+import { filterQuery, textClause, toSimpleQueryString } from "./query.ts";
 
 describe("search-box text as simple_query_string", () => {
   test("words are ANDed phrases, `or` separates groups, `-` excludes", () => {

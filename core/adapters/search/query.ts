@@ -1,5 +1,6 @@
 import { AppError } from "../../errors.ts";
 import type { LogFilter } from "../../ports/log-store.ts";
+import { MAX_SEARCH_TERMS, parseSearchText } from "../../search-text.ts";
 
 /** The field the search box queries: service and message, copied at index time (see mappings.ts). */
 export const TEXT_FIELD = "search";
@@ -11,69 +12,9 @@ export const TEXT_FIELD = "search";
  */
 const FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|ESCAPE|WHITESPACE";
 
-interface Term {
-  negated: boolean;
-  text: string;
-}
-
-// A term the standard analyzer turns into no token at all (only punctuation and symbols) adds nothing to
-// a query; dropping it here keeps "*:*" or "-" from becoming a query that matches nothing or everything.
-const SEARCHABLE = /[\p{L}\p{N}]/u;
-
-/**
- * Read search-box text the way Postgres's websearch_to_tsquery does: words are ANDed, "quoted phrases"
- * (an unclosed quote runs to the end), `or` between alternatives, `-word` / `-"phrase"` to exclude.
- * Returns OR-ed groups of ANDed terms; empty when no term has a searchable character.
- */
-export function parseSearchText(text: string): Term[][] {
-  const groups: Term[][] = [[]];
-  let negated = false;
-  let i = 0;
-  const s = text;
-  while (i < s.length) {
-    const c = s[i] as string;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === '"') {
-      const end = s.indexOf('"', i + 1);
-      const phrase = s.slice(i + 1, end < 0 ? s.length : end);
-      groups[groups.length - 1]?.push({ negated, text: phrase });
-      negated = false;
-      i = end < 0 ? s.length : end + 1;
-      continue;
-    }
-    if (c === "-") {
-      // Only a dash right before a word or phrase excludes; a dash on its own is punctuation.
-      const next = s[i + 1];
-      negated = next !== undefined && !/\s/.test(next);
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < s.length && !/\s/.test(s[j] as string) && s[j] !== '"') j++;
-    const word = s.slice(i, j);
-    i = j;
-    if (word.toLowerCase() === "or" && !negated) {
-      groups.push([]);
-      continue;
-    }
-    groups[groups.length - 1]?.push({ negated, text: word });
-    negated = false;
-  }
-  return groups.map((g) => g.filter((t) => SEARCHABLE.test(t.text))).filter((g) => g.length > 0);
-}
-
 function quote(text: string): string {
   return `"${text.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`;
 }
-
-/**
- * Most words and phrases in one search text. Each is one clause of the engine's boolean query, whose
- * clause limit is 1,024 by default: past this the text is refused as a bad request, not sent.
- */
-export const MAX_SEARCH_TERMS = 256;
 
 /**
  * The simple_query_string for search-box text, or null when it has no searchable word. Every term is

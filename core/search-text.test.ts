@@ -1,0 +1,111 @@
+import { describe, expect, test } from "bun:test";
+import { AppError } from "./errors.ts";
+import { MAX_SEARCH_TERMS, searchWords, tsqueryText, tsvectorText } from "./search-text.ts";
+
+describe("words", () => {
+  test("a word is a run of letters, marks and digits; everything else separates", () => {
+    expect(searchWords("GET /api/v1/users/u_56441/profile 200 in 19ms")).toEqual([
+      "get",
+      "api",
+      "v1",
+      "users",
+      "u",
+      "56441",
+      "profile",
+      "200",
+      "in",
+      "19ms",
+    ]);
+    expect(searchWords("java.lang.NullPointerException at Bar.java:42")).toEqual([
+      "java",
+      "lang",
+      "nullpointerexception",
+      "at",
+      "bar",
+      "java",
+      "42",
+    ]);
+    expect(searchWords("bob@example.com 203.0.113.45 key=user:42 trace-id=ab_c")).toEqual([
+      "bob",
+      "example",
+      "com",
+      "203",
+      "0",
+      "113",
+      "45",
+      "key",
+      "user",
+      "42",
+      "trace",
+      "id",
+      "ab",
+      "c",
+    ]);
+  });
+
+  test("Unicode letters, marks and digits belong to words, in any script; other symbols separate", () => {
+    expect(searchWords("Café—RÉSUMÉ «日本語» naïve ١٢٣ x\u0301y")).toEqual([
+      "café",
+      "résumé",
+      "日本語",
+      "naïve",
+      "١٢٣",
+      "x\u0301y",
+    ]);
+    // Letters outside the Basic Multilingual Plane are two UTF-16 units; emoji separate.
+    expect(searchWords("𝐀𝐁c🔥d")).toEqual(["𝐀𝐁c", "d"]);
+    // Half a surrogate pair, U+0000 and U+FFFD are not letters.
+    expect(searchWords("a\ud800b\u0000c\ufffdd\udc00")).toEqual(["a", "b", "c", "d"]);
+  });
+
+  test("a word longer than Postgres's 2,046 bytes is left out but keeps its position", () => {
+    const ascii = "a".repeat(2046);
+    expect(searchWords(`x ${ascii} y`)).toEqual(["x", ascii, "y"]);
+    expect(searchWords(`x ${ascii}b y`)).toEqual(["x", "y"]);
+    // 1,024 two-byte letters are 2,048 bytes; 1,023 are 2,046.
+    expect(searchWords(`x ${"é".repeat(1023)} y`)).toHaveLength(3);
+    expect(searchWords(`x ${"é".repeat(1024)} y`)).toEqual(["x", "y"]);
+    expect(tsvectorText("s", `${ascii}b y`)).toBe("'s':1 'y':3 ");
+  });
+});
+
+describe("the stored tsvector", () => {
+  test("numbers service then message words by position, repeats included", () => {
+    expect(tsvectorText("api-gateway", "GET /a GET")).toBe("'api':1 'gateway':2 'get':3 'a':4 'get':5 ");
+    expect(tsvectorText("svc", "")).toBe("'svc':1 ");
+    expect(tsvectorText("svc", "!!! ...")).toBe("'svc':1 ");
+  });
+});
+
+describe("search text as a tsquery", () => {
+  test("words are ANDed; a term of several words is a phrase; `or` separates groups; `-` excludes", () => {
+    expect(tsqueryText("payment failed")).toBe("(('payment') & ('failed'))");
+    expect(tsqueryText("u_56441")).toBe("(('u' <-> '56441'))");
+    expect(tsqueryText('"connection reset" -timeout')).toBe("(('connection' <-> 'reset') & !('timeout'))");
+    expect(tsqueryText("a or B")).toBe("(('a')) | (('b'))");
+    expect(tsqueryText("-/api/v1")).toBe("(!('api' <-> 'v1'))");
+  });
+
+  test("no text the user types becomes an operator, a quote or an escape", () => {
+    for (const text of ["' OR 1=1 --", "a':* | !b", "x\\' & y", "<-> (a) !b:*", "');drop table logs;--"]) {
+      const q = tsqueryText(text) ?? "";
+      // Every lexeme is quoted and holds only letters, marks and digits.
+      const lexemes = q.match(/'[^']*'/g) ?? [];
+      for (const l of lexemes) expect(l).toMatch(/^'[\p{L}\p{M}\p{N}]+'$/u);
+      // Outside the quotes only the operators written by tsqueryText remain.
+      expect(q.replace(/'[^']*'/g, "")).toMatch(/^(?:[()&|! ]|<->)*$/);
+    }
+  });
+
+  test("text without a word is null (it matches nothing)", () => {
+    for (const junk of ["", "   ", "*:*", "%", "-", '"', "'", "<->", "()", "or", "🔥"]) {
+      expect(tsqueryText(junk)).toBeNull();
+    }
+  });
+
+  test("more terms than MAX_SEARCH_TERMS is a bad request", () => {
+    const many = Array.from({ length: MAX_SEARCH_TERMS + 1 }, (_, i) => `w${i}`).join(" ");
+    expect(() => tsqueryText(many)).toThrow(AppError);
+    expect(tsqueryText(many.slice(0, many.lastIndexOf(" ")))).not.toBeNull();
+  });
+});
