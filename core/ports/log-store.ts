@@ -16,7 +16,9 @@ export class InvalidCursorError extends Error {
 export interface LogFilter {
   /**
    * Full-text query over message (and service). Syntax as a web search box: words are ANDed,
-   * "quoted phrases", `or`, and `-word` to exclude. Never interpreted as a query language of the engine.
+   * "quoted phrases", `or`, and `-word` to exclude. A word is a run of letters, marks and digits,
+   * case-insensitive; a term with punctuation inside (`u_56441`) is its words adjacent and in order
+   * (core/search-text.ts). Never interpreted as a query language of the engine.
    */
   text?: string;
   services?: string[];
