@@ -2,6 +2,7 @@ import { z } from "zod";
 import { SEVERITIES as ANOMALY_SEVERITIES } from "../../core/anomaly/anomalies.ts";
 import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
 import { ALERT_STATUSES, CHANNELS, CONDITIONS, SEVERITIES } from "../../core/ports/alerts.ts";
+import { MAX_SEARCH_TERMS, parseSearchText } from "../../core/search-text.ts";
 
 const level = z.string().transform((v, ctx) => {
   const l = normalizeLevel(v);
@@ -29,7 +30,14 @@ const fields = {
   time_window: z.number().int().min(1, "must be 1–1440 minutes").max(1440, "must be 1–1440 minutes"),
   levels,
   services: z.array(z.string().trim().min(1).max(200)).max(100),
-  query: z.string().max(1024).nullable(),
+  // Checked here as the search API checks it, so that a rule can never make every tick fail.
+  query: z
+    .string()
+    .max(1024)
+    .refine((q) => parseSearchText(q).reduce((n, g) => n + g.length, 0) <= MAX_SEARCH_TERMS, {
+      message: `at most ${MAX_SEARCH_TERMS} words and phrases`,
+    })
+    .nullable(),
   notification_channel: z.enum(CHANNELS),
   notification_config: z.record(z.string(), z.unknown()),
   is_active: z.boolean(),
