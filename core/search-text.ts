@@ -67,8 +67,21 @@ export function parseSearchText(text: string): SearchTerm[][] {
   return groups.map((g) => g.filter((t) => SEARCHABLE.test(t.text))).filter((g) => g.length > 0);
 }
 
-/** Most words and phrases in one search text (as many as a search engine's boolean query is given). */
+/**
+ * Most words and phrases in one search text. Each is a clause of a search engine's boolean query (1,024
+ * by default) or an operand of Postgres's tsquery: past this the text is refused as a bad request.
+ */
 export const MAX_SEARCH_TERMS = 256;
+
+/** parseSearchText, refused as a bad request with more than MAX_SEARCH_TERMS words and phrases. */
+export function boundedSearchText(text: string): SearchTerm[][] {
+  const groups = parseSearchText(text);
+  const terms = groups.flat().length;
+  if (terms > MAX_SEARCH_TERMS) {
+    throw new AppError("BAD_REQUEST", `query: ${terms} words and phrases, at most ${MAX_SEARCH_TERMS}`);
+  }
+  return groups;
+}
 
 const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
 /** ASCII: 0 separates, 1 is part of a word, 2 is an upper-case letter. */
@@ -97,36 +110,6 @@ function utf8Bytes(s: string): number {
   return n;
 }
 
-/**
- * Calls `word` with each word of `text`, lower-cased, in order. Words too long for Postgres are skipped
- * but keep their position, as to_tsvector does.
- */
-function eachWord(text: string, word: (w: string) => void): void {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    // Find the start of a word.
-    let width = 0;
-    for (; i < n; i++) {
-      width = widthAt(text, i);
-      if (width > 0) break;
-    }
-    if (i >= n) return;
-    const start = i;
-    let plain = true; // nothing to lower-case
-    while (width > 0) {
-      const c = text.charCodeAt(i);
-      if (c >= 128 || ASCII[c] === 2) plain = false;
-      i += width;
-      width = i < n ? widthAt(text, i) : 0;
-    }
-    let w = text.slice(start, i);
-    if (!plain) w = w.toLowerCase();
-    if (w.length * 3 > MAX_LEXEME_BYTES && utf8Bytes(w) > MAX_LEXEME_BYTES) w = "";
-    word(w);
-  }
-}
-
 /** UTF-16 units of the word character at i: 0 if it separates words, 2 for a letter or digit outside the BMP. */
 function widthAt(s: string, i: number): number {
   const c = s.charCodeAt(i);
@@ -138,12 +121,43 @@ function widthAt(s: string, i: number): number {
   return WORD_CHAR.test(s[i] as string) ? 1 : 0;
 }
 
+/** The word nextWord found, lower-cased; empty when it is too long for Postgres (it still takes a position). */
+let found = "";
+
+/**
+ * The index just past the next word of `text` at or after `i`, with the word in `found`; -1 when there
+ * is none. The one scan behind both the stored words and the searched ones, so the two cannot differ.
+ * It runs for every stored event (~1 µs for a usual line): ASCII is read from a table, and only a word
+ * with an upper-case or non-ASCII character is lower-cased.
+ */
+function nextWord(text: string, i: number): number {
+  const n = text.length;
+  let width = 0;
+  for (; i < n; i++) {
+    width = widthAt(text, i);
+    if (width > 0) break;
+  }
+  if (i >= n) return -1;
+  const start = i;
+  let plain = true; // nothing to lower-case
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || ASCII[c] === 2) plain = false;
+    i += width;
+    if (i >= n) break;
+    width = widthAt(text, i);
+    if (width === 0) break;
+  }
+  let w = text.slice(start, i);
+  if (!plain) w = w.toLowerCase();
+  found = w.length * 3 > MAX_LEXEME_BYTES && utf8Bytes(w) > MAX_LEXEME_BYTES ? "" : w;
+  return i;
+}
+
 /** The words of a text, in order (too long ones left out). */
 export function searchWords(text: string): string[] {
   const out: string[] = [];
-  eachWord(text, (w) => {
-    if (w) out.push(w);
-  });
+  for (let i = nextWord(text, 0); i >= 0; i = nextWord(text, i)) if (found) out.push(found);
   return out;
 }
 
@@ -157,51 +171,14 @@ function lexeme(w: string): string {
  * The tsvector of service and message as Postgres's input syntax (`'word':1 'other':2 'word':3`):
  * Postgres merges a word's positions, caps them at 16,383 and keeps 256 per word, as to_tsvector does.
  * Words hold only letters, marks and digits, so nothing in the text needs escaping, for COPY either.
- * This runs for every stored event (~1 µs for a usual line): ASCII is read from a table, and only a
- * word with an upper-case or non-ASCII character is lower-cased.
  */
 export function tsvectorText(service: string, message: string): string {
-  position = 0;
-  return vectorWords(message, vectorWords(service, ""));
-}
-
-let position = 0;
-
-function vectorWords(text: string, out: string): string {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    let c = text.charCodeAt(i);
-    let kind = c < 128 ? (ASCII[c] as number) : -1;
-    if (kind === 0) {
-      i++;
-      continue;
-    }
-    let width = kind > 0 ? 1 : widthAt(text, i);
-    if (width === 0) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let plain = kind === 1;
-    for (;;) {
-      i += width;
-      if (i >= n) break;
-      c = text.charCodeAt(i);
-      kind = c < 128 ? (ASCII[c] as number) : -1;
-      if (kind === 0) break;
-      if (kind === 1) width = 1;
-      else {
-        plain = false;
-        width = kind === 2 ? 1 : widthAt(text, i);
-        if (width === 0) break;
-      }
-    }
+  const text = `${service} ${message}`;
+  let out = "";
+  let position = 0;
+  for (let i = nextWord(text, 0); i >= 0; i = nextWord(text, i)) {
     position++;
-    let w = text.slice(start, i);
-    if (!plain) w = w.toLowerCase();
-    if (w.length * 3 > MAX_LEXEME_BYTES && utf8Bytes(w) > MAX_LEXEME_BYTES) continue;
-    out += `'${w}':${position} `;
+    if (found) out += `'${found}':${position} `;
   }
   return out;
 }
@@ -211,13 +188,8 @@ function vectorWords(text: string, out: string): string {
  * term of several words is a phrase: the words adjacent, in order.
  */
 export function tsqueryText(text: string): string | null {
-  const groups = parseSearchText(text);
-  const terms = groups.reduce((n, g) => n + g.length, 0);
-  if (terms > MAX_SEARCH_TERMS) {
-    throw new AppError("BAD_REQUEST", `query: ${terms} words and phrases, at most ${MAX_SEARCH_TERMS}`);
-  }
   const ors: string[] = [];
-  for (const g of groups) {
+  for (const g of boundedSearchText(text)) {
     const ands: string[] = [];
     for (const t of g) {
       const words = searchWords(t.text);

@@ -34,7 +34,7 @@ const fields = {
   query: z
     .string()
     .max(1024)
-    .refine((q) => parseSearchText(q).reduce((n, g) => n + g.length, 0) <= MAX_SEARCH_TERMS, {
+    .refine((q) => parseSearchText(q).flat().length <= MAX_SEARCH_TERMS, {
       message: `at most ${MAX_SEARCH_TERMS} words and phrases`,
     })
     .nullable(),

@@ -1,6 +1,5 @@
-import { AppError } from "../../errors.ts";
 import type { LogFilter } from "../../ports/log-store.ts";
-import { MAX_SEARCH_TERMS, parseSearchText } from "../../search-text.ts";
+import { boundedSearchText } from "../../search-text.ts";
 
 /** The field the search box queries: service and message, copied at index time (see mappings.ts). */
 export const TEXT_FIELD = "search";
@@ -22,12 +21,8 @@ function quote(text: string): string {
  * operators are the ones written here (`-`, `|`, parentheses, implicit AND).
  */
 export function toSimpleQueryString(text: string): string | null {
-  const groups = parseSearchText(text);
+  const groups = boundedSearchText(text);
   if (groups.length === 0) return null;
-  const terms = groups.reduce((n, g) => n + g.length, 0);
-  if (terms > MAX_SEARCH_TERMS) {
-    throw new AppError("BAD_REQUEST", `query: ${terms} words and phrases, at most ${MAX_SEARCH_TERMS}`);
-  }
   return groups
     .map((g) => `(${g.map((t) => `${t.negated ? "-" : ""}${quote(t.text)}`).join(" ")})`)
     .join(" | ");
