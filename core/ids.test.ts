@@ -19,6 +19,20 @@ describe("uuidv7", () => {
     for (const id of ids) expect(id < later).toBe(true);
   });
 
+  test("ids of one millisecond sort in the order they were minted, even with other times in between", () => {
+    const ms = 1_732_771_200_123;
+    const ids = Array.from({ length: 5_000 }, () => uuidv7(ms));
+    expect(ids.toSorted()).toEqual(ids);
+    const interleaved: string[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      interleaved.push(uuidv7(ms));
+      uuidv7(ms - 1 - (i % 7));
+      uuidv7(ms + 1 + (i % 5));
+    }
+    expect(interleaved.toSorted()).toEqual(interleaved);
+    expect(interleaved[0]! > ids.at(-1)!).toBe(true);
+  });
+
   test("the random part is spread over every hex digit", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 2_000; i++) seen.add(uuidv7(0).slice(-1));

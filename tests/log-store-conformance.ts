@@ -396,6 +396,24 @@ export function runLogStoreConformance(
       });
     });
 
+    describe("arrival order", () => {
+      test("1,000 events of one millisecond come back in the order they were minted, written at once or in ten writes", async () => {
+        const at = Date.now() - 20 * MINUTE;
+        for (const writes of [1, 10]) {
+          const service = fresh("order");
+          const events = Array.from({ length: 1_000 }, (_, i) =>
+            event(at, { service, message: `line ${i}` }),
+          );
+          for (let w = 0; w < writes; w++) {
+            const part = events.slice((w * 1_000) / writes, ((w + 1) * 1_000) / writes);
+            await store.write(part.toReversed()); // the store's order must not depend on the write's
+          }
+          const page = await store.search({ services: [service], limit: 1_000 });
+          expect(page.logs.map((e) => e.message)).toEqual(events.map((e) => e.message).toReversed());
+        }
+      }, 60_000); // a search engine refreshes after each of the ten writes
+    });
+
     describe("pagination", () => {
       const service = fresh("pages");
       const base = Date.now() - 30 * MINUTE;
