@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pingKafka } from "../../core/adapters/kafka/client.ts";
+import { ownedPid, portTaken, portTakenError } from "../ownership.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 
@@ -63,11 +64,9 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** The pid of the broker this script started, when it still runs. */
+/** The pid of the broker this checkout started (from its data directory), when it still runs. */
 export function runningPid(b: DevBroker): number | null {
-  if (!existsSync(b.pidFile)) return null;
-  const pid = Number(readFileSync(b.pidFile, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
+  return ownedPid(b.pidFile, b.dir);
 }
 
 function writeConfig(b: DevBroker): string {
@@ -98,8 +97,10 @@ function java(cp: string, args: string[], heap: string): string[] {
 }
 
 /**
- * Start the broker unless one already answers on the port; resolve once it answers. The storage is
- * formatted once (KRaft needs a cluster id before the first start) and kept across restarts.
+ * Start the broker, or reuse the one this checkout started (its pid file and data directory); resolve
+ * once it answers. A port held by anything else is an error naming KAFKA_DEV_PORT: someone else's
+ * broker is neither reused nor, later, stopped. The storage is formatted once (KRaft needs a cluster id
+ * before the first start) and kept across restarts.
  */
 export async function startBroker(
   b: DevBroker = devBroker(),
@@ -107,15 +108,18 @@ export async function startBroker(
 ): Promise<{ reused: boolean; ms: number }> {
   const t0 = performance.now();
   const say = (s: string) => opts.quiet || console.log(s);
-  if ((await pingKafka([b.bootstrap], 1_500)).ok) {
-    say(`kafka: already answering on ${b.bootstrap}`);
+  const ours = runningPid(b);
+  if (ours && (await pingKafka([b.bootstrap], 1_500)).ok) {
+    say(`kafka: reusing the broker this checkout started (pid ${ours}) on ${b.bootstrap}`);
     return { reused: true, ms: performance.now() - t0 };
   }
-  const stale = runningPid(b);
-  if (stale) {
+  if (ours) {
     // Ours, alive but not answering: still starting (wait below) — or wedged, which the timeout reports.
-    say(`kafka: broker pid ${stale} is running but not answering yet; waiting`);
+    say(`kafka: broker pid ${ours} is running but not answering yet; waiting`);
   } else {
+    for (const port of [b.port, b.controllerPort]) {
+      if (await portTaken(port)) throw portTakenError("Kafka broker", port, "KAFKA_DEV_PORT", b.dir);
+    }
     const cp = kafkaClasspath(b);
     mkdirSync(b.dir, { recursive: true });
     const config = writeConfig(b);

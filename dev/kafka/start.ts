@@ -1,4 +1,4 @@
-/** `bun run kafka:dev`: start the dev broker (or reuse the one already up), wait until it answers. */
+/** `bun run kafka:dev`: start the dev broker (or reuse the one this checkout started), wait until it answers. */
 import { devBroker, startBroker } from "./broker.ts";
 
 const b = devBroker();

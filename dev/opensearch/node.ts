@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ownedPid, portTaken, portTakenError } from "../ownership.ts";
 
 export interface DevNode {
   /** HTTP endpoint, e.g. http://127.0.0.1:9200. */
@@ -20,8 +21,10 @@ export interface DevNode {
 
 const HERE = import.meta.dir;
 
-export function devNode(port = Number(process.env.OPENSEARCH_DEV_PORT ?? 9200)): DevNode {
-  const dir = resolve(HERE, "../../.data/opensearch");
+/** The dev node's layout: OPENSEARCH_DEV_PORT (9200) and OPENSEARCH_DEV_DIR (.data/opensearch) may move it. */
+export function devNode(env: Record<string, string | undefined> = process.env): DevNode {
+  const port = Number(env.OPENSEARCH_DEV_PORT ?? 9200);
+  const dir = resolve(env.OPENSEARCH_DEV_DIR ?? join(HERE, "../../.data/opensearch"));
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -91,22 +94,37 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid of the node this checkout started (from its data directory), when it still runs. */
 function pidOf(node: DevNode): number | null {
-  if (!existsSync(node.pidFile)) return null;
-  const pid = Number(readFileSync(node.pidFile, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+  return ownedPid(node.pidFile, node.dir);
 }
 
 /**
- * Start the node, or reuse whatever already answers on its port. Resolves once `/_cluster/health`
- * answers; rejects with the end of the node's log when it exits or does not answer within the deadline.
+ * Start the node, or reuse the one this checkout started (its pid file and data directory). Resolves
+ * once `/_cluster/health` answers; rejects with the end of the node's log when it exits or does not
+ * answer within the deadline. A port held by anything else is an error naming OPENSEARCH_DEV_PORT:
+ * someone else's node is neither reused nor, later, stopped.
  */
 export async function startNode(
   node: DevNode,
   deadlineMs = 180_000,
 ): Promise<{ reused: boolean; ms: number }> {
   const t0 = performance.now();
-  if (await clusterHealth(node.url)) return { reused: true, ms: performance.now() - t0 };
+  const ours = pidOf(node);
+  if (ours && (await clusterHealth(node.url))) return { reused: true, ms: performance.now() - t0 };
+  if (ours) {
+    // Ours but not answering: still starting, or wedged; either way not a second node on the same data.
+    const deadline = Date.now() + deadlineMs;
+    while (Date.now() < deadline && alive(ours)) {
+      if (await clusterHealth(node.url)) return { reused: true, ms: performance.now() - t0 };
+      await Bun.sleep(500);
+    }
+    throw new Error(
+      `the node this checkout started (pid ${ours}) does not answer on ${node.url}; see ${node.logFile}`,
+    );
+  }
+  if (await portTaken(node.port))
+    throw portTakenError("OpenSearch node", node.port, "OPENSEARCH_DEV_PORT", node.dir);
   const classpath = prepare(node);
   mkdirSync(join(node.dir, "home"), { recursive: true });
   mkdirSync(join(node.dir, "tmp"), { recursive: true });

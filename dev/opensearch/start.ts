@@ -1,4 +1,4 @@
-/** `bun run opensearch:dev`: start the dev OpenSearch node (or reuse one already up), wait until it answers. */
+/** `bun run opensearch:dev`: start the dev OpenSearch node (or reuse the one this checkout started), wait until it answers. */
 import { devNode, startNode } from "./node.ts";
 
 const node = devNode();
@@ -6,7 +6,7 @@ try {
   const { reused, ms } = await startNode(node);
   console.log(
     reused
-      ? `opensearch: reusing the node already answering on ${node.url}`
+      ? `opensearch: reusing the node this checkout started on ${node.url}`
       : `opensearch: started on ${node.url} in ${(ms / 1000).toFixed(1)} s`,
   );
   console.log(`opensearch: OPENSEARCH_URL=${node.url}  data ${node.dir}  log ${node.logFile}`);
