@@ -118,6 +118,8 @@ export function maskTokens(message: string): string[] {
 function maskToken(s: string, start: number, end: number): string {
   let masked = "";
   let hasWord = false;
+  let hexWords = 0;
+  let values = 0;
   let changed = false;
   let copied = start;
   let i = start;
@@ -141,11 +143,13 @@ function maskToken(s: string, start: number, end: number): string {
     // A number, a hex id or a name made mostly of digits is a value; a word with a digit or two
     // (`ssh2`, `IPv6`, `SOCKS5`, `eth0`) stays a word.
     const value =
-      digits > 0 && (digits >= letters || isDigit(s.charCodeAt(runStart)) || (hex && i - runStart >= 6));
+      digits > 0 && (digits >= letters || isDigit(s.charCodeAt(runStart)) || (hex && i - runStart >= 4));
     if (!value) {
-      hasWord = true;
+      if (hex) hexWords++;
+      else hasWord = true;
       continue;
     }
+    values++;
     // A sign belongs to the number unless it joins two words or numbers (`a-1`, `24-54`).
     let from = runStart;
     const sign = runStart > start ? s.charCodeAt(runStart - 1) : 0;
@@ -157,7 +161,8 @@ function maskToken(s: string, start: number, end: number): string {
     changed = true;
   }
   if (!changed) return s.slice(start, end);
-  if (!hasWord) return WILDCARD;
+  // Nothing but values, and hex digits between them (a UUID, an IPv6 or MAC address): one value.
+  if (!hasWord && (hexWords === 0 || values >= 2)) return WILDCARD;
   return masked + s.slice(copied, end);
 }
 

@@ -119,13 +119,7 @@ export class PatternMiner {
 
   /** The id a stored id stands for now: itself, or the template it was merged into. */
   resolve(id: string): string {
-    let cur = id;
-    for (let hops = 0; hops < MAX_ALIAS_HOPS; hops++) {
-      const next = this.aliases.get(cur);
-      if (next === undefined) return cur;
-      cur = next;
-    }
-    return cur;
+    return resolveIn(this.aliases, id);
   }
 
   /** The templates held, least recently seen first. */
@@ -140,7 +134,9 @@ export class PatternMiner {
   /** Everything the miner knows, as plain JSON (for a restart, or for another miner to absorb). */
   snapshot(): MinerSnapshot {
     const groups = new Set<SiblingGroup>();
-    for (const t of this.byId.values()) for (const g of t.siblings.values()) groups.add(g);
+    for (const t of this.recency.entries()) {
+      for (const p of [...t.siblings.keys()].sort((a, b) => a - b)) groups.add(t.siblings.get(p)!);
+    }
     return {
       version: 1,
       service: this.service,
@@ -198,29 +194,48 @@ export class PatternMiner {
     if (other.service !== this.service)
       throw new Error(`cannot absorb ${other.service} into ${this.service}`);
     const mine = this.snapshot();
-    const union = new Map<string, { tokens: string[]; count: number; protected: boolean }>();
+    // Where the two disagree on what an id was merged into, the smaller target wins (either way the ids
+    // end up resolving together once the targets are placed).
+    const aliases = new Map(
+      [...mine.aliases, ...other.aliases].sort(([a, x], [b, y]) => cmp(a, b) || cmp(y, x)),
+    );
+    const union = new Map<string, Placed>();
     for (const t of [...mine.templates, ...other.templates]) {
       const seen = union.get(t.id);
       if (!seen) union.set(t.id, { tokens: [...t.tokens], count: t.count, protected: t.protected });
-      else if (seen.tokens.length === t.tokens.length) {
-        // One template grown apart in two miners: what either has generalised stays general.
-        seen.tokens = seen.tokens.map((tok, i) =>
-          covers(tok, t.tokens[i]!) ? tok : generalise(tok, t.tokens[i]!),
-        );
-        // Counts are each miner's own view (the store counts events); the larger survives repeated syncs.
-        seen.count = Math.max(seen.count, t.count);
-        seen.protected ||= t.protected;
+      else widen(seen, t);
+    }
+    // A template one miner has already merged away folds into the template it was merged into.
+    for (const [id, t] of union) {
+      if (!aliases.has(id)) continue;
+      const target = union.get(resolveIn(aliases, id));
+      if (target && target !== t && target.tokens.length === t.tokens.length) {
+        widen(target, t);
+        union.delete(id);
+      } else aliases.delete(id);
+    }
+    // Placed again, a template may join one that has grown since it was placed: repeat until nothing
+    // joins, so that absorbing the same snapshot again changes nothing.
+    for (;;) {
+      this.clear();
+      for (const [from, to] of aliases) this.aliases.set(from, to);
+      for (const id of [...union.keys()].sort()) {
+        const t = union.get(id)!;
+        const placed = this.place(t.tokens, t.tokens.join(" "), this.bucket(t.tokens.length), id, t.count);
+        if (t.protected) this.recency.touch(this.byId.get(placed.id)!);
       }
+      if (this.byId.size === union.size) break;
+      union.clear();
+      for (const t of this.recency.entries()) {
+        union.set(t.id, { tokens: t.tokens, count: t.count, protected: this.recency.isProtected(t) });
+      }
+      aliases.clear();
+      for (const [from, to] of this.aliases) aliases.set(from, to);
     }
-    const aliases = new Map([...mine.aliases, ...other.aliases]);
-    this.clear();
-    for (const [from, to] of aliases) if (!union.has(from)) this.aliases.set(from, to);
-    for (const id of [...union.keys()].sort()) {
-      const t = union.get(id)!;
-      const bucket = this.bucket(t.tokens.length);
-      const placed = this.place(t.tokens, t.tokens.join(" "), bucket, id, t.count);
-      if (t.protected) this.recency.touch(this.byId.get(placed.id)!);
-    }
+    // In id order, like everything else absorb leaves, so that the result depends on the union alone.
+    const sorted = [...this.aliases].sort(([a], [b]) => cmp(a, b));
+    this.aliases.clear();
+    for (const [from, to] of sorted) this.aliases.set(from, to);
   }
 
   private clear(): void {
@@ -437,4 +452,36 @@ export class PatternMiner {
 function allValues(tokens: readonly string[]): boolean {
   for (const t of tokens) if (t !== WILDCARD) return false;
   return true;
+}
+
+/** A template on its way into a miner being rebuilt. */
+interface Placed {
+  tokens: string[];
+  count: number;
+  protected: boolean;
+}
+
+/** One template grown apart in two miners: what either has generalised stays general. */
+function widen(into: Placed, from: Placed): void {
+  if (into.tokens.length !== from.tokens.length) return;
+  into.tokens = into.tokens.map((tok, i) =>
+    covers(tok, from.tokens[i]!) ? tok : generalise(tok, from.tokens[i]!),
+  );
+  // Counts are each miner's own view (the store counts events); the larger survives repeated syncs.
+  into.count = Math.max(into.count, from.count);
+  into.protected ||= from.protected;
+}
+
+function resolveIn(aliases: ReadonlyMap<string, string>, id: string): string {
+  let cur = id;
+  for (let hops = 0; hops < MAX_ALIAS_HOPS; hops++) {
+    const next = aliases.get(cur);
+    if (next === undefined) return cur;
+    cur = next;
+  }
+  return cur;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
