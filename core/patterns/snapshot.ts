@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { covers, generalise } from "./mask.ts";
 
 /**
  * A miner's state as plain JSON: what a restart restores from, and what miners of one service in a
@@ -28,8 +29,71 @@ export const MinerSnapshotSchema = z.object({
       members: z.array(z.string()),
     }),
   ),
-  /** `[from, to]`: ids merged into another template, oldest first. */
+  /** `[from, to]`: ids merged into another template. */
   aliases: z.array(z.tuple([z.string(), z.string()])),
 });
 
 export type MinerSnapshot = z.infer<typeof MinerSnapshotSchema>;
+
+/** A template on its way into a miner being rebuilt from snapshots. */
+export interface Placed {
+  tokens: string[];
+  count: number;
+  protected: boolean;
+}
+
+const MAX_ALIAS_HOPS = 64;
+
+/** Follows `id` through merges to the id it stands for now. */
+export function resolveAlias(aliases: ReadonlyMap<string, string>, id: string): string {
+  let cur = id;
+  for (let hops = 0; hops < MAX_ALIAS_HOPS; hops++) {
+    const next = aliases.get(cur);
+    if (next === undefined) return cur;
+    cur = next;
+  }
+  return cur;
+}
+
+/**
+ * The union of two miners' states, as templates by id and aliases, independent of which is which: a
+ * template both hold is widened to cover both versions; one that either has merged away is folded into
+ * the template it was merged into; where they disagree on what an id was merged into, the smaller target
+ * wins (the two targets end up together once placed).
+ */
+export function unionOf(
+  a: MinerSnapshot,
+  b: MinerSnapshot,
+): { templates: Map<string, Placed>; aliases: Map<string, string> } {
+  const aliases = new Map([...a.aliases, ...b.aliases].sort(([f, x], [g, y]) => cmp(f, g) || cmp(y, x)));
+  const templates = new Map<string, Placed>();
+  for (const t of [...a.templates, ...b.templates]) {
+    const seen = templates.get(t.id);
+    if (!seen) templates.set(t.id, { tokens: [...t.tokens], count: t.count, protected: t.protected });
+    else widen(seen, t);
+  }
+  for (const [id, t] of templates) {
+    if (!aliases.has(id)) continue;
+    const target = templates.get(resolveAlias(aliases, id));
+    if (target && target !== t && target.tokens.length === t.tokens.length) {
+      widen(target, t);
+      templates.delete(id);
+    } else aliases.delete(id);
+  }
+  return { templates, aliases };
+}
+
+/** One template grown apart in two miners: what either has generalised stays general. */
+function widen(into: Placed, from: Placed): void {
+  if (into.tokens.length !== from.tokens.length) return;
+  into.tokens = into.tokens.map((tok, i) =>
+    covers(tok, from.tokens[i]!) ? tok : generalise(tok, from.tokens[i]!),
+  );
+  // Counts are each miner's own view (the store counts events); the larger survives repeated syncs.
+  into.count = Math.max(into.count, from.count);
+  into.protected ||= from.protected;
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
