@@ -1,18 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { seededRandom as rng } from "../anomaly/isolation-forest.ts";
 import { PatternMiner } from "./miner.ts";
 import { patternId } from "./pattern-id.ts";
-
-/** mulberry32: a small seeded generator, so every run feeds the same lines. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const USERS = ["root", "admin", "test", "oracle", "guest", "support", "git", "ftp", "ubuntu", "pi", "user"];
 const STATES = ["Started", "Paused"];
@@ -27,7 +16,8 @@ function serviceLines(n: number, seed: number): string[] {
     () => `PacketResponder ${Math.floor(r() * 3)} for block blk_${Math.floor(r() * 1e15)} terminating`,
     () => `Invalid user ${pick(USERS)} from ${ip()}`,
     () => `Failed password for ${pick(USERS)} from ${ip()} port ${Math.floor(r() * 65535)} ssh2`,
-    () => `[instance: ${crypto.randomUUID()}] VM ${pick(STATES)} (Lifecycle Event)`,
+    () =>
+      `[instance: ${Math.floor(r() * 2 ** 32).toString(16)}-${Math.floor(r() * 2 ** 16).toString(16)}] VM ${pick(STATES)} (Lifecycle Event)`,
     () =>
       `GET /api/v1/users/u_${Math.floor(r() * 1e6)}/profile ${pick([200, 404, 500])} in ${Math.floor(r() * 900)} ms`,
     () => `Connection closed by ${ip()} [preauth]`,
