@@ -206,6 +206,17 @@ describe("PatternMiner: restarts and clusters", () => {
     for (const line of serviceLines(500, 99)) expect(a.add(line).id).toBe(b.add(line).id);
   });
 
+  test("three miners that each absorb the other two end in one state", () => {
+    const lines = serviceLines(6_000, 21);
+    const miners = [new PatternMiner("svc"), new PatternMiner("svc"), new PatternMiner("svc")];
+    const handedOut = lines.map((l, i) => miners[i % 3]!.add(l).id);
+    const snaps = miners.map((m) => m.snapshot());
+    for (const [i, m] of miners.entries()) m.absorb(...snaps.filter((_, j) => j !== i));
+    expect(miners[1]!.snapshot()).toEqual(miners[0]!.snapshot());
+    expect(miners[2]!.snapshot()).toEqual(miners[0]!.snapshot());
+    for (const id of handedOut) expect(miners[2]!.resolve(id)).toBe(miners[0]!.resolve(id));
+  });
+
   test("absorbing a snapshot twice changes nothing", () => {
     const a = new PatternMiner("svc");
     const b = new PatternMiner("svc");

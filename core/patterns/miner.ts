@@ -149,18 +149,19 @@ export class PatternMiner {
   }
 
   /**
-   * Reconciles with another miner of the same service (in a cluster: every indexer's snapshot, shared
-   * through the store). The union of both states (see unionOf) is placed afresh, smallest id first, by
-   * the rules lines follow, and again until nothing more joins; a template that joins another leaves an
-   * alias to it. The result depends only on the union, so two miners that absorb each other's snapshots
-   * end in one state, giving every template, and every id either has handed out, one id; and absorbing
-   * the same snapshot again changes nothing.
+   * Reconciles with other miners of the same service (in a cluster: the other indexers' snapshots,
+   * shared through the store). The union of all the states (see unionOf) is placed afresh, smallest id
+   * first, by the rules lines follow, and again until nothing more joins; a template that joins another
+   * leaves an alias to it. The result depends only on that union: miners that each absorb all the
+   * others' snapshots end in one state, with one id for every template and every id any of them has
+   * handed out resolving to it; absorbing the same snapshots again changes nothing.
    */
-  absorb(peer: unknown): void {
-    const other = MinerSnapshotSchema.parse(peer);
-    if (other.service !== this.service)
-      throw new Error(`cannot absorb ${other.service} into ${this.service}`);
-    const { templates, aliases } = unionOf(this.snapshot(), other);
+  absorb(...peers: unknown[]): void {
+    const others = peers.map((p) => MinerSnapshotSchema.parse(p));
+    for (const o of others) {
+      if (o.service !== this.service) throw new Error(`cannot absorb ${o.service} into ${this.service}`);
+    }
+    const { templates, aliases } = unionOf([this.snapshot(), ...others]);
     for (;;) {
       this.clear();
       for (const [from, to] of aliases) this.aliases.set(from, to);
@@ -181,6 +182,7 @@ export class PatternMiner {
     const sorted = [...this.aliases].sort(([a], [b]) => cmp(a, b));
     this.aliases.clear();
     for (const [from, to] of sorted) this.aliases.set(from, to);
+    this.trimAliases();
   }
 
   private clear(): void {

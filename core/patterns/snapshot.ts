@@ -56,18 +56,20 @@ export function resolveAlias(aliases: ReadonlyMap<string, string>, id: string): 
 }
 
 /**
- * The union of two miners' states, as templates by id and aliases, independent of which is which: a
- * template both hold is widened to cover both versions; one that either has merged away is folded into
- * the template it was merged into; where they disagree on what an id was merged into, the smaller target
- * wins (the two targets end up together once placed).
+ * The union of miners' states, as templates by id and aliases, independent of their order: a template
+ * several hold is widened to cover every version; one that any has merged away is folded into the
+ * template it was merged into; where they disagree on what an id was merged into, the smaller target
+ * wins (the targets end up together once placed).
  */
-export function unionOf(
-  a: MinerSnapshot,
-  b: MinerSnapshot,
-): { templates: Map<string, Placed>; aliases: Map<string, string> } {
-  const aliases = new Map([...a.aliases, ...b.aliases].sort(([f, x], [g, y]) => cmp(f, g) || cmp(y, x)));
+export function unionOf(snapshots: readonly MinerSnapshot[]): {
+  templates: Map<string, Placed>;
+  aliases: Map<string, string>;
+} {
+  const aliases = new Map(
+    snapshots.flatMap((s) => s.aliases).sort(([f, x], [g, y]) => cmp(f, g) || cmp(y, x)),
+  );
   const templates = new Map<string, Placed>();
-  for (const t of [...a.templates, ...b.templates]) {
+  for (const t of snapshots.flatMap((s) => s.templates)) {
     const seen = templates.get(t.id);
     if (!seen) templates.set(t.id, { tokens: [...t.tokens], count: t.count, protected: t.protected });
     else widen(seen, t);
