@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { covers, generalise, isValueToken, MAX_TOKENS, maskTokens, templateText } from "./mask.ts";
+import {
+  covers,
+  generalise,
+  isValueToken,
+  MAX_CHARS,
+  MAX_TOKEN_LENGTH,
+  MAX_TOKENS,
+  maskTokens,
+  templateText,
+} from "./mask.ts";
 
 const mask = (s: string) => templateText(maskTokens(s));
 
@@ -87,7 +96,12 @@ describe("maskTokens", () => {
     const long = maskTokens(Array.from({ length: 1000 }, (_, i) => `w${"x".repeat(i % 7)}`).join(" "));
     expect(long).toHaveLength(MAX_TOKENS);
     expect(long[MAX_TOKENS - 1]).toBe("<*>");
-    expect(maskTokens(`blob ${"a".repeat(100_000)}`)[1]!.length).toBeLessThanOrEqual(512);
+    expect(maskTokens(`blob ${"a".repeat(100_000)}`)[1]!.length).toBeLessThanOrEqual(MAX_TOKEN_LENGTH);
+    const wide = maskTokens(
+      Array.from({ length: 100 }, (_, i) => `${"abcdefghij"[i % 10]!.repeat(200)}`).join(" "),
+    );
+    expect(wide.join("").length).toBeLessThanOrEqual(MAX_CHARS + 3);
+    expect(wide[wide.length - 1]).toBe("<*>");
   });
 });
 

@@ -11,10 +11,12 @@ export const VALUE_WILDCARD = "=<*>";
 
 /** Tokens after this many are folded into one trailing wildcard (a template's size stays bounded). */
 export const MAX_TOKENS = 128;
+/** Characters a message's tokens may hold together; the rest is folded into one trailing wildcard. */
+export const MAX_CHARS = 4096;
 /** A token longer than this is a value (a blob, a base64 payload, a long URL), never a word. */
 export const MAX_WORD_LENGTH = 80;
-/** Characters of a token kept (the rest of a longer one is dropped). */
-export const MAX_TOKEN_LENGTH = 512;
+/** Characters of a token kept (the rest of a longer one is dropped: it is a value either way). */
+export const MAX_TOKEN_LENGTH = 256;
 
 const UNITS = new Set(
   (
@@ -104,10 +106,12 @@ export function maskTokens(message: string): string[] {
     }
   }
   const out: string[] = [];
+  let chars = 0;
   for (const t of raw) {
     if (t === WILDCARD && out[out.length - 1] === WILDCARD) continue;
-    if (out.length === MAX_TOKENS) {
-      out[MAX_TOKENS - 1] = WILDCARD;
+    chars += t.length;
+    if (out.length === MAX_TOKENS || chars > MAX_CHARS) {
+      if (out[out.length - 1] !== WILDCARD) out[Math.min(out.length, MAX_TOKENS - 1)] = WILDCARD;
       break;
     }
     out.push(t);

@@ -50,8 +50,10 @@ export interface TemplateView {
   count: number;
 }
 
-// Masked lines remembered with the template they matched as they stood (see `add`).
+// Masked lines remembered with the template they matched as they stood (see `add`), and the longest
+// remembered (a few MB at most).
 const MAX_CACHED = 4096;
+const MAX_CACHED_KEY = 512;
 
 export class PatternMiner {
   private readonly config: MinerConfig;
@@ -233,6 +235,7 @@ export class PatternMiner {
   }
 
   private remember(key: string, template: Template, index: LengthIndex): void {
+    if (key.length > MAX_CACHED_KEY) return;
     if (this.exact.size >= MAX_CACHED) this.exact.clear();
     this.exact.set(key, { template, version: index.version });
   }
