@@ -40,6 +40,8 @@ export interface Search {
   position: number;
 }
 
+// Numbers each search, so that a template's scratch fields tell whether this search has met it yet
+// without clearing them between searches (one count for every index, so marks never collide).
 let searches = 0;
 
 export class LengthIndex {
@@ -83,9 +85,10 @@ export class LengthIndex {
   }
 
   /**
-   * The best template for `tokens`: the most similar one that covers the line or differs from it only in
-   * values with at least `similarity` of its tokens equal; else the most similar one that differs in a
-   * single word (never the first: a line's first word is its most telling). Ties go to the older template.
+   * The best template for `tokens`: the most similar one that covers the line, or that differs from it
+   * only in values with at least `similarity` of their tokens equal (positions where both hold the
+   * wildcard left out); else the most similar one that differs in a single word, never the first (a
+   * line's first word is its most telling). Ties go to the older template.
    */
   search(tokens: readonly string[], similarity: number): Search {
     const L = this.length;
