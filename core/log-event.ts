@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { uuidv7 } from "./ids.ts";
+import { uuidv7, uuidv7Keyed } from "./ids.ts";
 import { LEVELS, type Level, levelFromOtel, normalizeLevel } from "./level.ts";
 
 /** Limits on one event. Every one is configurable (see core/config.ts). */
@@ -145,12 +145,15 @@ function isoOf(now: number): string {
 
 /**
  * Validate and normalise one incoming event. Never throws: a bad event yields a reason a person can
- * act on, so that one bad line never takes the rest of its batch down.
+ * act on, so that one bad line never takes the rest of its batch down. `idKey`, when the shipper named
+ * the event (an Elasticsearch `_id`), makes its id a function of that name and its time, so that a
+ * replay of the same request stores nothing new.
  */
 export function parseLogEvent(
   raw: unknown,
   now: number,
   limits: EventLimits = DEFAULT_EVENT_LIMITS,
+  idKey?: string,
 ): ParseResult {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, error: "event: must be a JSON object" };
@@ -219,7 +222,7 @@ export function parseLogEvent(
   return {
     ok: true,
     event: {
-      id: uuidv7(ts),
+      id: idKey === undefined ? uuidv7(ts) : uuidv7Keyed(ts, idKey),
       timestamp: new Date(ts).toISOString(),
       received_at: isoOf(now),
       service: e.service,
