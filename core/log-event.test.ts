@@ -72,3 +72,12 @@ describe("parseLogEvent with an id key", () => {
     expect(timeOfId(a.event.id)).toBe(NOW - 1000);
   });
 });
+
+test("a deeply nested extra field is kept as JSON cut at depth (JSON.stringify would spend seconds on it)", () => {
+  const deep = JSON.parse(
+    `{"service":"a","message":"m","x":${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}}`,
+  );
+  const r = parseLogEvent(deep, NOW);
+  if (!r.ok) throw new Error(r.error);
+  expect(r.event.attributes["x.a.a.a.a"]).toBe(`${'{"a":'.repeat(16)}"…"${"}".repeat(16)}`);
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { boundedJson } from "./bounded-json.ts";
 import { uuidv7, uuidv7Keyed } from "./ids.ts";
 import { LEVELS, type Level, levelFromOtel, normalizeLevel } from "./level.ts";
 
@@ -122,7 +123,7 @@ function flatten(value: unknown, prefix: string, out: Record<string, unknown>, d
   if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < 4) {
     for (const [k, v] of Object.entries(value)) flatten(v, `${prefix}.${k}`, out, depth + 1);
   } else if (value !== null && value !== undefined) {
-    out[prefix] = typeof value === "object" ? JSON.stringify(value) : value;
+    out[prefix] = typeof value === "object" ? boundedJson(value) : value;
   }
 }
 
