@@ -59,5 +59,24 @@ export function normalizeLevel(value: unknown): Level | null {
   return NAMES[name] ?? null;
 }
 
+/** pino's and bunyan's numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
+export function levelFromPino(n: number): Level | null {
+  switch (n) {
+    case 10:
+    case 20:
+      return "DEBUG";
+    case 30:
+      return "INFO";
+    case 40:
+      return "WARNING";
+    case 50:
+      return "ERROR";
+    case 60:
+      return "CRITICAL";
+    default:
+      return null;
+  }
+}
+
 /** Levels that count as errors for error rates and top errors. */
 export const ERROR_LEVELS: readonly Level[] = ["ERROR", "CRITICAL"];
