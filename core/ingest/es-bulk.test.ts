@@ -85,7 +85,7 @@ describe("decodeBulk", () => {
       '{"update":{"_id":"1"}}',
       '{"doc":{"a":1}}',
       '{"delete":{"_id":"2"}}',
-      '{"index":{"_id":"' + "i".repeat(600) + '"}}',
+      `{"index":{"_id":"${"i".repeat(600)}"}}`,
       '{"message":"long id"}',
       '{"index":{}}',
       '{"message":"fine"}',
