@@ -4,6 +4,8 @@ export type Level = (typeof LEVELS)[number];
 
 const NAMES: Record<string, Level> = {
   TRACE: "DEBUG",
+  VERBOSE: "DEBUG", // winston, Serilog
+  SILLY: "DEBUG", // winston
   DEBUG: "DEBUG",
   DBG: "DEBUG",
   INFO: "INFO",
