@@ -60,6 +60,15 @@ export function describeRejections(outcomes: readonly ItemOutcome[], noun = "rec
   return `${rejected} of ${outcomes.length} ${noun} refused: ${reasons.join("; ")}${more}`;
 }
 
+/**
+ * Milliseconds of a time in nanoseconds written as decimal digits, exactly (as a number, 19 digits
+ * would be rounded, and a time could fall a millisecond early); null for anything but 1–20 digits.
+ */
+export function millisOfNanos(text: string): number | null {
+  if (!/^\d{1,20}$/.test(text)) return null;
+  return text.length <= 6 ? 0 : Number(text.slice(0, -6));
+}
+
 /** Reads text line by line (LF or CRLF) without splitting it all at once. */
 export class LineReader {
   private at = 0;

@@ -1,5 +1,5 @@
 import { boundedJson } from "../bounded-json.ts";
-import type { DecodedItem, DecodeFailure, DecodeOptions } from "./decoded.ts";
+import { type DecodedItem, type DecodeFailure, type DecodeOptions, millisOfNanos } from "./decoded.ts";
 import { type Fields, mapRecord, type ShipperRecord } from "./mapping.ts";
 import { base64Of, hexOf, ProtoError, ProtoReader, ProtoWriter, WIRE_I64, WIRE_LEN } from "./protobuf.ts";
 
@@ -204,10 +204,10 @@ function readLogRecord(r: ProtoReader): OtlpLog {
     const tag = r.tag();
     switch (tag) {
       case (1 << 3) | WIRE_I64:
-        log.timeMs = r.fixed64() / 1e6;
+        log.timeMs = r.fixed64Millis();
         break;
       case (11 << 3) | WIRE_I64:
-        log.observedMs = r.fixed64() / 1e6;
+        log.observedMs = r.fixed64Millis();
         break;
       case 2 << 3:
         log.severityNumber = r.varint32();
@@ -385,11 +385,10 @@ function text0(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
-/** int64 nanoseconds, as text or a number, to milliseconds; 0 when absent or unreadable. */
+/** int64 nanoseconds, as text or a number, to whole milliseconds; 0 when absent or unreadable. */
 function nanosToMs(value: unknown): number {
-  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value / 1e6 : 0;
-  if (typeof value === "string" && /^\d{1,20}$/.test(value)) return Number(value) / 1e6;
-  return 0;
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? Math.floor(value / 1e6) : 0;
+  return typeof value === "string" ? (millisOfNanos(value) ?? 0) : 0;
 }
 
 const SEVERITY_NAMES = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];

@@ -36,6 +36,19 @@ describe("ProtoReader", () => {
     expect(r.more()).toBe(false);
   });
 
+  test("nanoseconds as whole milliseconds, exactly, where a double would round up", () => {
+    for (const [ns, ms] of [
+      [1_796_292_700_442_000_000n, 1_796_292_700_442],
+      [1_796_292_700_441_999_999n, 1_796_292_700_441],
+      [2n ** 64n - 1n, 18_446_744_073_709],
+      [999_999n, 0],
+    ] as const) {
+      const r = reader(pb.fixed64(1, ns));
+      r.tag();
+      expect(r.fixed64Millis()).toBe(ms);
+    }
+  });
+
   test("unknown fields of every wire type are skipped", () => {
     const r = reader([
       ...pb.uint(9, 5),

@@ -113,10 +113,19 @@ export class ProtoReader {
     return int64Of(lo >>> 0, hi >>> 0);
   }
 
-  /** A fixed64 as a number (nanosecond times lose their last digits, not their milliseconds). */
+  /** A fixed64 as a number (exact up to 2^53). */
   fixed64(): number {
     const lo = this.fixed32();
     return this.fixed32() * 2 ** 32 + lo;
+  }
+
+  /** A fixed64 count of nanoseconds as whole milliseconds, exactly (a double of it is not). */
+  fixed64Millis(): number {
+    const lo = this.fixed32();
+    const hi = this.fixed32();
+    // hi * 2^32 = hi * 4294 * 10^6 + hi * 967296; the second part plus lo stays below 2^53.
+    const rest = hi * 967_296 + lo;
+    return hi * 4294 + (rest - (rest % 1e6)) / 1e6;
   }
 
   fixed32(): number {
