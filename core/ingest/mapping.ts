@@ -98,7 +98,10 @@ export function mapRecord(record: ShipperRecord, limits: EventLimits): MapResult
     "unknown";
   if (service.length > MAX_SERVICE_CHARS) service = service.slice(0, MAX_SERVICE_CHARS);
 
-  let message = takeText(merged, MESSAGE_FIELDS, Number.POSITIVE_INFINITY) ?? line ?? record.fallbackMessage;
+  let message =
+    takeText(merged, MESSAGE_FIELDS, Number.POSITIVE_INFINITY) ??
+    (line === "" ? undefined : line) ??
+    record.fallbackMessage;
   if (message === undefined || message === "") {
     return { ok: false, error: `message: none of ${MESSAGE_FIELDS.join(", ")} is present` };
   }
