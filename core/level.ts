@@ -27,6 +27,15 @@ const NAMES: Record<string, Level> = {
   PANIC: "CRITICAL",
 };
 
+/** The names as shippers usually spell them (info, INFO, Info), found without trimming or case folding. */
+const SPELLED = new Map<string, Level>(
+  Object.entries(NAMES).flatMap(([name, level]) => [
+    [name, level],
+    [name.toLowerCase(), level],
+    [name[0] + name.slice(1).toLowerCase(), level],
+  ]),
+);
+
 /** Syslog severities (RFC 5424): 0 emerg … 7 debug. */
 const SYSLOG: Level[] = ["CRITICAL", "CRITICAL", "CRITICAL", "ERROR", "WARNING", "INFO", "INFO", "DEBUG"];
 
@@ -54,6 +63,8 @@ export function normalizeLevel(value: unknown): Level | null {
     return levelFromOtel(value);
   }
   if (typeof value !== "string") return null;
+  const exact = SPELLED.get(value);
+  if (exact !== undefined) return exact;
   const text = value.trim();
   if (/^\d{1,2}$/.test(text)) return normalizeLevel(Number(text));
   // OTel severity texts may carry a digit suffix: WARN2, ERROR3, FATAL4.

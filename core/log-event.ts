@@ -171,8 +171,20 @@ export function parseLogEvent(
   }
   const parsed = LogEventInputSchema.safeParse(input);
   if (!parsed.success) return { ok: false, error: parsed.error.issues.map(describeIssue).join("; ") };
-  const e = parsed.data;
+  return completeLogEvent(parsed.data, now, limits, idKey);
+}
 
+/**
+ * The checks and normalisation after the schema: message length, time range, level, attributes, id.
+ * For input the schema already holds to: what `parseLogEvent` parsed, or what the shipper mapping
+ * (core/ingest/mapping.ts) built, which skips the schema's cost per event.
+ */
+export function completeLogEvent(
+  e: LogEventInput,
+  now: number,
+  limits: EventLimits = DEFAULT_EVENT_LIMITS,
+  idKey?: string,
+): ParseResult {
   if (e.message.length > limits.maxMessageChars) {
     return { ok: false, error: `message: longer than ${limits.maxMessageChars} characters` };
   }

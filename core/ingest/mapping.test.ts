@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_EVENT_LIMITS, type LogEventInput, parseLogEvent } from "../log-event.ts";
+import {
+  DEFAULT_EVENT_LIMITS,
+  type LogEventInput,
+  LogEventInputSchema,
+  parseLogEvent,
+} from "../log-event.ts";
 import { jsonObjectIn, mapRecord, type ShipperRecord, TRUNCATED_ATTRIBUTE } from "./mapping.ts";
 
 const NOW = Date.parse("2026-11-29T12:00:00.000Z");
@@ -205,6 +210,11 @@ describe("attributes", () => {
     expect(Object.keys(ok.attributes ?? {})).toEqual(["a", "b", "c", "d"]);
   });
 
+  test("names of Object.prototype's members are ordinary attribute names", () => {
+    const input = map({ fields: [{ toString: "a", constructor: "b", hasOwnProperty: 1 }], line: "x" });
+    expect(input.attributes).toEqual({ toString: "a", constructor: "b", hasOwnProperty: 1 });
+  });
+
   test("nesting deeper than four levels is kept as JSON text", () => {
     const input = map({ fields: [{ a: { b: { c: { d: { e: { f: 1 } } } } } }], line: "x" });
     expect(input.attributes).toEqual({ "a.b.c.d.e": '{"f":1}' });
@@ -230,6 +240,37 @@ describe("attributes", () => {
       [TRUNCATED_ATTRIBUTE]: "2 attributes dropped",
     });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe("with the input schema", () => {
+  test("every mapped record holds to LogEventInputSchema (acceptItems relies on it to skip the schema)", () => {
+    const records: ShipperRecord[] = [
+      { line: "x" },
+      { line: "  ", fallbackMessage: "f" },
+      { line: '{"msg":7,"level":"spam","time":"nope","service":42}' },
+      {
+        fields: [{ service: { name: "s".repeat(300) }, trace_id: "t".repeat(256), host: " h ", level: 99 }],
+        line: "x",
+      },
+      {
+        fields: [{ "@timestamp": -5, ts: "1e400", span: { id: 12 } }],
+        line: "x",
+        otelSeverity: 99,
+        syslogSeverity: 9,
+      },
+      {
+        fields: [{ a: Number.NaN, b: Number.POSITIVE_INFINITY, c: [1, { d: null }], e: {} }],
+        line: "m".repeat(40_000),
+      },
+      { line: "x", service: "   ", host: "", traceId: "", attributes: { k: "v".repeat(10_000) } },
+    ];
+    for (const record of records) {
+      const r = mapRecord(record, DEFAULT_EVENT_LIMITS);
+      if (!r.ok) throw new Error(r.error);
+      const checked = LogEventInputSchema.safeParse(r.input);
+      expect(checked.success ? "ok" : checked.error.message).toBe("ok");
+    }
   });
 });
 

@@ -55,6 +55,7 @@ const ID_FIELDS = {
   correlation_id: ["correlation_id", "correlationId"],
   request_id: ["request_id", "requestId"],
 } as const;
+const ID_FIELD_NAMES = Object.keys(ID_FIELDS) as (keyof typeof ID_FIELDS)[];
 
 /** The attribute naming what `mapRecord` cut to fit the limits, so a shortened event says so. */
 export const TRUNCATED_ATTRIBUTE = "logflow.truncated";
@@ -79,7 +80,9 @@ export function mapRecord(record: ShipperRecord, limits: EventLimits): MapResult
     dropped: 0,
     maxJsonChars: limits.maxAttributeValueChars + 1,
   };
-  const merged: Fields = Object.create(null);
+  // A Map, not an object: fields read as service, level, … are deleted from it, which would turn an
+  // object into a slow dictionary on every event.
+  const merged: Merged = new Map();
   let line = record.line;
   if (line !== undefined) {
     const object = jsonObjectIn(line);
@@ -113,7 +116,7 @@ export function mapRecord(record: ShipperRecord, limits: EventLimits): MapResult
   const input: LogEventInput = { service, level: takeLevel(merged, record), message };
   const timestamp = takeTimestamp(merged) ?? record.timestamp;
   if (timestamp !== undefined) input.timestamp = timestamp;
-  for (const field of Object.keys(ID_FIELDS) as (keyof typeof ID_FIELDS)[]) {
+  for (const field of ID_FIELD_NAMES) {
     const value = takeText(merged, ID_FIELDS[field], MAX_ID_CHARS)?.trim();
     if (value !== undefined) input[field] = value;
   }
@@ -153,8 +156,10 @@ interface Budget {
   maxJsonChars: number;
 }
 
+type Merged = Map<string, unknown>;
+
 /** Copy `value`'s leaves into `out` under dotted names, keeping names `out` already has. */
-function flattenInto(out: Fields, value: Fields, prefix: string, depth: number, budget: Budget): void {
+function flattenInto(out: Merged, value: Fields, prefix: string, depth: number, budget: Budget): void {
   for (const k in value) {
     if (!Object.hasOwn(value, k)) continue;
     const v = value[k];
@@ -164,18 +169,18 @@ function flattenInto(out: Fields, value: Fields, prefix: string, depth: number, 
       flattenInto(out, v as Fields, name, depth + 1, budget);
       continue;
     }
-    if (name in out) continue;
+    if (out.has(name)) continue;
     if (budget.left <= 0 || name === "" || name.length > MAX_KEY_CHARS || name === "__proto__") {
       budget.dropped++;
       continue;
     }
     budget.left--;
-    out[name] = typeof v === "object" ? boundedJson(v, budget.maxJsonChars) : v;
+    out.set(name, typeof v === "object" ? boundedJson(v, budget.maxJsonChars) : v);
   }
 }
 
-function hasAny(fields: Fields, names: readonly string[]): boolean {
-  for (const n of names) if (textOf(fields[n]) !== null) return true;
+function hasAny(fields: Merged, names: readonly string[]): boolean {
+  for (const n of names) if (textOf(fields.get(n)) !== null) return true;
   return false;
 }
 
@@ -192,25 +197,25 @@ function textOrNull(value: string | undefined): string | undefined {
 }
 
 /** The first named field that is non-blank text (or a number) within `maxChars`, removed from `fields`. */
-function takeText(fields: Fields, names: readonly string[], maxChars: number): string | undefined {
+function takeText(fields: Merged, names: readonly string[], maxChars: number): string | undefined {
   for (const n of names) {
-    const text = textOf(fields[n]);
+    const text = textOf(fields.get(n));
     if (text === null) continue;
     if (text.length > maxChars) continue;
-    delete fields[n];
+    fields.delete(n);
     return text;
   }
   return undefined;
 }
 
 /** The first level field that names a level (removed); unknown ones stay as attributes. Else the protocol's, else INFO. */
-function takeLevel(fields: Fields, record: ShipperRecord): Level {
+function takeLevel(fields: Merged, record: ShipperRecord): Level {
   for (const n of LEVEL_FIELDS) {
-    const v = fields[n];
+    const v = fields.get(n);
     if (v === undefined) continue;
     const level = shipperLevel(v);
     if (level !== null) {
-      delete fields[n];
+      fields.delete(n);
       return level;
     }
   }
@@ -232,20 +237,20 @@ function shipperLevel(value: unknown): Level | null {
   return normalizeLevel(value);
 }
 
-function takeTimestamp(fields: Fields): number | undefined {
+function takeTimestamp(fields: Merged): number | undefined {
   for (const n of TIMESTAMP_FIELDS) {
-    const v = fields[n];
+    const v = fields.get(n);
     if (typeof v !== "string" && typeof v !== "number") continue;
     const ms = parseTimestamp(v);
     if (ms === null) continue; // unreadable: kept as an attribute
-    delete fields[n];
+    fields.delete(n);
     return ms;
   }
   return undefined;
 }
 
 function attributesOf(
-  fields: Fields,
+  fields: Merged,
   extra: Record<string, Scalar> | undefined,
   limits: EventLimits,
   droppedBefore: number,
@@ -258,7 +263,7 @@ function attributesOf(
   let dropped = droppedBefore;
   let shortened = 0;
   const add = (k: string, v: unknown) => {
-    if (k in out) return;
+    if (Object.hasOwn(out, k)) return;
     let value: Scalar;
     if (typeof v === "string") {
       value = v;
@@ -277,7 +282,7 @@ function attributesOf(
     last = k;
     count++;
   };
-  for (const k in fields) add(k, fields[k]);
+  for (const [k, v] of fields) add(k, v);
   if (extra) for (const k in extra) if (Object.hasOwn(extra, k)) add(k, extra[k]);
   const noted = cut.length > 0 || dropped > 0 || shortened > 0;
   if (noted && count >= max && max > 0) {
