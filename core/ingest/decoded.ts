@@ -1,3 +1,4 @@
+import { locateJsonError } from "../json-error.ts";
 import { completeLogEvent, type EventLimits, type LogEvent, type LogEventInput } from "../log-event.ts";
 
 /** One record a decoder read: mapped to an event input, or the reason it could not be. */
@@ -8,6 +9,22 @@ export interface DecodeFailure {
   ok: false;
   code: "BAD_REQUEST" | "PAYLOAD_TOO_LARGE";
   error: string;
+}
+
+/** The request has more records than `max`: refused as a whole, before the rest is decoded. */
+export function tooMany(max: number, what: string): DecodeFailure {
+  return { ok: false, code: "PAYLOAD_TOO_LARGE", error: `more than ${max} ${what}; send smaller batches` };
+}
+
+/** A JSON body, or a failure saying where the text stops being JSON. */
+export function parseJsonBody(text: string): { ok: true; value: unknown } | DecodeFailure {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    const at = locateJsonError(text);
+    const where = at ? `: line ${at.line}, column ${at.column}: ${at.reason}` : "";
+    return { ok: false, code: "BAD_REQUEST", error: `body is not valid JSON${where}` };
+  }
 }
 
 /** What every decoder is told. */

@@ -5,6 +5,7 @@ import {
   type DecodeOptions,
   type ItemOutcome,
   LineReader,
+  tooMany,
 } from "./decoded.ts";
 import { type Fields, mapRecord } from "./mapping.ts";
 
@@ -47,11 +48,7 @@ export function decodeBulk(
     const action = parseAction(line, lines.lineNo);
     if (typeof action === "string") return { ok: false, code: "BAD_REQUEST", error: action };
     if (actions.length >= options.maxEvents) {
-      return {
-        ok: false,
-        code: "PAYLOAD_TOO_LARGE",
-        error: `more than ${options.maxEvents} actions in one bulk request; send smaller batches`,
-      };
+      return tooMany(options.maxEvents, "actions in one bulk request");
     }
     const { op, meta } = action;
     const index = typeof meta._index === "string" ? meta._index : (options.index ?? "");
@@ -75,7 +72,11 @@ export function decodeBulk(
     }
     if (op === "update") {
       entry.item = { ok: false, error: "update is not supported: LogFlow stores logs append-only" };
-    } else if (id !== undefined && new TextEncoder().encode(id).length > MAX_ID_BYTES) {
+    } else if (
+      id !== undefined &&
+      id.length * 3 > MAX_ID_BYTES &&
+      new TextEncoder().encode(id).length > MAX_ID_BYTES
+    ) {
       entry.item = { ok: false, error: `_id is longer than ${MAX_ID_BYTES} bytes` };
     } else {
       entry.item = decodeDocument(source, lines.lineNo, index, id, options);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { compressSync } from "snappy";
 import { pb } from "../../tests/helpers/protobuf-encoder.ts";
+import { seededRandom } from "../anomaly/isolation-forest.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import { acceptItems, type DecodedItem, millisOfNanos } from "./decoded.ts";
 import { decodeLokiJson, decodeLokiProtobuf, parseLabels } from "./loki.ts";
@@ -221,14 +222,10 @@ describe("decodeLokiProtobuf", () => {
     );
     for (let n = 0; n <= good.length; n++)
       expect(typeof decodeLokiProtobuf(good.subarray(0, n), OPTIONS).ok).toBe("boolean");
-    let s = 5;
-    const next = () => {
-      s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-      return s >>> 8;
-    };
+    const random = seededRandom(5);
     for (let i = 0; i < 1_000; i++) {
       const bad = good.slice();
-      bad[next() % bad.length] = next() % 256;
+      bad[Math.floor(random() * bad.length)] = Math.floor(random() * 256);
       expect(typeof decodeLokiProtobuf(bad, OPTIONS).ok).toBe("boolean");
     }
   });

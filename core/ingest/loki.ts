@@ -1,6 +1,13 @@
-import { type DecodedItem, type DecodeFailure, type DecodeOptions, millisOfNanos } from "./decoded.ts";
+import {
+  type DecodedItem,
+  type DecodeFailure,
+  type DecodeOptions,
+  millisOfNanos,
+  parseJsonBody,
+  tooMany,
+} from "./decoded.ts";
 import { type Fields, mapRecord } from "./mapping.ts";
-import { ProtoError, ProtoReader, WIRE_LEN } from "./protobuf.ts";
+import { eachMessage, ProtoError, ProtoReader, WIRE_LEN } from "./protobuf.ts";
 import { SnappyError, snappyUncompress } from "./snappy.ts";
 
 export type LokiResult = { ok: true; items: DecodedItem[] } | DecodeFailure;
@@ -35,25 +42,13 @@ function mapEntry(
   return mapped.ok ? { ...mapped, idKey: `loki\0${streamKey}\0${ns}\0${line}` } : mapped;
 }
 
-function tooMany(options: DecodeOptions): DecodeFailure {
-  return {
-    ok: false,
-    code: "PAYLOAD_TOO_LARGE",
-    error: `more than ${options.maxEvents} entries in one push; send smaller batches`,
-  };
-}
-
 // ---- JSON: {"streams": [{"stream": {labels}, "values": [["<ns>", "<line>", {metadata}?]]}]} ----
 
 /** Decode a Loki push in JSON, and the older `{labels: "{…}", entries: [{ts, line}]}` form. */
 export function decodeLokiJson(text: string, options: DecodeOptions): LokiResult {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch {
-    return { ok: false, code: "BAD_REQUEST", error: "body is not valid JSON" };
-  }
-  const streams = (root as { streams?: unknown } | null)?.streams;
+  const body = parseJsonBody(text);
+  if (!body.ok) return body;
+  const streams = (body.value as { streams?: unknown } | null)?.streams;
   if (!Array.isArray(streams)) {
     return { ok: false, code: "BAD_REQUEST", error: 'expected {"streams": [...]}' };
   }
@@ -74,14 +69,14 @@ export function decodeLokiJson(text: string, options: DecodeOptions): LokiResult
       const fields = (labels ?? {}) as Fields;
       const streamKey = JSON.stringify(fields);
       for (const value of stream.values) {
-        if (items.length >= options.maxEvents) return tooMany(options);
+        if (items.length >= options.maxEvents) return tooMany(options.maxEvents, "entries in one push");
         items.push(jsonValue(value, streamKey, fields, where, options));
       }
     } else if (Array.isArray(stream.entries)) {
       const parsed =
         typeof stream.labels === "string" ? parseLabels(stream.labels) : "expected a labels string";
       for (const entry of stream.entries) {
-        if (items.length >= options.maxEvents) return tooMany(options);
+        if (items.length >= options.maxEvents) return tooMany(options.maxEvents, "entries in one push");
         items.push(
           typeof parsed === "string"
             ? { ok: false, error: `${where}.labels: ${parsed}` }
@@ -152,16 +147,8 @@ export function decodeLokiProtobuf(body: Uint8Array, options: LokiProtobufOption
   const items: DecodedItem[] = [];
   try {
     const r = new ProtoReader(bytes);
-    while (r.more()) {
-      const tag = r.tag();
-      if (tag !== ((1 << 3) | WIRE_LEN)) {
-        r.skip(tag & 7);
-        continue;
-      }
-      const outer = r.enter();
-      if (!readStream(r, items, options)) return tooMany(options);
-      r.leave(outer);
-    }
+    if (!eachMessage(r, 1, () => readStream(r, items, options)))
+      return tooMany(options.maxEvents, "entries in one push");
   } catch (err) {
     if (!(err instanceof ProtoError)) throw err;
     const why = snappyError ? `${snappyError}; as plain protobuf: ${err.message}` : err.message;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { pb } from "../../tests/helpers/protobuf-encoder.ts";
+import { seededRandom } from "../anomaly/isolation-forest.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import type { DecodedItem } from "./decoded.ts";
 import {
@@ -136,14 +137,10 @@ describe("decodeOtlpProtobuf", () => {
   test("every prefix and a thousand corruptions of a real message decode or fail, never throw", () => {
     const good = request([record({ attrs: [kv("a", any.kvlist(kv("b", any.int(2n ** 60n))))] }), record()]);
     for (let n = 0; n <= good.length; n++) decodeOtlpProtobuf(good.subarray(0, n), OPTIONS);
-    let seed = 7;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed;
-    };
+    const random = seededRandom(7);
     for (let i = 0; i < 1_000; i++) {
       const bad = good.slice();
-      for (let k = 0; k < 3; k++) bad[random() % bad.length] = random() % 256;
+      for (let k = 0; k < 3; k++) bad[Math.floor(random() * bad.length)] = Math.floor(random() * 256);
       const r = decodeOtlpProtobuf(bad, OPTIONS);
       expect(typeof r.ok).toBe("boolean");
     }
@@ -245,7 +242,9 @@ describe("decodeOtlpJson", () => {
   });
 
   test("bad bodies fail as a whole; bad records alone", () => {
-    expect(decodeOtlpJson("{", OPTIONS)).toMatchObject({ ok: false, error: "body is not valid JSON" });
+    const broken = decodeOtlpJson('{"resourceLogs": [}', OPTIONS);
+    expect(broken).toMatchObject({ ok: false, code: "BAD_REQUEST" });
+    if (!broken.ok) expect(broken.error).toStartWith("body is not valid JSON: line 1, column 19");
     expect(decodeOtlpJson('{"resourceLogs":{}}', OPTIONS)).toMatchObject({ ok: false, code: "BAD_REQUEST" });
     const deep = Array.from({ length: 100 }).reduce<unknown>(
       (inner) => ({ arrayValue: { values: [inner] } }),

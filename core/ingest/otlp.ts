@@ -1,7 +1,23 @@
 import { boundedJson } from "../bounded-json.ts";
-import { type DecodedItem, type DecodeFailure, type DecodeOptions, millisOfNanos } from "./decoded.ts";
+import {
+  type DecodedItem,
+  type DecodeFailure,
+  type DecodeOptions,
+  millisOfNanos,
+  parseJsonBody,
+  tooMany,
+} from "./decoded.ts";
 import { type Fields, mapRecord, type ShipperRecord } from "./mapping.ts";
-import { base64Of, hexOf, ProtoError, ProtoReader, ProtoWriter, WIRE_I64, WIRE_LEN } from "./protobuf.ts";
+import {
+  base64Of,
+  eachMessage,
+  hexOf,
+  ProtoError,
+  ProtoReader,
+  ProtoWriter,
+  WIRE_I64,
+  WIRE_LEN,
+} from "./protobuf.ts";
 
 /** Values nested deeper than this in one OTLP AnyValue fail their record. */
 const MAX_ANY_DEPTH = 32;
@@ -59,14 +75,6 @@ function mapLog(log: OtlpLog, scope: OtlpScope, resource: Fields, options: Decod
   return mapRecord(record, options.limits);
 }
 
-function tooMany(options: DecodeOptions): DecodeFailure {
-  return {
-    ok: false,
-    code: "PAYLOAD_TOO_LARGE",
-    error: `more than ${options.maxEvents} log records in one request; send smaller batches`,
-  };
-}
-
 // ---- protobuf (opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest) ----
 
 /**
@@ -77,16 +85,8 @@ export function decodeOtlpProtobuf(body: Uint8Array, options: DecodeOptions): Ot
   const items: DecodedItem[] = [];
   try {
     const r = new ProtoReader(body);
-    while (r.more()) {
-      const tag = r.tag();
-      if (tag !== LEN_1) {
-        r.skip(tag & 7);
-        continue;
-      }
-      const outer = r.enter();
-      if (!readResourceLogs(r, items, options)) return tooMany(options);
-      r.leave(outer);
-    }
+    if (!eachMessage(r, 1, () => readResourceLogs(r, items, options)))
+      return tooMany(options.maxEvents, "log records in one request");
   } catch (err) {
     if (!(err instanceof ProtoError)) throw err;
     return { ok: false, code: "BAD_REQUEST", error: `not an OTLP ExportLogsServiceRequest: ${err.message}` };
@@ -318,13 +318,9 @@ function readAnyValue(r: ProtoReader, depth: number): unknown {
 
 /** Decode an OTLP/HTTP JSON body (snake_case names are read too, as protobuf's JSON mapping allows). */
 export function decodeOtlpJson(text: string, options: DecodeOptions): OtlpResult {
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch {
-    return { ok: false, code: "BAD_REQUEST", error: "body is not valid JSON" };
-  }
-  const resourceLogs = field(root, "resourceLogs", "resource_logs");
+  const body = parseJsonBody(text);
+  if (!body.ok) return body;
+  const resourceLogs = field(body.value, "resourceLogs", "resource_logs");
   if (!Array.isArray(resourceLogs)) {
     return { ok: false, code: "BAD_REQUEST", error: "resourceLogs: expected an array of resource logs" };
   }
@@ -343,7 +339,8 @@ export function decodeOtlpJson(text: string, options: DecodeOptions): OtlpResult
       const records = field(sl, "logRecords", "log_records");
       if (!Array.isArray(records)) continue;
       for (const raw of records) {
-        if (items.length >= options.maxEvents) return tooMany(options);
+        if (items.length >= options.maxEvents)
+          return tooMany(options.maxEvents, "log records in one request");
         items.push(jsonRecord(raw, scope, resource, options));
       }
     }

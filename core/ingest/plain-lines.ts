@@ -1,4 +1,4 @@
-import { type DecodedItem, type DecodeFailure, type DecodeOptions, LineReader } from "./decoded.ts";
+import { type DecodedItem, type DecodeFailure, type DecodeOptions, LineReader, tooMany } from "./decoded.ts";
 import { mapRecord, type ShipperRecord } from "./mapping.ts";
 
 export interface PlainLinesOptions extends DecodeOptions {
@@ -40,11 +40,7 @@ export function decodePlainLines(
   for (let line = lines.next(); line !== null; line = lines.next()) {
     if (line.trim() === "") continue;
     if (items.length >= options.maxEvents) {
-      return {
-        ok: false,
-        code: "PAYLOAD_TOO_LARGE",
-        error: `more than ${options.maxEvents} lines in one request; send smaller batches`,
-      };
+      return tooMany(options.maxEvents, "lines in one request");
     }
     items.push(mapRecord(plainRecord(line, options), options.limits));
   }

@@ -192,6 +192,25 @@ export class ProtoReader {
   }
 }
 
+/**
+ * Read each length-delimited field numbered `field` of the current message with `read` (the reader
+ * inside that field), skipping other fields. Stops, returning false, as soon as `read` does.
+ */
+export function eachMessage(r: ProtoReader, field: number, read: () => boolean): boolean {
+  const wanted = (field << 3) | WIRE_LEN;
+  while (r.more()) {
+    const tag = r.tag();
+    if (tag !== wanted) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const outer = r.enter();
+    if (!read()) return false;
+    r.leave(outer);
+  }
+  return true;
+}
+
 function int64Of(lo: number, hi: number): number | string {
   if (hi < 0x200000) return hi * 2 ** 32 + lo; // below 2^53: exact
   if (hi >= 0xffe00000) return -((~hi >>> 0) * 2 ** 32 + (~lo >>> 0) + 1); // above -2^53

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { compressSync } from "snappy";
+import { seededRandom } from "../anomaly/isolation-forest.ts";
 import { SnappyError, snappyUncompress } from "./snappy.ts";
 
 const MAX = 64 * 1024 * 1024;
@@ -7,16 +8,12 @@ const MAX = 64 * 1024 * 1024;
 /** Deterministic bytes: runs, repeats at every distance, and noise, so every element kind appears. */
 function sample(size: number, seed: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
-  let s = seed;
-  const next = () => {
-    s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-    return s;
-  };
+  const random = seededRandom(seed);
   for (let i = 0; i < size; ) {
-    const mode = next() % 3;
-    const n = 1 + (next() % 300);
+    const mode = Math.floor(random() * 3);
+    const n = 1 + Math.floor(random() * 300);
     for (let k = 0; k < n && i < size; k++, i++) {
-      if (mode === 0) out[i] = (next() >>> 15) & 0xff;
+      if (mode === 0) out[i] = Math.floor(random() * 256);
       else if (mode === 1) out[i] = 97 + (k % 7);
       else out[i] = i > 70_000 ? out[i - 70_000]! : k % 2; // far copies (4-byte offsets)
     }
@@ -76,14 +73,10 @@ describe("snappyUncompress", () => {
 
   test("random corruptions of real data decode or fail with SnappyError, nothing else", () => {
     const good = new Uint8Array(compressSync(Buffer.from(sample(20_000, 11))));
-    let s = 3;
-    const next = () => {
-      s = (s * 1_103_515_245 + 12_345) % 2 ** 31;
-      return s;
-    };
+    const random = seededRandom(3);
     for (let i = 0; i < 2_000; i++) {
       const bad = good.slice();
-      for (let k = 0; k < 2; k++) bad[next() % bad.length] = next() % 256;
+      for (let k = 0; k < 2; k++) bad[Math.floor(random() * bad.length)] = Math.floor(random() * 256);
       try {
         expect(snappyUncompress(bad, MAX).length).toBeLessThanOrEqual(MAX);
       } catch (err) {
