@@ -7,7 +7,9 @@ import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs
 import type { LogEvent } from "../log-event.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import { acceptItems, describeRejections } from "./decoded.ts";
-import { decodeOtlpJson, decodeOtlpProtobuf, otlpAnswerJson, otlpAnswerProtobuf } from "./otlp.ts";
+import { otlpAnswerJson, otlpAnswerProtobuf } from "./otlp.ts";
+import { decodeOtlpJson } from "./otlp-json.ts";
+import { decodeOtlpProtobuf } from "./otlp-protobuf.ts";
 
 // The OpenTelemetry SDK's own exporters (protobuf and JSON over HTTP) against a server made of the
 // decoders and answer builders: the bytes are the real clients', captured as they arrive.

@@ -3,13 +3,9 @@ import { pb } from "../../tests/helpers/protobuf-encoder.ts";
 import { seededRandom } from "../anomaly/isolation-forest.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import type { DecodedItem } from "./decoded.ts";
-import {
-  decodeOtlpJson,
-  decodeOtlpProtobuf,
-  otlpAnswerJson,
-  otlpAnswerProtobuf,
-  otlpStatusProtobuf,
-} from "./otlp.ts";
+import { otlpAnswerJson, otlpAnswerProtobuf, otlpStatusProtobuf } from "./otlp.ts";
+import { decodeOtlpJson } from "./otlp-json.ts";
+import { decodeOtlpProtobuf } from "./otlp-protobuf.ts";
 import { ProtoReader } from "./protobuf.ts";
 
 const OPTIONS = { limits: DEFAULT_EVENT_LIMITS, maxEvents: 1_000 };
