@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isUuid, timeOfId, uuidv7 } from "./ids.ts";
+import { isUuid, timeOfId, uuidv7, uuidv7Keyed } from "./ids.ts";
 
 describe("uuidv7", () => {
   test("an RFC 9562 version-7 UUID carrying the event's millisecond", () => {
@@ -43,5 +43,36 @@ describe("uuidv7", () => {
     expect(timeOfId(uuidv7(5.9))).toBe(5);
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) expect(timeOfId(uuidv7(bad))).toBe(0);
     expect(timeOfId(uuidv7(2 ** 48 + 7))).toBe(7);
+  });
+});
+
+describe("uuidv7Keyed", () => {
+  const ms = 1_732_771_200_123;
+  test("the same key and time give the same version-7 id carrying the time", () => {
+    const id = uuidv7Keyed(ms, "es\0logs\0doc-1");
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(uuidv7Keyed(ms, "es\0logs\0doc-1")).toBe(id);
+    expect(timeOfId(id)).toBe(ms);
+    expect(uuidv7Keyed(ms + 1, "es\0logs\0doc-1")).not.toBe(id);
+  });
+
+  test("keys that differ by one character, or only in order, give different ids", () => {
+    const ids = new Set<string>();
+    const keys: string[] = [];
+    for (let i = 0; i < 100_000; i++) keys.push(`doc-${i}`);
+    keys.push("ab", "ba", "", "\0", "\0\0", "a\0b", "ab\0");
+    for (const k of keys) ids.add(uuidv7Keyed(ms, k));
+    expect(ids.size).toBe(keys.length);
+  });
+
+  test("each of the 74 hashed bits is set for about half of the keys", () => {
+    const ones = new Array(32).fill(0);
+    const n = 4_000;
+    for (let i = 0; i < n; i++) {
+      const hex = uuidv7Keyed(ms, `k${i}`).replaceAll("-", "").slice(20);
+      const bits = Number.parseInt(hex.slice(4), 16);
+      for (let b = 0; b < 32; b++) if ((bits / 2 ** b) % 2 >= 1) ones[b]++;
+    }
+    for (const count of ones) expect(Math.abs(count / n - 0.5)).toBeLessThan(0.05);
   });
 });

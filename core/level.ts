@@ -4,6 +4,8 @@ export type Level = (typeof LEVELS)[number];
 
 const NAMES: Record<string, Level> = {
   TRACE: "DEBUG",
+  VERBOSE: "DEBUG", // winston, Serilog
+  SILLY: "DEBUG", // winston
   DEBUG: "DEBUG",
   DBG: "DEBUG",
   INFO: "INFO",
@@ -24,6 +26,15 @@ const NAMES: Record<string, Level> = {
   EMERGENCY: "CRITICAL",
   PANIC: "CRITICAL",
 };
+
+/** The names as shippers usually spell them (info, INFO, Info), found without trimming or case folding. */
+const SPELLED = new Map<string, Level>(
+  Object.entries(NAMES).flatMap(([name, level]) => [
+    [name, level],
+    [name.toLowerCase(), level],
+    [name[0] + name.slice(1).toLowerCase(), level],
+  ]),
+);
 
 /** Syslog severities (RFC 5424): 0 emerg … 7 debug. */
 const SYSLOG: Level[] = ["CRITICAL", "CRITICAL", "CRITICAL", "ERROR", "WARNING", "INFO", "INFO", "DEBUG"];
@@ -52,11 +63,32 @@ export function normalizeLevel(value: unknown): Level | null {
     return levelFromOtel(value);
   }
   if (typeof value !== "string") return null;
+  const exact = SPELLED.get(value);
+  if (exact !== undefined) return exact;
   const text = value.trim();
   if (/^\d{1,2}$/.test(text)) return normalizeLevel(Number(text));
   // OTel severity texts may carry a digit suffix: WARN2, ERROR3, FATAL4.
   const name = text.toUpperCase().replace(/[0-9]$/, "");
   return NAMES[name] ?? null;
+}
+
+/** pino's and bunyan's numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
+export function levelFromPino(n: number): Level | null {
+  switch (n) {
+    case 10:
+    case 20:
+      return "DEBUG";
+    case 30:
+      return "INFO";
+    case 40:
+      return "WARNING";
+    case 50:
+      return "ERROR";
+    case 60:
+      return "CRITICAL";
+    default:
+      return null;
+  }
 }
 
 /** Levels that count as errors for error rates and top errors. */

@@ -56,3 +56,28 @@ describe("parseLogEvent", () => {
     expect(!w.ok && w.error).toContain("message");
   });
 });
+
+describe("parseLogEvent with an id key", () => {
+  test("the same key and time give the same id; without a key every parse mints a new one", () => {
+    const raw = { service: "a", message: "m", timestamp: NOW - 1000 };
+    const a = parseLogEvent(raw, NOW, DEFAULT_EVENT_LIMITS, "es\0logs\0d1");
+    const b = parseLogEvent(raw, NOW + 5, DEFAULT_EVENT_LIMITS, "es\0logs\0d1");
+    const c = parseLogEvent(raw, NOW, DEFAULT_EVENT_LIMITS, "es\0logs\0d2");
+    const d = parseLogEvent(raw, NOW);
+    const e = parseLogEvent(raw, NOW);
+    if (!a.ok || !b.ok || !c.ok || !d.ok || !e.ok) throw new Error("refused");
+    expect(a.event.id).toBe(b.event.id);
+    expect(c.event.id).not.toBe(a.event.id);
+    expect(d.event.id).not.toBe(e.event.id);
+    expect(timeOfId(a.event.id)).toBe(NOW - 1000);
+  });
+});
+
+test("a deeply nested extra field is kept as JSON cut at depth (JSON.stringify would spend seconds on it)", () => {
+  const deep = JSON.parse(
+    `{"service":"a","message":"m","x":${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}}`,
+  );
+  const r = parseLogEvent(deep, NOW);
+  if (!r.ok) throw new Error(r.error);
+  expect(r.event.attributes["x.a.a.a.a"]).toBe(`${'{"a":'.repeat(16)}"…"${"}".repeat(16)}`);
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { uuidv7 } from "./ids.ts";
+import { boundedJson } from "./bounded-json.ts";
+import { uuidv7, uuidv7Keyed } from "./ids.ts";
 import { LEVELS, type Level, levelFromOtel, normalizeLevel } from "./level.ts";
 
 /** Limits on one event. Every one is configurable (see core/config.ts). */
@@ -122,7 +123,7 @@ function flatten(value: unknown, prefix: string, out: Record<string, unknown>, d
   if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < 4) {
     for (const [k, v] of Object.entries(value)) flatten(v, `${prefix}.${k}`, out, depth + 1);
   } else if (value !== null && value !== undefined) {
-    out[prefix] = typeof value === "object" ? JSON.stringify(value) : value;
+    out[prefix] = typeof value === "object" ? boundedJson(value) : value;
   }
 }
 
@@ -145,12 +146,15 @@ function isoOf(now: number): string {
 
 /**
  * Validate and normalise one incoming event. Never throws: a bad event yields a reason a person can
- * act on, so that one bad line never takes the rest of its batch down.
+ * act on, so that one bad line never takes the rest of its batch down. `idKey`, when the shipper named
+ * the event (an Elasticsearch `_id`), makes its id a function of that name and its time, so that a
+ * replay of the same request stores nothing new.
  */
 export function parseLogEvent(
   raw: unknown,
   now: number,
   limits: EventLimits = DEFAULT_EVENT_LIMITS,
+  idKey?: string,
 ): ParseResult {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, error: "event: must be a JSON object" };
@@ -167,8 +171,20 @@ export function parseLogEvent(
   }
   const parsed = LogEventInputSchema.safeParse(input);
   if (!parsed.success) return { ok: false, error: parsed.error.issues.map(describeIssue).join("; ") };
-  const e = parsed.data;
+  return completeLogEvent(parsed.data, now, limits, idKey);
+}
 
+/**
+ * The checks and normalisation after the schema: message length, time range, level, attributes, id.
+ * For input the schema already holds to: what `parseLogEvent` parsed, or what the shipper mapping
+ * (core/ingest/mapping.ts) built, which skips the schema's cost per event.
+ */
+export function completeLogEvent(
+  e: LogEventInput,
+  now: number,
+  limits: EventLimits = DEFAULT_EVENT_LIMITS,
+  idKey?: string,
+): ParseResult {
   if (e.message.length > limits.maxMessageChars) {
     return { ok: false, error: `message: longer than ${limits.maxMessageChars} characters` };
   }
@@ -219,7 +235,7 @@ export function parseLogEvent(
   return {
     ok: true,
     event: {
-      id: uuidv7(ts),
+      id: idKey === undefined ? uuidv7(ts) : uuidv7Keyed(ts, idKey),
       timestamp: new Date(ts).toISOString(),
       received_at: isoOf(now),
       service: e.service,
