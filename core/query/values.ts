@@ -4,12 +4,12 @@ import type { LogEvent } from "../log-event.ts";
 export type AttributeValue = LogEvent["attributes"][string];
 
 /**
- * A string attribute that range comparisons read as a number: an optional minus, 1–300 digits and an
- * optional fraction of 1–300 digits (no exponent, no spaces). Every such string is a finite double in
+ * A string attribute that range comparisons read as a number: an optional minus, 1–255 digits and an
+ * optional fraction of 1–255 digits (no exponent, no spaces). Every such string is a finite double in
  * JavaScript and in Postgres alike (neither overflows nor underflows), and both round it the same way.
  * The Postgres compiler sends the same pattern (POSIX regular expressions read it alike).
  */
-export const NUMERIC_STRING = "^-?[0-9]{1,300}(\\.[0-9]{1,300})?$";
+export const NUMERIC_STRING = "^-?[0-9]{1,255}(\\.[0-9]{1,255})?$";
 const NUMERIC_STRING_RE = new RegExp(NUMERIC_STRING);
 
 /** A number as the query language writes it: `250`, `-1.5`, `1e3`, `1e+21`. */
