@@ -245,6 +245,8 @@ describe("errors name the position and what was expected", () => {
     const words = Array.from({ length: MAX_SEARCH_TERMS + 1 }, (_, i) => `w${i}`);
     expect(failure(words.join(" ")).expected).toBe(`at most ${MAX_SEARCH_TERMS} terms`);
     expect(parseLogQuery(words.slice(1).join(" ")).type).toBe("and");
+    // Terms without a word reach no engine and do not count.
+    expect(parseLogQuery(`${"% ".repeat(MAX_SEARCH_TERMS + 1)}a`)).toEqual(text(["a"]));
     const fields = Array.from({ length: MAX_SEARCH_TERMS + 1 }, (_, i) => `k:${i}`);
     expect(failure(fields.join(" ")).expected).toBe(`at most ${MAX_SEARCH_TERMS} terms`);
     const deep = (n: number) => `${"(".repeat(n)}a${")".repeat(n)}`;

@@ -293,8 +293,9 @@ class Parser {
 
   /** Words of `text` adjacent, in order; with `prefix` the last one is a prefix. */
   private textTerm(text: string, prefix: boolean, messageOnly: boolean, at: number): QueryNode {
-    this.countTerm(at);
     const slots = searchWordSlots(text);
+    // A term without a word is dropped (simplify) and reaches no engine, so it is not counted.
+    if (slots.length > 0) this.countTerm(at);
     if (prefix) {
       const last = slots.at(-1);
       if (last === undefined || !ENDS_IN_WORD_CHAR.test(text) || chars(last) < 2) {
