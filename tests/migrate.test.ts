@@ -52,6 +52,7 @@ describe.skipIf(!available)("migrations on a Postgres 15 server", () => {
     }
   });
 
+  // Two rewrites of ~5,000 rows: seconds, more on a busy machine.
   test("migrations 6 and 7 give the events stored before them the words the store now writes", async () => {
     const db = await freshPostgresDatabase();
     cleanups.push(db.drop);
@@ -61,7 +62,7 @@ describe.skipIf(!available)("migrations on a Postgres 15 server", () => {
     } finally {
       await sql.end();
     }
-  });
+  }, 30_000);
 });
 
 describe("migrations on PGlite", () => {
