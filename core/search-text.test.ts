@@ -65,7 +65,7 @@ describe("words", () => {
     // 1,024 two-byte letters are 2,048 bytes; 1,023 are 2,046.
     expect(searchWords(`x ${"é".repeat(1023)} y`)).toHaveLength(3);
     expect(searchWords(`x ${"é".repeat(1024)} y`)).toEqual(["x", "y"]);
-    expect(tsvectorText("s", `${ascii}b y`)).toBe("'s':1 'y':3 ");
+    expect(tsvectorText("s", `${ascii}b y`)).toBe("'s':1A 'y':4 ");
   });
 });
 
@@ -117,9 +117,16 @@ describe("the stored tsvector", () => {
   });
 
   test("numbers service then message words by position, repeats included", () => {
-    expect(tsvectorText("api-gateway", "GET /a GET")).toBe("'api':1 'gateway':2 'get':3 'a':4 'get':5 ");
-    expect(tsvectorText("svc", "")).toBe("'svc':1 ");
-    expect(tsvectorText("svc", "!!! ...")).toBe("'svc':1 ");
+    expect(tsvectorText("api-gateway", "GET /a GET")).toBe("'api':1A 'gateway':2A 'get':4 'a':5 'get':6 ");
+    expect(tsvectorText("svc", "")).toBe("'svc':1A ");
+    expect(tsvectorText("svc", "!!! ...")).toBe("'svc':1A ");
+    expect(tsvectorText("---", "x")).toBe("'x':2 ");
+  });
+
+  test("marks service words (weight A) and keeps them one position apart from the message's", () => {
+    // `'word':D` in a query finds the word in the message only; a phrase cannot start in the service
+    // and end in the message (positions 2 and 4 are not adjacent).
+    expect(tsvectorText("checkout", "card declined")).toBe("'checkout':1A 'card':3 'declined':4 ");
   });
 });
 

@@ -161,22 +161,42 @@ export function searchWords(text: string): string[] {
   return out;
 }
 
-// Words hold only letters, marks and digits, so quoting never meets a quote or a backslash; it is
-// escaped anyway, so that a change here cannot make a word an operator.
-function lexeme(w: string): string {
+/**
+ * The words of a text by position, as the stored tsvector numbers them: a word too long to store is an
+ * empty string (it keeps its position, so the words either side of it are not adjacent).
+ */
+export function searchWordSlots(text: string): string[] {
+  const out: string[] = [];
+  for (let i = nextWord(text, 0); i >= 0; i = nextWord(text, i)) out.push(found);
+  return out;
+}
+
+/**
+ * A word as a tsquery operand. Words hold only letters, marks and digits, so quoting never meets a quote
+ * or a backslash; it is escaped anyway, so that a change here cannot make a word an operator.
+ */
+export function tsqueryLexeme(w: string): string {
   return `'${w.replace(/['\\]/g, (c) => `${c}${c}`)}'`;
 }
 
 /**
- * The tsvector of service and message as Postgres's input syntax (`'word':1 'other':2 'word':3`):
- * Postgres merges a word's positions, caps them at 16,383 and keeps 256 per word, as to_tsvector does.
- * Words hold only letters, marks and digits, so nothing in the text needs escaping, for COPY either.
+ * The tsvector of service and message as Postgres's input syntax (`'api':1A 'gateway':2A 'get':4`):
+ * service words carry weight A and message words the default D, so that a query can restrict a word to
+ * the message (`'word':D`); one position is left empty between them, so that no phrase spans the end of
+ * the service and the start of the message (as a search engine's position gap between two values keeps
+ * them apart). Postgres merges a word's positions, caps them at 16,383 and keeps 256 per word, as
+ * to_tsvector does. Words hold only letters, marks and digits, so nothing needs escaping, for COPY either.
+ * Migration 7's logflow_search_words makes the same text in SQL.
  */
 export function tsvectorText(service: string, message: string): string {
-  const text = `${service} ${message}`;
   let out = "";
   let position = 0;
-  for (let i = nextWord(text, 0); i >= 0; i = nextWord(text, i)) {
+  for (let i = nextWord(service, 0); i >= 0; i = nextWord(service, i)) {
+    position++;
+    if (found) out += `'${found}':${position}A `;
+  }
+  position++;
+  for (let i = nextWord(message, 0); i >= 0; i = nextWord(message, i)) {
     position++;
     if (found) out += `'${found}':${position} `;
   }
@@ -194,7 +214,7 @@ export function tsqueryText(text: string): string | null {
     for (const t of g) {
       const words = searchWords(t.text);
       if (words.length === 0) continue;
-      const phrase = words.map(lexeme).join(" <-> ");
+      const phrase = words.map(tsqueryLexeme).join(" <-> ");
       ands.push(t.negated ? `!(${phrase})` : `(${phrase})`);
     }
     if (ands.length) ors.push(`(${ands.join(" & ")})`);

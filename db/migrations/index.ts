@@ -5,6 +5,7 @@ import logMinutes from "./0003_log_minutes.sql" with { type: "text" };
 import apiKeys from "./0004_api_keys.sql" with { type: "text" };
 import anomalies from "./0005_anomalies.sql" with { type: "text" };
 import searchWords from "./0006_search_words.sql" with { type: "text" };
+import searchWordWeights from "./0007_search_word_weights.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -17,4 +18,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 4, name: "api_keys", sql: apiKeys },
   { version: 5, name: "anomalies", sql: anomalies },
   { version: 6, name: "search_words", sql: searchWords },
+  { version: 7, name: "search_word_weights", sql: searchWordWeights },
 ];
