@@ -210,7 +210,7 @@ describe("errors name the position and what was expected", () => {
   });
 
   test("level takes a level; comparisons take a numeric attribute", () => {
-    expect(failure("level:verbose").expected).toStartWith("a level: DEBUG, INFO, WARNING, ERROR, CRITICAL");
+    expect(failure("level:loud").expected).toStartWith("a level: DEBUG, INFO, WARNING, ERROR, CRITICAL");
     expect(failure("level:err*").position).toBe(6);
     expect(failure("service:>5")).toEqual({
       position: 8,
