@@ -15,6 +15,7 @@ import {
   type WriteResult,
 } from "../../ports/log-store.ts";
 import { tsqueryText, tsvectorText } from "../../search-text.ts";
+import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { LogPartitions } from "./partitions.ts";
 
@@ -101,19 +102,8 @@ const COPY_CHUNK_CHARS = 64 * 1024;
 const MINUTE_SHARDS = 8;
 /** The origin of UTC minutes in log_minutes. */
 const EPOCH = "1970-01-01T00:00:00Z";
-const MAX_PAGE = 1000;
 /** Rows in a write's first statement, before the rows' own size sets the rest (~60 KB of usual rows). */
 const FIRST_SLICE_ROWS = 100;
-/** 9999-12-31T23:59:59.999Z: partition names have four-digit years. */
-const MAX_TS = 253_402_300_799_999;
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function clampLimit(limit: number): number {
-  return Math.min(MAX_PAGE, Math.max(1, Math.trunc(limit) || 1));
-}
 
 /** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */
 type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
@@ -190,10 +180,6 @@ function toEvent(r: LogRow): LogEvent {
   };
 }
 
-function emptyLevels(): Record<Level, number> {
-  return Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
-}
-
 /**
  * The log store on Postgres: one table `logs`, range-partitioned by UTC day (db/migrations/0001_init.sql).
  * The same SQL runs on Postgres 15+ and on PGlite, reached through postgres.js in both cases.
@@ -257,9 +243,7 @@ export class PostgresLogStore implements LogStore {
     let i = 0;
     for (const { e, ts } of ordered) {
       const received = Date.parse(e.received_at);
-      if (!(ts >= 0 && ts <= MAX_TS) || !Number.isFinite(received)) {
-        throw new RangeError(`event ${e.id}: timestamp or received_at is not a date between 1970 and 9999`);
-      }
+      checkTimes(e, ts, received);
       times[i] = ts;
       rows[i++] = {
         id: e.id,
@@ -819,20 +803,11 @@ export class PostgresLogStore implements LogStore {
   }
 
   async health(): Promise<StoreHealth> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.healthTimeoutMs} ms`)),
-        this.healthTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([this.sql`select 1`, timeout]);
+      await withinMs(this.sql`select 1`, this.healthTimeoutMs);
       return { status: "healthy", detail: "healthy" };
     } catch (err) {
       return { status: "unhealthy", detail: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
