@@ -14,9 +14,10 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
-import { tsqueryText, tsvectorText } from "../../search-text.ts";
+import { tsvectorText } from "../../search-text.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { filteredLogs, filterSql, scanTextFirst, textMatch } from "./filter-sql.ts";
 import { LogPartitions } from "./partitions.ts";
 
 /** Options of the Postgres log store. */
@@ -192,9 +193,6 @@ function toEvent(r: LogRow): LogEvent {
 const MINUTE_MS = 60_000;
 /** Longest window countMany groups by minute (a week); longer ones are counted one by one. */
 const MAX_WINDOW_MINUTES = 10_080;
-
-/** Above this many words, text always goes through the full-text index (see scanText). */
-const MAX_SCAN_WORDS = 3;
 
 export class PostgresLogStore implements LogStore {
   private readonly partitions: LogPartitions;
@@ -453,19 +451,21 @@ export class PostgresLogStore implements LogStore {
     const limit = clampLimit(query.limit);
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const sql = this.sql;
-    const scanText = await this.scanText(query);
+    const scanText = await scanTextFirst(this.sql, query, this.textScanBelowRows);
     const seek = after ? [sql`and (ts, id) < (${iso(after.ts)}::timestamptz, ${after.id}::uuid)`] : [];
     // Page and total are independent queries: on a pool they run at the same time.
     const [rows, counted] = await Promise.all([
       sql<LogRow[]>`
         select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
                span_id, attributes
-        from ${this.source(query, scanText, seek)}
+        from ${filteredLogs(this.sql, query, scanText, seek)}
         order by ts desc, id desc
         limit ${limit + 1}`,
       query.withTotal === false
         ? null
-        : sql<{ n: number | string | bigint }[]>`select count(*) as n from ${this.source(query, scanText)}`,
+        : sql<
+            { n: number | string | bigint }[]
+          >`select count(*) as n from ${filteredLogs(this.sql, query, scanText)}`,
     ]);
     // One row more than the page tells whether an older page exists without a second query.
     const more = rows.length > limit;
@@ -507,9 +507,9 @@ export class PostgresLogStore implements LogStore {
   }
 
   async count(filter: LogFilter): Promise<number> {
-    const scanText = await this.scanText(filter);
+    const scanText = await scanTextFirst(this.sql, filter, this.textScanBelowRows);
     const [row] = await this.sql<{ n: number | string | bigint }[]>`
-      select count(*) as n from ${this.source(filter, scanText)}`;
+      select count(*) as n from ${filteredLogs(this.sql, filter, scanText)}`;
     return Number(row?.n ?? 0);
   }
 
@@ -620,7 +620,7 @@ export class PostgresLogStore implements LogStore {
                      count(*) as n
               from logs
               where ts >= ${iso(g.lo)}::timestamptz and ts <= ${iso(g.hi)}::timestamptz
-                and ${this.textCondition(g.q ?? "")}
+                and ${textMatch(sql, g.q ?? "")}
               group by 1, 2, 3, 4`,
           )
           .reduce((acc, q) => sql`${acc} union all ${q}`);
@@ -661,7 +661,7 @@ export class PostgresLogStore implements LogStore {
       if (!other.length) return;
       const parts = other.map(
         (i) =>
-          sql`select ${i}::int as i, count(*)::float8 as n from logs where ${this.conditions(filters[i]!, true)}`,
+          sql`select ${i}::int as i, count(*)::float8 as n from logs where ${filterSql(sql, filters[i]!)}`,
       );
       const union = parts.reduce((acc, p) => sql`${acc} union all ${p}`);
       const rows = await sql<{ i: number; n: number | string }[]>`${union}`;
@@ -692,7 +692,7 @@ export class PostgresLogStore implements LogStore {
       filter.traceId === undefined;
     let counted: Fragment;
     if (fromMinutes) {
-      const narrow = this.conditions({ services: filter.services, levels: filter.levels }, false);
+      const narrow = filterSql(sql, { services: filter.services, levels: filter.levels }, false);
       const perLevel = LEVELS.map((l, i) => sql`, sum(n) filter (where level = ${l}) as ${sql(`n${i}`)}`);
       counted = sql`
         select bucket ${perLevel}
@@ -712,11 +712,11 @@ export class PostgresLogStore implements LogStore {
     } else {
       // One group per bucket with a filtered count per level (measured ~20% faster than grouping by
       // bucket and level).
-      const scanText = await this.scanText(filter);
+      const scanText = await scanTextFirst(this.sql, filter, this.textScanBelowRows);
       const perLevel = LEVELS.map((l, i) => sql`, count(*) filter (where level = ${l}) as ${sql(`n${i}`)}`);
       counted = sql`
         select date_bin(${interval}::interval, ts, timestamptz 'epoch') as bucket ${perLevel}
-        from ${this.source(filter, scanText)}
+        from ${filteredLogs(this.sql, filter, scanText)}
         group by 1`;
     }
     // Buckets are aligned to multiples of the interval since the epoch (date_bin's origin), so the same
@@ -750,7 +750,7 @@ export class PostgresLogStore implements LogStore {
     const lo = filter.from === undefined ? null : Math.ceil(filter.from / MINUTE_MS) * MINUTE_MS;
     const hi = filter.to === undefined ? null : Math.floor((filter.to + 1) / MINUTE_MS) * MINUTE_MS;
     if (lo !== null && hi !== null && lo >= hi) return this.countBy(column, filter, limit);
-    const narrow = this.conditions({ services: filter.services, levels: filter.levels }, false);
+    const narrow = filterSql(sql, { services: filter.services, levels: filter.levels }, false);
     const minutes = [sql`true`];
     if (lo !== null) minutes.push(sql`and minute >= ${iso(lo)}::timestamptz`);
     if (hi !== null) minutes.push(sql`and minute < ${iso(hi)}::timestamptz`);
@@ -868,89 +868,14 @@ export class PostgresLogStore implements LogStore {
   }
 
   private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
-    const scanText = await this.scanText(filter);
+    const scanText = await scanTextFirst(this.sql, filter, this.textScanBelowRows);
     // Ties in a fixed, collation-independent order, so that results do not depend on the server's locale.
     const rows = await this.sql<{ key: string; n: number | string | bigint }[]>`
       select ${column} as key, count(*) as n
-      from ${this.source(filter, scanText)}
+      from ${filteredLogs(this.sql, filter, scanText)}
       group by 1
       order by 2 desc, ${column} collate "C"
       limit ${limit === undefined ? null : Math.max(0, Math.trunc(limit))}`;
     return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
-  }
-
-  /**
-   * Whether to apply the text by reading the rows the other conditions select, instead of through the
-   * full-text index. The GIN index knows nothing of time or service: for a common word it yields every
-   * match in each day's partition (100k entries for one word in 1M events), which costs ~30 ms to
-   * collect before the service and the last hour narrow it to a few dozen. Postgres's cost model
-   * underrates that, so we ask the planner how many rows the other conditions select, and below
-   * `textScanBelowRows` match the text on those rows directly (~1 µs a row). One EXPLAIN, no execution.
-   */
-  private async scanText(f: LogFilter): Promise<boolean> {
-    if (!f.text?.trim()) return false;
-    // Several words make the index selective (it intersects their posting lists) and make matching each
-    // row dearer (a pasted log line is a phrase of dozens of words): the index wins there.
-    if (f.text.trim().split(/\s+/).length > MAX_SCAN_WORDS) return false;
-    const narrowed =
-      f.from !== undefined ||
-      f.to !== undefined ||
-      (f.services?.length ?? 0) > 0 ||
-      (f.levels?.length ?? 0) > 0 ||
-      f.correlationId !== undefined ||
-      f.traceId !== undefined;
-    if (!narrowed) return false;
-    const [row] = await this.sql<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[]>`
-      explain (format json) select 1 from logs where ${this.conditions(f, false)}`;
-    const estimate = row?.["QUERY PLAN"][0]?.Plan["Plan Rows"];
-    return estimate !== undefined && estimate <= this.textScanBelowRows;
-  }
-
-  /**
-   * `logs where …` for a filter, plus extra conditions. With `scanText`, the non-text conditions sit in
-   * a subquery behind `offset 0`, a fence the planner does not push the text condition through, so the
-   * text is checked on their rows instead of through the GIN index.
-   *
-   * Not async on purpose: a fragment is a thenable, and an async function returning one would run it
-   * as a query of its own.
-   */
-  private source(f: LogFilter, scanText: boolean, extra: Fragment[] = []): Fragment {
-    const sql = this.sql;
-    // postgres.js sends an empty array as a parameter, not as an empty list of fragments.
-    const more = extra.length > 0 ? extra : sql``;
-    if (!scanText) return sql`logs where ${this.conditions(f, true)} ${more}`;
-    return sql`(select * from logs where ${this.conditions(f, false)} ${more} offset 0) as logs
-      where ${this.textCondition(f.text ?? "")}`;
-  }
-
-  /**
-   * Full-text match. The search text becomes a tsquery in core/search-text.ts, the code that made the
-   * stored words, and is sent as a bound parameter; text without a word matches nothing.
-   */
-  private textCondition(text: string): Fragment {
-    const q = tsqueryText(text);
-    return q === null ? this.sql`false` : this.sql`search @@ ${q}::tsquery`;
-  }
-
-  /** The filter as SQL conditions, every value a bound parameter. */
-  private conditions(f: LogFilter, withText: boolean): Fragment[] {
-    const sql = this.sql;
-    const conds: Fragment[] = [sql`true`];
-    // Blank text is no text filter (an empty search box). Text without a single searchable word (say
-    // "%" or "*:*") gives an empty tsquery, which matches nothing: such characters are not indexed, so
-    // no event can be shown to contain them, and returning everything would pretend otherwise.
-    if (withText && f.text?.trim()) conds.push(sql`and ${this.textCondition(f.text)}`);
-    // Empty lists do not narrow: `?service=` parsed to [] means "no service filter", not "no service".
-    // A single value is compared with `=`, which lets the planner walk (service, ts) in order and stop
-    // after one page; `= any(array)` does not give ordered index scans before Postgres 17.
-    if (f.services?.length === 1) conds.push(sql`and service = ${f.services[0] ?? ""}`);
-    else if (f.services && f.services.length > 1) conds.push(sql`and service = any(${f.services}::text[])`);
-    if (f.levels?.length === 1) conds.push(sql`and level = ${f.levels[0] ?? ""}`);
-    else if (f.levels && f.levels.length > 1) conds.push(sql`and level = any(${f.levels}::text[])`);
-    if (f.from !== undefined) conds.push(sql`and ts >= ${iso(f.from)}::timestamptz`);
-    if (f.to !== undefined) conds.push(sql`and ts <= ${iso(f.to)}::timestamptz`);
-    if (f.correlationId !== undefined) conds.push(sql`and correlation_id = ${f.correlationId}`);
-    if (f.traceId !== undefined) conds.push(sql`and trace_id = ${f.traceId}`);
-    return conds;
   }
 }
