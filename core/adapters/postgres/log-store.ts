@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import { isUuid, timeOfId } from "../../ids.ts";
-import { LEVELS, type Level } from "../../level.ts";
+import { LEVELS } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
@@ -14,10 +14,12 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
-import { tsvectorText } from "../../search-text.ts";
-import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
+import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { filteredLogs, filterSql, scanTextFirst, textMatch } from "./filter-sql.ts";
+import { type LogRow, storable, toEvent } from "./log-rows.ts";
+import { LogWriter } from "./log-writer.ts";
+import { MINUTE_MS, minuteOfTs } from "./minute-counts.ts";
 import { LogPartitions } from "./partitions.ts";
 
 /** Options of the Postgres log store. */
@@ -76,110 +78,8 @@ export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
   copyFromRows: Number.POSITIVE_INFINITY,
 };
 
-interface LogRow {
-  id: string;
-  ts: Date;
-  received_at: Date;
-  service: string;
-  level: Level;
-  message: string;
-  host: string | null;
-  correlation_id: string | null;
-  request_id: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  attributes: Record<string, string | number | boolean> | null;
-}
-
-/** Postgres's "no partition of relation found for row": a day this process thought existed was dropped. */
-const NO_PARTITION = "23514";
-/** deadlock_detected: the statement was rolled back whole and may simply run again. */
-const DEADLOCK = "40P01";
-/** unique_violation: a COPY met an event already stored (the insert skips those). */
-const UNIQUE_VIOLATION = "23505";
-/** Characters of COPY text per CopyData message. */
-const COPY_CHUNK_CHARS = 64 * 1024;
-/** Rows one minute's count is spread over, one per connection (by backend pid), against lock waits. */
-const MINUTE_SHARDS = 8;
-/** The origin of UTC minutes in log_minutes. */
-const EPOCH = "1970-01-01T00:00:00Z";
-/** Rows in a write's first statement, before the rows' own size sets the rest (~60 KB of usual rows). */
-const FIRST_SLICE_ROWS = 100;
-
-/** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */
-type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
-  ts: string;
-  received_at: string;
-  attributes: LogEvent["attributes"];
-  /** The full-text column in tsvector input syntax (core/search-text.ts). */
-  search: string;
-};
-
-// JSON.stringify's escapes for U+0000 and for a lone surrogate (a pair is written as itself); a literal
-// backslash before "u0000" also matches, which only costs the second pass.
-const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
-
-// Postgres text cannot hold U+0000, nor half a surrogate pair; both become U+FFFD, as a lone surrogate
-// already did when the driver encoded text as UTF-8.
-function storable(s: string): string {
-  return s.replaceAll("\u0000", "\uFFFD").toWellFormed();
-}
-
-function storableOrNull(s: string | null): string | null {
-  return s === null ? null : storable(s);
-}
-
-// COPY's text format: fields end at a tab, rows at a newline, and a backslash starts an escape.
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIALS = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
-
-function copyField(v: string | null): string {
-  if (v === null) return "\\N";
-  return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string) : v;
-}
-
-/**
- * One row of `logs` in COPY's text format, columns in the order the COPY in write() names them. The
- * tsvector text holds no tab, newline or backslash (core/search-text.ts: words and `'`, `:`, digits).
- */
-function copyLine(r: StoredRow): string {
-  return `${copyField(r.id)}\t${r.ts}\t${r.received_at}\t${copyField(r.service)}\t${copyField(r.level)}\t${copyField(r.message)}\t${copyField(r.host)}\t${copyField(r.correlation_id)}\t${copyField(r.request_id)}\t${copyField(r.trace_id)}\t${copyField(r.span_id)}\t${copyField(JSON.stringify(r.attributes))}\t${r.search}\n`;
-}
-
-function storableRow(r: StoredRow): StoredRow {
-  const attributes: LogEvent["attributes"] = {};
-  for (const [k, v] of Object.entries(r.attributes))
-    attributes[storable(k)] = typeof v === "string" ? storable(v) : v;
-  return {
-    ...r,
-    service: storable(r.service),
-    message: storable(r.message),
-    host: storableOrNull(r.host),
-    correlation_id: storableOrNull(r.correlation_id),
-    request_id: storableOrNull(r.request_id),
-    trace_id: storableOrNull(r.trace_id),
-    span_id: storableOrNull(r.span_id),
-    attributes,
-  };
-}
-
-function toEvent(r: LogRow): LogEvent {
-  return {
-    id: r.id,
-    timestamp: new Date(r.ts).toISOString(),
-    received_at: new Date(r.received_at).toISOString(),
-    service: r.service,
-    level: r.level,
-    message: r.message,
-    host: r.host ?? null,
-    correlation_id: r.correlation_id ?? null,
-    request_id: r.request_id ?? null,
-    trace_id: r.trace_id ?? null,
-    span_id: r.span_id ?? null,
-    attributes: r.attributes ?? {},
-  };
-}
+/** Longest window countMany groups by minute (a week); longer ones are counted one by one. */
+const MAX_WINDOW_MINUTES = 10_080;
 
 /**
  * The log store on Postgres: one table `logs`, range-partitioned by UTC day (db/migrations/0001_init.sql).
@@ -190,20 +90,14 @@ function toEvent(r: LogRow): LogEvent {
  * and search-box text (websearch_to_tsquery's syntax) becomes a tsquery whose words are always quoted
  * lexemes, sent as a bound parameter, so nothing a user types is ever read as SQL or as an operator.
  */
-const MINUTE_MS = 60_000;
-/** Longest window countMany groups by minute (a week); longer ones are counted one by one. */
-const MAX_WINDOW_MINUTES = 10_080;
-
 export class PostgresLogStore implements LogStore {
   private readonly partitions: LogPartitions;
+  private readonly writer: LogWriter;
   private readonly exactStatsBelow: number;
   private readonly healthTimeoutMs: number;
   private readonly maxHistogramBuckets: number;
   private readonly textScanBelowRows: number;
   private readonly countParallelism: number;
-  private readonly maxStatementChars: number;
-  private readonly statementChars: number;
-  private readonly copyFromRows: number;
 
   constructor(
     private readonly sql: Sql,
@@ -215,236 +109,15 @@ export class PostgresLogStore implements LogStore {
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.textScanBelowRows = opts.textScanBelowRows ?? 10_000;
     this.countParallelism = Math.max(1, Math.trunc(opts.countParallelism ?? 4));
-    this.maxStatementChars = opts.maxStatementChars ?? 32 * 1024 * 1024;
-    this.statementChars = Math.max(1, opts.statementChars ?? 64 * 1024);
-    this.copyFromRows = Math.max(1, opts.copyFromRows ?? 100);
+    this.writer = new LogWriter(sql, this.partitions, {
+      maxStatementChars: opts.maxStatementChars ?? 32 * 1024 * 1024,
+      statementChars: Math.max(1, opts.statementChars ?? 64 * 1024),
+      copyFromRows: Math.max(1, opts.copyFromRows ?? 100),
+    });
   }
 
-  async write(events: LogEvent[]): Promise<WriteResult> {
-    // Same id twice in one batch is a replay inside the batch: keep the first, count the rest.
-    const unique = new Map<string, LogEvent>();
-    for (const e of events) {
-      const key = e.id.toLowerCase();
-      if (!unique.has(key)) unique.set(key, e);
-    }
-    const n = unique.size;
-    if (n === 0) return { written: 0, duplicates: events.length };
-    // Rows in one global order (ts, id): two writers whose batches overlap (a replay racing the original)
-    // then wait on each other's rows in the same order, never in a cycle. In arrival order they
-    // deadlocked (52 of 60 overlapping writes failed in a test with six writers).
-    const ordered = [...unique.entries()]
-      .map(([key, e]) => ({ e, key, ts: Date.parse(e.timestamp) }))
-      .sort((a, b) => a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-
-    const times: number[] = new Array(n);
-    const rows: StoredRow[] = new Array(n);
-    let i = 0;
-    for (const { e, ts } of ordered) {
-      const received = Date.parse(e.received_at);
-      checkTimes(e, ts, received);
-      times[i] = ts;
-      rows[i++] = {
-        id: e.id,
-        // Whole milliseconds, always: the cursor and get(id) address events by their millisecond.
-        ts: iso(ts),
-        received_at: iso(received),
-        service: e.service,
-        level: e.level,
-        message: e.message,
-        host: e.host ?? null,
-        correlation_id: e.correlation_id ?? null,
-        request_id: e.request_id ?? null,
-        trace_id: e.trace_id ?? null,
-        span_id: e.span_id ?? null,
-        attributes: e.attributes ?? {},
-        search: tsvectorText(e.service, e.message),
-      };
-    }
-    // The rows go as JSON texts of ~64 KiB that Postgres takes apart with jsonb_to_recordset: one native
-    // JSON.stringify per part instead of twelve array parameters escaped and copied by the driver,
-    // which halved the writer's CPU per event. JSON.stringify writes what Postgres text cannot hold
-    // (U+0000, half a surrogate pair) as \u escapes that Postgres refuses; where one may be, the part is
-    // written again with them replaced, so the rest of the event and of its batch is kept.
-
-    // One statement and one parameter per part: one plan, no parameter limit. `on conflict do nothing`
-    // makes replays (the indexer's at-least-once) no-ops; rows are inserted in the order of the array.
-    // The rows really inserted are added to the per-minute counts (log_minutes) in the same transaction,
-    // so both commit or neither does. Each connection adds to its own shard of a minute's count, in key
-    // order, once per batch: writers rarely wait on each other's row locks, and never in a cycle.
-    const insertRows = (sql: Sql, json: string) => sql`
-      insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
-                        trace_id, span_id, attributes, search)
-      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes, search
-      from jsonb_to_recordset(${json}::text::jsonb)
-        as t(id uuid, ts timestamptz, received_at timestamptz, service text, level text, message text,
-             host text, correlation_id text, request_id text, trace_id text, span_id text, attributes jsonb,
-             search tsvector)
-      on conflict do nothing
-      returning ts, service, level`;
-    const minute = (sql: Sql) => sql`date_bin('1 minute', ts, ${EPOCH}::timestamptz)`;
-    const addCounts = (sql: Sql, counts: Fragment) => sql`
-      insert into log_minutes as m (minute, service, level, shard, n)
-      select minute, service, level, pg_backend_pid() % ${MINUTE_SHARDS}, n from ${counts}
-      order by 1, 2, 3
-      on conflict (minute, service, level, shard) do update set n = m.n + excluded.n`;
-    // Counts as JSON [{minute, service, level, n}], a minute given more than once summed: one upsert may
-    // touch a row only once.
-    const summed = (sql: Sql, counts: string) => sql`
-      (select minute, service, level, sum(n)::int as n
-       from jsonb_to_recordset(${counts}::text::jsonb) as c(minute timestamptz, service text, level text, n int)
-       group by 1, 2, 3) as c`;
-    const insert = async (): Promise<number> => {
-      const sql = this.sql;
-      const parts = this.parts(rows);
-      if (parts.length === 1) {
-        const [row] = await sql<{ written: number }[]>`
-          with ins as (${insertRows(sql, parts[0] as string)}),
-          counts as (select ${minute(sql)} as minute, service, level, count(*)::int as n from ins group by 1, 2, 3),
-          added as (${addCounts(sql, sql`counts`)})
-          select count(*)::int as written from ins`;
-        return row?.written ?? 0;
-      }
-      // Several parts, one transaction: the batch is stored whole or not at all, as with one. The parts
-      // are sent together (pipelined) and each answers its counts; one last statement adds them all, in
-      // key order (part by part, two batches sharing a minute could take its rows in opposite orders).
-      return await sql.begin(async (tx) => {
-        const t = tx as unknown as Sql;
-        type Count = { minute: Date; service: string; level: string; n: number };
-        const answers = await Promise.all(
-          parts.map(
-            (part) => t<Count[]>`
-            with ins as (${insertRows(t, part)})
-            select ${minute(t)} as minute, service, level, count(*)::int as n from ins group by 1, 2, 3`,
-          ),
-        );
-        const counts = answers.flat();
-        // A minute two parts share comes back twice.
-        if (counts.length > 0) await addCounts(t, summed(t, JSON.stringify(counts)));
-        return counts.reduce((written, c) => written + c.n, 0);
-      });
-    };
-    // COPY stores every row or fails, so the counts are the batch's own, worked out here.
-    const copy = async (): Promise<number> => {
-      const chunks = this.copyChunks(rows);
-      const counts = new Map<string, { minute: string; service: string; level: string; n: number }>();
-      for (let j = 0; j < n; j++) {
-        const r = rows[j] as StoredRow;
-        const t = times[j] as number;
-        const m = t - (t % MINUTE_MS); // date_bin's UTC minute: times are ≥ 0
-        const key = `${m}\t${r.level}\t${r.service}`;
-        const c = counts.get(key);
-        if (c) c.n++;
-        else counts.set(key, { minute: iso(m), service: storable(r.service), level: r.level, n: 1 });
-      }
-      await this.sql.begin(async (tx) => {
-        const t = tx as unknown as Sql;
-        const stream = await t`
-          copy logs (id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-                     span_id, attributes, search) from stdin`.writable();
-        await new Promise<void>((resolve, reject) => {
-          stream.on("error", reject);
-          stream.on("finish", resolve);
-          for (const chunk of chunks) stream.write(chunk);
-          stream.end();
-        });
-        await addCounts(t, summed(t, JSON.stringify([...counts.values()])));
-      });
-      return n;
-    };
-
-    await this.partitions.ensureFor(times);
-    let copying = n >= this.copyFromRows;
-    let repartitioned = false;
-    let deadlocks = 0;
-    let written: number;
-    for (;;) {
-      try {
-        written = copying ? await copy() : await insert();
-        break;
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === UNIQUE_VIOLATION && copying) {
-          // Some of the batch is stored already (a replay, or another writer's copy of it): nothing of
-          // this attempt is, and the insert skips what is.
-          copying = false;
-        } else if (code === NO_PARTITION && !repartitioned) {
-          // Another process's retention dropped a day we had cached: re-check and try once more.
-          repartitioned = true;
-          this.partitions.forget();
-          await this.partitions.ensureFor(times);
-        } else if (code !== DEADLOCK || ++deadlocks >= 3) {
-          throw err;
-        }
-        // A deadlock rolled the whole write back (nothing of it is stored): run it again.
-      }
-    }
-    return { written, duplicates: events.length - written };
-  }
-
-  /**
-   * The rows in COPY's text format, in pieces of about COPY_CHUNK_CHARS (one CopyData message each). A
-   * piece that holds U+0000, or a \u escape Postgres refuses in the attributes' JSON, is written again
-   * from storable rows; a lone surrogate elsewhere becomes U+FFFD when the text is encoded as UTF-8.
-   */
-  private copyChunks(rows: StoredRow[]): string[] {
-    const chunks: string[] = [];
-    let chunk = "";
-    let from = 0;
-    const flush = (to: number) => {
-      if (chunk.includes("\u0000") || UNSTORABLE_ESCAPE.test(chunk)) {
-        chunk = "";
-        for (let j = from; j < to; j++) chunk += copyLine(storableRow(rows[j] as StoredRow));
-      }
-      chunks.push(chunk);
-      chunk = "";
-      from = to;
-    };
-    for (let j = 0; j < rows.length; j++) {
-      chunk += copyLine(rows[j] as StoredRow);
-      if (chunk.length >= COPY_CHUNK_CHARS) flush(j + 1);
-    }
-    if (chunk) flush(rows.length);
-    return chunks;
-  }
-
-  /**
-   * The rows as JSON arrays of about statementChars each: each slice is sized from the rows before it
-   * (one stringify per slice, not per row); one that still passes maxStatementChars is split row by row.
-   */
-  private parts(rows: StoredRow[]): string[] {
-    const parts: string[] = [];
-    let take = this.statementChars >= this.maxStatementChars ? rows.length : FIRST_SLICE_ROWS;
-    for (let i = 0; i < rows.length; ) {
-      const slice = i === 0 && take >= rows.length ? rows : rows.slice(i, i + take);
-      let json = JSON.stringify(slice);
-      if (UNSTORABLE_ESCAPE.test(json)) json = JSON.stringify(slice.map(storableRow));
-      if (json.length <= this.maxStatementChars) parts.push(json);
-      else parts.push(...this.split(slice));
-      i += slice.length;
-      take = Math.max(1, Math.floor((this.statementChars * slice.length) / json.length));
-    }
-    return parts;
-  }
-
-  /** The rows as JSON arrays of at most maxStatementChars each (a row longer than that goes alone). */
-  private split(rows: StoredRow[]): string[] {
-    const parts: string[] = [];
-    let chunk: string[] = [];
-    let size = 2;
-    for (const row of rows) {
-      let text = JSON.stringify(row);
-      if (UNSTORABLE_ESCAPE.test(text)) text = JSON.stringify(storableRow(row));
-      if (chunk.length && size + text.length + 1 > this.maxStatementChars) {
-        parts.push(`[${chunk.join(",")}]`);
-        chunk = [];
-        size = 2;
-      }
-      chunk.push(text);
-      size += text.length + 1;
-    }
-    if (chunk.length) parts.push(`[${chunk.join(",")}]`);
-    return parts;
+  write(events: LogEvent[]): Promise<WriteResult> {
+    return this.writer.write(events);
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
@@ -824,7 +497,7 @@ export class PostgresLogStore implements LogStore {
       const [row] = await tx<{ minutes: number; events: number | string }[]>`
         with counted as (
           insert into log_minutes (minute, service, level, n)
-          select date_bin('1 minute', ts, ${EPOCH}::timestamptz), service, level, count(*)
+          select ${minuteOfTs(tx as unknown as Sql)}, service, level, count(*)
           from logs where ${since === null ? tx`true` : tx`ts >= ${since}::timestamptz`}
           group by 1, 2, 3
           returning minute, n
