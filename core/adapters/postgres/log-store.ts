@@ -15,9 +15,10 @@ import {
   type WriteResult,
 } from "../../ports/log-store.ts";
 import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
+import { countMany } from "./alert-counts.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { filteredLogs, filterSql, scanTextFirst, textMatch } from "./filter-sql.ts";
-import { type LogRow, storable, toEvent } from "./log-rows.ts";
+import { filteredLogs, filterSql, scanTextFirst } from "./filter-sql.ts";
+import { type LogRow, toEvent } from "./log-rows.ts";
 import { LogWriter } from "./log-writer.ts";
 import { MINUTE_MS, minuteOfTs } from "./minute-counts.ts";
 import { LogPartitions } from "./partitions.ts";
@@ -77,9 +78,6 @@ export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
   statementChars: Number.POSITIVE_INFINITY,
   copyFromRows: Number.POSITIVE_INFINITY,
 };
-
-/** Longest window countMany groups by minute (a week); longer ones are counted one by one. */
-const MAX_WINDOW_MINUTES = 10_080;
 
 /**
  * The log store on Postgres: one table `logs`, range-partitioned by UTC day (db/migrations/0001_init.sql).
@@ -186,162 +184,9 @@ export class PostgresLogStore implements LogStore {
     return Number(row?.n ?? 0);
   }
 
-  /**
-   * Many counts in a few statements, run side by side:
-   * - filters over whole minutes ending at a shared `to` (alert windows): grouped by (text, to), each
-   *   group reads its longest window once, counted per service, level and minute of age (age in
-   *   (k−1, k] minutes; `to` itself is age 0), and each filter sums the cells of its services, levels
-   *   and first `window` minutes: exact, both bounds inclusive. Without text, whole minutes come from
-   *   the per-minute counts (log_minutes) and only the few minutes a window starts or ends inside are
-   *   read from `logs`; with text, one pass over the text's matches per distinct text;
-   * - any other filter: its own `count(*)`, all of them in one UNION ALL.
-   */
-  async countMany(filters: LogFilter[]): Promise<number[]> {
-    const out = new Array<number>(filters.length).fill(0);
-    // Windowed filters grouped by (text, to); each group lists its distinct windows in minutes.
-    const groups = new Map<string, { g: number; q: string | null; t: string; windows: Set<number> }>();
-    const windowed: { i: number; key: string; w: number; s: string[] | null; l: string[] | null }[] = [];
-    const other: number[] = [];
-    filters.forEach((f, i) => {
-      const span = f.from !== undefined && f.to !== undefined ? f.to - f.from : -1;
-      const whole = span >= 0 && span % MINUTE_MS === 0 && span / MINUTE_MS <= MAX_WINDOW_MINUTES;
-      if (!whole || f.correlationId !== undefined || f.traceId !== undefined) {
-        other.push(i);
-        return;
-      }
-      const q = f.text?.trim() || null;
-      const t = iso(f.to!);
-      const key = `${t}\u0000${q ?? ""}\u0000${q === null ? 0 : 1}`;
-      let group = groups.get(key);
-      if (!group) {
-        group = { g: groups.size, q, t, windows: new Set() };
-        groups.set(key, group);
-      }
-      group.windows.add(span / MINUTE_MS);
-      windowed.push({
-        i,
-        key,
-        w: span / MINUTE_MS,
-        s: f.services?.length ? f.services.map(storable) : null,
-        l: f.levels?.length ? f.levels : null,
-      });
-    });
-    const sql = this.sql;
-    const grouped = async () => {
-      if (!windowed.length) return;
-      // Per group: its windows ascending, and as width_bucket thresholds (w + 1): an event of age k
-      // minutes (age in (k−1, k], `to` itself age 0) falls in bucket b = how many windows are shorter
-      // than k, so a filter whose window is the b-th counts buckets 0..b.
-      const gs = [...groups.values()].map((g) => {
-        const ws = [...g.windows].sort((a, b) => a - b);
-        const to = Date.parse(g.t);
-        const longest = ws[ws.length - 1]!;
-        // Groups without text read whole minutes from log_minutes. With `to` at m0 + d (m0 its minute):
-        // the calendar minute k minutes before m0 holds events of age k (d = 0) or k and k + 1 (d > 0),
-        // so it lies wholly inside or outside every window except those of exactly k minutes, which
-        // start inside it. Those minutes (and m0 itself, cut at `to`) are read from `logs` with exact
-        // ages; every other minute counts as age k + 1 (d > 0) or k (d = 0).
-        const m0 = Math.floor(to / MINUTE_MS) * MINUTE_MS;
-        const shifted = to > m0;
-        return {
-          g: g.g,
-          q: g.q,
-          t: g.t,
-          lo: to - longest * MINUTE_MS,
-          hi: to,
-          wp: ws.map((w) => w + 1),
-          ws,
-          m0: iso(m0),
-          lm: iso(m0 - longest * MINUTE_MS),
-          shift: shifted ? 1 : 0,
-          pw: shifted ? ws : [],
-          // A window of 0 minutes (from = to) starts in m0 itself: listed once, or it is read twice.
-          pm: [m0, ...(shifted ? ws.filter((w) => w > 0).map((w) => m0 - w * MINUTE_MS) : [])].map(iso),
-        };
-      });
-      const fs = windowed.map((f) => {
-        const g = gs[groups.get(f.key)!.g]!;
-        return { i: f.i, g: g.g, b: g.ws.indexOf(f.w), s: f.s, l: f.l };
-      });
-      const exactAge = sql`width_bucket((extract(epoch from (g.t - x.bin)) / 60)::int, g.wp)`;
-      const rollup = sql`
-        select g.g, r.service, r.level, width_bucket(r.k + g.shift, g.wp) as b, sum(r.n) as n
-        from g cross join lateral (
-          select service, level, (extract(epoch from (g.m0 - minute)) / 60)::int as k, n
-          from log_minutes where minute >= g.lm and minute < g.m0) r
-        where not (r.k = any(g.pw))
-        group by 1, 2, 3, 4
-        union all
-        select g.g, x.service, x.level, ${exactAge} as b, sum(x.n) as n
-        from g cross join unnest(g.pm) as p(m) cross join lateral (
-          select service, level, date_bin('1 minute', ts, g.t) as bin, count(*) as n
-          from logs
-          where ts >= greatest(p.m, g.lo) and ts < p.m + interval '1 minute' and ts <= g.t
-          group by 1, 2, 3) x
-        group by 1, 2, 3, 4`;
-      // Groups with text read every matching event of their longest window. Each group is its own
-      // subquery with its values bound (not a lateral join over the group list), so the planner sees the
-      // text and the range: the full-text index for a day, the time index for five minutes. Through a
-      // lateral join it guessed, and intersected a 24 h word with a bitmap of all 640k rows of the day.
-      const scan = (part: typeof gs) =>
-        part
-          .map(
-            (g) => sql`
-              select ${g.g}::int as g, service, level,
-                     width_bucket((extract(epoch from (${g.t}::timestamptz
-                       - date_bin('1 minute', ts, ${g.t}::timestamptz))) / 60)::int, ${g.wp}::int[]) as b,
-                     count(*) as n
-              from logs
-              where ts >= ${iso(g.lo)}::timestamptz and ts <= ${iso(g.hi)}::timestamptz
-                and ${textMatch(sql, g.q ?? "")}
-              group by 1, 2, 3, 4`,
-          )
-          .reduce((acc, q) => sql`${acc} union all ${q}`);
-      const task = (part: typeof gs, text: boolean) =>
-        sql.begin(async (tx) => {
-          // A day of a common word is tens of thousands of (service, level, minute) groups: enough
-          // memory to hash them instead of sorting on disk.
-          await tx`set local work_mem = '64MB'`;
-          const g = part.map(({ ws: _, lo, hi, ...rest }) => ({ ...rest, lo: iso(lo), hi: iso(hi) }));
-          return tx<{ i: number; n: number | string }[]>`
-            with g as (
-              select * from jsonb_to_recordset(${sql.json(g as never)}::jsonb)
-                as g(g int, q text, t timestamptz, lo timestamptz, hi timestamptz, wp int[], m0 timestamptz,
-                     lm timestamptz, shift int, pw int[], pm timestamptz[])
-            ), f as (
-              select * from jsonb_to_recordset(${sql.json(fs as never)}::jsonb)
-                as f(i int, g int, b int, s text[], l text[])
-              where f.g in (select g from g)
-            ), cells as materialized (${text ? scan(part) : rollup})
-            select f.i, coalesce(sum(c.n), 0)::float8 as n
-            from f left join cells c on c.g = f.g and c.b <= f.b
-              and (f.s is null or c.service = any(f.s)) and (f.l is null or c.level = any(f.l))
-            group by f.i`;
-        });
-      // Text groups spread over the pool's connections (on PGlite they simply queue); the rest is one
-      // cheap statement beside them.
-      const slices: (typeof gs)[] = Array.from({ length: this.countParallelism }, () => []);
-      const texts = gs.filter((g) => g.q !== null);
-      for (let k = 0; k < texts.length; k++) slices[k % slices.length]!.push(texts[k]!);
-      const plain = gs.filter((g) => g.q === null);
-      const results = await Promise.all([
-        ...(plain.length ? [task(plain, false)] : []),
-        ...slices.filter((p) => p.length > 0).map((p) => task(p, true)),
-      ]);
-      for (const rows of results) for (const r of rows) out[r.i] = (out[r.i] ?? 0) + Number(r.n);
-    };
-    const single = async () => {
-      if (!other.length) return;
-      const parts = other.map(
-        (i) =>
-          sql`select ${i}::int as i, count(*)::float8 as n from logs where ${filterSql(sql, filters[i]!)}`,
-      );
-      const union = parts.reduce((acc, p) => sql`${acc} union all ${p}`);
-      const rows = await sql<{ i: number; n: number | string }[]>`${union}`;
-      for (const r of rows) out[r.i] = Number(r.n);
-    };
-    await Promise.all([grouped(), single()]);
-    return out;
+  /** An alert tick's counts in a few statements (alert-counts.ts). */
+  countMany(filters: LogFilter[]): Promise<number[]> {
+    return countMany(this.sql, filters, this.countParallelism);
   }
 
   async histogram(
