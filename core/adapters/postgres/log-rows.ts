@@ -1,3 +1,4 @@
+import type { Fragment, Sql } from "postgres";
 import type { Level } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
 
@@ -15,6 +16,12 @@ export interface LogRow {
   trace_id: string | null;
   span_id: string | null;
   attributes: Record<string, string | number | boolean> | null;
+}
+
+/** The columns of a LogRow, for `select`. */
+export function logColumns(sql: Sql): Fragment {
+  return sql`id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
+    span_id, attributes`;
 }
 
 /** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */

@@ -17,11 +17,21 @@ import {
 import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { countMany } from "./alert-counts.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { filteredLogs, filterSql, scanTextFirst } from "./filter-sql.ts";
-import { type LogRow, toEvent } from "./log-rows.ts";
+import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
+import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
 import { LogWriter } from "./log-writer.ts";
-import { MINUTE_MS, minuteOfTs } from "./minute-counts.ts";
+import { deleteOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
+import {
+  MINUTE_MS,
+  minuteBreakdown,
+  minuteHistogram,
+  minutesCanCount,
+  wholeMinutes,
+} from "./minute-counts.ts";
 import { LogPartitions } from "./partitions.ts";
+
+/** A count(*) as postgres.js reads it: a bigint arrives as a string. */
+type CountRow = { n: number | string | bigint };
 
 /** Options of the Postgres log store. */
 export interface PostgresLogStoreOptions {
@@ -87,6 +97,10 @@ export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
  * core/search-text.ts on both sides (no stemming, no stop words): the writer stores each event's tsvector,
  * and search-box text (websearch_to_tsquery's syntax) becomes a tsquery whose words are always quoted
  * lexemes, sent as a bound parameter, so nothing a user types is ever read as SQL or as an operator.
+ *
+ * This class reads; its other jobs sit beside it: the write path (insert and COPY) in log-writer.ts, the
+ * per-minute counts in minute-counts.ts, an alert tick's counts in alert-counts.ts, the filter's SQL in
+ * filter-sql.ts, retention and repairs in maintenance.ts.
  */
 export class PostgresLogStore implements LogStore {
   private readonly partitions: LogPartitions;
@@ -122,21 +136,18 @@ export class PostgresLogStore implements LogStore {
     const limit = clampLimit(query.limit);
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const sql = this.sql;
-    const scanText = await scanTextFirst(this.sql, query, this.textScanBelowRows);
+    const scanText = await scanTextFirst(sql, query, this.textScanBelowRows);
     const seek = after ? [sql`and (ts, id) < (${iso(after.ts)}::timestamptz, ${after.id}::uuid)`] : [];
     // Page and total are independent queries: on a pool they run at the same time.
     const [rows, counted] = await Promise.all([
       sql<LogRow[]>`
-        select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-               span_id, attributes
-        from ${filteredLogs(this.sql, query, scanText, seek)}
+        select ${logColumns(sql)}
+        from ${filteredLogs(sql, query, scanText, seek)}
         order by ts desc, id desc
         limit ${limit + 1}`,
       query.withTotal === false
         ? null
-        : sql<
-            { n: number | string | bigint }[]
-          >`select count(*) as n from ${filteredLogs(this.sql, query, scanText)}`,
+        : sql<CountRow[]>`select count(*) as n from ${filteredLogs(sql, query, scanText)}`,
     ]);
     // One row more than the page tells whether an older page exists without a second query.
     const more = rows.length > limit;
@@ -156,31 +167,26 @@ export class PostgresLogStore implements LogStore {
       // A UUIDv7's time field is the event's millisecond: equality on ts prunes to one partition and
       // one index entry.
       const [row] = await this.sql<LogRow[]>`
-        select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-               span_id, attributes
-        from logs where ts = ${iso(t)}::timestamptz and id = ${id}::uuid`;
+        select ${logColumns(this.sql)} from logs where ts = ${iso(t)}::timestamptz and id = ${id}::uuid`;
       if (row) return toEvent(row);
     }
     // Other UUIDs, and v7 ids not minted from their event's time, are found by id in every partition.
     const [row] = await this.sql<LogRow[]>`
-      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes
-      from logs where id = ${id}::uuid limit 1`;
+      select ${logColumns(this.sql)} from logs where id = ${id}::uuid limit 1`;
     return row ? toEvent(row) : null;
   }
 
   async recent(limit: number): Promise<LogEvent[]> {
     const rows = await this.sql<LogRow[]>`
-      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes
-      from logs order by ts desc, id desc limit ${clampLimit(limit)}`;
+      select ${logColumns(this.sql)} from logs order by ts desc, id desc limit ${clampLimit(limit)}`;
     return rows.map(toEvent);
   }
 
   async count(filter: LogFilter): Promise<number> {
-    const scanText = await scanTextFirst(this.sql, filter, this.textScanBelowRows);
-    const [row] = await this.sql<{ n: number | string | bigint }[]>`
-      select count(*) as n from ${filteredLogs(this.sql, filter, scanText)}`;
+    const sql = this.sql;
+    const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
+    const [row] = await sql<CountRow[]>`
+      select count(*) as n from ${filteredLogs(sql, filter, scanText)}`;
     return Number(row?.n ?? 0);
   }
 
@@ -198,43 +204,19 @@ export class PostgresLogStore implements LogStore {
     const { first } = span;
     const sql = this.sql;
     const interval = `${intervalMs} milliseconds`;
-    // Whole minutes inside [from, to], when the filter is only services and levels and buckets are whole
-    // minutes: from the per-minute counts. The part of a minute at either end comes from `logs`.
-    const lo = Math.ceil(filter.from / MINUTE_MS) * MINUTE_MS;
-    const hi = Math.floor((filter.to + 1) / MINUTE_MS) * MINUTE_MS;
-    const fromMinutes =
-      intervalMs % MINUTE_MS === 0 &&
-      lo < hi &&
-      !filter.text?.trim() &&
-      filter.correlationId === undefined &&
-      filter.traceId === undefined;
+    // Whole minutes from the per-minute counts where they can answer and buckets are whole minutes.
+    const minutes = wholeMinutes(filter.from, filter.to);
     let counted: Fragment;
-    if (fromMinutes) {
-      const narrow = filterSql(sql, { services: filter.services, levels: filter.levels }, false);
-      const perLevel = LEVELS.map((l, i) => sql`, sum(n) filter (where level = ${l}) as ${sql(`n${i}`)}`);
-      counted = sql`
-        select bucket ${perLevel}
-        from (
-          select date_bin(${interval}::interval, minute, timestamptz 'epoch') as bucket, level, sum(n) as n
-          from log_minutes
-          where minute >= ${iso(lo)}::timestamptz and minute < ${iso(hi)}::timestamptz and ${narrow}
-          group by 1, 2
-          union all
-          select date_bin(${interval}::interval, ts, timestamptz 'epoch'), level, count(*)
-          from logs
-          where ((ts >= ${iso(filter.from)}::timestamptz and ts < ${iso(lo)}::timestamptz)
-              or (ts >= ${iso(hi)}::timestamptz and ts <= ${iso(filter.to)}::timestamptz)) and ${narrow}
-          group by 1, 2
-        ) parts
-        group by 1`;
+    if (intervalMs % MINUTE_MS === 0 && minutes.first < minutes.end && minutesCanCount(filter)) {
+      counted = minuteHistogram(sql, filter, interval, minutes);
     } else {
       // One group per bucket with a filtered count per level (measured ~20% faster than grouping by
       // bucket and level).
-      const scanText = await scanTextFirst(this.sql, filter, this.textScanBelowRows);
+      const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
       const perLevel = LEVELS.map((l, i) => sql`, count(*) filter (where level = ${l}) as ${sql(`n${i}`)}`);
       counted = sql`
         select date_bin(${interval}::interval, ts, timestamptz 'epoch') as bucket ${perLevel}
-        from ${filteredLogs(this.sql, filter, scanText)}
+        from ${filteredLogs(sql, filter, scanText)}
         group by 1`;
     }
     // Buckets are aligned to multiples of the interval since the epoch (date_bin's origin), so the same
@@ -258,37 +240,11 @@ export class PostgresLogStore implements LogStore {
   }
 
   async breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {
-    const sql = this.sql;
-    const column = by === "service" ? sql`service` : sql`level`;
-    if (filter.text?.trim() || filter.correlationId !== undefined || filter.traceId !== undefined) {
-      return this.countBy(column, filter, limit);
-    }
-    // Services and levels only: whole minutes from the per-minute counts, and from `logs` only the parts
-    // of the minutes that `from` and `to` cut (an open end has none).
-    const lo = filter.from === undefined ? null : Math.ceil(filter.from / MINUTE_MS) * MINUTE_MS;
-    const hi = filter.to === undefined ? null : Math.floor((filter.to + 1) / MINUTE_MS) * MINUTE_MS;
-    if (lo !== null && hi !== null && lo >= hi) return this.countBy(column, filter, limit);
-    const narrow = filterSql(sql, { services: filter.services, levels: filter.levels }, false);
-    const minutes = [sql`true`];
-    if (lo !== null) minutes.push(sql`and minute >= ${iso(lo)}::timestamptz`);
-    if (hi !== null) minutes.push(sql`and minute < ${iso(hi)}::timestamptz`);
-    const edges = [sql`false`];
-    if (lo !== null)
-      edges.push(sql`or (ts >= ${iso(filter.from!)}::timestamptz and ts < ${iso(lo)}::timestamptz)`);
-    if (hi !== null)
-      edges.push(sql`or (ts >= ${iso(hi)}::timestamptz and ts <= ${iso(filter.to!)}::timestamptz)`);
-    const rows = await sql<{ key: string; n: number | string | bigint }[]>`
-      select key, sum(n) as n
-      from (
-        select ${column} as key, sum(n) as n from log_minutes where ${minutes} and ${narrow} group by 1
-        union all
-        select ${column}, count(*) from logs where (${edges}) and ${narrow} group by 1
-      ) parts
-      group by 1
-      having sum(n) > 0
-      order by 2 desc, key collate "C"
-      limit ${limit === undefined ? null : Math.max(0, Math.trunc(limit))}`;
-    return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
+    const column = by === "service" ? this.sql`service` : this.sql`level`;
+    const minutes = wholeMinutes(filter.from, filter.to);
+    const noWholeMinute = minutes.first !== null && minutes.end !== null && minutes.first >= minutes.end;
+    if (!minutesCanCount(filter) || noWholeMinute) return this.countBy(column, filter, limit);
+    return minuteBreakdown(this.sql, column, filter, minutes, limit);
   }
 
   async topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]> {
@@ -309,7 +265,7 @@ export class PostgresLogStore implements LogStore {
     const estimate = Number(parts?.estimate ?? 0);
     let events = Math.round(estimate);
     if (estimate < this.exactStatsBelow) {
-      const [row] = await this.sql<{ n: number | string | bigint }[]>`select count(*) as n from logs`;
+      const [row] = await this.sql<CountRow[]>`select count(*) as n from logs`;
       events = Number(row?.n ?? 0);
     }
     return {
@@ -329,68 +285,27 @@ export class PostgresLogStore implements LogStore {
     }
   }
 
-  /**
-   * Count log_minutes again from `logs` for the minutes at or after `from` (every minute without it).
-   * For what the insert could not keep: rows written by a process running code from before
-   * migration 3 (a rolling deploy), or edits made to `logs` by hand. Writers wait meanwhile.
-   */
-  async recountMinutes(from?: number): Promise<{ minutes: number; events: number }> {
-    const since = from === undefined ? null : iso(Math.floor(from / MINUTE_MS) * MINUTE_MS);
-    return this.sql.begin(async (tx) => {
-      await tx`lock table log_minutes in share row exclusive mode`;
-      await tx`delete from log_minutes where ${since === null ? tx`true` : tx`minute >= ${since}::timestamptz`}`;
-      const [row] = await tx<{ minutes: number; events: number | string }[]>`
-        with counted as (
-          insert into log_minutes (minute, service, level, n)
-          select ${minuteOfTs(tx as unknown as Sql)}, service, level, count(*)
-          from logs where ${since === null ? tx`true` : tx`ts >= ${since}::timestamptz`}
-          group by 1, 2, 3
-          returning minute, n
-        )
-        select count(distinct minute)::int as minutes, coalesce(sum(n), 0) as events from counted`;
-      return { minutes: row?.minutes ?? 0, events: Number(row?.events ?? 0) };
-    });
+  /** Count the per-minute counts again from `logs`, from `from` on (after a rolling upgrade). */
+  recountMinutes(from?: number): Promise<{ minutes: number; events: number }> {
+    return recountMinutes(this.sql, from);
   }
 
-  /**
-   * Give the search column's words to events stored without them at or after `from` (every such event
-   * without it): rows written by a process running code from before migration 6 (a rolling deploy),
-   * which left the column to Postgres. The words come from the migration's SQL function, the writer's
-   * words for all but rare symbols (db/migrations/0006_search_words.sql).
-   */
-  async fillSearchWords(from?: number): Promise<number> {
-    const since = from === undefined ? this.sql`` : this.sql`and ts >= ${iso(from)}::timestamptz`;
-    const done = await this.sql`
-      update logs set search = logflow_search_words(service, message) where search is null ${since}`;
-    return done.count;
+  /** Give search words to events an older process stored without them; answers how many. */
+  fillSearchWords(from?: number): Promise<number> {
+    return fillSearchWords(this.sql, from);
   }
 
-  async deleteOlderThan(cutoff: number): Promise<number> {
-    const removed = await this.partitions.deleteOlderThan(cutoff);
-    // The per-minute counts follow: minutes wholly before the cutoff go, and the minute the cutoff
-    // falls in is counted again from what is left of it.
-    const minute = iso(Math.floor(cutoff / MINUTE_MS) * MINUTE_MS);
-    await this.sql.begin(async (tx) => {
-      // Writers add to log_minutes inside their insert's transaction: this lock waits for the ones in
-      // flight and holds new ones back for these two statements, so the recount sees every committed row
-      // and no writer adds to the minute between the delete and the insert.
-      await tx`lock table log_minutes in share row exclusive mode`;
-      await tx`delete from log_minutes where minute <= ${minute}::timestamptz`;
-      await tx`
-        insert into log_minutes (minute, service, level, n)
-        select ${minute}::timestamptz, service, level, count(*)
-        from logs where ts >= ${minute}::timestamptz and ts < ${minute}::timestamptz + interval '1 minute'
-        group by 2, 3`;
-    });
-    return removed;
+  deleteOlderThan(cutoff: number): Promise<number> {
+    return deleteOlderThan(this.sql, this.partitions, cutoff);
   }
 
   private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
-    const scanText = await scanTextFirst(this.sql, filter, this.textScanBelowRows);
+    const sql = this.sql;
+    const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
     // Ties in a fixed, collation-independent order, so that results do not depend on the server's locale.
-    const rows = await this.sql<{ key: string; n: number | string | bigint }[]>`
+    const rows = await sql<{ key: string; n: number | string | bigint }[]>`
       select ${column} as key, count(*) as n
-      from ${filteredLogs(this.sql, filter, scanText)}
+      from ${filteredLogs(sql, filter, scanText)}
       group by 1
       order by 2 desc, ${column} collate "C"
       limit ${limit === undefined ? null : Math.max(0, Math.trunc(limit))}`;
