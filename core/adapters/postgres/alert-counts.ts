@@ -58,10 +58,7 @@ export async function countMany(sql: Sql, filters: LogFilter[], parallelism: num
   const plan = planCounts(filters);
   const answers = await Promise.all([
     countWindowed(sql, plan, parallelism),
-    countSingly(
-      sql,
-      plan.single.map((index) => ({ index, filter: filters[index]! })),
-    ),
+    countSingly(sql, filters, plan.single),
   ]);
   for (const rows of answers.flat()) for (const r of rows) counts[r.i] = (counts[r.i] ?? 0) + Number(r.n);
   return counts;
@@ -165,7 +162,7 @@ async function countWindowed(sql: Sql, plan: CountPlan, parallelism: number): Pr
 function groupRow(g: WindowGroup) {
   const longest = g.windows[g.windows.length - 1]!;
   const endMinute = Math.floor(g.to / MINUTE_MS) * MINUTE_MS;
-  const shifted = g.to > endMinute;
+  const toInsideMinute = g.to > endMinute;
   return {
     id: g.id,
     starts: iso(g.to - longest * MINUTE_MS),
@@ -174,11 +171,11 @@ function groupRow(g: WindowGroup) {
     thresholds: g.windows.map((w) => w + 1),
     end_minute: iso(endMinute),
     first_minute: iso(endMinute - longest * MINUTE_MS),
-    split_ages: shifted ? g.windows : [],
+    split_ages: toInsideMinute ? g.windows : [],
     // A window of 0 minutes (from = to) starts in m0 itself: listed once, or it is read twice.
     exact_minutes: [
       endMinute,
-      ...(shifted ? g.windows.filter((w) => w > 0).map((w) => endMinute - w * MINUTE_MS) : []),
+      ...(toInsideMinute ? g.windows.filter((w) => w > 0).map((w) => endMinute - w * MINUTE_MS) : []),
     ].map(iso),
   };
 }
@@ -226,13 +223,12 @@ function textCells(sql: Sql, groups: WindowGroup[]): Fragment {
     .reduce((all, q) => sql`${all} union all ${q}`);
 }
 
-/** Filters counted one by one, all in one statement. */
-async function countSingly(sql: Sql, filters: { index: number; filter: LogFilter }[]): Promise<CountRows[]> {
-  if (filters.length === 0) return [];
-  const union = filters
+/** The filters at `indexes` counted one by one, all in one statement. */
+async function countSingly(sql: Sql, filters: LogFilter[], indexes: number[]): Promise<CountRows[]> {
+  if (indexes.length === 0) return [];
+  const union = indexes
     .map(
-      ({ index, filter }) =>
-        sql`select ${index}::int as i, count(*)::float8 as n from logs where ${filterSql(sql, filter)}`,
+      (i) => sql`select ${i}::int as i, count(*)::float8 as n from logs where ${filterSql(sql, filters[i]!)}`,
     )
     .reduce((all, q) => sql`${all} union all ${q}`);
   return [await sql<CountRows>`${union}`];
