@@ -89,7 +89,10 @@ describe("GroupCommit", () => {
     await Bun.sleep(5);
     expect(cleanups).toEqual(["broker gone"]);
     expect(c.batches).toHaveLength(1);
-    expect(g.lastError?.message).toBe("broker gone");
+    expect(g.health("publish", (n) => `${n} pending`)).toEqual({
+      status: "degraded",
+      detail: "last publish failed: broker gone",
+    });
     finishCleanup();
     await Bun.sleep(1);
     expect(c.batches).toEqual([[1], [2]]);
@@ -114,5 +117,21 @@ describe("GroupCommit", () => {
     await stuck.close(Date.now() + 30);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(stuck.pending()).toBe(1);
+  });
+
+  test("health: degraded past 90 % of maxPending, healthy below, the backlog in the caller's words", async () => {
+    const c = gatedCommit();
+    const g = new GroupCommit({ ...opts, maxPending: 10, batchSize: 100 }, c.commit);
+    const words = (n: number) => `${n} awaiting ack`;
+    const first = g.submit([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(g.health("publish", words)).toEqual({ status: "healthy", detail: "9 awaiting ack" });
+    const second = g.submit([10]);
+    expect(g.health("publish", words)).toEqual({ status: "degraded", detail: "10 awaiting ack" });
+    while (c.open() > 0 || g.pending() > 0) {
+      c.release();
+      await Bun.sleep(1);
+    }
+    await Promise.all([first, second]);
+    expect(g.health("publish", words)).toEqual({ status: "healthy", detail: "0 awaiting ack" });
   });
 });

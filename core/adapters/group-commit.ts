@@ -1,4 +1,4 @@
-import { QueueFullError } from "../ports/log-queue.ts";
+import { type LogQueue, QueueFullError } from "../ports/log-queue.ts";
 
 /** Options of a group commit. */
 export interface GroupCommitOptions {
@@ -38,7 +38,7 @@ export class GroupCommit<T> {
   private running = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
-  /** The last failed commit, for health checks. */
+  /** The last failed commit, for health(). */
   lastError: { at: number; message: string } | null = null;
 
   /**
@@ -79,6 +79,22 @@ export class GroupCommit<T> {
   /** Items accepted and not yet committed (or failed). */
   pending(): number {
     return this.queued + this.inFlight;
+  }
+
+  /**
+   * Degraded for a minute after a failed commit (`failed` says what failed: "write", "publish"), or
+   * while more than 90 % of maxPending is taken; healthy otherwise, with `backlog` wording the pending
+   * count.
+   */
+  health(failed: string, backlog: (pending: number) => string): Awaited<ReturnType<LogQueue["health"]>> {
+    if (this.lastError && Date.now() - this.lastError.at < 60_000) {
+      return { status: "degraded", detail: `last ${failed} failed: ${this.lastError.message}` };
+    }
+    const pending = this.pending();
+    return {
+      status: pending / this.opts.maxPending > 0.9 ? "degraded" : "healthy",
+      detail: backlog(pending),
+    };
   }
 
   /** Stop accepting, and wait until everything accepted is committed or has failed, or until `deadline`. */

@@ -111,15 +111,7 @@ export class KafkaLogQueue implements LogQueue {
   }
 
   async health() {
-    const lastError = this.sends.lastError;
-    if (lastError && Date.now() - lastError.at < 60_000) {
-      return { status: "degraded" as const, detail: `last publish failed: ${lastError.message}` };
-    }
-    const full = this.lag() / this.opts.maxPending;
-    return {
-      status: full > 0.9 ? ("degraded" as const) : ("healthy" as const),
-      detail: `kafka ${this.opts.topic}: ${this.lag()} awaiting ack`,
-    };
+    return this.sends.health("publish", (n) => `kafka ${this.opts.topic}: ${n} awaiting ack`);
   }
 
   /**

@@ -15,10 +15,7 @@ export type MemoryQueueOptions = Omit<GroupCommitOptions, "timeout">;
 export class MemoryLogQueue implements LogQueue {
   private readonly writes: GroupCommit<LogEvent>;
 
-  constructor(
-    store: LogStore,
-    private readonly opts: MemoryQueueOptions,
-  ) {
+  constructor(store: LogStore, opts: MemoryQueueOptions) {
     this.writes = new GroupCommit(opts, (events) => store.write(events));
   }
 
@@ -31,15 +28,7 @@ export class MemoryLogQueue implements LogQueue {
   }
 
   async health() {
-    const lastError = this.writes.lastError;
-    if (lastError && Date.now() - lastError.at < 60_000) {
-      return { status: "degraded" as const, detail: `last write failed: ${lastError.message}` };
-    }
-    const full = this.lag() / this.opts.maxPending;
-    return {
-      status: full > 0.9 ? ("degraded" as const) : ("healthy" as const),
-      detail: `${this.lag()} pending`,
-    };
+    return this.writes.health("write", (n) => `${n} pending`);
   }
 
   /** Stop accepting, and wait until everything accepted is committed (or has failed). */
