@@ -72,8 +72,8 @@ export class LogWriter {
 
   /**
    * The rows go as JSON texts of ~statementChars that Postgres takes apart with jsonb_to_recordset: one
-   * native JSON.stringify per part instead of twelve array parameters escaped and copied by the driver,
-   * which halved the writer's CPU per event. The rows really inserted are added to the per-minute
+   * native JSON.stringify per part instead of twelve array parameters escaped and copied by the driver
+   * (README, "Where the indexer's time goes"). The rows really inserted are added to the per-minute
    * counts in the same transaction, so both commit or neither does.
    */
   private async insert(rows: StoredRow[]): Promise<number> {
@@ -176,8 +176,7 @@ export class LogWriter {
  * The events as rows to store, with their times: each id once (the same id twice in one batch is a
  * replay inside the batch: the first is kept, the rest count as duplicates), in one global order (ts,
  * id). Two writers whose batches overlap (a replay racing the original) then wait on each other's rows
- * in the same order, never in a cycle; in arrival order they deadlocked (52 of 60 overlapping writes
- * failed in a test with six writers).
+ * in the same order, never in a cycle; in arrival order they deadlocked.
  */
 function storedBatch(events: LogEvent[]): { rows: StoredRow[]; times: number[] } {
   const unique = new Map<string, LogEvent>();
