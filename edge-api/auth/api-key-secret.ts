@@ -1,11 +1,7 @@
+import { base64url } from "../../core/base64.ts";
+
 /** API keys are `lf_` + 43 base64url characters (256 random bits). */
 export const API_KEY_PREFIX = "lf_";
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
 export function newApiKey(): string {
   return API_KEY_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));

@@ -2,6 +2,7 @@ import { CompressionTypes, type Message, Partitioners, type Producer } from "kaf
 import type { LogEvent } from "../../log-event.ts";
 import type { LogLine } from "../../logger.ts";
 import { type LogQueue, QueueFullError } from "../../ports/log-queue.ts";
+import { GroupCommit } from "../group-commit.ts";
 import { ensureTopics, kafkaClient } from "./client.ts";
 
 export interface KafkaQueueOptions {
@@ -26,14 +27,6 @@ export interface KafkaQueueOptions {
   log?: LogLine;
 }
 
-interface Pending {
-  messages: Message[];
-  settled: boolean;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 /** The dead-letter topic of a topic. */
 export const dlqTopic = (topic: string) => `${topic}.dlq`;
 
@@ -44,16 +37,30 @@ export const dlqTopic = (topic: string) => `${topic}.dlq`;
  * keeps the idempotent producer's per-partition sequence in order. publish() resolves only on the ack.
  */
 export class KafkaLogQueue implements LogQueue {
-  private queue: Pending[] = [];
-  private queuedEvents = 0;
-  private inFlightEvents = 0;
-  private sending = false;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private closed = false;
-  private lastError: { at: number; message: string } | null = null;
+  private readonly sends: GroupCommit<Message>;
   private producer: Producer | null = null;
 
-  private constructor(private readonly opts: Required<Omit<KafkaQueueOptions, "log">> & { log?: LogLine }) {}
+  private constructor(private readonly opts: Required<Omit<KafkaQueueOptions, "log">> & { log?: LogLine }) {
+    const { maxPending, batchSize, lingerMs, ackTimeoutMs } = opts;
+    this.sends = new GroupCommit<Message>(
+      {
+        maxPending,
+        batchSize,
+        lingerMs,
+        concurrency: 1,
+        timeout: {
+          ms: ackTimeoutMs,
+          error: () => {
+            const err = new QueueFullError(Math.max(1, Math.ceil(ackTimeoutMs / 3000)));
+            err.message = `no ack from Kafka within ${ackTimeoutMs} ms`;
+            return err;
+          },
+        },
+      },
+      (messages) => this.send(messages),
+      (err) => this.replaceProducer(err),
+    );
+  }
 
   /** Create the topics when missing and connect the producer; throws when no broker answers. */
   static async connect(options: KafkaQueueOptions): Promise<KafkaLogQueue> {
@@ -93,46 +100,18 @@ export class KafkaLogQueue implements LogQueue {
   }
 
   publish(events: LogEvent[]): Promise<void> {
-    if (events.length === 0) return Promise.resolve();
-    if (this.closed) return Promise.reject(new QueueFullError(5));
-    if (this.queuedEvents + this.inFlightEvents + events.length > this.opts.maxPending) {
-      return Promise.reject(new QueueFullError(1));
-    }
-    const messages = events.map((e) => ({ key: e.service, value: JSON.stringify(e) }));
-    return new Promise<void>((resolve, reject) => {
-      const p: Pending = {
-        messages,
-        settled: false,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          if (p.settled) return;
-          p.settled = true;
-          const retryAfter = Math.max(1, Math.ceil(this.opts.ackTimeoutMs / 3000));
-          const err = new QueueFullError(retryAfter);
-          err.message = `no ack from Kafka within ${this.opts.ackTimeoutMs} ms`;
-          reject(err);
-        }, this.opts.ackTimeoutMs),
-      };
-      this.queue.push(p);
-      this.queuedEvents += messages.length;
-      this.schedule();
-    });
+    // Refused before any JSON is made: an overloaded collector does not serialise what it turns away.
+    const refused = events.length > 0 && this.sends.refusal(events.length);
+    if (refused) return Promise.reject(refused);
+    return this.sends.submit(events.map((e) => ({ key: e.service, value: JSON.stringify(e) })));
   }
 
   lag(): number {
-    return this.queuedEvents + this.inFlightEvents;
+    return this.sends.pending();
   }
 
   async health() {
-    if (this.lastError && Date.now() - this.lastError.at < 60_000) {
-      return { status: "degraded" as const, detail: `last publish failed: ${this.lastError.message}` };
-    }
-    const full = this.lag() / this.opts.maxPending;
-    return {
-      status: full > 0.9 ? ("degraded" as const) : ("healthy" as const),
-      detail: `kafka ${this.opts.topic}: ${this.lag()} awaiting ack`,
-    };
+    return this.sends.health("publish", (n) => `kafka ${this.opts.topic}: ${n} awaiting ack`);
   }
 
   /**
@@ -140,82 +119,26 @@ export class KafkaLogQueue implements LogQueue {
    * with no broker, the idempotent producer would retry forever and a shutdown would never end.
    */
   async close(): Promise<void> {
-    this.closed = true;
-    const deadline = Date.now() + this.opts.ackTimeoutMs;
-    while (this.lag() > 0 && Date.now() < deadline) {
-      this.schedule(true);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await this.sends.close(Date.now() + this.opts.ackTimeoutMs);
     await this.producer?.disconnect().catch(() => {});
     this.producer = null;
   }
 
-  private schedule(now = false): void {
-    if (this.queue.length === 0 || this.sending) return;
-    if (this.timer) {
-      if (!now && this.queuedEvents < this.opts.batchSize) return;
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (!now && this.opts.lingerMs > 0 && this.queuedEvents < this.opts.batchSize) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.flush();
-      }, this.opts.lingerMs);
-      return;
-    }
-    void this.flush();
+  /** One produce request at a time (concurrency 1): the idempotent producer's sequences stay in order. */
+  private async send(messages: Message[]): Promise<void> {
+    const producer = await this.ensureProducer();
+    await producer.send({ topic: this.opts.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
   }
 
-  private async flush(): Promise<void> {
-    if (this.queue.length === 0 || this.sending) return;
-    this.sending = true;
-    const batch: Pending[] = [];
-    let n = 0;
-    while (
-      this.queue.length > 0 &&
-      (n === 0 || n + (this.queue[0]?.messages.length ?? 0) <= this.opts.batchSize)
-    ) {
-      const p = this.queue.shift()!;
-      batch.push(p);
-      n += p.messages.length;
-    }
-    this.queuedEvents -= n;
-    this.inFlightEvents += n;
-    // Publishes that timed out while queued are not sent: their clients were told 503 already.
-    const live = batch.filter((p) => !p.settled);
-    try {
-      if (live.length) {
-        const producer = await this.ensureProducer();
-        await producer.send({
-          topic: this.opts.topic,
-          acks: -1,
-          compression: CompressionTypes.GZIP,
-          messages: live.length === 1 ? live[0]!.messages : live.flatMap((p) => p.messages),
-        });
-      }
-      for (const p of live) settle(p, null);
-    } catch (err) {
-      this.lastError = { at: Date.now(), message: err instanceof Error ? err.message : String(err) };
-      this.opts.log?.({ level: "ERROR", msg: "kafka publish failed", error: this.lastError.message });
-      for (const p of live) settle(p, err);
-      // A fresh producer (new producer id, sequences from zero) rather than one whose idempotence
-      // state may be out of step with the broker after the failure.
-      const old = this.producer;
-      this.producer = null;
-      await old?.disconnect().catch(() => {});
-    } finally {
-      this.inFlightEvents -= n;
-      this.sending = false;
-      this.schedule(true);
-    }
+  /**
+   * After a failed send, a fresh producer (new producer id, sequences from zero) rather than one whose
+   * idempotence state may be out of step with the broker.
+   */
+  private async replaceProducer(err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    this.opts.log?.({ level: "ERROR", msg: "kafka publish failed", error: message });
+    const old = this.producer;
+    this.producer = null;
+    await old?.disconnect().catch(() => {});
   }
-}
-
-function settle(p: Pending, err: unknown): void {
-  clearTimeout(p.timer);
-  if (p.settled) return;
-  p.settled = true;
-  if (err) p.reject(err);
-  else p.resolve();
 }

@@ -1,3 +1,4 @@
+import { base64url, fromBase64url } from "../../base64.ts";
 import { isUuid } from "../../ids.ts";
 import { InvalidCursorError } from "../../ports/log-store.ts";
 
@@ -18,11 +19,7 @@ const POSITION_RE = /^(-?\d{1,16}):([0-9a-f-]{36})$/;
  * within results the same filter already allows.
  */
 export function encodeCursor(position: CursorPosition): string {
-  // btoa rather than Buffer: the same module must run on Workers and Deno.
-  return btoa(`${Math.trunc(position.ts)}:${position.id.toLowerCase()}`)
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return base64url(new TextEncoder().encode(`${Math.trunc(position.ts)}:${position.id.toLowerCase()}`));
 }
 
 /** Decode a token from `encodeCursor`. Throws InvalidCursorError for anything else. */
@@ -32,7 +29,7 @@ export function decodeCursor(cursor: string): CursorPosition {
   }
   let text: string;
   try {
-    text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    text = new TextDecoder().decode(fromBase64url(cursor));
   } catch {
     throw new InvalidCursorError();
   }

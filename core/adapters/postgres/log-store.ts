@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import { isUuid, timeOfId } from "../../ids.ts";
-import { LEVELS, type Level } from "../../level.ts";
+import { LEVELS } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
@@ -14,9 +14,24 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
-import { tsqueryText, tsvectorText } from "../../search-text.ts";
+import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
+import { countMany } from "./alert-counts.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
+import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
+import { LogWriter } from "./log-writer.ts";
+import { deleteOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
+import {
+  MINUTE_MS,
+  minuteBreakdown,
+  minuteHistogram,
+  minutesCanCount,
+  wholeMinutes,
+} from "./minute-counts.ts";
 import { LogPartitions } from "./partitions.ts";
+
+/** A count(*) as postgres.js reads it: a bigint arrives as a string. */
+type CountRow = { n: number | string | bigint };
 
 /** Options of the Postgres log store. */
 export interface PostgresLogStoreOptions {
@@ -74,126 +89,6 @@ export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
   copyFromRows: Number.POSITIVE_INFINITY,
 };
 
-interface LogRow {
-  id: string;
-  ts: Date;
-  received_at: Date;
-  service: string;
-  level: Level;
-  message: string;
-  host: string | null;
-  correlation_id: string | null;
-  request_id: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  attributes: Record<string, string | number | boolean> | null;
-}
-
-/** Postgres's "no partition of relation found for row": a day this process thought existed was dropped. */
-const NO_PARTITION = "23514";
-/** deadlock_detected: the statement was rolled back whole and may simply run again. */
-const DEADLOCK = "40P01";
-/** unique_violation: a COPY met an event already stored (the insert skips those). */
-const UNIQUE_VIOLATION = "23505";
-/** Characters of COPY text per CopyData message. */
-const COPY_CHUNK_CHARS = 64 * 1024;
-/** Rows one minute's count is spread over, one per connection (by backend pid), against lock waits. */
-const MINUTE_SHARDS = 8;
-/** The origin of UTC minutes in log_minutes. */
-const EPOCH = "1970-01-01T00:00:00Z";
-const MAX_PAGE = 1000;
-/** Rows in a write's first statement, before the rows' own size sets the rest (~60 KB of usual rows). */
-const FIRST_SLICE_ROWS = 100;
-/** 9999-12-31T23:59:59.999Z: partition names have four-digit years. */
-const MAX_TS = 253_402_300_799_999;
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function clampLimit(limit: number): number {
-  return Math.min(MAX_PAGE, Math.max(1, Math.trunc(limit) || 1));
-}
-
-/** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */
-type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
-  ts: string;
-  received_at: string;
-  attributes: LogEvent["attributes"];
-  /** The full-text column in tsvector input syntax (core/search-text.ts). */
-  search: string;
-};
-
-// JSON.stringify's escapes for U+0000 and for a lone surrogate (a pair is written as itself); a literal
-// backslash before "u0000" also matches, which only costs the second pass.
-const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
-
-// Postgres text cannot hold U+0000, nor half a surrogate pair; both become U+FFFD, as a lone surrogate
-// already did when the driver encoded text as UTF-8.
-function storable(s: string): string {
-  return s.replaceAll("\u0000", "\uFFFD").toWellFormed();
-}
-
-function storableOrNull(s: string | null): string | null {
-  return s === null ? null : storable(s);
-}
-
-// COPY's text format: fields end at a tab, rows at a newline, and a backslash starts an escape.
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIALS = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
-
-function copyField(v: string | null): string {
-  if (v === null) return "\\N";
-  return COPY_SPECIAL.test(v) ? v.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string) : v;
-}
-
-/**
- * One row of `logs` in COPY's text format, columns in the order the COPY in write() names them. The
- * tsvector text holds no tab, newline or backslash (core/search-text.ts: words and `'`, `:`, digits).
- */
-function copyLine(r: StoredRow): string {
-  return `${copyField(r.id)}\t${r.ts}\t${r.received_at}\t${copyField(r.service)}\t${copyField(r.level)}\t${copyField(r.message)}\t${copyField(r.host)}\t${copyField(r.correlation_id)}\t${copyField(r.request_id)}\t${copyField(r.trace_id)}\t${copyField(r.span_id)}\t${copyField(JSON.stringify(r.attributes))}\t${r.search}\n`;
-}
-
-function storableRow(r: StoredRow): StoredRow {
-  const attributes: LogEvent["attributes"] = {};
-  for (const [k, v] of Object.entries(r.attributes))
-    attributes[storable(k)] = typeof v === "string" ? storable(v) : v;
-  return {
-    ...r,
-    service: storable(r.service),
-    message: storable(r.message),
-    host: storableOrNull(r.host),
-    correlation_id: storableOrNull(r.correlation_id),
-    request_id: storableOrNull(r.request_id),
-    trace_id: storableOrNull(r.trace_id),
-    span_id: storableOrNull(r.span_id),
-    attributes,
-  };
-}
-
-function toEvent(r: LogRow): LogEvent {
-  return {
-    id: r.id,
-    timestamp: new Date(r.ts).toISOString(),
-    received_at: new Date(r.received_at).toISOString(),
-    service: r.service,
-    level: r.level,
-    message: r.message,
-    host: r.host ?? null,
-    correlation_id: r.correlation_id ?? null,
-    request_id: r.request_id ?? null,
-    trace_id: r.trace_id ?? null,
-    span_id: r.span_id ?? null,
-    attributes: r.attributes ?? {},
-  };
-}
-
-function emptyLevels(): Record<Level, number> {
-  return Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
-}
-
 /**
  * The log store on Postgres: one table `logs`, range-partitioned by UTC day (db/migrations/0001_init.sql).
  * The same SQL runs on Postgres 15+ and on PGlite, reached through postgres.js in both cases.
@@ -202,24 +97,19 @@ function emptyLevels(): Record<Level, number> {
  * core/search-text.ts on both sides (no stemming, no stop words): the writer stores each event's tsvector,
  * and search-box text (websearch_to_tsquery's syntax) becomes a tsquery whose words are always quoted
  * lexemes, sent as a bound parameter, so nothing a user types is ever read as SQL or as an operator.
+ *
+ * This class reads; its other jobs sit beside it: the write path (insert and COPY) in log-writer.ts, the
+ * per-minute counts in minute-counts.ts, an alert tick's counts in alert-counts.ts, the filter's SQL in
+ * filter-sql.ts, retention and repairs in maintenance.ts.
  */
-const MINUTE_MS = 60_000;
-/** Longest window countMany groups by minute (a week); longer ones are counted one by one. */
-const MAX_WINDOW_MINUTES = 10_080;
-
-/** Above this many words, text always goes through the full-text index (see scanText). */
-const MAX_SCAN_WORDS = 3;
-
 export class PostgresLogStore implements LogStore {
   private readonly partitions: LogPartitions;
+  private readonly writer: LogWriter;
   private readonly exactStatsBelow: number;
   private readonly healthTimeoutMs: number;
   private readonly maxHistogramBuckets: number;
   private readonly textScanBelowRows: number;
   private readonly countParallelism: number;
-  private readonly maxStatementChars: number;
-  private readonly statementChars: number;
-  private readonly copyFromRows: number;
 
   constructor(
     private readonly sql: Sql,
@@ -231,257 +121,33 @@ export class PostgresLogStore implements LogStore {
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.textScanBelowRows = opts.textScanBelowRows ?? 10_000;
     this.countParallelism = Math.max(1, Math.trunc(opts.countParallelism ?? 4));
-    this.maxStatementChars = opts.maxStatementChars ?? 32 * 1024 * 1024;
-    this.statementChars = Math.max(1, opts.statementChars ?? 64 * 1024);
-    this.copyFromRows = Math.max(1, opts.copyFromRows ?? 100);
+    this.writer = new LogWriter(sql, this.partitions, {
+      maxStatementChars: opts.maxStatementChars ?? 32 * 1024 * 1024,
+      statementChars: Math.max(1, opts.statementChars ?? 64 * 1024),
+      copyFromRows: Math.max(1, opts.copyFromRows ?? 100),
+    });
   }
 
-  async write(events: LogEvent[]): Promise<WriteResult> {
-    // Same id twice in one batch is a replay inside the batch: keep the first, count the rest.
-    const unique = new Map<string, LogEvent>();
-    for (const e of events) {
-      const key = e.id.toLowerCase();
-      if (!unique.has(key)) unique.set(key, e);
-    }
-    const n = unique.size;
-    if (n === 0) return { written: 0, duplicates: events.length };
-    // Rows in one global order (ts, id): two writers whose batches overlap (a replay racing the original)
-    // then wait on each other's rows in the same order, never in a cycle. In arrival order they
-    // deadlocked (52 of 60 overlapping writes failed in a test with six writers).
-    const ordered = [...unique.entries()]
-      .map(([key, e]) => ({ e, key, ts: Date.parse(e.timestamp) }))
-      .sort((a, b) => a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-
-    const times: number[] = new Array(n);
-    const rows: StoredRow[] = new Array(n);
-    let i = 0;
-    for (const { e, ts } of ordered) {
-      const received = Date.parse(e.received_at);
-      if (!(ts >= 0 && ts <= MAX_TS) || !Number.isFinite(received)) {
-        throw new RangeError(`event ${e.id}: timestamp or received_at is not a date between 1970 and 9999`);
-      }
-      times[i] = ts;
-      rows[i++] = {
-        id: e.id,
-        // Whole milliseconds, always: the cursor and get(id) address events by their millisecond.
-        ts: iso(ts),
-        received_at: iso(received),
-        service: e.service,
-        level: e.level,
-        message: e.message,
-        host: e.host ?? null,
-        correlation_id: e.correlation_id ?? null,
-        request_id: e.request_id ?? null,
-        trace_id: e.trace_id ?? null,
-        span_id: e.span_id ?? null,
-        attributes: e.attributes ?? {},
-        search: tsvectorText(e.service, e.message),
-      };
-    }
-    // The rows go as JSON texts of ~64 KiB that Postgres takes apart with jsonb_to_recordset: one native
-    // JSON.stringify per part instead of twelve array parameters escaped and copied by the driver,
-    // which halved the writer's CPU per event. JSON.stringify writes what Postgres text cannot hold
-    // (U+0000, half a surrogate pair) as \u escapes that Postgres refuses; where one may be, the part is
-    // written again with them replaced, so the rest of the event and of its batch is kept.
-
-    // One statement and one parameter per part: one plan, no parameter limit. `on conflict do nothing`
-    // makes replays (the indexer's at-least-once) no-ops; rows are inserted in the order of the array.
-    // The rows really inserted are added to the per-minute counts (log_minutes) in the same transaction,
-    // so both commit or neither does. Each connection adds to its own shard of a minute's count, in key
-    // order, once per batch: writers rarely wait on each other's row locks, and never in a cycle.
-    const insertRows = (sql: Sql, json: string) => sql`
-      insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
-                        trace_id, span_id, attributes, search)
-      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes, search
-      from jsonb_to_recordset(${json}::text::jsonb)
-        as t(id uuid, ts timestamptz, received_at timestamptz, service text, level text, message text,
-             host text, correlation_id text, request_id text, trace_id text, span_id text, attributes jsonb,
-             search tsvector)
-      on conflict do nothing
-      returning ts, service, level`;
-    const minute = (sql: Sql) => sql`date_bin('1 minute', ts, ${EPOCH}::timestamptz)`;
-    const addCounts = (sql: Sql, counts: Fragment) => sql`
-      insert into log_minutes as m (minute, service, level, shard, n)
-      select minute, service, level, pg_backend_pid() % ${MINUTE_SHARDS}, n from ${counts}
-      order by 1, 2, 3
-      on conflict (minute, service, level, shard) do update set n = m.n + excluded.n`;
-    // Counts as JSON [{minute, service, level, n}], a minute given more than once summed: one upsert may
-    // touch a row only once.
-    const summed = (sql: Sql, counts: string) => sql`
-      (select minute, service, level, sum(n)::int as n
-       from jsonb_to_recordset(${counts}::text::jsonb) as c(minute timestamptz, service text, level text, n int)
-       group by 1, 2, 3) as c`;
-    const insert = async (): Promise<number> => {
-      const sql = this.sql;
-      const parts = this.parts(rows);
-      if (parts.length === 1) {
-        const [row] = await sql<{ written: number }[]>`
-          with ins as (${insertRows(sql, parts[0] as string)}),
-          counts as (select ${minute(sql)} as minute, service, level, count(*)::int as n from ins group by 1, 2, 3),
-          added as (${addCounts(sql, sql`counts`)})
-          select count(*)::int as written from ins`;
-        return row?.written ?? 0;
-      }
-      // Several parts, one transaction: the batch is stored whole or not at all, as with one. The parts
-      // are sent together (pipelined) and each answers its counts; one last statement adds them all, in
-      // key order (part by part, two batches sharing a minute could take its rows in opposite orders).
-      return await sql.begin(async (tx) => {
-        const t = tx as unknown as Sql;
-        type Count = { minute: Date; service: string; level: string; n: number };
-        const answers = await Promise.all(
-          parts.map(
-            (part) => t<Count[]>`
-            with ins as (${insertRows(t, part)})
-            select ${minute(t)} as minute, service, level, count(*)::int as n from ins group by 1, 2, 3`,
-          ),
-        );
-        const counts = answers.flat();
-        // A minute two parts share comes back twice.
-        if (counts.length > 0) await addCounts(t, summed(t, JSON.stringify(counts)));
-        return counts.reduce((written, c) => written + c.n, 0);
-      });
-    };
-    // COPY stores every row or fails, so the counts are the batch's own, worked out here.
-    const copy = async (): Promise<number> => {
-      const chunks = this.copyChunks(rows);
-      const counts = new Map<string, { minute: string; service: string; level: string; n: number }>();
-      for (let j = 0; j < n; j++) {
-        const r = rows[j] as StoredRow;
-        const t = times[j] as number;
-        const m = t - (t % MINUTE_MS); // date_bin's UTC minute: times are ≥ 0
-        const key = `${m}\t${r.level}\t${r.service}`;
-        const c = counts.get(key);
-        if (c) c.n++;
-        else counts.set(key, { minute: iso(m), service: storable(r.service), level: r.level, n: 1 });
-      }
-      await this.sql.begin(async (tx) => {
-        const t = tx as unknown as Sql;
-        const stream = await t`
-          copy logs (id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-                     span_id, attributes, search) from stdin`.writable();
-        await new Promise<void>((resolve, reject) => {
-          stream.on("error", reject);
-          stream.on("finish", resolve);
-          for (const chunk of chunks) stream.write(chunk);
-          stream.end();
-        });
-        await addCounts(t, summed(t, JSON.stringify([...counts.values()])));
-      });
-      return n;
-    };
-
-    await this.partitions.ensureFor(times);
-    let copying = n >= this.copyFromRows;
-    let repartitioned = false;
-    let deadlocks = 0;
-    let written: number;
-    for (;;) {
-      try {
-        written = copying ? await copy() : await insert();
-        break;
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === UNIQUE_VIOLATION && copying) {
-          // Some of the batch is stored already (a replay, or another writer's copy of it): nothing of
-          // this attempt is, and the insert skips what is.
-          copying = false;
-        } else if (code === NO_PARTITION && !repartitioned) {
-          // Another process's retention dropped a day we had cached: re-check and try once more.
-          repartitioned = true;
-          this.partitions.forget();
-          await this.partitions.ensureFor(times);
-        } else if (code !== DEADLOCK || ++deadlocks >= 3) {
-          throw err;
-        }
-        // A deadlock rolled the whole write back (nothing of it is stored): run it again.
-      }
-    }
-    return { written, duplicates: events.length - written };
-  }
-
-  /**
-   * The rows in COPY's text format, in pieces of about COPY_CHUNK_CHARS (one CopyData message each). A
-   * piece that holds U+0000, or a \u escape Postgres refuses in the attributes' JSON, is written again
-   * from storable rows; a lone surrogate elsewhere becomes U+FFFD when the text is encoded as UTF-8.
-   */
-  private copyChunks(rows: StoredRow[]): string[] {
-    const chunks: string[] = [];
-    let chunk = "";
-    let from = 0;
-    const flush = (to: number) => {
-      if (chunk.includes("\u0000") || UNSTORABLE_ESCAPE.test(chunk)) {
-        chunk = "";
-        for (let j = from; j < to; j++) chunk += copyLine(storableRow(rows[j] as StoredRow));
-      }
-      chunks.push(chunk);
-      chunk = "";
-      from = to;
-    };
-    for (let j = 0; j < rows.length; j++) {
-      chunk += copyLine(rows[j] as StoredRow);
-      if (chunk.length >= COPY_CHUNK_CHARS) flush(j + 1);
-    }
-    if (chunk) flush(rows.length);
-    return chunks;
-  }
-
-  /**
-   * The rows as JSON arrays of about statementChars each: each slice is sized from the rows before it
-   * (one stringify per slice, not per row); one that still passes maxStatementChars is split row by row.
-   */
-  private parts(rows: StoredRow[]): string[] {
-    const parts: string[] = [];
-    let take = this.statementChars >= this.maxStatementChars ? rows.length : FIRST_SLICE_ROWS;
-    for (let i = 0; i < rows.length; ) {
-      const slice = i === 0 && take >= rows.length ? rows : rows.slice(i, i + take);
-      let json = JSON.stringify(slice);
-      if (UNSTORABLE_ESCAPE.test(json)) json = JSON.stringify(slice.map(storableRow));
-      if (json.length <= this.maxStatementChars) parts.push(json);
-      else parts.push(...this.split(slice));
-      i += slice.length;
-      take = Math.max(1, Math.floor((this.statementChars * slice.length) / json.length));
-    }
-    return parts;
-  }
-
-  /** The rows as JSON arrays of at most maxStatementChars each (a row longer than that goes alone). */
-  private split(rows: StoredRow[]): string[] {
-    const parts: string[] = [];
-    let chunk: string[] = [];
-    let size = 2;
-    for (const row of rows) {
-      let text = JSON.stringify(row);
-      if (UNSTORABLE_ESCAPE.test(text)) text = JSON.stringify(storableRow(row));
-      if (chunk.length && size + text.length + 1 > this.maxStatementChars) {
-        parts.push(`[${chunk.join(",")}]`);
-        chunk = [];
-        size = 2;
-      }
-      chunk.push(text);
-      size += text.length + 1;
-    }
-    if (chunk.length) parts.push(`[${chunk.join(",")}]`);
-    return parts;
+  write(events: LogEvent[]): Promise<WriteResult> {
+    return this.writer.write(events);
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
     const limit = clampLimit(query.limit);
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const sql = this.sql;
-    const scanText = await this.scanText(query);
+    const scanText = await scanTextFirst(sql, query, this.textScanBelowRows);
     const seek = after ? [sql`and (ts, id) < (${iso(after.ts)}::timestamptz, ${after.id}::uuid)`] : [];
     // Page and total are independent queries: on a pool they run at the same time.
     const [rows, counted] = await Promise.all([
       sql<LogRow[]>`
-        select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-               span_id, attributes
-        from ${this.source(query, scanText, seek)}
+        select ${logColumns(sql)}
+        from ${filteredLogs(sql, query, scanText, seek)}
         order by ts desc, id desc
         limit ${limit + 1}`,
       query.withTotal === false
         ? null
-        : sql<{ n: number | string | bigint }[]>`select count(*) as n from ${this.source(query, scanText)}`,
+        : sql<CountRow[]>`select count(*) as n from ${filteredLogs(sql, query, scanText)}`,
     ]);
     // One row more than the page tells whether an older page exists without a second query.
     const more = rows.length > limit;
@@ -501,190 +167,32 @@ export class PostgresLogStore implements LogStore {
       // A UUIDv7's time field is the event's millisecond: equality on ts prunes to one partition and
       // one index entry.
       const [row] = await this.sql<LogRow[]>`
-        select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-               span_id, attributes
-        from logs where ts = ${iso(t)}::timestamptz and id = ${id}::uuid`;
+        select ${logColumns(this.sql)} from logs where ts = ${iso(t)}::timestamptz and id = ${id}::uuid`;
       if (row) return toEvent(row);
     }
     // Other UUIDs, and v7 ids not minted from their event's time, are found by id in every partition.
     const [row] = await this.sql<LogRow[]>`
-      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes
-      from logs where id = ${id}::uuid limit 1`;
+      select ${logColumns(this.sql)} from logs where id = ${id}::uuid limit 1`;
     return row ? toEvent(row) : null;
   }
 
   async recent(limit: number): Promise<LogEvent[]> {
     const rows = await this.sql<LogRow[]>`
-      select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-             span_id, attributes
-      from logs order by ts desc, id desc limit ${clampLimit(limit)}`;
+      select ${logColumns(this.sql)} from logs order by ts desc, id desc limit ${clampLimit(limit)}`;
     return rows.map(toEvent);
   }
 
   async count(filter: LogFilter): Promise<number> {
-    const scanText = await this.scanText(filter);
-    const [row] = await this.sql<{ n: number | string | bigint }[]>`
-      select count(*) as n from ${this.source(filter, scanText)}`;
+    const sql = this.sql;
+    const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
+    const [row] = await sql<CountRow[]>`
+      select count(*) as n from ${filteredLogs(sql, filter, scanText)}`;
     return Number(row?.n ?? 0);
   }
 
-  /**
-   * Many counts in a few statements, run side by side:
-   * - filters over whole minutes ending at a shared `to` (alert windows): grouped by (text, to), each
-   *   group reads its longest window once, counted per service, level and minute of age (age in
-   *   (k−1, k] minutes; `to` itself is age 0), and each filter sums the cells of its services, levels
-   *   and first `window` minutes: exact, both bounds inclusive. Without text, whole minutes come from
-   *   the per-minute counts (log_minutes) and only the few minutes a window starts or ends inside are
-   *   read from `logs`; with text, one pass over the text's matches per distinct text;
-   * - any other filter: its own `count(*)`, all of them in one UNION ALL.
-   */
-  async countMany(filters: LogFilter[]): Promise<number[]> {
-    const out = new Array<number>(filters.length).fill(0);
-    // Windowed filters grouped by (text, to); each group lists its distinct windows in minutes.
-    const groups = new Map<string, { g: number; q: string | null; t: string; windows: Set<number> }>();
-    const windowed: { i: number; key: string; w: number; s: string[] | null; l: string[] | null }[] = [];
-    const other: number[] = [];
-    filters.forEach((f, i) => {
-      const span = f.from !== undefined && f.to !== undefined ? f.to - f.from : -1;
-      const whole = span >= 0 && span % MINUTE_MS === 0 && span / MINUTE_MS <= MAX_WINDOW_MINUTES;
-      if (!whole || f.correlationId !== undefined || f.traceId !== undefined) {
-        other.push(i);
-        return;
-      }
-      const q = f.text?.trim() || null;
-      const t = iso(f.to!);
-      const key = `${t}\u0000${q ?? ""}\u0000${q === null ? 0 : 1}`;
-      let group = groups.get(key);
-      if (!group) {
-        group = { g: groups.size, q, t, windows: new Set() };
-        groups.set(key, group);
-      }
-      group.windows.add(span / MINUTE_MS);
-      windowed.push({
-        i,
-        key,
-        w: span / MINUTE_MS,
-        s: f.services?.length ? f.services.map(storable) : null,
-        l: f.levels?.length ? f.levels : null,
-      });
-    });
-    const sql = this.sql;
-    const grouped = async () => {
-      if (!windowed.length) return;
-      // Per group: its windows ascending, and as width_bucket thresholds (w + 1): an event of age k
-      // minutes (age in (k−1, k], `to` itself age 0) falls in bucket b = how many windows are shorter
-      // than k, so a filter whose window is the b-th counts buckets 0..b.
-      const gs = [...groups.values()].map((g) => {
-        const ws = [...g.windows].sort((a, b) => a - b);
-        const to = Date.parse(g.t);
-        const longest = ws[ws.length - 1]!;
-        // Groups without text read whole minutes from log_minutes. With `to` at m0 + d (m0 its minute):
-        // the calendar minute k minutes before m0 holds events of age k (d = 0) or k and k + 1 (d > 0),
-        // so it lies wholly inside or outside every window except those of exactly k minutes, which
-        // start inside it. Those minutes (and m0 itself, cut at `to`) are read from `logs` with exact
-        // ages; every other minute counts as age k + 1 (d > 0) or k (d = 0).
-        const m0 = Math.floor(to / MINUTE_MS) * MINUTE_MS;
-        const shifted = to > m0;
-        return {
-          g: g.g,
-          q: g.q,
-          t: g.t,
-          lo: to - longest * MINUTE_MS,
-          hi: to,
-          wp: ws.map((w) => w + 1),
-          ws,
-          m0: iso(m0),
-          lm: iso(m0 - longest * MINUTE_MS),
-          shift: shifted ? 1 : 0,
-          pw: shifted ? ws : [],
-          // A window of 0 minutes (from = to) starts in m0 itself: listed once, or it is read twice.
-          pm: [m0, ...(shifted ? ws.filter((w) => w > 0).map((w) => m0 - w * MINUTE_MS) : [])].map(iso),
-        };
-      });
-      const fs = windowed.map((f) => {
-        const g = gs[groups.get(f.key)!.g]!;
-        return { i: f.i, g: g.g, b: g.ws.indexOf(f.w), s: f.s, l: f.l };
-      });
-      const exactAge = sql`width_bucket((extract(epoch from (g.t - x.bin)) / 60)::int, g.wp)`;
-      const rollup = sql`
-        select g.g, r.service, r.level, width_bucket(r.k + g.shift, g.wp) as b, sum(r.n) as n
-        from g cross join lateral (
-          select service, level, (extract(epoch from (g.m0 - minute)) / 60)::int as k, n
-          from log_minutes where minute >= g.lm and minute < g.m0) r
-        where not (r.k = any(g.pw))
-        group by 1, 2, 3, 4
-        union all
-        select g.g, x.service, x.level, ${exactAge} as b, sum(x.n) as n
-        from g cross join unnest(g.pm) as p(m) cross join lateral (
-          select service, level, date_bin('1 minute', ts, g.t) as bin, count(*) as n
-          from logs
-          where ts >= greatest(p.m, g.lo) and ts < p.m + interval '1 minute' and ts <= g.t
-          group by 1, 2, 3) x
-        group by 1, 2, 3, 4`;
-      // Groups with text read every matching event of their longest window. Each group is its own
-      // subquery with its values bound (not a lateral join over the group list), so the planner sees the
-      // text and the range: the full-text index for a day, the time index for five minutes. Through a
-      // lateral join it guessed, and intersected a 24 h word with a bitmap of all 640k rows of the day.
-      const scan = (part: typeof gs) =>
-        part
-          .map(
-            (g) => sql`
-              select ${g.g}::int as g, service, level,
-                     width_bucket((extract(epoch from (${g.t}::timestamptz
-                       - date_bin('1 minute', ts, ${g.t}::timestamptz))) / 60)::int, ${g.wp}::int[]) as b,
-                     count(*) as n
-              from logs
-              where ts >= ${iso(g.lo)}::timestamptz and ts <= ${iso(g.hi)}::timestamptz
-                and ${this.textCondition(g.q ?? "")}
-              group by 1, 2, 3, 4`,
-          )
-          .reduce((acc, q) => sql`${acc} union all ${q}`);
-      const task = (part: typeof gs, text: boolean) =>
-        sql.begin(async (tx) => {
-          // A day of a common word is tens of thousands of (service, level, minute) groups: enough
-          // memory to hash them instead of sorting on disk.
-          await tx`set local work_mem = '64MB'`;
-          const g = part.map(({ ws: _, lo, hi, ...rest }) => ({ ...rest, lo: iso(lo), hi: iso(hi) }));
-          return tx<{ i: number; n: number | string }[]>`
-            with g as (
-              select * from jsonb_to_recordset(${sql.json(g as never)}::jsonb)
-                as g(g int, q text, t timestamptz, lo timestamptz, hi timestamptz, wp int[], m0 timestamptz,
-                     lm timestamptz, shift int, pw int[], pm timestamptz[])
-            ), f as (
-              select * from jsonb_to_recordset(${sql.json(fs as never)}::jsonb)
-                as f(i int, g int, b int, s text[], l text[])
-              where f.g in (select g from g)
-            ), cells as materialized (${text ? scan(part) : rollup})
-            select f.i, coalesce(sum(c.n), 0)::float8 as n
-            from f left join cells c on c.g = f.g and c.b <= f.b
-              and (f.s is null or c.service = any(f.s)) and (f.l is null or c.level = any(f.l))
-            group by f.i`;
-        });
-      // Text groups spread over the pool's connections (on PGlite they simply queue); the rest is one
-      // cheap statement beside them.
-      const slices: (typeof gs)[] = Array.from({ length: this.countParallelism }, () => []);
-      const texts = gs.filter((g) => g.q !== null);
-      for (let k = 0; k < texts.length; k++) slices[k % slices.length]!.push(texts[k]!);
-      const plain = gs.filter((g) => g.q === null);
-      const results = await Promise.all([
-        ...(plain.length ? [task(plain, false)] : []),
-        ...slices.filter((p) => p.length > 0).map((p) => task(p, true)),
-      ]);
-      for (const rows of results) for (const r of rows) out[r.i] = (out[r.i] ?? 0) + Number(r.n);
-    };
-    const single = async () => {
-      if (!other.length) return;
-      const parts = other.map(
-        (i) =>
-          sql`select ${i}::int as i, count(*)::float8 as n from logs where ${this.conditions(filters[i]!, true)}`,
-      );
-      const union = parts.reduce((acc, p) => sql`${acc} union all ${p}`);
-      const rows = await sql<{ i: number; n: number | string }[]>`${union}`;
-      for (const r of rows) out[r.i] = Number(r.n);
-    };
-    await Promise.all([grouped(), single()]);
-    return out;
+  /** An alert tick's counts in a few statements (alert-counts.ts). */
+  countMany(filters: LogFilter[]): Promise<number[]> {
+    return countMany(this.sql, filters, this.countParallelism);
   }
 
   async histogram(
@@ -696,43 +204,19 @@ export class PostgresLogStore implements LogStore {
     const { first } = span;
     const sql = this.sql;
     const interval = `${intervalMs} milliseconds`;
-    // Whole minutes inside [from, to], when the filter is only services and levels and buckets are whole
-    // minutes: from the per-minute counts. The part of a minute at either end comes from `logs`.
-    const lo = Math.ceil(filter.from / MINUTE_MS) * MINUTE_MS;
-    const hi = Math.floor((filter.to + 1) / MINUTE_MS) * MINUTE_MS;
-    const fromMinutes =
-      intervalMs % MINUTE_MS === 0 &&
-      lo < hi &&
-      !filter.text?.trim() &&
-      filter.correlationId === undefined &&
-      filter.traceId === undefined;
+    // Whole minutes from the per-minute counts where they can answer and buckets are whole minutes.
+    const minutes = wholeMinutes(filter.from, filter.to);
     let counted: Fragment;
-    if (fromMinutes) {
-      const narrow = this.conditions({ services: filter.services, levels: filter.levels }, false);
-      const perLevel = LEVELS.map((l, i) => sql`, sum(n) filter (where level = ${l}) as ${sql(`n${i}`)}`);
-      counted = sql`
-        select bucket ${perLevel}
-        from (
-          select date_bin(${interval}::interval, minute, timestamptz 'epoch') as bucket, level, sum(n) as n
-          from log_minutes
-          where minute >= ${iso(lo)}::timestamptz and minute < ${iso(hi)}::timestamptz and ${narrow}
-          group by 1, 2
-          union all
-          select date_bin(${interval}::interval, ts, timestamptz 'epoch'), level, count(*)
-          from logs
-          where ((ts >= ${iso(filter.from)}::timestamptz and ts < ${iso(lo)}::timestamptz)
-              or (ts >= ${iso(hi)}::timestamptz and ts <= ${iso(filter.to)}::timestamptz)) and ${narrow}
-          group by 1, 2
-        ) parts
-        group by 1`;
+    if (intervalMs % MINUTE_MS === 0 && minutes.first < minutes.end && minutesCanCount(filter)) {
+      counted = minuteHistogram(sql, filter, interval, minutes);
     } else {
       // One group per bucket with a filtered count per level (measured ~20% faster than grouping by
       // bucket and level).
-      const scanText = await this.scanText(filter);
+      const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
       const perLevel = LEVELS.map((l, i) => sql`, count(*) filter (where level = ${l}) as ${sql(`n${i}`)}`);
       counted = sql`
         select date_bin(${interval}::interval, ts, timestamptz 'epoch') as bucket ${perLevel}
-        from ${this.source(filter, scanText)}
+        from ${filteredLogs(sql, filter, scanText)}
         group by 1`;
     }
     // Buckets are aligned to multiples of the interval since the epoch (date_bin's origin), so the same
@@ -756,37 +240,11 @@ export class PostgresLogStore implements LogStore {
   }
 
   async breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {
-    const sql = this.sql;
-    const column = by === "service" ? sql`service` : sql`level`;
-    if (filter.text?.trim() || filter.correlationId !== undefined || filter.traceId !== undefined) {
-      return this.countBy(column, filter, limit);
-    }
-    // Services and levels only: whole minutes from the per-minute counts, and from `logs` only the parts
-    // of the minutes that `from` and `to` cut (an open end has none).
-    const lo = filter.from === undefined ? null : Math.ceil(filter.from / MINUTE_MS) * MINUTE_MS;
-    const hi = filter.to === undefined ? null : Math.floor((filter.to + 1) / MINUTE_MS) * MINUTE_MS;
-    if (lo !== null && hi !== null && lo >= hi) return this.countBy(column, filter, limit);
-    const narrow = this.conditions({ services: filter.services, levels: filter.levels }, false);
-    const minutes = [sql`true`];
-    if (lo !== null) minutes.push(sql`and minute >= ${iso(lo)}::timestamptz`);
-    if (hi !== null) minutes.push(sql`and minute < ${iso(hi)}::timestamptz`);
-    const edges = [sql`false`];
-    if (lo !== null)
-      edges.push(sql`or (ts >= ${iso(filter.from!)}::timestamptz and ts < ${iso(lo)}::timestamptz)`);
-    if (hi !== null)
-      edges.push(sql`or (ts >= ${iso(hi)}::timestamptz and ts <= ${iso(filter.to!)}::timestamptz)`);
-    const rows = await sql<{ key: string; n: number | string | bigint }[]>`
-      select key, sum(n) as n
-      from (
-        select ${column} as key, sum(n) as n from log_minutes where ${minutes} and ${narrow} group by 1
-        union all
-        select ${column}, count(*) from logs where (${edges}) and ${narrow} group by 1
-      ) parts
-      group by 1
-      having sum(n) > 0
-      order by 2 desc, key collate "C"
-      limit ${limit === undefined ? null : Math.max(0, Math.trunc(limit))}`;
-    return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
+    const column = by === "service" ? this.sql`service` : this.sql`level`;
+    const minutes = wholeMinutes(filter.from, filter.to);
+    const noWholeMinute = minutes.first !== null && minutes.end !== null && minutes.first >= minutes.end;
+    if (!minutesCanCount(filter) || noWholeMinute) return this.countBy(column, filter, limit);
+    return minuteBreakdown(this.sql, column, filter, minutes, limit);
   }
 
   async topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]> {
@@ -807,7 +265,7 @@ export class PostgresLogStore implements LogStore {
     const estimate = Number(parts?.estimate ?? 0);
     let events = Math.round(estimate);
     if (estimate < this.exactStatsBelow) {
-      const [row] = await this.sql<{ n: number | string | bigint }[]>`select count(*) as n from logs`;
+      const [row] = await this.sql<CountRow[]>`select count(*) as n from logs`;
       events = Number(row?.n ?? 0);
     }
     return {
@@ -819,163 +277,38 @@ export class PostgresLogStore implements LogStore {
   }
 
   async health(): Promise<StoreHealth> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.healthTimeoutMs} ms`)),
-        this.healthTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([this.sql`select 1`, timeout]);
+      await withinMs(this.sql`select 1`, this.healthTimeoutMs);
       return { status: "healthy", detail: "healthy" };
     } catch (err) {
       return { status: "unhealthy", detail: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
-  /**
-   * Count log_minutes again from `logs` for the minutes at or after `from` (every minute without it).
-   * For what the insert could not keep: rows written by a process running code from before
-   * migration 3 (a rolling deploy), or edits made to `logs` by hand. Writers wait meanwhile.
-   */
-  async recountMinutes(from?: number): Promise<{ minutes: number; events: number }> {
-    const since = from === undefined ? null : iso(Math.floor(from / MINUTE_MS) * MINUTE_MS);
-    return this.sql.begin(async (tx) => {
-      await tx`lock table log_minutes in share row exclusive mode`;
-      await tx`delete from log_minutes where ${since === null ? tx`true` : tx`minute >= ${since}::timestamptz`}`;
-      const [row] = await tx<{ minutes: number; events: number | string }[]>`
-        with counted as (
-          insert into log_minutes (minute, service, level, n)
-          select date_bin('1 minute', ts, ${EPOCH}::timestamptz), service, level, count(*)
-          from logs where ${since === null ? tx`true` : tx`ts >= ${since}::timestamptz`}
-          group by 1, 2, 3
-          returning minute, n
-        )
-        select count(distinct minute)::int as minutes, coalesce(sum(n), 0) as events from counted`;
-      return { minutes: row?.minutes ?? 0, events: Number(row?.events ?? 0) };
-    });
+  /** Count the per-minute counts again from `logs`, from `from` on (after a rolling upgrade). */
+  recountMinutes(from?: number): Promise<{ minutes: number; events: number }> {
+    return recountMinutes(this.sql, from);
   }
 
-  /**
-   * Give the search column's words to events stored without them at or after `from` (every such event
-   * without it): rows written by a process running code from before migration 6 (a rolling deploy),
-   * which left the column to Postgres. The words come from the migration's SQL function, the writer's
-   * words for all but rare symbols (db/migrations/0006_search_words.sql).
-   */
-  async fillSearchWords(from?: number): Promise<number> {
-    const since = from === undefined ? this.sql`` : this.sql`and ts >= ${iso(from)}::timestamptz`;
-    const done = await this.sql`
-      update logs set search = logflow_search_words(service, message) where search is null ${since}`;
-    return done.count;
+  /** Give search words to events an older process stored without them; answers how many. */
+  fillSearchWords(from?: number): Promise<number> {
+    return fillSearchWords(this.sql, from);
   }
 
-  async deleteOlderThan(cutoff: number): Promise<number> {
-    const removed = await this.partitions.deleteOlderThan(cutoff);
-    // The per-minute counts follow: minutes wholly before the cutoff go, and the minute the cutoff
-    // falls in is counted again from what is left of it.
-    const minute = iso(Math.floor(cutoff / MINUTE_MS) * MINUTE_MS);
-    await this.sql.begin(async (tx) => {
-      // Writers add to log_minutes inside their insert's transaction: this lock waits for the ones in
-      // flight and holds new ones back for these two statements, so the recount sees every committed row
-      // and no writer adds to the minute between the delete and the insert.
-      await tx`lock table log_minutes in share row exclusive mode`;
-      await tx`delete from log_minutes where minute <= ${minute}::timestamptz`;
-      await tx`
-        insert into log_minutes (minute, service, level, n)
-        select ${minute}::timestamptz, service, level, count(*)
-        from logs where ts >= ${minute}::timestamptz and ts < ${minute}::timestamptz + interval '1 minute'
-        group by 2, 3`;
-    });
-    return removed;
+  deleteOlderThan(cutoff: number): Promise<number> {
+    return deleteOlderThan(this.sql, this.partitions, cutoff);
   }
 
   private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
-    const scanText = await this.scanText(filter);
+    const sql = this.sql;
+    const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
     // Ties in a fixed, collation-independent order, so that results do not depend on the server's locale.
-    const rows = await this.sql<{ key: string; n: number | string | bigint }[]>`
+    const rows = await sql<{ key: string; n: number | string | bigint }[]>`
       select ${column} as key, count(*) as n
-      from ${this.source(filter, scanText)}
+      from ${filteredLogs(sql, filter, scanText)}
       group by 1
       order by 2 desc, ${column} collate "C"
       limit ${limit === undefined ? null : Math.max(0, Math.trunc(limit))}`;
     return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
-  }
-
-  /**
-   * Whether to apply the text by reading the rows the other conditions select, instead of through the
-   * full-text index. The GIN index knows nothing of time or service: for a common word it yields every
-   * match in each day's partition (100k entries for one word in 1M events), which costs ~30 ms to
-   * collect before the service and the last hour narrow it to a few dozen. Postgres's cost model
-   * underrates that, so we ask the planner how many rows the other conditions select, and below
-   * `textScanBelowRows` match the text on those rows directly (~1 µs a row). One EXPLAIN, no execution.
-   */
-  private async scanText(f: LogFilter): Promise<boolean> {
-    if (!f.text?.trim()) return false;
-    // Several words make the index selective (it intersects their posting lists) and make matching each
-    // row dearer (a pasted log line is a phrase of dozens of words): the index wins there.
-    if (f.text.trim().split(/\s+/).length > MAX_SCAN_WORDS) return false;
-    const narrowed =
-      f.from !== undefined ||
-      f.to !== undefined ||
-      (f.services?.length ?? 0) > 0 ||
-      (f.levels?.length ?? 0) > 0 ||
-      f.correlationId !== undefined ||
-      f.traceId !== undefined;
-    if (!narrowed) return false;
-    const [row] = await this.sql<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[]>`
-      explain (format json) select 1 from logs where ${this.conditions(f, false)}`;
-    const estimate = row?.["QUERY PLAN"][0]?.Plan["Plan Rows"];
-    return estimate !== undefined && estimate <= this.textScanBelowRows;
-  }
-
-  /**
-   * `logs where …` for a filter, plus extra conditions. With `scanText`, the non-text conditions sit in
-   * a subquery behind `offset 0`, a fence the planner does not push the text condition through, so the
-   * text is checked on their rows instead of through the GIN index.
-   *
-   * Not async on purpose: a fragment is a thenable, and an async function returning one would run it
-   * as a query of its own.
-   */
-  private source(f: LogFilter, scanText: boolean, extra: Fragment[] = []): Fragment {
-    const sql = this.sql;
-    // postgres.js sends an empty array as a parameter, not as an empty list of fragments.
-    const more = extra.length > 0 ? extra : sql``;
-    if (!scanText) return sql`logs where ${this.conditions(f, true)} ${more}`;
-    return sql`(select * from logs where ${this.conditions(f, false)} ${more} offset 0) as logs
-      where ${this.textCondition(f.text ?? "")}`;
-  }
-
-  /**
-   * Full-text match. The search text becomes a tsquery in core/search-text.ts, the code that made the
-   * stored words, and is sent as a bound parameter; text without a word matches nothing.
-   */
-  private textCondition(text: string): Fragment {
-    const q = tsqueryText(text);
-    return q === null ? this.sql`false` : this.sql`search @@ ${q}::tsquery`;
-  }
-
-  /** The filter as SQL conditions, every value a bound parameter. */
-  private conditions(f: LogFilter, withText: boolean): Fragment[] {
-    const sql = this.sql;
-    const conds: Fragment[] = [sql`true`];
-    // Blank text is no text filter (an empty search box). Text without a single searchable word (say
-    // "%" or "*:*") gives an empty tsquery, which matches nothing: such characters are not indexed, so
-    // no event can be shown to contain them, and returning everything would pretend otherwise.
-    if (withText && f.text?.trim()) conds.push(sql`and ${this.textCondition(f.text)}`);
-    // Empty lists do not narrow: `?service=` parsed to [] means "no service filter", not "no service".
-    // A single value is compared with `=`, which lets the planner walk (service, ts) in order and stop
-    // after one page; `= any(array)` does not give ordered index scans before Postgres 17.
-    if (f.services?.length === 1) conds.push(sql`and service = ${f.services[0] ?? ""}`);
-    else if (f.services && f.services.length > 1) conds.push(sql`and service = any(${f.services}::text[])`);
-    if (f.levels?.length === 1) conds.push(sql`and level = ${f.levels[0] ?? ""}`);
-    else if (f.levels && f.levels.length > 1) conds.push(sql`and level = any(${f.levels}::text[])`);
-    if (f.from !== undefined) conds.push(sql`and ts >= ${iso(f.from)}::timestamptz`);
-    if (f.to !== undefined) conds.push(sql`and ts <= ${iso(f.to)}::timestamptz`);
-    if (f.correlationId !== undefined) conds.push(sql`and correlation_id = ${f.correlationId}`);
-    if (f.traceId !== undefined) conds.push(sql`and trace_id = ${f.traceId}`);
-    return conds;
   }
 }

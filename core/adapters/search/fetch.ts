@@ -1,3 +1,4 @@
+import { base64 } from "../../base64.ts";
 import type {
   EngineFlavor,
   EngineRequest,
@@ -20,12 +21,6 @@ export interface FetchConnection {
   fetch?: typeof fetch;
 }
 
-function base64(text: string): string {
-  let binary = "";
-  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
 /**
  * The store's transport over plain `fetch`, for runtimes where the official clients do not load (the
  * Elasticsearch client fails in workerd on Node's TLS options; both pull in Node's http). Same requests,
@@ -39,7 +34,7 @@ export function fetchEngine(c: FetchConnection): SearchEngine {
   const auth: Record<string, string> = c.apiKey
     ? { authorization: `ApiKey ${c.apiKey}` }
     : c.username !== undefined
-      ? { authorization: `Basic ${base64(`${c.username}:${c.password ?? ""}`)}` }
+      ? { authorization: `Basic ${base64(new TextEncoder().encode(`${c.username}:${c.password ?? ""}`))}` }
       : {};
   const transport = (async <T>(req: EngineRequest): Promise<EngineResponse<T>> => {
     const qs = req.querystring

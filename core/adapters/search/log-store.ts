@@ -13,6 +13,7 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
+import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { decodeCursor, encodeCursor } from "../postgres/cursor.ts";
 import {
   type EngineRequest,
@@ -78,26 +79,11 @@ interface HistogramAgg {
   buckets: { key: number; doc_count: number; levels: TermsAgg }[];
 }
 
-const MAX_PAGE = 1000;
-/** 9999-12-31T23:59:59.999Z: index names have four-digit years. */
-const MAX_TS = 253_402_300_799_999;
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
 
-function clampLimit(limit: number): number {
-  return Math.min(MAX_PAGE, Math.max(1, Math.trunc(limit) || 1));
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 function totalOf(total: SearchResponse["hits"]["total"]): number {
   return typeof total === "number" ? total : (total?.value ?? 0);
-}
-
-function emptyLevels(): Record<Level, number> {
-  return Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
 }
 
 /**
@@ -170,9 +156,7 @@ export class SearchLogStore implements LogStore {
       if (docs.has(id)) continue;
       const ts = Date.parse(e.timestamp);
       const received = Date.parse(e.received_at);
-      if (!(ts >= 0 && ts <= MAX_TS) || !Number.isFinite(received)) {
-        throw new RangeError(`event ${e.id}: timestamp or received_at is not a date between 1970 and 9999`);
-      }
+      checkTimes(e, ts, received);
       // Whole milliseconds in ISO form, as the Postgres store keeps them: cursors address milliseconds.
       const source: LogEvent = { ...e, timestamp: iso(ts), received_at: iso(received) };
       docs.set(id, { index: dayIndex(this.prefix, ts), id, source });
@@ -341,29 +325,20 @@ export class SearchLogStore implements LogStore {
 
   /** Cluster health: green healthy, yellow degraded (a replica missing), red unhealthy; the colour as detail. */
   async health(): Promise<StoreHealth> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.healthTimeoutMs} ms`)),
-        this.healthTimeoutMs,
-      );
-    });
     try {
-      const res = await Promise.race([
+      const res = await withinMs(
         this.request<{ status?: string }>({
           method: "GET",
           path: "/_cluster/health",
           timeoutMs: this.healthTimeoutMs,
         }),
-        timeout,
-      ]);
+        this.healthTimeoutMs,
+      );
       const colour = ensureOk(res, "cluster health").status ?? "unknown";
       const status = colour === "green" ? "healthy" : colour === "yellow" ? "degraded" : "unhealthy";
       return { status, detail: colour };
     } catch (err) {
       return { status: "unhealthy", detail: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
