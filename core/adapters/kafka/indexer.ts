@@ -4,7 +4,7 @@ import type { LogEvent } from "../../log-event.ts";
 import type { LogLine } from "../../logger.ts";
 import { EventsRejectedError } from "../../ports/log-store.ts";
 import { groupLag, kafkaClient } from "./client.ts";
-import { decodeLogMessage } from "./decode.ts";
+import { validateLogEvent } from "../../log-event-check.ts";
 import { dlqTopic } from "./queue.ts";
 
 /** Where indexed events go: the LogStore, whose write is idempotent by event id. */
@@ -353,6 +353,26 @@ export class KafkaIndexer {
       }
     }
   }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function decodeLogMessage(
+  value: Uint8Array | null,
+  maxBytes: number,
+): { ok: true; event: LogEvent } | { ok: false; reason: string } {
+  if (!value || value.byteLength === 0) return { ok: false, reason: "empty message" };
+  if (value.byteLength > maxBytes) {
+    return { ok: false, reason: `oversized: ${value.byteLength} bytes > ${maxBytes}` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(utf8.decode(value));
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const v = validateLogEvent(raw);
+  return v.ok ? v : { ok: false, reason: `invalid event: ${v.reason}` };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
