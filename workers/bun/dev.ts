@@ -25,14 +25,25 @@ startAlertScheduler(bunAlertEngine(runtime.deps, runtime.sql, config));
 // With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,
 // so that what is ingested reaches the store without a second process.
 if (config.KAFKA_BROKERS?.length) {
-  const { KafkaIndexer } = await import("../../core/adapters/kafka/indexer.ts");
-  await KafkaIndexer.start({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
-    topic: config.KAFKA_TOPIC,
-    groupId: config.KAFKA_GROUP_ID,
+  const { kafkaLogConsumer } = await import("../../core/adapters/kafka/consumer.ts");
+  const { startIndexer } = await import("../../stream-jobs/indexer/indexer.ts");
+  const { isEngineOutage } = await import("../outage.ts");
+  const indexer = await startIndexer({
+    consumer: kafkaLogConsumer({
+      brokers: config.KAFKA_BROKERS,
+      clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
+      topic: config.KAFKA_TOPIC,
+      groupId: config.KAFKA_GROUP_ID,
+      log: runtime.deps.log,
+    }),
     store: runtime.deps.store,
-    log: runtime.deps.log,
+    isOutage: isEngineOutage,
+    ...(runtime.deps.log ? { log: runtime.deps.log } : {}),
+  });
+  // A fault stopped the indexer: nothing ingested would reach the store any more, so stop loudly.
+  indexer.done.catch((err: unknown) => {
+    console.error(`the indexer stopped on a fault; exiting:\n${err instanceof Error ? err.stack : err}`);
+    process.exit(70);
   });
 }
 

@@ -4,14 +4,15 @@
  * offsets are committed only after the store write. /health reports the consumer lag; /metrics exports
  * lag, batch sizes and durations, events indexed and dead-lettered.
  */
-import { Counter, Gauge, Histogram } from "prom-client";
-import { KafkaIndexer } from "../../core/adapters/kafka/indexer.ts";
+import { kafkaLogConsumer } from "../../core/adapters/kafka/consumer.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
 import { instrumentStore } from "../../core/instrumented-store.ts";
 import { jsonLogger } from "../../core/logger.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
+import { startIndexer } from "../../stream-jobs/indexer/indexer.ts";
+import { isEngineOutage } from "../outage.ts";
 import { selectStore } from "./select-store.ts";
 import { configOrExit } from "./serve.ts";
 
@@ -32,65 +33,20 @@ const applied = await migrate(sql, MIGRATIONS);
 if (applied.length) log({ level: "INFO", msg: "migrations applied", versions: applied });
 
 const telemetry = prometheusTelemetry();
-const registers = [telemetry.registry];
-const lagGauge = new Gauge({
-  name: "indexer_consumer_lag_messages",
-  help: "Messages in the log topic not yet committed by the indexer's group",
-  registers,
-});
-const batchSize = new Histogram({
-  name: "indexer_batch_size_messages",
-  help: "Messages per consumed batch (one partition)",
-  buckets: [1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000],
-  registers,
-});
-const batchDuration = new Histogram({
-  name: "indexer_batch_duration_seconds",
-  help: "Time to decode, store, dead-letter and commit one batch",
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  registers,
-});
-const indexedTotal = new Counter({
-  name: "indexer_events_indexed_total",
-  help: "Events written to the log store by the indexer",
-  registers,
-});
-const deadLetteredTotal = new Counter({
-  name: "indexer_events_dead_lettered_total",
-  help: "Messages sent to the dead-letter topic, by reason",
-  labelNames: ["reason"],
-  registers,
-});
-const retriesTotal = new Counter({
-  name: "indexer_retries_total",
-  help: "Failed store writes or dead-letter publishes, retried with backoff",
-  labelNames: ["operation"],
-  registers,
-});
-const restartsTotal = new Counter({
-  name: "indexer_consumer_restarts_total",
-  help: "Kafka consumers replaced after a crash or when found stale",
-  registers,
-});
-
 const store = instrumentStore(await selectStore(config, sql), telemetry);
-const indexer = await KafkaIndexer.start({
-  brokers: config.KAFKA_BROKERS,
-  clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
-  topic: config.KAFKA_TOPIC,
-  groupId: config.KAFKA_GROUP_ID,
+const indexer = await startIndexer({
+  consumer: kafkaLogConsumer({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
+    topic: config.KAFKA_TOPIC,
+    groupId: config.KAFKA_GROUP_ID,
+    log,
+    telemetry,
+  }),
   store,
+  isOutage: isEngineOutage,
+  telemetry,
   log,
-  hooks: {
-    batch: ({ messages, seconds }) => {
-      batchSize.observe(messages);
-      batchDuration.observe(seconds);
-    },
-    indexed: (n) => indexedTotal.inc(n),
-    deadLettered: (reason) => deadLetteredTotal.inc({ reason }),
-    retry: (operation) => retriesTotal.inc({ operation }),
-    restarted: () => restartsTotal.inc(),
-  },
 });
 
 async function health(): Promise<Response> {
@@ -130,8 +86,6 @@ const server = Bun.serve({
     const path = new URL(req.url).pathname;
     if (path === "/health") return health();
     if (path === "/metrics") {
-      const lag = indexer.status().lag;
-      if (lag !== null) lagGauge.set(lag);
       const text = await telemetry.render();
       return text
         ? new Response(text.body, { headers: { "Content-Type": text.contentType } })
@@ -159,5 +113,12 @@ async function shutdown(signal: string) {
   await sql.end({ timeout: 5 });
   process.exit(0);
 }
+// A fault (a bug, not an outage) stopped the indexer: exit non-zero for the supervisor to restart it.
+indexer.done.catch(async (err: unknown) => {
+  log({ level: "CRITICAL", msg: "indexer stopped by a fault; exiting", error: String(err) });
+  await server.stop();
+  await sql.end({ timeout: 5 });
+  process.exit(70); // EX_SOFTWARE
+});
 process.once("SIGINT", () => void shutdown("SIGINT"));
 process.once("SIGTERM", () => void shutdown("SIGTERM"));
