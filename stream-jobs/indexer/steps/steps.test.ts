@@ -1,24 +1,17 @@
 import { describe, expect, test } from "bun:test";
-import { parseLogEvent } from "../../../core/log-event.ts";
+import { logEvent } from "../../../tests/helpers/events.ts";
 import { decodeMessage } from "./decode.ts";
 import { validateEvent } from "./validate.ts";
 
-const event = (() => {
-  const p = parseLogEvent(
-    { service: "api", level: "warn", message: "slow", attributes: { ms: 812 } },
-    Date.now(),
-  );
-  if (!p.ok) throw new Error(p.error);
-  return p.event;
-})();
+const event = logEvent(Date.now(), { level: "WARNING", message: "slow", attributes: { ms: 812 } });
 const bytes = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v));
 
 /** The message through decode and validate: the event, or the dead-letter reason. */
 function steps(value: Uint8Array | null, max = 1024 * 1024) {
   const d = decodeMessage(value, max);
-  if (d.kind !== "ok") return d.kind === "dead-letter" ? d.reason : "retry";
+  if (d.kind !== "ok") return d.reason;
   const v = validateEvent(d.value);
-  return v.kind === "ok" ? v.value : v.kind === "dead-letter" ? v.reason : "retry";
+  return v.kind === "ok" ? v.value : v.reason;
 }
 
 describe("decode and validate", () => {
