@@ -3,7 +3,8 @@
  * generator feeding realistic traffic. State lives in LOGFLOW_DATA_DIR (.data/ by default).
  */
 import { DEV_ADMIN_PASSWORD } from "../../core/config.ts";
-import { bunAlertEngine, startAlertScheduler } from "../../stream-jobs/scheduler/engine.ts";
+import { startAlertScheduler } from "../../stream-jobs/scheduler/scheduler.ts";
+import { bunAlertEngine } from "./alert-engine.ts";
 import { configOrExit, serve } from "./serve.ts";
 
 const demo = process.argv.includes("--demo");
@@ -21,25 +22,15 @@ const config = configOrExit();
 }
 const { runtime, server } = await serve(config);
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
-startAlertScheduler(bunAlertEngine(runtime.deps, runtime.sql, config));
+startAlertScheduler(bunAlertEngine(runtime, config));
 // With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,
 // so that what is ingested reaches the store without a second process.
 if (config.KAFKA_BROKERS?.length) {
-  const { kafkaLogConsumer } = await import("../../core/adapters/kafka/consumer.ts");
-  const { startIndexer } = await import("../../stream-jobs/indexer/indexer.ts");
-  const { isEngineOutage } = await import("../outage.ts");
-  const indexer = await startIndexer({
-    consumer: kafkaLogConsumer({
-      brokers: config.KAFKA_BROKERS,
-      clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
-      topic: config.KAFKA_TOPIC,
-      groupId: config.KAFKA_GROUP_ID,
-      log: runtime.deps.log,
-    }),
-    store: runtime.deps.store,
-    isOutage: isEngineOutage,
-    ...(runtime.deps.log ? { log: runtime.deps.log } : {}),
-  });
+  const { startKafkaIndexer } = await import("./kafka-indexer.ts");
+  const indexer = await startKafkaIndexer(
+    { ...config, KAFKA_BROKERS: config.KAFKA_BROKERS },
+    { store: runtime.deps.store, log: runtime.built.log },
+  );
   // A fault stopped the indexer: nothing ingested would reach the store any more, so stop loudly.
   indexer.done.catch((err: unknown) => {
     console.error(`the indexer stopped on a fault; exiting:\n${err instanceof Error ? err.stack : err}`);

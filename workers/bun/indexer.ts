@@ -1,19 +1,15 @@
 /**
  * `bun run indexer`: the indexer role (cluster profile). Consumes the Kafka log topic and writes to the
- * log store chosen by selectStore (Postgres at DATABASE_URL, or the search engine when configured);
- * offsets are committed only after the store write. /health reports the consumer lag; /metrics exports
- * lag, batch sizes and durations, events indexed and dead-lettered.
+ * log store buildDeps chooses (Postgres at DATABASE_URL, or the search engine when configured); offsets
+ * are committed only after the store write. /health reports the consumer lag; /metrics exports lag,
+ * batch sizes and durations, events indexed, dead-lettered and retried. A fault (a bug, not an outage)
+ * stops the indexer and exits 70, for the supervisor to restart it.
  */
-import { kafkaLogConsumer } from "../../core/adapters/kafka/consumer.ts";
-import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
-import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
-import { instrumentStore } from "../../core/instrumented-store.ts";
-import { jsonLogger } from "../../core/logger.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
-import { startIndexer } from "../../stream-jobs/indexer/indexer.ts";
-import { isEngineOutage } from "../outage.ts";
-import { selectStore } from "./select-store.ts";
+import { buildDeps } from "../build-deps.ts";
+import { startKafkaIndexer } from "./kafka-indexer.ts";
+import { bunPlatform, openDatabase } from "./platform.ts";
 import { configOrExit } from "./serve.ts";
 
 const config = configOrExit();
@@ -24,39 +20,26 @@ if (!config.KAFKA_BROKERS?.length || !config.DATABASE_URL) {
   );
   process.exit(78);
 }
-const log = jsonLogger(config.LOG_LEVEL, (text) => process.stdout.write(`${text}\n`));
-const sql = connectPostgres(config.DATABASE_URL, {
-  max: config.DATABASE_POOL_SIZE,
-  applicationName: "logflow-indexer",
-});
-const applied = await migrate(sql, MIGRATIONS);
+const database = await openDatabase(config, "logflow-indexer");
+const platform = bunPlatform(config, database);
+const { log } = platform;
+const applied = await migrate(database.sql, MIGRATIONS);
 if (applied.length) log({ level: "INFO", msg: "migrations applied", versions: applied });
+const deps = await buildDeps(config, platform);
+const telemetry = deps.telemetry;
+const indexer = await startKafkaIndexer({ ...config, KAFKA_BROKERS: config.KAFKA_BROKERS }, deps);
 
-const telemetry = prometheusTelemetry();
-const store = instrumentStore(await selectStore(config, sql), telemetry);
-const indexer = await startIndexer({
-  consumer: kafkaLogConsumer({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
-    topic: config.KAFKA_TOPIC,
-    groupId: config.KAFKA_GROUP_ID,
-    log,
-    telemetry,
-  }),
-  store,
-  isOutage: isEngineOutage,
-  telemetry,
-  log,
-});
-
+/** The database and log store checks, and the consumer's state, in one answer. */
 async function health(): Promise<Response> {
   const consumer = indexer.status();
-  const database = await sql`select 1`.then(
-    () => ({ status: "healthy", detail: "postgres" }),
-    (err) => ({ status: "unhealthy", detail: String(err) }),
-  );
-  const logStore = await store.health().catch((err) => ({ status: "unhealthy", detail: String(err) }));
-  const statuses = [consumer.status, database.status, logStore.status];
+  const services: Record<string, { status: string; detail: string }> = {};
+  for (const check of deps.health) {
+    services[check.name] = await check
+      .check()
+      .catch((err: unknown) => ({ status: "unhealthy", detail: String(err) }));
+  }
+  services.consumer = { status: consumer.status, detail: consumer.detail };
+  const statuses = Object.values(services).map((s) => s.status);
   const status = statuses.includes("unhealthy")
     ? "unhealthy"
     : statuses.includes("degraded")
@@ -67,11 +50,7 @@ async function health(): Promise<Response> {
       status,
       timestamp: new Date().toISOString(),
       role: "indexer",
-      services: {
-        database,
-        log_store: logStore,
-        consumer: { status: consumer.status, detail: consumer.detail },
-      },
+      services,
       consumer_lag: consumer.lag,
       consumer_restarts: consumer.restarts,
     },
@@ -86,7 +65,7 @@ const server = Bun.serve({
     const path = new URL(req.url).pathname;
     if (path === "/health") return health();
     if (path === "/metrics") {
-      const text = await telemetry.render();
+      const text = await telemetry?.render();
       return text
         ? new Response(text.body, { headers: { "Content-Type": text.contentType } })
         : new Response("", { status: 404 });
@@ -110,14 +89,14 @@ async function shutdown(signal: string) {
   log({ level: "INFO", msg: `${signal}: finishing the batch in hand, committing, leaving the group` });
   await indexer.stop();
   await server.stop();
-  await sql.end({ timeout: 5 });
+  await deps.close();
   process.exit(0);
 }
 // A fault (a bug, not an outage) stopped the indexer: exit non-zero for the supervisor to restart it.
 indexer.done.catch(async (err: unknown) => {
   log({ level: "CRITICAL", msg: "indexer stopped by a fault; exiting", error: String(err) });
   await server.stop();
-  await sql.end({ timeout: 5 });
+  await deps.close();
   process.exit(70); // EX_SOFTWARE
 });
 process.once("SIGINT", () => void shutdown("SIGINT"));
