@@ -36,6 +36,7 @@ import { TokenService } from "../edge-api/auth/tokens.ts";
 import { CacheStats } from "../edge-api/cache/response-cache.ts";
 import type { AppDeps, HealthCheck } from "../edge-api/context.ts";
 import { healthChecks } from "../edge-api/health/checks.ts";
+import { collect } from "../stream-jobs/collector/collect.ts";
 import {
   UnconfiguredAlertRuleRepo,
   UnconfiguredLogStore,
@@ -186,6 +187,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
     limits: eventLimits(config),
     store,
     queue,
+    collect,
     users: deps.users,
     alertRules: deps.alertRules,
     triggeredAlerts: deps.triggeredAlerts,

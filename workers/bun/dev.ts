@@ -53,7 +53,6 @@ console.log(`
 
 if (demo || config.DEMO) {
   const { startDemo } = await import("../../stream-jobs/generator/demo.ts");
-  const { parseLogEvent } = await import("../../core/log-event.ts");
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   process.once("SIGTERM", () => controller.abort());
@@ -67,10 +66,11 @@ if (demo || config.DEMO) {
             ? `demo: error burst on ${e.service} for ${Math.round(e.durationMs / 1000)} s`
             : `demo: traffic ×${e.multiplier} for ${Math.round(e.durationMs / 1000)} s`,
       }),
-    publish: async (events: unknown[]) => {
-      const now = Date.now();
-      const parsed = events.map((e) => parseLogEvent(e, now, runtime.deps.limits));
-      await runtime.deps.queue.publish(parsed.flatMap((p) => (p.ok ? [p.event] : [])));
-    },
+    publish: (events: unknown[]) =>
+      runtime.deps.collect(
+        events.map((value) => ({ ok: true, value })),
+        runtime.deps,
+        { now: Date.now() },
+      ),
   });
 }
