@@ -64,7 +64,10 @@ export const LogEventInputSchema = z
   });
 export type LogEventInput = z.infer<typeof LogEventInputSchema>;
 
-/** The latest time a stored event may carry, 9999-12-31T23:59:59.999Z: stores name partitions by year. */
+/**
+ * The latest time a stored event may carry, 9999-12-31T23:59:59.999Z: Postgres partitions and
+ * search-engine day indices are named with four-digit years.
+ */
 export const MAX_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Whether `text` is a time a stored event may carry: a date from 1970 to the end of 9999. */
