@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { boundedJson } from "./bounded-json.ts";
-import { uuidv7, uuidv7Keyed } from "./ids.ts";
+import { isUuid, uuidv7, uuidv7Keyed } from "./ids.ts";
 import { LEVELS, type Level, levelFromOtel, normalizeLevel } from "./level.ts";
 
 /** Limits on one event. Every one is configurable (see core/config.ts). */
@@ -64,12 +64,36 @@ export const LogEventInputSchema = z
   });
 export type LogEventInput = z.infer<typeof LogEventInputSchema>;
 
-/** A stored log event, as every API returns it. */
+/**
+ * The latest time a stored event may carry, 9999-12-31T23:59:59.999Z: Postgres partitions and
+ * search-engine day indices are named with four-digit years.
+ */
+export const MAX_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether `text` is a time a stored event may carry: a date from 1970 to the end of 9999. */
+export function isEventTime(text: string): boolean {
+  const ms = Date.parse(text);
+  return ms >= 0 && ms <= MAX_EVENT_TIME_MS;
+}
+
+/**
+ * The string formats of a stored event's fields. The schema refines with them, and the indexer's fast
+ * check (log-event-check.ts) runs the same functions: one definition, two readers.
+ */
+export const LOG_EVENT_FORMATS = {
+  id: { test: isUuid, message: "not a UUID" },
+  timestamp: { test: isEventTime, message: "not a date" },
+  received_at: { test: isEventTime, message: "not a date" },
+} as const;
+const formatted = (field: keyof typeof LOG_EVENT_FORMATS) =>
+  z.string().refine(LOG_EVENT_FORMATS[field].test, LOG_EVENT_FORMATS[field].message);
+
+/** A stored log event, as every API returns it and as the indexer reads it from the queue. */
 export const LogEventSchema = z
   .object({
-    id: z.string().describe("Time-ordered UUIDv7 assigned by LogFlow"),
-    timestamp: z.string().describe("ISO-8601 UTC, millisecond precision"),
-    received_at: z.string(),
+    id: formatted("id").describe("Time-ordered UUIDv7 assigned by LogFlow"),
+    timestamp: formatted("timestamp").describe("ISO-8601 UTC, millisecond precision"),
+    received_at: formatted("received_at"),
     service: z.string(),
     level: z.enum(LEVELS),
     message: z.string(),

@@ -5,6 +5,7 @@ import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts"
 import type { AnomalyRepo } from "../core/ports/anomalies.ts";
 import type { ApiKeyRepo, ApiKeyScope } from "../core/ports/api-keys.ts";
 import type { Cache } from "../core/ports/cache.ts";
+import type { Collect } from "../core/ports/collector.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
@@ -39,6 +40,8 @@ export interface AppDeps {
   limits: EventLimits;
   store: LogStore;
   queue: LogQueue;
+  /** The collector: ingest routes hand it what they read, and it publishes to `queue`. */
+  collect: Collect;
   users: UserRepo;
   alertRules: AlertRuleRepo;
   triggeredAlerts: TriggeredAlertRepo;

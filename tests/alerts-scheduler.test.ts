@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PostgresAlertTickRepo } from "../core/adapters/postgres/alert-repo.ts";
 import type { Notifier } from "../core/alerts/notify.ts";
-import { runAlertTick, startScheduler, type TickDeps } from "../core/alerts/runner.ts";
+import { startScheduler } from "../stream-jobs/scheduler/scheduler.ts";
+import { runAlertTick, type TickDeps } from "../stream-jobs/scheduler/tick.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
 
 let t: TestApp;

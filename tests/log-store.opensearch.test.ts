@@ -7,7 +7,8 @@ import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
 import { loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
 import type { LogEvent } from "../core/log-event.ts";
-import { selectStore } from "../workers/bun/select-store.ts";
+import { buildLogStore } from "../workers/build-deps.ts";
+import { bunSearchEngine } from "../workers/bun/platform.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
@@ -193,7 +194,9 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
     });
   });
 
-  describe("selectStore", () => {
+  describe("buildLogStore (Bun)", () => {
+    // Postgres is not touched when a search engine holds the logs: no database at all here.
+    const bun = { database: undefined, searchEngine: bunSearchEngine, searchTemplate: "at-start" } as const;
     const prefix = freshPrefix();
     const engine = openSearchEngine({ url: OPENSEARCH_TEST_URL });
 
@@ -204,8 +207,7 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
 
     test("OPENSEARCH_URL selects the search-engine store, with SEARCH_INDEX_PREFIX as its prefix", async () => {
       const config = loadConfig({ OPENSEARCH_URL: OPENSEARCH_TEST_URL, SEARCH_INDEX_PREFIX: prefix });
-      // Postgres is not touched when a search engine holds the logs.
-      const store = await selectStore(config, null as never);
+      const { store } = await buildLogStore(config, bun);
       expect(store).toBeInstanceOf(SearchLogStore);
       const e = event(Date.now() - 200, { service: "selected" });
       expect(await store.write([e])).toEqual({ written: 1, duplicates: 0 });
@@ -219,7 +221,7 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
 
     test("an engine that does not answer is a start-up error naming the variable", async () => {
       const config = loadConfig({ OPENSEARCH_URL: "http://127.0.0.1:9", SEARCH_INDEX_PREFIX: prefix });
-      await expect(selectStore(config, null as never)).rejects.toThrow(/^OPENSEARCH_URL: /);
+      await expect(buildLogStore(config, bun)).rejects.toThrow(/^OPENSEARCH_URL: /);
     });
   });
 });

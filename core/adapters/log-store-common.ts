@@ -1,14 +1,8 @@
 import { LEVELS, type Level } from "../level.ts";
-import type { LogEvent } from "../log-event.ts";
+import { type LogEvent, MAX_EVENT_TIME_MS } from "../log-event.ts";
 
 /** Most events one search page or `recent()` answer holds, whatever the caller asks. */
 export const MAX_PAGE = 1000;
-
-/**
- * The latest event time a store keeps, 9999-12-31T23:59:59.999Z: Postgres partitions and search-engine
- * day indices are named with four-digit years.
- */
-export const MAX_TS = 253_402_300_799_999;
 
 /** A page size within 1..MAX_PAGE (a fraction is cut, nonsense is 1). */
 export function clampLimit(limit: number): number {
@@ -29,7 +23,7 @@ export function emptyLevels(): Record<Level, number> {
  * is the caller's bug (events are validated at ingest), not something to store half of.
  */
 export function checkTimes(e: LogEvent, ts: number, received: number): void {
-  if (!(ts >= 0 && ts <= MAX_TS) || !Number.isFinite(received)) {
+  if (!(ts >= 0 && ts <= MAX_EVENT_TIME_MS) || !Number.isFinite(received)) {
     throw new RangeError(`event ${e.id}: timestamp or received_at is not a date between 1970 and 9999`);
   }
 }

@@ -22,6 +22,18 @@ export interface Telemetry {
   cacheLookup(prefix: string, hit: boolean): void;
   /** A request refused by a rate limit, by limit class. */
   rateLimited(endpoint: string): void;
+  /** The indexer handled (stored, dead-lettered, committed) or abandoned one batch of one partition. */
+  indexerBatch(batch: { partition: number; messages: number; seconds: number }): void;
+  /** Events the indexer wrote to the store (replays of stored events included). */
+  indexerStored(count: number): void;
+  /** One message dead-lettered by the indexer; `kind` is its reason's first words ("not JSON"). */
+  indexerDeadLettered(kind: string): void;
+  /** A dependency outage the indexer backs off from and retries ("store write", "dead-letter publish"). */
+  indexerRetried(operation: string): void;
+  /** The indexer's queue consumer was replaced (after a crash, or found stale). */
+  indexerConsumerRestarted(): void;
+  /** The indexer's consumer group lag, as last read from the broker. */
+  indexerLag(messages: number): void;
   /** The Prometheus text exposition, or null where metrics are not collected. */
   render(): Promise<{ contentType: string; body: string } | null>;
 }
@@ -38,5 +50,11 @@ export const noTelemetry: Telemetry = {
   alertsChecked() {},
   rateLimited() {},
   cacheLookup() {},
+  indexerBatch() {},
+  indexerStored() {},
+  indexerDeadLettered() {},
+  indexerRetried() {},
+  indexerConsumerRestarted() {},
+  indexerLag() {},
   render: async () => null,
 };

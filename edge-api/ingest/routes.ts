@@ -1,22 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../../core/errors.ts";
-import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
-import { QueueFullError } from "../../core/ports/log-queue.ts";
+import type { IngestItem } from "../../core/ports/collector.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { describeJsonError, parseJsonText } from "../validate.ts";
-
-export interface IngestItemError {
-  index: number;
-  error: string;
-}
-
-export interface IngestResult {
-  accepted: number;
-  rejected: number;
-  errors: IngestItemError[];
-}
 
 const NDJSON_TYPES = new Set([
   "application/x-ndjson",
@@ -24,10 +12,6 @@ const NDJSON_TYPES = new Set([
   "application/jsonl",
   "application/json-lines",
 ]);
-/** At most this many per-item errors are echoed back; counts stay exact. */
-const MAX_REPORTED_ERRORS = 100;
-
-type Item = { ok: true; value: unknown } | { ok: false; error: string };
 
 /**
  * The body as text, inflated when shippers compress it (`Content-Encoding: gzip` or `deflate`, as
@@ -74,8 +58,8 @@ async function readBodyText(req: Request, maxBytes: number): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-function splitNdjson(text: string): Item[] {
-  const items: Item[] = [];
+function splitNdjson(text: string): IngestItem[] {
+  const items: IngestItem[] = [];
   let lineNo = 0;
   for (const line of text.split("\n")) {
     lineNo++;
@@ -112,7 +96,7 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
     async (c) => {
       const deps = c.get("deps");
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-      let items: Item[];
+      let items: IngestItem[];
       let single = false;
       if (type === "application/json") {
         const parsed = parseJsonText(await readBodyText(c.req.raw, maxBodyBytes));
@@ -131,47 +115,14 @@ export function ingestRoutes(maxBodyBytes: number): Hono<AppEnv> {
         throw new AppError("PAYLOAD_TOO_LARGE", `${items.length} events in one request; the limit is ${max}`);
       }
 
-      const now = deps.now?.() ?? Date.now();
-      const events: LogEvent[] = [];
-      const errors: IngestItemError[] = [];
-      let rejected = 0;
-      items.forEach((item, index) => {
-        const result = item.ok ? parseLogEvent(item.value, now, deps.limits) : item;
-        if (result.ok) events.push(result.event);
-        else {
-          rejected++;
-          if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index, error: result.error });
-        }
+      // Validated, normalised and published by the collector (stream-jobs/collector).
+      const body = await deps.collect(items, deps, {
+        now: deps.now?.() ?? Date.now(),
+        requestId: c.get("requestId"),
       });
-
-      deps.telemetry?.eventsRejected(rejected);
-      if (single && rejected === 1) {
-        throw new AppError("VALIDATION_FAILED", errors[0]!.error, { errors });
+      if (single && body.rejected === 1) {
+        throw new AppError("VALIDATION_FAILED", body.errors[0]!.error, { errors: body.errors });
       }
-      try {
-        await deps.queue.publish(events);
-      } catch (err) {
-        if (err instanceof QueueFullError) {
-          throw new AppError("UNAVAILABLE", "Ingest queue is full; retry after the delay in Retry-After", {
-            headers: { "Retry-After": String(err.retryAfterSeconds) },
-          });
-        }
-        deps.log?.({
-          level: "ERROR",
-          msg: "ingest write failed",
-          error: String(err),
-          request_id: c.get("requestId"),
-        });
-        throw new AppError(
-          "UNAVAILABLE",
-          "The log store did not commit the events; none were stored. Retry later",
-          {
-            headers: { "Retry-After": "5" },
-          },
-        );
-      }
-      deps.telemetry?.eventsAccepted(events.length);
-      const body: IngestResult = { accepted: events.length, rejected, errors };
       return c.json(body, 200);
     },
   );

@@ -4,18 +4,9 @@
  * triggers one re-login; a 413 splits the batch; anything else is a client bug and fails loudly.
  */
 
-/** One rejected event: its index in the batch and why. */
-export interface IngestItemError {
-  index: number;
-  error: string;
-}
+import type { IngestItemError, IngestResult } from "../../core/ports/collector.ts";
 
-/** The ingest answer: `{accepted, rejected, errors}` (the server may list only the first errors). */
-export interface IngestResult {
-  accepted: number;
-  rejected: number;
-  errors: IngestItemError[];
-}
+export type { IngestItemError, IngestResult } from "../../core/ports/collector.ts";
 
 /** What one `sendBatch` call achieved. */
 export interface BatchResult extends IngestResult {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PostgresAlertTickRepo } from "../../core/adapters/postgres/alert-repo.ts";
 import type { Notice } from "../../core/alerts/notify.ts";
-import { runAlertTick } from "../../core/alerts/runner.ts";
 import { createTraffic } from "../../stream-jobs/generator/traffic.ts";
+import { runAlertTick } from "../../stream-jobs/scheduler/tick.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 
 const MINUTE = 60_000;

@@ -1,13 +1,16 @@
 /** Shared plumbing of the Kafka suites: a fresh database, topic and group per test, events, polling. */
 import type { Sql } from "postgres";
 import { groupLag, kafkaClient } from "../../core/adapters/kafka/client.ts";
-import { KafkaIndexer, type KafkaIndexerOptions } from "../../core/adapters/kafka/indexer.ts";
+import { kafkaLogConsumer } from "../../core/adapters/kafka/consumer.ts";
 import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
+import { noTelemetry, type Telemetry } from "../../core/ports/telemetry.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
+import { type Indexer, type IndexerSink, startIndexer as start } from "../../stream-jobs/indexer/indexer.ts";
+import { isEngineOutage } from "../../workers/outage.ts";
 import { freshPostgresDatabase, KAFKA_TEST_BROKERS } from "../helpers/engines.ts";
 
 export const BROKERS = KAFKA_TEST_BROKERS;
@@ -103,17 +106,31 @@ export async function publishAll(queue: KafkaLogQueue, events: LogEvent[], chunk
   );
 }
 
-export function startIndexer(
-  opts: { topic: string; group: string; store: KafkaIndexerOptions["store"] } & Partial<KafkaIndexerOptions>,
-): Promise<KafkaIndexer> {
-  return KafkaIndexer.start({
-    brokers: BROKERS,
-    clientId: "logflow-test-indexer",
-    groupId: opts.group,
-    sessionTimeoutMs: 10_000,
-    staleAfterMs: 20_000,
+/** An indexer on the topic, as `bun run indexer` builds it; `telemetry` sees what it does. */
+export function startIndexer(opts: {
+  topic: string;
+  group: string;
+  store: IndexerSink;
+  telemetry?: Partial<Telemetry>;
+  maxMessageBytes?: number;
+}): Promise<Indexer> {
+  const telemetry = { ...noTelemetry, ...opts.telemetry };
+  return start({
+    consumer: kafkaLogConsumer({
+      brokers: BROKERS,
+      clientId: "logflow-test-indexer",
+      topic: opts.topic,
+      groupId: opts.group,
+      sessionTimeoutMs: 10_000,
+      staleAfterMs: 20_000,
+      telemetry,
+    }),
+    store: opts.store,
+    isOutage: isEngineOutage,
     backoff: { initialMs: 50, maxMs: 1_000 },
-    ...opts,
+    slowAfterMs: 1_000,
+    telemetry,
+    ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}),
   });
 }
 
@@ -162,7 +179,7 @@ export async function dropTopics(...topics: string[]): Promise<void> {
 }
 
 /** Ids stored, per service, in the order the store received them (`seq` attributes must ascend). */
-export function recordingStore(inner: KafkaIndexerOptions["store"]) {
+export function recordingStore(inner: IndexerSink) {
   const seqs = new Map<string, number[]>();
   return {
     seqs,

@@ -3,7 +3,8 @@
  * generator feeding realistic traffic. State lives in LOGFLOW_DATA_DIR (.data/ by default).
  */
 import { DEV_ADMIN_PASSWORD } from "../../core/config.ts";
-import { bunAlertEngine, startAlertScheduler } from "../../stream-jobs/scheduler/engine.ts";
+import { startAlertScheduler } from "../../stream-jobs/scheduler/scheduler.ts";
+import { bunAlertEngine } from "./alert-engine.ts";
 import { configOrExit, serve } from "./serve.ts";
 
 const demo = process.argv.includes("--demo");
@@ -21,18 +22,19 @@ const config = configOrExit();
 }
 const { runtime, server } = await serve(config);
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
-startAlertScheduler(bunAlertEngine(runtime.deps, runtime.sql, config));
+startAlertScheduler(bunAlertEngine(runtime, config));
 // With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,
 // so that what is ingested reaches the store without a second process.
 if (config.KAFKA_BROKERS?.length) {
-  const { KafkaIndexer } = await import("../../core/adapters/kafka/indexer.ts");
-  await KafkaIndexer.start({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-indexer`,
-    topic: config.KAFKA_TOPIC,
-    groupId: config.KAFKA_GROUP_ID,
-    store: runtime.deps.store,
-    log: runtime.deps.log,
+  const { startKafkaIndexer } = await import("./kafka-indexer.ts");
+  const indexer = await startKafkaIndexer(
+    { ...config, KAFKA_BROKERS: config.KAFKA_BROKERS },
+    { store: runtime.deps.store, log: runtime.built.log },
+  );
+  // A fault stopped the indexer: nothing ingested would reach the store any more, so stop loudly.
+  indexer.done.catch((err: unknown) => {
+    console.error(`the indexer stopped on a fault; exiting:\n${err instanceof Error ? err.stack : err}`);
+    process.exit(70);
   });
 }
 
@@ -51,7 +53,6 @@ console.log(`
 
 if (demo || config.DEMO) {
   const { startDemo } = await import("../../stream-jobs/generator/demo.ts");
-  const { parseLogEvent } = await import("../../core/log-event.ts");
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   process.once("SIGTERM", () => controller.abort());
@@ -65,10 +66,11 @@ if (demo || config.DEMO) {
             ? `demo: error burst on ${e.service} for ${Math.round(e.durationMs / 1000)} s`
             : `demo: traffic ×${e.multiplier} for ${Math.round(e.durationMs / 1000)} s`,
       }),
-    publish: async (events: unknown[]) => {
-      const now = Date.now();
-      const parsed = events.map((e) => parseLogEvent(e, now, runtime.deps.limits));
-      await runtime.deps.queue.publish(parsed.flatMap((p) => (p.ok ? [p.event] : [])));
-    },
+    publish: (events: unknown[]) =>
+      runtime.deps.collect(
+        events.map((value) => ({ ok: true, value })),
+        runtime.deps,
+        { now: Date.now() },
+      ),
   });
 }

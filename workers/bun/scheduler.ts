@@ -3,7 +3,8 @@
  * ALERT_EVAL_INTERVAL_SECONDS; run as many as you like, each tick is evaluated by one of them.
  * In the embedded profile the scheduler runs inside `bun run dev` instead (PGlite has one owner).
  */
-import { bunAlertEngine, startAlertScheduler } from "../../stream-jobs/scheduler/engine.ts";
+import { startAlertScheduler } from "../../stream-jobs/scheduler/scheduler.ts";
+import { bunAlertEngine } from "./alert-engine.ts";
 import { startRuntime } from "./runtime.ts";
 import { configOrExit } from "./serve.ts";
 
@@ -15,7 +16,7 @@ if (!config.DATABASE_URL) {
   process.exit(1);
 }
 const runtime = await startRuntime(config);
-const engine = bunAlertEngine(runtime.deps, runtime.sql, config);
+const engine = bunAlertEngine(runtime, config);
 const scheduler = startAlertScheduler(engine);
 runtime.deps.log?.({
   level: "INFO",

@@ -10,12 +10,11 @@
  * pooler next to the Worker, which keeps that cheap; without it each request that touches the
  * database opens its own connection to DATABASE_URL.
  */
-import { PostgresAlertTickRepo } from "../../core/adapters/postgres/alert-repo.ts";
-import { createNotifier } from "../../core/alerts/notify.ts";
-import { runAlertTick } from "../../core/alerts/runner.ts";
 import { ConfigError } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
-import { buildEdgeDeps } from "../edge-deps.ts";
+import { alertEngine } from "../../stream-jobs/scheduler/scheduler.ts";
+import { runAlertTick } from "../../stream-jobs/scheduler/tick.ts";
+import { buildEdgeDeps, type EdgeDeps } from "../edge-deps.ts";
 
 // The few Workers types used here, declared locally instead of pulling in @cloudflare/workers-types.
 interface ExecutionContext {
@@ -59,9 +58,9 @@ function configProblem(err: ConfigError): Response {
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const hyperdrive = env.HYPERDRIVE?.connectionString;
-    let built: ReturnType<typeof buildEdgeDeps>;
+    let built: EdgeDeps;
     try {
-      built = buildEdgeDeps(hyperdrive ? { ...env, DATABASE_URL: hyperdrive } : env, {
+      built = await buildEdgeDeps(hyperdrive ? { ...env, DATABASE_URL: hyperdrive } : env, {
         poolSize: POOL_SIZE,
         databaseLabel: hyperdrive ? "postgres (hyperdrive)" : "postgres",
       });
@@ -85,9 +84,11 @@ export default {
    */
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     const hyperdrive = env.HYPERDRIVE?.connectionString;
-    let built: ReturnType<typeof buildEdgeDeps>;
+    let built: EdgeDeps;
     try {
-      built = buildEdgeDeps(hyperdrive ? { ...env, DATABASE_URL: hyperdrive } : env, { poolSize: POOL_SIZE });
+      built = await buildEdgeDeps(hyperdrive ? { ...env, DATABASE_URL: hyperdrive } : env, {
+        poolSize: POOL_SIZE,
+      });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       console.error(
@@ -96,7 +97,8 @@ export default {
       return;
     }
     const log = built.deps.log;
-    if (!built.sql) {
+    const ticks = built.built.alertTicks;
+    if (!ticks) {
       log?.({
         level: "WARNING",
         msg: "scheduled trigger: no DATABASE_URL, no alerts evaluated",
@@ -107,17 +109,7 @@ export default {
     const run = (async () => {
       try {
         const r = await runAlertTick(
-          {
-            store: built.deps.store,
-            rules: built.deps.alertRules,
-            alerts: built.deps.triggeredAlerts,
-            anomalies: built.deps.anomalies,
-            ticks: new PostgresAlertTickRepo(built.sql!),
-            notify: createNotifier({ guard: { allowPrivate: built.config.ALLOW_PRIVATE_WEBHOOKS }, log }),
-            log,
-            intervalMs: built.config.ALERT_EVAL_INTERVAL_SECONDS * 1000,
-            owner: "workers",
-          },
+          alertEngine({ ...built.built, alertTicks: ticks }, built.config, { owner: "workers" }),
           controller.scheduledTime,
         );
         log?.({

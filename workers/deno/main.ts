@@ -10,7 +10,7 @@
  */
 import { ConfigError } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
-import { buildEdgeDeps } from "../edge-deps.ts";
+import { buildEdgeDeps, type EdgeDeps } from "../edge-deps.ts";
 
 // The few Deno APIs used here, declared locally so that tsc (with Bun's types) checks this file too.
 declare const Deno: {
@@ -27,9 +27,9 @@ declare const Deno: {
   exit(code: number): never;
 };
 
-let built: ReturnType<typeof buildEdgeDeps>;
+let built: EdgeDeps;
 try {
-  built = buildEdgeDeps(Deno.env.toObject());
+  built = await buildEdgeDeps(Deno.env.toObject());
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);

@@ -2,7 +2,7 @@
  * The kafkajs client, built in one place. Every kafkajs import of LogFlow lives in this folder, so the
  * client library can be swapped without touching the rest.
  */
-import { type Admin, Kafka, type logCreator, logLevel } from "kafkajs";
+import { type Admin, Kafka, KafkaJSError, KafkaJSProtocolError, type logCreator, logLevel } from "kafkajs";
 import type { LogLine } from "../../logger.ts";
 import { useGzipCodec } from "./gzip.ts";
 
@@ -111,4 +111,17 @@ export async function groupLag(admin: Admin, groupId: string, topic: string): Pr
     if (high > from) lag += high - from;
   }
   return Number(lag);
+}
+
+/**
+ * Whether an error is Kafka being unavailable for now (no broker answers, a leader moving, retries
+ * exhausted on either), worth retrying; false for a request the broker refuses for good (a protocol
+ * error it marks not retriable: authorization, a record too large) and for anything not from kafkajs.
+ */
+export function isKafkaOutage(err: unknown): boolean {
+  if (!(err instanceof KafkaJSError)) return false;
+  for (let e: unknown = err; e instanceof KafkaJSError; e = e.cause) {
+    if (e instanceof KafkaJSProtocolError && !e.retriable) return false;
+  }
+  return true;
 }

@@ -1,4 +1,5 @@
 import type { Fragment, Sql } from "postgres";
+import { decodeCursor, encodeCursor } from "../../cursor.ts";
 import { isUuid, timeOfId } from "../../ids.ts";
 import { LEVELS } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
@@ -16,7 +17,6 @@ import {
 } from "../../ports/log-store.ts";
 import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { countMany } from "./alert-counts.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
 import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
 import { LogWriter } from "./log-writer.ts";

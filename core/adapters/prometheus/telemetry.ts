@@ -123,6 +123,8 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     });
   }
 
+  const indexer = lazyIndexerMetrics(registry);
+
   return {
     registry,
     httpRequest: (method, endpoint, status, seconds) => http.record(method, endpoint, status, seconds),
@@ -157,8 +159,73 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
       const counts = hit ? cacheLookups.hit : cacheLookups.miss;
       counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
     },
+    indexerBatch({ messages, seconds }) {
+      indexer().batchSize.observe(messages);
+      indexer().batchDuration.observe(seconds);
+    },
+    indexerStored: (n) => indexer().stored.inc(n),
+    indexerDeadLettered: (reason) => indexer().deadLettered.inc({ reason }),
+    indexerRetried: (operation) => indexer().retries.inc({ operation }),
+    indexerConsumerRestarted: () => indexer().restarts.inc(),
+    indexerLag: (n) => indexer().lag.set(n),
     async render() {
       return { contentType: registry.contentType, body: (await registry.metrics()) + http.render() };
     },
+  };
+}
+
+/**
+ * The indexer's metrics, registered on first use: only a process that runs the indexer exports them,
+ * so the API's /metrics does not list an indexer it does not have.
+ */
+function lazyIndexerMetrics(registry: Registry) {
+  let metrics: ReturnType<typeof create> | undefined;
+  const create = () => {
+    const registers = [registry];
+    return {
+      lag: new Gauge({
+        name: "indexer_consumer_lag_messages",
+        help: "Messages in the log topic not yet committed by the indexer's group",
+        registers,
+      }),
+      batchSize: new Histogram({
+        name: "indexer_batch_size_messages",
+        help: "Messages per handled batch (one partition)",
+        buckets: [1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000],
+        registers,
+      }),
+      batchDuration: new Histogram({
+        name: "indexer_batch_duration_seconds",
+        help: "Time to decode, store, dead-letter and commit one batch",
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+      stored: new Counter({
+        name: "indexer_events_indexed_total",
+        help: "Events written to the log store by the indexer",
+        registers,
+      }),
+      deadLettered: new Counter({
+        name: "indexer_events_dead_lettered_total",
+        help: "Messages sent to the dead-letter topic, by reason",
+        labelNames: ["reason"],
+        registers,
+      }),
+      retries: new Counter({
+        name: "indexer_retries_total",
+        help: "Failed store writes or dead-letter publishes, retried with backoff",
+        labelNames: ["operation"],
+        registers,
+      }),
+      restarts: new Counter({
+        name: "indexer_consumer_restarts_total",
+        help: "Kafka consumers replaced after a crash or when found stale",
+        registers,
+      }),
+    };
+  };
+  return () => {
+    metrics ??= create();
+    return metrics;
   };
 }

@@ -59,6 +59,15 @@ export class SearchEngineError extends Error {
   }
 }
 
+/**
+ * Whether an error of the search-engine store means the engine is unavailable for now (unreachable,
+ * overloaded: 429, 5xx, an index blocked for writes), so the same request is worth sending again later.
+ */
+export function isSearchEngineOutage(err: unknown): boolean {
+  if (!(err instanceof SearchEngineError)) return false;
+  return err.type === "unreachable" || err.status === 429 || err.status >= 500;
+}
+
 interface ErrorBody {
   error?: { type?: string; reason?: string; root_cause?: { type?: string; reason?: string }[] } | string;
 }

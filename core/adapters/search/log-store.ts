@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from "../../cursor.ts";
 import { isUuid } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
@@ -14,7 +15,6 @@ import {
   type WriteResult,
 } from "../../ports/log-store.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
-import { decodeCursor, encodeCursor } from "../postgres/cursor.ts";
 import {
   type EngineRequest,
   type EngineResponse,

@@ -1,6 +1,6 @@
-import { detect, METRICS } from "../anomaly/detect.ts";
-import type { AlertTickRepo } from "../ports/alerts.ts";
-import { type EngineDeps, type EvaluationOutcome, evaluateRules } from "./engine.ts";
+import { type EngineDeps, type EvaluationOutcome, evaluateRules } from "../../core/alerts/engine.ts";
+import { detect, METRICS } from "../../core/anomaly/detect.ts";
+import type { AlertTickRepo } from "../../core/ports/alerts.ts";
 
 /**
  * Minutes each tick's anomaly detection looks at (the API's smallest window). Successive ticks overlap,
@@ -58,51 +58,4 @@ export async function runAlertTick(deps: TickDeps, now: number): Promise<TickRes
       .catch(() => {});
     throw err;
   }
-}
-
-export interface Scheduler {
-  /** Stop ticking and wait for a running tick to end. */
-  stop(): Promise<void>;
-}
-
-/**
- * Run `tick` at every multiple of `intervalMs` (wall clock), never two at once in this process: a tick
- * still running when the next is due makes that one skipped, not queued.
- */
-export function startScheduler(opts: {
-  intervalMs: number;
-  tick: (now: number) => Promise<unknown>;
-  log?: (line: Record<string, unknown>) => void;
-}): Scheduler {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    const now = Date.now();
-    const next = (Math.floor(now / opts.intervalMs) + 1) * opts.intervalMs;
-    timer = setTimeout(fire, next - now);
-  };
-  const fire = () => {
-    const now = Date.now();
-    if (running) {
-      opts.log?.({ level: "WARNING", msg: "alert tick skipped: the previous one is still running" });
-    } else {
-      running = opts
-        .tick(now)
-        .catch((err) => opts.log?.({ level: "ERROR", msg: "alert tick failed", error: String(err) }))
-        .finally(() => {
-          running = undefined;
-        });
-    }
-    schedule();
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
 }

@@ -1,6 +1,6 @@
-import { base64url, fromBase64url } from "../../base64.ts";
-import { isUuid } from "../../ids.ts";
-import { InvalidCursorError } from "../../ports/log-store.ts";
+import { base64url, fromBase64url } from "./base64.ts";
+import { isUuid } from "./ids.ts";
+import { InvalidCursorError } from "./ports/log-store.ts";
 
 /** The keyset position of the last event of a page: the next page starts strictly after (older than) it. */
 export interface CursorPosition {

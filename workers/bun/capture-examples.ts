@@ -5,9 +5,9 @@
  */
 import { resolve } from "node:path";
 import { loadConfig } from "../../core/config.ts";
-import { startRuntime } from "../../workers/bun/runtime.ts";
-import { createApp } from "../app.ts";
-import { evaluateAlertsNow, exampleExchanges } from "./example-flow.ts";
+import { createApp } from "../../edge-api/app.ts";
+import { evaluateAlertsNow, exampleExchanges } from "../../edge-api/openapi/example-flow.ts";
+import { startRuntime } from "./runtime.ts";
 
 const runtime = await startRuntime(
   loadConfig({
@@ -44,7 +44,7 @@ try {
     if (e.status >= 400) throw new Error(`${e.route} answered ${e.status}: ${JSON.stringify(e.body)}`);
     if (e.body !== "" && typeof e.body === "object") examples[e.route] = redact(e.body);
   }
-  const file = resolve(import.meta.dir, "examples.json");
+  const file = resolve(import.meta.dir, "../../edge-api/openapi/examples.json");
   await Bun.write(file, `${JSON.stringify(examples, null, 2)}\n`);
   // In the repository's own format, so that `bun run lint` stays clean after a capture.
   Bun.spawnSync(["bunx", "biome", "format", "--write", file], { stdout: "ignore", stderr: "inherit" });

@@ -1,0 +1,41 @@
+import type { EventLimits } from "../log-event.ts";
+import type { LogLine } from "../logger.ts";
+import type { LogQueue } from "./log-queue.ts";
+import type { Telemetry } from "./telemetry.ts";
+
+/** One item of an ingest request: a JSON value, or why its line could not be read (NDJSON). */
+export type IngestItem = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** One rejected event: its index in the request and why. */
+export interface IngestItemError {
+  index: number;
+  error: string;
+}
+
+/** What an ingest request achieved (the answer lists at most the first errors; counts are exact). */
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  errors: IngestItemError[];
+}
+
+/** What the collector publishes with. */
+export interface CollectorDeps {
+  queue: LogQueue;
+  limits: EventLimits;
+  telemetry?: Telemetry;
+  log?: LogLine;
+}
+
+/**
+ * The collector (stream-jobs/collector): validates and normalises what a shipper sent, each event on
+ * its own, and publishes the valid ones; resolves once they are durable (queue ack or store commit).
+ * Rejects with AppError UNAVAILABLE (with Retry-After) when the queue is full or could not make them
+ * durable: nothing of the request is acknowledged then. Handed to the API through its dependencies,
+ * since the API does not import the stream jobs.
+ */
+export type Collect = (
+  items: readonly IngestItem[],
+  deps: CollectorDeps,
+  at: { now: number; requestId?: string },
+) => Promise<IngestResult>;

@@ -1,0 +1,124 @@
+/**
+ * Bun's platform for buildDeps: the database (Postgres at DATABASE_URL, else PGlite embedded under
+ * LOGFLOW_DATA_DIR), the official search-engine clients, the ingest queue (Kafka when KAFKA_BROKERS is
+ * set, else in-process), Prometheus metrics and a signing key kept on disk.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
+import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
+import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
+import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
+import { EMBEDDED_STORE_OPTIONS } from "../../core/adapters/postgres/log-store.ts";
+import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
+import { elasticsearchEngine } from "../../core/adapters/search/elasticsearch.ts";
+import { openSearchEngine } from "../../core/adapters/search/opensearch.ts";
+import type { Config } from "../../core/config.ts";
+import { jsonLogger } from "../../core/logger.ts";
+import type { ApiPlatform, Database, Platform } from "../build-deps.ts";
+
+/**
+ * The database for this config: a pool on the Postgres server at DATABASE_URL, else the embedded PGlite
+ * under LOGFLOW_DATA_DIR (one connection: PGlite runs one query at a time).
+ */
+export async function openDatabase(config: Config, applicationName?: string): Promise<Database> {
+  if (config.DATABASE_URL) {
+    const sql = connectPostgres(config.DATABASE_URL, {
+      max: config.DATABASE_POOL_SIZE,
+      ...(applicationName ? { applicationName } : {}),
+    });
+    return {
+      sql,
+      label: "postgres",
+      storeOptions: {},
+      connections: connectionCount(sql),
+      close: () => sql.end({ timeout: 5 }),
+    };
+  }
+  const db = await openEmbeddedDatabase(config.LOGFLOW_DATA_DIR);
+  return {
+    sql: db.sql,
+    label: `embedded (PGlite in ${db.dir})`,
+    storeOptions: EMBEDDED_STORE_OPTIONS,
+    connections: connectionCount(db.sql),
+    close: () => db.close(),
+  };
+}
+
+function connectionCount(sql: Database["sql"]): () => Promise<number> {
+  return async () => {
+    const [row] = await sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity where datname = current_database()`;
+    return row?.n ?? 0;
+  };
+}
+
+/** The official clients: Elasticsearch's checks that it talks to Elasticsearch; OpenSearch's its own. */
+export const bunSearchEngine: Platform["searchEngine"] = (c) =>
+  c.flavor === "elasticsearch" ? elasticsearchEngine(c) : openSearchEngine(c);
+
+/** Bun's platform over an opened database. */
+export function bunPlatform(config: Config, database: Database): Platform {
+  return {
+    log: jsonLogger(config.LOG_LEVEL, (text) => process.stdout.write(`${text}\n`)),
+    database,
+    searchEngine: bunSearchEngine,
+    searchTemplate: "at-start",
+    inProcessLimits: true,
+    telemetry: prometheusTelemetry(database.connections ? { databaseConnections: database.connections } : {}),
+  };
+}
+
+/** What Bun's API roles add: the signing key, the ingest queue, the client's address. */
+export function bunApi(config: Config, log: Platform["log"]): ApiPlatform {
+  return {
+    secretKey: secretKey(config),
+    queue: async (store) => {
+      // Kafka (cluster profile): publish resolves on the broker's ack, `bun run indexer` writes to the store.
+      if (config.KAFKA_BROKERS?.length) {
+        return KafkaLogQueue.connect({
+          brokers: config.KAFKA_BROKERS,
+          clientId: config.KAFKA_CLIENT_ID,
+          topic: config.KAFKA_TOPIC,
+          maxPending: config.QUEUE_MAX_PENDING,
+          log,
+        });
+      }
+      // In-process group commit straight to the store (embedded default).
+      return new MemoryLogQueue(store, {
+        maxPending: config.QUEUE_MAX_PENDING,
+        batchSize: config.QUEUE_BATCH_SIZE,
+        lingerMs: config.QUEUE_LINGER_MS,
+        concurrency: config.DATABASE_URL ? Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)) : 1,
+      });
+    },
+    cacheStats: true,
+    clientAddress: (c) => {
+      if (config.TRUST_PROXY) {
+        const forwarded = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0];
+        if (forwarded?.trim()) return forwarded.trim();
+      }
+      // Bun.serve hands its server to fetch() as the second argument, which Hono exposes as c.env.
+      const server = c.env as { requestIP?: (req: Request) => { address: string } | null } | undefined;
+      return server?.requestIP?.(c.req.raw)?.address;
+    },
+  };
+}
+
+/**
+ * The secret that signs tokens: SECRET_KEY when set (required in production), else one generated on
+ * first start and kept in LOGFLOW_DATA_DIR so that tokens survive a restart.
+ */
+function secretKey(config: Config): string {
+  if (config.SECRET_KEY) return config.SECRET_KEY;
+  if (config.LOGFLOW_DATA_DIR === "memory://") return crypto.randomUUID() + crypto.randomUUID();
+  const dir = resolve(config.LOGFLOW_DATA_DIR);
+  const file = join(dir, "secret.key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dir, { recursive: true });
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  writeFileSync(file, key, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
