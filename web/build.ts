@@ -8,6 +8,9 @@ import { build } from "vite";
 import { initialJs } from "./size.ts";
 
 const root = import.meta.dir;
+// Always the production build: `bun test` sets NODE_ENV=test, under which Vite and Solid's plugin build
+// Solid's development runtime, which the tests would measure and `bun run dev` would then serve.
+process.env.NODE_ENV = "production";
 await build({ configFile: resolve(root, "vite.config.ts"), logLevel: process.env.CI ? "warn" : "info" });
 const size = initialJs(resolve(root, "dist"));
 console.log(

@@ -1,21 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { groupingAccuracy, listSystems, loadSystem } from "../../bench/loghub.ts";
-import { requiredEngines } from "../../tests/helpers/engines.ts";
+import { loghubDir } from "../../tests/helpers/loghub.ts";
 import { PatternMiner } from "./miner.ts";
-
-/**
- * LogHub's labelled 2k samples (LOGHUB_DIR, default `../shared/data/loghub` beside the repository).
- * Absent, the suite skips locally and fails when LOGFLOW_REQUIRE_ENGINES names `loghub`.
- */
-function loghubDir(): string | null {
-  const dir = process.env.LOGHUB_DIR ?? resolve(import.meta.dir, "../../../shared/data/loghub");
-  if (existsSync(dir) && listSystems(dir).length) return dir;
-  if (requiredEngines().has("loghub")) throw new Error(`LogHub samples are required but absent at ${dir}`);
-  console.warn(`[skip] no LogHub samples at ${dir} (set LOGHUB_DIR); LogHub accuracy suite skipped`);
-  return null;
-}
 
 const dir = loghubDir();
 

@@ -25,7 +25,16 @@ describe("TokenService", () => {
     const good = (await tokens.issue(user)).access_token;
     expect(await tokens.verify(good)).toEqual(user);
     expect(await tokens.verify((await other.issue(user)).access_token)).toBeNull();
-    const tampered = `${good.slice(0, -2)}${good.endsWith("A") ? "B" : "A"}A`;
+    const [header, payload, signature] = good.split(".") as [string, string, string];
+    // One bit of the signature flipped through its bytes: a different token whatever the signature was.
+    const mac = Buffer.from(signature, "base64url");
+    mac[0] = (mac[0] as number) ^ 1;
+    const tampered = `${header}.${payload}.${mac.toString("base64url")}`;
+    expect(tampered).not.toBe(good);
     expect(await tokens.verify(tampered)).toBeNull();
+    // The genuine signature on claims raised to admin.
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const raised = Buffer.from(JSON.stringify({ ...claims, admin: true })).toString("base64url");
+    expect(await tokens.verify(`${header}.${raised}.${signature}`)).toBeNull();
   });
 });

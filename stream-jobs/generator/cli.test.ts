@@ -1,16 +1,48 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { join } from "node:path";
-import { parseCli, parseDuration } from "./cli.ts";
+import { loghubDir } from "../../tests/helpers/loghub.ts";
+import { main, parseCli, parseDuration, type RunClock } from "./cli.ts";
 import { type IngestStub, startIngestStub } from "./ingest-stub.ts";
 
 const CLI = join(import.meta.dir, "cli.ts");
-const APACHE = "/work/shared/data/loghub/Apache/Apache_2k.log";
+const SAMPLE = join(import.meta.dir, "sample.log");
+const LOGHUB = loghubDir();
 
 let stub: IngestStub | null = null;
 afterEach(async () => {
   await stub?.stop();
   stub = null;
 });
+
+/**
+ * Virtual time for pacing: a sleep moves the clock forward at once, so a test judges the schedule the
+ * CLI keeps rather than how busy the machine is. Every wait asked for is recorded.
+ */
+function virtualClock(start: number): RunClock & { waits: number[] } {
+  let now = start;
+  const waits: number[] = [];
+  return {
+    waits,
+    now: () => now,
+    async sleep(ms) {
+      waits.push(ms);
+      now += ms;
+    },
+  };
+}
+
+/** The CLI in this process on a virtual clock; what it prints is captured rather than shown. */
+async function runVirtual(args: string[], clock: RunClock) {
+  const printed: string[] = [];
+  const log = spyOn(console, "log").mockImplementation((...a) => void printed.push(a.join(" ")));
+  const error = spyOn(console, "error").mockImplementation((...a) => void printed.push(a.join(" ")));
+  try {
+    return { code: await main(args, clock), printed: printed.join("\n") };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
 
 async function runCli(args: string[], env: Record<string, string> = {}) {
   const proc = Bun.spawn([process.execPath, CLI, ...args], {
@@ -112,46 +144,68 @@ describe("runs", () => {
     expect(Math.abs(Date.parse(last.timestamp) - Date.now())).toBeLessThan(60_000);
   });
 
-  test("--rate paces the events in real time and --duration stops the run", async () => {
+  test("--rate sends each second's events when that second is over, and --duration stops the run", async () => {
     stub = startIngestStub();
-    const started = Date.now();
-    const { stdout, code } = await runCli([
-      "--url",
-      stub.url,
-      "--rate",
-      "200",
-      "--duration",
-      "1500ms",
-      "--burst",
-      "payment-service",
-    ]);
+    const start = Date.now();
+    const clock = virtualClock(start);
+    const args = ["--url", stub.url, "--rate", "200", "--duration", "10s", "--seed", "7"];
+    const { code, printed } = await runVirtual(args, clock);
     expect(code).toBe(0);
-    const elapsed = Date.now() - started;
-    const sent = stub.batches.flat().length;
-    expect(elapsed).toBeGreaterThanOrEqual(1_400);
-    expect(sent).toBeWithin(100, 600);
-    expect(stdout).toContain(`sent ${sent} events`);
+    // 500-event requests at 200 events/s: one tick a second, and the run ends at 10 s.
+    expect(clock.waits).toEqual(Array(10).fill(1_000));
+    const batches = stub.batches as { timestamp: string }[][];
+    // Second k's tick sends the events written during second k and none written later, in one request.
+    const second = (e: { timestamp: string }) => Math.ceil((Date.parse(e.timestamp) - start) / 1_000);
+    const seconds = batches.map((b) => [...new Set(b.map(second))]);
+    expect(seconds.flat().filter((k) => k > 0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(seconds.every((ks) => ks.length === 1)).toBe(true);
+    for (const batch of batches.filter((b) => second(b[0]!) > 0)) expect(batch.length).toBeWithin(100, 320);
+    const sent = batches.flat().length;
+    expect(sent).toBeWithin(0.8 * 200 * 9, 1.2 * 200 * 10);
+    expect(printed).toContain(`sent ${sent} events in 10.0s`);
   });
 
-  test("--replay sends every line of a LogHub file with the raw line as message", async () => {
+  test("--replay with --rate sends the file at that rate", async () => {
     stub = startIngestStub();
-    const { stdout, code } = await runCli(["--url", stub.url, "--replay", APACHE, "--batch", "700"]);
+    const clock = virtualClock(Date.now());
+    const lines = (await Bun.file(SAMPLE).text()).split("\n").filter((l) => l.trim()).length;
+    const { code, printed } = await runVirtual(
+      ["--url", stub.url, "--replay", SAMPLE, "--rate", "10"],
+      clock,
+    );
     expect(code).toBe(0);
-    const sent = stub.batches.flat() as { message: string; service: string; level: string }[];
-    const lines = (await Bun.file(APACHE).text())
-      .split("\n")
-      .map((l) => l.replace(/\r$/, ""))
-      .filter((l) => l.trim());
-    expect(sent.map((e) => e.message)).toEqual(lines);
-    expect(new Set(sent.map((e) => e.service))).toEqual(new Set(["apache"]));
-    expect(sent.filter((e) => e.level === "ERROR")).toHaveLength(595);
-    expect(stdout).toContain("accepted 2000, rejected 0");
+    expect(printed).toContain(`accepted ${lines}, rejected 0`);
+    // Batches of ceil(10 / 4) = 3 lines, each sent when the lines before it have had their 100 ms.
+    expect(stub.batches.map((b) => b.length)).toEqual([
+      ...Array(Math.floor(lines / 3)).fill(3),
+      ...(lines % 3 ? [lines % 3] : []),
+    ]);
+    expect(clock.waits).toEqual(Array(Math.ceil(lines / 3) - 1).fill(300));
   });
+
+  test.skipIf(LOGHUB === null)(
+    "--replay sends every line of a LogHub file with the raw line as message",
+    async () => {
+      const APACHE = join(LOGHUB as string, "Apache", "Apache_2k.log");
+      stub = startIngestStub();
+      const { stdout, code } = await runCli(["--url", stub.url, "--replay", APACHE, "--batch", "700"]);
+      expect(code).toBe(0);
+      const sent = stub.batches.flat() as { message: string; service: string; level: string }[];
+      const lines = (await Bun.file(APACHE).text())
+        .split("\n")
+        .map((l) => l.replace(/\r$/, ""))
+        .filter((l) => l.trim());
+      expect(sent.map((e) => e.message)).toEqual(lines);
+      expect(new Set(sent.map((e) => e.service))).toEqual(new Set(["apache"]));
+      expect(sent.filter((e) => e.level === "ERROR")).toHaveLength(595);
+      expect(stdout).toContain("accepted 2000, rejected 0");
+    },
+  );
 
   test("--replay with --count, --service and --dry-run prints NDJSON", async () => {
     const { stdout, stderr, code } = await runCli([
       "--replay",
-      APACHE,
+      SAMPLE,
       "--service",
       "web",
       "--count",

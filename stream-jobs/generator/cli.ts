@@ -5,7 +5,7 @@
  *   bun run generate --rate 50                            # 50 events/s until Ctrl-C
  *   bun run generate --rate 50 --burst payment-service --after 30s --duration 2m
  *   bun run generate --rate 20 --spike 10 --duration 60s  # anomaly demo
- *   bun run generate --replay /work/shared/data/loghub/Apache/Apache_2k.log
+ *   bun run generate --replay stream-jobs/generator/sample.log
  */
 import { parseArgs } from "node:util";
 import { replayFile } from "./replay.ts";
@@ -34,6 +34,15 @@ Synthetic traffic (default) or --replay of a log file, sent to POST /api/v1/inge
   --dry-run           print events as NDJSON on stdout instead of sending
   -h, --help          this text
 `;
+
+/** The time a run is paced and stopped by. */
+export interface RunClock {
+  now(): number;
+  /** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const WALL_CLOCK: RunClock = { now: () => Date.now(), sleep };
 
 /** Timestamps of an unpaced --count run are spread as if the traffic had run at this rate. */
 const BACKFILL_RATE = 100;
@@ -189,14 +198,15 @@ interface Budget {
   spend(n: number): void;
 }
 
-function makeBudget(config: CliConfig, startedAt: number, signal: AbortSignal): Budget {
+function makeBudget(config: CliConfig, clock: RunClock, signal: AbortSignal): Budget {
+  const startedAt = clock.now();
   let spent = 0;
   return {
     signal,
     stopped: () =>
       signal.aborted ||
       (config.count !== null && spent >= config.count) ||
-      (config.durationMs !== null && Date.now() - startedAt >= config.durationMs),
+      (config.durationMs !== null && clock.now() - startedAt >= config.durationMs),
     remaining: () => (config.count === null ? Number.POSITIVE_INFINITY : config.count - spent),
     spend: (n) => {
       spent += n;
@@ -215,23 +225,35 @@ function buildTraffic(config: CliConfig, start: number, rate: number): Traffic {
 }
 
 /** Real-time traffic at --rate: every tick, send what the simulation wrote since the last one. */
-async function runPaced(config: CliConfig, sink: Sink, budget: Budget, rate: number): Promise<void> {
-  const traffic = buildTraffic(config, Date.now(), rate);
+async function runPaced(
+  config: CliConfig,
+  sink: Sink,
+  budget: Budget,
+  clock: RunClock,
+  rate: number,
+): Promise<void> {
+  const traffic = buildTraffic(config, clock.now(), rate);
   // Ticks short enough for a live dashboard, long enough that low rates still send a few events per request.
   const tickMs = Math.min(1000, Math.max(250, (config.batch / rate) * 1000));
   while (!budget.stopped()) {
-    const tickStart = Date.now();
+    const tickStart = clock.now();
     const due = traffic.next(tickStart).slice(0, budget.remaining());
     await sink.send(due);
     budget.spend(due.length);
-    const rest = tickMs - (Date.now() - tickStart);
-    if (rest > 0 && !budget.stopped()) await sleep(rest, budget.signal).catch(() => {});
+    const rest = tickMs - (clock.now() - tickStart);
+    if (rest > 0 && !budget.stopped()) await clock.sleep(rest, budget.signal).catch(() => {});
   }
 }
 
 /** --count without --rate: as fast as the server accepts, timestamps backfilled to end about now. */
-async function runBackfill(config: CliConfig, sink: Sink, budget: Budget, count: number): Promise<void> {
-  const traffic = buildTraffic(config, Date.now() - (count / BACKFILL_RATE) * 1000, BACKFILL_RATE);
+async function runBackfill(
+  config: CliConfig,
+  sink: Sink,
+  budget: Budget,
+  clock: RunClock,
+  count: number,
+): Promise<void> {
+  const traffic = buildTraffic(config, clock.now() - (count / BACKFILL_RATE) * 1000, BACKFILL_RATE);
   while (!budget.stopped()) {
     const events: TrafficEvent[] = traffic.batch(Math.min(config.batch, budget.remaining()));
     await sink.send(events);
@@ -239,18 +261,24 @@ async function runBackfill(config: CliConfig, sink: Sink, budget: Budget, count:
   }
 }
 
-async function runReplay(config: CliConfig, sink: Sink, budget: Budget, file: string): Promise<void> {
+async function runReplay(
+  config: CliConfig,
+  sink: Sink,
+  budget: Budget,
+  clock: RunClock,
+  file: string,
+): Promise<void> {
   const rate = config.rate;
   // Paced replay sends small batches often rather than a large one every few seconds.
   const batchSize = rate === null ? config.batch : Math.max(1, Math.min(config.batch, Math.ceil(rate / 4)));
   const options = config.service === null ? { batchSize } : { batchSize, service: config.service };
-  const startedAt = Date.now();
+  const startedAt = clock.now();
   let sent = 0;
   for await (const batch of replayFile(file, options)) {
     if (budget.stopped()) break;
     if (rate !== null) {
-      const due = startedAt + (sent / rate) * 1000;
-      if (due > Date.now()) await sleep(due - Date.now(), budget.signal).catch(() => {});
+      const wait = startedAt + (sent / rate) * 1000 - clock.now();
+      if (wait > 0) await clock.sleep(wait, budget.signal).catch(() => {});
       if (budget.stopped()) break;
     }
     const events = batch.slice(0, budget.remaining());
@@ -274,8 +302,8 @@ function summary(config: CliConfig, sink: Sink, elapsedMs: number): string {
   return lines.join("\n");
 }
 
-/** Run the CLI; resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Run the CLI; resolves to the process exit code. `clock` paces and stops the run (tests pass a virtual one). */
+export async function main(argv: string[], clock: RunClock = WALL_CLOCK): Promise<number> {
   let config: CliConfig;
   try {
     const parsed = parseCli(argv);
@@ -301,8 +329,8 @@ export async function main(argv: string[]): Promise<number> {
   process.on("SIGINT", onSigint);
 
   const sink = config.dryRun ? stdoutSink() : serverSink(config);
-  const startedAt = Date.now();
-  const budget = makeBudget(config, startedAt, stop.signal);
+  const startedAt = clock.now();
+  const budget = makeBudget(config, clock, stop.signal);
   const progress = config.dryRun
     ? null
     : setInterval(() => {
@@ -310,21 +338,21 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`… sent ${t.sent}, accepted ${t.accepted}, rejected ${t.rejected}`);
       }, 10_000);
   try {
-    if (config.replay) await runReplay(config, sink, budget, config.replay);
+    if (config.replay) await runReplay(config, sink, budget, clock, config.replay);
     else if (config.rate === null && config.count !== null)
-      await runBackfill(config, sink, budget, config.count);
-    else await runPaced(config, sink, budget, config.rate ?? 20);
+      await runBackfill(config, sink, budget, clock, config.count);
+    else await runPaced(config, sink, budget, clock, config.rate ?? 20);
   } catch (err) {
     if (!(err instanceof SendError) && !(err instanceof Error && "code" in err && err.code === "ENOENT"))
       throw err;
     console.error(`error: ${err.message}`);
-    console.error(summary(config, sink, Date.now() - startedAt));
+    console.error(summary(config, sink, clock.now() - startedAt));
     return 1;
   } finally {
     if (progress) clearInterval(progress);
     process.off("SIGINT", onSigint);
   }
-  (config.dryRun ? console.error : console.log)(summary(config, sink, Date.now() - startedAt));
+  (config.dryRun ? console.error : console.log)(summary(config, sink, clock.now() - startedAt));
   return 0;
 }
 

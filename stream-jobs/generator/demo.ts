@@ -38,6 +38,8 @@ export interface DemoOptions {
   onError?: (error: unknown) => void;
   /** Time source (epoch ms). Default `Date.now`. */
   clock?: () => number;
+  /** Waits between batches (tests move a virtual clock); default a timer that the signal cuts short. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** What a demo run published. */
@@ -56,6 +58,7 @@ export interface DemoStats {
  */
 export function startDemo(options: DemoOptions): Promise<DemoStats> {
   const clock = options.clock ?? Date.now;
+  const wait = options.sleep ?? sleep;
   const rate = options.rate ?? 20;
   const intervalMs = options.intervalMs ?? 250;
   if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
@@ -114,7 +117,7 @@ export function startDemo(options: DemoOptions): Promise<DemoStats> {
           onError(err);
         }
       }
-      await sleep(intervalMs, options.signal).catch(() => {});
+      await wait(intervalMs, options.signal).catch(() => {});
     }
     return stats;
   };

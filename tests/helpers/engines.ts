@@ -118,19 +118,23 @@ export function kafkaReachable(): Promise<boolean> {
   return kafkaAvailable;
 }
 
-/** Debian's Chromium (`apt-get install -y chromium`), or LOGFLOW_CHROMIUM; the dashboard's e2e suite drives it. */
-export const CHROMIUM_PATH = process.env.LOGFLOW_CHROMIUM ?? "/usr/bin/chromium";
+/**
+ * The Chromium the dashboard's e2e suite drives: LOGFLOW_CHROMIUM, else `chromium` (Debian's
+ * `apt-get install -y chromium`) or `chromium-browser` on the PATH.
+ */
+export const CHROMIUM_PATH =
+  process.env.LOGFLOW_CHROMIUM || Bun.which("chromium") || Bun.which("chromium-browser") || "chromium";
 
 /** Whether Chromium is installed; throws when it is absent but required (LOGFLOW_REQUIRE_ENGINES=chromium). */
 export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
   if (requiredEngines().has("chromium")) {
     throw new Error(
-      `Chromium is required (LOGFLOW_REQUIRE_ENGINES) but absent at ${CHROMIUM_PATH}: apt-get install -y chromium`,
+      `Chromium is required (LOGFLOW_REQUIRE_ENGINES) but absent (${CHROMIUM_PATH}): apt-get install -y chromium, or set LOGFLOW_CHROMIUM`,
     );
   }
   console.warn(
-    `[skip] Chromium absent at ${CHROMIUM_PATH} (apt-get install -y chromium); browser suites skipped`,
+    `[skip] Chromium absent (${CHROMIUM_PATH}; apt-get install -y chromium, or set LOGFLOW_CHROMIUM); browser suites skipped`,
   );
   return false;
 }

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, type JSX, Show } from "solid-js";
+import { createResource, createSignal, type JSX, Show } from "solid-js";
 import {
   cacheStats,
   clearCache,
@@ -12,8 +12,10 @@ import {
 } from "../../data/admin.ts";
 import { describeError } from "../../data/api.ts";
 import { session } from "../../data/auth.ts";
+import { CheckboxGroup, TextField } from "../../ui/fields.tsx";
 import { formatNumber, formatTime } from "../../ui/format.ts";
 import { Empty, Loaded } from "../../ui/states.tsx";
+import { DataTable } from "../../ui/table.tsx";
 
 function Panel(props: { title: string; children: JSX.Element }) {
   const id = `admin-${props.title.toLowerCase().replace(/\W+/g, "-")}`;
@@ -56,42 +58,29 @@ function Users() {
     <Panel title="Users">
       <Loaded of={users} what="users" retry={refetch}>
         {(u) => (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Username</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Active</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={u().users}>
-                  {(x) => (
-                    <tr>
-                      <td>{x.username}</td>
-                      <td>{x.email}</td>
-                      <td>{x.is_admin ? "admin" : "user"}</td>
-                      <td>{x.is_active ? "yes" : "no"}</td>
-                      <td class="time">{formatTime(x.created_at)}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={u().users}
+            columns={[
+              { header: "Username", cell: (x) => x.username },
+              { header: "Email", cell: (x) => x.email },
+              { header: "Role", cell: (x) => (x.is_admin ? "admin" : "user") },
+              { header: "Active", cell: (x) => (x.is_active ? "yes" : "no") },
+              { header: "Created", class: "time", cell: (x) => formatTime(x.created_at) },
+            ]}
+          />
         )}
       </Loaded>
     </Panel>
   );
 }
 
+const SCOPES = ["ingest", "read"] as const;
+type Scope = (typeof SCOPES)[number];
+
 function ApiKeys() {
   const [keys, { refetch }] = createResource(listKeys);
   const [name, setName] = createSignal("");
-  const [scopes, setScopes] = createSignal<string[]>(["ingest"]);
+  const [scopes, setScopes] = createSignal<Scope[]>(["ingest"]);
   const [created, setCreated] = createSignal<string | null>(null);
   const { run, Outcome } = useAction();
   return (
@@ -109,31 +98,8 @@ function ApiKeys() {
           });
         }}
       >
-        <label>
-          Key name
-          <input
-            value={name()}
-            onInput={(e) => setName(e.currentTarget.value)}
-            placeholder="vector on web-1"
-          />
-        </label>
-        <fieldset>
-          <legend>Scopes</legend>
-          <For each={["ingest", "read"]}>
-            {(s) => (
-              <label class="inline">
-                <input
-                  type="checkbox"
-                  checked={scopes().includes(s)}
-                  onChange={(e) =>
-                    setScopes(e.currentTarget.checked ? [...scopes(), s] : scopes().filter((x) => x !== s))
-                  }
-                />
-                {s}
-              </label>
-            )}
-          </For>
-        </fieldset>
+        <TextField label="Key name" value={name()} onValue={setName} placeholder="vector on web-1" />
+        <CheckboxGroup legend="Scopes" options={SCOPES} selected={scopes()} onSelect={setScopes} />
         <button type="submit" class="primary">
           Create key
         </button>
@@ -152,59 +118,44 @@ function ApiKeys() {
       </Show>
       <Loaded of={keys} retry={refetch}>
         {(k) => (
-          <Show
-            when={k().api_keys.length > 0}
-            fallback={<p class="muted">No API keys yet. Shippers use them instead of a login.</p>}
-          >
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Prefix</th>
-                    <th scope="col">Scopes</th>
-                    <th scope="col">Owner</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">State</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={k().api_keys}>
-                    {(key) => (
-                      <tr>
-                        <td>{key.name}</td>
-                        <td class="mono">{key.prefix}…</td>
-                        <td>{key.scopes.join(", ")}</td>
-                        <td>user {key.user_id}</td>
-                        <td>{key.last_used_at ? formatTime(key.last_used_at) : "never"}</td>
-                        <td>
-                          <Show
-                            when={!key.revoked_at}
-                            fallback={<span class="muted">revoked {formatTime(key.revoked_at)}</span>}
-                          >
-                            <button
-                              type="button"
-                              class="danger"
-                              aria-label={`Revoke ${key.name}`}
-                              onClick={() =>
-                                void run(async () => {
-                                  await revokeKey(key.id);
-                                  await refetch();
-                                  return `Revoked “${key.name}”.`;
-                                })
-                              }
-                            >
-                              Revoke
-                            </button>
-                          </Show>
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+          <DataTable
+            rows={k().api_keys}
+            empty={<p class="muted">No API keys yet. Shippers use them instead of a login.</p>}
+            columns={[
+              { header: "Name", cell: (key) => key.name },
+              { header: "Prefix", class: "mono", cell: (key) => `${key.prefix}…` },
+              { header: "Scopes", cell: (key) => key.scopes.join(", ") },
+              { header: "Owner", cell: (key) => `user ${key.user_id}` },
+              {
+                header: "Last used",
+                cell: (key) => (key.last_used_at ? formatTime(key.last_used_at) : "never"),
+              },
+              {
+                header: "State",
+                cell: (key) => (
+                  <Show
+                    when={!key.revoked_at}
+                    fallback={<span class="muted">revoked {formatTime(key.revoked_at)}</span>}
+                  >
+                    <button
+                      type="button"
+                      class="danger"
+                      aria-label={`Revoke ${key.name}`}
+                      onClick={() =>
+                        void run(async () => {
+                          await revokeKey(key.id);
+                          await refetch();
+                          return `Revoked “${key.name}”.`;
+                        })
+                      }
+                    >
+                      Revoke
+                    </button>
+                  </Show>
+                ),
+              },
+            ]}
+          />
         )}
       </Loaded>
     </Panel>
@@ -249,10 +200,7 @@ function Cache() {
           });
         }}
       >
-        <label>
-          Pattern
-          <input value={pattern()} onInput={(e) => setPattern(e.currentTarget.value)} />
-        </label>
+        <TextField label="Pattern" value={pattern()} onValue={setPattern} />
         <button type="submit" class="danger">
           Clear cache
         </button>
@@ -278,31 +226,17 @@ function RateLimits() {
               {s().enabled ? `Enforced, counted in ${s().backend}.` : "Not enforced on this deployment."}{" "}
               <span class="muted">Identifier: {s().identifier}.</span>
             </p>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Rule</th>
-                    <th scope="col">Limit</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={s().rules}>
-                    {(r) => (
-                      <tr>
-                        <td>{r.name}</td>
-                        <td>
-                          {r.limit} per{" "}
-                          {r.window_seconds >= 3600
-                            ? `${r.window_seconds / 3600} h`
-                            : `${r.window_seconds / 60} min`}
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={s().rules}
+              columns={[
+                { header: "Rule", cell: (r) => r.name },
+                {
+                  header: "Limit",
+                  cell: (r) =>
+                    `${r.limit} per ${r.window_seconds >= 3600 ? `${r.window_seconds / 3600} h` : `${r.window_seconds / 60} min`}`,
+                },
+              ]}
+            />
           </>
         )}
       </Loaded>
@@ -314,10 +248,7 @@ function RateLimits() {
           void run(async () => `Reset ${(await resetRateLimit(id().trim())).reset}.`);
         }}
       >
-        <label>
-          User id, user:&lt;id&gt; or ip:&lt;address&gt;
-          <input value={id()} onInput={(e) => setId(e.currentTarget.value)} required />
-        </label>
+        <TextField label="User id, user:<id> or ip:<address>" value={id()} onValue={setId} required />
         <button type="submit">Reset one</button>
         <button
           type="button"

@@ -1,9 +1,10 @@
-import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { createResource, createSignal, Match, Show, Switch } from "solid-js";
 import { type AlertRule, deleteRule, listRules } from "../../data/alerts.ts";
 import { describeError } from "../../data/api.ts";
 import { query, setQuery } from "../../router.ts";
 import { formatNumber, formatTime } from "../../ui/format.ts";
 import { Empty, Loaded, Loading } from "../../ui/states.tsx";
+import { DataTable } from "../../ui/table.tsx";
 import { conditionLabel, logsOfRule } from "./links.ts";
 import { RuleForm } from "./rule-form.tsx";
 import { TriggeredList } from "./triggered.tsx";
@@ -35,6 +36,39 @@ export default function AlertsPage() {
       setDeleteError(describeError(err));
     }
   }
+
+  const RuleActions = (p: { rule: AlertRule }) => (
+    <div class="row">
+      <button
+        type="button"
+        onClick={() => setQuery({ rule: String(p.rule.id) })}
+        aria-label={`Edit ${p.rule.name}`}
+      >
+        Edit
+      </button>
+      <Show
+        when={confirming() === p.rule.id}
+        fallback={
+          <button
+            type="button"
+            class="danger"
+            onClick={() => setConfirming(p.rule.id)}
+            aria-label={`Delete ${p.rule.name}`}
+          >
+            Delete
+          </button>
+        }
+      >
+        <button type="button" class="danger" onClick={() => void remove(p.rule)}>
+          Confirm delete
+        </button>
+        <button type="button" onClick={() => setConfirming(null)}>
+          Keep
+        </button>
+      </Show>
+      <a href={logsOfRule(p.rule)}>Logs</a>
+    </div>
+  );
 
   return (
     <section aria-labelledby="al-title">
@@ -110,94 +144,55 @@ export default function AlertsPage() {
           </Show>
           <Loaded of={rules} what="rules" retry={refetch}>
             {(r) => (
-              <Show
-                when={r().rules.length > 0}
-                fallback={
+              <DataTable
+                rows={r().rules}
+                caption="Alert rules"
+                empty={
                   <Empty title="No alert rules yet.">
                     <p>Create one to be told when, say, more than 10 ERROR lines arrive within 5 minutes.</p>
                   </Empty>
                 }
-              >
-                <div class="table-wrap">
-                  <table>
-                    <caption class="sr-only">Alert rules</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Rule</th>
-                        <th scope="col">Fires when</th>
-                        <th scope="col">Counting</th>
-                        <th scope="col">Active</th>
-                        <th scope="col">Last fired</th>
-                        <th scope="col">Actions</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={r().rules}>
-                        {(rule) => (
-                          <tr>
-                            <td>
-                              <strong>{rule.name}</strong>
-                              <div class="muted">{rule.severity}</div>
-                            </td>
-                            <td>
-                              count {conditionLabel(rule.condition)} {formatNumber(rule.threshold)} in{" "}
-                              {rule.time_window} min
-                            </td>
-                            <td>
-                              <Show
-                                when={rule.anomaly_severity}
-                                fallback={rule.levels.join(", ") || "all levels"}
-                              >
-                                anomalies ({rule.anomaly_severity}+)
-                              </Show>
-                              {" · "}
-                              {rule.services.join(", ") || "all services"}
-                              <Show when={rule.query}> · “{rule.query}”</Show>
-                            </td>
-                            <td>{rule.is_active ? "yes" : "no"}</td>
-                            <td>
-                              {rule.last_triggered_at ? formatTime(rule.last_triggered_at) : "never"}
-                              <div class="muted">{rule.trigger_count} times</div>
-                            </td>
-                            <td>
-                              <div class="row">
-                                <button
-                                  type="button"
-                                  onClick={() => setQuery({ rule: String(rule.id) })}
-                                  aria-label={`Edit ${rule.name}`}
-                                >
-                                  Edit
-                                </button>
-                                <Show
-                                  when={confirming() === rule.id}
-                                  fallback={
-                                    <button
-                                      type="button"
-                                      class="danger"
-                                      onClick={() => setConfirming(rule.id)}
-                                      aria-label={`Delete ${rule.name}`}
-                                    >
-                                      Delete
-                                    </button>
-                                  }
-                                >
-                                  <button type="button" class="danger" onClick={() => void remove(rule)}>
-                                    Confirm delete
-                                  </button>
-                                  <button type="button" onClick={() => setConfirming(null)}>
-                                    Keep
-                                  </button>
-                                </Show>
-                                <a href={logsOfRule(rule)}>Logs</a>
-                              </div>
-                            </td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
-              </Show>
+                columns={[
+                  {
+                    header: "Rule",
+                    cell: (rule) => (
+                      <>
+                        <strong>{rule.name}</strong>
+                        <div class="muted">{rule.severity}</div>
+                      </>
+                    ),
+                  },
+                  {
+                    header: "Fires when",
+                    cell: (rule) =>
+                      `count ${conditionLabel(rule.condition)} ${formatNumber(rule.threshold)} in ${rule.time_window} min`,
+                  },
+                  {
+                    header: "Counting",
+                    cell: (rule) => (
+                      <>
+                        <Show when={rule.anomaly_severity} fallback={rule.levels.join(", ") || "all levels"}>
+                          anomalies ({rule.anomaly_severity}+)
+                        </Show>
+                        {" · "}
+                        {rule.services.join(", ") || "all services"}
+                        <Show when={rule.query}> · “{rule.query}”</Show>
+                      </>
+                    ),
+                  },
+                  { header: "Active", cell: (rule) => (rule.is_active ? "yes" : "no") },
+                  {
+                    header: "Last fired",
+                    cell: (rule) => (
+                      <>
+                        {rule.last_triggered_at ? formatTime(rule.last_triggered_at) : "never"}
+                        <div class="muted">{rule.trigger_count} times</div>
+                      </>
+                    ),
+                  },
+                  { header: "Actions", cell: (rule) => <RuleActions rule={rule} /> },
+                ]}
+              />
             )}
           </Loaded>
         </Match>

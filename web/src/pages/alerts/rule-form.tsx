@@ -10,7 +10,9 @@ import {
   updateRule,
 } from "../../data/alerts.ts";
 import { ApiError, describeError, type FieldError } from "../../data/api.ts";
-import { LEVELS } from "../../data/logs.ts";
+import { LEVELS, type Level } from "../../data/logs.ts";
+import { Checkbox, CheckboxGroup, SelectField, TextField } from "../../ui/fields.tsx";
+import { LevelBadge } from "../../ui/level.tsx";
 
 type Draft = {
   name: string;
@@ -18,7 +20,7 @@ type Draft = {
   condition: AlertRuleFields["condition"];
   threshold: string;
   time_window: string;
-  levels: string[];
+  levels: Level[];
   services: string;
   query: string;
   notification_channel: string;
@@ -131,15 +133,6 @@ export function RuleForm(props: {
     }
   }
 
-  const Err = (p: { id: string; fields: string[] }) => (
-    <Show when={errorFor(...p.fields)}>
-      <span class="field-error" id={p.id}>
-        {errorFor(...p.fields)}
-      </span>
-    </Show>
-  );
-  const described = (id: string, ...fields: string[]) => (errorFor(...fields) ? id : undefined);
-
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="rule-form-title" novalidate>
       <h2 id="rule-form-title" style={{ "margin-top": 0 }}>
@@ -162,149 +155,110 @@ export function RuleForm(props: {
         </div>
       </Show>
       <div class="form-grid">
-        <label>
-          Name
-          <input
-            name="name"
-            value={d().name}
-            onInput={(e) => set("name", e.currentTarget.value)}
-            aria-invalid={!!errorFor("name")}
-            aria-describedby={described("err-name", "name")}
-          />
-          <Err id="err-name" fields={["name"]} />
-        </label>
-        <label>
-          Counts
-          <select
-            name="anomaly_severity"
-            value={d().anomaly_severity}
-            onChange={(e) => set("anomaly_severity", e.currentTarget.value)}
-          >
-            <option value="">log lines</option>
-            <For each={ANOMALY_SEVERITIES}>{(s) => <option value={s}>anomalies, {s} or worse</option>}</For>
-          </select>
-          <Err id="err-anomaly" fields={["anomaly_severity"]} />
-        </label>
-        <label>
-          Fires when the count is
-          <select
-            name="condition"
-            value={d().condition}
-            onChange={(e) => set("condition", e.currentTarget.value as Draft["condition"])}
-          >
-            <For each={CONDITIONS}>{(c) => <option value={c.value}>{c.label}</option>}</For>
-          </select>
-          <Err id="err-condition" fields={["condition"]} />
-        </label>
-        <label>
-          Threshold
-          <input
-            name="threshold"
-            inputmode="decimal"
-            value={d().threshold}
-            onInput={(e) => set("threshold", e.currentTarget.value)}
-            aria-invalid={!!errorFor("threshold")}
-            aria-describedby={described("err-threshold", "threshold")}
-          />
-          <Err id="err-threshold" fields={["threshold"]} />
-        </label>
-        <label>
-          Time window (minutes)
-          <input
-            name="time_window"
-            inputmode="numeric"
-            value={d().time_window}
-            onInput={(e) => set("time_window", e.currentTarget.value)}
-            aria-invalid={!!errorFor("time_window")}
-            aria-describedby={described("err-time_window", "time_window")}
-          />
-          <Err id="err-time_window" fields={["time_window"]} />
-        </label>
-        <label>
-          Services (comma-separated, empty for all)
-          <input
-            name="services"
-            value={d().services}
-            onInput={(e) => set("services", e.currentTarget.value)}
-          />
-          <Err id="err-services" fields={["services"]} />
-        </label>
+        <TextField
+          label="Name"
+          name="name"
+          value={d().name}
+          onValue={(v) => set("name", v)}
+          error={errorFor("name")}
+        />
+        <SelectField
+          label="Counts"
+          name="anomaly_severity"
+          value={d().anomaly_severity}
+          options={[
+            { value: "", label: "log lines" },
+            ...ANOMALY_SEVERITIES.map((s) => ({ value: s, label: `anomalies, ${s} or worse` })),
+          ]}
+          onValue={(v) => set("anomaly_severity", v)}
+          error={errorFor("anomaly_severity")}
+        />
+        <SelectField
+          label="Fires when the count is"
+          name="condition"
+          value={d().condition}
+          options={CONDITIONS}
+          onValue={(v) => set("condition", v as Draft["condition"])}
+          error={errorFor("condition")}
+        />
+        <TextField
+          label="Threshold"
+          name="threshold"
+          inputmode="decimal"
+          value={d().threshold}
+          onValue={(v) => set("threshold", v)}
+          error={errorFor("threshold")}
+        />
+        <TextField
+          label="Time window (minutes)"
+          name="time_window"
+          inputmode="numeric"
+          value={d().time_window}
+          onValue={(v) => set("time_window", v)}
+          error={errorFor("time_window")}
+        />
+        <TextField
+          label="Services (comma-separated, empty for all)"
+          name="services"
+          value={d().services}
+          onValue={(v) => set("services", v)}
+          error={errorFor("services")}
+        />
         <Show when={d().anomaly_severity === ""}>
-          <label>
-            Search query (optional)
-            <input name="query" value={d().query} onInput={(e) => set("query", e.currentTarget.value)} />
-            <Err id="err-query" fields={["query"]} />
-          </label>
-        </Show>
-        <label>
-          Severity
-          <select
-            name="severity"
-            value={d().severity}
-            onChange={(e) => set("severity", e.currentTarget.value)}
-          >
-            <For each={SEVERITIES}>{(s) => <option value={s}>{s}</option>}</For>
-          </select>
-        </label>
-        <label>
-          Cooldown (minutes)
-          <input
-            name="cooldown_minutes"
-            inputmode="numeric"
-            value={d().cooldown_minutes}
-            onInput={(e) => set("cooldown_minutes", e.currentTarget.value)}
-            aria-invalid={!!errorFor("cooldown_minutes")}
+          <TextField
+            label="Search query (optional)"
+            name="query"
+            value={d().query}
+            onValue={(v) => set("query", v)}
+            error={errorFor("query")}
           />
-          <Err id="err-cooldown" fields={["cooldown_minutes"]} />
-        </label>
-        <label>
-          Notify via
-          <select
-            name="notification_channel"
-            value={d().notification_channel}
-            onChange={(e) => set("notification_channel", e.currentTarget.value)}
-          >
-            <For each={CHANNELS}>{(c) => <option value={c}>{c}</option>}</For>
-          </select>
-          <Err id="err-channel" fields={["notification_channel"]} />
-        </label>
+        </Show>
+        <SelectField
+          label="Severity"
+          name="severity"
+          value={d().severity}
+          options={SEVERITIES}
+          onValue={(v) => set("severity", v)}
+          error={errorFor("severity")}
+        />
+        <TextField
+          label="Cooldown (minutes)"
+          name="cooldown_minutes"
+          inputmode="numeric"
+          value={d().cooldown_minutes}
+          onValue={(v) => set("cooldown_minutes", v)}
+          error={errorFor("cooldown_minutes")}
+        />
+        <SelectField
+          label="Notify via"
+          name="notification_channel"
+          value={d().notification_channel}
+          options={CHANNELS}
+          onValue={(v) => set("notification_channel", v)}
+          error={errorFor("notification_channel")}
+        />
         <Show when={d().notification_channel !== "console"}>
-          <label>
-            Webhook URL
-            <input
-              name="url"
-              type="url"
-              value={d().url}
-              onInput={(e) => set("url", e.currentTarget.value)}
-              aria-invalid={!!errorFor("notification_config")}
-              aria-describedby={described("err-url", "notification_config")}
-            />
-            <Err id="err-url" fields={["notification_config"]} />
-          </label>
+          <TextField
+            label="Webhook URL"
+            name="url"
+            type="url"
+            value={d().url}
+            onValue={(v) => set("url", v)}
+            error={errorFor("notification_config")}
+          />
         </Show>
       </div>
       <Show when={d().anomaly_severity === ""}>
-        <fieldset style={{ "margin-top": "0.6rem" }}>
-          <legend>Levels counted (none for all)</legend>
-          <For each={LEVELS}>
-            {(l) => (
-              <label class="inline">
-                <input
-                  type="checkbox"
-                  checked={d().levels.includes(l)}
-                  onChange={(e) =>
-                    set(
-                      "levels",
-                      e.currentTarget.checked ? [...d().levels, l] : d().levels.filter((x) => x !== l),
-                    )
-                  }
-                />
-                <span class={`level level-${l.toLowerCase()}`}>{l}</span>
-              </label>
-            )}
-          </For>
-          <Err id="err-levels" fields={["levels"]} />
-        </fieldset>
+        <CheckboxGroup
+          legend="Levels counted (none for all)"
+          name="levels"
+          options={LEVELS}
+          selected={d().levels}
+          onSelect={(levels) => set("levels", levels)}
+          optionLabel={(l) => <LevelBadge level={l} />}
+          error={errorFor("levels")}
+          style={{ "margin-top": "0.6rem" }}
+        />
       </Show>
       <label style={{ display: "flex", "margin-top": "0.6rem" }}>
         Description (optional)
@@ -316,30 +270,15 @@ export function RuleForm(props: {
         />
       </label>
       <div class="toolbar">
-        <label class="inline">
-          <input
-            type="checkbox"
-            checked={d().is_active}
-            onChange={(e) => set("is_active", e.currentTarget.checked)}
-          />
+        <Checkbox checked={d().is_active} onChecked={(v) => set("is_active", v)}>
           Active
-        </label>
-        <label class="inline">
-          <input
-            type="checkbox"
-            checked={d().auto_resolve}
-            onChange={(e) => set("auto_resolve", e.currentTarget.checked)}
-          />
+        </Checkbox>
+        <Checkbox checked={d().auto_resolve} onChecked={(v) => set("auto_resolve", v)}>
           Resolve by itself when the condition stops holding
-        </label>
-        <label class="inline">
-          <input
-            type="checkbox"
-            checked={d().notify_on_resolve}
-            onChange={(e) => set("notify_on_resolve", e.currentTarget.checked)}
-          />
+        </Checkbox>
+        <Checkbox checked={d().notify_on_resolve} onChecked={(v) => set("notify_on_resolve", v)}>
           Notify when resolved
-        </label>
+        </Checkbox>
       </div>
       <div class="toolbar">
         <button type="submit" class="primary" disabled={busy()}>

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, Show } from "solid-js";
 import {
   type AlertRule,
   acknowledge,
@@ -8,8 +8,10 @@ import {
 } from "../../data/alerts.ts";
 import { describeError } from "../../data/api.ts";
 import { href, query, setQuery } from "../../router.ts";
+import { SelectField } from "../../ui/fields.tsx";
 import { formatNumber, formatTime } from "../../ui/format.ts";
 import { Empty, Loaded } from "../../ui/states.tsx";
+import { DataTable } from "../../ui/table.tsx";
 import { conditionLabel, logsOfRule } from "./links.ts";
 
 const STATUSES = ["", "triggered", "acknowledged", "resolved"] as const;
@@ -45,12 +47,12 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
   return (
     <>
       <div class="toolbar">
-        <label>
-          Status
-          <select value={status()} onChange={(e) => setQuery({ status: e.currentTarget.value || undefined })}>
-            <For each={STATUSES}>{(s) => <option value={s}>{s || "any"}</option>}</For>
-          </select>
-        </label>
+        <SelectField
+          label="Status"
+          value={status()}
+          options={STATUSES.map((s) => ({ value: s, label: s || "any" }))}
+          onValue={(s) => setQuery({ status: s || undefined })}
+        />
         <button type="button" onClick={() => void refetch()}>
           Refresh
         </button>
@@ -62,82 +64,68 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
       </Show>
       <Loaded of={alerts} what="alerts" retry={refetch}>
         {(list) => (
-          <Show
-            when={list().alerts.length > 0}
-            fallback={
+          <DataTable
+            rows={list().alerts}
+            caption="Triggered alerts, newest first"
+            data={(a) => ({ alertId: a.id })}
+            empty={
               <Empty title={status() ? `No ${status()} alerts.` : "No alert has fired yet."}>
                 <p>
                   Alerts appear here when a rule's condition holds at an evaluation (every minute by default).
                 </p>
               </Empty>
             }
-          >
-            <div class="table-wrap">
-              <table>
-                <caption class="sr-only">Triggered alerts, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Rule</th>
-                    <th scope="col">Fired</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={list().alerts}>
-                    {(a) => (
-                      <tr data-alert-id={a.id}>
-                        <td>
-                          <strong>{a.rule_name ?? `rule ${a.rule_id}`}</strong>
-                          <div class="muted">{a.severity}</div>
-                          <Show when={a.message}>
-                            <div>{a.message}</div>
-                          </Show>
-                        </td>
-                        <td class="time">{formatTime(a.triggered_at)}</td>
-                        <td>
-                          {formatNumber(a.value)} ({conditionLabel(a.condition)} {formatNumber(a.threshold)}
-                          {a.time_window ? ` in ${a.time_window} min` : ""})
-                        </td>
-                        <td class={`status-${a.status}`}>{a.status}</td>
-                        <td>
-                          <div class="row">
-                            <Show when={a.status === "triggered"}>
-                              <button
-                                type="button"
-                                disabled={busy() === a.id}
-                                onClick={() => void act(a, "acknowledge")}
-                              >
-                                Acknowledge
-                              </button>
-                            </Show>
-                            <Show when={a.status !== "resolved"}>
-                              <button
-                                type="button"
-                                disabled={busy() === a.id}
-                                onClick={() => void act(a, "resolve")}
-                              >
-                                Resolve
-                              </button>
-                            </Show>
-                            <a
-                              href={logsOf(
-                                a,
-                                props.rules.find((r) => r.id === a.rule_id),
-                              )}
-                            >
-                              Logs that fired it
-                            </a>
-                          </div>
-                        </td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
+            columns={[
+              {
+                header: "Rule",
+                cell: (a) => (
+                  <>
+                    <strong>{a.rule_name ?? `rule ${a.rule_id}`}</strong>
+                    <div class="muted">{a.severity}</div>
+                    <Show when={a.message}>
+                      <div>{a.message}</div>
+                    </Show>
+                  </>
+                ),
+              },
+              { header: "Fired", class: "time", cell: (a) => formatTime(a.triggered_at) },
+              {
+                header: "Value",
+                cell: (a) =>
+                  `${formatNumber(a.value)} (${conditionLabel(a.condition)} ${formatNumber(a.threshold)}${a.time_window ? ` in ${a.time_window} min` : ""})`,
+              },
+              { header: "Status", class: (a) => `status-${a.status}`, cell: (a) => a.status },
+              {
+                header: "Actions",
+                cell: (a) => (
+                  <div class="row">
+                    <Show when={a.status === "triggered"}>
+                      <button
+                        type="button"
+                        disabled={busy() === a.id}
+                        onClick={() => void act(a, "acknowledge")}
+                      >
+                        Acknowledge
+                      </button>
+                    </Show>
+                    <Show when={a.status !== "resolved"}>
+                      <button type="button" disabled={busy() === a.id} onClick={() => void act(a, "resolve")}>
+                        Resolve
+                      </button>
+                    </Show>
+                    <a
+                      href={logsOf(
+                        a,
+                        props.rules.find((r) => r.id === a.rule_id),
+                      )}
+                    >
+                      Logs that fired it
+                    </a>
+                  </div>
+                ),
+              },
+            ]}
+          />
         )}
       </Loaded>
     </>

@@ -1,11 +1,13 @@
-import { createResource, For, lazy, Show, Suspense } from "solid-js";
+import { createResource, lazy, Show, Suspense } from "solid-js";
 import { type Anomaly, anomalyReport, recordedAnomalies } from "../../data/anomaly.ts";
 import { ApiError } from "../../data/api.ts";
 import { timeseries } from "../../data/metrics.ts";
 import { href, query, setQuery } from "../../router.ts";
+import { SelectField, TextField } from "../../ui/fields.tsx";
 import { formatNumber, formatTime } from "../../ui/format.ts";
 import type { ChartSeries } from "../../ui/stack.ts";
-import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { Empty, ErrorState, Loaded, Loading } from "../../ui/states.tsx";
+import { DataTable } from "../../ui/table.tsx";
 
 const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
 
@@ -38,6 +40,14 @@ export function markers(
     if (i >= 0 && stamps[i]! <= t) out[i] = values[i] ?? null;
   }
   return out;
+}
+
+function SeverityText(props: { severity: string }) {
+  return (
+    <span style={{ color: SEVERITY_COLOR[props.severity] }} class="level">
+      {props.severity}
+    </span>
+  );
 }
 
 export default function AnomaliesPage() {
@@ -93,16 +103,13 @@ export default function AnomaliesPage() {
           setQuery({ service: v || undefined });
         }}
       >
-        <label>
-          Window
-          <select value={minutes()} onChange={(e) => setQuery({ window: e.currentTarget.value })}>
-            <For each={WINDOWS}>{(w) => <option value={w.minutes}>Last {w.label}</option>}</For>
-          </select>
-        </label>
-        <label>
-          Service
-          <input name="service" placeholder="all services" value={service() ?? ""} />
-        </label>
+        <SelectField
+          label="Window"
+          value={minutes()}
+          options={WINDOWS.map((w) => ({ value: w.minutes, label: `Last ${w.label}` }))}
+          onValue={(v) => setQuery({ window: v })}
+        />
+        <TextField label="Service" name="service" placeholder="all services" value={service() ?? ""} />
         <button type="submit">Apply</button>
         <button type="button" onClick={() => void refetch()}>
           Refresh
@@ -153,9 +160,10 @@ export default function AnomaliesPage() {
               Report: {r().total_anomalies} anomalies from {formatTime(r().period_start)} to{" "}
               {formatTime(r().period_end)}
             </h2>
-            <Show
-              when={r().anomalies.length > 0}
-              fallback={
+            <DataTable
+              rows={r().anomalies}
+              caption="Detected anomalies"
+              empty={
                 <Empty title="No anomalies in this window.">
                   <p>
                     {r().reason
@@ -164,121 +172,72 @@ export default function AnomaliesPage() {
                   </p>
                 </Empty>
               }
-            >
-              <div class="table-wrap">
-                <table>
-                  <caption class="sr-only">Detected anomalies</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">When</th>
-                      <th scope="col">Metric</th>
-                      <th scope="col">Service</th>
-                      <th scope="col">Type</th>
-                      <th scope="col">Severity</th>
-                      <th scope="col">Actual</th>
-                      <th scope="col">Expected</th>
-                      <th scope="col">Description</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={r().anomalies}>
-                      {(a) => (
-                        <tr>
-                          <td class="time">{formatTime(a.detected_at)}</td>
-                          <td>{a.metric_name}</td>
-                          <td>
-                            <Show when={a.service} fallback="all">
-                              {(s) => (
-                                <a href={href("/anomalies", { window: minutes(), service: s() })}>{s()}</a>
-                              )}
-                            </Show>
-                          </td>
-                          <td>{a.anomaly_type}</td>
-                          <td>
-                            <span style={{ color: SEVERITY_COLOR[a.severity] }} class="level">
-                              {a.severity}
-                            </span>
-                          </td>
-                          <td>{formatNumber(a.actual_value)}</td>
-                          <td>{formatNumber(a.expected_value)}</td>
-                          <td>
-                            {a.description}{" "}
-                            <a
-                              href={href("/explore", {
-                                service: a.service ?? undefined,
-                                level: a.metric_name === "error_rate" ? "ERROR,CRITICAL" : undefined,
-                                range: "custom",
-                                from: new Date(Date.parse(a.detected_at) - 5 * 60_000).toISOString(),
-                                to: new Date(Date.parse(a.detected_at) + 5 * 60_000).toISOString(),
-                              })}
-                            >
-                              Logs around it
-                            </a>
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-            </Show>
+              columns={[
+                { header: "When", class: "time", cell: (a) => formatTime(a.detected_at) },
+                { header: "Metric", cell: (a) => a.metric_name },
+                {
+                  header: "Service",
+                  cell: (a) => (
+                    <Show when={a.service} fallback="all">
+                      {(s) => <a href={href("/anomalies", { window: minutes(), service: s() })}>{s()}</a>}
+                    </Show>
+                  ),
+                },
+                { header: "Type", cell: (a) => a.anomaly_type },
+                { header: "Severity", cell: (a) => <SeverityText severity={a.severity} /> },
+                { header: "Actual", cell: (a) => formatNumber(a.actual_value) },
+                { header: "Expected", cell: (a) => formatNumber(a.expected_value) },
+                {
+                  header: "Description",
+                  cell: (a) => (
+                    <>
+                      {a.description}{" "}
+                      <a
+                        href={href("/explore", {
+                          service: a.service ?? undefined,
+                          level: a.metric_name === "error_rate" ? "ERROR,CRITICAL" : undefined,
+                          range: "custom",
+                          from: new Date(Date.parse(a.detected_at) - 5 * 60_000).toISOString(),
+                          to: new Date(Date.parse(a.detected_at) + 5 * 60_000).toISOString(),
+                        })}
+                      >
+                        Logs around it
+                      </a>
+                    </>
+                  ),
+                },
+              ]}
+            />
           </div>
         )}
       </Show>
       <div class="panel">
         <h2 style={{ margin: "0 0 0.5rem" }}>Recorded by the scheduler</h2>
-        <Show when={recorded.error}>
-          <ErrorState error={recorded.error} />
-        </Show>
+        <Loaded of={recorded}>
+          {(r) => (
+            <DataTable
+              rows={r().anomalies}
+              caption="Anomalies recorded by the scheduler, newest first"
+              empty={
+                <p class="muted">
+                  Nothing recorded in this window. Alert rules that count anomalies read this list.
+                </p>
+              }
+              columns={[
+                { header: "When", class: "time", cell: (a) => formatTime(a.detected_at) },
+                { header: "Metric", cell: (a) => a.metric_name },
+                { header: "Service", cell: (a) => a.service ?? "all" },
+                { header: "Severity", cell: (a) => <SeverityText severity={a.severity} /> },
+                { header: "Description", cell: (a) => a.description },
+              ]}
+            />
+          )}
+        </Loaded>
         <Show when={recorded.state === "ready" && recorded() === null}>
           <p class="muted">
             This deployment keeps no anomaly history (it needs a database); the report above is computed on
             demand.
           </p>
-        </Show>
-        <Show when={recorded.latest}>
-          {(r) => (
-            <Show
-              when={r().anomalies.length > 0}
-              fallback={
-                <p class="muted">
-                  Nothing recorded in this window. Alert rules that count anomalies read this list.
-                </p>
-              }
-            >
-              <div class="table-wrap">
-                <table>
-                  <caption class="sr-only">Anomalies recorded by the scheduler, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">When</th>
-                      <th scope="col">Metric</th>
-                      <th scope="col">Service</th>
-                      <th scope="col">Severity</th>
-                      <th scope="col">Description</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={r().anomalies}>
-                      {(a) => (
-                        <tr>
-                          <td class="time">{formatTime(a.detected_at)}</td>
-                          <td>{a.metric_name}</td>
-                          <td>{a.service ?? "all"}</td>
-                          <td>
-                            <span style={{ color: SEVERITY_COLOR[a.severity] }} class="level">
-                              {a.severity}
-                            </span>
-                          </td>
-                          <td>{a.description}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-            </Show>
-          )}
         </Show>
       </div>
     </section>

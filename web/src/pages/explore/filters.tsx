@@ -2,7 +2,9 @@ import { createEffect, createResource, createSignal, For, Show } from "solid-js"
 import { LEVELS, type LogQuery, logQueryParams, RANGES, type Range } from "../../data/logs.ts";
 import { overview } from "../../data/metrics.ts";
 import { setQuery } from "../../router.ts";
+import { CheckboxGroup, SelectField, TextField } from "../../ui/fields.tsx";
 import { fromLocalInput, toLocalInput } from "../../ui/format.ts";
+import { LevelBadge } from "../../ui/level.tsx";
 
 const RANGE_LABELS: Record<Range, string> = {
   "15m": "Last 15 minutes",
@@ -44,94 +46,71 @@ export function Filters(props: { query: LogQuery; searchRef?: (el: HTMLInputElem
         apply({ q: text().trim(), services: parseServices(services()) });
       }}
     >
-      <label style={{ flex: "2 1 16rem" }}>
-        Search
-        <input
-          ref={props.searchRef}
-          type="search"
-          name="q"
-          placeholder='words, "a phrase", -exclude   (press / to focus)'
-          value={text()}
-          onInput={(e) => setText(e.currentTarget.value)}
-        />
-      </label>
-      <label style={{ flex: "1 1 10rem" }}>
-        Services
-        <input
-          name="service"
-          list="known-services"
-          placeholder="all (comma-separated)"
-          value={services()}
-          onInput={(e) => setServices(e.currentTarget.value)}
-          onChange={(e) => apply({ services: parseServices(e.currentTarget.value) })}
-        />
+      <TextField
+        label="Search"
+        ref={props.searchRef}
+        type="search"
+        name="q"
+        placeholder='words, "a phrase", -exclude   (press / to focus)'
+        value={text()}
+        onValue={setText}
+        style={{ flex: "2 1 16rem" }}
+      />
+      <TextField
+        label="Services"
+        name="service"
+        list="known-services"
+        placeholder="all (comma-separated)"
+        value={services()}
+        onValue={setServices}
+        onChange={(v) => apply({ services: parseServices(v) })}
+        style={{ flex: "1 1 10rem" }}
+      >
         <datalist id="known-services">
           <For each={known() ?? []}>{(s) => <option value={s} />}</For>
         </datalist>
-      </label>
-      <label>
-        Time range
-        <select
-          name="range"
-          value={props.query.range}
-          onChange={(e) => {
-            const range = e.currentTarget.value as Range;
-            const now = Date.now();
-            apply(
-              range === "custom"
-                ? {
-                    range,
-                    from: props.query.from ?? new Date(now - 3_600_000).toISOString(),
-                    to: props.query.to ?? new Date(now).toISOString(),
-                  }
-                : { range },
-            );
-          }}
-        >
-          <For each={RANGES}>{(r) => <option value={r}>{RANGE_LABELS[r]}</option>}</For>
-        </select>
-      </label>
-      <Show when={props.query.range === "custom"}>
-        <label>
-          From
-          <input
-            type="datetime-local"
-            value={toLocalInput(props.query.from)}
-            onChange={(e) => apply({ from: fromLocalInput(e.currentTarget.value) })}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="datetime-local"
-            value={toLocalInput(props.query.to)}
-            onChange={(e) => apply({ to: fromLocalInput(e.currentTarget.value) })}
-          />
-        </label>
-      </Show>
-      <fieldset>
-        <legend>Levels</legend>
-        <For each={LEVELS}>
-          {(l) => (
-            <label class="inline">
-              <input
-                type="checkbox"
-                name="level"
-                value={l}
-                checked={props.query.levels.includes(l)}
-                onChange={(e) =>
-                  apply({
-                    levels: e.currentTarget.checked
-                      ? LEVELS.filter((x) => x === l || props.query.levels.includes(x))
-                      : props.query.levels.filter((x) => x !== l),
-                  })
+      </TextField>
+      <SelectField
+        label="Time range"
+        name="range"
+        value={props.query.range}
+        options={RANGES.map((r) => ({ value: r, label: RANGE_LABELS[r] }))}
+        onValue={(value) => {
+          const range = value as Range;
+          const now = Date.now();
+          apply(
+            range === "custom"
+              ? {
+                  range,
+                  from: props.query.from ?? new Date(now - 3_600_000).toISOString(),
+                  to: props.query.to ?? new Date(now).toISOString(),
                 }
-              />
-              <span class={`level level-${l.toLowerCase()}`}>{l}</span>
-            </label>
-          )}
-        </For>
-      </fieldset>
+              : { range },
+          );
+        }}
+      />
+      <Show when={props.query.range === "custom"}>
+        <TextField
+          label="From"
+          type="datetime-local"
+          value={toLocalInput(props.query.from)}
+          onChange={(v) => apply({ from: fromLocalInput(v) })}
+        />
+        <TextField
+          label="To"
+          type="datetime-local"
+          value={toLocalInput(props.query.to)}
+          onChange={(v) => apply({ to: fromLocalInput(v) })}
+        />
+      </Show>
+      <CheckboxGroup
+        legend="Levels"
+        name="level"
+        options={LEVELS}
+        selected={props.query.levels}
+        onSelect={(levels) => apply({ levels })}
+        optionLabel={(l) => <LevelBadge level={l} />}
+      />
       <button type="submit" class="primary">
         Search
       </button>

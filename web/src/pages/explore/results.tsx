@@ -1,22 +1,8 @@
-import { For, onCleanup, onMount } from "solid-js";
+import { onCleanup, onMount } from "solid-js";
 import type { LogEvent } from "../../data/logs.ts";
 import { formatTime } from "../../ui/format.ts";
 import { LevelBadge } from "../../ui/level.tsx";
-
-/** Arrow keys move between rows; Enter or Space opens one. */
-function onRowKey(e: KeyboardEvent, open: () => void) {
-  const row = e.currentTarget as HTMLTableRowElement;
-  if (e.key === "Enter" || e.key === " ") {
-    e.preventDefault();
-    open();
-  } else if (e.key === "ArrowDown" || e.key === "j") {
-    e.preventDefault();
-    (row.nextElementSibling as HTMLElement | null)?.focus();
-  } else if (e.key === "ArrowUp" || e.key === "k") {
-    e.preventDefault();
-    (row.previousElementSibling as HTMLElement | null)?.focus();
-  }
-}
+import { DataTable } from "../../ui/table.tsx";
 
 export function ResultsTable(props: {
   logs: LogEvent[];
@@ -41,47 +27,30 @@ export function ResultsTable(props: {
   });
   return (
     <>
-      <table>
-        <caption class="sr-only">{props.caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Level</th>
-            <th scope="col">Service</th>
-            <th scope="col">Message</th>
-            <th scope="col" class="hide-phone">
-              Correlation ID
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          <For each={props.logs}>
-            {(log) => (
-              <tr
-                class="clickable"
-                classList={{ selected: props.selected === log.id }}
-                tabindex="0"
-                data-id={log.id}
-                aria-label={`${log.level} from ${log.service} at ${formatTime(log.timestamp)}: open details`}
-                onClick={() => props.onOpen(log)}
-                onKeyDown={(e) => onRowKey(e, () => props.onOpen(log))}
-              >
-                <td class="time">
-                  <time datetime={log.timestamp}>{formatTime(log.timestamp)}</time>
-                </td>
-                <td>
-                  <LevelBadge level={log.level} />
-                </td>
-                <td>{log.service}</td>
-                <td class="msg">
-                  {log.message.length > 500 ? `${log.message.slice(0, 500)}…` : log.message}
-                </td>
-                <td class="mono hide-phone">{log.correlation_id ?? ""}</td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+      <DataTable
+        rows={props.logs}
+        caption={props.caption}
+        wrap={false}
+        selected={(log) => props.selected === log.id}
+        onOpen={(log) => props.onOpen(log)}
+        rowLabel={(log) => `${log.level} from ${log.service} at ${formatTime(log.timestamp)}: open details`}
+        data={(log) => ({ id: log.id })}
+        columns={[
+          {
+            header: "Time",
+            class: "time",
+            cell: (log) => <time datetime={log.timestamp}>{formatTime(log.timestamp)}</time>,
+          },
+          { header: "Level", cell: (log) => <LevelBadge level={log.level} /> },
+          { header: "Service", cell: (log) => log.service },
+          {
+            header: "Message",
+            class: "msg",
+            cell: (log) => (log.message.length > 500 ? `${log.message.slice(0, 500)}…` : log.message),
+          },
+          { header: "Correlation ID", class: "mono hide-phone", cell: (log) => log.correlation_id ?? "" },
+        ]}
+      />
       <div ref={sentinel} aria-hidden="true" style={{ height: "1px" }} />
     </>
   );

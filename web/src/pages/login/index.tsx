@@ -2,6 +2,7 @@ import { createSignal, Show } from "solid-js";
 import { ApiError, describeError } from "../../data/api.ts";
 import { login } from "../../data/session-api.ts";
 import { navigate, query, safeNext } from "../../router.ts";
+import { TextField } from "../../ui/fields.tsx";
 
 export default function LoginPage() {
   const [username, setUsername] = createSignal("");
@@ -37,27 +38,23 @@ export default function LoginPage() {
           Your session ended. Log in again to return to the page you were on.
         </p>
       </Show>
-      <label>
-        Username
-        <input
-          name="username"
-          autocomplete="username"
-          required
-          value={username()}
-          onInput={(e) => setUsername(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        Password
-        <input
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          value={password()}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
-      </label>
+      <TextField
+        label="Username"
+        name="username"
+        autocomplete="username"
+        required
+        value={username()}
+        onValue={setUsername}
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autocomplete="current-password"
+        required
+        value={password()}
+        onValue={setPassword}
+      />
       <Show when={error()}>
         <p class="field-error" role="alert">
           {error()}

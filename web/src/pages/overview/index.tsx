@@ -2,10 +2,12 @@ import { createResource, createSignal, For, lazy, onCleanup, Show, Suspense } fr
 import { LEVELS, type Level } from "../../data/logs.ts";
 import { type Overview, overview, system, timeseries, WINDOWS } from "../../data/metrics.ts";
 import { href, query, setQuery } from "../../router.ts";
+import { Checkbox, SelectField } from "../../ui/fields.tsx";
 import { formatNumber } from "../../ui/format.ts";
 import { LEVEL_COLORS } from "../../ui/level.tsx";
 import { stackLevels } from "../../ui/stack.ts";
 import { Empty, Loaded, Loading } from "../../ui/states.tsx";
+import { DataTable } from "../../ui/table.tsx";
 
 const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
 const REFRESH_MS = 30_000;
@@ -54,23 +56,21 @@ export default function OverviewPage() {
       <div class="row" style={{ "justify-content": "space-between" }}>
         <h1 id="ov-title">Overview</h1>
         <div class="row">
-          <label>
-            Window
-            <select value={minutes()} onChange={(e) => setQuery({ window: e.currentTarget.value })}>
-              <For each={WINDOWS}>{(w) => <option value={w.minutes}>Last {w.label}</option>}</For>
-            </select>
-          </label>
-          <label class="inline">
-            <input
-              type="checkbox"
-              checked={auto()}
-              onChange={(e) => {
-                setAuto(e.currentTarget.checked);
-                setQuery({ refresh: e.currentTarget.checked ? undefined : "off" }, { replace: true });
-              }}
-            />
+          <SelectField
+            label="Window"
+            value={minutes()}
+            options={WINDOWS.map((w) => ({ value: w.minutes, label: `Last ${w.label}` }))}
+            onValue={(v) => setQuery({ window: v })}
+          />
+          <Checkbox
+            checked={auto()}
+            onChecked={(on) => {
+              setAuto(on);
+              setQuery({ refresh: on ? undefined : "off" }, { replace: true });
+            }}
+          >
             Auto-refresh (30 s)
-          </label>
+          </Checkbox>
           <button type="button" onClick={() => setTick((t) => t + 1)}>
             Refresh now
           </button>
@@ -109,39 +109,21 @@ export default function OverviewPage() {
           <div class="grid-2">
             <div class="panel">
               <h2 style={{ margin: "0 0 0.5rem" }}>Service health</h2>
-              <Show
-                when={o().services.length > 0}
-                fallback={<p class="muted">No service logged in this window.</p>}
-              >
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Service</th>
-                        <th scope="col">Health</th>
-                        <th scope="col">Logs</th>
-                        <th scope="col">Error rate</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={o().services}>
-                        {(s) => (
-                          <tr>
-                            <td>
-                              <a href={href("/explore", { service: s.name, range: rangeFor(minutes()) })}>
-                                {s.name}
-                              </a>
-                            </td>
-                            <td class={`health-${s.health}`}>{s.health}</td>
-                            <td>{formatNumber(s.total_logs)}</td>
-                            <td>{formatNumber(s.error_rate)} %</td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
-              </Show>
+              <DataTable
+                rows={o().services}
+                empty={<p class="muted">No service logged in this window.</p>}
+                columns={[
+                  {
+                    header: "Service",
+                    cell: (s) => (
+                      <a href={href("/explore", { service: s.name, range: rangeFor(minutes()) })}>{s.name}</a>
+                    ),
+                  },
+                  { header: "Health", class: (s) => `health-${s.health}`, cell: (s) => s.health },
+                  { header: "Logs", cell: (s) => formatNumber(s.total_logs) },
+                  { header: "Error rate", cell: (s) => `${formatNumber(s.error_rate)} %` },
+                ]}
+              />
             </div>
             <div class="panel">
               <h2 style={{ margin: "0 0 0.5rem" }}>Top errors</h2>

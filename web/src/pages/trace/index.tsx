@@ -1,9 +1,11 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { trace } from "../../data/trace.ts";
 import { href, location, navigate } from "../../router.ts";
+import { TextField } from "../../ui/fields.tsx";
 import { formatNumber, formatTime } from "../../ui/format.ts";
 import { LEVEL_COLORS, LevelBadge } from "../../ui/level.tsx";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { DataTable } from "../../ui/table.tsx";
 
 /** "+1.234 s" from the trace's first line. */
 function offset(ms: number): string {
@@ -33,10 +35,13 @@ export default function TracePage() {
           if (v) navigate(`/trace/${encodeURIComponent(v)}`);
         }}
       >
-        <label style={{ flex: "1 1 20rem" }}>
-          Correlation ID
-          <input value={input()} onInput={(e) => setInput(e.currentTarget.value)} placeholder="e.g. txn-42" />
-        </label>
+        <TextField
+          label="Correlation ID"
+          value={input()}
+          onValue={setInput}
+          placeholder="e.g. txn-42"
+          style={{ flex: "1 1 20rem" }}
+        />
         <button type="submit" class="primary">
           Show trace
         </button>
@@ -101,38 +106,29 @@ export default function TracePage() {
                 </For>
               </ul>
               <h2>Lines, oldest first</h2>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Offset</th>
-                      <th scope="col">Service</th>
-                      <th scope="col">Level</th>
-                      <th scope="col">Message</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={t().logs}>
-                      {(l) => (
-                        <tr>
-                          <td class="time" title={formatTime(l.timestamp)}>
-                            {offset(Date.parse(l.timestamp) - start())}
-                          </td>
-                          <td>{l.service}</td>
-                          <td>
-                            <LevelBadge level={l.level} />
-                          </td>
-                          <td class="msg">
-                            <a href={href("/explore", { service: l.service, range: "7d", log: l.id })}>
-                              {l.message}
-                            </a>
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                rows={t().logs}
+                columns={[
+                  {
+                    header: "Offset",
+                    class: "time",
+                    cell: (l) => (
+                      <span title={formatTime(l.timestamp)}>{offset(Date.parse(l.timestamp) - start())}</span>
+                    ),
+                  },
+                  { header: "Service", cell: (l) => l.service },
+                  { header: "Level", cell: (l) => <LevelBadge level={l.level} /> },
+                  {
+                    header: "Message",
+                    class: "msg",
+                    cell: (l) => (
+                      <a href={href("/explore", { service: l.service, range: "7d", log: l.id })}>
+                        {l.message}
+                      </a>
+                    ),
+                  },
+                ]}
+              />
               <Show when={t().hops.length > 0}>
                 <h2>Hops between services</h2>
                 <ul>
