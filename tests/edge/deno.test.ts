@@ -10,6 +10,7 @@ import {
   EDGE_TIMEOUT_MS,
   edgeSuitesEnabled,
   freePort,
+  groupAlive,
   type RuntimeProcess,
   requireBinary,
   startRuntimeProcess,
@@ -62,3 +63,41 @@ describe.skipIf(!enabled)("Deno: misconfigured", () => {
 });
 
 describeWithPostgres("Deno", withPostgres, startDeno, base);
+
+// `bun run dev:deno` as a person runs it: a signal sent to that one process (a supervisor's SIGTERM, or
+// `kill PID`) must stop Deno too, not only a Ctrl-C that the terminal sends to the whole group.
+describe.skipIf(!enabled)("bun run dev:deno", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    test(
+      `${signal} to the bun run process stops Deno and leaves no process behind`,
+      async () => {
+        requireBinary("node_modules/.bin/deno", "deno (npm package `deno`)");
+        const port = await freePort();
+        const server = await startRuntimeProcess("bun run dev:deno", "bun", ["run", "dev:deno"], port, {
+          ...base,
+          DATABASE_URL: "",
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          NO_COLOR: "1",
+        });
+        try {
+          process.kill(server.pid, signal);
+          expect(await server.exitsWithin(20_000)).toBe(true);
+          // The group is the process tree bun run started: Deno in it would still be serving.
+          const deadline = Date.now() + 10_000;
+          while (groupAlive(server.pid) && Date.now() < deadline) await Bun.sleep(100);
+          expect(groupAlive(server.pid)).toBe(false);
+          expect(
+            await fetch(`${server.base}/health`).then(
+              () => "answered",
+              () => "closed",
+            ),
+          ).toBe("closed");
+        } finally {
+          await server.stop();
+        }
+      },
+      EDGE_TIMEOUT_MS,
+    );
+  }
+});
