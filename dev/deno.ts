@@ -1,10 +1,12 @@
 /**
  * `bun run dev:deno [deno flags…]`: the API on Deno (workers/deno/main.ts), with the Deno executable run
  * directly rather than through the `deno` npm package's node launcher, so that SIGTERM or SIGINT sent
- * to this process stops Deno (see child.ts for why the launcher did not).
+ * to this process stops Deno (see child.ts for why the launcher did not). Without SECRET_KEY (outside
+ * production) it signs with the key `bun run dev` keeps in LOGFLOW_DATA_DIR, as `bun run dev:edge` does.
  */
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import { localSecretKey } from "../core/adapters/local/secret-key.ts";
 import { runInPlace } from "./child.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -29,7 +31,11 @@ function denoExecutable(): string {
   }
 }
 
+const env: Record<string, string | undefined> = { DENO_NO_UPDATE_CHECK: "1", ...process.env };
+if (!env.SECRET_KEY && env.ENVIRONMENT !== "production") {
+  env.SECRET_KEY = localSecretKey(resolve(ROOT, env.LOGFLOW_DATA_DIR || ".data"));
+}
 await runInPlace([denoExecutable(), "run", "-A", ...process.argv.slice(2), "workers/deno/main.ts"], {
   cwd: ROOT,
-  env: { DENO_NO_UPDATE_CHECK: "1", ...process.env },
+  env,
 });
