@@ -23,7 +23,7 @@ import * as tar from "tar";
 import { SECRET_KEY_FILE } from "../core/adapters/local/secret-key.ts";
 import { requestSnapshot } from "../core/adapters/pglite/control.ts";
 import { claimDataDir, DataDirInUseError } from "../core/adapters/pglite/open.ts";
-import { SNAPSHOTS_DIR, treeSize } from "../core/adapters/pglite/snapshot.ts";
+import { SNAPSHOTS_DIR, type SnapshotInfo, treeSize } from "../core/adapters/pglite/snapshot.ts";
 import { stamp } from "./backup-file.ts";
 
 const MANIFEST = "logflow-backup.json";
@@ -47,8 +47,8 @@ export interface EmbeddedManifest {
 export interface EmbeddedBackup {
   file: string;
   manifest: EmbeddedManifest;
-  /** How long the running process held its database still for the copy (absent when none ran). */
-  lockedMs?: number;
+  /** What the running process's snapshot cost it (absent when no process held the database). */
+  held?: SnapshotInfo;
 }
 
 /** Write a backup of the embedded database in `dataDir` to `file` (atomically: `file.partial` first). */
@@ -60,13 +60,13 @@ export async function backupEmbedded(dataDir: string, file: string): Promise<Emb
 
   let files = live;
   let source = "stopped data dir";
-  let lockedMs: number | undefined;
+  let held: SnapshotInfo | undefined;
   let done: () => void;
   try {
     done = claimDataDir(root);
   } catch (err) {
     if (!(err instanceof DataDirInUseError)) throw err;
-    const held = await requestSnapshot(root).catch((cause: NodeJS.ErrnoException) => {
+    const snapshot = await requestSnapshot(root).catch((cause: NodeJS.ErrnoException) => {
       if (cause.code === "ENOENT" || cause.code === "ECONNREFUSED") {
         throw new Error(
           `LOGFLOW_DATA_DIR ${root} is in use by process ${err.pid}, which serves no control socket ` +
@@ -75,10 +75,11 @@ export async function backupEmbedded(dataDir: string, file: string): Promise<Emb
       }
       throw cause;
     });
-    files = held.dir;
+    const { dir, release, ...info } = snapshot;
+    files = dir;
     source = `running process ${err.pid}`;
-    lockedMs = held.lockedMs;
-    done = held.release;
+    held = info;
+    done = release;
   }
 
   // The archive's layout, assembled from links: the manifest, the signing key and the files as pglite/.
@@ -108,7 +109,7 @@ export async function backupEmbedded(dataDir: string, file: string): Promise<Emb
     );
     chmodSync(partial, 0o600);
     renameSync(partial, file);
-    return { file, manifest, ...(lockedMs !== undefined ? { lockedMs } : {}) };
+    return { file, manifest, ...(held ? { held } : {}) };
   } finally {
     rmSync(staging, { recursive: true, force: true });
     rmSync(partial, { force: true });

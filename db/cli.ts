@@ -125,10 +125,10 @@ switch (command) {
       const file = backupFile(option("--out"), "embedded");
       const backup = await backupEmbedded(config.LOGFLOW_DATA_DIR, file).catch((err) => fail(err.message));
       const mib = (backup.manifest.bytes / 1_048_576).toFixed(1);
-      const held =
-        backup.lockedMs !== undefined
-          ? `; the running LogFlow paused its queries for ${backup.lockedMs} ms`
-          : "";
+      const held = backup.held
+        ? `; the running LogFlow paused its queries for ${backup.held.lockedMs} ms to copy again ` +
+          `${(backup.held.recopiedBytes / 1_048_576).toFixed(1)} MiB written meanwhile`
+        : "";
       console.log(`Backup of ${where} (${mib} MiB of database files${held}) written to ${file}`);
       console.log(`Restore: LOGFLOW_DATA_DIR=<dir> bun run db:restore ${file}`);
     }

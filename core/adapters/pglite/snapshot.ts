@@ -5,8 +5,11 @@ import { join } from "node:path";
 export interface SnapshotInfo {
   files: number;
   bytes: number;
-  /** How long the database was held still (no query ran) while its files were copied. */
+  /** How long the database was held still (no query ran) while the last changes were copied. */
   lockedMs: number;
+  /** What was copied again while the database was held still: files changed since the first pass. */
+  recopiedFiles: number;
+  recopiedBytes: number;
 }
 
 /** Where a running process puts snapshots: inside the data dir, on the same file system as the data. */
@@ -30,18 +33,92 @@ export function treeSize(dir: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
+/** A file as it was just before it was copied, and when that was. */
+interface Copied {
+  mtimeNs: bigint;
+  size: bigint;
+  copiedNs: bigint;
+}
+
 /**
- * Copy the tree `src` to `dst` (which must not exist) file by file. The kernel copies (reflinks where
- * the file system can), so memory stays flat whatever the size of the database.
+ * A file modified this close to its copy may have been written again within the same tick of the file
+ * system's clock (timestamps advance in jiffies, not nanoseconds), so an unchanged mtime proves nothing.
  */
-export function copyTree(src: string, dst: string): void {
-  mkdirSync(dst, { recursive: true });
-  for (const entry of readdirSync(src, { withFileTypes: true })) {
-    const from = join(src, entry.name);
-    const to = join(dst, entry.name);
-    if (entry.isDirectory()) copyTree(from, to);
-    else if (entry.isFile()) copyFileSync(from, to, constants.COPYFILE_FICLONE);
+const RACY_NS = 2_000_000_000n;
+
+function copyFile(from: string, to: string): Copied {
+  const copiedNs = BigInt(Date.now()) * 1_000_000n;
+  const st = statSync(from, { bigint: true });
+  copyFileSync(from, to, constants.COPYFILE_FICLONE);
+  return { mtimeNs: st.mtimeNs, size: st.size, copiedNs };
+}
+
+/**
+ * Copy the tree `src` to `dst` file by file, noting each file's mtime and size as they were before its
+ * copy. The kernel copies (reflinks where the file system can), so memory stays flat whatever the size.
+ */
+export function copyTree(
+  src: string,
+  dst: string,
+  seen = new Map<string, Copied>(),
+  rel = "",
+): Map<string, Copied> {
+  mkdirSync(join(dst, rel), { recursive: true });
+  for (const entry of readdirSync(join(src, rel), { withFileTypes: true })) {
+    const path = join(rel, entry.name);
+    if (entry.isDirectory()) copyTree(src, dst, seen, path);
+    else if (entry.isFile()) seen.set(path, copyFile(join(src, path), join(dst, path)));
   }
+  return seen;
+}
+
+/**
+ * Bring the copy `dst` of `src` up to date: copy again each file whose mtime or size changed since
+ * `seen` recorded it, or that was modified within RACY_NS of being copied, or is new; delete from `dst`
+ * what `src` no longer has. With nothing writing to `src`, `dst` is then an exact copy.
+ */
+export function refreshTree(
+  src: string,
+  dst: string,
+  seen: Map<string, Copied>,
+): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  const present = new Set<string>();
+  const walk = (rel: string) => {
+    mkdirSync(join(dst, rel), { recursive: true });
+    for (const entry of readdirSync(join(src, rel), { withFileTypes: true })) {
+      const path = join(rel, entry.name);
+      if (entry.isDirectory()) {
+        present.add(path);
+        walk(path);
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      present.add(path);
+      const before = seen.get(path);
+      const st = statSync(join(src, path), { bigint: true });
+      const unchanged =
+        before &&
+        before.mtimeNs === st.mtimeNs &&
+        before.size === st.size &&
+        before.copiedNs - before.mtimeNs > RACY_NS;
+      if (unchanged) continue;
+      copyFileSync(join(src, path), join(dst, path), constants.COPYFILE_FICLONE);
+      files++;
+      bytes += Number(st.size);
+    }
+  };
+  walk("");
+  const prune = (rel: string) => {
+    for (const entry of readdirSync(join(dst, rel), { withFileTypes: true })) {
+      const path = join(rel, entry.name);
+      if (!present.has(path)) rmSync(join(dst, path), { recursive: true, force: true });
+      else if (entry.isDirectory()) prune(path);
+    }
+  };
+  prune("");
+  return { files, bytes };
 }
 
 /** Throws when the file system holding `dir` has less than `bytes` (plus 5 %) free. */
@@ -61,26 +138,35 @@ function mib(bytes: number): string {
 }
 
 /**
- * Copy the database files at `src` into `dst` while `exclusive` holds the database still (PGlite's
- * runExclusive: no query runs in between). The copy is what a crash at that instant would leave: every
- * committed transaction is in the write-ahead log (synchronous_commit is on), and opening the copy
- * replays it. No CHECKPOINT first: PGlite is one session, and a statement of ours could land inside a
- * transaction the application has open.
+ * Copy the database files at `src` into `dst` as they are at one instant between two queries. A first
+ * pass copies everything while queries go on; then, while `exclusive` holds the database still
+ * (PGlite's runExclusive: no query runs in between), a second pass copies again only what changed
+ * meanwhile, so queries wait for that difference rather than for the whole database.
+ *
+ * The result is what a crash at that instant would leave: every committed transaction is in the
+ * write-ahead log (synchronous_commit is on), and opening the copy replays it. No CHECKPOINT first:
+ * PGlite is one session, and a statement of ours could land inside a transaction the application has
+ * open.
  */
 export async function snapshotFiles(
   src: string,
   dst: string,
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<SnapshotInfo> {
-  const estimate = treeSize(src);
-  ensureFreeSpace(join(dst, ".."), estimate.bytes);
+  ensureFreeSpace(join(dst, ".."), treeSize(src).bytes);
   try {
-    const lockedMs = await exclusive(async () => {
+    const seen = copyTree(src, dst);
+    const held = await exclusive(async () => {
       const started = performance.now();
-      copyTree(src, dst);
-      return performance.now() - started;
+      const recopied = refreshTree(src, dst, seen);
+      return { ...recopied, ms: performance.now() - started };
     });
-    return { ...treeSize(dst), lockedMs: Math.round(lockedMs) };
+    return {
+      ...treeSize(dst),
+      lockedMs: Math.round(held.ms),
+      recopiedFiles: held.files,
+      recopiedBytes: held.bytes,
+    };
   } catch (err) {
     rmSync(dst, { recursive: true, force: true });
     throw err;
