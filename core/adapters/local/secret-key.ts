@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /** The file in LOGFLOW_DATA_DIR that keeps the generated signing key (backed up with the database). */
@@ -16,7 +16,18 @@ export function localSecretKey(dataDir: string): string {
   mkdirSync(dir, { recursive: true });
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  writeFileSync(file, key, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return key;
+  // Written aside, then linked into place: processes starting together (`bun run cluster`) all end up
+  // with the first key, and none reads a file whose content is not written yet.
+  const draft = `${file}.${process.pid}.${bytes[0]}`;
+  writeFileSync(draft, key, { mode: 0o600 });
+  chmodSync(draft, 0o600);
+  try {
+    linkSync(draft, file);
+    return key;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return readFileSync(file, "utf8").trim();
+  } finally {
+    rmSync(draft, { force: true });
+  }
 }
