@@ -1,5 +1,5 @@
 /**
- * `bun run cluster [--env-file FILE] [--grace SECONDS]`: every role of the cluster profile (api,
+ * `bun run cluster [--env-file FILE] [--grace SECONDS] [--yes]`: every role of the cluster profile (api,
  * collector, indexer, scheduler) as supervised child processes of this one, configured by one env file.
  *
  * Each role runs as its package.json script says (`bun run api` …), with the env file's variables over
@@ -37,7 +37,12 @@ function portFree(port: number, host: string): Promise<boolean> {
 
 const { values: args } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { "env-file": { type: "string" }, grace: { type: "string", default: "10" } },
+  options: {
+    "env-file": { type: "string" },
+    grace: { type: "string", default: "10" },
+    // Passed on to every role: confirms deleting what a lowered RETENTION_DAYS drops.
+    yes: { type: "boolean", default: false },
+  },
   strict: true,
 });
 const grace = Number(args.grace);
@@ -55,7 +60,11 @@ if (envFile) {
     exit(err instanceof Error ? err.message : String(err));
   }
 }
-const env: Record<string, string | undefined> = { ...process.env, ...fileVars };
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  ...fileVars,
+  ...(args.yes ? { RETENTION_CONFIRM: "true" } : {}),
+};
 const from = envFile ? `in ${envFile} or the environment` : "in the environment (or pass --env-file FILE)";
 
 let config: ReturnType<typeof loadConfig>;
