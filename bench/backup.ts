@@ -122,10 +122,9 @@ try {
     .filter((s) => s.at < backupStart)
     .map((s) => s.ms)
     .sort((a, b) => a - b);
-  const during = samples
-    .filter((s) => s.at >= backupStart && s.at <= backupEnd)
-    .map((s) => s.ms)
-    .sort((a, b) => a - b);
+  const window = samples.filter((s) => s.at >= backupStart && s.at <= backupEnd);
+  const during = window.map((s) => s.ms).sort((a, b) => a - b);
+  const slowest = window.reduce((a, b) => (b.ms > a.ms ? b : a), { at: backupStart, ms: 0 });
   const locked = Number(backup.stdout.match(/paused its queries for (\d+) ms/)?.[1] ?? Number.NaN);
 
   const restore = await cli(["restore", archive], { LOGFLOW_DATA_DIR: join(tmp, "restored") });
@@ -140,6 +139,7 @@ try {
     health_p50_during_backup_ms: percentile(during, 50),
     health_p99_during_backup_ms: percentile(during, 99),
     health_max_during_backup_ms: during.at(-1) ?? Number.NaN,
+    health_max_at_s_into_backup: (slowest.at - backupStart) / 1000,
     backup_seconds: backup.seconds,
     backup_cpu_seconds: backup.cpu,
     backup_peak_rss_mib: backup.peakMiB,

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { isAlive } from "../core/adapters/pglite/open.ts";
 import { freePort, groupAlive } from "./edge/runtime-process.ts";
 import {
   freshPostgresDatabase,
@@ -21,15 +22,6 @@ const enabled = (await postgresReachable()) && (await kafkaReachable());
 const ROOT = resolve(import.meta.dir, "..");
 const tmp = mkdtempSync(join(tmpdir(), "logflow-cluster-"));
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -155,7 +147,7 @@ describe.skipIf(!enabled)("bun run cluster", () => {
       const [killed] = pidsOf("indexer").slice(-1);
       process.kill(killed!, "SIGKILL");
       const next = await until("a new indexer", async () =>
-        pidsOf("indexer").find((p) => p !== killed && alive(p)),
+        pidsOf("indexer").find((p) => p !== killed && isAlive(p)),
       );
       expect(output).toMatch(/indexer was killed by SIGKILL after [\d.]+ s; restarting in/);
       expect(next).not.toBe(killed);
@@ -172,11 +164,11 @@ describe.skipIf(!enabled)("bun run cluster", () => {
     "SIGTERM to the supervisor stops every role and no process of the cluster survives",
     async () => {
       const roles = ["api", "collector", "indexer", "scheduler"].map((r) => pidsOf(r).at(-1)!);
-      expect(roles.every(alive)).toBe(true);
+      expect(roles.every(isAlive)).toBe(true);
       process.kill(cluster.pid!, "SIGTERM");
       const code = await Promise.race([exited, Bun.sleep(60_000).then(() => "still running")]);
       expect(code).toBe(0);
-      expect(roles.filter(alive)).toEqual([]);
+      expect(roles.filter(isAlive)).toEqual([]);
       expect(groupAlive(cluster.pid!)).toBe(false);
       expect(output).toContain("SIGTERM: stopping 4 role(s)");
     },

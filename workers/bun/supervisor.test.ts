@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { isAlive } from "../../core/adapters/pglite/open.ts";
 import { restartDelay, supervise } from "./supervisor.ts";
 
 /** A role running `code` in a real Bun child process. */
@@ -17,15 +18,6 @@ function collect() {
     log: (text: string) => lines.push({ at: Date.now(), text }),
     out: (role: string, line: string, stream: string) => output.push({ role, line, stream }),
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("restartDelay", () => {
@@ -107,7 +99,7 @@ describe("supervise", () => {
     await s.stop("SIGTERM");
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     expect(await s.done).toBe(0);
-    expect(pids.map(alive)).toEqual([false, false]);
+    expect(pids.map(isAlive)).toEqual([false, false]);
     expect(c.lines.map((l) => l.text)).toContain("polite stopped (exited with code 0)");
     expect(c.lines.map((l) => l.text)).toContain("stubborn stopped (killed by SIGKILL)");
   }, 30_000);
@@ -123,7 +115,7 @@ describe("supervise", () => {
     );
     const fine = s.pids().fine!;
     expect(await s.done).toBe(78);
-    expect(alive(fine)).toBe(false);
+    expect(isAlive(fine)).toBe(false);
     expect(s.restarts()).toEqual({ misconfigured: 0, fine: 0 });
   }, 30_000);
 });

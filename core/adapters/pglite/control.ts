@@ -10,6 +10,7 @@
  * copy is deleted when the client closes the connection, so a backup that dies leaves nothing behind.
  */
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { SNAPSHOTS_DIR, type SnapshotInfo } from "./snapshot.ts";
@@ -80,9 +81,12 @@ export async function serveControl(
         if (busy) throw new Error("another backup is being taken; try again when it is done");
         busy = true;
         const dir = join(snapshots, `${Date.now()}-${process.pid}`);
+        // Asynchronous: this is the thread that serves requests, and a copy of a large database takes a
+        // while to delete.
         release = () => {
-          rmSync(dir, { recursive: true, force: true });
-          busy = false;
+          void rm(dir, { recursive: true, force: true }).finally(() => {
+            busy = false;
+          });
         };
         mkdirSync(snapshots, { recursive: true, mode: 0o700 });
         const info = await snapshot(dir);

@@ -54,7 +54,8 @@ function ask(worker: Worker, request: Request): Promise<ThreadReply> {
 /** Data directories this process has open: the pid file cannot tell two opens in one process apart. */
 const openHere = new Set<string>();
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -39,7 +39,7 @@ function file(path: string, text: string, mtime?: Date) {
 }
 
 describe("a copy refreshed after writes equals the source", () => {
-  test("changed, new, deleted and same-tick rewritten files are all caught", () => {
+  test("changed, new, deleted and same-tick rewritten files are all caught", async () => {
     const src = join(tmp, "src");
     const dst = join(tmp, "dst");
     file(join(src, "base/1/old"), "untouched", HOUR_AGO);
@@ -47,7 +47,7 @@ describe("a copy refreshed after writes equals the source", () => {
     file(join(src, "base/2/gone"), "x", HOUR_AGO);
     // Written just now (an mtime of whole milliseconds, so that setting it back below restores it exactly).
     file(join(src, "pg_wal/000001"), "AAAA", new Date());
-    const seen = copyTree(src, dst);
+    const seen = await copyTree(src, dst);
 
     // After the first pass: a write (mtime moves on), a new file, a deleted directory, and a rewrite of
     // a just-written file that keeps its size and mtime, as a write in the same clock tick would.

@@ -1,4 +1,5 @@
 import { constants, copyFileSync, mkdirSync, readdirSync, rmSync, statfsSync, statSync } from "node:fs";
+import { copyFile as copyFileAsync, mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 /** What a snapshot of the database files holds, and how long queries waited for it. */
@@ -46,28 +47,30 @@ interface Copied {
  */
 const RACY_NS = 2_000_000_000n;
 
-function copyFile(from: string, to: string): Copied {
+async function copyFile(from: string, to: string): Promise<Copied> {
   const copiedNs = BigInt(Date.now()) * 1_000_000n;
-  const st = statSync(from, { bigint: true });
-  copyFileSync(from, to, constants.COPYFILE_FICLONE);
+  const st = await stat(from, { bigint: true });
+  await copyFileAsync(from, to, constants.COPYFILE_FICLONE);
   return { mtimeNs: st.mtimeNs, size: st.size, copiedNs };
 }
 
 /**
  * Copy the tree `src` to `dst` file by file, noting each file's mtime and size as they were before its
- * copy. The kernel copies (reflinks where the file system can), so memory stays flat whatever the size.
+ * copy. Asynchronous, one file at a time: the thread that runs the database keeps answering queries in
+ * between (a synchronous copy would hold them all for as long as it takes). The kernel copies (reflinks
+ * where the file system can), so memory stays flat whatever the size of the database.
  */
-export function copyTree(
+export async function copyTree(
   src: string,
   dst: string,
   seen = new Map<string, Copied>(),
   rel = "",
-): Map<string, Copied> {
-  mkdirSync(join(dst, rel), { recursive: true });
-  for (const entry of readdirSync(join(src, rel), { withFileTypes: true })) {
+): Promise<Map<string, Copied>> {
+  await mkdir(join(dst, rel), { recursive: true });
+  for (const entry of await readdir(join(src, rel), { withFileTypes: true })) {
     const path = join(rel, entry.name);
-    if (entry.isDirectory()) copyTree(src, dst, seen, path);
-    else if (entry.isFile()) seen.set(path, copyFile(join(src, path), join(dst, path)));
+    if (entry.isDirectory()) await copyTree(src, dst, seen, path);
+    else if (entry.isFile()) seen.set(path, await copyFile(join(src, path), join(dst, path)));
   }
   return seen;
 }
@@ -75,7 +78,8 @@ export function copyTree(
 /**
  * Bring the copy `dst` of `src` up to date: copy again each file whose mtime or size changed since
  * `seen` recorded it, or that was modified within RACY_NS of being copied, or is new; delete from `dst`
- * what `src` no longer has. With nothing writing to `src`, `dst` is then an exact copy.
+ * what `src` no longer has. With nothing writing to `src`, `dst` is then an exact copy. Synchronous:
+ * it runs while the database is held still anyway, and finishes soonest this way.
  */
 export function refreshTree(
   src: string,
@@ -155,7 +159,7 @@ export async function snapshotFiles(
 ): Promise<SnapshotInfo> {
   ensureFreeSpace(join(dst, ".."), treeSize(src).bytes);
   try {
-    const seen = copyTree(src, dst);
+    const seen = await copyTree(src, dst);
     const held = await exclusive(async () => {
       const started = performance.now();
       const recopied = refreshTree(src, dst, seen);
