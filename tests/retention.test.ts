@@ -3,7 +3,7 @@
  * and deletes them only once confirmed; raising it, or lowering it past nothing stored, goes ahead. On a
  * real database (PGlite) through the real store.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
@@ -50,15 +50,20 @@ const warnings = (lines: Record<string, unknown>[]) =>
   lines.filter((l) => l.level === "WARNING").map((l) => String(l.msg));
 
 describe("retention asks before deleting stored days", () => {
-  beforeEach(async () => {
+  // One database for the suite (opening PGlite takes seconds), emptied before each test.
+  beforeAll(async () => {
     db = await openEmbeddedDatabase("memory://");
     await migrate(db.sql, MIGRATIONS);
     store = new PostgresLogStore(db.sql, EMBEDDED_STORE_OPTIONS);
     settings = new PostgresSystemConfigRepo(db.sql);
-  });
-  afterEach(async () => {
+  }, 60_000);
+  beforeEach(async () => {
+    await db.sql`truncate logs`;
+    await db.sql`delete from system_config`;
+  }, 30_000);
+  afterAll(async () => {
     await db.close();
-  });
+  }, 30_000);
 
   test("the first start records the retention; with nothing past it, nothing is asked", async () => {
     await storeAged([1, 3, 9]);
