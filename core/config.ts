@@ -34,6 +34,8 @@ export const ConfigSchema = z
     ADMIN_EMAIL: z.email().default("admin@logflow.local"),
     BCRYPT_ROUNDS: int(4, 15).default(10),
     RETENTION_DAYS: int(1, 3650).default(30),
+    /** Delete what a lowered RETENTION_DAYS drops (else it is announced and kept); also `--yes` at start. */
+    RETENTION_CONFIRM: bool.default(false),
     INGEST_MAX_BODY_BYTES: int(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
     INGEST_MAX_EVENTS: int(1, 100_000).default(10_000),
     MAX_MESSAGE_CHARS: int(64, 1024 * 1024).default(32_768),

@@ -1,27 +1,46 @@
 /**
- * Database chores (the seed's manage-db.sh): `bun run db:migrate | db:reset | db:backup | db:shell`,
- * and `db:recount` (the per-minute counts from the logs again, and search words for events stored
- * without them by processes older than migration 6).
+ * Database chores (the seed's manage-db.sh): `bun run db:migrate | db:reset | db:backup | db:restore |
+ * db:shell`, and `db:recount` (the per-minute counts from the logs again, and search words for events
+ * stored without them by processes older than migration 6).
  * Works on the configured database: Postgres at DATABASE_URL, else the embedded PGlite in
- * LOGFLOW_DATA_DIR (which must not be open in a running LogFlow at the same time).
+ * LOGFLOW_DATA_DIR. Only db:backup works while a LogFlow runs on the embedded database; the others
+ * need it stopped (PGlite's files are opened by one process at a time).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type { Sql } from "postgres";
-import { claimDataDir, openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
+import { claimDataDir, DataDirInUseError, openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { configOrExit } from "../workers/bun/serve.ts";
+import { backupEmbedded, restoreEmbedded } from "./backup-embedded.ts";
+import { backupFile, backupKind } from "./backup-file.ts";
+import { backupPostgres, DatabaseInUseError, restorePostgres } from "./backup-postgres.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 
 const command = process.argv[2];
 const yes = process.argv.includes("--yes");
 const config = configOrExit();
-const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+
+/** The value after `--name`, or undefined; `--name` without a value is a usage error. */
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (!value || value.startsWith("--")) {
+    console.error(`${name} needs a value`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
 
 async function open(): Promise<{ sql: Sql; close(): Promise<void> }> {
   if (config.DATABASE_URL) {
@@ -93,29 +112,76 @@ switch (command) {
     break;
   }
   case "backup": {
-    const dir = resolve(config.LOGFLOW_DATA_DIR === "memory://" ? "." : config.LOGFLOW_DATA_DIR, "backups");
-    mkdirSync(dir, { recursive: true });
+    // `bun run db:backup [--out FILE|DIR/]`: works while LogFlow runs (see backup-embedded.ts).
     if (config.DATABASE_URL) {
-      const file = join(dir, `logflow-${stamp}.dump`);
-      const proc = Bun.spawnSync(["pg_dump", "--format=custom", `--file=${file}`, config.DATABASE_URL], {
-        stdio: ["inherit", "inherit", "inherit"],
-      });
-      if (proc.exitCode !== 0) {
-        console.error("pg_dump failed (is the PostgreSQL client installed?)");
-        process.exit(1);
-      }
-      console.log(`Backup written to ${file} (restore with pg_restore)`);
-    } else {
-      const release = claimDataDir(config.LOGFLOW_DATA_DIR);
-      const db = await PGlite.create(resolve(config.LOGFLOW_DATA_DIR, "pglite"));
-      const dump = await db.dumpDataDir("gzip");
-      const file = join(dir, `pglite-${stamp}.tar.gz`);
-      writeFileSync(file, new Uint8Array(await dump.arrayBuffer()));
-      await db.close();
-      release();
+      const file = backupFile(option("--out"), "postgres");
+      await backupPostgres(config.DATABASE_URL, file).catch((err) => fail(String(err.message ?? err)));
       console.log(
-        `Backup written to ${file} (restore: stop LogFlow, extract over ${config.LOGFLOW_DATA_DIR}/pglite)`,
+        `Backup of ${where} written to ${file} (restore: DATABASE_URL=… bun run db:restore ${file})`,
       );
+    } else {
+      if (config.LOGFLOW_DATA_DIR === "memory://")
+        fail("LOGFLOW_DATA_DIR=memory:// holds nothing to back up");
+      const file = backupFile(option("--out"), "embedded");
+      const backup = await backupEmbedded(config.LOGFLOW_DATA_DIR, file).catch((err) => fail(err.message));
+      const mib = (backup.manifest.bytes / 1_048_576).toFixed(1);
+      const held = backup.held
+        ? `; the running LogFlow paused its queries for ${backup.held.lockedMs} ms to copy again ` +
+          `${(backup.held.recopiedBytes / 1_048_576).toFixed(1)} MiB written meanwhile`
+        : "";
+      console.log(`Backup of ${where} (${mib} MiB of database files${held}) written to ${file}`);
+      console.log(`Restore: LOGFLOW_DATA_DIR=<dir> bun run db:restore ${file}`);
+    }
+    break;
+  }
+  case "restore": {
+    // `bun run db:restore FILE [--yes]`: into DATABASE_URL, else into LOGFLOW_DATA_DIR; never under a running LogFlow.
+    const file = process.argv.slice(3).find((a) => !a.startsWith("--"));
+    if (!file) fail("usage: bun run db:restore FILE [--yes]");
+    const path = resolve(file);
+    let kind: ReturnType<typeof backupKind>;
+    try {
+      kind = backupKind(path);
+    } catch (err) {
+      fail(`cannot read ${path}: ${err instanceof Error ? err.message : err}`);
+    }
+    if (kind === null)
+      fail(`${path} is not a LogFlow backup (neither an embedded archive nor a pg_dump file)`);
+    if (config.DATABASE_URL) {
+      if (kind !== "postgres") {
+        fail(
+          `${path} is an embedded (PGlite) backup: restore it with DATABASE_URL unset, into LOGFLOW_DATA_DIR`,
+        );
+      }
+      const restored = await restorePostgres(config.DATABASE_URL, path, confirm).catch((err) =>
+        fail(
+          err instanceof DatabaseInUseError
+            ? `Refusing to restore: ${err.message}`
+            : String(err.message ?? err),
+        ),
+      );
+      if (!restored) process.exit(1);
+      console.log(
+        `Restored ${path} into ${where}: migrations up to ${restored.migration}, ${restored.days} days of logs`,
+      );
+    } else {
+      if (kind !== "embedded")
+        fail(`${path} is a Postgres dump: set DATABASE_URL to the database to restore it into`);
+      if (config.LOGFLOW_DATA_DIR === "memory://") fail("LOGFLOW_DATA_DIR=memory:// cannot be restored into");
+      const restored = await restoreEmbedded(config.LOGFLOW_DATA_DIR, path, confirm).catch((err) =>
+        fail(
+          err instanceof DataDirInUseError
+            ? `Refusing to restore over a running LogFlow: ${err.message}`
+            : String(err.message ?? err),
+        ),
+      );
+      if (!restored) process.exit(1);
+      console.log(
+        `Restored ${path} into ${where}: ${restored.events.toLocaleString("en-US")} events, migrations up to ${restored.migration}` +
+          ` (backup of ${restored.manifest.created_at}, from a ${restored.manifest.source})`,
+      );
+      if (restored.setAside)
+        console.log(`The database it replaced is kept in ${restored.setAside}; delete it when satisfied.`);
     }
     break;
   }
@@ -161,6 +227,8 @@ switch (command) {
     break;
   }
   default:
-    console.error("usage: bun db/cli.ts migrate | reset [--yes] | backup | shell | recount [--since 2h]");
+    console.error(
+      "usage: bun db/cli.ts migrate | reset [--yes] | backup [--out FILE|DIR/] | restore FILE [--yes] | shell | recount [--since 2h]",
+    );
     process.exit(2);
 }

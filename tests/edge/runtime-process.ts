@@ -55,9 +55,23 @@ export function freePort(): Promise<number> {
 
 export interface RuntimeProcess {
   base: string;
+  /** The spawned process's pid, also its process group's id. */
+  pid: number;
   /** Everything the child printed so far (for failure messages). */
   output(): string;
+  /** Whether the spawned process exited within `ms`. */
+  exitsWithin(ms: number): Promise<boolean>;
   stop(): Promise<void>;
+}
+
+/** Whether any process of process group `pgid` is still alive (a child left behind by its parent). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -94,19 +108,23 @@ export async function startRuntimeProcess(
   );
 
   const stop = async () => {
-    if (exited !== null || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      return; // already gone
-    }
-    const killed = await Promise.race([exit.then(() => true), Bun.sleep(10_000).then(() => false)]);
-    if (!killed) {
+    if (child.pid === undefined) return;
+    const pgid = child.pid;
+    if (exited === null) {
       try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-      await exit;
+        process.kill(-pgid, "SIGTERM");
+      } catch {
+        return; // already gone
+      }
+      await Promise.race([exit, Bun.sleep(10_000)]);
     }
+    // Whatever of the group outlived its leader (or would not stop) is killed, never left behind.
+    if (groupAlive(pgid)) {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {}
+    }
+    await exit;
   };
 
   const base = `http://127.0.0.1:${port}`;
@@ -129,7 +147,9 @@ export async function startRuntimeProcess(
       await Bun.sleep(250);
     }
   }
-  return { base, output: () => out, stop };
+  const exitsWithin = (ms: number) =>
+    Promise.race([exit.then(() => true), Bun.sleep(ms).then(() => exited !== null)]);
+  return { base, pid: child.pid ?? 0, output: () => out, exitsWithin, stop };
 }
 
 export interface EdgeDatabase {

@@ -2,16 +2,22 @@
  * Smoke test: the API module boots in workerd (wrangler dev, run by Node: wrangler does not run under
  * Bun) from wrangler.toml and workers/cloudflare/index.ts, and answers over a real socket.
  */
-import { expect, test } from "bun:test";
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { OPENSEARCH_TEST_URL, opensearchReachable, postgresReachable } from "../helpers/engines.ts";
 import {
   describeWithoutDatabase,
   describeWithPostgres,
   EDGE_TIMEOUT_MS,
+  type EdgeDatabase,
   edgeSuitesEnabled,
+  expectHealthShape,
+  expectLoginIngestSearch,
   freePort,
+  groupAlive,
+  migratedDatabaseWithUser,
   ROOT,
   type RuntimeProcess,
   requireBinary,
@@ -79,3 +85,71 @@ describeWithPostgres(
   },
   "green",
 );
+
+// `bun run dev:edge` as the README runs it on a fresh clone: no SECRET_KEY, no ENVIRONMENT, no .dev.vars
+// of its own; only DATABASE_URL in the environment. It used to answer 500 to every call (wrangler.toml's
+// production [vars] without a SECRET_KEY).
+describe.skipIf(!withPostgres)("bun run dev:edge", () => {
+  let server: RuntimeProcess;
+  let db: EdgeDatabase;
+  const dataDir = mkdtempSync(join(tmpdir(), "logflow-dev-edge-"));
+  beforeAll(async () => {
+    db = await migratedDatabaseWithUser();
+    const port = await freePort();
+    const inspector = await freePort();
+    server = await startRuntimeProcess(
+      "bun run dev:edge",
+      "bun",
+      ["run", "dev:edge", "--inspector-port", String(inspector), "--show-interactive-dev-session=false"],
+      port,
+      {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: db.url,
+        LOGFLOW_DATA_DIR: dataDir,
+        // Empty counts as unset: whatever the test's own environment holds does not reach the Worker.
+        SECRET_KEY: "",
+        ENVIRONMENT: "",
+        LOG_LEVEL: "warn",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        WRANGLER_SEND_METRICS: "false",
+        FORCE_COLOR: "0",
+      },
+    );
+  }, EDGE_TIMEOUT_MS * 2);
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, EDGE_TIMEOUT_MS);
+
+  test(
+    "serves the API healthy with a development signing key kept in LOGFLOW_DATA_DIR",
+    async () => {
+      const res = await fetch(`${server.base}/health`);
+      const body = await expectHealthShape(res);
+      expect({ status: res.status, health: body.status }).toEqual({ status: 200, health: "healthy" });
+      const key = statSync(join(dataDir, "secret.key"));
+      expect(key.mode & 0o777).toBe(0o600);
+    },
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "a user logs in, ingests an event and finds it by search",
+    () => expectLoginIngestSearch(server.base, db),
+    EDGE_TIMEOUT_MS,
+  );
+
+  test(
+    "SIGTERM to the bun run process stops wrangler and workerd",
+    async () => {
+      process.kill(server.pid, "SIGTERM");
+      expect(await server.exitsWithin(30_000)).toBe(true);
+      const deadline = Date.now() + 15_000;
+      while (groupAlive(server.pid) && Date.now() < deadline) await Bun.sleep(200);
+      expect(groupAlive(server.pid)).toBe(false);
+    },
+    EDGE_TIMEOUT_MS,
+  );
+});

@@ -3,9 +3,8 @@
  * LOGFLOW_DATA_DIR), the official search-engine clients, the ingest queue (Kafka when KAFKA_BROKERS is
  * set, else in-process), Prometheus metrics and a signing key kept on disk.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
+import { localSecretKey } from "../../core/adapters/local/secret-key.ts";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
@@ -112,13 +111,5 @@ export function bunApi(config: Config, log: Platform["log"]): ApiPlatform {
 function secretKey(config: Config): string {
   if (config.SECRET_KEY) return config.SECRET_KEY;
   if (config.LOGFLOW_DATA_DIR === "memory://") return crypto.randomUUID() + crypto.randomUUID();
-  const dir = resolve(config.LOGFLOW_DATA_DIR);
-  const file = join(dir, "secret.key");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  mkdirSync(dir, { recursive: true });
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  writeFileSync(file, key, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return key;
+  return localSecretKey(config.LOGFLOW_DATA_DIR);
 }

@@ -1,6 +1,8 @@
 import type { Sql } from "postgres";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
+import { PostgresSystemConfigRepo } from "../../core/adapters/postgres/system-config-repo.ts";
 import { type Config, DEV_ADMIN_PASSWORD } from "../../core/config.ts";
+import { startRetention } from "../../core/retention/runner.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
@@ -21,7 +23,7 @@ export interface Runtime {
 /**
  * Start the API's runtime on Bun: open the database (Postgres at DATABASE_URL, else embedded PGlite
  * under LOGFLOW_DATA_DIR), apply migrations, create the default admin, build every dependency
- * (buildDeps), and run retention every hour.
+ * (buildDeps), and run retention every hour (asking before a lowered RETENTION_DAYS deletes stored days).
  */
 export async function startRuntime(config: Config): Promise<Runtime> {
   const database = await openDatabase(config);
@@ -45,23 +47,15 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     throw err;
   }
 
-  const { store, anomalies } = built;
-  const retention = async () => {
-    try {
-      const cutoff = Date.now() - config.RETENTION_DAYS * 86_400_000;
-      const removed = await store.deleteOlderThan(cutoff);
-      await anomalies?.deleteOlderThan(cutoff);
-      if (removed) log({ level: "INFO", msg: "retention", removed, retention_days: config.RETENTION_DAYS });
-    } catch (err) {
-      log({ level: "ERROR", msg: "retention failed", error: String(err) });
-    }
-  };
-  // One pass at a time, and close() waits for the one running (else it would lose its connection).
-  let retaining: Promise<void> = retention();
-  const retentionTimer = setInterval(() => {
-    retaining = retaining.then(retention);
-  }, 3_600_000);
-  retentionTimer.unref?.();
+  // Hourly; a lowered RETENTION_DAYS deletes stored days only once confirmed (core/retention/plan.ts).
+  const retention = startRetention({
+    store: built.store,
+    ...(built.anomalies ? { anomalies: built.anomalies } : {}),
+    settings: new PostgresSystemConfigRepo(database.sql),
+    days: config.RETENTION_DAYS,
+    confirmed: config.RETENTION_CONFIRM,
+    log,
+  });
 
   return {
     deps: built.app,
@@ -70,8 +64,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     database: database.label,
     adminCreated,
     async close() {
-      clearInterval(retentionTimer);
-      await retaining;
+      await retention.close();
       await built.close();
     },
   };

@@ -3,10 +3,17 @@ import { createApp } from "../../edge-api/app.ts";
 import { staticAssets } from "./assets.ts";
 import { type Runtime, startRuntime } from "./runtime.ts";
 
-/** Parse the config or exit with the reason, naming each bad variable. */
-export function configOrExit(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Parse the config or exit with the reason, naming each bad variable. `--yes` on the command line
+ * confirms what start-up otherwise only announces (RETENTION_CONFIRM: deleting what a lowered
+ * RETENTION_DAYS drops).
+ */
+export function configOrExit(
+  env: Record<string, string | undefined> = process.env,
+  argv: string[] = process.argv,
+): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(argv.includes("--yes") ? { ...env, RETENTION_CONFIRM: "true" } : env);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

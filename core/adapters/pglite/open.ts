@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres, { type Sql } from "postgres";
+import { type ControlServer, serveControl } from "./control.ts";
+import type { SnapshotInfo } from "./snapshot.ts";
 
 export interface EmbeddedDatabase {
   sql: Sql;
@@ -9,18 +11,32 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
-/** Messages to the database thread (thread.ts) and its answers. */
-export type ThreadRequest = { type: "open"; dir: string; socketPath: string } | { type: "close" };
-export type ThreadReply = { type: "ready" } | { type: "closed" } | { type: "failed"; message: string };
+/** Messages to the database thread (thread.ts) and its answers, matched by id. */
+export type ThreadRequest = { id: number } & (
+  | { type: "open"; dir: string; socketPath: string }
+  | { type: "snapshot"; into: string }
+  | { type: "close" }
+);
+export type ThreadReply = { id: number } & (
+  | { type: "ready" }
+  | { type: "snapshot"; info: SnapshotInfo }
+  | { type: "closed" }
+  | { type: "failed"; message: string }
+);
+
+type Request = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, "id"> : never) : never;
+let nextRequestId = 1;
 
 /** Send one request to the database thread and wait for its answer; a failure or a crash rejects. */
-function ask(worker: Worker, request: ThreadRequest): Promise<ThreadReply> {
+function ask(worker: Worker, request: Request): Promise<ThreadReply> {
+  const id = nextRequestId++;
   return new Promise((resolve, reject) => {
     const done = () => {
       worker.removeEventListener("message", onMessage);
       worker.removeEventListener("error", onError);
     };
     const onMessage = (event: MessageEvent<ThreadReply>) => {
+      if (event.data.id !== id) return; // another request's answer
       done();
       if (event.data.type === "failed") reject(new Error(`embedded database: ${event.data.message}`));
       else resolve(event.data);
@@ -31,14 +47,15 @@ function ask(worker: Worker, request: ThreadRequest): Promise<ThreadReply> {
     };
     worker.addEventListener("message", onMessage);
     worker.addEventListener("error", onError);
-    worker.postMessage(request);
+    worker.postMessage({ ...request, id });
   });
 }
 
 /** Data directories this process has open: the pid file cannot tell two opens in one process apart. */
 const openHere = new Set<string>();
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -47,14 +64,27 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The data directory is claimed by another process that is still running. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(`LOGFLOW_DATA_DIR ${dir} is in use by process ${pid}; stop it or choose another LOGFLOW_DATA_DIR`);
+    this.name = "DataDirInUseError";
+  }
+}
+
 /**
  * Claim a data directory for this process (PGlite's files must never be opened by two processes at
  * once: that corrupts them). The pid file is created exclusively, so two processes starting together
- * cannot both pass; one left by a dead process is taken over. Returns the release function.
+ * cannot both pass; one left by a dead process is taken over. Returns the release function; throws
+ * DataDirInUseError when a running process holds the directory.
  */
 export function claimDataDir(dataDir: string): () => void {
   const runDir = resolve(dataDir);
-  mkdirSync(runDir, { recursive: true });
+  // Only this user: the directory holds the database, the signing key and the control socket.
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
   if (openHere.has(runDir)) throw new Error(`LOGFLOW_DATA_DIR ${runDir} is in use by this process already`);
   const lockFile = join(runDir, "pglite.pid");
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -68,11 +98,7 @@ export function claimDataDir(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const pid = Number(readFileSync(lockFile, "utf8"));
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new Error(
-          `LOGFLOW_DATA_DIR ${runDir} is in use by process ${pid}; stop it or choose another LOGFLOW_DATA_DIR`,
-        );
-      }
+      if (pid && pid !== process.pid && isAlive(pid)) throw new DataDirInUseError(runDir, pid);
       rmSync(lockFile, { force: true }); // left by a process that is gone
     }
   }
@@ -93,7 +119,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   const runDir = inMemory
     ? join(process.env.TMPDIR ?? "/tmp", `logflow-pglite-${process.pid}-${crypto.randomUUID().slice(0, 8)}`)
     : resolve(dataDir);
-  mkdirSync(runDir, { recursive: true });
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
 
   const release = inMemory ? () => {} : claimDataDir(dataDir);
 
@@ -117,21 +143,32 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     transform: { undefined: null },
   });
 
-  // PGlite ignores startup parameters, so the planner setting connectPostgres sends at start-up is set
-  // here, for this session and (ALTER DATABASE) for later ones. Why it matters: see connect.ts.
-  await sql`alter database postgres set plan_cache_mode = force_custom_plan`;
-  await sql`set plan_cache_mode = force_custom_plan`;
-
-  return {
-    sql,
-    dir,
-    async close() {
-      await sql.end({ timeout: 5 });
-      await ask(worker, { type: "close" });
-      worker.terminate();
-      rmSync(socketPath, { force: true });
-      if (inMemory) rmSync(runDir, { recursive: true, force: true });
-      release();
-    },
+  let control: ControlServer | undefined;
+  const close = async () => {
+    await control?.close();
+    await sql.end({ timeout: 5 });
+    await ask(worker, { type: "close" });
+    worker.terminate();
+    rmSync(socketPath, { force: true });
+    if (inMemory) rmSync(runDir, { recursive: true, force: true });
+    release();
   };
+  try {
+    // PGlite ignores startup parameters, so the planner setting connectPostgres sends at start-up is set
+    // here, for this session and (ALTER DATABASE) for later ones. Why it matters: see connect.ts.
+    await sql`alter database postgres set plan_cache_mode = force_custom_plan`;
+    await sql`set plan_cache_mode = force_custom_plan`;
+    // `bun run db:backup` asks through this socket for a copy of the files taken between two queries.
+    if (!inMemory) {
+      control = await serveControl(runDir, async (into) => {
+        const reply = await ask(worker, { type: "snapshot", into });
+        if (reply.type !== "snapshot") throw new Error(`embedded database answered ${reply.type}`);
+        return reply.info;
+      });
+    }
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+  return { sql, dir, close };
 }

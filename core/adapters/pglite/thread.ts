@@ -2,15 +2,19 @@
  * The embedded database's own thread: PGlite (Postgres compiled to WebAssembly) and the Unix socket
  * that postgres.js connects to, run in a Worker so that a query never blocks the API's event loop and
  * the engine's JIT and garbage collection stay out of the request path. Driven by `open.ts` through
- * messages: `open` (answered `ready` or `failed`) and `close` (answered `closed`).
+ * messages: `open` (answered `ready`), `snapshot` (a copy of the database files taken between two
+ * queries, for `bun run db:backup`; answered `snapshot`) and `close` (answered `closed`); any of them may
+ * be answered `failed`. Each answer carries the id of its request.
  */
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type { ThreadReply, ThreadRequest } from "./open.ts";
+import { snapshotFiles } from "./snapshot.ts";
 
 declare const self: Worker;
 
 let db: PGlite | undefined;
+let dataDir: string | undefined;
 let server: PGLiteSocketServer | undefined;
 
 function reply(message: ThreadReply): void {
@@ -22,15 +26,21 @@ self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
   try {
     if (msg.type === "open") {
       db = await PGlite.create(msg.dir);
+      dataDir = msg.dir;
       server = new PGLiteSocketServer({ db, path: msg.socketPath });
       await server.start();
-      reply({ type: "ready" });
+      reply({ id: msg.id, type: "ready" });
+    } else if (msg.type === "snapshot") {
+      const open = db;
+      if (!open || !dataDir || dataDir === "memory://") throw new Error("no database files to snapshot");
+      const info = await snapshotFiles(dataDir, msg.into, (fn) => open.runExclusive(fn));
+      reply({ id: msg.id, type: "snapshot", info });
     } else {
       await server?.stop();
       await db?.close();
-      reply({ type: "closed" });
+      reply({ id: msg.id, type: "closed" });
     }
   } catch (err) {
-    reply({ type: "failed", message: err instanceof Error ? err.message : String(err) });
+    reply({ id: msg.id, type: "failed", message: err instanceof Error ? err.message : String(err) });
   }
 };

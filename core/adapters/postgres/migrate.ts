@@ -6,8 +6,12 @@ export interface Migration {
   sql: string;
 }
 
-/** Arbitrary constant: the advisory lock that serialises concurrent start-ups' migrations. */
-const MIGRATION_LOCK = 7_164_029_311;
+/**
+ * Arbitrary constant: the advisory lock that serialises concurrent start-ups' migrations (and that a
+ * restore holds, so that a LogFlow starting meanwhile waits for it instead of migrating a half-empty
+ * database).
+ */
+export const MIGRATION_LOCK = 7_164_029_311;
 
 /**
  * Apply pending migrations, each once, in version order. All of them run in one transaction holding an
