@@ -2,7 +2,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { integrationTimeouts } from "../tests/helpers/timeouts.ts";
 import { groupingAccuracy, listSystems, loadSystem, parseCsv } from "./loghub.ts";
+
+integrationTimeouts();
 
 describe("parseCsv", () => {
   test("quoted fields keep their commas, doubled quotes and line breaks", () => {

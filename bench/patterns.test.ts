@@ -2,6 +2,9 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { integrationTimeouts } from "../tests/helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const root = resolve(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "bench-patterns-"));

@@ -2,7 +2,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { integrationTimeouts } from "../tests/helpers/timeouts.ts";
 import { backupFile, backupKind } from "./backup-file.ts";
+
+integrationTimeouts();
 
 const tmp = mkdtempSync(join(tmpdir(), "logflow-backup-file-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

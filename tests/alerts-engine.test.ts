@@ -5,6 +5,9 @@ import type { Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import { freshService, startTestApp, type TestApp } from "./helpers/app.ts";
 import { logEvent } from "./helpers/events.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 // biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
 type Json = any;

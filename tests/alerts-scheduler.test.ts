@@ -4,6 +4,9 @@ import type { Notifier } from "../core/alerts/notify.ts";
 import { startScheduler } from "../stream-jobs/scheduler/scheduler.ts";
 import { runAlertTick, type TickDeps } from "../stream-jobs/scheduler/tick.ts";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 let t: TestApp;
 

@@ -3,6 +3,9 @@ import { createNotifier, type Notice } from "../core/alerts/notify.ts";
 import { systemResolver } from "../core/alerts/resolve-bun.ts";
 import { addressProblem, checkUrl, safePost, UnsafeUrlError } from "../core/alerts/ssrf.ts";
 import type { EvaluableRule, TriggeredAlert } from "../core/ports/alerts.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const guard = { allowPrivate: false, resolve: systemResolver };
 

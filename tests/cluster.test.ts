@@ -16,6 +16,9 @@ import {
   kafkaReachable,
   postgresReachable,
 } from "./helpers/engines.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const TIMEOUT = 120_000;
 const enabled = (await postgresReachable()) && (await kafkaReachable());

@@ -9,6 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { devBroker, runningPid, startBroker, stopBroker } from "../dev/kafka/broker.ts";
 import { devNode, startNode, stopNode } from "../dev/opensearch/node.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 let dir: string;
 let squatter: Bun.TCPSocketListener<undefined>;

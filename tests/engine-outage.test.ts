@@ -19,6 +19,9 @@ import {
   POSTGRES_ADMIN_URL,
   postgresReachable,
 } from "./helpers/engines.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 /** A local port nothing listens on. */
 const CLOSED_PORT = 1;

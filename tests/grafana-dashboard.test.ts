@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const FILE = join(import.meta.dir, "..", "dev", "grafana", "logflow-dashboard.json");
 

@@ -15,6 +15,9 @@ import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import type { InvalidCursorError } from "../core/ports/log-store.ts";
 import { logEvent } from "./helpers/events.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 // The mock loads the client through require(); under Bun that is another module instance than an ESM
 // import, and the mock recognises errors by class: take ResponseError from the instance it uses.

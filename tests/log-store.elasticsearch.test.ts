@@ -1,8 +1,11 @@
-import { describe, setDefaultTimeout } from "bun:test";
+import { describe } from "bun:test";
 import { elasticsearchEngine } from "../core/adapters/search/elasticsearch.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { requiredEngines } from "./helpers/engines.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
+
+integrationTimeouts();
 
 // The conformance suite against a real Elasticsearch, when there is one: ELASTICSEARCH_URL (with
 // ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/_PASSWORD), e.g. `docker compose up elasticsearch`.
@@ -16,8 +19,6 @@ if (!url) {
   }
   console.warn("[not run] ELASTICSEARCH_URL not set; the Elasticsearch conformance suite is not registered");
 }
-
-setDefaultTimeout(30_000);
 
 if (url)
   describe("Elasticsearch cluster", () => {

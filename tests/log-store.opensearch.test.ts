@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { SearchEngine } from "../core/adapters/search/backend.ts";
 import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
 import { fetchEngine } from "../core/adapters/search/fetch.ts";
@@ -11,11 +11,12 @@ import { buildLogStore } from "../workers/build-deps.ts";
 import { bunSearchEngine } from "../workers/bun/platform.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
 
 // Writes wait for a refresh (up to 1 s) and the 10,000-event test creates four day indices: on two shared
 // cores that outlasts bun's 5 s default, which suits an in-process Postgres better than a JVM over HTTP.
-setDefaultTimeout(30_000);
+integrationTimeouts();
 
 // Throws when LOGFLOW_REQUIRE_ENGINES names opensearch and the node is absent, so CI cannot skip.
 const reachable = await opensearchReachable();

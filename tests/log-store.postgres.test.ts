@@ -8,7 +8,10 @@ import type { LogEvent } from "../core/log-event.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { runLogStoreConformance } from "./log-store-conformance.ts";
+
+integrationTimeouts();
 
 // Throws when LOGFLOW_REQUIRE_ENGINES names postgres and the server is absent, so CI cannot skip.
 const reachable = await postgresReachable();

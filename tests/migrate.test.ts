@@ -10,6 +10,9 @@ import { tsvectorText } from "../core/search-text.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
 import { loghubDir } from "./helpers/loghub.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const available = await postgresReachable();
 const LOGHUB = loghubDir();

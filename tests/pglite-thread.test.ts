@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EmbeddedDatabase, openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 describe("embedded PGlite in its own thread", () => {
   let dir: string;

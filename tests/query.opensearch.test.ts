@@ -1,10 +1,10 @@
-import { setDefaultTimeout } from "bun:test";
 import { indexTemplate } from "../core/adapters/search/mappings.ts";
 import { numericAttributes, QUERY_MAPPING, toSearchQuery } from "../core/query/search-engine.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { runQueryProperty } from "./query-property.ts";
 
-setDefaultTimeout(60_000);
+integrationTimeouts(60_000);
 
 // Throws when LOGFLOW_REQUIRE_ENGINES names opensearch and the node is absent, so CI cannot skip.
 const reachable = await opensearchReachable();

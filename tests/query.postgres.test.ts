@@ -9,7 +9,10 @@ import { asTemplate } from "../core/query/sql.ts";
 import attributeIndex from "../db/migrations/0008_attribute_index.sql" with { type: "text" };
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { type QueryEngine, runQueryProperty } from "./query-property.ts";
+
+integrationTimeouts();
 
 // Throws when LOGFLOW_REQUIRE_ENGINES names postgres and the server is absent, so CI cannot skip.
 const reachable = await postgresReachable();

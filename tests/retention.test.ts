@@ -14,6 +14,9 @@ import { startRetention } from "../core/retention/runner.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { configOrExit } from "../workers/bun/serve.ts";
 import { logEvent } from "./helpers/events.ts";
+import { integrationTimeouts } from "./helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const NOW = Date.now();
 let db: Awaited<ReturnType<typeof openEmbeddedDatabase>>;

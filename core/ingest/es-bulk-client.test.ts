@@ -1,9 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Client, HttpConnection } from "@elastic/elasticsearch";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import type { LogEvent } from "../log-event.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import { acceptItems } from "./decoded.ts";
 import { bulkAnswer, decodeBulk } from "./es-bulk.ts";
+
+integrationTimeouts();
 
 // The official client's helpers.bulk against a server made of the decoder and the answer builder
 // (no route yet): what it sends must decode, and what we answer must satisfy it.

@@ -3,10 +3,13 @@ import pino from "pino";
 import { pinoLoki } from "pino-loki";
 import winston from "winston";
 import LokiTransport from "winston-loki";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import type { LogEvent } from "../log-event.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import { acceptItems, describeRejections } from "./decoded.ts";
 import { decodeLokiJson, decodeLokiProtobuf } from "./loki.ts";
+
+integrationTimeouts();
 
 // Loki clients (pino-loki: JSON; winston-loki: protobuf + snappy, or JSON) against a server made of
 // the decoders: the bodies are the real clients', captured as they arrive.

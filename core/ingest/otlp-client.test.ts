@@ -4,12 +4,15 @@ import { OTLPLogExporter as HttpJsonExporter } from "@opentelemetry/exporter-log
 import { OTLPLogExporter as ProtobufExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import type { LogEvent } from "../log-event.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import { acceptItems, describeRejections } from "./decoded.ts";
 import { otlpAnswerJson, otlpAnswerProtobuf } from "./otlp.ts";
 import { decodeOtlpJson } from "./otlp-json.ts";
 import { decodeOtlpProtobuf } from "./otlp-protobuf.ts";
+
+integrationTimeouts();
 
 // The OpenTelemetry SDK's own exporters (protobuf and JSON over HTTP) against a server made of the
 // decoders and answer builders: the bytes are the real clients', captured as they arrive.

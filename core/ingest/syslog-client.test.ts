@@ -2,10 +2,13 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import type { DecodedItem } from "./decoded.ts";
 import { syslogItem } from "./syslog.ts";
 import { SyslogTcpFramer, syslogDatagram } from "./syslog-framing.ts";
+
+integrationTimeouts();
 
 // util-linux's logger (in every Debian base system) sends to listeners made of the framers and the
 // parser: RFC 5424 and 3164, over TCP (octet-counted and LF-framed) and UDP.

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { groupingAccuracy, listSystems, loadSystem } from "../../bench/loghub.ts";
 import { loghubDir } from "../../tests/helpers/loghub.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { PatternMiner } from "./miner.ts";
+
+integrationTimeouts();
 
 const dir = loghubDir();
 

@@ -3,6 +3,9 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
 import { redisReachable } from "../../tests/helpers/engines.ts";
 import { command, startTestBridge, type TestBridge } from "../../tests/helpers/redis-rest.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const available = await redisReachable();
 const bridge: TestBridge | undefined = available ? startTestBridge() : undefined;

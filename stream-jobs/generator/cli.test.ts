@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { join } from "node:path";
 import { loghubDir } from "../../tests/helpers/loghub.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { main, parseCli, parseDuration, type RunClock } from "./cli.ts";
 import { type IngestStub, startIngestStub } from "./ingest-stub.ts";
+
+integrationTimeouts();
 
 const CLI = join(import.meta.dir, "cli.ts");
 const SAMPLE = join(import.meta.dir, "sample.log");

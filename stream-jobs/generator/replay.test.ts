@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { normalizeLevel } from "../../core/level.ts";
 import { parseLogEvent } from "../../core/log-event.ts";
 import { loghubDir } from "../../tests/helpers/loghub.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { detectLevel, lineToEvent, replayFile, replayText, serviceFromFileName } from "./replay.ts";
+
+integrationTimeouts();
 
 const LOGHUB = loghubDir();
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);

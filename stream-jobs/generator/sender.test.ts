@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { type IngestStub, startIngestStub } from "./ingest-stub.ts";
 import { createSender, login, parseRetryAfter, SendError, sendBatch } from "./sender.ts";
 import { createTraffic } from "./traffic.ts";
+
+integrationTimeouts();
 
 let stub: IngestStub;
 afterEach(async () => {

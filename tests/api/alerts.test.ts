@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { evaluateRules } from "../../core/alerts/engine.ts";
 import type { Notifier } from "../../core/alerts/notify.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 // biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
 type Json = any;

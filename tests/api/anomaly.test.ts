@@ -4,6 +4,9 @@ import type { Notice } from "../../core/alerts/notify.ts";
 import { createTraffic } from "../../stream-jobs/generator/traffic.ts";
 import { runAlertTick } from "../../stream-jobs/scheduler/tick.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const MINUTE = 60_000;
 let t: TestApp;

@@ -3,6 +3,9 @@ import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import type { LogStore } from "../../core/ports/log-store.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 let t: TestApp;
 beforeAll(async () => {

@@ -4,6 +4,9 @@ import { resolve } from "node:path";
 import { replayText } from "../../stream-jobs/generator/replay.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { loghubDir } from "../helpers/loghub.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const LOGHUB = loghubDir();
 // HDFS: block ids with minus signs and IPs with ports; OpenSSH: user names, pids, hosts; Apache: brackets.

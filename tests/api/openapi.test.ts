@@ -3,6 +3,9 @@ import { createApp } from "../../edge-api/app.ts";
 import { ROUTE_DOCS } from "../../edge-api/openapi/all-docs.ts";
 import { evaluateAlertsNow, exampleExchanges } from "../../edge-api/openapi/example-flow.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 let t: TestApp;
 beforeAll(async () => {

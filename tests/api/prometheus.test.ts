@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { parsePrometheus as parse } from "../helpers/prometheus.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 let t: TestApp;
 beforeAll(async () => {

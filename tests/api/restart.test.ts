@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { startRuntime } from "../../workers/bun/runtime.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const dir = mkdtempSync(join(tmpdir(), "logflow-restart-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

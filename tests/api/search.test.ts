@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 let t: TestApp;
 const service = freshService("search");

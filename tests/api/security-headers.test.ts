@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DOCUMENT_SECURITY_HEADERS } from "../../edge-api/security-headers.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 let t: TestApp;
 beforeAll(async () => {

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { redisReachable } from "../helpers/engines.ts";
 import { startTestBridge, type TestBridge } from "../helpers/redis-rest.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const available = await redisReachable();
 

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { dbCli, ingest, keepIngesting, type Server, searchTotal, startServer } from "./helpers.ts";
+
+integrationTimeouts();
 
 const TIMEOUT = 120_000;
 const tmp = mkdtempSync(join(tmpdir(), "logflow-backup-"));

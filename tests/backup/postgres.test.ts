@@ -8,7 +8,10 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshPostgresDatabase, postgresReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { dbCli, ingest, keepIngesting, type Server, searchTotal, startServer } from "./helpers.ts";
+
+integrationTimeouts();
 
 const TIMEOUT = 120_000;
 const enabled = await postgresReachable();

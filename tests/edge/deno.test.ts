@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { postgresReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
   describeWithoutDatabase,
   describeWithPostgres,
@@ -19,6 +20,8 @@ import {
   startRuntimeProcess,
   TEST_SECRET,
 } from "./runtime-process.ts";
+
+integrationTimeouts();
 
 const enabled = edgeSuitesEnabled("Deno");
 const withPostgres = enabled && (await postgresReachable());

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { OPENSEARCH_TEST_URL, opensearchReachable, postgresReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
   describeWithoutDatabase,
   describeWithPostgres,
@@ -24,6 +25,8 @@ import {
   startRuntimeProcess,
   TEST_SECRET,
 } from "./runtime-process.ts";
+
+integrationTimeouts();
 
 const enabled = edgeSuitesEnabled("workerd");
 const withPostgres = enabled && (await postgresReachable());

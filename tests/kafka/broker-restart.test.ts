@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { LogEvent } from "../../core/log-event.ts";
 import { devBroker, runningPid, startBroker, stopBroker } from "../../dev/kafka/broker.ts";
 import { kafkaReachable, postgresReachable, requiredEngines } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
   BROKERS,
   committedLag,
@@ -17,6 +18,8 @@ import {
   startIndexer,
   waitFor,
 } from "./harness.ts";
+
+integrationTimeouts();
 
 const enabled = (await kafkaReachable()) && (await postgresReachable());
 const broker = devBroker();

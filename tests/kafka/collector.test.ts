@@ -9,7 +9,10 @@ import { LogEventSchema } from "../../core/log-event.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { kafkaReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { BROKERS, dropTopics, freshNames } from "./harness.ts";
+
+integrationTimeouts();
 
 const enabled = await kafkaReachable();
 

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { kafkaReachable, postgresReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
   committedLag,
   connectQueue,
@@ -17,6 +18,8 @@ import {
   spawnIndexer,
   waitFor,
 } from "./harness.ts";
+
+integrationTimeouts();
 
 const enabled = (await kafkaReachable()) && (await postgresReachable());
 const ARTIFACTS = "tests/artifacts/kafka";

@@ -9,6 +9,7 @@ import { produceRaw, readTopic } from "../../core/adapters/kafka/raw.ts";
 import { EventsRejectedError } from "../../core/ports/log-store.ts";
 import type { Indexer } from "../../stream-jobs/indexer/indexer.ts";
 import { kafkaReachable, POSTGRES_ADMIN_URL, postgresReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
   BROKERS,
   committedLag,
@@ -23,6 +24,8 @@ import {
   type TestDb,
   waitFor,
 } from "./harness.ts";
+
+integrationTimeouts();
 
 const enabled = (await kafkaReachable()) && (await postgresReachable());
 

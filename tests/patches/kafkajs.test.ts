@@ -8,6 +8,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import type { Admin } from "kafkajs";
 import { kafkaClient } from "../../core/adapters/kafka/client.ts";
 import { KAFKA_TEST_BROKERS, kafkaReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const enabled = await kafkaReachable();
 

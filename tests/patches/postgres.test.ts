@@ -9,6 +9,9 @@ import net from "node:net";
 import { finished } from "node:stream/promises";
 import postgres, { type Sql } from "postgres";
 import { freshPostgresDatabase, POSTGRES_ADMIN_URL, postgresReachable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
+
+integrationTimeouts();
 
 const available = await postgresReachable();
 

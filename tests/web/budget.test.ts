@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { initialJs } from "../../web/size.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { DIST, ensureBuilt } from "./server.ts";
+
+integrationTimeouts();
 
 /** The budget: the first page's JavaScript, gzip. */
 const BUDGET_BYTES = 60 * 1024;

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
+
+integrationTimeouts();
 
 type Web = Awaited<ReturnType<typeof solidWeb>>;
 type Router = typeof import("../../web/src/router.ts");

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { freshService, ingest } from "../helpers/app.ts";
 import { CHROMIUM_PATH, chromiumAvailable } from "../helpers/engines.ts";
+import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { ARTIFACTS, ensureBuilt, type Served, serveDashboard } from "./server.ts";
+
+integrationTimeouts();
 
 const ARGS = [
   "--no-sandbox",

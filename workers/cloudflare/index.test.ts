@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { POSTGRES_ADMIN_URL, postgresReachable } from "../../tests/helpers/engines.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import worker from "./index.ts";
+
+integrationTimeouts();
 
 // The Worker's handlers called in-process (Bun), with a fake ExecutionContext. That workerd runs the
 // same module is tests/edge/workerd.test.ts.

@@ -1,8 +1,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { redisReachable } from "../../../tests/helpers/engines.ts";
 import { startTestBridge, type TestBridge } from "../../../tests/helpers/redis-rest.ts";
+import { integrationTimeouts } from "../../../tests/helpers/timeouts.ts";
 import { UpstashCache } from "./cache.ts";
 import { createUpstashRedis } from "./client.ts";
+
+integrationTimeouts();
 
 const available = await redisReachable();
 const bridge: TestBridge | undefined = available ? startTestBridge() : undefined;

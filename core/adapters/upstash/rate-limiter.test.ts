@@ -2,8 +2,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { redisReachable } from "../../../tests/helpers/engines.ts";
 import { rateLimiterBehaviour } from "../../../tests/helpers/rate-limiter-behaviour.ts";
 import { startTestBridge, type TestBridge } from "../../../tests/helpers/redis-rest.ts";
+import { integrationTimeouts } from "../../../tests/helpers/timeouts.ts";
 import { createUpstashRedis } from "./client.ts";
 import { UpstashRateLimiter } from "./rate-limiter.ts";
+
+integrationTimeouts();
 
 const available = await redisReachable();
 const bridge: TestBridge | undefined = available ? startTestBridge() : undefined;
