@@ -1,9 +1,10 @@
 import type { Context } from "hono";
+import type { ApiKeyScope } from "../core/api-keys/schema.ts";
 import type { Config } from "../core/config.ts";
 import type { EventLimits } from "../core/log-event.ts";
 import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { AnomalyRepo } from "../core/ports/anomalies.ts";
-import type { ApiKeyRepo, ApiKeyScope } from "../core/ports/api-keys.ts";
+import type { ApiKeyRepo } from "../core/ports/api-keys.ts";
 import type { Cache } from "../core/ports/cache.ts";
 import type { Collect } from "../core/ports/collector.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";

@@ -1,4 +1,5 @@
-import type { Channel, Delivery, EvaluableRule, TriggeredAlert } from "../ports/alerts.ts";
+import type { EvaluableRule } from "../ports/alerts.ts";
+import type { Channel, Delivery, TriggeredAlert } from "./schema.ts";
 import { type GuardOptions, safePost, UnsafeUrlError } from "./ssrf.ts";
 
 export const EMAIL_UNAVAILABLE = "email notifications are not available on this deployment";

@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { ALERT_STATUSES, CHANNELS, CONDITIONS, SEVERITIES } from "../../core/ports/alerts.ts";
+import {
+  TriggeredAlertSchema as AlertSchema,
+  AlertRuleSchema as RuleSchema,
+} from "../../core/alerts/schema.ts";
 import type { RouteDoc } from "../openapi/registry.ts";
 import {
   AlertRuleCreateSchema,
@@ -7,73 +10,6 @@ import {
   RuleListParamsSchema,
   TriggeredListParamsSchema,
 } from "./schema.ts";
-
-const RuleSchema = z
-  .object({
-    id: z.number().int(),
-    name: z.string(),
-    description: z.string().nullable(),
-    condition: z.enum(CONDITIONS),
-    threshold: z.number(),
-    time_window: z.number().int(),
-    levels: z.array(z.string()),
-    services: z.array(z.string()),
-    query: z.string().nullable(),
-    notification_channel: z.enum(CHANNELS),
-    notification_config: z.record(z.string(), z.unknown()),
-    is_active: z.boolean(),
-    cooldown_minutes: z.number().int(),
-    severity: z.enum(SEVERITIES),
-    auto_resolve: z.boolean(),
-    notify_on_resolve: z.boolean(),
-    anomaly_severity: z
-      .enum(["low", "medium", "high", "critical"])
-      .nullable()
-      .describe("set: the rule counts recorded anomalies of at least this severity instead of logs"),
-    created_by: z.number().int().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    last_evaluated_at: z.string().nullable(),
-    last_triggered_at: z.string().nullable(),
-    last_value: z.number().nullable(),
-    trigger_count: z.number().int(),
-  })
-  .meta({ id: "AlertRule" });
-
-const AlertSchema = z
-  .object({
-    id: z.number().int(),
-    rule_id: z.number().int(),
-    rule_name: z.string().nullable(),
-    severity: z.enum(SEVERITIES).nullable(),
-    triggered_at: z.string(),
-    value: z.number(),
-    threshold: z.number(),
-    condition: z.enum(CONDITIONS).nullable(),
-    time_window: z.number().int().nullable(),
-    window_start: z.string().nullable(),
-    window_end: z.string().nullable(),
-    status: z.enum(ALERT_STATUSES),
-    message: z.string().nullable(),
-    sample_log_ids: z.array(z.string()),
-    deliveries: z.array(
-      z.object({
-        kind: z.enum(["triggered", "resolved"]),
-        channel: z.enum(CHANNELS),
-        ok: z.boolean(),
-        status: z.number().int().nullable(),
-        attempts: z.number().int(),
-        error: z.string().nullable(),
-        at: z.string(),
-      }),
-    ),
-    acknowledged_by: z.number().int().nullable(),
-    acknowledged_at: z.string().nullable(),
-    resolved_by: z.number().int().nullable(),
-    resolved_at: z.string().nullable(),
-    auto_resolved: z.boolean(),
-  })
-  .meta({ id: "TriggeredAlert" });
 
 const example = {
   name: "Payment errors",

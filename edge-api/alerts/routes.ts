@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { EMAIL_UNAVAILABLE } from "../../core/alerts/notify.ts";
+import type { AlertRule, AlertRuleFields } from "../../core/alerts/schema.ts";
 import { checkUrlSyntax, UnsafeUrlError } from "../../core/alerts/ssrf.ts";
 import { AppError } from "../../core/errors.ts";
-import type { AlertRule, AlertRuleFields, TransitionResult } from "../../core/ports/alerts.ts";
+import type { TransitionResult } from "../../core/ports/alerts.ts";
 import type { AppEnv, AuthUser } from "../context.ts";
 import { currentUser, requireAuth } from "../middleware/auth.ts";
 import { parseQuery, readBody } from "../validate.ts";

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { SEVERITIES } from "../../core/anomaly/anomalies.ts";
-import { detect, METRICS, type Metric } from "../../core/anomaly/detect.ts";
+import { detect } from "../../core/anomaly/detect.ts";
+import { METRICS, type Metric, SEVERITIES } from "../../core/anomaly/schema.ts";
 import type { AppEnv } from "../context.ts";
 import { problem } from "../problem.ts";
 import { parseQuery } from "../validate.ts";

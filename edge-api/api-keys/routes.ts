@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { API_KEY_SCOPES } from "../../core/api-keys/schema.ts";
 import { AppError } from "../../core/errors.ts";
-import { API_KEY_SCOPES } from "../../core/ports/api-keys.ts";
 import { hashApiKey, newApiKey } from "../auth/api-key-secret.ts";
 import type { AppEnv } from "../context.ts";
 import { currentUser, requireAuth } from "../middleware/auth.ts";

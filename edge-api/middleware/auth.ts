@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { ApiKeyScope } from "../../core/api-keys/schema.ts";
 import { AppError } from "../../core/errors.ts";
-import type { ApiKeyScope } from "../../core/ports/api-keys.ts";
 import { hashApiKey, looksLikeApiKey } from "../auth/api-key-secret.ts";
 import type { AppEnv, AuthUser } from "../context.ts";
 

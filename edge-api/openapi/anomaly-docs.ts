@@ -1,21 +1,7 @@
 import { z } from "zod";
+import { AnomalySchema } from "../../core/anomaly/schema.ts";
 import { DetectParamsSchema, RecordedParamsSchema } from "../anomaly/routes.ts";
 import type { RouteDoc } from "./registry.ts";
-
-const AnomalySchema = z
-  .object({
-    detected_at: z.string(),
-    metric_name: z.enum(["log_volume", "error_rate"]),
-    service: z.string().nullable().describe("null for all services together"),
-    anomaly_type: z.enum(["spike", "drop", "pattern_change"]),
-    description: z.string(),
-    score: z.number(),
-    severity: z.enum(["critical", "high", "medium", "low"]),
-    actual_value: z.number(),
-    expected_value: z.number(),
-    deviation_percent: z.number(),
-  })
-  .meta({ id: "Anomaly" });
 
 /** One anomaly as the detector reports it (the example of every anomaly route). */
 const EXAMPLE_ANOMALY = {

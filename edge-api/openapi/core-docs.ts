@@ -1,23 +1,13 @@
 import { z } from "zod";
+import { ApiKeySchema } from "../../core/api-keys/schema.ts";
 import { LogEventInputSchema, LogEventSchema } from "../../core/log-event.ts";
+import { UserSchema } from "../../core/users/schema.ts";
 import { CreateApiKeySchema } from "../api-keys/routes.ts";
 import { LoginSchema, RegisterSchema, UpdateMeSchema } from "../auth/routes.ts";
 import { ClearParamsSchema } from "../cache/routes.ts";
 import { ContextParamsSchema, SearchParamsSchema } from "../logs/routes.ts";
 import { TraceLogSchema } from "../trace/routes.ts";
 import type { RouteDoc } from "./registry.ts";
-
-const UserSchema = z
-  .object({
-    id: z.number().int(),
-    username: z.string(),
-    email: z.string(),
-    full_name: z.string().nullable(),
-    is_active: z.boolean(),
-    is_admin: z.boolean(),
-    created_at: z.string(),
-  })
-  .meta({ id: "User" });
 
 const TokenSchema = z.object({
   access_token: z.string(),
@@ -32,19 +22,6 @@ const IngestResultSchema = z.object({
     .array(z.object({ index: z.number().int(), error: z.string() }))
     .describe("at most 100 are listed"),
 });
-
-const ApiKeySchema = z
-  .object({
-    id: z.number().int(),
-    user_id: z.number().int(),
-    name: z.string(),
-    prefix: z.string(),
-    scopes: z.array(z.enum(["ingest", "read"])),
-    created_at: z.string(),
-    last_used_at: z.string().nullable(),
-    revoked_at: z.string().nullable(),
-  })
-  .meta({ id: "ApiKey" });
 
 const LimitQuery = z.object({ limit: z.string().optional().describe("1–1000, default 100") });
 
