@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createApp } from "../../edge-api/app.ts";
-import { ROUTE_DOCS } from "../../edge-api/openapi/all-docs.ts";
+import { apiRoutes, createApp } from "../../edge-api/app.ts";
+import { documentedRoutes } from "../../edge-api/openapi/document.ts";
 import { evaluateAlertsNow, exampleExchanges } from "../../edge-api/openapi/example-flow.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
@@ -67,13 +67,12 @@ describe("the API reference", () => {
 
   test("every route that answers JSON has an example, and the example matches the route's schema", () => {
     const problems: string[] = [];
-    for (const r of ROUTE_DOCS) {
-      if (!r.response.schema) continue;
-      const key = `${r.method.toUpperCase()} ${r.path}`;
-      if (r.response.example === undefined) problems.push(`${key}: no example`);
+    for (const r of documentedRoutes(apiRoutes())) {
+      if (!r.success?.schema) continue;
+      if (r.success.example === undefined) problems.push(`${r.route}: no example`);
       else {
-        const parsed = r.response.schema.safeParse(r.response.example);
-        if (!parsed.success) problems.push(`${key}: example does not match: ${parsed.error.message}`);
+        const parsed = r.success.schema.safeParse(r.success.example);
+        if (!parsed.success) problems.push(`${r.route}: example does not match: ${parsed.error.message}`);
       }
     }
     expect(problems).toEqual([]);
@@ -84,7 +83,7 @@ describe("the API reference", () => {
       { request: (path, init) => t.request(path, init), adminToken: t.adminToken },
       evaluateAlertsNow(t.runtime.deps),
     );
-    const docs = new Map(ROUTE_DOCS.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]));
+    const docs = new Map(documentedRoutes(apiRoutes()).map((r) => [r.route, r]));
     const problems: string[] = [];
     for (const e of exchanges) {
       const doc = docs.get(e.route);
@@ -92,13 +91,13 @@ describe("the API reference", () => {
         problems.push(`${e.route}: not documented`);
         continue;
       }
-      if (e.status !== doc.response.status) {
+      if (e.status !== doc.success?.status) {
         problems.push(
-          `${e.route}: answered ${e.status}, documented ${doc.response.status}: ${JSON.stringify(e.body)}`,
+          `${e.route}: answered ${e.status}, documented ${doc.success?.status}: ${JSON.stringify(e.body)}`,
         );
         continue;
       }
-      const parsed = doc.response.schema?.safeParse(e.body);
+      const parsed = doc.success.schema?.safeParse(e.body);
       if (parsed && !parsed.success) problems.push(`${e.route}: ${parsed.error.message}`);
     }
     expect(problems).toEqual([]);
