@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { resolve } from "node:path";
 import { apiRoutes, createApp } from "../../edge-api/app.ts";
 import { documentedRoutes } from "../../edge-api/openapi/document.ts";
-import { evaluateAlertsNow, exampleExchanges } from "../../edge-api/openapi/example-flow.ts";
+import { evaluateAlertsNow, exampleExchanges, examplesOf } from "../../edge-api/openapi/example-flow.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
@@ -104,5 +105,13 @@ describe("the API reference", () => {
     // The walk reaches every documented route but the Prometheus text.
     const walked = new Set(exchanges.map((e) => e.route));
     expect([...docs.keys()].filter((k) => !walked.has(k))).toEqual(["GET /metrics"]);
+
+    // `bun run docs:examples`: keep these answers as the document's examples.
+    if (process.env.LOGFLOW_WRITE_EXAMPLES === "1") {
+      const file = resolve(import.meta.dir, "../../edge-api/openapi/examples.json");
+      await Bun.write(file, `${JSON.stringify(examplesOf(exchanges), null, 2)}\n`);
+      // In the repository's own format, so that `bun run lint` stays clean after a capture.
+      Bun.spawnSync(["bunx", "biome", "format", "--write", file], { stdout: "ignore", stderr: "inherit" });
+    }
   }, 60_000);
 });
