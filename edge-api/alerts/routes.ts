@@ -139,14 +139,7 @@ const createRule = createRoute({
   },
   responses: {
     201: json(AlertRuleSchema.extend({ signing_secret: z.string() }), "The rule and its signing_secret"),
-    ...problems(
-      "UNAUTHORIZED",
-      "VALIDATION_FAILED",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "INVALID_JSON",
-      "PAYLOAD_TOO_LARGE",
-      "RATE_LIMITED",
-    ),
+    ...problems(),
   },
 });
 
@@ -158,7 +151,7 @@ const listRules = createRoute({
   request: { query: RuleListParamsSchema },
   responses: {
     200: json(AlertRulePageSchema, "A page of rules"),
-    ...problems("BAD_REQUEST", "RATE_LIMITED"),
+    ...problems(),
   },
 });
 
@@ -168,7 +161,7 @@ const getRule = createRoute({
   tags: TAGS,
   summary: "One alert rule",
   request: { params: IdParams },
-  responses: { 200: json(AlertRuleSchema, "The rule"), ...problems("NOT_FOUND", "RATE_LIMITED") },
+  responses: { 200: json(AlertRuleSchema, "The rule"), ...problems("NOT_FOUND") },
 });
 
 const updateRule = createRoute({
@@ -181,16 +174,7 @@ const updateRule = createRoute({
   request: { params: IdParams, body: jsonBody(AlertRuleUpdateSchema, { threshold: 10, is_active: false }) },
   responses: {
     200: json(AlertRuleSchema, "The rule"),
-    ...problems(
-      "UNAUTHORIZED",
-      "FORBIDDEN",
-      "NOT_FOUND",
-      "VALIDATION_FAILED",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "INVALID_JSON",
-      "PAYLOAD_TOO_LARGE",
-      "RATE_LIMITED",
-    ),
+    ...problems("FORBIDDEN", "NOT_FOUND"),
   },
 });
 
@@ -204,7 +188,7 @@ const deleteRule = createRoute({
   request: { params: IdParams },
   responses: {
     204: { description: "Deleted" },
-    ...problems("UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "RATE_LIMITED"),
+    ...problems("FORBIDDEN", "NOT_FOUND"),
   },
 });
 
@@ -216,7 +200,7 @@ const listTriggered = createRoute({
   request: { query: TriggeredListParamsSchema },
   responses: {
     200: json(TriggeredAlertPageSchema, "A page of alerts"),
-    ...problems("BAD_REQUEST", "RATE_LIMITED"),
+    ...problems(),
   },
 });
 
@@ -226,7 +210,7 @@ const getTriggered = createRoute({
   tags: TAGS,
   summary: "One triggered alert with its deliveries",
   request: { params: IdParams },
-  responses: { 200: json(TriggeredAlertSchema, "The alert"), ...problems("NOT_FOUND", "RATE_LIMITED") },
+  responses: { 200: json(TriggeredAlertSchema, "The alert"), ...problems("NOT_FOUND") },
 });
 
 const transition = (action: "acknowledge" | "resolve", summary: string) =>
@@ -240,7 +224,7 @@ const transition = (action: "acknowledge" | "resolve", summary: string) =>
     request: { params: IdParams },
     responses: {
       200: json(TriggeredAlertSchema, "The alert"),
-      ...problems("UNAUTHORIZED", "NOT_FOUND", "CONFLICT", "RATE_LIMITED"),
+      ...problems("NOT_FOUND", "CONFLICT"),
     },
   });
 const acknowledge = transition("acknowledge", "triggered → acknowledged (who and when recorded)");

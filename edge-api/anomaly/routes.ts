@@ -75,7 +75,7 @@ const detectRoute = (metric: Metric) =>
     request: { query: DetectParamsSchema },
     responses: {
       200: json(z.array(AnomalySchema), "Anomalies, newest first", [EXAMPLES[metric]]),
-      ...problems("BAD_REQUEST", "RATE_LIMITED"),
+      ...problems(),
     },
   });
 
@@ -94,7 +94,7 @@ const report = createRoute({
       anomalies_by_severity: { critical: 1, high: 0, medium: 0, low: 0 },
       anomalies_by_service: { "payment-service": 1 },
     }),
-    ...problems("BAD_REQUEST", "RATE_LIMITED"),
+    ...problems(),
   },
 });
 
@@ -113,7 +113,7 @@ const recorded = createRoute({
       limit: 100,
       offset: 0,
     }),
-    ...problems("BAD_REQUEST", "RATE_LIMITED", "UNAVAILABLE"),
+    ...problems("UNAVAILABLE"),
   },
 });
 

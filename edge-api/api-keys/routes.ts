@@ -40,14 +40,7 @@ const create = createRoute({
   request: { body: jsonBody(CreateApiKeySchema, { name: "vector on web-1", scopes: ["ingest"] }) },
   responses: {
     201: json(CreatedApiKeySchema, "The key (only now) and its record"),
-    ...problems(
-      "UNAUTHORIZED",
-      "FORBIDDEN",
-      "VALIDATION_FAILED",
-      "INVALID_JSON",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "UNAVAILABLE",
-    ),
+    ...problems("FORBIDDEN", "UNAVAILABLE"),
   },
 });
 
@@ -60,7 +53,7 @@ const list = createRoute({
   request: { query: z.object({ all: z.enum(["true", "false"]).optional() }) },
   responses: {
     200: json(ApiKeyListSchema, "Keys, never the secrets"),
-    ...problems("UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST"),
+    ...problems("FORBIDDEN"),
   },
 });
 
@@ -73,7 +66,7 @@ const revoke = createRoute({
   request: { params: z.object({ id: z.string().describe("The key's id") }) },
   responses: {
     204: { description: "Revoked" },
-    ...problems("UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT"),
+    ...problems("FORBIDDEN", "NOT_FOUND", "CONFLICT"),
   },
 });
 

@@ -75,14 +75,7 @@ const register = createRoute({
   },
   responses: {
     201: json(UserSchema, "The new account"),
-    ...problems(
-      "CONFLICT",
-      "VALIDATION_FAILED",
-      "INVALID_JSON",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "PAYLOAD_TOO_LARGE",
-      "RATE_LIMITED",
-    ),
+    ...problems("CONFLICT"),
   },
 });
 
@@ -104,14 +97,7 @@ const login = createRoute({
   },
   responses: {
     200: json(AccessTokenSchema, "A session token"),
-    ...problems(
-      "UNAUTHORIZED",
-      "VALIDATION_FAILED",
-      "INVALID_JSON",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "PAYLOAD_TOO_LARGE",
-      "RATE_LIMITED",
-    ),
+    ...problems("UNAUTHORIZED"),
   },
 });
 
@@ -124,7 +110,7 @@ const me = createRoute({
   middleware: [requireAuth()] as const,
   responses: {
     200: json(UserSchema, "The account"),
-    ...problems("UNAUTHORIZED", "FORBIDDEN", "RATE_LIMITED"),
+    ...problems("FORBIDDEN"),
   },
 });
 
@@ -138,16 +124,7 @@ const updateMe = createRoute({
   request: { body: jsonBody(UpdateMeSchema, { full_name: "Alice B." }) },
   responses: {
     200: json(UserSchema, "The account"),
-    ...problems(
-      "UNAUTHORIZED",
-      "FORBIDDEN",
-      "CONFLICT",
-      "VALIDATION_FAILED",
-      "INVALID_JSON",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "PAYLOAD_TOO_LARGE",
-      "RATE_LIMITED",
-    ),
+    ...problems("FORBIDDEN", "CONFLICT"),
   },
 });
 
@@ -159,7 +136,7 @@ const users = createRoute({
   description: "Admin only.",
   security: BEARER,
   middleware: [requireAuth(), requireAdmin("list users")] as const,
-  responses: { 200: json(UserListSchema, "Users"), ...problems("UNAUTHORIZED", "FORBIDDEN", "RATE_LIMITED") },
+  responses: { 200: json(UserListSchema, "Users"), ...problems("FORBIDDEN") },
 });
 
 /** POST /api/v1/auth/register and /login, GET and PUT /me, GET /users (admin). */

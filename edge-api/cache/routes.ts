@@ -24,7 +24,7 @@ const stats = createRoute({
   path: "/stats",
   tags: TAGS,
   summary: "Response-cache hits, misses and hit rate per key prefix (this process), and the key count",
-  responses: { 200: json(CacheStatsSchema, "Cache statistics"), ...problems("RATE_LIMITED") },
+  responses: { 200: json(CacheStatsSchema, "Cache statistics"), ...problems() },
 });
 
 const clear = createRoute({
@@ -38,7 +38,7 @@ const clear = createRoute({
   request: { query: ClearParamsSchema },
   responses: {
     200: json(CacheClearedSchema, "How many were deleted"),
-    ...problems("UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST"),
+    ...problems("FORBIDDEN"),
   },
 });
 

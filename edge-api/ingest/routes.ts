@@ -129,7 +129,6 @@ const ingest = createRoute({
   responses: {
     200: json(IngestResultSchema, "Per-event verdicts", { accepted: 1, rejected: 0, errors: [] }),
     ...problems(
-      "UNAUTHORIZED",
       "FORBIDDEN",
       "INVALID_JSON",
       "BAD_REQUEST",

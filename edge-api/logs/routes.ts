@@ -162,7 +162,7 @@ const search = createRoute({
   tags: TAGS,
   summary: "Search logs: text, services, levels, time range; newest first, cursor pagination, exact total",
   request: { query: SearchParamsSchema },
-  responses: { 200: json(LogSearchResultSchema, "One page"), ...problems("BAD_REQUEST", "RATE_LIMITED") },
+  responses: { 200: json(LogSearchResultSchema, "One page"), ...problems() },
 });
 
 const recent = createRoute({
@@ -171,7 +171,7 @@ const recent = createRoute({
   tags: TAGS,
   summary: "The newest logs",
   request: { query: RecentParamsSchema },
-  responses: { 200: json(RecentLogsSchema, "Newest first"), ...problems("BAD_REQUEST", "RATE_LIMITED") },
+  responses: { 200: json(RecentLogsSchema, "Newest first"), ...problems() },
 });
 
 const context = createRoute({
@@ -184,7 +184,7 @@ const context = createRoute({
   request: { params: IdParams, query: ContextParamsSchema },
   responses: {
     200: json(LogContextSchema, "The log and its neighbours"),
-    ...problems("NOT_FOUND", "BAD_REQUEST", "RATE_LIMITED"),
+    ...problems("NOT_FOUND"),
   },
 });
 
@@ -194,7 +194,7 @@ const one = createRoute({
   tags: TAGS,
   summary: "One log by id",
   request: { params: IdParams },
-  responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND", "RATE_LIMITED") },
+  responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND") },
 });
 
 /** GET /api/v1/logs/search, /recent, /{id} and /{id}/context. */

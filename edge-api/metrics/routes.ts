@@ -127,7 +127,7 @@ const overview = createRoute({
   tags: TAGS,
   summary: "Volume, rates, levels, top errors, per-service health and the trend over the last window",
   request: { query: OverviewParamsSchema },
-  responses: { 200: json(OverviewSchema, "The overview"), ...problems("BAD_REQUEST", "RATE_LIMITED") },
+  responses: { 200: json(OverviewSchema, "The overview"), ...problems() },
 });
 
 const service = createRoute({
@@ -138,7 +138,7 @@ const service = createRoute({
   request: { params: z.object({ name: z.string().describe("the service") }), query: OverviewParamsSchema },
   responses: {
     200: json(ServiceMetricsSchema, "The service's metrics"),
-    ...problems("BAD_REQUEST", "NOT_FOUND", "RATE_LIMITED"),
+    ...problems("NOT_FOUND"),
   },
 });
 
@@ -147,7 +147,7 @@ const system = createRoute({
   path: "/system",
   tags: TAGS,
   summary: "Store size, ingest rate, queue lag, uptime and database connections",
-  responses: { 200: json(SystemMetricsSchema, "System metrics"), ...problems("RATE_LIMITED") },
+  responses: { 200: json(SystemMetricsSchema, "System metrics"), ...problems() },
 });
 
 const timeseries = createRoute({
@@ -158,7 +158,7 @@ const timeseries = createRoute({
   request: { query: TimeseriesParamsSchema },
   responses: {
     200: json(TimeseriesSchema, "Buckets, oldest first"),
-    ...problems("BAD_REQUEST", "RATE_LIMITED"),
+    ...problems(),
   },
 });
 

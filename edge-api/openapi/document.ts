@@ -2,7 +2,9 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { z } from "zod";
 import { LogEventInputSchema } from "../../core/log-event.ts";
 import type { AppEnv } from "../context.ts";
+import { ruleFor } from "../middleware/rate-limit.ts";
 import EXAMPLES from "./examples.json" with { type: "json" };
+import { withProblems } from "./spec.ts";
 
 /**
  * Real answers captured from a walk through the API (`bun run docs:examples`, see example-flow.ts), by
@@ -78,6 +80,13 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): unknown {
   });
   // Ingest describes its body by reference: each event is validated on its own, not the body whole.
   registry.register("LogEventInput", LogEventInputSchema);
+  for (const def of registry.definitions) {
+    if (def.type !== "route") continue;
+    const path = honoPath(def.route.path);
+    if (ruleFor(def.route.method.toUpperCase(), path, path)) {
+      def.route.responses = withProblems(def.route.responses, ["RATE_LIMITED"]);
+    }
+  }
   const doc = app.getOpenAPIDocument({
     openapi: "3.0.3",
     info: { title: "LogFlow API", version: "1" },

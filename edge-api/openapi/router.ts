@@ -1,26 +1,46 @@
 import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import type { ErrorCode } from "../../core/errors.ts";
 import type { AppEnv } from "../context.ts";
 import { bodyGate, validationHook } from "../validate.ts";
+import { withProblems } from "./spec.ts";
 
 function isZod(media: unknown): boolean {
   const schema = (media as { schema?: { safeParse?: unknown } } | undefined)?.schema;
   return typeof schema?.safeParse === "function";
 }
 
-/** The route with the body gate after its own middleware when it declares a body a zod schema checks. */
-function withBodyGate<R extends RouteConfig>(route: R): R {
+/**
+ * The route as registered: a body its zod schema checks gets `bodyGate` after the route's own
+ * middleware, and the answers its declaration implies are documented with the ones it lists.
+ */
+function withRequestChecks<R extends RouteConfig>(route: R): R {
   const content = route.request?.body?.content ?? {};
   const types = Object.keys(content).filter((t) => isZod(content[t]));
-  if (types.length === 0) return route;
+  const implied = new Set<ErrorCode>();
+  if (route.security?.length) implied.add("UNAUTHORIZED");
+  if (route.request?.query) implied.add("BAD_REQUEST");
+  if (types.length > 0) {
+    for (const code of BODY_PROBLEMS) implied.add(code);
+  }
+  const checked = { ...route, responses: withProblems(route.responses, implied) };
+  if (types.length === 0) return checked;
   const own: MiddlewareHandler[] =
     route.middleware === undefined
       ? []
       : Array.isArray(route.middleware)
         ? route.middleware
         : [route.middleware];
-  return { ...route, middleware: [...own, bodyGate(types)] };
+  return { ...checked, middleware: [...own, bodyGate(types)] };
 }
+
+/** What a JSON body can be refused for before its handler runs (bodyGate, the validator, the size limit). */
+const BODY_PROBLEMS: ErrorCode[] = [
+  "INVALID_JSON",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "VALIDATION_FAILED",
+  "PAYLOAD_TOO_LARGE",
+];
 
 /**
  * A domain's sub-app. Its routes are declared with `createRoute` and registered with `app.openapi`:
@@ -32,6 +52,7 @@ function withBodyGate<R extends RouteConfig>(route: R): R {
 export function router(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const register = app.openapi;
-  app.openapi = ((route, handler, hook) => register(withBodyGate(route), handler, hook)) as typeof register;
+  app.openapi = ((route, handler, hook) =>
+    register(withRequestChecks(route), handler, hook)) as typeof register;
   return app;
 }

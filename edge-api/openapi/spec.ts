@@ -29,21 +29,30 @@ interface ProblemResponse {
   content: { "application/problem+json": { schema: typeof ProblemSchema } };
 }
 
-/**
- * The problem+json answers a route can give, by status (codes sharing one are described together),
- * and 500, which any route can give.
- */
-export function problems<C extends ErrorCode = never>(
-  ...codes: C[]
-): Record<StatusOf<C | "INTERNAL">, ProblemResponse> {
-  const out: Record<number, ProblemResponse> = {};
-  for (const code of new Set<ErrorCode>([...codes, "INTERNAL"])) {
+/** `responses` with a problem answer for each code added (codes sharing a status described together). */
+export function withProblems<T extends object>(responses: T, codes: Iterable<ErrorCode>): T {
+  const out = { ...responses } as Record<number, { description: string; content?: object }>;
+  for (const code of codes) {
     const status = statusOf(code);
     const existing = out[status];
+    // A status the route answers with a body of its own (503 from /health) stays as it is.
+    if (existing && !(existing.content && "application/problem+json" in existing.content)) continue;
+    if (existing?.description.split("; ").includes(titleOf(code))) continue;
     out[status] = {
       description: existing ? `${existing.description}; ${titleOf(code)}` : titleOf(code),
       content: { "application/problem+json": { schema: ProblemSchema } },
     };
   }
-  return out as Record<StatusOf<C | "INTERNAL">, ProblemResponse>;
+  return out as T;
+}
+
+/**
+ * The problem+json answers a route can give of its own (NOT_FOUND, CONFLICT, …), and 500, which any
+ * route can give. What its declaration implies is added when it is registered (see router.ts):
+ * 400/415/422/413 for a JSON body, 400 for query parameters, 401 for a bearer token.
+ */
+export function problems<C extends ErrorCode = never>(
+  ...codes: C[]
+): Record<StatusOf<C | "INTERNAL">, ProblemResponse> {
+  return withProblems({}, [...codes, "INTERNAL"]) as Record<StatusOf<C | "INTERNAL">, ProblemResponse>;
 }

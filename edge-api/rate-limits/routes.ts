@@ -24,7 +24,7 @@ const status = createRoute({
   summary: "The limits in force and where they are counted",
   responses: {
     200: json(RateLimitStatusSchema, "Rate-limit status"),
-    ...problems("UNAUTHORIZED", "FORBIDDEN"),
+    ...problems("FORBIDDEN"),
   },
 });
 
@@ -36,7 +36,7 @@ const reset = createRoute({
   request: { params: z.object({ id: z.string().describe("A user id, user:<id> or ip:<address>") }) },
   responses: {
     200: json(RateLimitResetSchema, "Reset"),
-    ...problems("UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST"),
+    ...problems("FORBIDDEN", "BAD_REQUEST"),
   },
 });
 
@@ -45,7 +45,7 @@ const resetAll = createRoute({
   method: "delete",
   path: "/reset-all",
   summary: "Give everyone their allowances back",
-  responses: { 200: json(RateLimitResetSchema, "Reset"), ...problems("UNAUTHORIZED", "FORBIDDEN") },
+  responses: { 200: json(RateLimitResetSchema, "Reset"), ...problems("FORBIDDEN") },
 });
 
 /** /api/v1/rate-limits: the limits in force, and resets (admin only, as in the seed). */

@@ -61,7 +61,7 @@ const debug = createRoute({
       }),
       "Request details",
     ),
-    ...problems("UNAUTHORIZED", "FORBIDDEN"),
+    ...problems("FORBIDDEN"),
   },
 });
 
@@ -78,14 +78,7 @@ const log = createRoute({
   },
   responses: {
     201: json(z.object({ id: z.string(), correlation_id: z.string(), logged: z.literal(true) }), "Logged"),
-    ...problems(
-      "UNAUTHORIZED",
-      "FORBIDDEN",
-      "VALIDATION_FAILED",
-      "INVALID_JSON",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "UNAVAILABLE",
-    ),
+    ...problems("FORBIDDEN", "UNAVAILABLE"),
   },
 });
 
@@ -98,7 +91,7 @@ const correlation = createRoute({
     params: z.object({ correlationId: z.string().describe("The correlation id") }),
     query: TraceQuerySchema,
   },
-  responses: { 200: json(CorrelationTraceSchema, "The trace"), ...problems("NOT_FOUND", "BAD_REQUEST") },
+  responses: { 200: json(CorrelationTraceSchema, "The trace"), ...problems("NOT_FOUND") },
 });
 
 /** /api/v1/trace/* (the seed's trace context API) and /api/v1/correlation/trace/{id}. */
