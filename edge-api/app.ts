@@ -42,7 +42,7 @@ let routes: OpenAPIHono<AppEnv> | undefined;
  */
 export function apiRoutes(): OpenAPIHono<AppEnv> {
   if (routes) return routes;
-  const api = router();
+  const api = router("api");
   api.route("/", healthRoutes());
   api.route("/api/v1/auth", authRoutes());
   api.route("/api/v1/ingest", ingestRoutes());

@@ -96,7 +96,6 @@ function transitionOutcome(id: number, r: TransitionResult, action: string) {
 }
 
 const IdParams = z.object({ id: z.string().describe("the id") });
-const TAGS = ["alerts"];
 
 const RuleListParamsSchema = z.object({
   is_active: lastParam(z.enum(["true", "false"]))
@@ -120,7 +119,6 @@ const TriggeredListParamsSchema = z.object({
 const createRule = createRoute({
   method: "post",
   path: "/rules",
-  tags: TAGS,
   summary: "Create an alert rule; its webhook signing secret is shown once",
   description: "email is refused (422): email notifications are not available on this deployment.",
   security: BEARER,
@@ -146,19 +144,14 @@ const createRule = createRoute({
 const listRules = createRoute({
   method: "get",
   path: "/rules",
-  tags: TAGS,
   summary: "Alert rules",
   request: { query: RuleListParamsSchema },
-  responses: {
-    200: json(AlertRulePageSchema, "A page of rules"),
-    ...problems(),
-  },
+  responses: { 200: json(AlertRulePageSchema, "A page of rules"), ...problems() },
 });
 
 const getRule = createRoute({
   method: "get",
   path: "/rules/{id}",
-  tags: TAGS,
   summary: "One alert rule",
   request: { params: IdParams },
   responses: { 200: json(AlertRuleSchema, "The rule"), ...problems("NOT_FOUND") },
@@ -167,47 +160,34 @@ const getRule = createRoute({
 const updateRule = createRoute({
   method: "put",
   path: "/rules/{id}",
-  tags: TAGS,
   summary: "Change a rule (its owner or an admin); any subset of its fields",
   security: BEARER,
   middleware: [requireAuth(), limit, ownedRule] as const,
   request: { params: IdParams, body: jsonBody(AlertRuleUpdateSchema, { threshold: 10, is_active: false }) },
-  responses: {
-    200: json(AlertRuleSchema, "The rule"),
-    ...problems("FORBIDDEN", "NOT_FOUND"),
-  },
+  responses: { 200: json(AlertRuleSchema, "The rule"), ...problems("FORBIDDEN", "NOT_FOUND") },
 });
 
 const deleteRule = createRoute({
   method: "delete",
   path: "/rules/{id}",
-  tags: TAGS,
   summary: "Delete a rule (its owner or an admin) and its alerts",
   security: BEARER,
   middleware: [requireAuth(), ownedRule] as const,
   request: { params: IdParams },
-  responses: {
-    204: { description: "Deleted" },
-    ...problems("FORBIDDEN", "NOT_FOUND"),
-  },
+  responses: { 204: { description: "Deleted" }, ...problems("FORBIDDEN", "NOT_FOUND") },
 });
 
 const listTriggered = createRoute({
   method: "get",
   path: "/triggered",
-  tags: TAGS,
   summary: "Triggered alerts, newest first",
   request: { query: TriggeredListParamsSchema },
-  responses: {
-    200: json(TriggeredAlertPageSchema, "A page of alerts"),
-    ...problems(),
-  },
+  responses: { 200: json(TriggeredAlertPageSchema, "A page of alerts"), ...problems() },
 });
 
 const getTriggered = createRoute({
   method: "get",
   path: "/triggered/{id}",
-  tags: TAGS,
   summary: "One triggered alert with its deliveries",
   request: { params: IdParams },
   responses: { 200: json(TriggeredAlertSchema, "The alert"), ...problems("NOT_FOUND") },
@@ -217,22 +197,18 @@ const transition = (action: "acknowledge" | "resolve", summary: string) =>
   createRoute({
     method: "post",
     path: `/triggered/{id}/${action}`,
-    tags: TAGS,
     summary,
     security: BEARER,
     middleware: [requireAuth()] as const,
     request: { params: IdParams },
-    responses: {
-      200: json(TriggeredAlertSchema, "The alert"),
-      ...problems("NOT_FOUND", "CONFLICT"),
-    },
+    responses: { 200: json(TriggeredAlertSchema, "The alert"), ...problems("NOT_FOUND", "CONFLICT") },
   });
 const acknowledge = transition("acknowledge", "triggered → acknowledged (who and when recorded)");
 const resolve = transition("resolve", "triggered or acknowledged → resolved (who and when recorded)");
 
 /** /api/v1/alerts: rules (create with auth, change by owner or admin, read open) and triggered alerts. */
 export function alertRoutes() {
-  const app = router();
+  const app = router("alerts");
 
   app.openapi(createRule, async (c) => {
     const deps = c.get("deps");

@@ -62,13 +62,10 @@ const EXAMPLES: Record<Metric, Anomaly> = {
   },
 };
 
-const TAGS = ["anomalies"];
-
 const detectRoute = (metric: Metric) =>
   createRoute({
     method: "get",
     path: `/detect/${metric.replace("_", "-")}`,
-    tags: TAGS,
     summary: `Anomalies in ${metric.replace("_", " ")} over the last window_minutes (10–1440), per service and overall`,
     description:
       "Per-minute series from the store, each point scored from its past only. An empty list for too little history says why in the X-Anomaly-Note header.",
@@ -82,7 +79,6 @@ const detectRoute = (metric: Metric) =>
 const report = createRoute({
   method: "get",
   path: "/report",
-  tags: TAGS,
   summary: "Both metrics' anomalies with counts by severity and service",
   request: { query: DetectParamsSchema },
   responses: {
@@ -101,7 +97,6 @@ const report = createRoute({
 const recorded = createRoute({
   method: "get",
   path: "/recorded",
-  tags: TAGS,
   summary: "Anomalies the scheduler recorded (each tick looks at the last 10 minutes), newest first",
   description:
     "Filter by time (start_time/end_time, ISO 8601), min_severity (low < medium < high < critical), service and metric. Alert rules with anomaly_severity count these.",
@@ -119,7 +114,7 @@ const recorded = createRoute({
 
 /** GET /api/v1/anomaly/detect/log-volume, /detect/error-rate, /report and /recorded. */
 export function anomalyRoutes() {
-  const app = router();
+  const app = router("anomalies");
 
   for (const metric of METRICS) {
     app.openapi(detectRoute(metric), async (c) => {

@@ -20,8 +20,6 @@ const CreateApiKeySchema = z
   })
   .strict();
 
-const TAGS = ["api keys"];
-
 /** Before the body is read: a deployment without the repository says so whatever the body. */
 const keysAvailable: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.get("deps").apiKeys) {
@@ -33,7 +31,6 @@ const keysAvailable: MiddlewareHandler<AppEnv> = async (c, next) => {
 const create = createRoute({
   method: "post",
   path: "/",
-  tags: TAGS,
   summary: "Create an API key for a shipper; the key is shown once",
   security: BEARER,
   middleware: [keysAvailable] as const,
@@ -47,27 +44,19 @@ const create = createRoute({
 const list = createRoute({
   method: "get",
   path: "/",
-  tags: TAGS,
   summary: "Your API keys (admin: ?all=true for everyone's)",
   security: BEARER,
   request: { query: z.object({ all: z.enum(["true", "false"]).optional() }) },
-  responses: {
-    200: json(ApiKeyListSchema, "Keys, never the secrets"),
-    ...problems("FORBIDDEN"),
-  },
+  responses: { 200: json(ApiKeyListSchema, "Keys, never the secrets"), ...problems("FORBIDDEN") },
 });
 
 const revoke = createRoute({
   method: "delete",
   path: "/{id}",
-  tags: TAGS,
   summary: "Revoke an API key (yours, or any as admin); another user's key answers 404",
   security: BEARER,
   request: { params: z.object({ id: z.string().describe("The key's id") }) },
-  responses: {
-    204: { description: "Revoked" },
-    ...problems("FORBIDDEN", "NOT_FOUND", "CONFLICT"),
-  },
+  responses: { 204: { description: "Revoked" }, ...problems("FORBIDDEN", "NOT_FOUND", "CONFLICT") },
 });
 
 /**
@@ -76,7 +65,7 @@ const revoke = createRoute({
  * 403, so ids cannot be probed.
  */
 export function apiKeyRoutes() {
-  const app = router();
+  const app = router("api keys");
   app.use("*", requireAuth());
 
   app.openapi(create, async (c) => {

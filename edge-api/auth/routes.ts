@@ -57,12 +57,9 @@ const limit = bodyLimit({
   },
 });
 
-const TAGS = ["auth"];
-
 const register = createRoute({
   method: "post",
   path: "/register",
-  tags: TAGS,
   summary: "Register an account",
   middleware: [limit] as const,
   request: {
@@ -73,10 +70,7 @@ const register = createRoute({
       full_name: "Alice Smith",
     }),
   },
-  responses: {
-    201: json(UserSchema, "The new account"),
-    ...problems("CONFLICT"),
-  },
+  responses: { 201: json(UserSchema, "The new account"), ...problems("CONFLICT") },
 });
 
 const LOGIN_EXAMPLE = { username: "admin", password: "admin123" };
@@ -84,7 +78,6 @@ const LOGIN_EXAMPLE = { username: "admin", password: "admin123" };
 const login = createRoute({
   method: "post",
   path: "/login",
-  tags: TAGS,
   summary: "Log in for a bearer token (form-encoded as in the seed, or JSON)",
   middleware: [limit] as const,
   request: {
@@ -95,43 +88,31 @@ const login = createRoute({
       },
     },
   },
-  responses: {
-    200: json(AccessTokenSchema, "A session token"),
-    ...problems("UNAUTHORIZED"),
-  },
+  responses: { 200: json(AccessTokenSchema, "A session token"), ...problems("UNAUTHORIZED") },
 });
 
 const me = createRoute({
   method: "get",
   path: "/me",
-  tags: TAGS,
   summary: "The signed-in user",
   security: BEARER,
   middleware: [requireAuth()] as const,
-  responses: {
-    200: json(UserSchema, "The account"),
-    ...problems("FORBIDDEN"),
-  },
+  responses: { 200: json(UserSchema, "The account"), ...problems("FORBIDDEN") },
 });
 
 const updateMe = createRoute({
   method: "put",
   path: "/me",
-  tags: TAGS,
   summary: "Change your email, name or password (the password needs current_password)",
   security: BEARER,
   middleware: [requireAuth(), limit] as const,
   request: { body: jsonBody(UpdateMeSchema, { full_name: "Alice B." }) },
-  responses: {
-    200: json(UserSchema, "The account"),
-    ...problems("FORBIDDEN", "CONFLICT"),
-  },
+  responses: { 200: json(UserSchema, "The account"), ...problems("FORBIDDEN", "CONFLICT") },
 });
 
 const users = createRoute({
   method: "get",
   path: "/users",
-  tags: TAGS,
   summary: "Every account",
   description: "Admin only.",
   security: BEARER,
@@ -141,7 +122,7 @@ const users = createRoute({
 
 /** POST /api/v1/auth/register and /login, GET and PUT /me, GET /users (admin). */
 export function authRoutes() {
-  const app = router();
+  const app = router("auth");
 
   app.openapi(register, async (c) => {
     const deps = c.get("deps");

@@ -17,12 +17,9 @@ const ClearParamsSchema = z.object({
     ),
 });
 
-const TAGS = ["cache"];
-
 const stats = createRoute({
   method: "get",
   path: "/stats",
-  tags: TAGS,
   summary: "Response-cache hits, misses and hit rate per key prefix (this process), and the key count",
   responses: { 200: json(CacheStatsSchema, "Cache statistics"), ...problems() },
 });
@@ -30,21 +27,17 @@ const stats = createRoute({
 const clear = createRoute({
   method: "delete",
   path: "/clear",
-  tags: TAGS,
   summary: "Delete cached answers matching a pattern (never outside LogFlow's keys)",
   description: "Admin only.",
   security: BEARER,
   middleware: [requireAuth(), requireAdmin("clear the cache")] as const,
   request: { query: ClearParamsSchema },
-  responses: {
-    200: json(CacheClearedSchema, "How many were deleted"),
-    ...problems("FORBIDDEN"),
-  },
+  responses: { 200: json(CacheClearedSchema, "How many were deleted"), ...problems("FORBIDDEN") },
 });
 
 /** GET /api/v1/cache/stats (open, as in the seed) and DELETE /api/v1/cache/clear (admin). */
 export function cacheRoutes() {
-  const app = router();
+  const app = router("cache");
 
   app.openapi(stats, async (c) => {
     const deps = c.get("deps");

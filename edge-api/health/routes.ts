@@ -25,12 +25,9 @@ async function run(check: HealthCheck) {
   }
 }
 
-const TAGS = ["health"];
-
 const health = createRoute({
   method: "get",
   path: "/health",
-  tags: TAGS,
   summary: "Service health in the seed's shape",
   responses: {
     200: json(HealthSchema, "healthy or degraded (503 when a required dependency is down)", {
@@ -47,7 +44,6 @@ const health = createRoute({
 const metrics = createRoute({
   method: "get",
   path: "/metrics",
-  tags: TAGS,
   summary: "Prometheus metrics (text exposition format)",
   responses: {
     200: { description: "text/plain; version=0.0.4", content: { "text/plain": { schema: z.string() } } },
@@ -61,7 +57,7 @@ const metrics = createRoute({
  * scrape endpoint (the seed's), open like the seed's; 404 where metrics are not collected.
  */
 export function healthRoutes() {
-  const app = router();
+  const app = router("health");
   app.openapi(health, async (c) => {
     const deps = c.get("deps");
     const results = await Promise.all(deps.health.map(async (h) => ({ h, r: await run(h) })));

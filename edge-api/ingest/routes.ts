@@ -101,7 +101,6 @@ const events = {
 const ingest = createRoute({
   method: "post",
   path: "/",
-  tags: ["logs"],
   summary: "Ship logs: one event, an array, or NDJSON (gzip/deflate accepted)",
   description:
     "Each event is judged on its own: valid events are stored even when others are rejected. The answer comes once the accepted events are committed. Accepts a user session or an API key with the ingest scope.",
@@ -146,7 +145,7 @@ const ingest = createRoute({
  * comes only once the accepted events are committed.
  */
 export function ingestRoutes() {
-  const app = router();
+  const app = router("logs");
   app.openapi(ingest, async (c) => {
     const deps = c.get("deps");
     const maxBodyBytes = deps.settings.INGEST_MAX_BODY_BYTES;

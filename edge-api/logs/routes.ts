@@ -153,13 +153,11 @@ export async function surroundingLines(
 
 const RecentParamsSchema = z.object({ limit: intParam(1, 1000).default(100) });
 
-const TAGS = ["logs"];
 const IdParams = z.object({ id: z.string().describe("The log's UUIDv7") });
 
 const search = createRoute({
   method: "get",
   path: "/search",
-  tags: TAGS,
   summary: "Search logs: text, services, levels, time range; newest first, cursor pagination, exact total",
   request: { query: SearchParamsSchema },
   responses: { 200: json(LogSearchResultSchema, "One page"), ...problems() },
@@ -168,7 +166,6 @@ const search = createRoute({
 const recent = createRoute({
   method: "get",
   path: "/recent",
-  tags: TAGS,
   summary: "The newest logs",
   request: { query: RecentParamsSchema },
   responses: { 200: json(RecentLogsSchema, "Newest first"), ...problems() },
@@ -177,21 +174,16 @@ const recent = createRoute({
 const context = createRoute({
   method: "get",
   path: "/{id}/context",
-  tags: TAGS,
   summary: "The lines of the same service just before and after one log (like grep -C), oldest first",
   description:
     "Order is the store's: timestamp, then id. `before` and `after` exclude the log itself; either may be shorter than asked at the ends of the service's history.",
   request: { params: IdParams, query: ContextParamsSchema },
-  responses: {
-    200: json(LogContextSchema, "The log and its neighbours"),
-    ...problems("NOT_FOUND"),
-  },
+  responses: { 200: json(LogContextSchema, "The log and its neighbours"), ...problems("NOT_FOUND") },
 });
 
 const one = createRoute({
   method: "get",
   path: "/{id}",
-  tags: TAGS,
   summary: "One log by id",
   request: { params: IdParams },
   responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND") },
@@ -199,7 +191,7 @@ const one = createRoute({
 
 /** GET /api/v1/logs/search, /recent, /{id} and /{id}/context. */
 export function logRoutes() {
-  const app = router();
+  const app = router("logs");
   // `/search` and `/recent` before `/{id}`, which matches them too: the first registered answers.
 
   app.openapi(search, async (c) => {

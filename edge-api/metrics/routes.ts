@@ -119,12 +119,9 @@ async function summarize(deps: AppDeps, base: LogFilter, w: Window): Promise<Sum
   };
 }
 
-const TAGS = ["metrics"];
-
 const overview = createRoute({
   method: "get",
   path: "/overview",
-  tags: TAGS,
   summary: "Volume, rates, levels, top errors, per-service health and the trend over the last window",
   request: { query: OverviewParamsSchema },
   responses: { 200: json(OverviewSchema, "The overview"), ...problems() },
@@ -133,19 +130,14 @@ const overview = createRoute({
 const service = createRoute({
   method: "get",
   path: "/service/{name}",
-  tags: TAGS,
   summary: "One service's figures and health over the last window",
   request: { params: z.object({ name: z.string().describe("the service") }), query: OverviewParamsSchema },
-  responses: {
-    200: json(ServiceMetricsSchema, "The service's metrics"),
-    ...problems("NOT_FOUND"),
-  },
+  responses: { 200: json(ServiceMetricsSchema, "The service's metrics"), ...problems("NOT_FOUND") },
 });
 
 const system = createRoute({
   method: "get",
   path: "/system",
-  tags: TAGS,
   summary: "Store size, ingest rate, queue lag, uptime and database connections",
   responses: { 200: json(SystemMetricsSchema, "System metrics"), ...problems() },
 });
@@ -153,13 +145,9 @@ const system = createRoute({
 const timeseries = createRoute({
   method: "get",
   path: "/timeseries",
-  tags: TAGS,
   summary: "Counts per interval and level over the last window; empty buckets as zeros",
   request: { query: TimeseriesParamsSchema },
-  responses: {
-    200: json(TimeseriesSchema, "Buckets, oldest first"),
-    ...problems(),
-  },
+  responses: { 200: json(TimeseriesSchema, "Buckets, oldest first"), ...problems() },
 });
 
 /** When this process started: uptime in /system. */
@@ -167,7 +155,7 @@ const startedAt = Date.now();
 
 /** GET /api/v1/metrics/overview, /service/{name}, /system, /timeseries. Open, as in the seed. */
 export function metricsRoutes() {
-  const app = router();
+  const app = router("metrics");
 
   app.openapi(overview, async (c) => {
     const deps = c.get("deps");

@@ -10,6 +10,7 @@
  * Runtime-neutral: it only needs a way to send requests to the app and the admin's token.
  */
 import { evaluateRules } from "../../core/alerts/engine.ts";
+import { recordOnlyNotifier } from "../../core/alerts/notify.ts";
 import type { AppDeps } from "../context.ts";
 
 /**
@@ -25,15 +26,7 @@ export function evaluateAlertsNow(
         store: deps.store,
         rules: deps.alertRules,
         alerts: deps.triggeredAlerts,
-        notify: async (n) => ({
-          kind: n.kind,
-          channel: n.rule.notification_channel,
-          ok: true,
-          status: null,
-          attempts: 1,
-          error: null,
-          at: new Date().toISOString(),
-        }),
+        notify: recordOnlyNotifier,
       },
       Date.now(),
     );

@@ -14,7 +14,7 @@ function isZod(media: unknown): boolean {
  * The route as registered: a body its zod schema checks gets `bodyGate` after the route's own
  * middleware, and the answers its declaration implies are documented with the ones it lists.
  */
-function withRequestChecks<R extends RouteConfig>(route: R): R {
+function withRequestChecks<R extends RouteConfig>(route: R, tag: string): R {
   const content = route.request?.body?.content ?? {};
   const types = Object.keys(content).filter((t) => isZod(content[t]));
   const implied = new Set<ErrorCode>();
@@ -23,7 +23,7 @@ function withRequestChecks<R extends RouteConfig>(route: R): R {
   if (types.length > 0) {
     for (const code of BODY_PROBLEMS) implied.add(code);
   }
-  const checked = { ...route, responses: withProblems(route.responses, implied) };
+  const checked = { ...route, tags: route.tags ?? [tag], responses: withProblems(route.responses, implied) };
   if (types.length === 0) return checked;
   const own: MiddlewareHandler[] =
     route.middleware === undefined
@@ -43,16 +43,16 @@ const BODY_PROBLEMS: ErrorCode[] = [
 ];
 
 /**
- * A domain's sub-app. Its routes are declared with `createRoute` and registered with `app.openapi`:
+ * A domain's sub-app; `tag` groups its routes in the reference. Its routes are declared with `createRoute` and registered with `app.openapi`:
  * the request schemas validate (failures become problem+json through `validationHook`), the response
  * schemas type-check the handler's answers, and both make the OpenAPI document. A route that declares
  * a JSON body gets `bodyGate` before its validator, so that a wrong content type or broken JSON is
  * told apart from a body that fails its schema.
  */
-export function router(): OpenAPIHono<AppEnv> {
+export function router(tag: string): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const register = app.openapi;
   app.openapi = ((route, handler, hook) =>
-    register(withRequestChecks(route), handler, hook)) as typeof register;
+    register(withRequestChecks(route, tag), handler, hook)) as typeof register;
   return app;
 }

@@ -14,18 +14,14 @@ function identifierOf(raw: string): string {
   throw new AppError("BAD_REQUEST", "id must be a user id, user:<id> or ip:<address>");
 }
 
-const TAGS = ["rate limits"];
-const ADMIN = { tags: TAGS, description: "Admin only.", security: BEARER };
+const ADMIN = { description: "Admin only.", security: BEARER };
 
 const status = createRoute({
   ...ADMIN,
   method: "get",
   path: "/status",
   summary: "The limits in force and where they are counted",
-  responses: {
-    200: json(RateLimitStatusSchema, "Rate-limit status"),
-    ...problems("FORBIDDEN"),
-  },
+  responses: { 200: json(RateLimitStatusSchema, "Rate-limit status"), ...problems("FORBIDDEN") },
 });
 
 const reset = createRoute({
@@ -34,10 +30,7 @@ const reset = createRoute({
   path: "/reset/{id}",
   summary: "Give one identifier (a user id, user:<id> or ip:<address>) its allowances back",
   request: { params: z.object({ id: z.string().describe("A user id, user:<id> or ip:<address>") }) },
-  responses: {
-    200: json(RateLimitResetSchema, "Reset"),
-    ...problems("FORBIDDEN", "BAD_REQUEST"),
-  },
+  responses: { 200: json(RateLimitResetSchema, "Reset"), ...problems("FORBIDDEN", "BAD_REQUEST") },
 });
 
 const resetAll = createRoute({
@@ -50,7 +43,7 @@ const resetAll = createRoute({
 
 /** /api/v1/rate-limits: the limits in force, and resets (admin only, as in the seed). */
 export function rateLimitRoutes() {
-  const app = router();
+  const app = router("rate limits");
   app.use("*", requireAuth(), requireAdmin("manage rate limits"));
 
   app.openapi(status, (c) => {

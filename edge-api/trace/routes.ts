@@ -25,8 +25,6 @@ const TraceQuerySchema = z.object({
   limit: z.string().transform(Number).pipe(z.number().int().min(1).max(1000)).default(1000),
 });
 
-const TAGS = ["tracing"];
-
 const ids = {
   request_id: z.string(),
   correlation_id: z.string().describe("the caller's X-Correlation-ID when well-formed, else the request id"),
@@ -35,7 +33,6 @@ const ids = {
 const context = createRoute({
   method: "get",
   path: "/trace/context",
-  tags: TAGS,
   summary: "This request's request id and correlation id",
   responses: { 200: json(z.object({ ...ids, timestamp: z.string() }), "Trace context"), ...problems() },
 });
@@ -43,7 +40,6 @@ const context = createRoute({
 const debug = createRoute({
   method: "get",
   path: "/trace/debug",
-  tags: TAGS,
   summary: "This request as the server saw it, secrets redacted",
   description: "Admin only.",
   security: BEARER,
@@ -68,7 +64,6 @@ const debug = createRoute({
 const log = createRoute({
   method: "post",
   path: "/trace/log",
-  tags: TAGS,
   summary: "Write a trace event as a log carrying your X-Correlation-ID",
   description: "Accepts a user session or an API key with the ingest scope.",
   security: BEARER,
@@ -85,7 +80,6 @@ const log = createRoute({
 const correlation = createRoute({
   method: "get",
   path: "/correlation/trace/{correlationId}",
-  tags: TAGS,
   summary: "Every log of a correlation id, oldest first, grouped by service, with the gap between hops",
   request: {
     params: z.object({ correlationId: z.string().describe("The correlation id") }),
@@ -96,7 +90,7 @@ const correlation = createRoute({
 
 /** /api/v1/trace/* (the seed's trace context API) and /api/v1/correlation/trace/{id}. */
 export function traceRoutes() {
-  const app = router();
+  const app = router("tracing");
 
   app.openapi(context, (c) =>
     c.json(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { evaluateRules } from "../../core/alerts/engine.ts";
-import type { Notifier } from "../../core/alerts/notify.ts";
+import { type Notifier, recordOnlyNotifier } from "../../core/alerts/notify.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
@@ -200,15 +200,7 @@ describe("triggered alerts", () => {
     const sent: string[] = [];
     const notify: Notifier = async (n) => {
       sent.push(n.kind);
-      return {
-        kind: n.kind,
-        channel: "console",
-        ok: true,
-        status: null,
-        attempts: 1,
-        error: null,
-        at: new Date().toISOString(),
-      };
+      return recordOnlyNotifier(n);
     };
     const deps = t.runtime.deps;
     await evaluateRules(

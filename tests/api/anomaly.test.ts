@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PostgresAlertTickRepo } from "../../core/adapters/postgres/alert-repo.ts";
-import type { Notice } from "../../core/alerts/notify.ts";
+import { type Notice, recordOnlyNotifier } from "../../core/alerts/notify.ts";
 import { createTraffic } from "../../stream-jobs/generator/traffic.ts";
 import { runAlertTick } from "../../stream-jobs/scheduler/tick.ts";
 import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
@@ -182,15 +182,7 @@ describe("scheduled detection and alerts on anomalies", () => {
           ticks: new PostgresAlertTickRepo(t.runtime.sql),
           notify: async (n) => {
             notices.push(n);
-            return {
-              kind: n.kind,
-              channel: "console",
-              ok: true,
-              status: null,
-              attempts: 1,
-              error: null,
-              at: "",
-            };
+            return recordOnlyNotifier(n);
           },
           intervalMs: MINUTE,
           owner: "test",
