@@ -10,6 +10,14 @@ function isZod(media: unknown): boolean {
   return typeof schema?.safeParse === "function";
 }
 
+/** What a JSON body can be refused for before its handler runs (bodyGate, the validator, the size limit). */
+const BODY_PROBLEMS: ErrorCode[] = [
+  "INVALID_JSON",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "VALIDATION_FAILED",
+  "PAYLOAD_TOO_LARGE",
+];
+
 /**
  * The route as registered: a body its zod schema checks gets `bodyGate` after the route's own
  * middleware, and the answers its declaration implies are documented with the ones it lists.
@@ -34,20 +42,12 @@ function withRequestChecks<R extends RouteConfig>(route: R, tag: string): R {
   return { ...checked, middleware: [...own, bodyGate(types)] };
 }
 
-/** What a JSON body can be refused for before its handler runs (bodyGate, the validator, the size limit). */
-const BODY_PROBLEMS: ErrorCode[] = [
-  "INVALID_JSON",
-  "UNSUPPORTED_MEDIA_TYPE",
-  "VALIDATION_FAILED",
-  "PAYLOAD_TOO_LARGE",
-];
-
 /**
- * A domain's sub-app; `tag` groups its routes in the reference. Its routes are declared with `createRoute` and registered with `app.openapi`:
- * the request schemas validate (failures become problem+json through `validationHook`), the response
- * schemas type-check the handler's answers, and both make the OpenAPI document. A route that declares
- * a JSON body gets `bodyGate` before its validator, so that a wrong content type or broken JSON is
- * told apart from a body that fails its schema.
+ * A domain's sub-app, its routes grouped under `tag` in the reference. Each route is declared with
+ * `createRoute` and registered with `app.openapi`: the request schemas validate (failures become
+ * problem+json through `validationHook`), the response schemas type-check the handler's answers, and
+ * both make the OpenAPI document. A route that declares a JSON body gets `bodyGate` before its
+ * validator, so that a wrong content type or broken JSON is told apart from a body that fails its schema.
  */
 export function router(tag: string): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
