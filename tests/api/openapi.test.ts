@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { apiRoutes, createApp } from "../../edge-api/app.ts";
 import { documentedRoutes } from "../../edge-api/openapi/document.ts";
 import { evaluateAlertsNow, exampleExchanges, examplesOf } from "../../edge-api/openapi/example-flow.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
+const t = suiteApp();
 
 /** Routes that are not API operations: the dashboard and the reference itself. */
 const UNDOCUMENTED = new Set(["GET /", "GET /openapi.json", "GET /docs"]);
