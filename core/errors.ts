@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** Every error code the API can answer with, one per distinct situation a client may act on. */
 export const ERROR_CODES = [
   "BAD_REQUEST",
@@ -15,7 +17,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-const STATUS: Record<ErrorCode, number> = {
+const STATUS = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 422,
   INVALID_JSON: 400,
@@ -28,7 +30,9 @@ const STATUS: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
-};
+} as const satisfies Record<ErrorCode, number>;
+/** The HTTP status of an error code, as a type (400 for "BAD_REQUEST"). */
+export type StatusOf<C extends ErrorCode> = (typeof STATUS)[C];
 
 const TITLE: Record<ErrorCode, string> = {
   BAD_REQUEST: "Bad request",
@@ -45,7 +49,28 @@ const TITLE: Record<ErrorCode, string> = {
   UNAVAILABLE: "Service unavailable",
 };
 
-export function statusOf(code: ErrorCode): number {
+/** One field a request got wrong, as a problem's `errors` list names it. */
+export const FieldErrorSchema = z.object({ field: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof FieldErrorSchema>;
+
+/** Every error answer: RFC 9457 problem details (`application/problem+json`) with one of ERROR_CODES. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(ERROR_CODES),
+    request_id: z.string(),
+    errors: z
+      .array(z.object({ field: z.string().optional(), index: z.number().optional() }).loose())
+      .optional()
+      .describe("the fields (or, for ingest, the events) refused, each with its reason"),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details" });
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export function statusOf<C extends ErrorCode>(code: C): StatusOf<C> {
   return STATUS[code];
 }
 

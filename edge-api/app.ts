@@ -1,3 +1,4 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -16,9 +17,9 @@ import { metricsRoutes } from "./metrics/routes.ts";
 import { optionalAuth } from "./middleware/auth.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
-import { ROUTE_DOCS } from "./openapi/all-docs.ts";
 import { DOCS_PAGE } from "./openapi/docs-page.ts";
-import { openApiDocument } from "./openapi/registry.ts";
+import { openApiDocument } from "./openapi/document.ts";
+import { router } from "./openapi/router.ts";
 import { problem, problemFromError } from "./problem.ts";
 import { rateLimitRoutes } from "./rate-limits/routes.ts";
 import { StaticRouteCache } from "./static-route-cache.ts";
@@ -30,6 +31,32 @@ const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <h1>LogFlow</h1><p>The API is running. The dashboard has not been built yet (<code>bun run build</code>).</p>
 <ul><li><a href="/health">/health</a></li><li><a href="/api/v1/logs/recent">/api/v1/logs/recent</a></li></ul>
 </body></html>`;
+
+let routes: OpenAPIHono<AppEnv> | undefined;
+
+/**
+ * Every API route, each domain's routes, schemas and handlers from its own folder: add a domain with
+ * one line here. Built once per process (or Workers isolate), since it holds no dependency (handlers
+ * read theirs from the request's context), and mounted by every `createApp`; its registry is what
+ * /openapi.json is generated from.
+ */
+export function apiRoutes(): OpenAPIHono<AppEnv> {
+  if (routes) return routes;
+  const api = router("api");
+  api.route("/", healthRoutes());
+  api.route("/api/v1/auth", authRoutes());
+  api.route("/api/v1/ingest", ingestRoutes());
+  api.route("/api/v1/api-keys", apiKeyRoutes());
+  api.route("/api/v1/cache", cacheRoutes());
+  api.route("/api/v1/rate-limits", rateLimitRoutes());
+  api.route("/api/v1", traceRoutes());
+  api.route("/api/v1/logs", logRoutes());
+  api.route("/api/v1/metrics", metricsRoutes());
+  api.route("/api/v1/anomaly", anomalyRoutes());
+  api.route("/api/v1/alerts", alertRoutes());
+  routes = api;
+  return api;
+}
 
 /**
  * The whole HTTP API as one Hono app. Runtime-neutral: the same module serves on Bun, Deno and
@@ -64,30 +91,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     );
   }
 
-  app.route("/health", healthRoutes());
-  app.route("/api/v1/auth", authRoutes());
-  app.route("/api/v1/ingest", ingestRoutes(deps.settings.INGEST_MAX_BODY_BYTES));
-  app.route("/api/v1/api-keys", apiKeyRoutes());
-  app.route("/api/v1/cache", cacheRoutes());
-  app.route("/api/v1/rate-limits", rateLimitRoutes());
-  app.route("/api/v1", traceRoutes());
-  app.route("/api/v1/logs", logRoutes());
-  app.route("/api/v1/metrics", metricsRoutes());
-  app.route("/api/v1/anomaly", anomalyRoutes());
-  app.route("/api/v1/alerts", alertRoutes());
-
-  // Prometheus scrape endpoint (the seed's /metrics), open like the seed's; 404 where not collected.
-  app.get("/metrics", async (c) => {
-    const rendered = await deps.telemetry?.render();
-    if (!rendered) return problem(c, "NOT_FOUND", "Metrics are not collected on this runtime");
-    return c.body(rendered.body, 200, { "content-type": rendered.contentType });
-  });
-
-  const document = openApiDocument(ROUTE_DOCS, {
-    title: "LogFlow API",
-    version: "1",
-  });
-  app.get("/openapi.json", (c) => c.json(document));
+  // A plain Hono app mounting the shared routes: an OpenAPIHono parent would be remembered by them
+  // (for its validation hook), and with it this request's dependencies.
+  app.route("/", apiRoutes());
+  app.get("/openapi.json", (c) => c.json(openApiDocument(apiRoutes())));
   app.get("/docs", (c) => c.html(DOCS_PAGE));
 
   app.get("/", async (c) => {
@@ -111,7 +118,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (err instanceof AppError) return problemFromError(c, err);
     if (err instanceof HTTPException) {
       const code =
-        err.status === 413 ? "PAYLOAD_TOO_LARGE" : err.status === 401 ? "UNAUTHORIZED" : "BAD_REQUEST";
+        err.status === 413
+          ? "PAYLOAD_TOO_LARGE"
+          : err.status === 401
+            ? "UNAUTHORIZED"
+            : err.status === 415
+              ? "UNSUPPORTED_MEDIA_TYPE"
+              : "BAD_REQUEST";
       return problem(c, code, err.message || "Bad request");
     }
     // Unexpected: log it whole, answer without internals.

@@ -1,13 +1,14 @@
 import type { Context } from "hono";
+import type { ApiKeyScope } from "../core/api-keys/schema.ts";
 import type { Config } from "../core/config.ts";
 import type { EventLimits } from "../core/log-event.ts";
 import type { AlertRuleRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { AnomalyRepo } from "../core/ports/anomalies.ts";
-import type { ApiKeyRepo, ApiKeyScope } from "../core/ports/api-keys.ts";
+import type { ApiKeyRepo } from "../core/ports/api-keys.ts";
 import type { Cache } from "../core/ports/cache.ts";
 import type { Collect } from "../core/ports/collector.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
-import type { LogStore } from "../core/ports/log-store.ts";
+import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
@@ -31,7 +32,7 @@ export type ApiSettings = Pick<
 export interface HealthCheck {
   name: string;
   required: boolean;
-  check(): Promise<{ status: "healthy" | "degraded" | "unhealthy"; detail: string }>;
+  check(): Promise<StoreHealth>;
 }
 
 /** Everything the API needs, built once by an entrypoint (workers/) and handed in. */

@@ -3,7 +3,7 @@ import { conditionHolds, type EngineDeps, evaluateRules } from "../core/alerts/e
 import { createNotifier, signature } from "../core/alerts/notify.ts";
 import type { Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
-import { freshService, startTestApp, type TestApp } from "./helpers/app.ts";
+import { freshService, suiteApp } from "./helpers/app.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
@@ -14,7 +14,7 @@ type Json = any;
 
 const MINUTE = 60_000;
 const NOW = Math.floor(Date.now() / 1000) * 1000 - 10 * MINUTE;
-let t: TestApp;
+const t = suiteApp({ ALLOW_PRIVATE_WEBHOOKS: "true" });
 let engine: EngineDeps;
 let server: ReturnType<typeof Bun.serve>;
 const received: { path: string; body: string; headers: Headers }[] = [];
@@ -39,7 +39,6 @@ async function alertsOf(ruleId: number): Promise<Json[]> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ ALLOW_PRIVATE_WEBHOOKS: "true" });
   server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -58,7 +57,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   server.stop(true);
-  await t.close();
 });
 
 describe("conditions", () => {

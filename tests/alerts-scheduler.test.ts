@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { PostgresAlertTickRepo } from "../core/adapters/postgres/alert-repo.ts";
-import type { Notifier } from "../core/alerts/notify.ts";
+import { recordOnlyNotifier as notify } from "../core/alerts/notify.ts";
 import { startScheduler } from "../stream-jobs/scheduler/scheduler.ts";
 import { runAlertTick, type TickDeps } from "../stream-jobs/scheduler/tick.ts";
-import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { suiteApp } from "./helpers/app.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-
-const notify: Notifier = async (n) => ({
-  kind: n.kind,
-  channel: n.rule.notification_channel,
-  ok: true,
-  status: null,
-  attempts: 1,
-  error: null,
-  at: new Date().toISOString(),
-});
+const t = suiteApp();
 
 /** A scheduler's engine that counts the evaluations it runs. */
 function engine(owner: string, intervalMs: number, evaluated: number[]): TickDeps {
@@ -40,13 +30,6 @@ function engine(owner: string, intervalMs: number, evaluated: number[]): TickDep
     owner,
   };
 }
-
-beforeAll(async () => {
-  t = await startTestApp();
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
 
 describe("alert scheduler", () => {
   test("two schedulers on the same tick: exactly one evaluates it", async () => {

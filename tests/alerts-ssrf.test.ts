@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createNotifier, type Notice } from "../core/alerts/notify.ts";
 import { systemResolver } from "../core/alerts/resolve-bun.ts";
+import type { TriggeredAlert } from "../core/alerts/schema.ts";
 import { addressProblem, checkUrl, safePost, UnsafeUrlError } from "../core/alerts/ssrf.ts";
-import type { EvaluableRule, TriggeredAlert } from "../core/ports/alerts.ts";
+import type { EvaluableRule } from "../core/ports/alerts.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
 integrationTimeouts();

@@ -1,14 +1,8 @@
-import type {
-  AlertRuleRepo,
-  Condition,
-  Delivery,
-  EvaluableRule,
-  TriggeredAlert,
-  TriggeredAlertRepo,
-} from "../ports/alerts.ts";
+import type { AlertRuleRepo, EvaluableRule, TriggeredAlertRepo } from "../ports/alerts.ts";
 import type { AnomalyRepo } from "../ports/anomalies.ts";
 import type { LogFilter, LogStore } from "../ports/log-store.ts";
 import type { Notice, Notifier } from "./notify.ts";
+import type { Condition, Delivery, TriggeredAlert } from "./schema.ts";
 
 const MINUTE = 60_000;
 /** Log ids kept on a triggered alert, to jump from the alert to its logs. */

@@ -1,4 +1,5 @@
-import type { Channel, Delivery, EvaluableRule, TriggeredAlert } from "../ports/alerts.ts";
+import type { EvaluableRule } from "../ports/alerts.ts";
+import type { Channel, Delivery, TriggeredAlert } from "./schema.ts";
 import { type GuardOptions, safePost, UnsafeUrlError } from "./ssrf.ts";
 
 export const EMAIL_UNAVAILABLE = "email notifications are not available on this deployment";
@@ -24,6 +25,17 @@ export interface NotifierOptions {
 }
 
 export type Notifier = (notice: Notice) => Promise<Delivery>;
+
+/** Records every notice as delivered without sending anything: for API examples and tests. */
+export const recordOnlyNotifier: Notifier = async (n) => ({
+  kind: n.kind,
+  channel: n.rule.notification_channel,
+  ok: true,
+  status: null,
+  attempts: 1,
+  error: null,
+  at: new Date().toISOString(),
+});
 
 const hex = (buf: ArrayBuffer) =>
   Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");

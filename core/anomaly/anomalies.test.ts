@@ -101,7 +101,7 @@ describe("severity and deduplication", () => {
 
   test("overlapping detections of one metric and service keep the most severe one", () => {
     const base = {
-      metric_name: "log_volume",
+      metric_name: "log_volume" as const,
       service: "svc",
       anomaly_type: "spike" as const,
       description: "",

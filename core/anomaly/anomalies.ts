@@ -4,27 +4,7 @@
  * the same one bench/nab.ts measures.
  */
 import { DETECTOR_CONFIG, type DetectorConfig, type PointScore, StreamingDetector } from "./detector.ts";
-
-export const ANOMALY_TYPES = ["spike", "drop", "pattern_change"] as const;
-export type AnomalyType = (typeof ANOMALY_TYPES)[number];
-export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** One detected anomaly, in the seed's wire shape. */
-export interface Anomaly {
-  detected_at: string;
-  metric_name: string;
-  /** The service the series belongs to; null for all services together. */
-  service: string | null;
-  anomaly_type: AnomalyType;
-  description: string;
-  /** The detector's score in [0, 1]. */
-  score: number;
-  severity: Severity;
-  actual_value: number;
-  expected_value: number;
-  deviation_percent: number;
-}
+import type { Anomaly, AnomalyType, Metric, Severity } from "./schema.ts";
 
 /**
  * Severity from the robust z (median/MAD standard deviations off the baseline). The seed's table
@@ -44,7 +24,7 @@ export function severityOf(z: number): Severity {
 const RANK: Record<Severity, number> = { critical: 3, high: 2, medium: 1, low: 0 };
 
 export interface MetricSeries {
-  metric: string;
+  metric: Metric;
   service: string | null;
   /** Bucket starts (epoch ms), ascending, one per value. */
   timestamps: number[];

@@ -5,8 +5,9 @@
  */
 import type { Level } from "../level.ts";
 import type { HistogramBucket, LogStore } from "../ports/log-store.ts";
-import { type Anomaly, dedupe, detectSeries, type MetricSeries } from "./anomalies.ts";
+import { dedupe, detectSeries, type MetricSeries } from "./anomalies.ts";
 import { DETECTOR_CONFIG } from "./detector.ts";
+import type { Anomaly, Metric } from "./schema.ts";
 
 /** What to look at: the last `window_minutes` whole minutes, of one service or of all. */
 export interface DetectParams {
@@ -24,9 +25,6 @@ const DEDUPE_GAP_MS = 5 * MINUTE;
 const MAX_SERVICES = 50;
 /** One-minute buckets per day: the season of log traffic. */
 const DAY = 1440;
-
-export const METRICS = ["log_volume", "error_rate"] as const;
-export type Metric = (typeof METRICS)[number];
 
 /**
  * Smallest deviation worth a score (one robust standard deviation), in the metric's unit. Volume: one

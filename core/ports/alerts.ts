@@ -1,102 +1,15 @@
-import type { Severity as AnomalySeverity } from "../anomaly/anomalies.ts";
-import type { Level } from "../level.ts";
-
-export const CONDITIONS = [
-  "greater_than",
-  "less_than",
-  "equals",
-  "greater_than_or_equal",
-  "less_than_or_equal",
-] as const;
-export type Condition = (typeof CONDITIONS)[number];
-
-export const CHANNELS = ["console", "webhook", "slack", "email"] as const;
-export type Channel = (typeof CHANNELS)[number];
-
-export const SEVERITIES = ["info", "warning", "critical"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const ALERT_STATUSES = ["triggered", "acknowledged", "resolved"] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
-
-/** The fields a rule's owner sets (create and update). Wire names, as in the seed. */
-export interface AlertRuleFields {
-  name: string;
-  description: string | null;
-  condition: Condition;
-  threshold: number;
-  /** Minutes, 1–1440: the rule counts logs in [now − time_window, now]. */
-  time_window: number;
-  levels: Level[];
-  services: string[];
-  /** Full-text filter, the search box's syntax; null for none. */
-  query: string | null;
-  notification_channel: Channel;
-  notification_config: Record<string, unknown>;
-  is_active: boolean;
-  /** After an alert of this rule fires, no new one fires for this many minutes. */
-  cooldown_minutes: number;
-  severity: Severity;
-  /** Resolve the open alert by itself once the condition no longer holds. */
-  auto_resolve: boolean;
-  /** Also notify when the alert auto-resolves. */
-  notify_on_resolve: boolean;
-  /**
-   * Set: the rule counts recorded anomalies of at least this severity (of its services, or of any) in
-   * its window instead of logs; levels and query do not apply. Null: an ordinary log-count rule.
-   */
-  anomaly_severity: AnomalySeverity | null;
-}
-
-export interface AlertRule extends AlertRuleFields {
-  id: number;
-  created_by: number | null;
-  created_at: string;
-  updated_at: string;
-  last_evaluated_at: string | null;
-  last_triggered_at: string | null;
-  last_value: number | null;
-  trigger_count: number;
-}
+import type {
+  AlertRule,
+  AlertRuleFields,
+  AlertStatus,
+  Condition,
+  Delivery,
+  TriggeredAlert,
+} from "../alerts/schema.ts";
 
 /** A rule as the engine reads it: with the secret that signs its webhook deliveries. */
 export interface EvaluableRule extends AlertRule {
   signing_secret: string | null;
-}
-
-/** One notification's outcome, kept on the triggered alert. */
-export interface Delivery {
-  kind: "triggered" | "resolved";
-  channel: Channel;
-  ok: boolean;
-  /** HTTP status of the last attempt, when one was answered. */
-  status: number | null;
-  attempts: number;
-  error: string | null;
-  at: string;
-}
-
-export interface TriggeredAlert {
-  id: number;
-  rule_id: number;
-  rule_name: string | null;
-  severity: Severity | null;
-  triggered_at: string;
-  value: number;
-  threshold: number;
-  condition: Condition | null;
-  time_window: number | null;
-  window_start: string | null;
-  window_end: string | null;
-  status: AlertStatus;
-  message: string | null;
-  sample_log_ids: string[];
-  deliveries: Delivery[];
-  acknowledged_by: number | null;
-  acknowledged_at: string | null;
-  resolved_by: number | null;
-  resolved_at: string | null;
-  auto_resolved: boolean;
 }
 
 export interface NewTriggeredAlert {

@@ -1,10 +1,4 @@
-import type { Anomaly, Severity } from "../anomaly/anomalies.ts";
-
-/** An anomaly the scheduler recorded. */
-export interface RecordedAnomaly extends Anomaly {
-  id: number;
-  recorded_at: string;
-}
+import type { Anomaly, Metric, RecordedAnomaly, Severity } from "../anomaly/schema.ts";
 
 export interface AnomalyQuery {
   /** Inclusive bounds on detected_at (epoch ms). */
@@ -14,7 +8,7 @@ export interface AnomalyQuery {
   minSeverity?: Severity;
   /** These services only (an anomaly of all services together has service null and matches none). */
   services?: string[];
-  metric?: string;
+  metric?: Metric;
   limit: number;
   offset?: number;
 }

@@ -1,18 +1,4 @@
-export const API_KEY_SCOPES = ["ingest", "read"] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
-
-/** An API key as its owner sees it: never the key itself after creation. */
-export interface ApiKey {
-  id: number;
-  user_id: number;
-  name: string;
-  /** The first characters of the key, to tell keys apart. */
-  prefix: string;
-  scopes: ApiKeyScope[];
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+import type { ApiKey, ApiKeyScope } from "../api-keys/schema.ts";
 
 /** The key's owner and what it may do, for authentication. */
 export interface ApiKeyPrincipal {

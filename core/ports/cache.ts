@@ -1,3 +1,5 @@
+import type { StoreHealth } from "./log-store.ts";
+
 /**
  * A key-value cache with per-key TTL for computed API answers (metrics). Implementations: in-process
  * memory (embedded), Upstash Redis over REST (cluster, edge). Keys are given without LogFlow's prefix;
@@ -15,5 +17,5 @@ export interface Cache {
   clear(pattern: string): Promise<number>;
   /** Keys currently stored under LogFlow's prefix. */
   keyCount(): Promise<number>;
-  health(): Promise<{ status: "healthy" | "degraded" | "unhealthy"; detail: string }>;
+  health(): Promise<StoreHealth>;
 }

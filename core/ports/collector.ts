@@ -1,23 +1,11 @@
 import type { EventLimits } from "../log-event.ts";
 import type { LogLine } from "../logger.ts";
+import type { IngestResult } from "../logs/schema.ts";
 import type { LogQueue } from "./log-queue.ts";
 import type { Telemetry } from "./telemetry.ts";
 
 /** One item of an ingest request: a JSON value, or why its line could not be read (NDJSON). */
 export type IngestItem = { ok: true; value: unknown } | { ok: false; error: string };
-
-/** One rejected event: its index in the request and why. */
-export interface IngestItemError {
-  index: number;
-  error: string;
-}
-
-/** What an ingest request achieved (the answer lists at most the first errors; counts are exact). */
-export interface IngestResult {
-  accepted: number;
-  rejected: number;
-  errors: IngestItemError[];
-}
 
 /** What the collector publishes with. */
 export interface CollectorDeps {

@@ -1,4 +1,6 @@
 import type { LogEvent } from "../log-event.ts";
+import type { HealthStatus } from "../ops/schema.ts";
+import type { StoreHealth } from "./log-store.ts";
 
 /** Raised when the queue cannot take more right now; the API answers 503 with Retry-After. */
 export class QueueFullError extends Error {
@@ -21,7 +23,7 @@ export interface LogQueue {
   publish(events: LogEvent[]): Promise<void>;
   /** Events accepted but not yet durable. */
   lag(): number;
-  health(): Promise<{ status: "healthy" | "degraded" | "unhealthy"; detail: string }>;
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
@@ -65,7 +67,7 @@ export interface QueueBatch {
 export type BatchHandler = (batch: QueueBatch) => Promise<boolean>;
 
 export interface QueueConsumerStatus {
-  status: "healthy" | "degraded" | "unhealthy";
+  status: HealthStatus;
   detail: string;
   /** Messages not yet committed by the consumer group; null until first read. */
   lag: number | null;

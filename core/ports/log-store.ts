@@ -1,5 +1,6 @@
 import type { Level } from "../level.ts";
 import type { LogEvent } from "../log-event.ts";
+import type { HealthStatus } from "../ops/schema.ts";
 
 /**
  * A search cursor that cannot be read: tampered with, truncated, or from another system. The API maps
@@ -129,8 +130,6 @@ export interface StoreStats {
   oldest: number | null;
   newest: number | null;
 }
-
-export type HealthStatus = "healthy" | "degraded" | "unhealthy";
 
 export interface StoreHealth {
   status: HealthStatus;

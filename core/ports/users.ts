@@ -1,13 +1,4 @@
-/** A LogFlow account as the API shows it (never with its password hash). */
-export interface User {
-  id: number;
-  username: string;
-  email: string;
-  full_name: string | null;
-  is_active: boolean;
-  is_admin: boolean;
-  created_at: string;
-}
+import type { User } from "../users/schema.ts";
 
 export interface NewUser {
   username: string;

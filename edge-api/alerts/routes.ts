@@ -1,18 +1,27 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
 import { EMAIL_UNAVAILABLE } from "../../core/alerts/notify.ts";
+import {
+  ALERT_STATUSES,
+  type AlertRule,
+  AlertRuleCreateSchema,
+  type AlertRuleFields,
+  AlertRulePageSchema,
+  AlertRuleSchema,
+  AlertRuleUpdateSchema,
+  TriggeredAlertPageSchema,
+  TriggeredAlertSchema,
+} from "../../core/alerts/schema.ts";
 import { checkUrlSyntax, UnsafeUrlError } from "../../core/alerts/ssrf.ts";
 import { AppError } from "../../core/errors.ts";
-import type { AlertRule, AlertRuleFields, TransitionResult } from "../../core/ports/alerts.ts";
-import type { AppEnv, AuthUser } from "../context.ts";
+import type { TransitionResult } from "../../core/ports/alerts.ts";
+import type { AppEnv } from "../context.ts";
 import { currentUser, requireAuth } from "../middleware/auth.ts";
-import { parseQuery, readBody } from "../validate.ts";
-import {
-  AlertRuleCreateSchema,
-  AlertRuleUpdateSchema,
-  RuleListParamsSchema,
-  TriggeredListParamsSchema,
-} from "./schema.ts";
+import { router } from "../openapi/router.ts";
+import { BEARER, json, jsonBody, problems } from "../openapi/spec.ts";
+import { intParam, lastParam } from "../validate.ts";
 
 const limit = bodyLimit({
   maxSize: 64 * 1024,
@@ -58,11 +67,21 @@ function idParam(raw: string, what: string): number {
   return id;
 }
 
-function mayChange(user: AuthUser, rule: AlertRule): void {
+/**
+ * The rule of the path, which the signed-in user must own (or be an admin) to change or delete: 404
+ * and 403 come before anything about the body.
+ */
+const ownedRule: MiddlewareHandler<AppEnv & { Variables: { rule: AlertRule } }> = async (c, next) => {
+  const id = idParam(c.req.param("id") ?? "", "alert rule");
+  const rule = await c.get("deps").alertRules.get(id);
+  if (!rule) throw new AppError("NOT_FOUND", `No alert rule with id ${id}`);
+  const user = currentUser(c);
   if (!user.isAdmin && rule.created_by !== user.id) {
     throw new AppError("FORBIDDEN", "Only the rule's owner or an admin may change or delete it");
   }
-}
+  c.set("rule", rule);
+  await next();
+};
 
 /** A 32-byte secret that signs a rule's webhook deliveries (X-LogFlow-Signature). */
 function newSecret(): string {
@@ -76,13 +95,124 @@ function transitionOutcome(id: number, r: TransitionResult, action: string) {
   throw new AppError("CONFLICT", `Alert ${id} is ${r.status}; it cannot be ${action}`);
 }
 
-/** /api/v1/alerts: rules (create with auth, change by owner or admin, read open) and triggered alerts. */
-export function alertRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+const IdParams = z.object({ id: z.string().describe("the id") });
 
-  app.post("/rules", requireAuth(), limit, async (c) => {
+const RuleListParamsSchema = z.object({
+  is_active: lastParam(z.enum(["true", "false"]))
+    .transform((v) => v === "true")
+    .optional(),
+  limit: intParam(1, 500).default(100),
+  offset: intParam(0, 1_000_000).default(0),
+});
+
+const instant = lastParam(z.iso.datetime({ offset: true })).transform(Date.parse);
+
+const TriggeredListParamsSchema = z.object({
+  status: lastParam(z.enum(ALERT_STATUSES)).optional(),
+  rule_id: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
+  start_time: instant.optional(),
+  end_time: instant.optional(),
+  limit: intParam(1, 500).default(50),
+  offset: intParam(0, 1_000_000).default(0),
+});
+
+const createRule = createRoute({
+  method: "post",
+  path: "/rules",
+  summary: "Create an alert rule; its webhook signing secret is shown once",
+  description: "email is refused (422): email notifications are not available on this deployment.",
+  security: BEARER,
+  middleware: [requireAuth(), limit] as const,
+  request: {
+    body: jsonBody(AlertRuleCreateSchema, {
+      name: "Payment errors",
+      condition: "greater_than",
+      threshold: 5,
+      time_window: 5,
+      levels: ["ERROR", "CRITICAL"],
+      services: ["payment-service"],
+      notification_channel: "webhook",
+      notification_config: { url: "https://hooks.example.com/logflow" },
+    }),
+  },
+  responses: {
+    201: json(AlertRuleSchema.extend({ signing_secret: z.string() }), "The rule and its signing_secret"),
+    ...problems(),
+  },
+});
+
+const listRules = createRoute({
+  method: "get",
+  path: "/rules",
+  summary: "Alert rules",
+  request: { query: RuleListParamsSchema },
+  responses: { 200: json(AlertRulePageSchema, "A page of rules"), ...problems() },
+});
+
+const getRule = createRoute({
+  method: "get",
+  path: "/rules/{id}",
+  summary: "One alert rule",
+  request: { params: IdParams },
+  responses: { 200: json(AlertRuleSchema, "The rule"), ...problems("NOT_FOUND") },
+});
+
+const updateRule = createRoute({
+  method: "put",
+  path: "/rules/{id}",
+  summary: "Change a rule (its owner or an admin); any subset of its fields",
+  security: BEARER,
+  middleware: [requireAuth(), limit, ownedRule] as const,
+  request: { params: IdParams, body: jsonBody(AlertRuleUpdateSchema, { threshold: 10, is_active: false }) },
+  responses: { 200: json(AlertRuleSchema, "The rule"), ...problems("FORBIDDEN", "NOT_FOUND") },
+});
+
+const deleteRule = createRoute({
+  method: "delete",
+  path: "/rules/{id}",
+  summary: "Delete a rule (its owner or an admin) and its alerts",
+  security: BEARER,
+  middleware: [requireAuth(), ownedRule] as const,
+  request: { params: IdParams },
+  responses: { 204: { description: "Deleted" }, ...problems("FORBIDDEN", "NOT_FOUND") },
+});
+
+const listTriggered = createRoute({
+  method: "get",
+  path: "/triggered",
+  summary: "Triggered alerts, newest first",
+  request: { query: TriggeredListParamsSchema },
+  responses: { 200: json(TriggeredAlertPageSchema, "A page of alerts"), ...problems() },
+});
+
+const getTriggered = createRoute({
+  method: "get",
+  path: "/triggered/{id}",
+  summary: "One triggered alert with its deliveries",
+  request: { params: IdParams },
+  responses: { 200: json(TriggeredAlertSchema, "The alert"), ...problems("NOT_FOUND") },
+});
+
+const transition = (action: "acknowledge" | "resolve", summary: string) =>
+  createRoute({
+    method: "post",
+    path: `/triggered/{id}/${action}`,
+    summary,
+    security: BEARER,
+    middleware: [requireAuth()] as const,
+    request: { params: IdParams },
+    responses: { 200: json(TriggeredAlertSchema, "The alert"), ...problems("NOT_FOUND", "CONFLICT") },
+  });
+const acknowledge = transition("acknowledge", "triggered → acknowledged (who and when recorded)");
+const resolve = transition("resolve", "triggered or acknowledged → resolved (who and when recorded)");
+
+/** /api/v1/alerts: rules (create with auth, change by owner or admin, read open) and triggered alerts. */
+export function alertRoutes() {
+  const app = router("alerts");
+
+  app.openapi(createRule, async (c) => {
     const deps = c.get("deps");
-    const body = await readBody(c, AlertRuleCreateSchema);
+    const body = c.req.valid("json");
     checkChannel(body, deps.settings.ALLOW_PRIVATE_WEBHOOKS);
     const secret = newSecret();
     const rule = await deps.alertRules.create({
@@ -94,44 +224,36 @@ export function alertRoutes(): Hono<AppEnv> {
     return c.json({ ...rule, signing_secret: secret }, 201);
   });
 
-  app.get("/rules", async (c) => {
-    const q = parseQuery(c, RuleListParamsSchema);
+  app.openapi(listRules, async (c) => {
+    const q = c.req.valid("query");
     const { rules, total } = await c.get("deps").alertRules.list(q);
-    return c.json({ rules, total, limit: q.limit, offset: q.offset });
+    return c.json({ rules, total, limit: q.limit, offset: q.offset }, 200);
   });
 
-  app.get("/rules/:id", async (c) => {
+  app.openapi(getRule, async (c) => {
     const id = idParam(c.req.param("id"), "alert rule");
     const rule = await c.get("deps").alertRules.get(id);
     if (!rule) throw new AppError("NOT_FOUND", `No alert rule with id ${id}`);
-    return c.json(rule);
+    return c.json(rule, 200);
   });
 
-  app.put("/rules/:id", requireAuth(), limit, async (c) => {
+  app.openapi(updateRule, async (c) => {
     const deps = c.get("deps");
-    const id = idParam(c.req.param("id"), "alert rule");
-    const existing = await deps.alertRules.get(id);
-    if (!existing) throw new AppError("NOT_FOUND", `No alert rule with id ${id}`);
-    mayChange(currentUser(c), existing);
-    const patch = await readBody(c, AlertRuleUpdateSchema);
+    const existing = c.get("rule");
+    const patch = c.req.valid("json");
     checkChannel({ ...existing, ...patch }, deps.settings.ALLOW_PRIVATE_WEBHOOKS);
-    const rule = await deps.alertRules.update(id, patch);
-    if (!rule) throw new AppError("NOT_FOUND", `No alert rule with id ${id}`);
-    return c.json(rule);
+    const rule = await deps.alertRules.update(existing.id, patch);
+    if (!rule) throw new AppError("NOT_FOUND", `No alert rule with id ${existing.id}`);
+    return c.json(rule, 200);
   });
 
-  app.delete("/rules/:id", requireAuth(), async (c) => {
-    const deps = c.get("deps");
-    const id = idParam(c.req.param("id"), "alert rule");
-    const existing = await deps.alertRules.get(id);
-    if (!existing) throw new AppError("NOT_FOUND", `No alert rule with id ${id}`);
-    mayChange(currentUser(c), existing);
-    await deps.alertRules.delete(id);
+  app.openapi(deleteRule, async (c) => {
+    await c.get("deps").alertRules.delete(c.get("rule").id);
     return c.body(null, 204);
   });
 
-  app.get("/triggered", async (c) => {
-    const q = parseQuery(c, TriggeredListParamsSchema);
+  app.openapi(listTriggered, async (c) => {
+    const q = c.req.valid("query");
     const { alerts, total } = await c.get("deps").triggeredAlerts.list({
       status: q.status,
       rule_id: q.rule_id,
@@ -140,28 +262,28 @@ export function alertRoutes(): Hono<AppEnv> {
       limit: q.limit,
       offset: q.offset,
     });
-    return c.json({ alerts, total, limit: q.limit, offset: q.offset });
+    return c.json({ alerts, total, limit: q.limit, offset: q.offset }, 200);
   });
 
-  app.get("/triggered/:id", async (c) => {
+  app.openapi(getTriggered, async (c) => {
     const id = idParam(c.req.param("id"), "triggered alert");
     const alert = await c.get("deps").triggeredAlerts.get(id);
     if (!alert) throw new AppError("NOT_FOUND", `No triggered alert with id ${id}`);
-    return c.json(alert);
+    return c.json(alert, 200);
   });
 
-  app.post("/triggered/:id/acknowledge", requireAuth(), async (c) => {
+  app.openapi(acknowledge, async (c) => {
     const deps = c.get("deps");
     const id = idParam(c.req.param("id"), "triggered alert");
     const r = await deps.triggeredAlerts.acknowledge(id, currentUser(c).id, deps.now?.() ?? Date.now());
-    return c.json(transitionOutcome(id, r, "acknowledged (only a triggered alert can be)"));
+    return c.json(transitionOutcome(id, r, "acknowledged (only a triggered alert can be)"), 200);
   });
 
-  app.post("/triggered/:id/resolve", requireAuth(), async (c) => {
+  app.openapi(resolve, async (c) => {
     const deps = c.get("deps");
     const id = idParam(c.req.param("id"), "triggered alert");
     const r = await deps.triggeredAlerts.resolve(id, currentUser(c).id, deps.now?.() ?? Date.now());
-    return c.json(transitionOutcome(id, r, "resolved again"));
+    return c.json(transitionOutcome(id, r, "resolved again"), 200);
   });
 
   return app;

@@ -1,60 +1,139 @@
-import { type Context, Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { SEVERITIES } from "../../core/anomaly/anomalies.ts";
-import { detect, METRICS, type Metric } from "../../core/anomaly/detect.ts";
-import type { AppEnv } from "../context.ts";
-import { problem } from "../problem.ts";
-import { parseQuery } from "../validate.ts";
+import { detect } from "../../core/anomaly/detect.ts";
+import {
+  type Anomaly,
+  AnomalyReportSchema,
+  AnomalySchema,
+  METRICS,
+  type Metric,
+  RecordedAnomalyPageSchema,
+  SEVERITIES,
+  type Severity,
+} from "../../core/anomaly/schema.ts";
+import { AppError } from "../../core/errors.ts";
+import { router } from "../openapi/router.ts";
+import { json, problems } from "../openapi/spec.ts";
+import { intParam, lastParam, numberParam } from "../validate.ts";
 
-const last = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v[v.length - 1]! : v));
-
-export const DetectParamsSchema = z.object({
-  window_minutes: last
-    .transform(Number)
-    .pipe(z.number().int("a whole number of minutes").min(10, "at least 10").max(1440, "at most 1440"))
-    .default(60),
-  service: last.pipe(z.string().min(1).max(200)).optional(),
-});
-export type DetectParams = z.infer<typeof DetectParamsSchema>;
-
-const iso = last.pipe(z.iso.datetime({ offset: true })).transform(Date.parse);
-
-/** GET /api/v1/anomaly/recorded: what the scheduler's detection kept, newest first. */
-export const RecordedParamsSchema = z.object({
-  start_time: iso.optional(),
-  end_time: iso.optional(),
-  min_severity: last.pipe(z.enum(SEVERITIES)).optional(),
-  service: last.pipe(z.string().min(1).max(200)).optional(),
-  metric: last.pipe(z.enum(METRICS)).optional(),
-  limit: last.transform(Number).pipe(z.number().int().min(1).max(500)).default(100),
-  offset: last.transform(Number).pipe(z.number().int().min(0).max(1_000_000)).default(0),
+const DetectParamsSchema = z.object({
+  window_minutes: numberParam(
+    z.number().int("a whole number of minutes").min(10, "at least 10").max(1440, "at most 1440"),
+  ).default(60),
+  service: lastParam(z.string().min(1).max(200)).optional(),
 });
 
-/** GET /api/v1/anomaly/detect/log-volume, /detect/error-rate and /report. */
-export function anomalyRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+const instant = lastParam(z.iso.datetime({ offset: true })).transform(Date.parse);
 
-  const detectRoute = (metric: Metric) => async (c: Context<AppEnv>) => {
-    const deps = c.get("deps");
-    const params = parseQuery(c, DetectParamsSchema);
-    const result = await detect(deps.store, [metric], params, deps.now?.() ?? Date.now());
-    // The seed answers a bare list; why a list is empty (too little history) travels in a header.
-    if (result.anomalies.length === 0 && result.notes.length > 0) {
-      c.header("X-Anomaly-Note", result.notes.slice(0, 5).join("; "));
-    }
-    return c.json(result.anomalies);
-  };
-  app.get("/detect/log-volume", detectRoute("log_volume"));
-  app.get("/detect/error-rate", detectRoute("error_rate"));
+const RecordedParamsSchema = z.object({
+  start_time: instant.optional(),
+  end_time: instant.optional(),
+  min_severity: lastParam(z.enum(SEVERITIES)).optional(),
+  service: lastParam(z.string().min(1).max(200)).optional(),
+  metric: lastParam(z.enum(METRICS)).optional(),
+  limit: intParam(1, 500).default(100),
+  offset: intParam(0, 1_000_000).default(0),
+});
 
-  app.get("/recorded", async (c) => {
+/** One anomaly as the detector reports it (the example of every anomaly route). */
+const EXAMPLE: Anomaly = {
+  detected_at: "2026-11-28T09:41:00.000Z",
+  metric_name: "error_rate",
+  service: "payment-service",
+  anomaly_type: "spike",
+  description: "error_rate spike: 61.54 (expected ~2.13)",
+  score: 0.9731,
+  severity: "critical",
+  actual_value: 61.5385,
+  expected_value: 2.1277,
+  deviation_percent: 2792.3,
+};
+const EXAMPLES: Record<Metric, Anomaly> = {
+  error_rate: EXAMPLE,
+  log_volume: {
+    ...EXAMPLE,
+    metric_name: "log_volume",
+    description: "log_volume spike: 412.00 (expected ~96.00)",
+    actual_value: 412,
+    expected_value: 96,
+    deviation_percent: 329.2,
+    severity: "high",
+    score: 0.8874,
+  },
+};
+
+const detectRoute = (metric: Metric) =>
+  createRoute({
+    method: "get",
+    path: `/detect/${metric.replace("_", "-")}`,
+    summary: `Anomalies in ${metric.replace("_", " ")} over the last window_minutes (10–1440), per service and overall`,
+    description:
+      "Per-minute series from the store, each point scored from its past only. An empty list for too little history says why in the X-Anomaly-Note header.",
+    request: { query: DetectParamsSchema },
+    responses: {
+      200: json(z.array(AnomalySchema), "Anomalies, newest first", [EXAMPLES[metric]]),
+      ...problems(),
+    },
+  });
+
+const report = createRoute({
+  method: "get",
+  path: "/report",
+  summary: "Both metrics' anomalies with counts by severity and service",
+  request: { query: DetectParamsSchema },
+  responses: {
+    200: json(AnomalyReportSchema, "The report", {
+      period_start: "2026-11-28T09:00:00.000Z",
+      period_end: "2026-11-28T10:00:00.000Z",
+      total_anomalies: 1,
+      anomalies: [EXAMPLE],
+      anomalies_by_severity: { critical: 1, high: 0, medium: 0, low: 0 },
+      anomalies_by_service: { "payment-service": 1 },
+    }),
+    ...problems(),
+  },
+});
+
+const recorded = createRoute({
+  method: "get",
+  path: "/recorded",
+  summary: "Anomalies the scheduler recorded (each tick looks at the last 10 minutes), newest first",
+  description:
+    "Filter by time (start_time/end_time, ISO 8601), min_severity (low < medium < high < critical), service and metric. Alert rules with anomaly_severity count these.",
+  request: { query: RecordedParamsSchema },
+  responses: {
+    200: json(RecordedAnomalyPageSchema, "A page of recorded anomalies", {
+      anomalies: [{ ...EXAMPLE, id: 17, recorded_at: "2026-11-28T09:42:00.113Z" }],
+      total: 1,
+      limit: 100,
+      offset: 0,
+    }),
+    ...problems("UNAVAILABLE"),
+  },
+});
+
+/** GET /api/v1/anomaly/detect/log-volume, /detect/error-rate, /report and /recorded. */
+export function anomalyRoutes() {
+  const app = router("anomalies");
+
+  for (const metric of METRICS) {
+    app.openapi(detectRoute(metric), async (c) => {
+      const deps = c.get("deps");
+      const params = c.req.valid("query");
+      const result = await detect(deps.store, [metric], params, deps.now?.() ?? Date.now());
+      // The seed answers a bare list; why a list is empty (too little history) travels in a header.
+      if (result.anomalies.length === 0 && result.notes.length > 0) {
+        c.header("X-Anomaly-Note", result.notes.slice(0, 5).join("; "));
+      }
+      return c.json(result.anomalies, 200);
+    });
+  }
+
+  app.openapi(recorded, async (c) => {
     const deps = c.get("deps");
-    const p = parseQuery(c, RecordedParamsSchema);
+    const p = c.req.valid("query");
     if (!deps.anomalies) {
-      return problem(
-        c,
+      throw new AppError(
         "UNAVAILABLE",
         "recorded anomalies need a database (set DATABASE_URL); detection on demand still works",
       );
@@ -68,31 +147,34 @@ export function anomalyRoutes(): Hono<AppEnv> {
       limit: p.limit,
       offset: p.offset,
     });
-    return c.json({ anomalies, total, limit: p.limit, offset: p.offset });
+    return c.json({ anomalies, total, limit: p.limit, offset: p.offset }, 200);
   });
 
-  app.get("/report", async (c) => {
+  app.openapi(report, async (c) => {
     const deps = c.get("deps");
-    const params = parseQuery(c, DetectParamsSchema);
+    const params = c.req.valid("query");
     const result = await detect(deps.store, METRICS, params, deps.now?.() ?? Date.now());
-    const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<string, number>;
+    const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     const byService: Record<string, number> = {};
     for (const a of result.anomalies) {
-      bySeverity[a.severity] = (bySeverity[a.severity] ?? 0) + 1;
+      bySeverity[a.severity] += 1;
       const key = a.service ?? "all";
       byService[key] = (byService[key] ?? 0) + 1;
     }
-    return c.json({
-      period_start: new Date(result.periodStart).toISOString(),
-      period_end: new Date(result.periodEnd).toISOString(),
-      total_anomalies: result.anomalies.length,
-      anomalies: result.anomalies,
-      anomalies_by_severity: bySeverity,
-      anomalies_by_service: byService,
-      ...(result.anomalies.length === 0 && result.notes.length > 0
-        ? { reason: result.notes.join("; ") }
-        : {}),
-    });
+    return c.json(
+      {
+        period_start: new Date(result.periodStart).toISOString(),
+        period_end: new Date(result.periodEnd).toISOString(),
+        total_anomalies: result.anomalies.length,
+        anomalies: result.anomalies,
+        anomalies_by_severity: bySeverity,
+        anomalies_by_service: byService,
+        ...(result.anomalies.length === 0 && result.notes.length > 0
+          ? { reason: result.notes.join("; ") }
+          : {}),
+      },
+      200,
+    );
   });
 
   return app;

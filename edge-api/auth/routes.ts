@@ -1,11 +1,12 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { DuplicateUserError } from "../../core/ports/users.ts";
-import type { AppEnv } from "../context.ts";
-import { currentUser, requireAuth } from "../middleware/auth.ts";
-import { readBody } from "../validate.ts";
+import { AccessTokenSchema, UserListSchema, UserSchema } from "../../core/users/schema.ts";
+import { currentUser, requireAdmin, requireAuth } from "../middleware/auth.ts";
+import { router } from "../openapi/router.ts";
+import { BEARER, json, jsonBody, problems } from "../openapi/spec.ts";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords.ts";
 
 export const RegisterSchema = z
@@ -56,13 +57,76 @@ const limit = bodyLimit({
   },
 });
 
-/** POST /api/v1/auth/register, POST /api/v1/auth/login, GET /api/v1/auth/me. */
-export function authRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+const register = createRoute({
+  method: "post",
+  path: "/register",
+  summary: "Register an account",
+  middleware: [limit] as const,
+  request: {
+    body: jsonBody(RegisterSchema, {
+      username: "alice",
+      email: "alice@example.com",
+      password: "secure123",
+      full_name: "Alice Smith",
+    }),
+  },
+  responses: { 201: json(UserSchema, "The new account"), ...problems("CONFLICT") },
+});
 
-  app.post("/register", limit, async (c) => {
+const LOGIN_EXAMPLE = { username: "admin", password: "admin123" };
+
+const login = createRoute({
+  method: "post",
+  path: "/login",
+  summary: "Log in for a bearer token (form-encoded as in the seed, or JSON)",
+  middleware: [limit] as const,
+  request: {
+    body: {
+      content: {
+        "application/x-www-form-urlencoded": { schema: LoginSchema, example: LOGIN_EXAMPLE },
+        "application/json": { schema: LoginSchema, example: LOGIN_EXAMPLE },
+      },
+    },
+  },
+  responses: { 200: json(AccessTokenSchema, "A session token"), ...problems("UNAUTHORIZED") },
+});
+
+const me = createRoute({
+  method: "get",
+  path: "/me",
+  summary: "The signed-in user",
+  security: BEARER,
+  middleware: [requireAuth()] as const,
+  responses: { 200: json(UserSchema, "The account"), ...problems("FORBIDDEN") },
+});
+
+const updateMe = createRoute({
+  method: "put",
+  path: "/me",
+  summary: "Change your email, name or password (the password needs current_password)",
+  security: BEARER,
+  middleware: [requireAuth(), limit] as const,
+  request: { body: jsonBody(UpdateMeSchema, { full_name: "Alice B." }) },
+  responses: { 200: json(UserSchema, "The account"), ...problems("FORBIDDEN", "CONFLICT") },
+});
+
+const users = createRoute({
+  method: "get",
+  path: "/users",
+  summary: "Every account",
+  description: "Admin only.",
+  security: BEARER,
+  middleware: [requireAuth(), requireAdmin("list users")] as const,
+  responses: { 200: json(UserListSchema, "Users"), ...problems("FORBIDDEN") },
+});
+
+/** POST /api/v1/auth/register and /login, GET and PUT /me, GET /users (admin). */
+export function authRoutes() {
+  const app = router("auth");
+
+  app.openapi(register, async (c) => {
     const deps = c.get("deps");
-    const body = await readBody(c, RegisterSchema);
+    const body = c.req.valid("json");
     try {
       const user = await deps.users.create({
         username: body.username,
@@ -81,9 +145,11 @@ export function authRoutes(): Hono<AppEnv> {
     }
   });
 
-  app.post("/login", limit, async (c) => {
+  app.openapi(login, async (c) => {
     const deps = c.get("deps");
-    const body = await readBody(c, LoginSchema, { allowForm: true });
+    // One schema for both: the validator of the other media type leaves an empty object.
+    const form = c.req.valid("form");
+    const body = "username" in form ? form : c.req.valid("json");
     const found = await deps.users.findCredentials(body.username);
     // One answer for an unknown user and a wrong password, in about the same time.
     if (!found) await burnPasswordCheck(body.password, deps.settings.BCRYPT_ROUNDS);
@@ -99,13 +165,13 @@ export function authRoutes(): Hono<AppEnv> {
       username: found.username,
       isAdmin: found.is_admin,
     });
-    return c.json(token);
+    return c.json(token, 200);
   });
 
-  app.put("/me", requireAuth(), limit, async (c) => {
+  app.openapi(updateMe, async (c) => {
     const deps = c.get("deps");
     const me = currentUser(c);
-    const body = await readBody(c, UpdateMeSchema);
+    const body = c.req.valid("json");
     let hashedPassword: string | undefined;
     if (body.password !== undefined) {
       const found = await deps.users.findCredentials(me.username);
@@ -123,22 +189,19 @@ export function authRoutes(): Hono<AppEnv> {
         hashedPassword,
       });
       if (!user) throw new AppError("UNAUTHORIZED", "This account no longer exists");
-      return c.json(user);
+      return c.json(user, 200);
     } catch (err) {
       if (err instanceof DuplicateUserError) throw new AppError("CONFLICT", "Email already registered");
       throw err;
     }
   });
 
-  app.get("/users", requireAuth(), async (c) => {
-    if (!currentUser(c).isAdmin) throw new AppError("FORBIDDEN", "Only an admin can list users");
-    return c.json({ users: await c.get("deps").users.list() });
-  });
+  app.openapi(users, async (c) => c.json({ users: await c.get("deps").users.list() }, 200));
 
-  app.get("/me", requireAuth(), async (c) => {
+  app.openapi(me, async (c) => {
     const user = await c.get("deps").users.findById(currentUser(c).id);
     if (!user) throw new AppError("UNAUTHORIZED", "This account no longer exists");
-    return c.json(user);
+    return c.json(user, 200);
   });
 
   return app;

@@ -1,5 +1,9 @@
-import type { Context } from "hono";
+import type { Context, TypedResponse } from "hono";
+import type { CacheCounts } from "../../core/ops/schema.ts";
 import type { AppEnv } from "../context.ts";
+
+/** What a process that never looked anything up reports. */
+export const EMPTY_COUNTS: CacheCounts = { hits: 0, misses: 0, hit_rate: 0, prefixes: {} };
 
 /** Hits and misses per key prefix, in this process (Prometheus has the same as counters). */
 export class CacheStats {
@@ -12,10 +16,10 @@ export class CacheStats {
     this.counts.set(prefix, c);
   }
 
-  snapshot() {
+  snapshot(): CacheCounts {
     let hits = 0;
     let misses = 0;
-    const prefixes: Record<string, { hits: number; misses: number; hit_rate: number }> = {};
+    const prefixes: CacheCounts["prefixes"] = {};
     for (const [prefix, c] of this.counts) {
       hits += c.hits;
       misses += c.misses;
@@ -35,9 +39,16 @@ function serialise(value: unknown): string {
 
 const JSON_TYPE = { "content-type": "application/json" };
 
-/** A 200 answer whose body is JSON text already (from `cachedJsonText`). */
-export function jsonText(c: Context<AppEnv>, text: string): Response {
-  return c.body(text, 200, JSON_TYPE);
+declare const answer: unique symbol;
+/** The JSON text of an answer of type T (from `cachedJsonText`): what `jsonText` serves. */
+export type JsonText<T> = string & { readonly [answer]: T };
+
+/**
+ * A 200 answer whose body is JSON text already, typed as the answer it holds so that a route's
+ * declared response schema checks it as it checks `c.json`.
+ */
+export function jsonText<T>(c: Context<AppEnv>, text: JsonText<T>): TypedResponse<T, 200, "json"> {
+  return c.body(text, 200, JSON_TYPE) as unknown as TypedResponse<T, 200, "json">;
 }
 
 /** Computations in flight per key: concurrent misses of one key share one computation (single flight). */
@@ -50,19 +61,19 @@ const inFlight = new WeakMap<object, Map<string, Promise<unknown>>>();
  * cache in the deps, or when it fails, the answer is computed: the cache can slow nothing down to an
  * error. Serve the text with `jsonText`.
  */
-export async function cachedJsonText(
+export async function cachedJsonText<T>(
   c: Context<AppEnv>,
   prefix: string,
   key: string,
   ttlSeconds: number,
-  compute: () => Promise<unknown>,
-): Promise<string> {
+  compute: () => Promise<T>,
+): Promise<JsonText<T>> {
   const deps = c.get("deps");
   const cache = deps.cache;
   const fullKey = `${prefix}:${key}`;
   if (!cache) {
     c.header("X-Cache", "MISS");
-    return serialise(await compute());
+    return serialise(await compute()) as JsonText<T>;
   }
   const stored = await cache.get<unknown>(fullKey).catch(() => undefined);
   // Entries written before the cache held text (a rolling deploy) are objects: a miss.
@@ -71,7 +82,7 @@ export async function cachedJsonText(
   deps.telemetry?.cacheLookup(prefix, hit !== undefined);
   if (hit !== undefined) {
     c.header("X-Cache", "HIT");
-    return hit;
+    return hit as JsonText<T>;
   }
   c.header("X-Cache", "MISS");
   let flights = inFlight.get(cache);
@@ -79,11 +90,11 @@ export async function cachedJsonText(
     flights = new Map();
     inFlight.set(cache, flights);
   }
-  const running = flights.get(fullKey) as Promise<string> | undefined;
+  const running = flights.get(fullKey) as Promise<JsonText<T>> | undefined;
   if (running) return running;
   const p = (async () => {
     try {
-      const text = serialise(await compute());
+      const text = serialise(await compute()) as JsonText<T>;
       await cache.set(fullKey, text, ttlSeconds).catch(() => {});
       return text;
     } finally {

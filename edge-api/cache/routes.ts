@@ -1,11 +1,12 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { AppError } from "../../core/errors.ts";
-import type { AppEnv } from "../context.ts";
-import { currentUser, requireAuth } from "../middleware/auth.ts";
-import { parseQuery } from "../validate.ts";
+import { CacheClearedSchema, CacheStatsSchema } from "../../core/ops/schema.ts";
+import { requireAdmin, requireAuth } from "../middleware/auth.ts";
+import { router } from "../openapi/router.ts";
+import { BEARER, json, problems } from "../openapi/spec.ts";
+import { EMPTY_COUNTS } from "./response-cache.ts";
 
-export const ClearParamsSchema = z.object({
+const ClearParamsSchema = z.object({
   pattern: z
     .string()
     .max(200)
@@ -16,25 +17,42 @@ export const ClearParamsSchema = z.object({
     ),
 });
 
-/** GET /api/v1/cache/stats (open, as in the seed) and DELETE /api/v1/cache/clear (admin). */
-export function cacheRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+const stats = createRoute({
+  method: "get",
+  path: "/stats",
+  summary: "Response-cache hits, misses and hit rate per key prefix (this process), and the key count",
+  responses: { 200: json(CacheStatsSchema, "Cache statistics"), ...problems() },
+});
 
-  app.get("/stats", async (c) => {
+const clear = createRoute({
+  method: "delete",
+  path: "/clear",
+  summary: "Delete cached answers matching a pattern (never outside LogFlow's keys)",
+  description: "Admin only.",
+  security: BEARER,
+  middleware: [requireAuth(), requireAdmin("clear the cache")] as const,
+  request: { query: ClearParamsSchema },
+  responses: { 200: json(CacheClearedSchema, "How many were deleted"), ...problems("FORBIDDEN") },
+});
+
+/** GET /api/v1/cache/stats (open, as in the seed) and DELETE /api/v1/cache/clear (admin). */
+export function cacheRoutes() {
+  const app = router("cache");
+
+  app.openapi(stats, async (c) => {
     const deps = c.get("deps");
-    const stats = deps.cacheStats?.snapshot() ?? { hits: 0, misses: 0, hit_rate: 0, prefixes: {} };
+    const counts = deps.cacheStats?.snapshot() ?? EMPTY_COUNTS;
     const health = deps.cache
       ? await deps.cache.health()
-      : { status: "unhealthy", detail: "no cache configured" };
+      : { status: "unhealthy" as const, detail: "no cache configured" };
     const keys = deps.cache ? await deps.cache.keyCount().catch(() => null) : 0;
-    return c.json({ ...stats, keys, backend: health.detail, status: health.status });
+    return c.json({ ...counts, keys, backend: health.detail, status: health.status }, 200);
   });
 
-  app.delete("/clear", requireAuth(), async (c) => {
-    if (!currentUser(c).isAdmin) throw new AppError("FORBIDDEN", "Only an admin can clear the cache");
-    const { pattern } = parseQuery(c, ClearParamsSchema);
+  app.openapi(clear, async (c) => {
+    const { pattern } = c.req.valid("query");
     const cleared = (await c.get("deps").cache?.clear(pattern)) ?? 0;
-    return c.json({ cleared, pattern });
+    return c.json({ cleared, pattern }, 200);
   });
 
   return app;

@@ -1,5 +1,10 @@
-import { Hono } from "hono";
-import type { AppEnv, HealthCheck } from "../context.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
+import { HealthSchema, type HealthStatus } from "../../core/ops/schema.ts";
+import type { HealthCheck } from "../context.ts";
+import { router } from "../openapi/router.ts";
+import { json, problems } from "../openapi/spec.ts";
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -20,17 +25,44 @@ async function run(check: HealthCheck) {
   }
 }
 
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  summary: "Service health in the seed's shape",
+  responses: {
+    200: json(HealthSchema, "healthy or degraded (503 when a required dependency is down)", {
+      status: "healthy",
+      timestamp: "2026-11-27T10:00:00.000Z",
+      services: { database: "healthy", log_store: "healthy", queue: "healthy" },
+      details: { database: "postgres", log_store: "healthy", queue: "0 pending" },
+    }),
+    503: json(HealthSchema, "A required dependency is down"),
+    ...problems(),
+  },
+});
+
+const metrics = createRoute({
+  method: "get",
+  path: "/metrics",
+  summary: "Prometheus metrics (text exposition format)",
+  responses: {
+    200: { description: "text/plain; version=0.0.4", content: { "text/plain": { schema: z.string() } } },
+    ...problems("NOT_FOUND"),
+  },
+});
+
 /**
  * GET /health in the seed's shape: `status`, `timestamp`, `services{name: word}`. 503 when a required
- * dependency is down; "degraded" (still 200) when only an optional one is.
+ * dependency is down; "degraded" (still 200) when only an optional one is. GET /metrics: the Prometheus
+ * scrape endpoint (the seed's), open like the seed's; 404 where metrics are not collected.
  */
-export function healthRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.get("/", async (c) => {
+export function healthRoutes() {
+  const app = router("health");
+  app.openapi(health, async (c) => {
     const deps = c.get("deps");
     const results = await Promise.all(deps.health.map(async (h) => ({ h, r: await run(h) })));
-    let status: "healthy" | "degraded" | "unhealthy" = "healthy";
-    const services: Record<string, string> = {};
+    let status: HealthStatus = "healthy";
+    const services: Record<string, HealthStatus> = {};
     const details: Record<string, string> = {};
     for (const { h, r } of results) {
       services[h.name] = r.status;
@@ -39,7 +71,13 @@ export function healthRoutes(): Hono<AppEnv> {
       else if (r.status !== "healthy" && status === "healthy") status = "degraded";
     }
     const body = { status, timestamp: new Date(deps.now?.() ?? Date.now()).toISOString(), services, details };
-    return c.json(body, status === "unhealthy" ? 503 : 200);
+    return status === "unhealthy" ? c.json(body, 503) : c.json(body, 200);
+  });
+
+  app.openapi(metrics, async (c) => {
+    const rendered = await c.get("deps").telemetry?.render();
+    if (!rendered) throw new AppError("NOT_FOUND", "Metrics are not collected on this runtime");
+    return c.text(rendered.body, 200, { "content-type": rendered.contentType });
   });
   return app;
 }

@@ -1,11 +1,13 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
-import { type LogEvent, parseTimestamp } from "../../core/log-event.ts";
+import { type LogEvent, LogEventSchema, parseTimestamp } from "../../core/log-event.ts";
+import { LogContextSchema, LogSearchResultSchema, RecentLogsSchema } from "../../core/logs/schema.ts";
 import { InvalidCursorError, type LogStore } from "../../core/ports/log-store.ts";
-import type { AppEnv } from "../context.ts";
-import { parseQuery } from "../validate.ts";
+import { router } from "../openapi/router.ts";
+import { json, problems } from "../openapi/spec.ts";
+import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -15,15 +17,7 @@ export function parseDuration(text: string): number | null {
   return m ? Number(m[1]) * UNITS[m[2]!]! : null;
 }
 
-/** A parameter that may be repeated (`level=ERROR&level=WARN`) or comma-separated (`level=ERROR,WARN`). */
-const multi = z.union([z.string(), z.array(z.string())]).transform((v) =>
-  (Array.isArray(v) ? v : [v])
-    .flatMap((s) => s.split(","))
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
-
-const levels = multi.transform((values, ctx) => {
+const levels = listParam.transform((values, ctx) => {
   const out: Level[] = [];
   for (const v of values) {
     const level = normalizeLevel(v);
@@ -46,18 +40,15 @@ const instant = z.string().transform((v, ctx) => {
   return ms;
 });
 
-const single = (schema: z.ZodType<string>) =>
-  z.union([schema, z.array(schema)]).transform((v) => (Array.isArray(v) ? v[v.length - 1]! : v));
-
-export const SearchParamsSchema = z
+const SearchParamsSchema = z
   .object({
     // Long enough to paste a whole log line (LogHub HDFS lines reach ~2,400 characters).
-    query: single(z.string().max(4096, "at most 4096 characters")).optional(),
-    service: multi.optional(),
+    query: lastParam(z.string().max(4096, "at most 4096 characters")).optional(),
+    service: listParam.optional(),
     level: levels.optional(),
-    start_time: single(z.string()).pipe(instant).optional(),
-    end_time: single(z.string()).pipe(instant).optional(),
-    since: single(z.string())
+    start_time: lastParam(instant).optional(),
+    end_time: lastParam(instant).optional(),
+    since: lastParam(z.string())
       .transform((v, ctx) => {
         const ms = parseDuration(v);
         if (ms === null) {
@@ -67,10 +58,10 @@ export const SearchParamsSchema = z
         return ms;
       })
       .optional(),
-    correlation_id: single(z.string().max(256)).optional(),
-    trace_id: single(z.string().max(256)).optional(),
-    limit: single(z.string()).transform(Number).pipe(z.number().int().min(1).max(1000)).default(100),
-    cursor: single(z.string().max(512)).optional(),
+    correlation_id: lastParam(z.string().max(256)).optional(),
+    trace_id: lastParam(z.string().max(256)).optional(),
+    limit: intParam(1, 1000).default(100),
+    cursor: lastParam(z.string().max(512)).optional(),
   })
   .superRefine((q, ctx) => {
     if (q.since !== undefined && q.start_time !== undefined) {
@@ -84,12 +75,11 @@ export const SearchParamsSchema = z
 /** Most lines on each side of a hit that GET /api/v1/logs/{id}/context returns. */
 export const MAX_CONTEXT_LINES = 100;
 
-const contextCount = single(z.string())
-  .transform(Number)
-  .pipe(z.number().int().min(0).max(MAX_CONTEXT_LINES, `at most ${MAX_CONTEXT_LINES}`))
-  .default(10);
+const contextCount = numberParam(
+  z.number().int().min(0).max(MAX_CONTEXT_LINES, `at most ${MAX_CONTEXT_LINES}`),
+).default(10);
 
-export const ContextParamsSchema = z.object({
+const ContextParamsSchema = z.object({
   before: contextCount.describe(`Lines before the hit, 0–${MAX_CONTEXT_LINES}, default 10`),
   after: contextCount.describe(`Lines after the hit, 0–${MAX_CONTEXT_LINES}, default 10`),
 });
@@ -161,17 +151,52 @@ export async function surroundingLines(
   return { before: older, after: newer };
 }
 
-const RecentParamsSchema = z.object({
-  limit: single(z.string()).transform(Number).pipe(z.number().int().min(1).max(1000)).default(100),
+const RecentParamsSchema = z.object({ limit: intParam(1, 1000).default(100) });
+
+const IdParams = z.object({ id: z.string().describe("The log's UUIDv7") });
+
+const search = createRoute({
+  method: "get",
+  path: "/search",
+  summary: "Search logs: text, services, levels, time range; newest first, cursor pagination, exact total",
+  request: { query: SearchParamsSchema },
+  responses: { 200: json(LogSearchResultSchema, "One page"), ...problems() },
+});
+
+const recent = createRoute({
+  method: "get",
+  path: "/recent",
+  summary: "The newest logs",
+  request: { query: RecentParamsSchema },
+  responses: { 200: json(RecentLogsSchema, "Newest first"), ...problems() },
+});
+
+const context = createRoute({
+  method: "get",
+  path: "/{id}/context",
+  summary: "The lines of the same service just before and after one log (like grep -C), oldest first",
+  description:
+    "Order is the store's: timestamp, then id. `before` and `after` exclude the log itself; either may be shorter than asked at the ends of the service's history.",
+  request: { params: IdParams, query: ContextParamsSchema },
+  responses: { 200: json(LogContextSchema, "The log and its neighbours"), ...problems("NOT_FOUND") },
+});
+
+const one = createRoute({
+  method: "get",
+  path: "/{id}",
+  summary: "One log by id",
+  request: { params: IdParams },
+  responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND") },
 });
 
 /** GET /api/v1/logs/search, /recent, /{id} and /{id}/context. */
-export function logRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function logRoutes() {
+  const app = router("logs");
+  // `/search` and `/recent` before `/{id}`, which matches them too: the first registered answers.
 
-  app.get("/search", async (c) => {
+  app.openapi(search, async (c) => {
     const deps = c.get("deps");
-    const q = parseQuery(c, SearchParamsSchema);
+    const q = c.req.valid("query");
     const now = deps.now?.() ?? Date.now();
     const started = performance.now();
     try {
@@ -186,12 +211,15 @@ export function logRoutes(): Hono<AppEnv> {
         limit: q.limit,
         cursor: q.cursor,
       });
-      return c.json({
-        total: page.total,
-        logs: page.logs,
-        next_cursor: page.nextCursor,
-        took_ms: Math.round((performance.now() - started) * 10) / 10,
-      });
+      return c.json(
+        {
+          total: page.total,
+          logs: page.logs,
+          next_cursor: page.nextCursor,
+          took_ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        200,
+      );
     } catch (err) {
       if (err instanceof InvalidCursorError) {
         throw new AppError("BAD_REQUEST", "cursor: not a cursor from a previous page of this search", {
@@ -202,29 +230,29 @@ export function logRoutes(): Hono<AppEnv> {
     }
   });
 
-  app.get("/recent", async (c) => {
-    const { limit } = parseQuery(c, RecentParamsSchema);
+  app.openapi(recent, async (c) => {
+    const { limit } = c.req.valid("query");
     const logs = await c.get("deps").store.recent(limit);
-    return c.json({ logs, count: logs.length });
+    return c.json({ logs, count: logs.length }, 200);
   });
 
-  app.get("/:id/context", async (c) => {
+  app.openapi(context, async (c) => {
     const deps = c.get("deps");
     const id = c.req.param("id");
-    const { before, after } = parseQuery(c, ContextParamsSchema);
+    const { before, after } = c.req.valid("query");
     const log = await deps.store.get(id);
     if (!log) throw new AppError("NOT_FOUND", `No log with id ${JSON.stringify(id.slice(0, 64))}`);
     // Lines may carry timestamps up to a day ahead (clock skew); look no further than that.
     const horizon = (deps.now?.() ?? Date.now()) + deps.limits.maxFutureMs;
     const lines = await surroundingLines(deps.store, log, before, after, horizon);
-    return c.json({ log, service: log.service, ...lines });
+    return c.json({ log, service: log.service, ...lines }, 200);
   });
 
-  app.get("/:id", async (c) => {
+  app.openapi(one, async (c) => {
     const id = c.req.param("id");
     const log = await c.get("deps").store.get(id);
     if (!log) throw new AppError("NOT_FOUND", `No log with id ${JSON.stringify(id.slice(0, 64))}`);
-    return c.json(log);
+    return c.json(log, 200);
   });
 
   return app;

@@ -1,28 +1,29 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { LEVELS, type Level } from "../../core/level.ts";
+import {
+  HEALTH_THRESHOLDS,
+  healthOf,
+  INTERVALS,
+  type Overview,
+  OverviewSchema,
+  type ServiceMetrics,
+  ServiceMetricsSchema,
+  type SystemMetrics,
+  SystemMetricsSchema,
+  type Timeseries,
+  TimeseriesSchema,
+} from "../../core/metrics/schema.ts";
 import type { CountByKey, LogFilter } from "../../core/ports/log-store.ts";
-import { cachedJsonText, jsonText } from "../cache/response-cache.ts";
-import type { AppDeps, AppEnv } from "../context.ts";
-import { parseQuery } from "../validate.ts";
+import { cachedJsonText, EMPTY_COUNTS, type JsonText, jsonText } from "../cache/response-cache.ts";
+import type { AppDeps } from "../context.ts";
+import { router } from "../openapi/router.ts";
+import { json, problems } from "../openapi/spec.ts";
+import { lastParam, numberParam } from "../validate.ts";
 
 const MINUTE = 60_000;
 const ERROR_LEVELS: Level[] = ["ERROR", "CRITICAL"];
-
-/**
- * Service health from its error rate (ERROR + CRITICAL share of its logs, in percent) over the window:
- * below 5 % healthy, below 15 % degraded, else unhealthy.
- */
-export const HEALTH_THRESHOLDS = { degradedAtPercent: 5, unhealthyAtPercent: 15 } as const;
-
-export type ServiceHealth = "healthy" | "degraded" | "unhealthy";
-
-export function healthOf(errorRatePercent: number): ServiceHealth {
-  if (errorRatePercent >= HEALTH_THRESHOLDS.unhealthyAtPercent) return "unhealthy";
-  if (errorRatePercent >= HEALTH_THRESHOLDS.degradedAtPercent) return "degraded";
-  return "healthy";
-}
 
 /** Percent with two decimals (12.5 = 12.5 %); 0 when there is nothing to divide. */
 function percent(part: number, whole: number): number {
@@ -34,25 +35,25 @@ function round(n: number, digits = 3): number {
   return Math.round(n * f) / f;
 }
 
-/** The last value of a parameter that may be repeated. */
-const last = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v[v.length - 1]! : v));
-
 const windowMinutes = (dflt: number) =>
-  last.transform(Number).pipe(z.number().int().min(1).max(10_080, "at most 10080 (7 days)")).default(dflt);
+  numberParam(z.number().int().min(1).max(10_080, "at most 10080 (7 days)")).default(dflt);
 
-const INTERVALS = { "1m": MINUTE, "5m": 5 * MINUTE, "15m": 15 * MINUTE, "1h": 60 * MINUTE } as const;
+const INTERVAL_MS: Record<(typeof INTERVALS)[number], number> = {
+  "1m": MINUTE,
+  "5m": 5 * MINUTE,
+  "15m": 15 * MINUTE,
+  "1h": 60 * MINUTE,
+};
 
-export const OverviewParamsSchema = z.object({ window_minutes: windowMinutes(60) });
-export const TimeseriesParamsSchema = z
+const OverviewParamsSchema = z.object({ window_minutes: windowMinutes(60) });
+const TimeseriesParamsSchema = z
   .object({
-    interval: last.pipe(z.enum(["1m", "5m", "15m", "1h"])).default("5m"),
+    interval: lastParam(z.enum(INTERVALS)).default("5m"),
     window_minutes: windowMinutes(60),
-    service: last.pipe(z.string().min(1).max(200)).optional(),
+    service: lastParam(z.string().min(1).max(200)).optional(),
   })
   .superRefine((q, ctx) => {
-    if ((q.window_minutes * MINUTE) / INTERVALS[q.interval] > 1440) {
+    if ((q.window_minutes * MINUTE) / INTERVAL_MS[q.interval] > 1440) {
       ctx.addIssue({
         code: "custom",
         path: ["window_minutes"],
@@ -80,8 +81,10 @@ function windowEndingAt(now: number, minutes: number): Window {
   return { from, to: now, prevFrom: from - minutes * MINUTE, minutes };
 }
 
+type Summary = Omit<ServiceMetrics, "service" | "window_minutes" | "start_time" | "end_time" | "health">;
+
 /** Totals, level mix, error rate and trend of one filter over a window: six grouped store queries. */
-async function summarize(deps: AppDeps, base: LogFilter, w: Window) {
+async function summarize(deps: AppDeps, base: LogFilter, w: Window): Promise<Summary> {
   const current = { ...base, from: w.from, to: w.to };
   const previous = { ...base, from: w.prevFrom, to: w.from - 1 };
   const [levels, prevLevels, topErrors] = await Promise.all([
@@ -116,79 +119,123 @@ async function summarize(deps: AppDeps, base: LogFilter, w: Window) {
   };
 }
 
-/** GET /api/v1/metrics/overview, /service/{name}, /system, /timeseries. Open, as in the seed. */
-export function metricsRoutes(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  // When this API instance started: uptime in /system.
-  const startedAt = Date.now();
+const overview = createRoute({
+  method: "get",
+  path: "/overview",
+  summary: "Volume, rates, levels, top errors, per-service health and the trend over the last window",
+  request: { query: OverviewParamsSchema },
+  responses: { 200: json(OverviewSchema, "The overview"), ...problems() },
+});
 
-  app.get("/overview", async (c) => {
+const service = createRoute({
+  method: "get",
+  path: "/service/{name}",
+  summary: "One service's figures and health over the last window",
+  request: { params: z.object({ name: z.string().describe("the service") }), query: OverviewParamsSchema },
+  responses: { 200: json(ServiceMetricsSchema, "The service's metrics"), ...problems("NOT_FOUND") },
+});
+
+const system = createRoute({
+  method: "get",
+  path: "/system",
+  summary: "Store size, ingest rate, queue lag, uptime and database connections",
+  responses: { 200: json(SystemMetricsSchema, "System metrics"), ...problems() },
+});
+
+const timeseries = createRoute({
+  method: "get",
+  path: "/timeseries",
+  summary: "Counts per interval and level over the last window; empty buckets as zeros",
+  request: { query: TimeseriesParamsSchema },
+  responses: { 200: json(TimeseriesSchema, "Buckets, oldest first"), ...problems() },
+});
+
+/** When this process started: uptime in /system. */
+const startedAt = Date.now();
+
+/** GET /api/v1/metrics/overview, /service/{name}, /system, /timeseries. Open, as in the seed. */
+export function metricsRoutes() {
+  const app = router("metrics");
+
+  app.openapi(overview, async (c) => {
     const deps = c.get("deps");
-    const q = parseQuery(c, OverviewParamsSchema);
+    const q = c.req.valid("query");
     const now = deps.now?.() ?? Date.now();
     const w = windowEndingAt(now, q.window_minutes);
-    const body = await cachedJsonText(c, "metrics", `overview:${q.window_minutes}`, 30, async () => {
-      const range = { from: w.from, to: w.to };
-      const [summary, services, serviceErrors] = await Promise.all([
-        summarize(deps, {}, w),
-        deps.store.breakdown(range, "service"),
-        deps.store.breakdown({ ...range, levels: ERROR_LEVELS }, "service"),
-      ]);
-      const errorsOf = new Map(serviceErrors.map((s) => [s.key, s.count]));
-      return {
-        window_minutes: q.window_minutes,
-        start_time: new Date(w.from).toISOString(),
-        end_time: new Date(w.to).toISOString(),
-        ...summary,
-        active_services: services.length,
-        services: services.map((s) => {
-          const errors = errorsOf.get(s.key) ?? 0;
-          const rate = percent(errors, s.count);
-          return {
-            name: s.key,
-            total_logs: s.count,
-            error_count: errors,
-            error_rate: rate,
-            health: healthOf(rate),
-          };
-        }),
-        health_thresholds: HEALTH_THRESHOLDS,
-      };
-    });
+    const body = await cachedJsonText(
+      c,
+      "metrics",
+      `overview:${q.window_minutes}`,
+      30,
+      async (): Promise<Overview> => {
+        const range = { from: w.from, to: w.to };
+        const [summary, services, serviceErrors] = await Promise.all([
+          summarize(deps, {}, w),
+          deps.store.breakdown(range, "service"),
+          deps.store.breakdown({ ...range, levels: ERROR_LEVELS }, "service"),
+        ]);
+        const errorsOf = new Map(serviceErrors.map((s) => [s.key, s.count]));
+        return {
+          window_minutes: q.window_minutes,
+          start_time: new Date(w.from).toISOString(),
+          end_time: new Date(w.to).toISOString(),
+          ...summary,
+          active_services: services.length,
+          services: services.map((s) => {
+            const errors = errorsOf.get(s.key) ?? 0;
+            const rate = percent(errors, s.count);
+            return {
+              name: s.key,
+              total_logs: s.count,
+              error_count: errors,
+              error_rate: rate,
+              health: healthOf(rate),
+            };
+          }),
+          health_thresholds: HEALTH_THRESHOLDS,
+        };
+      },
+    );
     return jsonText(c, body);
   });
 
-  app.get("/service/:name", async (c) => {
+  app.openapi(service, async (c) => {
     const deps = c.get("deps");
     const name = c.req.param("name");
-    const q = parseQuery(c, OverviewParamsSchema);
+    const q = c.req.valid("query");
     const now = deps.now?.() ?? Date.now();
     const w = windowEndingAt(now, q.window_minutes);
-    const body = await cachedJsonText(c, "metrics", `service:${name}:${q.window_minutes}`, 60, async () => {
-      const summary = await summarize(deps, { services: [name] }, w);
-      if (summary.total_logs === 0 && summary.trend.previous_total_logs === 0) return null;
-      return {
-        service: name,
-        window_minutes: q.window_minutes,
-        start_time: new Date(w.from).toISOString(),
-        end_time: new Date(w.to).toISOString(),
-        ...summary,
-        health: healthOf(summary.error_rate),
-      };
-    });
+    const body = await cachedJsonText(
+      c,
+      "metrics",
+      `service:${name}:${q.window_minutes}`,
+      60,
+      async (): Promise<ServiceMetrics | null> => {
+        const summary = await summarize(deps, { services: [name] }, w);
+        if (summary.total_logs === 0 && summary.trend.previous_total_logs === 0) return null;
+        return {
+          service: name,
+          window_minutes: q.window_minutes,
+          start_time: new Date(w.from).toISOString(),
+          end_time: new Date(w.to).toISOString(),
+          ...summary,
+          health: healthOf(summary.error_rate),
+        };
+      },
+    );
     if (body === "null") {
       throw new AppError(
         "NOT_FOUND",
         `No logs from service ${JSON.stringify(name.slice(0, 200))} in the last ${2 * q.window_minutes} minutes`,
       );
     }
-    return jsonText(c, body);
+    return jsonText(c, body as JsonText<ServiceMetrics>);
   });
 
-  app.get("/system", async (c) => {
+  app.openapi(system, async (c) => {
     const deps = c.get("deps");
     const now = deps.now?.() ?? Date.now();
-    const body = await cachedJsonText(c, "metrics", "system", 45, async () => {
+    const body = await cachedJsonText(c, "metrics", "system", 45, async (): Promise<SystemMetrics> => {
       const [stats, lastMinute, lastFive, connections] = await Promise.all([
         deps.store.stats(),
         deps.store.count({ from: now - MINUTE, to: now }),
@@ -211,7 +258,10 @@ export function metricsRoutes(): Hono<AppEnv> {
           queue_lag: deps.queue.lag(),
         },
         cache: deps.cache
-          ? { ...(deps.cacheStats?.snapshot() ?? {}), keys: await deps.cache.keyCount().catch(() => null) }
+          ? {
+              ...(deps.cacheStats?.snapshot() ?? EMPTY_COUNTS),
+              keys: await deps.cache.keyCount().catch(() => null),
+            }
           : null,
         database: { connections: connections },
       };
@@ -219,13 +269,13 @@ export function metricsRoutes(): Hono<AppEnv> {
     return jsonText(c, body);
   });
 
-  app.get("/timeseries", async (c) => {
+  app.openapi(timeseries, async (c) => {
     const deps = c.get("deps");
-    const q = parseQuery(c, TimeseriesParamsSchema);
+    const q = c.req.valid("query");
     const now = deps.now?.() ?? Date.now();
-    const intervalMs = INTERVALS[q.interval];
+    const intervalMs = INTERVAL_MS[q.interval];
     const key = `timeseries:${q.interval}:${q.window_minutes}:${q.service ?? ""}`;
-    const body = await cachedJsonText(c, "metrics", key, 120, async () => {
+    const body = await cachedJsonText(c, "metrics", key, 120, async (): Promise<Timeseries> => {
       const from = now - q.window_minutes * MINUTE;
       const buckets = await deps.store.histogram(
         { from, to: now, ...(q.service ? { services: [q.service] } : {}) },

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { ApiKeyScope } from "../../core/api-keys/schema.ts";
 import { AppError } from "../../core/errors.ts";
-import type { ApiKeyScope } from "../../core/ports/api-keys.ts";
 import { hashApiKey, looksLikeApiKey } from "../auth/api-key-secret.ts";
 import type { AppEnv, AuthUser } from "../context.ts";
 
@@ -63,9 +63,17 @@ export function requireAuth(opts: { scope?: ApiKeyScope } = {}): MiddlewareHandl
 }
 
 /** The signed-in user (a session, not an API key): 401 without one. */
-export function currentUser(c: Context<AppEnv>): AuthUser {
+export function currentUser(c: Pick<Context<AppEnv>, "get">): AuthUser {
   const user = c.get("user");
   if (!user) throw new AppError("UNAUTHORIZED", "Authentication required", { headers: UNAUTHORIZED_HEADERS });
   refuseKey(user, undefined);
   return user;
+}
+
+/** 403 unless the signed-in user is an admin: "Only an admin can <what>". After `requireAuth()`. */
+export function requireAdmin(what: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!currentUser(c).isAdmin) throw new AppError("FORBIDDEN", `Only an admin can ${what}`);
+    await next();
+  };
 }

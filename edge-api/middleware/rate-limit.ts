@@ -23,9 +23,9 @@ export const RATE_LIMITS = {
 /**
  * Which rule a request falls under, by route pattern. Ingest is not limited per request (shippers
  * batch; its protection is the body and queue limits), nor are /health and /metrics (probes and
- * scrapes) and the dashboard's static files.
+ * scrapes) and the dashboard's static files. The API reference documents a 429 where this says so.
  */
-function ruleFor(method: string, endpoint: string, path: string): RateLimitRule | null {
+export function ruleFor(method: string, endpoint: string, path: string): RateLimitRule | null {
   if (!path.startsWith("/api/")) return null;
   if (endpoint === "/api/v1/ingest") return null;
   if (endpoint === "/api/v1/auth/login") return RATE_LIMITS.login;

@@ -35,7 +35,7 @@ for (const [tag, ops] of Object.entries(byTag)) {
     d.append(el("summary", {}, el("span", { className: "m " + method, textContent: method }), el("code", { textContent: path }), " — " + op.summary));
     if (op.description) d.append(el("p", { textContent: op.description }));
     const form = el("form");
-    for (const p of op.parameters) form.append(el("label", { textContent: p.in + " " + p.name + (p.required ? " (required)" : "") + (p.description ? " — " + p.description : "") }, el("input", { name: p.in + ":" + p.name })));
+    for (const p of op.parameters ?? []) form.append(el("label", { textContent: p.in + " " + p.name + (p.required ? " (required)" : "") + (p.description ? " — " + p.description : "") }, el("input", { name: p.in + ":" + p.name })));
     const content = op.requestBody?.content ?? {};
     const type = Object.keys(content)[0];
     if (type) {

@@ -2,13 +2,15 @@
  * One walk through the whole API as a user would take it: register, log in, ship logs, search, look at
  * metrics, manage keys, rules, alerts and anomalies. Every answer is kept with its route, so that
  *
- * - `bun run docs:examples` can store real answers as the examples of /openapi.json
- *   (edge-api/openapi/examples.json), and
- * - a test can check that what each route really answers still matches its documented schema.
+ * - a test (tests/api/openapi.test.ts) can check that what each route really answers still matches
+ *   its documented schema, and
+ * - `bun run docs:examples` (that test, told to) can store those answers as the examples of
+ *   /openapi.json (edge-api/openapi/examples.json).
  *
  * Runtime-neutral: it only needs a way to send requests to the app and the admin's token.
  */
 import { evaluateRules } from "../../core/alerts/engine.ts";
+import { recordOnlyNotifier } from "../../core/alerts/notify.ts";
 import type { AppDeps } from "../context.ts";
 
 /**
@@ -24,15 +26,7 @@ export function evaluateAlertsNow(
         store: deps.store,
         rules: deps.alertRules,
         alerts: deps.triggeredAlerts,
-        notify: async (n) => ({
-          kind: n.kind,
-          channel: n.rule.notification_channel,
-          ok: true,
-          status: null,
-          attempts: 1,
-          error: null,
-          at: new Date().toISOString(),
-        }),
+        notify: recordOnlyNotifier,
       },
       Date.now(),
     );
@@ -240,4 +234,25 @@ export async function exampleExchanges(
   });
   await call("GET /health", "/health");
   return out;
+}
+
+/**
+ * The walk's answers as the document's examples, by route. Credentials from a throwaway database are
+ * useless elsewhere, but look like secrets to scanners and readers: shown in shape only.
+ */
+export function examplesOf(exchanges: Exchange[]): Record<string, unknown> {
+  const redact = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value), (k, v) =>
+      k === "access_token" && typeof v === "string"
+        ? "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.<claims>.<signature>"
+        : k === "key" && typeof v === "string" && v.startsWith("lf_")
+          ? `${v.slice(0, 10)}<shown once>`
+          : v,
+    );
+  const examples: Record<string, unknown> = {};
+  for (const e of exchanges) {
+    if (e.status >= 400) throw new Error(`${e.route} answered ${e.status}: ${JSON.stringify(e.body)}`);
+    if (e.body !== "" && typeof e.body === "object") examples[e.route] = redact(e.body);
+  }
+  return examples;
 }

@@ -1,6 +1,7 @@
 import { AppError } from "../../core/errors.ts";
 import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
-import type { Collect, IngestItemError } from "../../core/ports/collector.ts";
+import type { IngestItemError } from "../../core/logs/schema.ts";
+import type { Collect } from "../../core/ports/collector.ts";
 import { QueueFullError } from "../../core/ports/log-queue.ts";
 
 /** At most this many per-item errors are reported back; counts stay exact. */

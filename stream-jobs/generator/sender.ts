@@ -4,9 +4,7 @@
  * triggers one re-login; a 413 splits the batch; anything else is a client bug and fails loudly.
  */
 
-import type { IngestItemError, IngestResult } from "../../core/ports/collector.ts";
-
-export type { IngestItemError, IngestResult } from "../../core/ports/collector.ts";
+import type { IngestItemError, IngestResult } from "../../core/logs/schema.ts";
 
 /** What one `sendBatch` call achieved. */
 export interface BatchResult extends IngestResult {

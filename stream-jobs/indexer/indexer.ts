@@ -1,4 +1,5 @@
 import type { LogLine } from "../../core/logger.ts";
+import type { HealthStatus } from "../../core/ops/schema.ts";
 import type { LogQueueConsumer } from "../../core/ports/log-queue.ts";
 import { noTelemetry, type Telemetry } from "../../core/ports/telemetry.ts";
 import { IndexerPipeline } from "./pipeline.ts";
@@ -31,7 +32,7 @@ export interface IndexerOptions {
 }
 
 export interface IndexerStatus {
-  status: "healthy" | "degraded" | "unhealthy";
+  status: HealthStatus;
   detail: string;
   /** Messages in the topic not yet committed by the group; null until first read. */
   lag: number | null;

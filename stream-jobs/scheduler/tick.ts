@@ -1,5 +1,6 @@
 import { type EngineDeps, type EvaluationOutcome, evaluateRules } from "../../core/alerts/engine.ts";
-import { detect, METRICS } from "../../core/anomaly/detect.ts";
+import { detect } from "../../core/anomaly/detect.ts";
+import { METRICS } from "../../core/anomaly/schema.ts";
 import type { AlertTickRepo } from "../../core/ports/alerts.ts";
 
 /**

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { evaluateRules } from "../../core/alerts/engine.ts";
-import type { Notifier } from "../../core/alerts/notify.ts";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { type Notifier, recordOnlyNotifier } from "../../core/alerts/notify.ts";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
@@ -9,7 +9,7 @@ integrationTimeouts();
 // biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
 type Json = any;
 
-let t: TestApp;
+const t = suiteApp();
 let userToken: string;
 
 async function call(method: string, path: string, body?: unknown, token: string | null = t.adminToken) {
@@ -36,7 +36,6 @@ const rule = (extra: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  t = await startTestApp();
   const name = `user${crypto.randomUUID().slice(0, 8)}`;
   const reg = await call(
     "POST",
@@ -48,9 +47,6 @@ beforeAll(async () => {
   const login = await call("POST", "/api/v1/auth/login", { username: name, password: "password-123" }, null);
   userToken = login.body.access_token;
 }, 60_000);
-afterAll(async () => {
-  await t.close();
-});
 
 describe("alert rules", () => {
   test("create needs auth, returns the rule with defaults and its signing secret once; reading is open", async () => {
@@ -200,15 +196,7 @@ describe("triggered alerts", () => {
     const sent: string[] = [];
     const notify: Notifier = async (n) => {
       sent.push(n.kind);
-      return {
-        kind: n.kind,
-        channel: "console",
-        ok: true,
-        status: null,
-        attempts: 1,
-        error: null,
-        at: new Date().toISOString(),
-      };
+      return recordOnlyNotifier(n);
     };
     const deps = t.runtime.deps;
     await evaluateRules(

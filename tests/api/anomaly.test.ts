@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { PostgresAlertTickRepo } from "../../core/adapters/postgres/alert-repo.ts";
-import type { Notice } from "../../core/alerts/notify.ts";
+import { type Notice, recordOnlyNotifier } from "../../core/alerts/notify.ts";
 import { createTraffic } from "../../stream-jobs/generator/traffic.ts";
 import { runAlertTick } from "../../stream-jobs/scheduler/tick.ts";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
 const MINUTE = 60_000;
-let t: TestApp;
+const t = suiteApp();
 const suffix = freshService("anomaly");
 // The traffic is laid on whole minutes (and the seed fixes its content), so the per-minute series the
 // detector sees is the same on every run, whatever second the suite starts at.
@@ -28,7 +28,6 @@ interface Report {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
   // Two hours of the generator's traffic, with payment-service failing most requests for ten minutes
   // that started twenty minutes ago. Service names get a fresh suffix so no other test's logs mix in.
   const traffic = createTraffic({
@@ -45,9 +44,6 @@ beforeAll(async () => {
     expect(res.status).toBeLessThan(300);
   }
 }, 120_000);
-afterAll(async () => {
-  await t.close();
-});
 
 async function get<T>(path: string): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await t.request(path);
@@ -182,15 +178,7 @@ describe("scheduled detection and alerts on anomalies", () => {
           ticks: new PostgresAlertTickRepo(t.runtime.sql),
           notify: async (n) => {
             notices.push(n);
-            return {
-              kind: n.kind,
-              channel: "console",
-              ok: true,
-              status: null,
-              attempts: 1,
-              error: null,
-              at: "",
-            };
+            return recordOnlyNotifier(n);
           },
           intervalMs: MINUTE,
           owner: "test",

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
+const t = suiteApp();
 let aliceToken: string;
 beforeAll(async () => {
-  t = await startTestApp();
   const username = `alice_${crypto.randomUUID().slice(0, 6)}`;
   const json = (body: unknown) => ({
     method: "POST",
@@ -21,9 +20,6 @@ beforeAll(async () => {
   const login = await t.request("/api/v1/auth/login", json({ username, password: "secure123" }));
   aliceToken = ((await login.json()) as { access_token: string }).access_token;
 }, 60_000);
-afterAll(async () => {
-  await t.close();
-});
 
 type Key = { id: number; key?: string; prefix: string; scopes: string[]; user_id: number };
 

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { describe, expect, test } from "bun:test";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
+const t = suiteApp();
 type Log = { id: string; message: string };
 const at = Date.now() - 10 * 60_000;
-
-beforeAll(async () => {
-  t = await startTestApp();
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
 
 /** 1,000 lines sharing one millisecond (a stack trace shipped line by line), sent in `requests` requests. */
 async function shipStackTrace(requests: number): Promise<string> {

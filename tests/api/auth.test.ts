@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ SECRET_KEY: "k".repeat(40) });
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
+const t = suiteApp({ SECRET_KEY: "k".repeat(40) });
 
 const json = (body: unknown) => ({
   method: "POST",

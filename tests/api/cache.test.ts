@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { describe, expect, test } from "bun:test";
+import { suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
+const t = suiteApp();
 
 describe("metrics caching (the seed's TTLs)", () => {
   test("a repeat is a HIT until cleared; stats count per prefix; clearing is admin-only", async () => {

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import type { LogStore } from "../../core/ports/log-store.ts";
 import { createApp } from "../../edge-api/app.ts";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
+const t = suiteApp();
 
 async function search(params: Record<string, string>) {
   const res = await t.request(`/api/v1/logs/search?${new URLSearchParams(params)}`);

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
+const t = suiteApp();
 const service = freshService("ctx");
 const other = freshService("ctx-other");
 const base = Date.now() - 60 * 60_000;
@@ -12,7 +12,6 @@ type Log = { id: string; message: string; service: string; timestamp: string };
 const ids: string[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp();
   const events = [];
   // 40 lines a minute apart, two of them (20 and 21) in the same millisecond; the other service interleaves.
   for (let i = 0; i < 40; i++) {
@@ -27,9 +26,6 @@ beforeAll(async () => {
   const page = (await res.json()) as { logs: Log[] };
   ids.push(...page.logs.reverse().map((l) => l.id)); // oldest first, in the store's order
 }, 60_000);
-afterAll(async () => {
-  await t.close();
-});
 
 async function context(id: string, q = "") {
   const res = await t.request(`/api/v1/logs/${id}/context${q}`);

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
@@ -8,7 +8,7 @@ integrationTimeouts();
 type Json = any;
 
 const MINUTE = 60_000;
-let t: TestApp;
+const t = suiteApp();
 // A fixed clock 30 s past a minute, so the buckets of a timeseries are known in advance.
 const NOW = Math.floor(Date.now() / MINUTE) * MINUTE - 30_000;
 const a = freshService("pay");
@@ -16,7 +16,6 @@ const b = freshService("auth");
 const c = freshService("mail");
 
 beforeAll(async () => {
-  t = await startTestApp();
   t.runtime.deps.now = () => NOW;
   const events: Record<string, unknown>[] = [];
   let i = 0;
@@ -43,9 +42,6 @@ beforeAll(async () => {
   const res = await ingest(t, events);
   expect(((await res.json()) as { accepted: number }).accepted).toBe(331);
 }, 60_000);
-afterAll(async () => {
-  await t.close();
-});
 
 async function get(path: string): Promise<{ status: number; body: Record<string, Json> }> {
   const res = await t.request(path);

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { parsePrometheus as parse } from "../helpers/prometheus.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
+const t = suiteApp();
 
 describe("GET /metrics", () => {
   test("parses as Prometheus text and carries the seed's metric names", async () => {

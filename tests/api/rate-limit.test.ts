@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { describe, expect, test } from "bun:test";
+import { ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ RATE_LIMIT_ENABLED: "true" });
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
+const t = suiteApp({ RATE_LIMIT_ENABLED: "true" });
 
 const login = (password: string) =>
   t.request("/api/v1/auth/login", {

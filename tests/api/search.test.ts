@@ -1,17 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
+const t = suiteApp();
 const service = freshService("search");
 const other = freshService("other");
 const now = Date.now();
 const correlation = crypto.randomUUID();
 
 beforeAll(async () => {
-  t = await startTestApp();
   const events = [];
   for (let i = 0; i < 30; i++) {
     events.push({
@@ -26,9 +25,6 @@ beforeAll(async () => {
   const res = await ingest(t, events);
   expect(((await res.json()) as { accepted: number }).accepted).toBe(31);
 }, 60_000);
-afterAll(async () => {
-  await t.close();
-});
 
 type Page = { total: number; logs: Array<Record<string, string>>; next_cursor: string | null };
 async function get(query: string): Promise<{ status: number; body: Page & Record<string, unknown> }> {

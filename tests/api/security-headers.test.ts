@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { DOCUMENT_SECURITY_HEADERS } from "../../edge-api/security-headers.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-}, 60_000);
-afterAll(async () => {
-  await t.close();
-});
+const t = suiteApp();
 
 /** Headers only a rendered page can act on: an API answer carries none of them. */
 const DOCUMENT_ONLY = [

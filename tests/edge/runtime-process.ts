@@ -290,6 +290,19 @@ export function describeWithoutDatabase(
       EDGE_TIMEOUT_MS,
     );
 
+    test(
+      "/openapi.json is generated from the routes on this runtime",
+      async () => {
+        const res = await fetch(`${server.base}/openapi.json`);
+        expect(res.status).toBe(200);
+        const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+        expect(doc.openapi).toStartWith("3.");
+        expect(Object.keys(doc.paths)).toContain("/api/v1/logs/search");
+        expect(Object.keys(doc.paths)).toContain("/api/v1/alerts/rules/{id}");
+      },
+      EDGE_TIMEOUT_MS,
+    );
+
     more(() => server);
   });
 }

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import { loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { type Runtime, startRuntime } from "../../workers/bun/runtime.ts";
@@ -59,6 +60,34 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await runtime.close();
       await drop?.();
     },
+  };
+}
+
+/**
+ * The suite's app (`startTestApp(env)`), started before its first test and closed after its last: use
+ * it at the top of a test file. Reading it before the suite started is a bug in the test, said so.
+ */
+export function suiteApp(env: Record<string, string> = {}): TestApp {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp(env);
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+  const started = (): TestApp => {
+    if (!app) throw new Error("the suite's app is used before beforeAll started it");
+    return app;
+  };
+  return {
+    get runtime() {
+      return started().runtime;
+    },
+    get adminToken() {
+      return started().adminToken;
+    },
+    request: (path, init) => started().request(path, init),
+    close: () => started().close(),
   };
 }
 

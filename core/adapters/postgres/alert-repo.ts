@@ -1,55 +1,38 @@
 import type { Sql } from "postgres";
-import type { Level } from "../../level.ts";
+import {
+  type AlertRule,
+  type AlertRuleFields,
+  AlertRuleFieldsSchema,
+  type Delivery,
+  type TriggeredAlert,
+} from "../../alerts/schema.ts";
 import type {
-  AlertRule,
-  AlertRuleFields,
   AlertRuleRepo,
-  AlertStatus,
   AlertTickRepo,
-  Channel,
-  Condition,
-  Delivery,
   EvaluableRule,
   NewTriggeredAlert,
-  Severity,
   TransitionResult,
-  TriggeredAlert,
   TriggeredAlertQuery,
   TriggeredAlertRepo,
 } from "../../ports/alerts.ts";
 
 type Time = Date | string | null;
+/** bigint columns come back as strings. */
+type Id = number | string;
 
 const iso = (t: Time): string | null => (t === null ? null : new Date(t).toISOString());
 const at = (ms: number): string => new Date(ms).toISOString();
 
-interface RuleRow {
-  id: number | string;
-  name: string;
-  description: string | null;
-  condition: Condition;
-  threshold: number;
-  time_window: number;
-  levels: Level[];
-  services: string[];
-  query: string | null;
-  notification_channel: Channel;
-  notification_config: Record<string, unknown> | null;
-  is_active: boolean;
-  cooldown_minutes: number;
-  severity: Severity;
-  auto_resolve: boolean;
-  notify_on_resolve: boolean;
-  anomaly_severity: AlertRuleFields["anomaly_severity"];
-  created_by: number | string | null;
-  created_at: Time;
-  updated_at: Time;
-  last_evaluated_at: Time;
-  last_triggered_at: Time;
-  last_value: number | null;
-  trigger_count: number;
-  signing_secret?: string | null;
-}
+type RuleTimes = "created_at" | "updated_at" | "last_evaluated_at" | "last_triggered_at";
+
+/** An `alert_rules` row as postgres.js returns it. */
+type RuleRow = Omit<AlertRule, "id" | "created_by" | "notification_config" | RuleTimes> &
+  Record<RuleTimes, Time> & {
+    id: Id;
+    created_by: Id | null;
+    notification_config: Record<string, unknown> | null;
+    signing_secret?: string | null;
+  };
 
 const toRule = (r: RuleRow): AlertRule => ({
   id: Number(r.id),
@@ -78,24 +61,8 @@ const toRule = (r: RuleRow): AlertRule => ({
   trigger_count: r.trigger_count,
 });
 
-const RULE_COLUMNS = [
-  "name",
-  "description",
-  "condition",
-  "threshold",
-  "time_window",
-  "levels",
-  "services",
-  "query",
-  "notification_channel",
-  "notification_config",
-  "is_active",
-  "cooldown_minutes",
-  "severity",
-  "auto_resolve",
-  "notify_on_resolve",
-  "anomaly_severity",
-] as const satisfies readonly (keyof AlertRuleFields)[];
+/** The columns a rule's owner sets: one per field of the wire schema. */
+const RULE_COLUMNS = Object.keys(AlertRuleFieldsSchema.shape) as (keyof AlertRuleFields)[];
 
 /** The `alert_rules` table. */
 export class PostgresAlertRuleRepo implements AlertRuleRepo {
@@ -167,28 +134,21 @@ export class PostgresAlertRuleRepo implements AlertRuleRepo {
   }
 }
 
-interface AlertRow {
-  id: number | string;
-  rule_id: number | string;
-  rule_name: string | null;
-  severity: Severity | null;
-  triggered_at: Time;
-  value: number;
-  threshold: number;
-  condition: Condition | null;
-  time_window: number | null;
-  window_start: Time;
-  window_end: Time;
-  status: AlertStatus;
-  message: string | null;
-  sample_log_ids: string[] | null;
-  deliveries: Delivery[] | null;
-  acknowledged_by: number | string | null;
-  acknowledged_at: Time;
-  resolved_by: number | string | null;
-  resolved_at: Time;
-  auto_resolved: boolean;
-}
+type AlertTimes = "triggered_at" | "window_start" | "window_end" | "acknowledged_at" | "resolved_at";
+
+/** A `triggered_alerts` row (joined to its rule's name and severity) as postgres.js returns it. */
+type AlertRow = Omit<
+  TriggeredAlert,
+  "id" | "rule_id" | "acknowledged_by" | "resolved_by" | "sample_log_ids" | "deliveries" | AlertTimes
+> &
+  Record<AlertTimes, Time> & {
+    id: Id;
+    rule_id: Id;
+    acknowledged_by: Id | null;
+    resolved_by: Id | null;
+    sample_log_ids: string[] | null;
+    deliveries: Delivery[] | null;
+  };
 
 const nullableId = (v: number | string | null) => (v === null ? null : Number(v));
 

@@ -1,26 +1,18 @@
 import type { Sql } from "postgres";
-import { type Anomaly, SEVERITIES, type Severity } from "../../anomaly/anomalies.ts";
-import type { AnomalyCount, AnomalyQuery, AnomalyRepo, RecordedAnomaly } from "../../ports/anomalies.ts";
+import { type Anomaly, type RecordedAnomaly, SEVERITIES, type Severity } from "../../anomaly/schema.ts";
+import type { AnomalyCount, AnomalyQuery, AnomalyRepo } from "../../ports/anomalies.ts";
 
 /** low 0 … critical 3. */
 export function severityRank(s: Severity): number {
   return SEVERITIES.length - 1 - SEVERITIES.indexOf(s);
 }
 
-interface Row {
+/** A row as postgres.js returns it: ids may come as strings (bigint), times as Dates. */
+type Row = Omit<RecordedAnomaly, "id" | "detected_at" | "recorded_at"> & {
   id: number | string;
   detected_at: Date | string;
-  metric_name: string;
-  service: string | null;
-  anomaly_type: Anomaly["anomaly_type"];
-  severity: Severity;
-  score: number;
-  description: string;
-  actual_value: number;
-  expected_value: number;
-  deviation_percent: number;
   recorded_at: Date | string;
-}
+};
 
 const toAnomaly = (r: Row): RecordedAnomaly => ({
   id: Number(r.id),

@@ -1,16 +1,15 @@
 import type { Sql } from "postgres";
-import type { ApiKey, ApiKeyPrincipal, ApiKeyRepo, ApiKeyScope } from "../../ports/api-keys.ts";
+import type { ApiKey, ApiKeyScope } from "../../api-keys/schema.ts";
+import type { ApiKeyPrincipal, ApiKeyRepo } from "../../ports/api-keys.ts";
 
-interface Row {
+/** An `api_keys` row as postgres.js returns it. */
+type Row = Omit<ApiKey, "id" | "user_id" | "created_at" | "last_used_at" | "revoked_at"> & {
   id: number | bigint;
   user_id: number | bigint;
-  name: string;
-  prefix: string;
-  scopes: ApiKeyScope[];
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
-}
+};
 
 const toKey = (r: Row): ApiKey => ({
   id: Number(r.id),

@@ -1,16 +1,9 @@
 import type { Sql } from "postgres";
-import { DuplicateUserError, type NewUser, type User, type UserRepo } from "../../ports/users.ts";
+import { DuplicateUserError, type NewUser, type UserRepo } from "../../ports/users.ts";
+import type { User } from "../../users/schema.ts";
 
-interface Row {
-  id: number;
-  username: string;
-  email: string;
-  full_name: string | null;
-  is_active: boolean;
-  is_admin: boolean;
-  created_at: Date;
-  hashed_password?: string;
-}
+/** A `users` row as postgres.js returns it. */
+type Row = Omit<User, "created_at"> & { created_at: Date; hashed_password?: string };
 
 const toUser = (r: Row): User => ({
   id: Number(r.id),

@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { Cache } from "../../ports/cache.ts";
+import type { StoreHealth } from "../../ports/log-store.ts";
 import { escapeGlob, scanKeys } from "./client.ts";
 
 export interface UpstashCacheOptions {
@@ -102,7 +103,7 @@ export class UpstashCache implements Cache {
     );
   }
 
-  async health(): Promise<{ status: "healthy" | "degraded" | "unhealthy"; detail: string }> {
+  async health(): Promise<StoreHealth> {
     const started = performance.now();
     let failure = "no answer";
     const pong = await this.bounded("health", this.redis.ping(), "", this.timeoutMs).catch(() => "");

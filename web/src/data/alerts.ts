@@ -1,4 +1,4 @@
-import type { AlertRule, AlertRuleFields, AlertStatus, TriggeredAlert } from "../../../core/ports/alerts.ts";
+import type { AlertRule, AlertRuleFields, AlertStatus, TriggeredAlert } from "../../../core/alerts/schema.ts";
 import { api } from "./api.ts";
 
 export type { AlertRule, AlertRuleFields, AlertStatus, TriggeredAlert };

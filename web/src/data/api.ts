@@ -1,10 +1,7 @@
+import type { FieldError } from "../../../core/errors.ts";
 import { session } from "./auth.ts";
 
-/** One field the API refused, as its problem+json `errors` list names it. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type { FieldError };
 
 /** An answer other than 2xx, read from the API's RFC 9457 problem+json. */
 export class ApiError extends Error {

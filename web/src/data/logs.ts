@@ -1,8 +1,9 @@
 import type { Level } from "../../../core/level.ts";
 import type { LogEvent } from "../../../core/log-event.ts";
+import type { LogContext, LogSearchResult } from "../../../core/logs/schema.ts";
 import { api } from "./api.ts";
 
-export type { Level, LogEvent };
+export type { Level, LogContext, LogEvent };
 
 export const LEVELS: Level[] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 
@@ -74,13 +75,6 @@ export function windowOf(q: LogQuery, now = Date.now()): { from?: number; to?: n
   return { from: now - RANGE_MS[q.range] };
 }
 
-export interface SearchPage {
-  total: number;
-  logs: LogEvent[];
-  next_cursor: string | null;
-  took_ms: number;
-}
-
 export function searchParams(
   q: LogQuery,
   w: { from?: number; to?: number },
@@ -97,18 +91,12 @@ export function searchParams(
   return p;
 }
 
-export function searchLogs(params: URLSearchParams, signal?: AbortSignal): Promise<SearchPage> {
-  return api<SearchPage>(`/api/v1/logs/search?${params}`, { signal });
+export function searchLogs(params: URLSearchParams, signal?: AbortSignal): Promise<LogSearchResult> {
+  return api<LogSearchResult>(`/api/v1/logs/search?${params}`, { signal });
 }
 
 export function getLog(id: string): Promise<LogEvent> {
   return api<LogEvent>(`/api/v1/logs/${encodeURIComponent(id)}`);
-}
-
-export interface LogContext {
-  log: LogEvent;
-  before: LogEvent[];
-  after: LogEvent[];
 }
 
 /** The lines of the same service just before and after one log, oldest first (like grep -C). */

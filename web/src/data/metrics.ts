@@ -1,40 +1,7 @@
-import type { Level } from "../../../core/level.ts";
+import type { Overview, SystemMetrics, Timeseries } from "../../../core/metrics/schema.ts";
 import { api } from "./api.ts";
 
-export interface Overview {
-  window_minutes: number;
-  total_logs: number;
-  error_count: number;
-  logs_per_minute: number;
-  error_rate: number;
-  levels: Record<Level, number>;
-  top_errors: { message: string; count: number }[];
-  trend: {
-    previous_total_logs: number;
-    previous_error_rate: number;
-    change_percent: number | null;
-    error_rate_change: number;
-    direction: "up" | "down" | "flat";
-  };
-  active_services: number;
-  services: {
-    name: string;
-    total_logs: number;
-    error_count: number;
-    error_rate: number;
-    health: "healthy" | "degraded" | "unhealthy";
-  }[];
-}
-
-export interface Timeseries {
-  interval: string;
-  buckets: { timestamp: string; count: number; errors: number; levels: Record<Level, number> }[];
-}
-
-export interface SystemMetrics {
-  store: { events: number; bytes: number; oldest: string | null; newest: string | null };
-  ingest: { logs_last_minute: number; logs_per_second_1m: number; queue_lag: number };
-}
+export type { Overview, SystemMetrics, Timeseries };
 
 /** Windows the overview offers (minutes) and the bucket size that keeps each chart readable. */
 export const WINDOWS: { minutes: number; label: string; interval: string }[] = [

@@ -1,0 +1,190 @@
+/**
+ * Alert rules and triggered alerts on the wire (the seed's field names). Each field's rule is written
+ * once, in `fields`: the create and update bodies, the stored rule the API answers with, the types the
+ * engine, the repository and the dashboard use, and the OpenAPI document all come from it.
+ */
+import { z } from "zod";
+import { SEVERITIES as ANOMALY_SEVERITIES } from "../anomaly/schema.ts";
+import { LEVELS, type Level, normalizeLevel } from "../level.ts";
+import { MAX_SEARCH_TERMS, parseSearchText } from "../search-text.ts";
+
+export const CONDITIONS = [
+  "greater_than",
+  "less_than",
+  "equals",
+  "greater_than_or_equal",
+  "less_than_or_equal",
+] as const;
+export type Condition = (typeof CONDITIONS)[number];
+
+export const CHANNELS = ["console", "webhook", "slack", "email"] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const SEVERITIES = ["info", "warning", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const ALERT_STATUSES = ["triggered", "acknowledged", "resolved"] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+const level = z.string().transform((v, ctx) => {
+  const l = normalizeLevel(v);
+  if (!l) {
+    ctx.addIssue({
+      code: "custom",
+      message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
+    });
+    return z.NEVER;
+  }
+  return l;
+});
+
+/** Every field a rule's owner sets, with the seed's names; `query`, cooldown, severity and resolution added. */
+const fields = {
+  name: z.string().trim().min(1, "must not be empty").max(200),
+  description: z.string().max(2000).nullable(),
+  condition: z.enum(CONDITIONS),
+  threshold: z.number().finite().min(0, "must be 0 or more (a rule counts logs)"),
+  time_window: z
+    .number()
+    .int()
+    .min(1, "must be 1–1440 minutes")
+    .max(1440, "must be 1–1440 minutes")
+    .describe("minutes: the rule counts logs in [now − time_window, now]"),
+  levels: z
+    .array(level)
+    .max(LEVELS.length * 4)
+    .transform((ls) => [...new Set<Level>(ls)]),
+  services: z.array(z.string().trim().min(1).max(200)).max(100),
+  // Checked here as the search API checks it, so that a rule can never make every tick fail.
+  query: z
+    .string()
+    .max(1024)
+    .refine((q) => parseSearchText(q).flat().length <= MAX_SEARCH_TERMS, {
+      message: `at most ${MAX_SEARCH_TERMS} words and phrases`,
+    })
+    .nullable()
+    .describe("full-text filter in the search box's syntax; null for none"),
+  notification_channel: z.enum(CHANNELS),
+  notification_config: z.record(z.string(), z.unknown()),
+  is_active: z.boolean(),
+  cooldown_minutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_080, "at most 10080 (7 days)")
+    .describe("after an alert of this rule fires, no new one fires for this many minutes"),
+  severity: z.enum(SEVERITIES),
+  auto_resolve: z.boolean().describe("resolve the open alert by itself once the condition no longer holds"),
+  notify_on_resolve: z.boolean().describe("also notify when the alert auto-resolves"),
+  anomaly_severity: z
+    .enum(ANOMALY_SEVERITIES)
+    .nullable()
+    .describe(
+      "set: the rule counts recorded anomalies of at least this severity (of its services, or of any) instead of logs; levels and query do not apply",
+    ),
+};
+
+/** The fields a rule's owner sets (create and update). */
+export const AlertRuleFieldsSchema = z.object(fields);
+export type AlertRuleFields = z.infer<typeof AlertRuleFieldsSchema>;
+
+/** POST /api/v1/alerts/rules: the seed's defaults for what is left out; unknown fields refused by name. */
+export const AlertRuleCreateSchema = z
+  .object({
+    name: fields.name,
+    description: fields.description.default(null),
+    condition: fields.condition,
+    threshold: fields.threshold,
+    time_window: fields.time_window.default(5),
+    levels: fields.levels.default([]),
+    services: fields.services.default([]),
+    query: fields.query.default(null),
+    notification_channel: fields.notification_channel.default("console"),
+    notification_config: fields.notification_config.default({}),
+    is_active: fields.is_active.default(true),
+    cooldown_minutes: fields.cooldown_minutes.default(0),
+    severity: fields.severity.default("warning"),
+    auto_resolve: fields.auto_resolve.default(true),
+    notify_on_resolve: fields.notify_on_resolve.default(false),
+    anomaly_severity: fields.anomaly_severity.default(null),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.anomaly_severity && (r.query || r.levels.length)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["anomaly_severity"],
+        message: "an anomaly rule counts anomalies, not logs: remove levels and query, or anomaly_severity",
+      });
+    }
+  });
+
+/** PUT /api/v1/alerts/rules/{id}: any subset of the documented fields; anything else is refused by name. */
+export const AlertRuleUpdateSchema = AlertRuleFieldsSchema.partial().strict();
+
+/** A stored rule as the API shows it (never with its signing secret). */
+export const AlertRuleSchema = AlertRuleFieldsSchema.extend({
+  id: z.number().int(),
+  created_by: z.number().int().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  last_evaluated_at: z.string().nullable(),
+  last_triggered_at: z.string().nullable(),
+  last_value: z.number().nullable(),
+  trigger_count: z.number().int(),
+}).meta({ id: "AlertRule" });
+export type AlertRule = z.infer<typeof AlertRuleSchema>;
+
+/** One notification's outcome, kept on the triggered alert. */
+export const DeliverySchema = z.object({
+  kind: z.enum(["triggered", "resolved"]),
+  channel: z.enum(CHANNELS),
+  ok: z.boolean(),
+  status: z.number().int().nullable().describe("HTTP status of the last attempt, when one was answered"),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  at: z.string(),
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+export const TriggeredAlertSchema = z
+  .object({
+    id: z.number().int(),
+    rule_id: z.number().int(),
+    rule_name: z.string().nullable(),
+    severity: z.enum(SEVERITIES).nullable(),
+    triggered_at: z.string(),
+    value: z.number(),
+    threshold: z.number(),
+    condition: z.enum(CONDITIONS).nullable(),
+    time_window: z.number().int().nullable(),
+    window_start: z.string().nullable(),
+    window_end: z.string().nullable(),
+    status: z.enum(ALERT_STATUSES),
+    message: z.string().nullable(),
+    sample_log_ids: z.array(z.string()),
+    deliveries: z.array(DeliverySchema),
+    acknowledged_by: z.number().int().nullable(),
+    acknowledged_at: z.string().nullable(),
+    resolved_by: z.number().int().nullable(),
+    resolved_at: z.string().nullable(),
+    auto_resolved: z.boolean(),
+  })
+  .meta({ id: "TriggeredAlert" });
+export type TriggeredAlert = z.infer<typeof TriggeredAlertSchema>;
+
+/** GET /api/v1/alerts/rules. */
+export const AlertRulePageSchema = z.object({
+  rules: z.array(AlertRuleSchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+/** GET /api/v1/alerts/triggered: newest first. */
+export const TriggeredAlertPageSchema = z.object({
+  alerts: z.array(TriggeredAlertSchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
