@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { type OpenAPIHono, z as openApiZod } from "@hono/zod-openapi";
 import type { z } from "zod";
 import { LogEventInputSchema } from "../../core/log-event.ts";
 import type { AppEnv } from "../context.ts";
@@ -77,7 +77,12 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): unknown {
     description: "A session token or an API key",
   });
   // Ingest describes its body by reference: each event is validated on its own, not the body whole.
-  registry.register("LogEventInput", LogEventInputSchema);
+  // Registered through a copy made now: zod gives `.openapi()` only to schemas created after
+  // @hono/zod-openapi extended it, and core's schemas may be older (a process that loaded core first).
+  registry.register(
+    "LogEventInput",
+    openApiZod.object(LogEventInputSchema.shape).loose().meta(LogEventInputSchema.meta() ?? {}),
+  );
   for (const def of registry.definitions) {
     if (def.type !== "route") continue;
     const path = honoPath(def.route.path);
