@@ -1,8 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { logEvent } from "../../tests/helpers/events.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import type { LogEvent } from "../log-event.ts";
 import { matches } from "./evaluate.ts";
 import { parseLogQuery } from "./parse.ts";
+
+// CPU-heavy (many random cases): a loaded CI machine runs it several times slower.
+integrationTimeouts();
 
 const T0 = Date.UTC(2026, 0, 1);
 

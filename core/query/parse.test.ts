@@ -1,11 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { Random, randomEvents, randomQueryText } from "../../tests/helpers/random-query.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { MAX_SEARCH_TERMS, parseSearchText, searchWords } from "../search-text.ts";
 import type { QueryNode } from "./ast.ts";
 import { MAX_QUERY_CHARS, MAX_QUERY_DEPTH } from "./ast.ts";
 import { matches } from "./evaluate.ts";
 import { formatQuery } from "./format.ts";
 import { parseLogQuery, QueryError } from "./parse.ts";
+
+// CPU-heavy (many random cases): a loaded CI machine runs it several times slower.
+integrationTimeouts();
 
 const text = (words: string[], prefix = false, messageOnly = false): QueryNode => ({
   type: "text",

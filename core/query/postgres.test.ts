@@ -1,9 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { Random, randomQueryText } from "../../tests/helpers/random-query.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { leaves } from "./ast.ts";
 import { parseLogQuery } from "./parse.ts";
 import { postgresText, toSql, tsquery } from "./postgres.ts";
 import { numbered } from "./sql.ts";
+
+// CPU-heavy (many random cases): a loaded CI machine runs it several times slower.
+integrationTimeouts();
 
 const compiled = (q: string) => numbered(toSql(parseLogQuery(q)));
 

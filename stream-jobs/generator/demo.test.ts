@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { parseLogEvent } from "../../core/log-event.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { startDemo } from "./demo.ts";
 import type { TrafficEvent } from "./traffic.ts";
+
+// CPU-heavy (many random cases): a loaded CI machine runs it several times slower.
+integrationTimeouts();
 
 /**
  * Virtual time for a demo run: each wait between batches moves the clock on at once, and the run is

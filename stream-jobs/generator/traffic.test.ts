@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { parseLogEvent } from "../../core/log-event.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { createTraffic, SERVICES, type TrafficEvent } from "./traffic.ts";
+
+// CPU-heavy (many random cases): a loaded CI machine runs it several times slower.
+integrationTimeouts();
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { isAlive } from "../../core/adapters/pglite/open.ts";
+import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
 import { restartDelay, supervise } from "./supervisor.ts";
+
+// CPU-heavy (many random cases): a loaded CI machine runs it several times slower.
+integrationTimeouts();
 
 /** A role running `code` in a real Bun child process. */
 const role = (name: string, code: string) => ({
