@@ -81,7 +81,10 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): unknown {
   // @hono/zod-openapi extended it, and core's schemas may be older (a process that loaded core first).
   registry.register(
     "LogEventInput",
-    openApiZod.object(LogEventInputSchema.shape).loose().meta(LogEventInputSchema.meta() ?? {}),
+    openApiZod
+      .object(LogEventInputSchema.shape)
+      .loose()
+      .meta(LogEventInputSchema.meta() ?? {}),
   );
   for (const def of registry.definitions) {
     if (def.type !== "route") continue;
