@@ -39,9 +39,15 @@ export interface LogArrivals {
   /** The position after everything visible now: a tail that starts here gets only what comes next. */
   head(): Promise<ArrivalPosition>;
   /**
+   * Text a client sent back (an SSE `Last-Event-ID`) as this store's position; throws InvalidCursorError
+   * for text that is not one this store issues.
+   */
+  parse(text: string): ArrivalPosition;
+  /**
    * At most `limit` events after `after`, in arrival order. With `until`, none after it, and `next` is
    * `until` once the read got there (give a position already known to be settled, such as an earlier
-   * `next`). Throws InvalidCursorError for a position this store did not issue.
+   * `next`); an `until` that is not after `after` reads nothing, and `next` stays `after`. Throws
+   * InvalidCursorError for a position this store did not issue.
    */
   read(after: ArrivalPosition, opts: { limit: number; until?: ArrivalPosition }): Promise<ArrivalPage>;
 }

@@ -63,6 +63,11 @@ export class PostgresArrivals implements LogArrivals {
     return txPosition(row!.mark);
   }
 
+  parse(text: string): ArrivalPosition {
+    decode(text);
+    return text;
+  }
+
   async read(after: ArrivalPosition, opts: { limit: number; until?: ArrivalPosition }): Promise<ArrivalPage> {
     const sql = this.sql;
     const from = decode(after);
