@@ -98,7 +98,7 @@ export function registerTail(app: OpenAPIHono<AppEnv>): void {
     if (!live) {
       throw new AppError(
         "UNAVAILABLE",
-        "The live tail needs a log store that keeps the order events arrive in (Postgres or PGlite)",
+        "The live tail needs the Postgres log store (embedded, or DATABASE_URL without OPENSEARCH_URL or ELASTICSEARCH_URL): the search-engine stores keep no order of arrival to resume from. Poll /api/v1/logs/search with `since` meanwhile",
       );
     }
     const q = c.req.valid("query");

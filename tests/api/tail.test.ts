@@ -1,9 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { freshService, ingest, suiteApp, type TestApp } from "../helpers/app.ts";
+import { freshService, ingest, startTestApp, suiteApp, type TestApp } from "../helpers/app.ts";
+import { OPENSEARCH_TEST_URL, opensearchReachable } from "../helpers/engines.ts";
 import { messagesOf, readSse, type SseSession } from "../helpers/sse.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
+
+// Throws when LOGFLOW_REQUIRE_ENGINES names opensearch and it is absent, so CI cannot skip.
+const withOpenSearch = await opensearchReachable();
 
 // Reads every 50 ms; a keepalive after 1 s of silence; two tails per caller.
 const t = suiteApp({ TAIL_POLL_MS: "50", TAIL_HEARTBEAT_SECONDS: "1", TAIL_MAX_PER_USER: "2" });
@@ -195,4 +199,22 @@ describe("refusals", () => {
     expect(messagesOf(again)).toEqual(["after the takeover"]);
     await Promise.all([b.close(), again.close()]);
   });
+});
+
+describe.skipIf(!withOpenSearch)("with OpenSearch as the log store", () => {
+  test("the tail answers 503 saying which store it needs, instead of a stream that could miss events", async () => {
+    const prefix = `logflow-tail-${crypto.randomUUID().slice(0, 8)}`;
+    const app = await startTestApp({ OPENSEARCH_URL: OPENSEARCH_TEST_URL, SEARCH_INDEX_PREFIX: prefix });
+    try {
+      const res = await app.request("/api/v1/logs/tail");
+      expect(res.status).toBe(503);
+      const p = (await res.json()) as { code: string; detail: string };
+      expect(p.code).toBe("UNAVAILABLE");
+      expect(p.detail).toContain("needs the Postgres log store");
+    } finally {
+      await app.close();
+      // The store installed its index template at start; nothing else of it was written.
+      await fetch(`${OPENSEARCH_TEST_URL}/_index_template/${prefix}`, { method: "DELETE" });
+    }
+  }, 60_000);
 });
