@@ -1,3 +1,4 @@
+import type { LogEvent } from "../../core/log-event.ts";
 import type { LogLine } from "../../core/logger.ts";
 import type { TailCursor, TailStep } from "../../core/tail/cursor.ts";
 
@@ -29,6 +30,21 @@ export interface TailStream {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * Each event's JSON, made once however many tails send it: the feed hands every tail the same event
+ * objects, and serialising is most of what a tail that matches much costs.
+ */
+const json = new WeakMap<LogEvent, string>();
+
+function jsonOf(event: LogEvent): string {
+  let text = json.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    json.set(event, text);
+  }
+  return text;
+}
 
 /**
  * The Server-Sent Events body of one tail: `retry:` and the starting `id:` first, then each matching
@@ -86,7 +102,7 @@ export function tailStream(cursor: TailCursor, o: TailStreamOptions): TailStream
         }
         if (finished) return;
         let text = "";
-        for (const a of step.events) text += `${idLine(a.position)}data: ${JSON.stringify(a.event)}\n\n`;
+        for (const a of step.events) text += `${idLine(a.position)}data: ${jsonOf(a.event)}\n\n`;
         if (text === "") text = `: keepalive\n${idLine(step.position)}\n`;
         c.enqueue(encoder.encode(text));
       },
