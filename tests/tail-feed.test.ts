@@ -6,7 +6,7 @@ import { migrate } from "../core/adapters/postgres/migrate.ts";
 import type { ArrivalPage, ArrivalPosition, LogArrivals } from "../core/ports/log-arrivals.ts";
 import { parseLogQuery } from "../core/query/parse.ts";
 import { TailCursor } from "../core/tail/cursor.ts";
-import { ArrivalFeed } from "../core/tail/feed.ts";
+import { ArrivalFeed, pokeOnWrite } from "../core/tail/feed.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
@@ -45,10 +45,10 @@ afterAll(async () => {
 
 const fresh = () => `feed-${crypto.randomUUID().slice(0, 8)}`;
 
-function feedWith(o: { keepEvents?: number; pageSize?: number } = {}) {
+function feedWith(o: { keepEvents?: number; pageSize?: number; pollMs?: number } = {}) {
   const arrivals = new RecordedArrivals(new PostgresArrivals(db.sql));
   const feed = new ArrivalFeed(arrivals, {
-    pollMs: 20,
+    pollMs: o.pollMs ?? 20,
     pageSize: o.pageSize ?? 1000,
     keepEvents: o.keepEvents ?? 1000,
   });
@@ -124,6 +124,19 @@ describe("the shared feed", () => {
     expect(await take(cursor, 1)).toEqual(["watched"]);
     expect((await cursor.next(100)).events).toEqual([]);
     again();
+  });
+
+  test("a write of this process is read at once, not at the next poll", async () => {
+    // A poll a minute apart: only the write's poke can bring the event within the test's time.
+    const { feed } = feedWith({ pollMs: 60_000 });
+    const service = fresh();
+    const leave = feed.join();
+    const cursor = await TailCursor.open(feed, parseLogQuery(`service:${service}`));
+    await pokeOnWrite(store, feed).write([logEvent(Date.now(), { service, message: "poked" })]);
+    const step = await cursor.next(20_000);
+    expect(step.events.map((a) => a.event.message)).toEqual(["poked"]);
+    leave();
+    feed.stop();
   });
 
   test("with nothing to give, a wait ends after its time with the position reached, on the clock given", async () => {

@@ -34,7 +34,7 @@ import type { LogStore } from "../core/ports/log-store.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
-import { ArrivalFeed } from "../core/tail/feed.ts";
+import { ArrivalFeed, pokeOnWrite } from "../core/tail/feed.ts";
 import { TokenService } from "../edge-api/auth/tokens.ts";
 import { CacheStats } from "../edge-api/cache/response-cache.ts";
 import type { AppDeps, HealthCheck, LiveTail } from "../edge-api/context.ts";
@@ -185,7 +185,9 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   deps.health = checks();
   if (!api) return deps;
 
-  const queue = await api.queue(store);
+  const tail = built.arrivals ? liveTail(config, built.arrivals, log) : undefined;
+  // Writes the queue makes in this process wake the tails at once (Kafka's are another process's).
+  const queue = await api.queue(tail ? pokeOnWrite(store, tail.feed) : store);
   const app: AppDeps = {
     settings: config,
     limits: eventLimits(config),
@@ -208,7 +210,6 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   if (api.cacheStats) app.cacheStats = new CacheStats();
   if (api.clientAddress) app.clientAddress = api.clientAddress;
   if (api.assets) app.assets = api.assets;
-  const tail = built.arrivals ? liveTail(config, built.arrivals, log) : undefined;
   if (tail) app.tail = tail;
   const close = deps.close;
   const apiDeps: ApiDeps = {

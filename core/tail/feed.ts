@@ -1,5 +1,6 @@
 import type { LogLine } from "../logger.ts";
 import type { Arrival, ArrivalPage, ArrivalPosition, LogArrivals } from "../ports/log-arrivals.ts";
+import type { LogStore } from "../ports/log-store.ts";
 
 /** Options of an ArrivalFeed. */
 export interface ArrivalFeedOptions {
@@ -22,6 +23,9 @@ interface Span {
   arrivals: Arrival[];
 }
 
+/** Reads prompted by this process's writes come at most this often, ms: not one per small commit. */
+const POKED_READ_GAP_MS = 50;
+
 /** Most spans kept, however few events they hold (an idle feed adds one per read). */
 const MAX_SPANS = 1024;
 
@@ -40,7 +44,10 @@ export class ArrivalFeed {
   private running = false;
   private starting: Promise<ArrivalPosition> | null = null;
   private readonly waiters = new Set<() => void>();
+  /** Ends the loop's current sleep (stop); `wakeOnPoke` only a sleep until the next poll. */
   private wake: (() => void) | null = null;
+  private wakeOnPoke: (() => void) | null = null;
+  private poked = false;
 
   constructor(
     readonly arrivals: LogArrivals,
@@ -120,6 +127,15 @@ export class ArrivalFeed {
     });
   }
 
+  /**
+   * Events were just stored by this process (its own ingest): read now instead of at the next poll,
+   * though not within 50 ms of the last read. Writes by other processes wait for the poll.
+   */
+  poke(): void {
+    this.poked = true;
+    this.wakeOnPoke?.();
+  }
+
   /** Stop reading (tails still open get nothing more); `start` begins again. */
   stop(): void {
     this.users = 0;
@@ -138,6 +154,8 @@ export class ArrivalFeed {
     let failures = 0;
     while (this.users > 0 && this.head !== null) {
       let full = false;
+      const started = performance.now();
+      this.poked = false;
       try {
         const from = this.head;
         const page = await this.arrivals.read(from, { limit: this.o.pageSize });
@@ -158,20 +176,32 @@ export class ArrivalFeed {
         }
       }
       if (full) continue;
-      const backoff = failures ? Math.min(this.o.pollMs * 2 ** Math.min(failures, 6), 5_000) : this.o.pollMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoff);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
+      if (failures) {
+        await this.sleep(Math.min(this.o.pollMs * 2 ** Math.min(failures, 6), 5_000), false);
+        continue;
+      }
+      if (!this.poked) await this.sleep(this.o.pollMs, true);
+      const gap = started + Math.min(this.o.pollMs, POKED_READ_GAP_MS) - performance.now();
+      if (gap > 0) await this.sleep(gap, false);
     }
     // Nobody is reading: what is kept goes stale, and the next tail starts from the store's head then.
     this.head = null;
     this.spans = [];
     this.kept = 0;
+  }
+
+  private sleep(ms: number, pokeable: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.wakeOnPoke = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      if (pokeable) this.wakeOnPoke = done;
+    });
   }
 
   private add(span: Span): void {
@@ -188,4 +218,23 @@ export class ArrivalFeed {
     this.head = span.to;
     if (span.arrivals.length > 0) for (const w of [...this.waiters]) w();
   }
+}
+
+/**
+ * `store`, whose writes poke `feed` once done: what this process ingests itself (the embedded profile,
+ * an API writing to Postgres directly) reaches its tails without waiting for the next poll.
+ */
+export function pokeOnWrite(store: LogStore, feed: ArrivalFeed): LogStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== "write" || typeof value !== "function") return value;
+      return (events: unknown) =>
+        (value as LogStore["write"])
+          .apply(target, [events as Parameters<LogStore["write"]>[0]])
+          .finally(() => {
+            feed.poke();
+          });
+    },
+  });
 }
