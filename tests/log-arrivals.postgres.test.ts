@@ -4,12 +4,11 @@ import { PostgresArrivals } from "../core/adapters/postgres/arrivals.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
-import type { Arrival } from "../core/ports/log-arrivals.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
-import { runLogArrivalsConformance } from "./log-arrivals-conformance.ts";
+import { readAll, runLogArrivalsConformance } from "./log-arrivals-conformance.ts";
 
 integrationTimeouts();
 
@@ -97,14 +96,7 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
 
       commit();
       await slowWrite;
-      const seen: Arrival[] = [];
-      let at = first.next;
-      for (;;) {
-        const page = await arrivals.read(at, { limit: 100 });
-        seen.push(...page.arrivals);
-        at = page.next;
-        if (page.reachedEnd) break;
-      }
+      const seen = await readAll(arrivals, first.next, { service, count: 2 });
       expect(seen.filter((a) => a.event.service === service).map((a) => a.event.message)).toEqual([
         "slow",
         "fast",
