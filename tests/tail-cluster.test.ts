@@ -166,4 +166,18 @@ describe.skipIf(!enabled)("live tail, cluster profile (Kafka, an indexer process
     },
     TIMEOUT,
   );
+
+  test(
+    "SIGTERM with a tail open ends the stream, saying so, and the process exits",
+    async () => {
+      const open = await tail(apiB);
+      apiB.proc.kill("SIGTERM");
+      await open.s.until((x) => x.ended, 20_000);
+      expect(
+        open.s.items.some((i) => i.type === "comment" && i.text.startsWith("stream ended by the server")),
+      ).toBe(true);
+      expect(await Promise.race([apiB.proc.exited, Bun.sleep(20_000).then(() => "still running")])).toBe(0);
+    },
+    TIMEOUT,
+  );
 });
