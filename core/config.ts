@@ -76,6 +76,14 @@ export const ConfigSchema = z
     // Alerting: how often the scheduler evaluates every active rule, and whether webhooks may target
     // private, loopback and link-local addresses (tests and self-hosted setups; off by default: SSRF).
     ALERT_EVAL_INTERVAL_SECONDS: int(5, 3600).default(60),
+    // Live tail (GET /api/v1/logs/tail). The cap counts per API process (each replica its own).
+    TAIL_MAX_PER_USER: int(1, 1000).default(5),
+    /** How often the store is read for new events while any tail is open, ms: the most one waits. */
+    TAIL_POLL_MS: int(20, 10_000).default(250),
+    /** A comment line after this long without events, so that proxies keep an idle stream open. */
+    TAIL_HEARTBEAT_SECONDS: int(1, 300).default(15),
+    /** A stream ends after this long; the client resumes with Last-Event-ID (and its token is checked again). */
+    TAIL_MAX_SECONDS: int(1, 86_400).default(300),
     ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   })
   .superRefine((c, ctx) => {

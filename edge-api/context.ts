@@ -12,8 +12,10 @@ import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
+import type { ArrivalFeed } from "../core/tail/feed.ts";
 import type { TokenService } from "./auth/tokens.ts";
 import type { CacheStats } from "./cache/response-cache.ts";
+import type { TailSlots } from "./logs/tail-slots.ts";
 
 /** The settings the API reads; a subset of Config so edge runtimes can build it from their bindings. */
 export type ApiSettings = Pick<
@@ -33,6 +35,18 @@ export interface HealthCheck {
   name: string;
   required: boolean;
   check(): Promise<StoreHealth>;
+}
+
+/** What GET /api/v1/logs/tail shares across the streams of a process. */
+export interface LiveTail {
+  /** The one reader of the store's arrival order that every tail takes from. */
+  feed: ArrivalFeed;
+  /** Open tails per caller (TAIL_MAX_PER_USER). */
+  slots: TailSlots;
+  /** A comment line after this long without events, ms (TAIL_HEARTBEAT_SECONDS). */
+  heartbeatMs: number;
+  /** A stream ends after this long, ms (TAIL_MAX_SECONDS); its client resumes with Last-Event-ID. */
+  maxStreamMs: number;
 }
 
 /** Everything the API needs, built once by an entrypoint (workers/) and handed in. */
@@ -71,6 +85,8 @@ export interface AppDeps {
   clientAddress?: (c: Context<AppEnv>) => string | undefined;
   /** Counters and timings for /metrics; absent means not collected. */
   telemetry?: Telemetry;
+  /** The live tail; absent where the log store keeps no arrival order (the route answers 503 saying so). */
+  tail?: LiveTail;
   /** Where the API writes its own log lines (one JSON object per line). */
   log?: (line: Record<string, unknown>) => void;
 }

@@ -46,10 +46,10 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
   );
 
   // Batches of 100 rows or more go through COPY (most tests here write fewer): the suite again with every
-  // write a COPY.
+  // write a COPY, and retention deleting one row per transaction (10,000 otherwise; tests keep fewer).
   runLogStoreConformance(
-    "Postgres store on a Postgres server, every write a COPY",
-    storeWith({ copyFromRows: 1 }),
+    "Postgres store on a Postgres server, every write a COPY, retention one row at a time",
+    storeWith({ copyFromRows: 1, retentionSliceRows: 1 }),
   );
 
   // What only the Postgres adapter has: partitions shared by several processes, each with its own cache.

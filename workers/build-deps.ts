@@ -15,6 +15,7 @@ import {
 } from "../core/adapters/postgres/alert-repo.ts";
 import { PostgresAnomalyRepo } from "../core/adapters/postgres/anomaly-repo.ts";
 import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
+import { PostgresArrivals } from "../core/adapters/postgres/arrivals.ts";
 import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters/postgres/log-store.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import type { EngineFlavor, SearchEngine } from "../core/adapters/search/backend.ts";
@@ -27,15 +28,18 @@ import type { AlertRuleRepo, AlertTickRepo, TriggeredAlertRepo } from "../core/p
 import type { AnomalyRepo } from "../core/ports/anomalies.ts";
 import type { ApiKeyRepo } from "../core/ports/api-keys.ts";
 import type { Cache } from "../core/ports/cache.ts";
+import type { LogArrivals } from "../core/ports/log-arrivals.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
+import { ArrivalFeed, pokeOnWrite } from "../core/tail/feed.ts";
 import { TokenService } from "../edge-api/auth/tokens.ts";
 import { CacheStats } from "../edge-api/cache/response-cache.ts";
-import type { AppDeps, HealthCheck } from "../edge-api/context.ts";
+import type { AppDeps, HealthCheck, LiveTail } from "../edge-api/context.ts";
 import { healthChecks } from "../edge-api/health/checks.ts";
+import { TailSlots } from "../edge-api/logs/tail-slots.ts";
 import { collect } from "../stream-jobs/collector/collect.ts";
 import {
   UnconfiguredAlertRuleRepo,
@@ -181,7 +185,9 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   deps.health = checks();
   if (!api) return deps;
 
-  const queue = await api.queue(store);
+  const tail = built.arrivals ? liveTail(config, built.arrivals, log) : undefined;
+  // Writes the queue makes in this process wake the tails at once (Kafka's are another process's).
+  const queue = await api.queue(tail ? pokeOnWrite(store, tail.feed) : store);
   const app: AppDeps = {
     settings: config,
     limits: eventLimits(config),
@@ -204,14 +210,35 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   if (api.cacheStats) app.cacheStats = new CacheStats();
   if (api.clientAddress) app.clientAddress = api.clientAddress;
   if (api.assets) app.assets = api.assets;
+  if (tail) app.tail = tail;
   const close = deps.close;
   const apiDeps: ApiDeps = {
     ...deps,
     app,
-    // Accepted events first (the queue waits for their writes), then the database under them.
-    close: () => queue.close().then(close),
+    // Open tails first (their clients resume elsewhere or later), then accepted events (the queue waits
+    // for their writes), then the database under them.
+    close: () => {
+      tail?.slots.endAll();
+      tail?.feed.stop();
+      return queue.close().then(close);
+    },
   };
   return apiDeps;
+}
+
+/** The live tail's shared reader and per-caller cap, from the TAIL_* settings. */
+function liveTail(config: Config, arrivals: LogArrivals, log: LogLine): LiveTail {
+  return {
+    feed: new ArrivalFeed(arrivals, {
+      pollMs: config.TAIL_POLL_MS,
+      pageSize: 1_000,
+      keepEvents: 10_000,
+      log,
+    }),
+    slots: new TailSlots(config.TAIL_MAX_PER_USER),
+    heartbeatMs: config.TAIL_HEARTBEAT_SECONDS * 1000,
+    maxStreamMs: config.TAIL_MAX_SECONDS * 1000,
+  };
 }
 
 /**
@@ -222,14 +249,16 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
 export async function buildLogStore(
   config: Config,
   platform: Pick<Platform, "database" | "searchEngine" | "searchTemplate">,
-): Promise<{ store: LogStore; close(): Promise<void> }> {
+): Promise<{ store: LogStore; arrivals?: LogArrivals; close(): Promise<void> }> {
   const search = searchConnection(config);
   if (!search) {
     const { database } = platform;
-    const store = database
-      ? new PostgresLogStore(database.sql, database.storeOptions)
-      : new UnconfiguredLogStore();
-    return { store, close: async () => {} };
+    if (!database) return { store: new UnconfiguredLogStore(), close: async () => {} };
+    return {
+      store: new PostgresLogStore(database.sql, database.storeOptions),
+      arrivals: new PostgresArrivals(database.sql),
+      close: async () => {},
+    };
   }
   const engine = platform.searchEngine(search);
   const template = platform.searchTemplate;

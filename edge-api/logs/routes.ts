@@ -8,6 +8,7 @@ import { InvalidCursorError, type LogStore } from "../../core/ports/log-store.ts
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
+import { registerTail } from "./tail.ts";
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -189,10 +190,10 @@ const one = createRoute({
   responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND") },
 });
 
-/** GET /api/v1/logs/search, /recent, /{id} and /{id}/context. */
+/** GET /api/v1/logs/search, /recent, /tail, /{id} and /{id}/context. */
 export function logRoutes() {
   const app = router("logs");
-  // `/search` and `/recent` before `/{id}`, which matches them too: the first registered answers.
+  // `/search`, `/recent` and `/tail` before `/{id}`, which matches them too: the first registered answers.
 
   app.openapi(search, async (c) => {
     const deps = c.get("deps");
@@ -235,6 +236,8 @@ export function logRoutes() {
     const logs = await c.get("deps").store.recent(limit);
     return c.json({ logs, count: logs.length }, 200);
   });
+
+  registerTail(app);
 
   app.openapi(context, async (c) => {
     const deps = c.get("deps");

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { AppError } from "../../core/errors.ts";
 import type { RateLimitRule } from "../../core/ports/rate-limiter.ts";
 import type { AppEnv } from "../context.ts";
@@ -10,6 +10,8 @@ const HOUR = 3_600_000;
 export const RATE_LIMITS = {
   default: { name: "default", limit: 100, windowMs: MINUTE },
   search: { name: "search", limit: 50, windowMs: MINUTE },
+  // Opening a live tail (a reconnect is an opening): its own class, so that tails never use up searches.
+  tail: { name: "tail", limit: 60, windowMs: MINUTE },
   recent: { name: "recent", limit: 100, windowMs: MINUTE },
   lookup: { name: "lookup", limit: 200, windowMs: MINUTE },
   login: { name: "login", limit: 20, windowMs: HOUR },
@@ -33,6 +35,7 @@ export function ruleFor(method: string, endpoint: string, path: string): RateLim
   if (endpoint === "/api/v1/auth/me") return method === "GET" ? RATE_LIMITS.me : RATE_LIMITS.me_update;
   if (endpoint === "/api/v1/auth/users") return RATE_LIMITS.users;
   if (endpoint === "/api/v1/logs/search") return RATE_LIMITS.search;
+  if (endpoint === "/api/v1/logs/tail") return RATE_LIMITS.tail;
   if (endpoint === "/api/v1/logs/recent") return RATE_LIMITS.recent;
   if (endpoint === "/api/v1/logs/:id") return RATE_LIMITS.lookup;
   if (endpoint.startsWith("/api/v1/metrics/")) return RATE_LIMITS.metrics;
@@ -63,6 +66,15 @@ function describeWindow(ms: number): string {
 }
 
 /**
+ * Who a request counts against, for rate limits and the tail cap: the user when a valid token came with
+ * it, else the client address (the proxy's headers are believed only with TRUST_PROXY).
+ */
+export function callerId(c: Context<AppEnv>): string {
+  const user = c.get("user");
+  return user ? `user:${user.id}` : `ip:${c.get("deps").clientAddress?.(c) ?? "unknown"}`;
+}
+
+/**
  * Per-endpoint sliding-window limits. The identifier is the user when a valid token came with the
  * request, else the client address (the proxy's headers are believed only with TRUST_PROXY). Every
  * limited response carries RateLimit-Limit/Remaining/Reset; a refusal is a 429 with Retry-After.
@@ -74,9 +86,7 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     const base = limiter ? ruleFor(c.req.method, c.get("endpoint"), c.req.path) : null;
     if (!limiter || !base) return next();
     const rule = scaled(base, deps.settings.RATE_LIMIT_SCALE ?? 1);
-    const user = c.get("user");
-    const identifier = user ? `user:${user.id}` : `ip:${deps.clientAddress?.(c) ?? "unknown"}`;
-    const result = await limiter.limit(identifier, rule);
+    const result = await limiter.limit(callerId(c), rule);
     const now = deps.now?.() ?? Date.now();
     const resetSeconds = Math.max(0, Math.ceil((result.reset - now) / 1000));
     if (!result.success) {

@@ -18,7 +18,11 @@ function stamp(res: Response, requestId: string, correlationId: string, security
   }
   const headers = out.headers;
   headers.set("X-Correlation-ID", correlationId);
-  for (const [name, value] of security) headers.set(name, value);
+  for (const [name, value] of security) {
+    // A route may say more than no-store (the live tail adds no-transform for proxies), never less.
+    if (name === "Cache-Control" && headers.get(name)?.includes("no-store")) continue;
+    headers.set(name, value);
+  }
   return out;
 }
 

@@ -140,6 +140,21 @@ export async function exampleExchanges(
   await call("GET /api/v1/logs/:id", `/api/v1/logs/${id}`);
   await call("GET /api/v1/logs/:id/context", `/api/v1/logs/${id}/context?before=2&after=2`);
 
+  // The live tail: opened, one matching event shipped, the stream read until that event came, then left.
+  const tail = await api.request(`/api/v1/logs/tail?query=${encodeURIComponent("level:error declined")}`);
+  const shipped = api.request("/api/v1/ingest", {
+    method: "POST",
+    headers: { ...admin, "content-type": "application/json" },
+    body: JSON.stringify({
+      service: "payment-service",
+      level: "ERROR",
+      message: "card declined: expired card",
+      correlation_id: "txn-43",
+    }),
+  });
+  out.push({ route: "GET /api/v1/logs/tail", status: tail.status, body: await firstEvent(tail) });
+  await shipped;
+
   const key = await call<{ id: number }>("POST /api/v1/api-keys", "/api/v1/api-keys", {
     method: "POST",
     headers: user,
@@ -234,6 +249,33 @@ export async function exampleExchanges(
   });
   await call("GET /health", "/health");
   return out;
+}
+
+/**
+ * A Server-Sent Events answer read up to the end of its first `data:` block (or the end of the stream,
+ * or 10 s), then left: the text read.
+ */
+async function firstEvent(res: Response): Promise<string> {
+  if (!res.body || !res.headers.get("content-type")?.startsWith("text/event-stream")) return res.text();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + 10_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<{ done: true; value?: undefined }>((resolve) => {
+    timer = setTimeout(() => resolve({ done: true }), deadline - Date.now());
+  });
+  try {
+    while (!/(^|\n)data: [^\n]*\n\n/.test(text)) {
+      const { done, value } = await Promise.race([reader.read(), timeout]);
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+  return text;
 }
 
 /**

@@ -6,11 +6,11 @@ integrationTimeouts();
 
 const t = suiteApp({ RATE_LIMIT_ENABLED: "true" });
 
-const login = (password: string) =>
+const login = (password: string, username = "admin") =>
   t.request("/api/v1/auth/login", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password }),
+    body: JSON.stringify({ username, password }),
   });
 
 describe("rate limits", () => {
@@ -45,6 +45,28 @@ describe("rate limits", () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("ratelimit-remaining")).toBe("49");
+  });
+
+  test("opening a live tail counts against its own 60 per minute, never against search's", async () => {
+    const username = `tailer_${crypto.randomUUID().slice(0, 8)}`;
+    const registered = await t.request("/api/v1/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username, email: `${username}@example.com`, password: "a-long-passphrase" }),
+    });
+    expect(registered.status).toBe(201);
+    const token = ((await (await login("a-long-passphrase", username)).json()) as { access_token: string })
+      .access_token;
+    const me = { authorization: `Bearer ${token}` };
+    for (const left of ["59", "58", "57"]) {
+      const tail = await t.request("/api/v1/logs/tail?query=service:nobody", { headers: me });
+      expect(tail.status).toBe(200);
+      expect(tail.headers.get("ratelimit-limit")).toBe("60");
+      expect(tail.headers.get("ratelimit-remaining")).toBe(left);
+      await tail.body?.cancel();
+    }
+    const search = await t.request("/api/v1/logs/search?query=x", { headers: me });
+    expect(search.headers.get("ratelimit-remaining")).toBe("49");
   });
 
   test("login brute force: the 21st attempt in an hour is refused, even with the right password", async () => {

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { OPENSEARCH_TEST_URL, opensearchReachable, postgresReachable } from "../helpers/engines.ts";
+import { messagesOf, readSse } from "../helpers/sse.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
   describeWithoutDatabase,
@@ -74,6 +75,77 @@ describeWithoutDatabase("workerd", enabled, startWorkerd, base, (worker) => {
 });
 
 describeWithPostgres("workerd", withPostgres, startWorkerd, base);
+
+// The live tail on workerd: each stream ends after TAIL_MAX_SECONDS, as a platform limit would end it, and
+// the client resumes with Last-Event-ID, missing nothing of what was shipped in between.
+describe.skipIf(!withPostgres)("workerd: live tail", () => {
+  let server: RuntimeProcess;
+  let db: EdgeDatabase;
+  beforeAll(async () => {
+    db = await migratedDatabaseWithUser();
+    server = await startWorkerd({
+      ...base,
+      DATABASE_URL: db.url,
+      TAIL_MAX_SECONDS: "3",
+      TAIL_POLL_MS: "100",
+      TAIL_HEARTBEAT_SECONDS: "1",
+    });
+  }, EDGE_TIMEOUT_MS);
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  }, EDGE_TIMEOUT_MS);
+
+  test(
+    "a stream that ends is resumed with Last-Event-ID: nothing shipped meanwhile is missed or repeated",
+    async () => {
+      const login = await fetch(`${server.base}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: db.username, password: db.password }),
+      });
+      const auth = {
+        authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}`,
+      };
+      const service = `edge-tail-${crypto.randomUUID().slice(0, 8)}`;
+      const ship = async (message: string, ageMs = 0) => {
+        const res = await fetch(`${server.base}/api/v1/ingest`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ service, message, timestamp: new Date(Date.now() - ageMs).toISOString() }),
+        });
+        expect(res.status).toBe(200);
+      };
+      const open = async (lastEventId?: string) => {
+        const res = await fetch(`${server.base}/api/v1/logs/tail?query=service:${service}`, {
+          headers: { ...auth, ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) },
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+        return readSse(res);
+      };
+
+      const first = await open();
+      await ship("one");
+      await first.until((s) => s.events().length === 1, 20_000);
+      await first.until((s) => s.ended, 20_000);
+      expect(
+        first.items.some((i) => i.type === "comment" && i.text.startsWith("stream ends after 3 s")),
+      ).toBe(true);
+      await ship("two, shipped between streams, an hour late", 3_600_000);
+      const second = await open(first.lastEventId);
+      await ship("three");
+      await second.until((s) => s.events().length >= 2, 20_000);
+      await second.close();
+      expect([...messagesOf(first), ...messagesOf(second)]).toEqual([
+        "one",
+        "two, shipped between streams, an hour late",
+        "three",
+      ]);
+    },
+    EDGE_TIMEOUT_MS,
+  );
+});
 
 // Logs in OpenSearch, read and written from workerd over plain fetch (the official clients do not load
 // there); users still in Postgres. Each run writes under its own index prefix.

@@ -45,6 +45,8 @@ export async function serve(config: Config, opts: { assets?: boolean } = {}): Pr
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Open tails would hold the server open for ever: end them first (their clients resume later).
+      runtime.deps.tail?.slots.endAll();
       await server.stop();
       await runtime.close();
     })();

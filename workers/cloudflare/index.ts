@@ -68,12 +68,28 @@ export default {
       if (err instanceof ConfigError) return configProblem(err);
       throw err;
     }
+    let res: Response;
     try {
-      return await createApp(built.deps).fetch(request);
-    } finally {
-      // After the response is sent, not before it: the client must outlive the handler's last query.
+      res = await createApp(built.deps).fetch(request);
+    } catch (err) {
       ctx.waitUntil(built.close());
+      throw err;
     }
+    if (res.body && res.headers.get("content-type")?.startsWith("text/event-stream")) {
+      // A stream (the live tail) goes on reading the database after the handler returned: the client
+      // is closed once the stream ends, whoever ends it.
+      const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+      ctx.waitUntil(
+        res.body
+          .pipeTo(writable)
+          .catch(() => {})
+          .finally(() => built.close()),
+      );
+      return new Response(readable, res);
+    }
+    // After the response is sent, not before it: the client must outlive the handler's last query.
+    ctx.waitUntil(built.close());
+    return res;
   },
 
   /**

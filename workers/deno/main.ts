@@ -63,6 +63,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (stopping) return;
     stopping = true;
     deps.log?.({ level: "INFO", msg: `${signal}: finishing requests, then stopping` });
+    // Open tails would hold the shutdown for ever: end them first (their clients resume later).
+    deps.tail?.slots.endAll();
     server
       .shutdown()
       .then(() => built.close())

@@ -74,6 +74,12 @@ export interface PostgresLogStoreOptions {
    */
   copyFromRows?: number;
   /**
+   * Rows retention deletes per transaction from the day its cutoff falls in (whole older days are
+   * dropped). Short transactions keep the live tail, which reads below the oldest transaction still
+   * running, from waiting for a long delete. Default 10,000.
+   */
+  retentionSliceRows?: number;
+  /**
    * Most characters of JSON one statement may carry: a slice above it is split row by row (a row
    * longer than that goes alone; jsonb holds at most 256 MB). Default 32 MiB.
    */
@@ -110,6 +116,7 @@ export class PostgresLogStore implements LogStore {
   private readonly maxHistogramBuckets: number;
   private readonly textScanBelowRows: number;
   private readonly countParallelism: number;
+  private readonly retentionSliceRows: number;
 
   constructor(
     private readonly sql: Sql,
@@ -121,6 +128,7 @@ export class PostgresLogStore implements LogStore {
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.textScanBelowRows = opts.textScanBelowRows ?? 10_000;
     this.countParallelism = Math.max(1, Math.trunc(opts.countParallelism ?? 4));
+    this.retentionSliceRows = Math.max(1, Math.trunc(opts.retentionSliceRows ?? 10_000));
     this.writer = new LogWriter(sql, this.partitions, {
       maxStatementChars: opts.maxStatementChars ?? 32 * 1024 * 1024,
       statementChars: Math.max(1, opts.statementChars ?? 64 * 1024),
@@ -296,7 +304,7 @@ export class PostgresLogStore implements LogStore {
   }
 
   deleteOlderThan(cutoff: number): Promise<number> {
-    return deleteOlderThan(this.sql, this.partitions, cutoff);
+    return deleteOlderThan(this.sql, this.partitions, cutoff, this.retentionSliceRows);
   }
 
   private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {

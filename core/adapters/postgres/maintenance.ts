@@ -51,8 +51,13 @@ export async function fillSearchWords(sql: Sql, from?: number): Promise<number> 
  * follow: minutes wholly before the cutoff go, and the minute the cutoff falls in is counted again
  * from what is left of it.
  */
-export async function deleteOlderThan(sql: Sql, partitions: LogPartitions, cutoff: number): Promise<number> {
-  const removed = await partitions.deleteOlderThan(cutoff);
+export async function deleteOlderThan(
+  sql: Sql,
+  partitions: LogPartitions,
+  cutoff: number,
+  sliceRows: number,
+): Promise<number> {
+  const removed = await partitions.deleteOlderThan(cutoff, sliceRows);
   const minute = iso(Math.floor(cutoff / MINUTE_MS) * MINUTE_MS);
   await sql.begin(async (tx) => {
     await tx`lock table log_minutes in share row exclusive mode`;

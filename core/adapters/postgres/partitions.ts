@@ -99,9 +99,10 @@ export class LogPartitions {
 
   /**
    * Remove every event older than `cutoff` (epoch ms): drop the partitions that end at or before it,
-   * then delete the older rows of the day it falls in. Returns the number of events removed.
+   * then delete the older rows of the day it falls in, `sliceRows` per transaction. Returns the number
+   * of events removed.
    */
-  async deleteOlderThan(cutoff: number): Promise<number> {
+  async deleteOlderThan(cutoff: number, sliceRows: number): Promise<number> {
     const cutoffDay = dayOf(cutoff);
     const rows = await this.sql<{ name: string }[]>`
       select c.relname as name
@@ -130,8 +131,16 @@ export class LogPartitions {
     }
 
     // Only the boundary day can still hold older rows; the ts bound prunes the scan to its partition.
-    const deleted = await this
-      .sql`delete from logs where ts < ${new Date(cutoff).toISOString()}::timestamptz`;
-    return removed + deleted.count;
+    // An hour of them each run: deleted `sliceRows` at a time, each slice its own short transaction,
+    // because the live tail reads only below the oldest transaction still running (arrivals.ts) and
+    // one long delete would hold every tail back for as long as it ran.
+    const before = new Date(cutoff).toISOString();
+    for (;;) {
+      const deleted = await this.sql`
+        delete from logs where ts < ${before}::timestamptz and (ts, id) in (
+          select ts, id from logs where ts < ${before}::timestamptz limit ${sliceRows})`;
+      removed += deleted.count;
+      if (deleted.count < sliceRows) return removed;
+    }
   }
 }

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     message: string,
     readonly fieldErrors: FieldError[] = [],
     readonly requestId?: string,
+    /** How long the API asked to wait before trying again (429, 503), ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "ApiError";
@@ -40,19 +42,43 @@ export interface RequestOptions {
 
 /** Call the API with the session's bearer token; throws ApiError for anything but 2xx. */
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  const headers = authorized({ accept: "application/json" });
+  if (opts.json !== undefined) headers["content-type"] = "application/json";
+  const res = await send(path, {
+    method: opts.method ?? (opts.json !== undefined ? "POST" : "GET"),
+    headers,
+    body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
+    signal: opts.signal,
+  });
+  if (res.status === 204) return undefined as T;
+  const body = await jsonOf(res);
+  if (!res.ok) throw failure(res, body, headers);
+  return body as T;
+}
+
+/**
+ * GET an answer that streams (Server-Sent Events), with the session's bearer token and `headers`:
+ * the response once it is 2xx, to read as it comes; ApiError (after reading the problem) otherwise.
+ */
+export async function apiStream(
+  path: string,
+  opts: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
+  const headers = authorized({ accept: "text/event-stream", ...opts.headers });
+  const res = await send(path, { method: "GET", headers, signal: opts.signal });
+  if (!res.ok) throw failure(res, await jsonOf(res), headers);
+  return res;
+}
+
+function authorized(headers: Record<string, string>): Record<string, string> {
   const token = session()?.token;
   if (token) headers.authorization = `Bearer ${token}`;
-  if (opts.json !== undefined) headers["content-type"] = "application/json";
-  let res: Response;
+  return headers;
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
   try {
-    res = await transport(path, {
-      method: opts.method ?? (opts.json !== undefined ? "POST" : "GET"),
-      headers,
-      body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
-      signal: opts.signal,
-      credentials: "omit",
-    });
+    return await transport(path, { ...init, credentials: "omit" });
   } catch (err) {
     if ((err as Error)?.name === "AbortError") throw err;
     throw new ApiError(
@@ -61,27 +87,36 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
       "Could not reach the LogFlow API. Check that it is running, then retry.",
     );
   }
-  if (res.status === 204) return undefined as T;
+}
+
+async function jsonOf(res: Response): Promise<unknown> {
   const text = await res.text();
-  let body: unknown = null;
   try {
-    body = text ? JSON.parse(text) : null;
+    return text ? JSON.parse(text) : null;
   } catch {
-    body = null;
+    return null;
   }
-  if (!res.ok) {
-    const p = (body ?? {}) as { detail?: string; code?: string; errors?: FieldError[]; request_id?: string };
-    if (res.status === 401 && token) onUnauthorized();
-    const errors = Array.isArray(p.errors) ? p.errors.filter((e) => typeof e?.field === "string") : [];
-    throw new ApiError(
-      res.status,
-      p.code ?? `HTTP_${res.status}`,
-      p.detail ?? `The API answered ${res.status}`,
-      errors,
-      p.request_id,
-    );
-  }
-  return body as T;
+}
+
+/** The API's problem+json as an ApiError; a 401 to a request that carried a token ends the session. */
+function failure(res: Response, body: unknown, sent: Record<string, string>): ApiError {
+  const p = (body ?? {}) as { detail?: string; code?: string; errors?: FieldError[]; request_id?: string };
+  if (res.status === 401 && sent.authorization) onUnauthorized();
+  const errors = Array.isArray(p.errors) ? p.errors.filter((e) => typeof e?.field === "string") : [];
+  return new ApiError(
+    res.status,
+    p.code ?? `HTTP_${res.status}`,
+    p.detail ?? `The API answered ${res.status}`,
+    errors,
+    p.request_id,
+    retryAfterMs(res.headers.get("retry-after")),
+  );
+}
+
+/** Retry-After in seconds (the API never sends a date), as ms. */
+function retryAfterMs(value: string | null): number | undefined {
+  const seconds = value === null ? Number.NaN : Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 /** A message for an error state: what happened and, where the user can act, what to do. */
