@@ -11,6 +11,20 @@ export class QueueFullError extends Error {
 }
 
 /**
+ * Raised when the store cannot take writes now (its database stopped answering, its files cannot be
+ * written, or a commit did not finish in time): the API answers 503 with the reason and Retry-After.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`the log store cannot take writes now: ${reason}`);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+/**
  * The ingest path's buffer between the API and the store. `publish` resolves only once the events
  * are durable (store commit in-process, broker ack for Kafka); it rejects with QueueFullError under
  * backpressure, and with the store's error if they could not be made durable.
