@@ -13,6 +13,8 @@ export interface KafkaClientOptions {
   log?: LogLine;
   /** Connection timeout per broker, ms (kafkajs default 1,000). */
   connectionTimeoutMs?: number;
+  /** How often the client retries a failed connection or request (kafkajs's default 5 when absent). */
+  retries?: number;
 }
 
 const LEVEL: Record<number, string> = {
@@ -36,6 +38,7 @@ export function kafkaClient(opts: KafkaClientOptions): Kafka {
     brokers: opts.brokers,
     clientId: opts.clientId,
     connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
+    ...(opts.retries !== undefined ? { retry: { retries: opts.retries } } : {}),
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
     logCreator: creator,
   });
@@ -46,7 +49,13 @@ export async function pingKafka(
   brokers: string[],
   timeoutMs = 3_000,
 ): Promise<{ ok: true; brokers: number } | { ok: false; error: string }> {
-  const admin = kafkaClient({ brokers, clientId: "logflow-ping", connectionTimeoutMs: timeoutMs }).admin({
+  // No retries: the caller decides when to ask again, and hears the real cause (a refused connection).
+  const admin = kafkaClient({
+    brokers,
+    clientId: "logflow-ping",
+    connectionTimeoutMs: timeoutMs,
+    retries: 0,
+  }).admin({
     retry: { retries: 0 },
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
