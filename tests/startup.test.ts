@@ -10,6 +10,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { SearchEngineError } from "../core/adapters/search/backend.ts";
+import { searchStartupVerdict } from "../core/adapters/search/startup.ts";
 import { StartupError, waitFor } from "../core/startup.ts";
 import { freePort } from "./edge/runtime-process.ts";
 import {
@@ -21,6 +23,15 @@ import {
   postgresReachable,
 } from "./helpers/engines.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
+import {
+  connectQueue,
+  dropTopics,
+  freshDb,
+  freshNames,
+  makeEvents,
+  spawnIndexer,
+  waitFor as waitUntil,
+} from "./kafka/harness.ts";
 
 integrationTimeouts(60_000);
 
@@ -33,7 +44,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  * first use and dropped at the end.
  */
 let fresh: Promise<{ url: string; drop(): Promise<void> }> | undefined;
-async function freshDb(): Promise<string> {
+async function freshDatabase(): Promise<string> {
   fresh ??= freshPostgresDatabase();
   return (await fresh).url;
 }
@@ -205,6 +216,34 @@ describe("waitFor", () => {
   });
 });
 
+describe("what a search engine's answer at start-up means", () => {
+  // No node with security enabled runs here: the verdict on the errors the store raises for them.
+  test("refused credentials name the credential variables; 5xx and no answer are waited for", () => {
+    const refused = searchStartupVerdict(
+      "opensearch",
+      "https://admin:secret@search.internal:9200",
+      new SearchEngineError(401, "security_exception", "index template: missing authentication credentials"),
+    );
+    expect(refused.retry).toBe(false);
+    const error = refused.retry ? undefined : refused.error;
+    expect(error?.exitCode).toBe(78);
+    expect(error?.message).toBe(
+      "OPENSEARCH_URL: OpenSearch at https://search.internal:9200 refused the credentials (401); check OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD",
+    );
+    const forbidden = searchStartupVerdict(
+      "elasticsearch",
+      "http://es:9200",
+      new SearchEngineError(403, "x", "y"),
+    );
+    expect(forbidden.retry ? "" : forbidden.error.message).toContain("check ELASTICSEARCH_API_KEY");
+    for (const err of [
+      new SearchEngineError(503, "unavailable", "x"),
+      new SearchEngineError(0, "unreachable", "x"),
+    ])
+      expect(searchStartupVerdict("opensearch", "http://os:9200", err).retry).toBe(true);
+  });
+});
+
 describe.skipIf(!(await postgresReachable()))("start-up: DATABASE_URL", () => {
   test("no server at the address: 69 after the wait, naming the host and port", async () => {
     for (const role of ["api", "scheduler"] as const) {
@@ -261,7 +300,7 @@ describe.skipIf(!(await postgresReachable()))("start-up: DATABASE_URL", () => {
         BCRYPT_ROUNDS: "4",
         PORT: String(apiPort),
         HOST: "127.0.0.1",
-        DATABASE_URL: pg(new URL(await freshDb()).pathname.slice(1), "postgres", `127.0.0.1:${port}`),
+        DATABASE_URL: pg(new URL(await freshDatabase()).pathname.slice(1), "postgres", `127.0.0.1:${port}`),
         STARTUP_WAIT_SECONDS: "40",
       },
       stdout: "pipe",
@@ -320,7 +359,7 @@ describe.skipIf(!(await postgresReachable()))("start-up: the port", () => {
       for (const role of ["api", "collector", "indexer"] as const) {
         const o = await run(role, {
           PORT: String(port),
-          DATABASE_URL: await freshDb(),
+          DATABASE_URL: await freshDatabase(),
           KAFKA_BROKERS: DEAD,
         });
         expectOneLine(o, 69, /^PORT: port \d+ on 127\.0\.0\.1 is in use/);
@@ -334,12 +373,40 @@ describe.skipIf(!(await postgresReachable()))("start-up: the port", () => {
 describe.skipIf(!(await postgresReachable()) || !(await kafkaReachable()))("start-up: KAFKA_BROKERS", () => {
   test("no broker answering: 69 from the collector, the indexer and the API, naming KAFKA_BROKERS", async () => {
     for (const role of ["collector", "indexer", "api"] as const) {
-      const o = await run(role, { DATABASE_URL: await freshDb(), KAFKA_BROKERS: DEAD });
+      const o = await run(role, { DATABASE_URL: await freshDatabase(), KAFKA_BROKERS: DEAD });
       expectOneLine(
         o,
         69,
         /^KAFKA_BROKERS: no Kafka broker answered at 127\.0\.0\.1:1 within \d+ s \(.*ECONNREFUSED.*\); check that Kafka is running/,
       );
+    }
+  });
+  test("an indexer started before its topic exists waits for it, then indexes what arrives", async () => {
+    const db = await freshDb();
+    const names = freshNames("startup-topic");
+    const logFile = join(scratch, `${names.topic}.log`);
+    const proc = spawnIndexer({ databaseUrl: db.url, ...names, logFile });
+    try {
+      const waiting = async () =>
+        (
+          await Bun.file(logFile)
+            .text()
+            .catch(() => "")
+        ).includes("waiting for the topic");
+      for (let i = 0; i < 150 && !(await waiting()); i++) await Bun.sleep(200);
+      expect(await waiting()).toBe(true);
+      expect(proc.exitCode).toBeNull();
+      // The collector's first start creates the topic and publishes.
+      const queue = await connectQueue(names.topic);
+      const events = makeEvents(20, ["startup"]);
+      await queue.publish(events);
+      await queue.close();
+      await waitUntil("events stored", async () => (await db.count()) === events.length, 45_000);
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+      await dropTopics(names.topic);
+      await db.close();
     }
   });
 });
@@ -348,14 +415,17 @@ describe.skipIf(!(await postgresReachable()) || !(await opensearchReachable()))(
   "start-up: the search engine",
   () => {
     test("OPENSEARCH_URL or ELASTICSEARCH_URL with nothing there: 69 naming the variable", async () => {
-      const open = await run("api", { DATABASE_URL: await freshDb(), OPENSEARCH_URL: `http://${DEAD}` });
+      const open = await run("api", {
+        DATABASE_URL: await freshDatabase(),
+        OPENSEARCH_URL: `http://${DEAD}`,
+      });
       expectOneLine(
         open,
         69,
         /^OPENSEARCH_URL: OpenSearch did not answer at http:\/\/127\.0\.0\.1:1 within \d+ s \(.*ECONNREFUSED.*\); check that it is running/,
       );
       const elastic = await run("indexer", {
-        DATABASE_URL: await freshDb(),
+        DATABASE_URL: await freshDatabase(),
         KAFKA_BROKERS: KAFKA_TEST_BROKERS.join(","),
         ELASTICSEARCH_URL: `http://${DEAD}`,
       });
