@@ -3,7 +3,7 @@ import { eventLoopSlicer } from "../../core/event-loop.ts";
 import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
 import type { IngestItemError } from "../../core/logs/schema.ts";
 import type { Collect } from "../../core/ports/collector.ts";
-import { QueueFullError } from "../../core/ports/log-queue.ts";
+import { QueueFullError, QueueUnavailableError } from "../../core/ports/log-queue.ts";
 
 /** At most this many per-item errors are reported back; counts stay exact. */
 const MAX_REPORTED_ERRORS = 100;
@@ -37,6 +37,13 @@ export const collect: Collect = async (items, deps, at) => {
       throw new AppError("UNAVAILABLE", "Ingest queue is full; retry after the delay in Retry-After", {
         headers: { "Retry-After": String(err.retryAfterSeconds) },
       });
+    }
+    if (err instanceof QueueUnavailableError) {
+      throw new AppError(
+        "UNAVAILABLE",
+        `Ingest queue unavailable (${err.reason}); the events were not acknowledged: retry after the delay in Retry-After`,
+        { headers: { "Retry-After": String(err.retryAfterSeconds) } },
+      );
     }
     deps.log?.({ level: "ERROR", msg: "ingest write failed", error: String(err), request_id: at.requestId });
     throw new AppError(
