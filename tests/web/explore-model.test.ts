@@ -1,9 +1,11 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { matches } from "../../core/query/evaluate.ts";
 import { parseLogQuery as parseQueryText } from "../../core/query/parse.ts";
+import { finishedBuckets, overviewFigures } from "../../web/src/pages/overview/figures.ts";
 import { rowAt, rowOffsets, visibleRange } from "../../web/src/ui/virtual.ts";
 import { installDom, load, removeDom } from "./dom.ts";
 
+beforeAll(() => installDom());
 afterAll(() => removeDom());
 
 describe("the virtual table's arithmetic", () => {
@@ -31,7 +33,6 @@ describe("the virtual table's arithmetic", () => {
 
 describe("Explore's filters as the live tail's query", () => {
   test("services, levels and the search text select what the search selects", async () => {
-    installDom();
     const logs = await load<typeof import("../../web/src/data/logs.ts")>("data/logs.ts");
     const base = { range: "1h" as const, from: undefined, to: undefined };
     const text = logs.filtersAsQuery({
@@ -52,5 +53,67 @@ describe("Explore's filters as the live tail's query", () => {
     expect(matches(tree, event("web", "ERROR", "upstream timeout"))).toBe(false);
     expect(matches(tree, event("api", "INFO", "card declined"))).toBe(false);
     expect(logs.filtersAsQuery({ ...base, q: "", services: [], levels: [] })).toBe("");
+  });
+});
+
+describe("times", () => {
+  test("compact, to the millisecond before any AM/PM, in UTC when switched, with the year only when not this year's", async () => {
+    const f = await load<typeof import("../../web/src/ui/format.ts")>("ui/format.ts");
+    f.setUtc(true);
+    const now = Date.parse("2026-12-01T00:00:00Z");
+    const t = f.formatTime("2026-11-28T13:52:07.123Z", now);
+    expect(t).toMatch(/Nov 28/);
+    expect(t).toMatch(/(13|01):52:07\.123/);
+    expect(t).not.toMatch(/[AP]M\.\d/);
+    expect(t).not.toContain("2026");
+    expect(f.formatTime("2025-11-28T13:52:07.123Z", now)).toContain("2025");
+    expect(f.zoneLabel()).toBe("UTC");
+    // The custom range's inputs read and write UTC wall time too, to the second.
+    expect(f.toLocalInput("2026-11-28T13:52:07.123Z")).toBe("2026-11-28T13:52:07");
+    expect(f.fromLocalInput("2026-11-28T13:52:07")).toBe("2026-11-28T13:52:07.000Z");
+    f.setUtc(false);
+    expect(f.zoneLabel()).not.toBe("");
+  });
+});
+
+describe("the overview's figures agree", () => {
+  const end = Date.parse("2026-12-03T12:00:00Z");
+  const overview = (total: number, previous: number) =>
+    ({
+      total_logs: total,
+      start_time: new Date(end - 3_600_000).toISOString(),
+      end_time: new Date(end).toISOString(),
+      trend: { previous_total_logs: previous, change_percent: previous ? 5 : null, error_rate_change: 2 },
+    }) as never;
+  const series = (firstDataMinute: number) =>
+    ({
+      buckets: Array.from({ length: 60 }, (_, i) => ({
+        timestamp: new Date(end - 3_600_000 + i * 60_000).toISOString(),
+        count: i >= firstDataMinute ? 10 : 0,
+      })),
+    }) as never;
+
+  test("all time is never below the last hour, and the rate counts only the minutes with data", () => {
+    const f = overviewFigures(overview(20_855, 0), 20_673, series(50), end);
+    expect(f.allTime).toBe(20_855);
+    expect(f.spanMinutes).toBe(10);
+    expect(f.perMinute).toBeCloseTo(2085.5);
+    expect(f.trend).toBe(false);
+  });
+
+  test("with an earlier window to compare, the whole window counts and trends show", () => {
+    const f = overviewFigures(overview(600, 500), 5_000, series(50), end);
+    expect(f.allTime).toBe(5_000);
+    expect(f.spanMinutes).toBe(60);
+    expect(f.perMinute).toBe(10);
+    expect(f.trend).toBe(true);
+  });
+
+  test("the bucket still filling is kept apart from the chart", () => {
+    const buckets = [0, 1, 2].map((i) => ({ timestamp: new Date(end + i * 60_000).toISOString() }));
+    const { finished, filling } = finishedBuckets(buckets, "1m", end + 2 * 60_000 + 30_000);
+    expect(finished).toHaveLength(2);
+    expect(filling).toBe(buckets[2]!);
+    expect(finishedBuckets(buckets, "1m", end + 3 * 60_000).filling).toBeNull();
   });
 });

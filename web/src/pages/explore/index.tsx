@@ -3,6 +3,7 @@ import { parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
 import { query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
 import { Filters } from "./filters.tsx";
 import { ResultsTable } from "./results.tsx";
@@ -68,6 +69,7 @@ export default function ExplorePage() {
         <Show when={tail()}>
           <TailStatus state={search.tailState()} />
         </Show>
+        <TimeZoneSwitch />
         <button
           type="button"
           aria-pressed={wrap()}

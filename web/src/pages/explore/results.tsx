@@ -1,6 +1,6 @@
 import { onCleanup, onMount } from "solid-js";
 import type { LogEvent } from "../../data/logs.ts";
-import { formatTime } from "../../ui/format.ts";
+import { formatTime, zoneLabel } from "../../ui/format.ts";
 import { LevelBadge } from "../../ui/level.tsx";
 import { VirtualTable } from "../../ui/virtual-table.tsx";
 
@@ -47,10 +47,14 @@ export function ResultsTable(props: {
         data={(log) => ({ id: log.id })}
         columns={[
           {
-            header: "Time",
+            header: `Time (${zoneLabel()})`,
             class: "time",
-            width: "13rem",
-            cell: (log) => <time datetime={log.timestamp}>{formatTime(log.timestamp)}</time>,
+            width: "12.5rem",
+            cell: (log) => (
+              <time datetime={log.timestamp} title={log.timestamp}>
+                {formatTime(log.timestamp)}
+              </time>
+            ),
           },
           { header: "Level", class: "lvl", width: "6.5rem", cell: (log) => <LevelBadge level={log.level} /> },
           { header: "Service", class: "svc", width: "11rem", cell: (log) => log.service },
