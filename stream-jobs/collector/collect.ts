@@ -3,7 +3,7 @@ import { eventLoopSlicer } from "../../core/event-loop.ts";
 import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
 import type { IngestItemError } from "../../core/logs/schema.ts";
 import type { Collect } from "../../core/ports/collector.ts";
-import { QueueFullError, StoreUnavailableError } from "../../core/ports/log-queue.ts";
+import { QueueFullError, QueueUnavailableError } from "../../core/ports/log-queue.ts";
 
 /** At most this many per-item errors are reported back; counts stay exact. */
 const MAX_REPORTED_ERRORS = 100;
@@ -38,11 +38,11 @@ export const collect: Collect = async (items, deps, at) => {
         headers: { "Retry-After": String(err.retryAfterSeconds) },
       });
     }
-    if (err instanceof StoreUnavailableError) {
+    if (err instanceof QueueUnavailableError) {
       deps.log?.({ level: "ERROR", msg: "ingest refused", reason: err.reason, request_id: at.requestId });
       throw new AppError(
         "UNAVAILABLE",
-        `The log store cannot take writes now (${err.reason}); retry after the delay in Retry-After`,
+        `Ingest queue unavailable (${err.reason}); the events were not acknowledged: retry after the delay in Retry-After`,
         { headers: { "Retry-After": String(err.retryAfterSeconds) } },
       );
     }

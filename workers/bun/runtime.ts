@@ -7,7 +7,7 @@ import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
 import { type ApiDeps, buildDeps } from "../build-deps.ts";
-import { bunApi, bunLogger, bunPlatform, openDatabase } from "./platform.ts";
+import { bunApi, bunPlatform, logger, openDatabase } from "./platform.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -26,7 +26,7 @@ export interface Runtime {
  * (buildDeps), and run retention every hour (asking before a lowered RETENTION_DAYS deletes stored days).
  */
 export async function startRuntime(config: Config): Promise<Runtime> {
-  const log = bunLogger(config);
+  const log = logger(config);
   const database = await openDatabase(config, undefined, log);
   const platform = bunPlatform(config, database);
   let built: ApiDeps;

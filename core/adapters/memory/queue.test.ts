@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { LogEvent } from "../../log-event.ts";
-import { QueueFullError, StoreUnavailableError } from "../../ports/log-queue.ts";
+import { QueueFullError, QueueUnavailableError } from "../../ports/log-queue.ts";
 import type { LogStore } from "../../ports/log-store.ts";
 import { MemoryLogQueue } from "./queue.ts";
 
@@ -79,8 +79,8 @@ describe("MemoryLogQueue", () => {
       guard,
     );
     const err = await q.publish(ev(2)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StoreUnavailableError);
-    expect((err as StoreUnavailableError).reason).toContain("EROFS");
+    expect(err).toBeInstanceOf(QueueUnavailableError);
+    expect((err as QueueUnavailableError).reason).toContain("EROFS");
     expect(writes).toHaveLength(0);
     expect((await q.health()).detail).toContain("EROFS");
     fault = null;
@@ -100,7 +100,7 @@ describe("MemoryLogQueue", () => {
       guard,
     );
     const err = await q.publish(ev(2)).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(err).toBeInstanceOf(QueueUnavailableError);
     expect((err as Error).message).toContain("did not finish within 20 ms");
     expect(told).toEqual([expect.stringContaining("did not finish within 20 ms")]);
   });

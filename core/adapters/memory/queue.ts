@@ -1,5 +1,5 @@
 import type { LogEvent } from "../../log-event.ts";
-import { type LogQueue, StoreUnavailableError } from "../../ports/log-queue.ts";
+import { type LogQueue, QueueUnavailableError } from "../../ports/log-queue.ts";
 import type { LogStore } from "../../ports/log-store.ts";
 import { GroupCommit, type GroupCommitOptions } from "../group-commit.ts";
 
@@ -44,7 +44,7 @@ export class MemoryLogQueue implements LogQueue {
   publish(events: LogEvent[]): Promise<void> {
     const fault = this.guard?.fault();
     if (fault && events.length > 0)
-      return Promise.reject(new StoreUnavailableError(fault, RETRY_AFTER_SECONDS));
+      return Promise.reject(new QueueUnavailableError(fault, RETRY_AFTER_SECONDS));
     return this.writes.submit(events);
   }
 
@@ -70,7 +70,7 @@ function guarded<T>(write: Promise<T>, guard: StoreGuard): Promise<T> {
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const reason = `a write did not finish within ${guard.commitTimeoutMs} ms`;
-      reject(new StoreUnavailableError(reason, RETRY_AFTER_SECONDS));
+      reject(new QueueUnavailableError(reason, RETRY_AFTER_SECONDS));
     }, guard.commitTimeoutMs);
   });
   write.catch(() => {}); // a write abandoned at its deadline may still fail later
