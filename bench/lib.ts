@@ -123,6 +123,8 @@ export async function freshDatabase(prefix: string): Promise<{ url: string; drop
 export interface Server {
   url: string;
   token: string;
+  /** The server process's id (its memory is read from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -170,6 +172,7 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
   return {
     url,
     token: access_token,
+    pid: proc.pid,
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;
