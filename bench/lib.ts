@@ -129,7 +129,7 @@ export interface Server {
 }
 
 /** What package.json's role and bench scripts and the Dockerfile set for every LogFlow process (see Dockerfile). */
-export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "-1" };
+export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "10000" };
 
 /**
  * LogFlow's API in its own process (as users run it), so that the load generator in this process
