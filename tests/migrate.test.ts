@@ -70,7 +70,7 @@ describe.skipIf(!available)("migrations on a Postgres 15 server", () => {
         await sql.end();
       }
     },
-    30_000,
+    90_000,
   );
 });
 
@@ -85,7 +85,7 @@ describe("migrations on PGlite", () => {
         await db.close();
       }
     },
-    60_000,
+    180_000,
   );
 });
 
