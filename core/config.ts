@@ -43,6 +43,7 @@ export const ConfigSchema = z
     QUEUE_MAX_PENDING: int(1000, 10_000_000).default(100_000),
     QUEUE_BATCH_SIZE: int(1, 10_000).default(5_000),
     QUEUE_LINGER_MS: int(0, 10_000).default(5),
+    STORE_WRITE_TIMEOUT_MS: int(1_000, 600_000).default(15_000),
     CORS_ORIGINS: list.default([]),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** How long start-up waits for Postgres, Kafka and the search engine to answer before giving up. */

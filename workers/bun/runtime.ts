@@ -7,7 +7,7 @@ import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
 import { type ApiDeps, buildDeps } from "../build-deps.ts";
-import { bunApi, bunPlatform, openDatabase } from "./platform.ts";
+import { bunApi, bunPlatform, logger, openDatabase } from "./platform.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -26,15 +26,15 @@ export interface Runtime {
  * (buildDeps), and run retention every hour (asking before a lowered RETENTION_DAYS deletes stored days).
  */
 export async function startRuntime(config: Config): Promise<Runtime> {
-  const database = await openDatabase(config);
+  const log = logger(config);
+  const database = await openDatabase(config, undefined, log);
   const platform = bunPlatform(config, database);
-  const log = platform.log;
   let built: ApiDeps;
   let adminCreated: boolean;
   try {
     const applied = await migrate(database.sql, MIGRATIONS);
     if (applied.length) log({ level: "INFO", msg: "migrations applied", versions: applied });
-    built = await buildDeps(config, platform, bunApi(config, log));
+    built = await buildDeps(config, platform, bunApi(config, log, database));
     adminCreated = await built.users.ensure({
       username: config.ADMIN_USERNAME,
       email: config.ADMIN_EMAIL,
