@@ -127,6 +127,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
               : "BAD_REQUEST";
       return problem(c, code, err.message || "Bad request");
     }
+    // An engine away for now (the adapters know their clients' errors): 503, worth retrying, not a bug.
+    const away = deps.outage?.(err);
+    if (away) {
+      const reason = err instanceof Error ? err.message : String(err);
+      deps.log?.({
+        level: "WARNING",
+        msg: `${away} unavailable`,
+        error: reason,
+        request_id: c.get("requestId"),
+      });
+      // The cause is in the log line; the answer does not show clients the engine's address.
+      return problem(
+        c,
+        "UNAVAILABLE",
+        `${away[0]?.toUpperCase()}${away.slice(1)} unavailable; retry after the delay in Retry-After`,
+        { headers: { "Retry-After": "5" } },
+      );
+    }
     // Unexpected: log it whole, answer without internals.
     deps.log?.({
       level: "ERROR",

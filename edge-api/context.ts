@@ -89,6 +89,11 @@ export interface AppDeps {
   tail?: LiveTail;
   /** Where the API writes its own log lines (one JSON object per line). */
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * Which dependency an error says is unavailable for now ("log store", "database"), or null when it is
+   * not an outage: the API answers those 503 with Retry-After instead of 500. Absent: every error is a fault.
+   */
+  outage?: (err: unknown) => string | null;
 }
 
 export interface AuthUser {
