@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -60,7 +60,9 @@ export function apiRoutes(): OpenAPIHono<AppEnv> {
 
 /**
  * The whole HTTP API as one Hono app. Runtime-neutral: the same module serves on Bun, Deno and
- * Cloudflare Workers; every dependency comes in through `deps`.
+ * Cloudflare Workers; every dependency comes in through `deps`. Build it once per process (or Workers
+ * isolate): a runtime whose dependencies live for one request hands them to each request instead
+ * (REQUEST_DEPS); the settings (CORS) are the ones of `deps`.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ router: new StaticRouteCache() });
@@ -97,24 +99,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/openapi.json", (c) => c.json(openApiDocument(apiRoutes())));
   app.get("/docs", (c) => c.html(DOCS_PAGE));
 
+  // The request's dependencies (the app's, or those a runtime handed this request: REQUEST_DEPS).
+  const depsOf = (c: Context<AppEnv>): AppDeps => c.get("deps") ?? deps;
+
   app.get("/", async (c) => {
-    const page = deps.assets ? await deps.assets(c.req.raw) : null;
+    const assets = depsOf(c).assets;
+    const page = assets ? await assets(c.req.raw) : null;
     return page ?? c.html(PLACEHOLDER);
   });
 
   app.notFound(async (c) => {
-    if (
-      deps.assets &&
-      (c.req.method === "GET" || c.req.method === "HEAD") &&
-      !c.req.path.startsWith("/api/")
-    ) {
-      const asset = await deps.assets(c.req.raw);
+    const assets = depsOf(c).assets;
+    if (assets && (c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/api/")) {
+      const asset = await assets(c.req.raw);
       if (asset) return asset;
     }
     return problem(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
   });
 
   app.onError((err, c) => {
+    const deps = depsOf(c);
     if (err instanceof AppError) return problemFromError(c, err);
     if (err instanceof HTTPException) {
       const code =

@@ -49,6 +49,13 @@ export interface LiveTail {
   maxStreamMs: number;
 }
 
+/**
+ * Where a runtime that builds dependencies per request (Workers: a socket of one request cannot serve
+ * another) hands them to the app it built once: `app.fetch(request, { [REQUEST_DEPS]: deps })`, read
+ * back from Hono's `c.env`. Without it every request uses the deps the app was built with.
+ */
+export const REQUEST_DEPS = "logflowRequestDeps";
+
 /** Everything the API needs, built once by an entrypoint (workers/) and handed in. */
 export interface AppDeps {
   settings: ApiSettings;
