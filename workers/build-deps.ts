@@ -280,6 +280,7 @@ export async function buildLogStore(
   const template = platform.searchTemplate;
   const store = new SearchLogStore(engine, {
     indexPrefix: config.SEARCH_INDEX_PREFIX,
+    shards: config.SEARCH_INDEX_SHARDS,
     ...(template === "at-start" ? {} : { templateState: template }),
   });
   if (template === "at-start") {

@@ -36,16 +36,17 @@ const keyword = { type: "keyword" } as const;
  *   NullPointerException or 56441 missed them. Indices made before keep the analyzer they were made with.
  * - attributes: `flattened` (Elasticsearch) or `flat_object` (OpenSearch): one field, every leaf a
  *   keyword, however many keys shippers invent (no mapping explosion); `_source` keeps the types.
- * - one shard per day; `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
+ * - `shards` primary shards per day (SEARCH_INDEX_SHARDS, default 1; keep each under ~50 GB);
+ *   `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
  */
-export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInterval: string) {
+export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInterval: string, shards = 1) {
   return {
     index_patterns: [`${prefix}-*`],
     // A longer prefix's template wins over a shorter one that also matches its indices.
     priority: 100 + prefix.length,
     template: {
       settings: {
-        number_of_shards: 1,
+        number_of_shards: shards,
         auto_expand_replicas: "0-1",
         refresh_interval: refreshInterval,
         analysis: {
