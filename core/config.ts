@@ -68,6 +68,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9._-]{0,100}$/, "must be a lowercase index name prefix")
       .default("logflow-logs"),
+    /** Primary shards of each day's index: about one per 30–50 GB a day writes (README "Scaling"). */
+    SEARCH_INDEX_SHARDS: int(1, 1024).default(1),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     DEMO: bool.default(false),
