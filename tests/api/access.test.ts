@@ -113,6 +113,30 @@ describe("production: reads take a session or a read key", () => {
     expect((await t.request("/metrics", bearer(await createKey(t, ["read"])))).status).toBe(403);
   });
 
+  test("registration is closed: register is a 403 saying so, and an admin creates accounts", async () => {
+    const body = { username: "mallory", email: "mallory@example.com", password: "long-enough-pass-9" };
+    const res = await t.request("/api/v1/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await res.json()) as { detail: string }).detail).toContain("REGISTRATION=closed");
+    const made = await t.request("/api/v1/auth/users", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+      body: JSON.stringify(body),
+    });
+    expect(made.status).toBe(201);
+    const login = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "Mallory", password: body.password }),
+    });
+    expect(login.status).toBe(200);
+  });
+
   test("the trace context, the API reference and login stay open", async () => {
     expect((await t.request("/api/v1/trace/context")).status).toBe(200);
     expect((await t.request("/openapi.json")).status).toBe(200);

@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
+import { DevelopmentPasswordError } from "../../edge-api/auth/start-accounts.ts";
 import { staticAssets } from "./assets.ts";
 import { type Runtime, startRuntime } from "./runtime.ts";
 
@@ -31,7 +32,14 @@ export interface Served {
 
 /** Start the runtime and serve the API (and the dashboard, when built) on config.PORT. */
 export async function serve(config: Config, opts: { assets?: boolean } = {}): Promise<Served> {
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config).catch((err: unknown) => {
+    // Production with an account still on the development password: say how to fix it, not a stack.
+    if (err instanceof DevelopmentPasswordError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  });
   if (opts.assets !== false) runtime.deps.assets = staticAssets();
   const app = createApp(runtime.deps);
   const server = Bun.serve({
