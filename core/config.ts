@@ -45,6 +45,8 @@ export const ConfigSchema = z
     QUEUE_LINGER_MS: int(0, 10_000).default(5),
     CORS_ORIGINS: list.default([]),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** How long start-up waits for Postgres, Kafka and the search engine to answer before giving up. */
+    STARTUP_WAIT_SECONDS: int(0, 3600).default(30),
     // Cluster engines. Each switches one adapter when set.
     KAFKA_BROKERS: list.optional(),
     KAFKA_TOPIC: z

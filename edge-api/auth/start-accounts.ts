@@ -1,13 +1,15 @@
 import { DEV_ADMIN_PASSWORD } from "../../core/config.ts";
 import type { UserRepo } from "../../core/ports/users.ts";
+import { EX_CONFIG, StartupError } from "../../core/startup.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 
 type Log = (line: Record<string, unknown>) => void;
 
 /** Thrown at start in production while an account can still be entered with the development password. */
-export class DevelopmentPasswordError extends Error {
+export class DevelopmentPasswordError extends StartupError {
   constructor(readonly usernames: string[]) {
     super(
+      EX_CONFIG,
       `Refusing to start with ENVIRONMENT=production: ${usernames.map((u) => JSON.stringify(u)).join(", ")} ` +
         `still ${usernames.length === 1 ? "has" : "have"} the development default password (${DEV_ADMIN_PASSWORD}). ` +
         "For the admin account, set ADMIN_PASSWORD (it is applied at start). For any other, start once " +
