@@ -4,7 +4,14 @@ import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { DuplicateUserError } from "../../core/ports/users.ts";
-import { AccessTokenSchema, type User, UserListSchema, UserSchema } from "../../core/users/schema.ts";
+import { judgePassword } from "../../core/users/password-policy.ts";
+import {
+  AccessTokenSchema,
+  type User,
+  UserListSchema,
+  UserSchema,
+  UserWithWarningsSchema,
+} from "../../core/users/schema.ts";
 import type { AppEnv } from "../context.ts";
 import { currentUser, requireAdmin, requireAuth } from "../middleware/auth.ts";
 import { limitLoginAccount } from "../middleware/rate-limit.ts";
@@ -87,7 +94,7 @@ const register = createRoute({
       full_name: "Alice Smith",
     }),
   },
-  responses: { 201: json(UserSchema, "The new account"), ...problems("CONFLICT", "FORBIDDEN") },
+  responses: { 201: json(UserWithWarningsSchema, "The new account"), ...problems("CONFLICT", "FORBIDDEN") },
 });
 
 const createUser = createRoute({
@@ -105,7 +112,7 @@ const createUser = createRoute({
       is_admin: false,
     }),
   },
-  responses: { 201: json(UserSchema, "The new account"), ...problems("CONFLICT", "FORBIDDEN") },
+  responses: { 201: json(UserWithWarningsSchema, "The new account"), ...problems("CONFLICT", "FORBIDDEN") },
 });
 
 const UserIdParams = z.object({ id: z.string().describe("the user's id") });
@@ -166,7 +173,7 @@ const updateMe = createRoute({
   security: BEARER,
   middleware: [requireAuth(), limit] as const,
   request: { body: jsonBody(UpdateMeSchema, { full_name: "Alice B." }) },
-  responses: { 200: json(UserSchema, "The account"), ...problems("FORBIDDEN", "CONFLICT") },
+  responses: { 200: json(UserWithWarningsSchema, "The account"), ...problems("FORBIDDEN", "CONFLICT") },
 });
 
 const users = createRoute({
@@ -178,6 +185,43 @@ const users = createRoute({
   middleware: [requireAuth(), requireAdmin("list users")] as const,
   responses: { 200: json(UserListSchema, "Users"), ...problems("FORBIDDEN") },
 });
+
+/**
+ * Refuse a weak new password (422 naming why: under 8 characters, containing the username or the
+ * email's name, or, in production, among the most common breached passwords); outside production a
+ * breached one is allowed with a warning, in the answer and the log. Returns the warnings.
+ */
+function checkNewPassword(
+  c: Context<AppEnv>,
+  password: string,
+  account: { username: string; email?: string | undefined },
+): string[] {
+  const deps = c.get("deps");
+  const verdict = judgePassword(
+    password,
+    account,
+    deps.settings.ENVIRONMENT === "production" ? "refuse" : "warn",
+  );
+  if (verdict.refusals.length > 0) {
+    throw new AppError("VALIDATION_FAILED", `password: ${verdict.refusals.join("; ")}`, {
+      errors: verdict.refusals.map((message) => ({ field: "password", message })),
+    });
+  }
+  for (const warning of verdict.warnings) {
+    deps.log?.({
+      level: "WARN",
+      msg: "weak password accepted outside production",
+      username: account.username,
+      warning,
+    });
+  }
+  return verdict.warnings;
+}
+
+/** The answer's body: the account, and the warnings when there are any. */
+function withWarnings(user: User, warnings: string[]) {
+  return warnings.length > 0 ? { ...user, warnings } : user;
+}
 
 function userId(raw: string): number {
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
@@ -231,13 +275,16 @@ export function authRoutes() {
         "Registration is closed on this instance (REGISTRATION=closed); ask an admin for an account",
       );
     }
-    const user = await createAccount(c, c.req.valid("json"), false);
+    const body = c.req.valid("json");
+    const warnings = checkNewPassword(c, body.password, body);
+    const user = await createAccount(c, body, false);
     deps.telemetry?.userRegistered();
-    return c.json(user, 201);
+    return c.json(withWarnings(user, warnings), 201);
   });
 
   app.openapi(createUser, async (c) => {
     const body = c.req.valid("json");
+    const warnings = checkNewPassword(c, body.password, body);
     const user = await createAccount(c, body, body.is_admin);
     c.get("deps").log?.({
       level: "INFO",
@@ -247,7 +294,7 @@ export function authRoutes() {
       is_admin: user.is_admin,
       by: currentUser(c).username,
     });
-    return c.json(user, 201);
+    return c.json(withWarnings(user, warnings), 201);
   });
 
   app.openapi(setStatus, async (c) => {
@@ -314,6 +361,7 @@ export function authRoutes() {
     const me = currentUser(c);
     const body = c.req.valid("json");
     let hashedPassword: string | undefined;
+    let warnings: string[] = [];
     if (body.password !== undefined) {
       const found = await deps.users.findCredentials(me.username);
       if (!found || !(await verifyPassword(body.current_password ?? "", found.hashed_password))) {
@@ -321,6 +369,10 @@ export function authRoutes() {
           errors: [{ field: "current_password", message: "is not correct" }],
         });
       }
+      warnings = checkNewPassword(c, body.password, {
+        username: found.username,
+        email: body.email ?? found.email,
+      });
       hashedPassword = await hashPassword(body.password, deps.settings.BCRYPT_ROUNDS);
     }
     try {
@@ -332,7 +384,7 @@ export function authRoutes() {
       // A new password revoked every earlier token, this request's among them.
       if (hashedPassword !== undefined) userStates(deps.users, deps.now).forget(me.id);
       if (!user) throw new AppError("UNAUTHORIZED", "This account no longer exists");
-      return c.json(user, 200);
+      return c.json(withWarnings(user, warnings), 200);
     } catch (err) {
       if (err instanceof DuplicateUserError) throw new AppError("CONFLICT", "Email already registered");
       throw err;

@@ -1,6 +1,7 @@
 import { DEV_ADMIN_PASSWORD } from "../../core/config.ts";
 import type { UserRepo } from "../../core/ports/users.ts";
 import { EX_CONFIG, StartupError } from "../../core/startup.ts";
+import { judgePassword } from "../../core/users/password-policy.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 
 type Log = (line: Record<string, unknown>) => void;
@@ -36,6 +37,13 @@ export async function secureAccountsAtStart(
   },
   log: Log,
 ): Promise<void> {
+  if (config.ADMIN_PASSWORD && config.ENVIRONMENT !== "production") {
+    // Production refuses a weak one in loadConfig; elsewhere it is said, once, at start.
+    const verdict = judgePassword(config.ADMIN_PASSWORD, { username: config.ADMIN_USERNAME }, "warn");
+    for (const why of [...verdict.refusals, ...verdict.warnings]) {
+      log({ level: "WARN", msg: "ADMIN_PASSWORD is weak (refused with ENVIRONMENT=production)", why });
+    }
+  }
   if (config.ADMIN_PASSWORD) {
     const admin = await users.findCredentials(config.ADMIN_USERNAME);
     if (admin && !(await verifyPassword(config.ADMIN_PASSWORD, admin.hashed_password))) {

@@ -55,6 +55,15 @@ describe("READ_ACCESS and METRICS_TOKEN resolve from the environment", () => {
     expect(loadConfig({ ...PRODUCTION, READ_ACCESS: "public" }).READ_ACCESS).toBe("public");
     expect(() => loadConfig({ READ_ACCESS: "everyone" })).toThrow(/READ_ACCESS/);
   });
+
+  test("production refuses a weak ADMIN_PASSWORD, saying why", () => {
+    for (const weak of ["password1", "admin-2026!", "short"]) {
+      expect(() => loadConfig({ ...PRODUCTION, ADMIN_PASSWORD: weak })).toThrow(
+        /ADMIN_PASSWORD: must|ADMIN_PASSWORD: is one/,
+      );
+    }
+    expect(loadConfig({ ADMIN_PASSWORD: "password1" }).ADMIN_PASSWORD).toBe("password1"); // development
+  });
 });
 
 describe("production: reads take a session or a read key", () => {
@@ -135,6 +144,18 @@ describe("production: reads take a session or a read key", () => {
       body: JSON.stringify({ username: "Mallory", password: body.password }),
     });
     expect(login.status).toBe(200);
+  });
+
+  test("a common breached password is refused with a 422 saying why", async () => {
+    for (const password of ["password", "12345678", "iloveyou1"]) {
+      const res = await t.request("/api/v1/auth/users", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+        body: JSON.stringify({ username: "victor", email: "victor@example.com", password }),
+      });
+      expect({ password, status: res.status }).toEqual({ password, status: 422 });
+      expect(((await res.json()) as { detail: string }).detail).toContain("most common passwords");
+    }
   });
 
   test("the trace context, the API reference and login stay open", async () => {

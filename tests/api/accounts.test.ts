@@ -156,6 +156,51 @@ describe("tokens die with their password, their account or their rights", () => 
   });
 });
 
+describe("weak passwords (development: the breached list only warns)", () => {
+  test("under 8 characters or containing the username or the email's name is a 422 saying why", async () => {
+    const name = uniqueName("frank");
+    const reg = (password: string, email = `${name}@example.com`) =>
+      call("POST", "/api/v1/auth/register", { username: name, email, password });
+    const same = await reg(`${name}`);
+    expect(same.status).toBe(422);
+    expect(same.body.errors).toContainEqual({ field: "password", message: "must not contain the username" });
+    const local = await reg("my-frank.w-secret", "frank.w@example.com");
+    expect(local.status).toBe(422);
+    expect(local.body.detail).toContain("email");
+    expect((await reg("short1")).status).toBe(422);
+  });
+
+  test("a common breached password is accepted with a warning in the answer", async () => {
+    const name = uniqueName("gina");
+    const res = await call("POST", "/api/v1/auth/register", {
+      username: name,
+      email: `${name}@example.com`,
+      password: "12345678",
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.warnings).toEqual([expect.stringContaining("most common passwords")]);
+    const fine = await call("POST", "/api/v1/auth/register", {
+      username: `${name}x`,
+      email: `${name}x@example.com`,
+      password: "secure123",
+    });
+    expect(fine.status).toBe(201);
+    expect(fine.body.warnings).toBeUndefined();
+  });
+
+  test("changing to a password containing the username is refused, and the old one keeps working", async () => {
+    const a = await account();
+    const res = await call(
+      "PUT",
+      "/api/v1/auth/me",
+      { password: `${a.username}-2026`, current_password: "long-enough-pass-9" },
+      a.token,
+    );
+    expect(res.status).toBe(422);
+    expect((await call("GET", "/api/v1/auth/me", undefined, a.token)).status).toBe(200);
+  });
+});
+
 describe("usernames are unique without regard to case", () => {
   test("Erin and erin cannot both exist, and either spelling logs in", async () => {
     const name = uniqueName("Erin");

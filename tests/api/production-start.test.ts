@@ -55,7 +55,7 @@ describe("an install first run in development, then started in production", () =
     } finally {
       await runtime.close();
     }
-  });
+  }, 120_000);
 
   test("another account still on admin123 stops the start with a message saying how to fix it", async () => {
     const db = await installDatabase();
@@ -83,5 +83,5 @@ describe("an install first run in development, then started in production", () =
     expect(message).toContain('"bob"');
     expect(message).not.toContain('"admin"'); // its password was just set from ADMIN_PASSWORD
     expect(message).toContain("PUT /api/v1/auth/me");
-  });
+  }, 120_000);
 });
