@@ -20,7 +20,7 @@ describe("a NUL byte in a query or path parameter", () => {
     ];
     for (const [path, param] of cases) {
       const res = await t.request(path, { headers: { authorization: `Bearer ${t.adminToken}` } });
-      const body = (await res.json()) as { detail: string; errors?: { field: string }[] };
+      const body = (await res.json()) as { detail: string; errors?: { field: string; message: string }[] };
       expect({ path, status: res.status, detail: body.detail }).toEqual({
         path,
         status: 400,
