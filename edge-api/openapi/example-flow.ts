@@ -268,6 +268,8 @@ export async function exampleExchanges(
     headers: user,
   });
   await call("GET /health", "/health");
+  await call("GET /health/ready", "/health/ready");
+  await call("GET /health/live", "/health/live");
   return out;
 }
 
