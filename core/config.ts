@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EventLimits } from "./log-event.ts";
+import { judgePassword } from "./users/password-policy.ts";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -168,6 +169,10 @@ export function loadConfig(
   const password = cleaned.ADMIN_PASSWORD;
   if (production && opts.createsAdmin !== false && (!password || password === DEV_ADMIN_PASSWORD)) {
     problems.push("ADMIN_PASSWORD: must be set to a non-default password when ENVIRONMENT=production");
+  } else if (production && password) {
+    const account = { username: cleaned.ADMIN_USERNAME ?? "admin", email: cleaned.ADMIN_EMAIL };
+    for (const why of judgePassword(password, account, "refuse").refusals)
+      problems.push(`ADMIN_PASSWORD: ${why}`);
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return accessDefaults(parsed.data);
