@@ -154,6 +154,49 @@ describe.skipIf(!available)("Explore in Chromium", () => {
     expect(await rowCount()).toBe(1000);
   }, 60_000);
 
+  test("the overview's files and answers arrive compressed; the bytes are recorded", async () => {
+    /** Bytes on the wire (headers included) for one load of the overview with an empty cache. */
+    async function overviewBytes(acceptEncoding?: string) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+      if (acceptEncoding)
+        await cdp.send("Network.setExtraHTTPHeaders", { headers: { "Accept-Encoding": acceptEncoding } });
+      const sizes = new Map<string, number>();
+      const encodings: Record<string, string> = {};
+      cdp.on("Network.responseReceived", (e) => {
+        const h = Object.fromEntries(
+          Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), v]),
+        );
+        encodings[new URL(e.response.url).pathname] = String(h["content-encoding"] ?? "none");
+      });
+      cdp.on("Network.loadingFinished", (e) => sizes.set(e.requestId, e.encodedDataLength));
+      await page.goto(`${s.url}/`);
+      await page.locator(".chart canvas").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      await cdp.detach();
+      return { bytes: [...sizes.values()].reduce((a, b) => a + b, 0), requests: sizes.size, encodings };
+    }
+    const svc = freshService("ov");
+    await ship(50, (i) => ({ service: svc, level: i % 5 ? "INFO" : "ERROR", message: `checkout ${i} done` }));
+    const plain = await overviewBytes("identity");
+    const packed = await overviewBytes();
+    const scripts = Object.entries(packed.encodings).filter(([p]) => p.endsWith(".js"));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, enc] of scripts) expect(enc).toBe("br");
+    for (const [p, enc] of Object.entries(plain.encodings)) if (p.endsWith(".js")) expect(enc).toBe("none");
+    expect(packed.encodings["/api/v1/metrics/overview"]).toBe("gzip");
+    const report = {
+      uncompressed_bytes: plain.bytes,
+      compressed_bytes: packed.bytes,
+      requests: packed.requests,
+      measured_at: new Date().toISOString(),
+    };
+    writeFileSync(join(ARTIFACTS, "overview-bytes.json"), `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`overview bytes on the wire: ${JSON.stringify(report)}`);
+    expect(packed.bytes).toBeLessThan(plain.bytes);
+  }, 60_000);
+
   test("no script errors were logged along the way", () => {
     expect(consoleErrors).toEqual([]);
   });
