@@ -40,7 +40,10 @@ describe.skipIf(!available)("Explore in Chromium", () => {
     await ensureBuilt();
     s = await serveDashboard();
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      permissions: ["clipboard-read", "clipboard-write"],
+    });
     page = await loggedInPage(context, s.url, consoleErrors);
   }, 90_000);
 
@@ -195,6 +198,98 @@ describe.skipIf(!available)("Explore in Chromium", () => {
     writeFileSync(join(ARTIFACTS, "overview-bytes.json"), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`overview bytes on the wire: ${JSON.stringify(report)}`);
     expect(packed.bytes).toBeLessThan(plain.bytes);
+  }, 60_000);
+
+  test("matched words are highlighted, lines wrap on request, and the time picker moves the window", async () => {
+    const svc = freshService("pick");
+    const long = `checkout timeout for order 42 ${"and a very long tail of detail ".repeat(12)}end`;
+    await ship(3, (i) => ({ service: svc, level: "ERROR", message: i === 0 ? long : `checkout ok ${i}` }));
+    await page.goto(`${s.url}/explore?service=${svc}&q=timeout`);
+    const row = page.locator(".results tbody tr[data-key]").first();
+    await row.locator("mark", { hasText: "timeout" }).waitFor();
+    expect(await row.locator("mark").allTextContents()).toEqual(["timeout"]);
+    const oneLine = (await row.boundingBox())!.height;
+    await page.getByRole("button", { name: "Wrap lines" }).click();
+    await page.waitForURL(/wrap=1/);
+    await page.waitForFunction((h) => {
+      const r = document.querySelector(".results tbody tr[data-key]");
+      return r !== null && r.getBoundingClientRect().height > h * 1.5;
+    }, oneLine);
+    await page.screenshot({ path: join(ARTIFACTS, "21-explore-highlight-wrap.png") });
+
+    // Typed relative range, then the same length earlier: an absolute window 2 h before.
+    await page.getByLabel("Relative").fill("now-2h");
+    await page.getByLabel("Relative").press("Enter");
+    await page.waitForURL((u) => u.searchParams.get("range") === "2h");
+    const before = Date.now();
+    await page.getByRole("button", { name: "◀ Earlier" }).click();
+    await page.waitForURL((u) => u.searchParams.get("range") === "custom");
+    const u = new URL(page.url());
+    const from = Date.parse(u.searchParams.get("from")!);
+    const to = Date.parse(u.searchParams.get("to")!);
+    expect(to - from).toBe(2 * 3_600_000);
+    expect(Math.abs(to - (before - 2 * 3_600_000))).toBeLessThan(60_000);
+    await page.getByText("No logs match these filters.").waitFor();
+    await page.getByRole("button", { name: "Later ▶" }).click();
+    await page.locator(".results tbody tr", { hasText: "checkout timeout" }).waitFor();
+    // The absolute start and end are editable to the second.
+    expect(await page.locator("input[name=from]").getAttribute("step")).toBe("1");
+    await page.getByRole("button", { name: "Zoom out" }).click();
+    await page.waitForFunction(() => {
+      const p = new URLSearchParams(window.location.search);
+      return Date.parse(p.get("to")!) - Date.parse(p.get("from")!) === 4 * 3_600_000;
+    });
+    // A link to this view carries absolute times.
+    await page.getByRole("button", { name: "Copy link" }).click();
+    const link = new URL(await page.getByLabel("Link to this view").inputValue());
+    expect(link.searchParams.get("range")).toBe("custom");
+    expect(link.searchParams.get("service")).toBe(svc);
+  }, 60_000);
+
+  test("a link to a single line opens it, with its JSON; a surrounding line opens in its place", async () => {
+    const svc = freshService("line");
+    const t = Date.now() - 60_000;
+    await ship(5, (i) => ({ service: svc, message: `step ${i}`, timestamp: t + i * 1000 }));
+    await page.goto(`${s.url}/explore?service=${svc}`);
+    await page.locator(".results tbody tr", { hasText: "step 2" }).click();
+    const drawer = page.getByRole("dialog", { name: "Log details" });
+    await drawer.getByRole("button", { name: "Copy link to this line" }).click();
+    await drawer.getByText("Link copied.").waitFor();
+    const link = await page.evaluate(() => navigator.clipboard.readText());
+    expect(new URL(link).searchParams.get("log")).toBeTruthy();
+    await page.goto(`${s.url}/`);
+    await page.goto(link);
+    await drawer.locator("p.msg", { hasText: "step 2" }).waitFor();
+    await drawer.getByText("JSON", { exact: true }).click();
+    expect(JSON.parse((await drawer.getByTestId("log-json").textContent())!).message).toBe("step 2");
+    await drawer.getByRole("button", { name: "Show surrounding lines" }).click();
+    await drawer.getByTestId("context-lines").locator("tr", { hasText: "step 3" }).click();
+    await drawer.locator("p.msg", { hasText: "step 3" }).waitFor();
+    await page.keyboard.press("Escape");
+  }, 60_000);
+
+  test("at phone width (390 px) the rows show time, level and message, and nothing is wider than the screen", async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const p = await loggedInPage(phone, s.url, consoleErrors);
+    const svc = freshService("phone");
+    await ship(30, (i) => ({
+      service: svc,
+      level: i % 3 ? "INFO" : "ERROR",
+      message: `payment ${i} declined by issuer`,
+    }));
+    await p.goto(`${s.url}/explore?service=${svc}`);
+    const row = p.locator(".results tbody tr[data-key]").first();
+    await row.waitFor();
+    const msg = await row.locator("td.msg").boundingBox();
+    expect(msg!.width).toBeGreaterThan(250);
+    expect(msg!.x + msg!.width).toBeLessThanOrEqual(390);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await p.screenshot({ path: join(ARTIFACTS, "22-explore-phone.png"), fullPage: true });
+    await p.goto(`${s.url}/alerts`);
+    await p.getByRole("button", { name: "New rule" }).waitFor();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await p.screenshot({ path: join(ARTIFACTS, "23-alerts-phone.png"), fullPage: true });
+    await phone.close();
   }, 60_000);
 
   test("no script errors were logged along the way", () => {

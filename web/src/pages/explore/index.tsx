@@ -2,6 +2,7 @@ import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
 import { parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
 import { query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
+import { highlightsOf } from "../../ui/highlight.tsx";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
@@ -19,6 +20,7 @@ export default function ExplorePage() {
   let searchBox: HTMLInputElement | undefined;
   const search = createLogSearch({ query: q, tail });
   const wrap = () => query().wrap === "1";
+  const highlights = createMemo(() => highlightsOf(q().q));
   const [exported, setExported] = createSignal<string | null>(null);
 
   // "/" focuses the search box from anywhere on the page but form fields.
@@ -56,7 +58,7 @@ export default function ExplorePage() {
       <div class="toolbar" aria-live="polite">
         <span data-testid="result-count">
           <Show when={search.total() !== null} fallback={search.loading() ? "Searching…" : ""}>
-            {formatNumber(search.total())} matching lines
+            {formatNumber(search.total())} matching {search.total() === 1 ? "line" : "lines"}
             <Show when={search.logs().length < (search.total() ?? 0)}>
               , {formatNumber(search.logs().length)} loaded
             </Show>
@@ -139,6 +141,7 @@ export default function ExplorePage() {
             caption="Matching logs, newest first"
             scroller={() => scroller}
             wrap={wrap()}
+            highlights={highlights()}
             onEnd={() => void search.more()}
             onOpen={(log) => setQuery({ log: log.id, ctx: undefined })}
           />
@@ -167,6 +170,8 @@ export default function ExplorePage() {
             context={context()}
             onContext={(n) => setQuery({ ctx: n ? String(n) : undefined })}
             onClose={() => setQuery({ log: undefined, ctx: undefined })}
+            highlights={highlights()}
+            onOpenLog={(id) => setQuery({ log: id, ctx: undefined })}
           />
         )}
       </Show>
