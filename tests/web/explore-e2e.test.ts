@@ -292,6 +292,43 @@ describe.skipIf(!available)("Explore in Chromium", () => {
     await phone.close();
   }, 60_000);
 
+  test("the query box shows a query's error at its position, has a ? help sheet, and remembers recent queries", async () => {
+    const svc = freshService("qbox");
+    await ship(3, (i) => ({ service: svc, message: `slow call ${i}`, attributes: { latency_ms: 100 * i } }));
+    await page.goto(`${s.url}/explore?service=${svc}`);
+    const box = page.locator("input[name=q]");
+    await box.fill("latency_ms:>abc");
+    await box.press("Enter");
+    const err = page.getByTestId("query-error");
+    await err.getByText("At character 13: expected a number after >").waitFor();
+    expect(await box.getAttribute("aria-invalid")).toBe("true");
+    await page.screenshot({ path: join(ARTIFACTS, "24-explore-query-error.png") });
+    await err.getByRole("button", { name: "Go to it" }).click();
+    expect(await box.evaluate((el: HTMLInputElement) => el.selectionStart)).toBe(12);
+
+    await box.fill("latency_ms:>150");
+    await box.press("Enter");
+    await page.getByTestId("result-count").getByText("1 matching line").waitFor();
+    expect(await err.count()).toBe(0);
+
+    // "?" outside a text field opens the syntax sheet; an example runs.
+    await page.locator("h1").click();
+    await page.keyboard.press("?");
+    const help = page.getByRole("dialog", { name: "Query syntax" });
+    await help.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "25-explore-query-help.png") });
+    await help.getByRole("button", { name: "user_id:*" }).click();
+    await page.waitForURL((u) => u.searchParams.get("q") === "user_id:*");
+    await help.waitFor({ state: "detached" });
+
+    // Recent queries are offered in the box, newest first, after a reload too.
+    await page.reload();
+    const history = await page
+      .locator("datalist#query-history option")
+      .evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
+    expect(history.slice(0, 3)).toEqual(["user_id:*", "latency_ms:>150", "latency_ms:>abc"]);
+  }, 60_000);
+
   test("no script errors were logged along the way", () => {
     expect(consoleErrors).toEqual([]);
   });

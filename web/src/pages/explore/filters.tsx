@@ -4,10 +4,17 @@ import { overview } from "../../data/metrics.ts";
 import { href, setQuery } from "../../router.ts";
 import { CheckboxGroup, TextField } from "../../ui/fields.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
+import { QueryBox, queryHistory, rememberQuery } from "./query-box.tsx";
 import { TimePicker } from "./time-picker.tsx";
 
 /** Explore's filters. The URL is the state: every change is a new history entry (Back undoes it). */
-export function Filters(props: { query: LogQuery; searchRef?: (el: HTMLInputElement) => void }) {
+export function Filters(props: {
+  query: LogQuery;
+  searchRef?: (el: HTMLInputElement) => void;
+  /** The search's error: a query that does not parse is shown at its position in the box. */
+  error?: unknown;
+}) {
+  const [history, setHistory] = createSignal(queryHistory());
   const [text, setText] = createSignal(props.query.q);
   const [services, setServices] = createSignal(props.query.services.join(", "));
   createEffect(() => setText(props.query.q));
@@ -34,18 +41,20 @@ export function Filters(props: { query: LogQuery; searchRef?: (el: HTMLInputElem
       aria-label="Filter logs"
       onSubmit={(e) => {
         e.preventDefault();
+        setHistory(rememberQuery(text()));
         apply({ q: text().trim(), services: parseServices(services()) });
       }}
     >
-      <TextField
-        label="Search"
-        ref={props.searchRef}
-        type="search"
-        name="q"
-        placeholder='words, "a phrase", -exclude   (press / to focus)'
+      <QueryBox
         value={text()}
         onValue={setText}
-        style={{ flex: "2 1 16rem" }}
+        error={props.error}
+        history={history()}
+        ref={props.searchRef}
+        onRun={(q) => {
+          setHistory(rememberQuery(q));
+          apply({ q: q.trim(), services: parseServices(services()) });
+        }}
       />
       <TextField
         label="Services"

@@ -7,6 +7,7 @@ import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
 import { Filters } from "./filters.tsx";
+import { queryProblem } from "./query-box.tsx";
 import { ResultsTable } from "./results.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
 import { TailStatus } from "./tail-status.tsx";
@@ -53,7 +54,7 @@ export default function ExplorePage() {
   return (
     <section aria-labelledby="ex-title">
       <h1 id="ex-title">Explore</h1>
-      <Filters query={q()} searchRef={(el) => (searchBox = el)} />
+      <Filters query={q()} searchRef={(el) => (searchBox = el)} error={search.error()} />
 
       <div class="toolbar" aria-live="polite">
         <span data-testid="result-count">
@@ -109,7 +110,7 @@ export default function ExplorePage() {
         </p>
       </Show>
 
-      <Show when={search.error()}>
+      <Show when={search.error() && !queryProblem(search.error())}>
         <ErrorState error={search.error()} retry={search.retry} />
       </Show>
 
