@@ -5,6 +5,7 @@ import { type Config, DEV_ADMIN_PASSWORD } from "../../core/config.ts";
 import { startRetention } from "../../core/retention/runner.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
+import { secureAccountsAtStart } from "../../edge-api/auth/start-accounts.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
 import { type ApiDeps, buildDeps } from "../build-deps.ts";
 import { bunApi, bunPlatform, logger, openDatabase } from "./platform.ts";
@@ -22,7 +23,8 @@ export interface Runtime {
 
 /**
  * Start the API's runtime on Bun: open the database (Postgres at DATABASE_URL, else embedded PGlite
- * under LOGFLOW_DATA_DIR), apply migrations, create the default admin, build every dependency
+ * under LOGFLOW_DATA_DIR), apply migrations, create the default admin (and apply ADMIN_PASSWORD to it;
+ * in production refuse to start while an account has the development password), build every dependency
  * (buildDeps), and run retention every hour (asking before a lowered RETENTION_DAYS deletes stored days).
  */
 export async function startRuntime(config: Config): Promise<Runtime> {
@@ -42,6 +44,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       fullName: "Administrator",
       isAdmin: true,
     });
+    await secureAccountsAtStart(built.users, config, log);
   } catch (err) {
     await database.close();
     throw err;
