@@ -80,7 +80,7 @@ const ingestBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
  * its body is read (shippers retry); one request alone is always let through. A body counts for its
  * Content-Length, or for INGEST_MAX_BODY_BYTES when that is not known in advance (chunked, compressed).
  */
-export function ingestInFlight(): MiddlewareHandler<AppEnv> {
+function ingestInFlight(): MiddlewareHandler<AppEnv> {
   let inFlight = 0;
   return async (c, next) => {
     const { INGEST_MAX_BYTES_IN_FLIGHT: limit, INGEST_MAX_BODY_BYTES: maxBody } = c.get("deps").settings;
@@ -103,8 +103,11 @@ export function ingestInFlight(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** One per process: memory is the process's. */
-const bytesInFlight = ingestInFlight();
+/**
+ * The bound every ingest route of this process shares (memory is the process's): the protocol routes
+ * (`_bulk`, OTLP, Loki) put it in their middleware too.
+ */
+export const ingestBytesInFlight = ingestInFlight();
 
 // Each event is judged on its own (by the collector, against LogEventInputSchema), never the body whole:
 // the body is described here, and read by the handler (NDJSON, compressed bodies).
@@ -122,7 +125,7 @@ const ingest = createRoute({
   description:
     "Each event is judged on its own: valid events are stored even when others are rejected. The answer comes once the accepted events are committed. Accepts a user session or an API key with the ingest scope.",
   security: BEARER,
-  middleware: [requireAuth({ scope: "ingest" }), bytesInFlight, ingestBodyLimit] as const,
+  middleware: [requireAuth({ scope: "ingest" }), ingestBytesInFlight, ingestBodyLimit] as const,
   request: {
     body: {
       required: true,
