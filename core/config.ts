@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EventLimits } from "./log-event.ts";
+import { judgePassword } from "./users/password-policy.ts";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -43,6 +44,7 @@ export const ConfigSchema = z
     QUEUE_MAX_PENDING: int(1000, 10_000_000).default(100_000),
     QUEUE_BATCH_SIZE: int(1, 10_000).default(5_000),
     QUEUE_LINGER_MS: int(0, 10_000).default(5),
+    STORE_WRITE_TIMEOUT_MS: int(1_000, 600_000).default(15_000),
     CORS_ORIGINS: list.default([]),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** How long start-up waits for Postgres, Kafka and the search engine to answer before giving up. */
@@ -167,6 +169,10 @@ export function loadConfig(
   const password = cleaned.ADMIN_PASSWORD;
   if (production && opts.createsAdmin !== false && (!password || password === DEV_ADMIN_PASSWORD)) {
     problems.push("ADMIN_PASSWORD: must be set to a non-default password when ENVIRONMENT=production");
+  } else if (production && password) {
+    const account = { username: cleaned.ADMIN_USERNAME ?? "admin", email: cleaned.ADMIN_EMAIL };
+    for (const why of judgePassword(password, account, "refuse").refusals)
+      problems.push(`ADMIN_PASSWORD: ${why}`);
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return accessDefaults(parsed.data);

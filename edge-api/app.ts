@@ -15,6 +15,7 @@ import { ingestRoutes } from "./ingest/routes.ts";
 import { logRoutes } from "./logs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { optionalAuth, readAccess } from "./middleware/auth.ts";
+import { refuseNulBytes } from "./middleware/nul-bytes.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { DOCS_PAGE } from "./openapi/docs-page.ts";
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ router: new StaticRouteCache() });
 
   app.use("*", requestContext(deps));
+  app.use("*", refuseNulBytes());
   // Every body but ingest's (which has its own, larger limit) is small: 1 MiB, streamed or not.
   const smallBodies = bodyLimit({
     maxSize: 1024 * 1024,

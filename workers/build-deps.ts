@@ -64,6 +64,10 @@ export interface Database {
   storeOptions: PostgresLogStoreOptions;
   /** Live connections to it (GET /api/v1/metrics/system); absent where not reported. */
   connections?: () => Promise<number>;
+  /** Why it cannot serve now, when it can tell (the embedded database while it restarts), else null. */
+  fault?: () => string | null;
+  /** A write to it failed or took too long: let it check itself and recover (the embedded database). */
+  suspect?: (why: string) => void;
   close(): Promise<void>;
 }
 
@@ -182,7 +186,13 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   };
   const checks = (queue?: LogQueue) =>
     healthChecks({
-      ping: sql ? () => sql`select 1` : undefined,
+      ping: sql
+        ? async () => {
+            const fault = database?.fault?.();
+            if (fault) throw new Error(fault);
+            return sql`select 1`;
+          }
+        : undefined,
       label: database?.label ?? "",
       ...(platform.missingDatabase ? { missing: platform.missingDatabase } : {}),
       store,
