@@ -230,7 +230,11 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
     });
 
     test("an engine that does not answer is a start-up error naming the variable", async () => {
-      const config = loadConfig({ OPENSEARCH_URL: "http://127.0.0.1:9", SEARCH_INDEX_PREFIX: prefix });
+      const config = loadConfig({
+        OPENSEARCH_URL: "http://127.0.0.1:9",
+        SEARCH_INDEX_PREFIX: prefix,
+        STARTUP_WAIT_SECONDS: "0",
+      });
       await expect(buildLogStore(config, bun)).rejects.toThrow(/^OPENSEARCH_URL: /);
     });
   });
