@@ -12,7 +12,7 @@ import { NUMERIC_STRING, typedValueOf } from "./values.ts";
  *   weight D (`'word':D`), which the stored vector gives message words only (core/search-text.ts). A
  *   subtree of text terms alone becomes one tsquery, so today's search box costs what it did.
  * - attribute equality: `attributes @> '{"name": "value"}'`, which a GIN index over `attributes` with
- *   `jsonb_path_ops` answers (proposed in db/migrations/0008_attribute_index.sql); a value that is also a
+ *   `jsonb_path_ops` answers (db/migrations/0008_attribute_index.sql); a value that is also a
  *   number's or a boolean's text (`500`, `true`) matches the typed JSON value too.
  * - numeric ranges read the value per row (a number, or a numeric string): fast on the rows other terms
  *   and the time range select, a scan otherwise.
