@@ -472,6 +472,9 @@ export function runLogStoreConformance(
         expect(await matching("http.status:200 OR attributes.service:shadow")).toEqual([1, 2]);
         expect(await matching("user_id:u_42")).toEqual([0]);
         expect(await matching("user_id:U_42")).toEqual([]);
+        // Events written without a pattern id have none.
+        expect(await matching("pattern:p0123456789abcdef")).toEqual([]);
+        expect(await matching("-pattern:*")).toEqual([0, 1, 2, 3]);
       });
 
       test("numeric ranges over numbers and numeric strings; existence; prefixes", async () => {
