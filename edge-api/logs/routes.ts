@@ -9,6 +9,7 @@ import { QueryTextSchema } from "../../core/query/schema.ts";
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
+import { registerExport } from "./export.ts";
 import { registerTail } from "./tail.ts";
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -252,6 +253,7 @@ export function logRoutes() {
   });
 
   registerTail(app);
+  registerExport(app, SearchParamsSchema);
 
   app.openapi(context, async (c) => {
     const deps = c.get("deps");
