@@ -27,6 +27,7 @@ export class UnconfiguredLogStore implements LogStore {
   histogram = unconfigured;
   breakdown = unconfigured;
   topMessages = unconfigured;
+  aggregate = unconfigured;
   stats = unconfigured;
   deleteOlderThan = unconfigured;
   async health(): Promise<StoreHealth> {
@@ -41,6 +42,9 @@ export class UnconfiguredUserRepo implements UserRepo {
   findCredentials = unconfigured;
   list = unconfigured;
   update = unconfigured;
+  authState = unconfigured;
+  setStatus = unconfigured;
+  remove = unconfigured;
   ensure = unconfigured;
 }
 
