@@ -115,9 +115,13 @@ export function runLogStoreConformance(
             level: LEVELS[i % LEVELS.length] as Level,
             message: `bulk event number ${i}`,
             attributes: { i },
+            ...(i % 2 ? { pattern: `p${i % 10}` } : {}),
           }),
         );
         expect(await store.write(batch)).toEqual({ written: 10_000, duplicates: 0 });
+        // The batch is large enough for the Postgres store's COPY path: patterns come back from it too.
+        expect(await store.get(batch[3]!.id)).toEqual(batch[3]!);
+        expect(await store.get(batch[4]!.id)).toEqual(batch[4]!);
         expect(await store.write(batch)).toEqual({ written: 0, duplicates: 10_000 });
         expect(await store.count({ services: [service] })).toBe(10_000);
         expect(await store.count({ services: [service], levels: ["ERROR"] })).toBe(2_000);
@@ -143,6 +147,7 @@ export function runLogStoreConformance(
             cached: false,
             "http.status": 502,
           },
+          pattern: "0123456789abcdef",
         });
         await store.write([written]);
         expect(await store.get(written.id)).toEqual(written);

@@ -140,6 +140,14 @@ export class SearchLogStore implements LogStore {
         body: indexTemplate(this.prefix, this.engine.flavor, this.refreshInterval),
       });
       ensureOk(res, "index template");
+      // Indices made by an older template take fields added since (a strict mapping refuses unknown
+      // ones): adding a field is the one mapping change an existing index allows. None yet: 404.
+      const existing = await this.request({
+        method: "PUT",
+        path: `/${this.alias}/_mapping`,
+        body: { properties: { pattern: { type: "keyword" } } },
+      });
+      if (existing.status !== 404) ensureOk(existing, "index mapping");
       if (this.templateState) this.templateState.installed = true;
     })().catch((err) => {
       this.template = null;

@@ -5,10 +5,14 @@ import { SearchLogStore } from "./log-store.ts";
 
 /** An engine that takes every bulk item and counts template installs. */
 function countingEngine() {
-  const calls = { templates: 0, bulks: 0 };
+  const calls = { templates: 0, mappings: 0, bulks: 0 };
   const transport = (async (req: EngineRequest) => {
     if (req.path.startsWith("/_index_template/")) {
       calls.templates++;
+      return { status: 200, body: { acknowledged: true } };
+    }
+    if (req.path === "/t/_mapping") {
+      calls.mappings++;
       return { status: 200, body: { acknowledged: true } };
     }
     if (req.path === "/_bulk") {
@@ -33,7 +37,7 @@ describe("index template", () => {
     const store = new SearchLogStore(engine, { indexPrefix: "t", refresh: false });
     await store.write([event()]);
     await store.write([event()]);
-    expect(calls).toEqual({ templates: 1, bulks: 2 });
+    expect(calls).toEqual({ templates: 1, mappings: 1, bulks: 2 });
   });
 
   test("stores built per request (Workers) share that it is installed: one install, not one per request", async () => {
@@ -42,6 +46,6 @@ describe("index template", () => {
     for (let i = 0; i < 3; i++) {
       await new SearchLogStore(engine, { indexPrefix: "t", refresh: false, templateState }).write([event()]);
     }
-    expect(calls).toEqual({ templates: 1, bulks: 3 });
+    expect(calls).toEqual({ templates: 1, mappings: 1, bulks: 3 });
   });
 });
