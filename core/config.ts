@@ -85,6 +85,12 @@ export const ConfigSchema = z
     /** A stream ends after this long; the client resumes with Last-Event-ID (and its token is checked again). */
     TAIL_MAX_SECONDS: int(1, 86_400).default(300),
     ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+    // Log patterns (core/patterns): every stored event gets its template's id.
+    PATTERNS_ENABLED: bool.default(true),
+    /** How often counts and miner states are saved, and other indexers' states absorbed. */
+    PATTERN_SYNC_SECONDS: int(1, 3600).default(30),
+    /** This process's name among the miners (default: the host name); stable across restarts. */
+    PATTERN_NODE: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT === "production") {

@@ -17,6 +17,7 @@ import { PostgresAnomalyRepo } from "../core/adapters/postgres/anomaly-repo.ts";
 import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
 import { PostgresArrivals } from "../core/adapters/postgres/arrivals.ts";
 import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters/postgres/log-store.ts";
+import { PostgresPatternRepo } from "../core/adapters/postgres/pattern-repo.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import type { EngineFlavor, SearchEngine } from "../core/adapters/search/backend.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
@@ -24,6 +25,8 @@ import { upstashDeps } from "../core/adapters/upstash/deps.ts";
 import { type Config, eventLimits } from "../core/config.ts";
 import { instrumentStore } from "../core/instrumented-store.ts";
 import type { LogLine } from "../core/logger.ts";
+import { PatternAssigner } from "../core/patterns/assigner.ts";
+import { patternStore } from "../core/patterns/store.ts";
 import type { AlertRuleRepo, AlertTickRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { AnomalyRepo } from "../core/ports/anomalies.ts";
 import type { ApiKeyRepo } from "../core/ports/api-keys.ts";
@@ -93,6 +96,11 @@ export interface Platform {
   inProcessLimits: boolean;
   /** Counters and timings, with a /metrics exposition; absent where none is collected. */
   telemetry?: Telemetry;
+  /**
+   * This process's name among pattern miners, where a process lives long enough to keep miners (Bun);
+   * absent: events are stored without a pattern (an edge isolate would restore miners per request).
+   */
+  patternNode?: string;
 }
 
 /** What the roles that serve the API add to a Platform. */
@@ -123,6 +131,8 @@ export interface Deps {
   apiKeys: ApiKeyRepo | undefined;
   cache: Cache | undefined;
   rateLimiter: RateLimiter | undefined;
+  /** Gives events their pattern id (embedded ingest, the Kafka indexer); absent where off. */
+  patterns: PatternAssigner | undefined;
   /** The database and log store checks (and the cache's, with Upstash). */
   health: HealthCheck[];
   /** Close the database (waits up to 5 s for running queries) and the search client. Safe to call twice. */
@@ -146,6 +156,15 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   const upstash = upstashDeps(config, log);
   const inProcess = platform.inProcessLimits;
   let closing: Promise<void> | undefined;
+  const patterns =
+    config.PATTERNS_ENABLED && platform.patternNode
+      ? new PatternAssigner({
+          ...(sql ? { repo: new PostgresPatternRepo(sql) } : {}),
+          node: platform.patternNode,
+          log,
+        })
+      : undefined;
+  patterns?.start(config.PATTERN_SYNC_SECONDS * 1000);
   const deps: Deps = {
     config,
     log,
@@ -164,9 +183,14 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
       : inProcess && config.RATE_LIMIT_ENABLED
         ? new MemoryRateLimiter()
         : undefined,
+    patterns,
     health: [],
     close() {
       closing ??= (async () => {
+        // What is pending of the patterns goes to the database before it closes.
+        await patterns
+          ?.close()
+          .catch((err: unknown) => log({ level: "WARNING", msg: "patterns not saved", error: String(err) }));
         await database?.close();
         await built.close();
       })();
@@ -187,7 +211,8 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
 
   const tail = built.arrivals ? liveTail(config, built.arrivals, log) : undefined;
   // Writes the queue makes in this process wake the tails at once (Kafka's are another process's).
-  const queue = await api.queue(tail ? pokeOnWrite(store, tail.feed) : store);
+  const written = tail ? pokeOnWrite(store, tail.feed) : store;
+  const queue = await api.queue(patterns ? patternStore(written, patterns) : written);
   const app: AppDeps = {
     settings: config,
     limits: eventLimits(config),

@@ -3,6 +3,8 @@
  * LOGFLOW_DATA_DIR), the official search-engine clients, the ingest queue (Kafka when KAFKA_BROKERS is
  * set, else in-process), Prometheus metrics and a signing key kept on disk.
  */
+
+import { hostname } from "node:os";
 import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
 import { localSecretKey } from "../../core/adapters/local/secret-key.ts";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
@@ -64,6 +66,7 @@ export function bunPlatform(config: Config, database: Database): Platform {
     searchEngine: bunSearchEngine,
     searchTemplate: "at-start",
     inProcessLimits: true,
+    patternNode: config.PATTERN_NODE ?? hostname(),
     telemetry: prometheusTelemetry(database.connections ? { databaseConnections: database.connections } : {}),
   };
 }
