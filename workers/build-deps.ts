@@ -227,6 +227,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
     log,
   };
   if (deps.anomalies) app.anomalies = deps.anomalies;
+  if (sql) app.patternRepo = new PostgresPatternRepo(sql);
   if (deps.apiKeys) app.apiKeys = deps.apiKeys;
   if (deps.cache) app.cache = deps.cache;
   if (deps.rateLimiter) app.rateLimiter = deps.rateLimiter;

@@ -8,6 +8,7 @@ import { InvalidCursorError, type LogStore } from "../../core/ports/log-store.ts
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
+import { registerPatterns } from "./patterns.ts";
 import { registerTail } from "./tail.ts";
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -190,10 +191,10 @@ const one = createRoute({
   responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND") },
 });
 
-/** GET /api/v1/logs/search, /recent, /tail, /{id} and /{id}/context. */
+/** GET /api/v1/logs/search, /recent, /tail, /patterns, /{id} and /{id}/context. */
 export function logRoutes() {
   const app = router("logs");
-  // `/search`, `/recent` and `/tail` before `/{id}`, which matches them too: the first registered answers.
+  // `/search`, `/recent`, `/tail` and `/patterns` before `/{id}`, which matches them too: the first registered answers.
 
   app.openapi(search, async (c) => {
     const deps = c.get("deps");
@@ -238,6 +239,7 @@ export function logRoutes() {
   });
 
   registerTail(app);
+  registerPatterns(app);
 
   app.openapi(context, async (c) => {
     const deps = c.get("deps");

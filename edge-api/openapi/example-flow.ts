@@ -136,6 +136,7 @@ export async function exampleExchanges(
     "/api/v1/logs/search?query=declined&service=payment-service&since=1h&limit=10",
   );
   await call("GET /api/v1/logs/recent", "/api/v1/logs/recent?limit=2");
+  await call("GET /api/v1/logs/patterns", "/api/v1/logs/patterns?service=payment-service&since=1h&limit=5");
   const id = found.logs[0]?.id ?? "00000000-0000-7000-8000-000000000000";
   await call("GET /api/v1/logs/:id", `/api/v1/logs/${id}`);
   await call("GET /api/v1/logs/:id/context", `/api/v1/logs/${id}/context?before=2&after=2`);
