@@ -34,6 +34,7 @@ import type { Cache } from "../core/ports/cache.ts";
 import type { LogArrivals } from "../core/ports/log-arrivals.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
+import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
@@ -131,6 +132,8 @@ export interface Deps {
   apiKeys: ApiKeyRepo | undefined;
   cache: Cache | undefined;
   rateLimiter: RateLimiter | undefined;
+  /** Pattern templates (the API's patterns, new-pattern alert rules); absent without a database. */
+  patternRepo: PatternRepo | undefined;
   /** Gives events their pattern id (embedded ingest, the Kafka indexer); absent where off. */
   patterns: PatternAssigner | undefined;
   /** The database and log store checks (and the cache's, with Upstash). */
@@ -156,10 +159,11 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   const upstash = upstashDeps(config, log);
   const inProcess = platform.inProcessLimits;
   let closing: Promise<void> | undefined;
+  const patternRepo = sql ? new PostgresPatternRepo(sql) : undefined;
   const patterns =
     config.PATTERNS_ENABLED && platform.patternNode
       ? new PatternAssigner({
-          ...(sql ? { repo: new PostgresPatternRepo(sql) } : {}),
+          ...(patternRepo ? { repo: patternRepo } : {}),
           node: platform.patternNode,
           log,
         })
@@ -183,6 +187,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
       : inProcess && config.RATE_LIMIT_ENABLED
         ? new MemoryRateLimiter()
         : undefined,
+    patternRepo,
     patterns,
     health: [],
     close() {
@@ -227,7 +232,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
     log,
   };
   if (deps.anomalies) app.anomalies = deps.anomalies;
-  if (sql) app.patternRepo = new PostgresPatternRepo(sql);
+  if (patternRepo) app.patternRepo = patternRepo;
   if (deps.apiKeys) app.apiKeys = deps.apiKeys;
   if (deps.cache) app.cache = deps.cache;
   if (deps.rateLimiter) app.rateLimiter = deps.rateLimiter;

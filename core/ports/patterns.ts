@@ -32,6 +32,10 @@ export interface PatternRepo {
   get(ids: string[]): Promise<PatternRecord[]>;
   /** Templates first seen in [from, to] (not merged away), oldest first, at most `limit`. */
   firstSeenIn(from: number, to: number, services: string[], limit: number): Promise<PatternRecord[]>;
+  /** Of these ids, the ones the alert rule has not fired for yet. */
+  unalerted(ruleId: number, ids: string[]): Promise<string[]>;
+  /** Remembers that the rule fired for these ids (a new-pattern rule fires once per pattern). */
+  markAlerted(ruleId: number, ids: string[]): Promise<void>;
   saveMiner(service: string, node: string, snapshot: unknown): Promise<void>;
   /** Saved miners: of one service, or (service undefined) every one changed after `since` by another node. */
   miners(q: { service: string } | { since: number; exceptNode: string }): Promise<SavedMiner[]>;

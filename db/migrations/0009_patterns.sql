@@ -32,3 +32,13 @@ CREATE TABLE pattern_miners (
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (service, node)
 );
+
+-- Alert rules on new patterns: a rule with new_pattern counts templates first seen in its window that
+-- it has not alerted on yet, and fires once for each (alerted_patterns keeps which it has).
+ALTER TABLE alert_rules ADD COLUMN new_pattern boolean NOT NULL DEFAULT false;
+CREATE TABLE alerted_patterns (
+  rule_id    bigint NOT NULL REFERENCES alert_rules (id) ON DELETE CASCADE,
+  pattern_id text NOT NULL,
+  alerted_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (rule_id, pattern_id)
+);

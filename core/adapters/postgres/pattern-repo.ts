@@ -93,6 +93,22 @@ export class PostgresPatternRepo implements PatternRepo {
     return rows.map(toRecord);
   }
 
+  async unalerted(ruleId: number, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql<{ id: string }[]>`
+      select id from unnest(${ids}::text[]) as i(id)
+      where not exists (select 1 from alerted_patterns a where a.rule_id = ${ruleId} and a.pattern_id = i.id)`;
+    return rows.map((r) => r.id);
+  }
+
+  async markAlerted(ruleId: number, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql`
+      insert into alerted_patterns (rule_id, pattern_id)
+      select ${ruleId}, id from unnest(${ids}::text[]) as i(id)
+      on conflict do nothing`;
+  }
+
   async saveMiner(service: string, node: string, snapshot: unknown): Promise<void> {
     await this.sql`
       insert into pattern_miners (service, node, snapshot, updated_at)
