@@ -2,13 +2,13 @@ import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../../core/errors.ts";
+import { readJsonItems, readNdjsonItems } from "../../core/ingest/json-items.ts";
 import { IngestResultSchema } from "../../core/logs/schema.ts";
 import type { IngestItem } from "../../core/ports/collector.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, problems } from "../openapi/spec.ts";
-import { describeJsonError, parseJsonText } from "../validate.ts";
 
 const NDJSON_TYPES = new Set([
   "application/x-ndjson",
@@ -60,22 +60,6 @@ async function readBodyText(req: Request, maxBytes: number): Promise<string> {
     offset += chunk.byteLength;
   }
   return new TextDecoder().decode(bytes);
-}
-
-function splitNdjson(text: string): IngestItem[] {
-  const items: IngestItem[] = [];
-  let lineNo = 0;
-  for (const line of text.split("\n")) {
-    lineNo++;
-    const trimmed = line.trim();
-    if (trimmed === "") continue;
-    try {
-      items.push({ ok: true, value: JSON.parse(trimmed) });
-    } catch {
-      items.push({ ok: false, error: `line ${lineNo}: not valid JSON (${describeJsonError(trimmed)})` });
-    }
-  }
-  return items;
 }
 
 /** The body's limit comes from the deployment's settings (INGEST_MAX_BODY_BYTES). */
@@ -153,11 +137,9 @@ export function ingestRoutes() {
     let items: IngestItem[];
     let single = false;
     if (type === "application/json") {
-      const parsed = parseJsonText(await readBodyText(c.req.raw, maxBodyBytes));
-      single = !Array.isArray(parsed);
-      items = (Array.isArray(parsed) ? parsed : [parsed]).map((value) => ({ ok: true, value }));
+      ({ items, single } = await readJsonItems(await readBodyText(c.req.raw, maxBodyBytes)));
     } else if (NDJSON_TYPES.has(type)) {
-      items = splitNdjson(await readBodyText(c.req.raw, maxBodyBytes));
+      items = await readNdjsonItems(await readBodyText(c.req.raw, maxBodyBytes));
     } else {
       throw new AppError(
         "UNSUPPORTED_MEDIA_TYPE",

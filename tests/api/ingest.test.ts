@@ -86,6 +86,28 @@ describe("POST /api/v1/ingest", () => {
     expect(body.request_id).toBe(res.headers.get("x-request-id")!);
   });
 
+  test("an event nested 50,000 deep is one rejected event; the rest of its batch is stored", async () => {
+    const service = freshService();
+    const deep = `${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}`;
+    const good = (message: string) => JSON.stringify({ service, message });
+    const bad = `{"service":"${service}","message":"deep","payload":${deep}}`;
+    const res = await ingest(t, `[${good("first")},${bad},${good("second")}]`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      accepted: 2,
+      rejected: 1,
+      errors: [{ index: 1, error: expect.stringContaining("nested deeper than 64 levels") }],
+    });
+    const lines = await ingest(t, [good("third"), bad, good("fourth")].join("\n"), "application/x-ndjson");
+    expect(lines.status).toBe(200);
+    expect(await lines.json()).toMatchObject({ accepted: 2, rejected: 1, errors: [{ index: 1 }] });
+    expect((await search({ service })).total).toBe(4);
+
+    const alone = await ingest(t, bad);
+    expect(alone.status).toBe(422);
+    expect((await alone.json()).detail).toContain("nested deeper than 64 levels");
+  });
+
   test("a single invalid object is a 422 with the reason", async () => {
     const res = await ingest(t, { service: "x" });
     expect(res.status).toBe(422);

@@ -2,6 +2,7 @@ import { type Config, ConfigError, loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { staticAssets } from "./assets.ts";
 import { type Runtime, startRuntime } from "./runtime.ts";
+import { checkPort, listenError } from "./startup.ts";
 
 /**
  * Parse the config or exit with the reason, naming each bad variable. `--yes` on the command line
@@ -29,19 +30,31 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Start the runtime and serve the API (and the dashboard, when built) on config.PORT. */
+/**
+ * Start the runtime and serve the API (and the dashboard, when built) on config.PORT. Rejects with
+ * StartupError (one line, an exit code) for a port in use or a dependency refused or away.
+ */
 export async function serve(config: Config, opts: { assets?: boolean } = {}): Promise<Served> {
+  // Before anything is opened or created on disk (the embedded database, the signing key).
+  await checkPort("PORT", config.HOST, config.PORT);
   const runtime = await startRuntime(config);
   if (opts.assets !== false) runtime.deps.assets = staticAssets();
   const app = createApp(runtime.deps);
-  const server = Bun.serve({
-    port: config.PORT,
-    hostname: config.HOST,
-    fetch: app.fetch,
-    // Ingest bodies are limited by the app (INGEST_MAX_BODY_BYTES); leave Bun's cap just above it.
-    maxRequestBodySize: config.INGEST_MAX_BODY_BYTES + 1024 * 1024,
-    idleTimeout: 60,
-  });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      port: config.PORT,
+      hostname: config.HOST,
+      fetch: app.fetch,
+      // Ingest bodies are limited by the app (INGEST_MAX_BODY_BYTES); leave Bun's cap just above it.
+      maxRequestBodySize: config.INGEST_MAX_BODY_BYTES + 1024 * 1024,
+      idleTimeout: 60,
+    });
+  } catch (err) {
+    // Taken since the check: say so the same way.
+    await runtime.close();
+    throw listenError(err, "PORT", config.HOST, config.PORT);
+  }
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
