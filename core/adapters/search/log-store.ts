@@ -351,6 +351,7 @@ export class SearchLogStore implements LogStore {
                   sample: {
                     top_hits: {
                       size: 1,
+                      _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
                       sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
                     },
                   },
