@@ -2,9 +2,14 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
-import type { LogEvent } from "../../core/log-event.ts";
-import { PatternListSchema, type PatternRecord, type PatternSummary } from "../../core/patterns/schema.ts";
-import type { LogFilter, PatternCount } from "../../core/ports/log-store.ts";
+import { type LogEvent, parseTimestamp } from "../../core/log-event.ts";
+import {
+  type PatternList,
+  PatternListSchema,
+  type PatternRecord,
+  type PatternSummary,
+} from "../../core/patterns/schema.ts";
+import type { LogFilter, LogStore, PatternCount } from "../../core/ports/log-store.ts";
 import type { PatternRepo } from "../../core/ports/patterns.ts";
 import type { AppEnv } from "../context.ts";
 import { json, problems } from "../openapi/spec.ts";
@@ -35,18 +40,38 @@ const levels = listParam.transform((values, ctx) => {
   return out;
 });
 
-const PatternParamsSchema = z.object({
-  query: lastParam(z.string().max(4096, "at most 4096 characters"))
-    .optional()
-    .describe("Which events, as in GET /api/v1/logs/search"),
-  service: listParam.optional(),
-  level: levels.optional(),
-  since: duration("since").optional().describe("The range: the last 15m, 1h (default), 24h, 7d…"),
-  interval: duration("interval")
-    .optional()
-    .describe("Sparkline bucket width; default about 30 buckets over the range"),
-  limit: intParam(1, 500).default(50).describe("Most patterns listed, largest first (1–500, default 50)"),
+const instant = z.string().transform((v, ctx) => {
+  const ms = parseTimestamp(v);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: "must be ISO-8601 or epoch s/ms" });
+    return z.NEVER;
+  }
+  return ms;
 });
+
+const PatternParamsSchema = z
+  .object({
+    query: lastParam(z.string().max(4096, "at most 4096 characters"))
+      .optional()
+      .describe("Which events, as in GET /api/v1/logs/search"),
+    service: listParam.optional(),
+    level: levels.optional(),
+    since: duration("since").optional().describe("The range: the last 15m, 1h (default), 24h, 7d…"),
+    start_time: lastParam(instant).optional().describe("Instead of since: from this instant (ISO-8601)"),
+    end_time: lastParam(instant).optional().describe("Up to this instant (default now)"),
+    interval: duration("interval")
+      .optional()
+      .describe("Sparkline bucket width; default about 30 buckets over the range"),
+    limit: intParam(1, 500).default(50).describe("Most patterns listed, largest first (1–500, default 50)"),
+  })
+  .superRefine((q, ctx) => {
+    if (q.since !== undefined && q.start_time !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["since"], message: "use either since or start_time, not both" });
+    }
+    if (q.start_time !== undefined && q.end_time !== undefined && q.end_time < q.start_time) {
+      ctx.addIssue({ code: "custom", path: ["end_time"], message: "must not be before start_time" });
+    }
+  });
 
 /** Most sparkline buckets one answer has (a longer range with a small interval is a 400). */
 const MAX_BUCKETS = 500;
@@ -77,16 +102,15 @@ export function registerPatterns(app: OpenAPIHono<AppEnv>): void {
   app.openapi(patterns, async (c) => {
     const deps = c.get("deps");
     const q = c.req.valid("query");
-    const to = deps.now?.() ?? Date.now();
-    const from = to - (q.since ?? 3_600_000);
+    const now = deps.now?.() ?? Date.now();
+    const to = q.end_time ?? now;
+    const from = q.start_time ?? to - (q.since ?? 3_600_000);
     const intervalMs = q.interval ?? sparklineInterval(to - from);
     if ((to - from) / intervalMs > MAX_BUCKETS) {
       throw new AppError(
         "BAD_REQUEST",
         `interval: at most ${MAX_BUCKETS} buckets over the range; use a wider interval`,
-        {
-          errors: [{ field: "interval", message: "too small for the range" }],
-        },
+        { errors: [{ field: "interval", message: "too small for the range" }] },
       );
     }
     const filter: LogFilter & { from: number; to: number } = {
@@ -96,30 +120,43 @@ export function registerPatterns(app: OpenAPIHono<AppEnv>): void {
       from,
       to,
     };
-    // Twice the limit: ids merged into one another are listed as one.
-    const counts = await deps.store.patternCounts(filter, intervalMs, q.limit * 2);
-    const first = Math.floor(from / intervalMs) * intervalMs;
-    const buckets = counts.patterns[0]?.buckets.length ?? Math.floor((to - first) / intervalMs) + 1;
-    const records = await templates(
-      deps.patternRepo,
-      counts.patterns.map((p) => p.id),
-    );
-    const summaries = summarise(counts.patterns, records, counts.total, from, to)
-      .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1))
-      .slice(0, q.limit);
-    return c.json(
-      {
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-        interval_ms: intervalMs,
-        buckets: Array.from({ length: buckets }, (_, i) => new Date(first + i * intervalMs).toISOString()),
-        total: counts.total,
-        without_pattern: counts.withoutPattern,
-        patterns: summaries,
-      },
-      200,
-    );
+    return c.json(await listPatterns(deps.store, deps.patternRepo, filter, intervalMs, q.limit), 200);
   });
+}
+
+/**
+ * The patterns of a filter's events (GET /api/v1/logs/patterns, and the overview's top errors): the
+ * store's counts per stored id, grouped by the template each id stands for now, with its row.
+ */
+export async function listPatterns(
+  store: LogStore,
+  repo: PatternRepo | undefined,
+  filter: LogFilter & { from: number; to: number },
+  intervalMs: number,
+  limit: number,
+): Promise<PatternList> {
+  const { from, to } = filter;
+  // Twice the limit: ids merged into one another are listed as one.
+  const counts = await store.patternCounts(filter, intervalMs, limit * 2);
+  const first = Math.floor(from / intervalMs) * intervalMs;
+  const buckets =
+    counts.patterns[0]?.buckets.length ?? Math.max(0, Math.floor((to - first) / intervalMs) + 1);
+  const records = await templates(
+    repo,
+    counts.patterns.map((p) => p.id),
+  );
+  const summaries = summarise(counts.patterns, records, counts.total, from, to)
+    .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1))
+    .slice(0, limit);
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    interval_ms: intervalMs,
+    buckets: Array.from({ length: buckets }, (_, i) => new Date(first + i * intervalMs).toISOString()),
+    total: counts.total,
+    without_pattern: counts.withoutPattern,
+    patterns: summaries,
+  };
 }
 
 /** The rows of these ids and of every id they were merged into, by id. */

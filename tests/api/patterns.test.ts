@@ -77,6 +77,23 @@ describe("GET /api/v1/logs/patterns", () => {
     expect(both.body.patterns.length).toBe(1);
   });
 
+  test("the overview's top errors group lines that differ in values, with the pattern to filter on", async () => {
+    const res = await t.request(`/api/v1/metrics/service/${service}?window_minutes=60`);
+    const body = (await res.json()) as { top_errors: { message: string; count: number; pattern: string }[] };
+    const { body: listed } = await get(`service=${service}&level=ERROR`);
+    expect(body.top_errors).toEqual([
+      { message: listed.patterns[0]!.template, count: 20, pattern: listed.patterns[0]!.id },
+    ]);
+  });
+
+  test("an explicit range: start_time and end_time", async () => {
+    const from = new Date(now - 5 * 60_000 - 500).toISOString();
+    const to = new Date(now + 1).toISOString();
+    const { body } = await get(`service=${service}&level=ERROR&start_time=${from}&end_time=${to}`);
+    expect(body.patterns.map((p) => p.count)).toEqual([6]); // minutes 0–5 ago
+    expect((await get(`since=1h&start_time=${from}`)).status).toBe(400);
+  });
+
   test("a range with too many buckets, or a bad duration, is a 400 saying which parameter", async () => {
     const small = await get(`service=${service}&since=7d&interval=10s`);
     expect(small.status).toBe(400);
