@@ -185,6 +185,27 @@ describe("explore", () => {
   });
 });
 
+describe("explore patterns", () => {
+  test("the Patterns tab lists each template with its variables marked; opening one filters the lines by it", async () => {
+    await signIn();
+    router.navigate(`/explore?service=${service}&range=15m`);
+    const root = await mount("pages/explore/index.tsx");
+    await until(() => root.querySelectorAll("tbody tr").length === 3);
+    (root.querySelector("[data-testid=patterns-tab]") as HTMLButtonElement).click();
+    expect(router.query().view).toBe("patterns");
+    const panel = await until(() => root.querySelector("[data-testid=patterns]"));
+    await until(() => panel.querySelectorAll("tbody tr").length === 3);
+    const rows = [...panel.querySelectorAll("tbody tr")] as HTMLElement[];
+    const slow = rows.find((r) => r.textContent?.includes("slow query"))!;
+    expect(slow.querySelector("mark.pattern-var")?.textContent).toBe("<*>");
+    expect(slow.textContent).toContain("new");
+    const id = slow.dataset.pattern!;
+    slow.click();
+    expect(router.query().q).toBe(`pattern:${id}`);
+    expect(router.query().view).toBeUndefined();
+  });
+});
+
 describe("export and URL state", () => {
   const log = {
     id: "0190d7a4-0000-7000-8000-000000000001",

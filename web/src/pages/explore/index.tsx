@@ -6,6 +6,7 @@ import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
 import { Filters } from "./filters.tsx";
+import { exploreView, PatternsTab } from "./patterns.tsx";
 import { ResultsTable } from "./results.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
 import { TailStatus } from "./tail-status.tsx";
@@ -49,9 +50,10 @@ export default function ExplorePage() {
   }
 
   return (
-    <section aria-labelledby="ex-title">
+    <section aria-labelledby="ex-title" data-view={exploreView()}>
       <h1 id="ex-title">Explore</h1>
       <Filters query={q()} searchRef={(el) => (searchBox = el)} />
+      <PatternsTab query={q()} />
 
       <div class="toolbar" aria-live="polite">
         <span data-testid="result-count">
