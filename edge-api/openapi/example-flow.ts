@@ -242,6 +242,10 @@ export async function exampleExchanges(
 
   await call("GET /api/v1/anomaly/detect/log-volume", "/api/v1/anomaly/detect/log-volume?window_minutes=60");
   await call("GET /api/v1/anomaly/detect/error-rate", "/api/v1/anomaly/detect/error-rate?window_minutes=60");
+  await call(
+    "GET /api/v1/anomaly/detect/patterns",
+    "/api/v1/anomaly/detect/patterns?service=payment-service&window_minutes=60",
+  );
   await call("GET /api/v1/anomaly/report", "/api/v1/anomaly/report?window_minutes=60");
   await call("GET /api/v1/anomaly/recorded", "/api/v1/anomaly/recorded?limit=5");
   await call("DELETE /api/v1/alerts/rules/:id", `/api/v1/alerts/rules/${rule.id}`, {
