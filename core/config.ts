@@ -101,7 +101,7 @@ export const ConfigSchema = z
     PATTERNS_ENABLED: bool.default(true),
     /** How often counts and miner states are saved, and other indexers' states absorbed. */
     PATTERN_SYNC_SECONDS: int(1, 3600).default(30),
-    /** This process's name among the miners (default: the host name); stable across restarts. */
+    /** This process's name among the miners (default host:PORT); stable across restarts. */
     PATTERN_NODE: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((c, ctx) => {

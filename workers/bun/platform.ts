@@ -81,7 +81,8 @@ export function bunPlatform(config: Config, database: Database): Platform {
     searchEngine: bunSearchEngine,
     searchTemplate: "at-start",
     inProcessLimits: true,
-    patternNode: config.PATTERN_NODE ?? hostname(),
+    // Stable across restarts (its saved state is found again) and distinct per process on one host.
+    patternNode: config.PATTERN_NODE ?? `${hostname()}:${config.PORT}`,
     telemetry: prometheusTelemetry(database.connections ? { databaseConnections: database.connections } : {}),
   };
 }
