@@ -21,6 +21,7 @@ import type { LogEvent } from "../log-event.ts";
 import type { LogLine } from "../logger.ts";
 import type { PatternRepo, PatternUpdate, SavedMiner } from "../ports/patterns.ts";
 import { type MinerConfig, PatternMiner } from "./miner.ts";
+import type { MinerSnapshot } from "./snapshot.ts";
 
 export interface PatternAssignerOptions {
   /** Where templates and miner states are kept; none: ids are assigned, nothing is kept. */
@@ -33,6 +34,15 @@ export interface PatternAssignerOptions {
   log?: LogLine;
 }
 
+/** How often a miner's state is saved when only its counts changed. */
+const STATE_REFRESH_MS = 10 * 60_000;
+
+/** What of a miner's state matters to another miner or a restart: its templates, groups and merges. */
+function shapeOf(s: MinerSnapshot): string {
+  const templates = s.templates.map((t) => `${t.id} ${t.tokens.join(" ")}`).sort();
+  return JSON.stringify([templates, s.siblings, s.aliases]);
+}
+
 /** How far back a sync looks past the newest peer state it has read (commit order is not clock order). */
 const PEER_OVERLAP_MS = 5_000;
 
@@ -40,9 +50,9 @@ export class PatternAssigner {
   private readonly miners = new Map<string, PatternMiner>();
   private readonly loading = new Map<string, Promise<void>>();
   private pending = new Map<string, PatternUpdate>();
-  /** Services whose miner changed since its state was saved, and the state last saved. */
+  /** Services whose miner changed since its state was saved, and what was last saved of each. */
   private readonly dirty = new Set<string>();
-  private readonly saved = new Map<string, string>();
+  private readonly saved = new Map<string, { shape: string; at: number }>();
   private readonly mergedSent = new Set<string>();
   private peersSince = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -191,11 +201,16 @@ export class PatternAssigner {
         for (const [from, to] of merges) this.mergedSent.add(`${from}>${to}`);
         if (this.mergedSent.size > 100_000) this.mergedSent.clear();
       }
-      const text = JSON.stringify(snapshot);
-      if (this.saved.get(service) === text) continue;
+      // Counts and recency change with every line; the templates themselves seldom. A state whose
+      // templates are as saved is saved again only every STATE_REFRESH_MS (a restart then starts from
+      // counts up to that old, which only weigh which template is evicted first).
+      const shape = shapeOf(snapshot);
+      const last = this.saved.get(service);
+      const now = Date.now();
+      if (last && last.shape === shape && now - last.at < STATE_REFRESH_MS) continue;
       try {
         await repo.saveMiner(service, this.o.node, snapshot);
-        this.saved.set(service, text);
+        this.saved.set(service, { shape, at: now });
       } catch (err) {
         this.dirty.add(service);
         throw err;
@@ -227,7 +242,7 @@ export class PatternAssigner {
             miner = PatternMiner.restore(own.snapshot, this.o.config);
             const others = saved.filter((s) => s !== own).map((s) => s.snapshot);
             if (others.length > 0) miner.absorb(...others);
-            this.saved.set(service, JSON.stringify(miner.snapshot()));
+            this.saved.set(service, { shape: shapeOf(miner.snapshot()), at: Date.now() });
           } catch (err) {
             // Another version's state, or a damaged one: start afresh (ids are still derived alike).
             this.o.log?.({
