@@ -102,7 +102,13 @@ describe.skipIf(!reachable)("patterns on Postgres", () => {
     const service = "cluster";
     const a = new PatternAssigner({ repo, node: "indexer-a" });
     const b = new PatternAssigner({ repo, node: "indexer-b" });
-    const [idA] = await assigned(a, service, ["Connection closed by host-a.example.com [preauth]"]);
+    // a names it an hour after b first saw it; a's id is the smaller one and survives.
+    const [idA] = await assigned(
+      a,
+      service,
+      ["Connection closed by host-a.example.com [preauth]"],
+      T0 + 3_600_000,
+    );
     const [idB] = await assigned(b, service, ["Connection closed by host-b.example.org [preauth]"]);
     expect(idA).not.toBe(idB);
 
@@ -116,8 +122,10 @@ describe.skipIf(!reachable)("patterns on Postgres", () => {
     expect(nextB).toBe(survivor);
     expect(a.resolve(service, merged)).toBe(survivor);
     expect(b.resolve(service, merged)).toBe(survivor);
-    const rows = await repo.get([merged]);
-    expect(rows[0]?.mergedInto).toBe(survivor);
+    const rows = await repo.get([merged, survivor]);
+    expect(rows.find((r) => r.id === merged)?.mergedInto).toBe(survivor);
+    // The survivor is as old as the older of the two.
+    expect(rows.find((r) => r.id === survivor)?.firstSeen).toBe(T0);
   });
 
   test("memory is bounded by services: the least recently active miner goes, and comes back with its ids", async () => {

@@ -66,10 +66,24 @@ export class PostgresPatternRepo implements PatternRepo {
   async merge(aliases: [from: string, to: string][]): Promise<void> {
     if (aliases.length === 0) return;
     const rows = [...aliases].sort(([a], [b]) => (a < b ? -1 : 1)).map(([from, to]) => ({ from, to }));
-    await this.sql`
-      update patterns set merged_into = r."to"
-      from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as r("from" text, "to" text)
-      where patterns.id = r."from" and patterns.merged_into is distinct from r."to" and r."from" <> r."to"`;
+    const json = JSON.stringify(rows);
+    await this.sql.begin(async (tx) => {
+      const t = tx as unknown as Sql;
+      await t`
+        update patterns set merged_into = r."to"
+        from jsonb_to_recordset(${json}::text::jsonb) as r("from" text, "to" text)
+        where patterns.id = r."from" and patterns.merged_into is distinct from r."to" and r."from" <> r."to"`;
+      // The template was seen since the earliest of its ids: a survivor another node named later must
+      // not look new (a new-pattern alert) nor younger than it is.
+      await t`
+        update patterns p set first_seen = least(p.first_seen, m.first_seen),
+                              last_seen = greatest(p.last_seen, m.last_seen)
+        from (select r."to" as id, min(f.first_seen) as first_seen, max(f.last_seen) as last_seen
+              from jsonb_to_recordset(${json}::text::jsonb) as r("from" text, "to" text)
+              join patterns f on f.id = r."from"
+              group by 1) m
+        where p.id = m.id and (p.first_seen > m.first_seen or p.last_seen < m.last_seen)`;
+    });
   }
 
   async get(ids: string[]): Promise<PatternRecord[]> {
