@@ -28,6 +28,7 @@ export class UnconfiguredLogStore implements LogStore {
   breakdown = unconfigured;
   topMessages = unconfigured;
   patternCounts = unconfigured;
+  aggregate = unconfigured;
   stats = unconfigured;
   deleteOlderThan = unconfigured;
   async health(): Promise<StoreHealth> {

@@ -1,8 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
-import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
-import { type LogEvent, parseTimestamp } from "../../core/log-event.ts";
+import type { LogEvent } from "../../core/log-event.ts";
 import {
   type PatternList,
   PatternListSchema,
@@ -14,64 +13,27 @@ import type { PatternRepo } from "../../core/ports/patterns.ts";
 import type { AppEnv } from "../context.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam } from "../validate.ts";
-
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const duration = (what: string) =>
-  lastParam(z.string()).transform((v, ctx) => {
-    const m = /^(\d{1,6})([smhdw])$/.exec(v.trim());
-    if (!m) {
-      ctx.addIssue({ code: "custom", message: `${what}: a duration such as 15m, 1h, 6h, 24h or 7d` });
-      return z.NEVER;
-    }
-    return Number(m[1]) * UNITS[m[2]!]!;
-  });
-
-const levels = listParam.transform((values, ctx) => {
-  const out: Level[] = [];
-  for (const v of values) {
-    const level = normalizeLevel(v);
-    if (!level)
-      ctx.addIssue({
-        code: "custom",
-        message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
-      });
-    else if (!out.includes(level)) out.push(level);
-  }
-  return out;
-});
-
-const instant = z.string().transform((v, ctx) => {
-  const ms = parseTimestamp(v);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: "must be ISO-8601 or epoch s/ms" });
-    return z.NEVER;
-  }
-  return ms;
-});
+import { checkRange, levels, parseDuration, rangeParams } from "./params.ts";
 
 const PatternParamsSchema = z
   .object({
-    query: lastParam(z.string().max(4096, "at most 4096 characters"))
-      .optional()
-      .describe("Which events, as in GET /api/v1/logs/search"),
+    ...rangeParams,
     service: listParam.optional(),
     level: levels.optional(),
-    since: duration("since").optional().describe("The range: the last 15m, 1h (default), 24h, 7d…"),
-    start_time: lastParam(instant).optional().describe("Instead of since: from this instant (ISO-8601)"),
-    end_time: lastParam(instant).optional().describe("Up to this instant (default now)"),
-    interval: duration("interval")
+    interval: lastParam(z.string())
+      .transform((v, ctx) => {
+        const ms = parseDuration(v);
+        if (ms === null) {
+          ctx.addIssue({ code: "custom", message: "must be a duration such as 1m, 5m or 1h" });
+          return z.NEVER;
+        }
+        return ms;
+      })
       .optional()
       .describe("Sparkline bucket width; default about 30 buckets over the range"),
     limit: intParam(1, 500).default(50).describe("Most patterns listed, largest first (1–500, default 50)"),
   })
-  .superRefine((q, ctx) => {
-    if (q.since !== undefined && q.start_time !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["since"], message: "use either since or start_time, not both" });
-    }
-    if (q.start_time !== undefined && q.end_time !== undefined && q.end_time < q.start_time) {
-      ctx.addIssue({ code: "custom", path: ["end_time"], message: "must not be before start_time" });
-    }
-  });
+  .superRefine(checkRange);
 
 /** Most sparkline buckets one answer has (a longer range with a small interval is a 400). */
 const MAX_BUCKETS = 500;
