@@ -324,6 +324,38 @@ describe("anomaly rules", () => {
   });
 });
 
+describe("new-pattern rules", () => {
+  test("counting new log patterns keeps levels and query, and the rule is saved with new_pattern", async () => {
+    await signIn();
+    const { RuleForm } = await load<typeof import("../../web/src/pages/alerts/rule-form.tsx")>(
+      "pages/alerts/rule-form.tsx",
+    );
+    let saved: { new_pattern: boolean; anomaly_severity: string | null; levels: string[] } | undefined;
+    const root = document.createElement("div");
+    document.body.append(root);
+    const onSaved = (r: typeof saved) => {
+      saved = r;
+    };
+    disposers.push(
+      web.render(
+        () => web.createComponent(RuleForm as never, { onSaved, onCancel: () => {} } as never),
+        root,
+      ),
+    );
+    typeInto(root.querySelector("input[name=name]"), `new patterns ${service}`);
+    typeInto(root.querySelector("input[name=threshold]"), "0");
+    const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
+    counts.value = "new-pattern";
+    typeInto(counts, "new-pattern");
+    expect(root.querySelector("input[name=query]")).not.toBeNull();
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => saved);
+    expect(saved!.new_pattern).toBe(true);
+    expect(saved!.anomaly_severity).toBeNull();
+    expect(saved!.levels).toEqual(["ERROR", "CRITICAL"]);
+  });
+});
+
 describe("charts", () => {
   test("an anomaly marker sits on the bucket holding it, at the plotted value", async () => {
     const { markers } =
