@@ -102,6 +102,12 @@ export const ConfigSchema = z
       .string()
       .min(16, "must be at least 16 characters (e.g. openssl rand -hex 32)")
       .optional(),
+    // Log patterns (core/patterns): every stored event gets its template's id.
+    PATTERNS_ENABLED: bool.default(true),
+    /** How often counts and miner states are saved, and other indexers' states absorbed. */
+    PATTERN_SYNC_SECONDS: int(1, 3600).default(30),
+    /** This process's name among the miners (default host:PORT); stable across restarts. */
+    PATTERN_NODE: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT === "production") {

@@ -141,9 +141,13 @@ export function runLogStoreConformance(
             level: LEVELS[i % LEVELS.length] as Level,
             message: `bulk event number ${i}`,
             attributes: { i },
+            ...(i % 2 ? { pattern: `p${i % 10}` } : {}),
           }),
         );
         expect(await store.write(batch)).toEqual({ written: 10_000, duplicates: 0 });
+        // The batch is large enough for the Postgres store's COPY path: patterns come back from it too.
+        expect(await store.get(batch[3]!.id)).toEqual(batch[3]!);
+        expect(await store.get(batch[4]!.id)).toEqual(batch[4]!);
         expect(await store.write(batch)).toEqual({ written: 0, duplicates: 10_000 });
         expect(await store.count({ services: [service] })).toBe(10_000);
         expect(await store.count({ services: [service], levels: ["ERROR"] })).toBe(2_000);
@@ -169,6 +173,7 @@ export function runLogStoreConformance(
             cached: false,
             "http.status": 502,
           },
+          pattern: "0123456789abcdef",
         });
         await store.write([written]);
         expect(await store.get(written.id)).toEqual(written);
@@ -985,6 +990,39 @@ export function runLogStoreConformance(
         expect(await store.topMessages({ services: [service], text: "cache" }, 10)).toEqual([
           { key: "cache miss", count: 2 },
         ]);
+      });
+
+      test("patternCounts groups by pattern id: counts, a sparkline per interval, the newest event of each", async () => {
+        const service = fresh("patterns");
+        const base = Math.floor((Date.now() - 10 * 60_000) / 60_000) * 60_000;
+        const written = [
+          event(base + 1_000, { service, message: "a 1", pattern: "pa" }),
+          event(base + 61_000, { service, message: "a 2", pattern: "pa" }),
+          event(base + 62_000, { service, message: "a 3", pattern: "pa" }),
+          event(base + 2_000, { service, message: "b 1", pattern: "pb" }),
+          event(base + 121_000, { service, message: "b 2", pattern: "pb", level: "ERROR" }),
+          event(base + 3_000, { service, message: "c 1", pattern: "pc" }),
+          event(base + 4_000, { service, message: "old line" }),
+        ];
+        await store.write(written);
+        const range = { services: [service], from: base, to: base + 179_999 };
+        const counts = await store.patternCounts(range, 60_000, 2);
+        expect(counts.total).toBe(7);
+        expect(counts.withoutPattern).toBe(1);
+        expect(counts.patterns.map((p) => [p.id, p.count, p.buckets])).toEqual([
+          ["pa", 3, [1, 2, 0]],
+          ["pb", 2, [1, 0, 1]],
+        ]);
+        expect(counts.patterns[0]?.sample).toEqual(written[2]!);
+        expect(counts.patterns[1]?.sample).toEqual(written[4]!);
+        // Every filter narrows as in search.
+        const errors = await store.patternCounts({ ...range, levels: ["ERROR"] }, 60_000, 10);
+        expect(errors.patterns.map((p) => [p.id, p.count])).toEqual([["pb", 1]]);
+        expect(await store.patternCounts({ ...range, from: range.to + 1 }, 60_000, 10)).toEqual({
+          total: 0,
+          withoutPattern: 0,
+          patterns: [],
+        });
       });
     });
 
