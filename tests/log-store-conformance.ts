@@ -15,10 +15,12 @@ import {
   type AggregateSpec,
   aggregateEvents,
 } from "../core/query/aggregate.ts";
+import type { Field } from "../core/query/ast.ts";
 import { matches } from "../core/query/evaluate.ts";
 import { parseLogQuery } from "../core/query/parse.ts";
 import type { Aggregation } from "../core/query/schema.ts";
 import { logEvent } from "./helpers/events.ts";
+import { Random } from "./helpers/random-query.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -475,6 +477,9 @@ export function runLogStoreConformance(
         expect(await matching("http.status:200 OR attributes.service:shadow")).toEqual([1, 2]);
         expect(await matching("user_id:u_42")).toEqual([0]);
         expect(await matching("user_id:U_42")).toEqual([]);
+        // Events written without a pattern id have none.
+        expect(await matching("pattern:p0123456789abcdef")).toEqual([]);
+        expect(await matching("-pattern:*")).toEqual([0, 1, 2, 3]);
       });
 
       test("numeric ranges over numbers and numeric strings; existence; prefixes", async () => {
@@ -631,6 +636,34 @@ export function runLogStoreConformance(
         await check({ by: [], aggs: numeric, intervalMs: MINUTE, limit: 10 }, "failed latency_ms:>100");
         const none = await check({ by: [], aggs: numeric, limit: 10 }, "nothing_matches_this_word");
         expect(none.rows).toEqual([{ group: [], values: [0, null, null, null, null, null, null] }]);
+      });
+
+      test("random specs: groups, buckets, functions, limits and queries agree with the reference", async () => {
+        const r = new Random(20_261_203);
+        const columns: Field[] = [
+          { kind: "column", name: "service" },
+          { kind: "column", name: "level" },
+          { kind: "column", name: "host" },
+        ];
+        const fields: Field[] = features.groupsByAttribute
+          ? [...columns, { kind: "attribute", name: "region" }]
+          : columns;
+        const numericFns = ["sum", "avg", "min", "max", "p50", "p90", "p99"] as const;
+        const queries = [undefined, "failed", "latency_ms:>100", "-level:info", "region:eu OR host:h1"];
+        for (let k = 0; k < 25; k++) {
+          const by = fields.filter(() => r.chance(0.35)).slice(0, 2);
+          const aggs: Aggregation[] = [{ fn: "count" }, { fn: "min", attribute: "latency_ms" }];
+          aggs.push({ fn: "max", attribute: "latency_ms" });
+          for (let j = r.int(3); j > 0; j--) aggs.push({ fn: r.pick(numericFns), attribute: "latency_ms" });
+          if (r.chance(0.5)) aggs.push({ fn: "count_distinct", field: r.pick(fields) });
+          const spec: AggregateSpec = {
+            by,
+            aggs,
+            limit: 1 + r.int(4),
+            ...(r.chance(0.5) ? { intervalMs: r.pick([30_000, MINUTE]) } : {}),
+          };
+          await check(spec, r.pick(queries));
+        }
       });
 
       test("attributes as groups and distinct counts (or a 400 naming the field where the engine cannot)", async () => {

@@ -8,6 +8,7 @@ import { QueryTextSchema } from "../../core/query/schema.ts";
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
+import { registerExport } from "./export.ts";
 import { checkRange, levels, rangeParams } from "./params.ts";
 import { registerPatterns } from "./patterns.ts";
 import { registerStats } from "./stats.ts";
@@ -204,6 +205,7 @@ export function logRoutes() {
 
   registerTail(app);
   registerPatterns(app);
+  registerExport(app, SearchParamsSchema);
   registerStats(app);
 
   app.openapi(context, async (c) => {

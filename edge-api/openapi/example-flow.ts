@@ -166,6 +166,13 @@ export async function exampleExchanges(
   );
   await call("GET /api/v1/logs/fields", `/api/v1/logs/fields?since=1h&query=${encodeURIComponent("txn-42")}`);
 
+  // An export of every match (here the first two lines), streamed as NDJSON.
+  const exported = await api.request(
+    `/api/v1/logs/export?query=${encodeURIComponent("level:error")}&format=ndjson&limit=2`,
+    { headers: admin },
+  );
+  out.push({ route: "GET /api/v1/logs/export", status: exported.status, body: await exported.text() });
+
   // The live tail: opened, one matching event shipped, the stream read until that event came, then left.
   const tail = await api.request(`/api/v1/logs/tail?query=${encodeURIComponent("level:error declined")}`);
   const shipped = api.request("/api/v1/ingest", {

@@ -90,11 +90,14 @@ export interface PostgresLogStoreOptions {
 }
 
 /**
- * The options for PGlite: one statement per batch (see statementChars: a tenth less CPU per event than
- * 64 KiB statements there), and no COPY (see copyFromRows).
+ * The options for PGlite: statements of up to 4 MiB of JSON (few per batch: 64 KiB statements cost a
+ * tenth more CPU per event there), and no COPY (see copyFromRows). The bound is for memory: PGlite's
+ * WebAssembly heap grows to the biggest statement it was given (the JSON text, its jsonb, the rows) and
+ * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good.
  */
 export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
-  statementChars: Number.POSITIVE_INFINITY,
+  statementChars: 4 * 1024 * 1024,
+  maxStatementChars: 4 * 1024 * 1024,
   copyFromRows: Number.POSITIVE_INFINITY,
 };
 

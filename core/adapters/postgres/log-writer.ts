@@ -1,4 +1,5 @@
 import type { Fragment, Sql } from "postgres";
+import { eventLoopSlicer } from "../../event-loop.ts";
 import type { LogEvent } from "../../log-event.ts";
 import type { WriteResult } from "../../ports/log-store.ts";
 import { tsvectorText } from "../../search-text.ts";
@@ -38,7 +39,7 @@ export class LogWriter {
   ) {}
 
   async write(events: LogEvent[]): Promise<WriteResult> {
-    const { rows, times } = storedBatch(events);
+    const { rows, times } = await storedBatch(events);
     const n = rows.length;
     if (n === 0) return { written: 0, duplicates: events.length };
     await this.partitions.ensureFor(times);
@@ -178,7 +179,7 @@ export class LogWriter {
  * id). Two writers whose batches overlap (a replay racing the original) then wait on each other's rows
  * in the same order, never in a cycle; in arrival order they deadlocked.
  */
-function storedBatch(events: LogEvent[]): { rows: StoredRow[]; times: number[] } {
+async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; times: number[] }> {
   const unique = new Map<string, LogEvent>();
   for (const e of events) {
     const key = e.id.toLowerCase();
@@ -191,7 +192,10 @@ function storedBatch(events: LogEvent[]): { rows: StoredRow[]; times: number[] }
   const times: number[] = new Array(n);
   const rows: StoredRow[] = new Array(n);
   let i = 0;
+  // The search words of 10,000 events take a while: other requests get their turns meanwhile.
+  const breathe = eventLoopSlicer();
   for (const { e, ts } of ordered) {
+    await breathe();
     const received = Date.parse(e.received_at);
     checkTimes(e, ts, received);
     times[i] = ts;
