@@ -12,6 +12,8 @@ export interface RetentionDeps {
   store: LogStore;
   /** Anomalies older than the cutoff go too. */
   anomalies?: { deleteOlderThan(cutoff: number): Promise<number> };
+  /** Pattern templates last seen before the cutoff go too (their events are gone). */
+  patterns?: { deleteOlderThan(cutoff: number): Promise<number> };
   settings: SystemConfigRepo;
   days: number;
   confirmed: boolean;
@@ -74,6 +76,7 @@ export function startRetention(deps: RetentionDeps): RetentionJob {
       const cutoff = now() - plan.days * DAY_MS;
       const removed = await deps.store.deleteOlderThan(cutoff);
       await deps.anomalies?.deleteOlderThan(cutoff);
+      await deps.patterns?.deleteOlderThan(cutoff);
       if (removed) deps.log?.({ level: "INFO", msg: "retention", removed, retention_days: plan.days });
     } catch (err) {
       deps.log?.({ level: "ERROR", msg: "retention failed", error: String(err) });

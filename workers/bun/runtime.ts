@@ -54,6 +54,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
   const retention = startRetention({
     store: built.store,
     ...(built.anomalies ? { anomalies: built.anomalies } : {}),
+    ...(built.patternRepo ? { patterns: built.patternRepo } : {}),
     settings: new PostgresSystemConfigRepo(database.sql),
     days: config.RETENTION_DAYS,
     confirmed: config.RETENTION_CONFIRM,
