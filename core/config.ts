@@ -38,6 +38,11 @@ export const ConfigSchema = z
     RETENTION_CONFIRM: bool.default(false),
     INGEST_MAX_BODY_BYTES: int(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
     INGEST_MAX_EVENTS: int(1, 100_000).default(10_000),
+    /**
+     * `none` takes ingest (every protocol) without credentials, for private networks where shippers
+     * cannot send any; everything else still needs them.
+     */
+    INGEST_AUTH: z.enum(["required", "none"]).default("required"),
     MAX_MESSAGE_CHARS: int(64, 1024 * 1024).default(32_768),
     MAX_ATTRIBUTES: int(0, 1000).default(64),
     QUEUE_MAX_PENDING: int(1000, 10_000_000).default(100_000),

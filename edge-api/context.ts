@@ -25,6 +25,7 @@ export type ApiSettings = Pick<
   | "BCRYPT_ROUNDS"
   | "INGEST_MAX_BODY_BYTES"
   | "INGEST_MAX_EVENTS"
+  | "INGEST_AUTH"
   | "CORS_ORIGINS"
   | "ALLOW_PRIVATE_WEBHOOKS"
 > &

@@ -1,14 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../../core/errors.ts";
 import { IngestResultSchema } from "../../core/logs/schema.ts";
 import type { IngestItem } from "../../core/ports/collector.ts";
-import type { AppEnv } from "../context.ts";
-import { requireAuth } from "../middleware/auth.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, problems } from "../openapi/spec.ts";
 import { describeJsonError, parseJsonText } from "../validate.ts";
+import { requireIngestAuth } from "./auth.ts";
+import { ingestBodyLimit, readBodyText } from "./body.ts";
 
 const NDJSON_TYPES = new Set([
   "application/x-ndjson",
@@ -16,51 +14,6 @@ const NDJSON_TYPES = new Set([
   "application/jsonl",
   "application/json-lines",
 ]);
-
-/**
- * The body as text, inflated when shippers compress it (`Content-Encoding: gzip` or `deflate`, as
- * Vector, Fluent Bit and OpenTelemetry exporters do). The inflated size is held to the same limit as
- * the body itself, read by read, so a small compressed bomb cannot fill memory.
- */
-async function readBodyText(req: Request, maxBytes: number): Promise<string> {
-  const encoding = (req.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") return req.text();
-  if (encoding !== "gzip" && encoding !== "deflate") {
-    throw new AppError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      `Content-Encoding must be gzip, deflate or identity, got ${encoding}`,
-    );
-  }
-  if (!req.body) return "";
-  const reader = req.body.pipeThrough(new DecompressionStream(encoding)).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new AppError(
-          "PAYLOAD_TOO_LARGE",
-          `Body inflates to more than ${maxBytes} bytes; send smaller batches`,
-        );
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw new AppError("BAD_REQUEST", `Body is not valid ${encoding} data`);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
 
 function splitNdjson(text: string): IngestItem[] {
   const items: IngestItem[] = [];
@@ -78,17 +31,6 @@ function splitNdjson(text: string): IngestItem[] {
   return items;
 }
 
-/** The body's limit comes from the deployment's settings (INGEST_MAX_BODY_BYTES). */
-const ingestBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
-  const maxSize = c.get("deps").settings.INGEST_MAX_BODY_BYTES;
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${maxSize} bytes; send smaller batches`);
-    },
-  })(c, next);
-};
-
 // Each event is judged on its own (by the collector, against LogEventInputSchema), never the body whole:
 // the body is described here, and read by the handler (NDJSON, compressed bodies).
 const events = {
@@ -105,7 +47,7 @@ const ingest = createRoute({
   description:
     "Each event is judged on its own: valid events are stored even when others are rejected. The answer comes once the accepted events are committed. Accepts a user session or an API key with the ingest scope.",
   security: BEARER,
-  middleware: [requireAuth({ scope: "ingest" }), ingestBodyLimit] as const,
+  middleware: [requireIngestAuth(), ingestBodyLimit] as const,
   request: {
     body: {
       required: true,

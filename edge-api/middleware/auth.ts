@@ -14,7 +14,7 @@ function bearer(c: Context<AppEnv>): string | null {
 }
 
 /** The principal behind a bearer token: a user session (JWT) or an API key; null when neither is valid. */
-async function authenticate(c: Context<AppEnv>, token: string): Promise<AuthUser | null> {
+export async function authenticate(c: Context<AppEnv>, token: string): Promise<AuthUser | null> {
   const deps = c.get("deps");
   if (looksLikeApiKey(token)) {
     const key = await deps.apiKeys?.authenticate(await hashApiKey(token));

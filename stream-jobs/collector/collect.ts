@@ -17,7 +17,11 @@ export const collect: Collect = async (items, deps, at) => {
   const errors: IngestItemError[] = [];
   let rejected = 0;
   items.forEach((item, index) => {
-    const result = item.ok ? parseLogEvent(item.value, at.now, deps.limits) : item;
+    const result = !item.ok
+      ? item
+      : "event" in item
+        ? { ok: true as const, event: item.event }
+        : parseLogEvent(item.value, at.now, deps.limits);
     if (result.ok) events.push(result.event);
     else {
       rejected++;
