@@ -12,6 +12,8 @@ import { cacheRoutes } from "./cache/routes.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { elasticsearchInfo, elasticsearchRoutes, wantsElasticsearch } from "./ingest/elasticsearch.ts";
+import { lokiRoutes } from "./ingest/loki.ts";
+import { otlpRoutes } from "./ingest/otlp.ts";
 import { isIngestPath } from "./ingest/paths.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
 import { logRoutes } from "./logs/routes.ts";
@@ -103,6 +105,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", elasticsearchRoutes({ info: false }));
   app.route("/api/v1/es", elasticsearchRoutes({ info: true }));
   app.get("/api/v1/es/", elasticsearchInfo);
+  for (const prefix of ["/", "/api/v1/otlp"]) app.route(prefix, otlpRoutes());
+  for (const prefix of ["/", "/api/v1"]) app.route(prefix, lokiRoutes());
 
   app.get("/", async (c) => {
     // Elasticsearch clients read the version document here (and ping with HEAD); browsers get the dashboard.
