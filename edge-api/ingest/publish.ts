@@ -5,6 +5,7 @@ import type { IngestItem } from "../../core/ports/collector.ts";
 import type { AppEnv } from "../context.ts";
 
 export interface Judged {
+  accepted: number;
   events: LogEvent[];
   /** Per decoded item, in request order: the event's id, or why it was refused. */
   outcomes: ItemOutcome[];
@@ -16,7 +17,8 @@ export interface Judged {
 export function judgeDecoded(c: Context<AppEnv>, items: readonly DecodedItem[]): Judged {
   const deps = c.get("deps");
   const now = deps.now?.() ?? Date.now();
-  return { ...acceptItems(items, now, deps.limits), now };
+  const judged = acceptItems(items, now, deps.limits);
+  return { ...judged, accepted: judged.events.length, now };
 }
 
 /**
