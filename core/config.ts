@@ -43,6 +43,11 @@ export const ConfigSchema = z
      * cannot send any; everything else still needs them.
      */
     INGEST_AUTH: z.enum(["required", "none"]).default("required"),
+    /**
+     * Syslog (RFC 5424/3164) on this port, TCP and UDP, bound to HOST; off when unset. Served by
+     * `bun run dev` and the collector role. Syslog carries no credentials: a trusted network only.
+     */
+    SYSLOG_PORT: int(0, 65_535).optional(),
     MAX_MESSAGE_CHARS: int(64, 1024 * 1024).default(32_768),
     MAX_ATTRIBUTES: int(0, 1000).default(64),
     QUEUE_MAX_PENDING: int(1000, 10_000_000).default(100_000),

@@ -14,11 +14,12 @@ if (!config.KAFKA_BROKERS?.length || !config.DATABASE_URL) {
   );
   process.exit(78);
 }
-const { runtime, server } = await serve(config, { assets: false });
+const { runtime, server, syslog } = await serve(config, { assets: false, syslog: true });
 runtime.deps.log?.({
   level: "INFO",
   msg: "collector listening",
   port: server.port,
   topic: config.KAFKA_TOPIC,
   brokers: config.KAFKA_BROKERS,
+  syslog_port: syslog?.tcpPort ?? null,
 });

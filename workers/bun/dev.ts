@@ -20,7 +20,7 @@ const config = configOrExit();
     );
   }
 }
-const { runtime, server } = await serve(config);
+const { runtime, server, syslog } = await serve(config, { syslog: true });
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
 startAlertScheduler(bunAlertEngine(runtime, config));
 // With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,
@@ -47,6 +47,7 @@ console.log(`
     health     ${url}/health
     login      ${config.ADMIN_USERNAME} / ${password}${runtime.adminCreated ? "  (admin account created)" : ""}
     ingest     ${config.KAFKA_BROKERS?.length ? `through Kafka (${config.KAFKA_TOPIC} on ${config.KAFKA_BROKERS.join(",")}), indexed in this process` : "in-process queue, straight to the store"}
+    syslog     ${syslog ? `TCP and UDP on ${config.HOST}:${syslog.tcpPort} (no authentication: a trusted network only)` : "off (SYSLOG_PORT to listen)"}
     alerts     rules evaluated every ${config.ALERT_EVAL_INTERVAL_SECONDS} s
     demo       ${demo || config.DEMO ? "generating traffic" : "off (bun run dev --demo to generate traffic)"}
 `);

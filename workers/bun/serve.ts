@@ -2,6 +2,7 @@ import { type Config, ConfigError, loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { staticAssets } from "./assets.ts";
 import { type Runtime, startRuntime } from "./runtime.ts";
+import { type SyslogListener, startSyslogListener } from "./syslog-listener.ts";
 
 /**
  * Parse the config or exit with the reason, naming each bad variable. `--yes` on the command line
@@ -26,11 +27,19 @@ export function configOrExit(
 export interface Served {
   runtime: Runtime;
   server: ReturnType<typeof Bun.serve>;
+  /** The syslog listener, when asked for and SYSLOG_PORT is set. */
+  syslog?: SyslogListener;
   stop(): Promise<void>;
 }
 
-/** Start the runtime and serve the API (and the dashboard, when built) on config.PORT. */
-export async function serve(config: Config, opts: { assets?: boolean } = {}): Promise<Served> {
+/**
+ * Start the runtime and serve the API (and the dashboard, when built) on config.PORT; with `syslog`
+ * (the embedded profile and the collector role), the syslog listener on SYSLOG_PORT when it is set.
+ */
+export async function serve(
+  config: Config,
+  opts: { assets?: boolean; syslog?: boolean } = {},
+): Promise<Served> {
   const runtime = await startRuntime(config);
   if (opts.assets !== false) runtime.deps.assets = staticAssets();
   const app = createApp(runtime.deps);
@@ -42,11 +51,16 @@ export async function serve(config: Config, opts: { assets?: boolean } = {}): Pr
     maxRequestBodySize: config.INGEST_MAX_BODY_BYTES + 1024 * 1024,
     idleTimeout: 60,
   });
+  const syslog =
+    opts.syslog && config.SYSLOG_PORT !== undefined
+      ? await startSyslogListener(runtime.deps, { port: config.SYSLOG_PORT, hostname: config.HOST })
+      : undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       // Open tails would hold the server open for ever: end them first (their clients resume later).
       runtime.deps.tail?.slots.endAll();
+      await syslog?.stop();
       await server.stop();
       await runtime.close();
     })();
@@ -64,5 +78,5 @@ export async function serve(config: Config, opts: { assets?: boolean } = {}): Pr
       );
     });
   }
-  return { runtime, server, stop };
+  return { runtime, server, stop, ...(syslog ? { syslog } : {}) };
 }
