@@ -55,6 +55,8 @@ export const ConfigSchema = z
     QUEUE_LINGER_MS: int(0, 10_000).default(5),
     CORS_ORIGINS: list.default([]),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** How long start-up waits for Postgres, Kafka and the search engine to answer before giving up. */
+    STARTUP_WAIT_SECONDS: int(0, 3600).default(30),
     // Cluster engines. Each switches one adapter when set.
     KAFKA_BROKERS: list.optional(),
     KAFKA_TOPIC: z
@@ -95,6 +97,16 @@ export const ConfigSchema = z
     /** A stream ends after this long; the client resumes with Last-Event-ID (and its token is checked again). */
     TAIL_MAX_SECONDS: int(1, 86_400).default(300),
     ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+    // Access (README "Access model"). Unset, each takes its environment's default (resolved in loadConfig).
+    /** Who may read logs, metrics, alerts and anomalies: anyone, or a session / an API key with `read`. */
+    READ_ACCESS: z.enum(["public", "authenticated"]).optional(),
+    /** Whether anyone may create an account (POST /api/v1/auth/register), or only admins. */
+    REGISTRATION: z.enum(["open", "closed"]).optional(),
+    /** A bearer token Prometheus presents for GET /metrics in production (else admin sessions only). */
+    METRICS_TOKEN: z
+      .string()
+      .min(16, "must be at least 16 characters (e.g. openssl rand -hex 32)")
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT === "production") {
@@ -122,7 +134,21 @@ export const ConfigSchema = z
     }
   });
 
-export type Config = z.output<typeof ConfigSchema>;
+/** The parsed settings, with the access settings resolved to their environment's default. */
+export type Config = Omit<z.output<typeof ConfigSchema>, "READ_ACCESS" | "REGISTRATION"> & {
+  READ_ACCESS: "public" | "authenticated";
+  REGISTRATION: "open" | "closed";
+};
+
+/** READ_ACCESS and REGISTRATION as set, else closed in production and open elsewhere (a local trial). */
+export function accessDefaults(c: z.output<typeof ConfigSchema>): Config {
+  const production = c.ENVIRONMENT === "production";
+  return {
+    ...c,
+    READ_ACCESS: c.READ_ACCESS ?? (production ? "authenticated" : "public"),
+    REGISTRATION: c.REGISTRATION ?? (production ? "closed" : "open"),
+  };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -151,7 +177,7 @@ export function loadConfig(
     problems.push("ADMIN_PASSWORD: must be set to a non-default password when ENVIRONMENT=production");
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
-  return parsed.data;
+  return accessDefaults(parsed.data);
 }
 
 /** The per-event limits the config sets, as the ingest path reads them. */

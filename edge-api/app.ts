@@ -18,7 +18,7 @@ import { isIngestPath } from "./ingest/paths.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
 import { logRoutes } from "./logs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
-import { optionalAuth } from "./middleware/auth.ts";
+import { optionalAuth, readAccess } from "./middleware/auth.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { DOCS_PAGE } from "./openapi/docs-page.ts";
@@ -83,6 +83,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Who is asking (when a valid token came along) decides the rate-limit identifier.
   app.use("*", optionalAuth());
   app.use("*", rateLimit());
+  // READ_ACCESS=authenticated: every read under /api/ takes a session or an API key with `read`.
+  app.use("*", readAccess());
   if (deps.settings.CORS_ORIGINS.length > 0) {
     app.use(
       "*",

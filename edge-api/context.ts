@@ -28,6 +28,9 @@ export type ApiSettings = Pick<
   | "INGEST_AUTH"
   | "CORS_ORIGINS"
   | "ALLOW_PRIVATE_WEBHOOKS"
+  | "READ_ACCESS"
+  | "REGISTRATION"
+  | "METRICS_TOKEN"
 > &
   Partial<Pick<Config, "RATE_LIMIT_SCALE">>;
 

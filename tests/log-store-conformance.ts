@@ -275,7 +275,9 @@ export function runLogStoreConformance(
         test("a term of several words matches them adjacent and in order", async () => {
           expect(await found("u_56441")).toEqual([0]);
           expect(await found("/api/v1/users")).toEqual([0]);
-          expect(await found("Billing.java:42")).toEqual([1]);
+          // Unquoted, `Billing.java:42` is a field term (the attribute Billing.java equal to 42).
+          expect(await found('"Billing.java:42"')).toEqual([1]);
+          expect(await found("Billing.java:42")).toEqual([]);
           expect(await found("example.com")).toEqual([2]);
           expect(await found("203.0.113.45")).toEqual([2]);
           expect(await found("113.203")).toEqual([]);
@@ -393,6 +395,93 @@ export function runLogStoreConformance(
         expect(await matching({ services: all, text: "needle" })).toEqual([4, 5]);
         expect(await matching({ services: all, text: "needle", levels: ["ERROR"] })).toEqual([5]);
         expect(await matching({ services: [s2, s3], text: "needle", from: t0 + 5, to: t0 + 5 })).toEqual([5]);
+      });
+    });
+
+    describe("the query language (core/query/GRAMMAR.md) in `text`", () => {
+      const s = fresh("q");
+      // Five seconds into a minute, so that two minutes of histogram hold every event.
+      const t0 = Math.floor((Date.now() - 3 * HOUR) / MINUTE) * MINUTE + 5000;
+      const events = [
+        event(t0, {
+          service: s,
+          level: "ERROR",
+          message: "card declined for user u_42",
+          host: "web-3",
+          attributes: { status_code: 502, latency_ms: 412, route: "/api/v1/pay", user_id: "u_42" },
+        }),
+        event(t0 + 1, {
+          service: s,
+          level: "WARNING",
+          message: "GET /api/v1/users 200",
+          host: "web-30",
+          attributes: { status_code: "200", latency_ms: "19", route: "/api/v1/users", "http.status": 200 },
+        }),
+        event(t0 + 2, {
+          service: s,
+          level: "INFO",
+          message: "payment service unreachable: timeout after 250 ms",
+          attributes: { latency_ms: 250, service: "shadow" },
+        }),
+        event(t0 + MINUTE, { service: s, level: "DEBUG", message: "card cache warm", attributes: {} }),
+      ];
+
+      beforeAll(async () => {
+        await store.write(events);
+      });
+
+      async function matching(text: string): Promise<number[]> {
+        const filter = { services: [s], text };
+        const page = await store.search({ ...filter, limit: 100 });
+        expect(await store.count(filter)).toBe(page.total);
+        expect((await store.countMany([filter]))[0]).toBe(page.total);
+        return page.logs.map((e) => events.findIndex((x) => x.id === e.id)).sort((a, b) => a - b);
+      }
+
+      test("field terms: columns and attributes exactly, numbers as their text", async () => {
+        expect(await matching("host:web-3")).toEqual([0]);
+        expect(await matching("level:warn")).toEqual([1]);
+        expect(await matching("status_code:502")).toEqual([0]);
+        expect(await matching("status_code:200")).toEqual([1]);
+        expect(await matching("http.status:200 OR attributes.service:shadow")).toEqual([1, 2]);
+        expect(await matching("user_id:u_42")).toEqual([0]);
+        expect(await matching("user_id:U_42")).toEqual([]);
+      });
+
+      test("numeric ranges over numbers and numeric strings; existence; prefixes", async () => {
+        expect(await matching("latency_ms:>250")).toEqual([0]);
+        expect(await matching("latency_ms:>=250")).toEqual([0, 2]);
+        expect(await matching("latency_ms:[19 TO 250]")).toEqual([1, 2]);
+        expect(await matching("latency_ms:<20")).toEqual([1]);
+        expect(await matching("user_id:*")).toEqual([0]);
+        expect(await matching("-latency_ms:*")).toEqual([3]);
+        expect(await matching("route:/api/v1/u*")).toEqual([1]);
+        expect(await matching("host:web-3*")).toEqual([0, 1]);
+      });
+
+      test("words, message-only text, groups and NOT combine with fields", async () => {
+        expect(await matching("card")).toEqual([0, 3]);
+        expect(await matching("card -level:debug")).toEqual([0]);
+        expect(await matching('message:"payment service"')).toEqual([2]);
+        expect(await matching("(declined OR timeout) AND NOT host:web-3")).toEqual([2]);
+        expect(await matching("level:(error OR debug) card*")).toEqual([0, 3]);
+      });
+
+      test("histogram and breakdown count what the query selects", async () => {
+        const filter = {
+          services: [s],
+          text: "latency_ms:*",
+          from: t0 - 5000,
+          to: t0 - 5000 + 2 * MINUTE - 1,
+        };
+        const buckets = await store.histogram(filter, MINUTE);
+        expect(buckets.map((b) => b.count)).toEqual([3, 0]);
+        const levels = await store.breakdown(filter, "level");
+        expect(levels.map((l) => [l.key, l.count]).sort()).toEqual([
+          ["ERROR", 1],
+          ["INFO", 1],
+          ["WARNING", 1],
+        ]);
       });
     });
 

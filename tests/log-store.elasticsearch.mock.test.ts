@@ -204,7 +204,8 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
           _id: evs[3]!.id,
         },
       },
-      evs[3],
+      // With its numeric attributes as (key, value) pairs, which ranges read (core/query/search-engine.ts).
+      { ...evs[3], attributes_numeric: [] },
     ]);
   });
 
@@ -297,10 +298,11 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
         bool: {
           filter: [
             {
-              simple_query_string: {
-                query: '("declined" -"expired card")',
-                fields: ["search"],
-                default_operator: "and",
+              bool: {
+                filter: [
+                  { term: { search: "declined" } },
+                  { bool: { must_not: [{ match_phrase: { search: { query: "expired card" } } }] } },
+                ],
               },
             },
             { terms: { service: ["checkout"] } },
@@ -512,16 +514,20 @@ describe("fetch transport against Elasticsearch (the Workers path)", () => {
     expect(await store.write([e])).toEqual({ written: 1, duplicates: 0 });
     expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
       `PUT https://es.example:9243/_index_template/${PREFIX}`,
+      `PUT https://es.example:9243/${PREFIX}/_mapping?ignore_unavailable=true&allow_no_indices=true`,
       "POST https://es.example:9243/_bulk?refresh=wait_for",
     ]);
-    const headers = calls[1]?.init.headers as Record<string, string>;
+    const headers = calls[2]?.init.headers as Record<string, string>;
     expect(headers.authorization).toBe("ApiKey k==");
     expect(headers["content-type"]).toBe("application/x-ndjson");
-    const lines = String(calls[1]?.init.body)
+    const lines = String(calls[2]?.init.body)
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(lines).toEqual([{ create: { _index: expect.any(String), _id: e.id } }, e]);
+    expect(lines).toEqual([
+      { create: { _index: expect.any(String), _id: e.id } },
+      { ...e, attributes_numeric: [] },
+    ]);
   });
 
   test("keeps the client's product check and reports an engine that does not answer", async () => {

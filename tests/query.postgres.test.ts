@@ -6,7 +6,6 @@ import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postg
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { toSql } from "../core/query/postgres.ts";
 import { asTemplate } from "../core/query/sql.ts";
-import attributeIndex from "../db/migrations/0008_attribute_index.sql" with { type: "text" };
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
@@ -19,14 +18,13 @@ const reachable = await postgresReachable();
 
 /**
  * The compiled condition over `logs`, events written by the store (its words, its JSON). `indexScans`
- * adds the proposed attribute index and forbids sequential scans, so that text and attribute terms are
+ * forbids sequential scans, so that text and attribute terms are
  * answered through their GIN indexes, whose answers must be the same.
  */
 function engineOn(sql: Sql, store: PostgresLogStore, indexScans: boolean): Omit<QueryEngine, "close"> {
   return {
     async load(events) {
       await store.write(events);
-      if (indexScans) await sql.unsafe(attributeIndex);
       await sql`analyze logs`;
     },
     async search(query) {

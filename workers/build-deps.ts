@@ -20,6 +20,7 @@ import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import type { EngineFlavor, SearchEngine } from "../core/adapters/search/backend.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
+import { searchStartupVerdict, searchUnavailable } from "../core/adapters/search/startup.ts";
 import { upstashDeps } from "../core/adapters/upstash/deps.ts";
 import { type Config, eventLimits } from "../core/config.ts";
 import { instrumentStore } from "../core/instrumented-store.ts";
@@ -34,6 +35,7 @@ import type { LogStore } from "../core/ports/log-store.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
+import { waitFor } from "../core/startup.ts";
 import { ArrivalFeed, pokeOnWrite } from "../core/tail/feed.ts";
 import { TokenService } from "../edge-api/auth/tokens.ts";
 import { CacheStats } from "../edge-api/cache/response-cache.ts";
@@ -248,7 +250,7 @@ function liveTail(config: Config, arrivals: LogArrivals, log: LogLine): LiveTail
  */
 export async function buildLogStore(
   config: Config,
-  platform: Pick<Platform, "database" | "searchEngine" | "searchTemplate">,
+  platform: Pick<Platform, "database" | "searchEngine" | "searchTemplate"> & Partial<Pick<Platform, "log">>,
 ): Promise<{ store: LogStore; arrivals?: LogArrivals; close(): Promise<void> }> {
   const search = searchConnection(config);
   if (!search) {
@@ -268,15 +270,18 @@ export async function buildLogStore(
   });
   if (template === "at-start") {
     // Asked at start-up, so that a wrong URL or credentials is an error naming the variable rather than
-    // a failure at first use.
+    // a failure at first use; an engine still starting is waited for (STARTUP_WAIT_SECONDS).
     try {
-      await store.ensureTemplate();
+      await waitFor(
+        `${search.flavor} at ${new URL(search.url).origin}`,
+        () => store.ensureTemplate(),
+        (err) => searchStartupVerdict(search.flavor, search.url, err),
+        (reason, waited) => searchUnavailable(search.flavor, search.url, reason, waited),
+        { waitMs: config.STARTUP_WAIT_SECONDS * 1000, ...(platform.log ? { log: platform.log } : {}) },
+      );
     } catch (err) {
       await engine.close().catch(() => {});
-      const variable = search.flavor === "elasticsearch" ? "ELASTICSEARCH_URL" : "OPENSEARCH_URL";
-      throw new Error(
-        `${variable}: cannot install the log index template: ${err instanceof Error ? err.message : err}`,
-      );
+      throw err;
     }
   }
   return { store, close: () => engine.close() };

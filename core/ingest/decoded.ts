@@ -1,5 +1,6 @@
 import { locateJsonError } from "../json-error.ts";
 import { completeLogEvent, type EventLimits, type LogEvent, type LogEventInput } from "../log-event.ts";
+import { nestsDeeperThan } from "./json-items.ts";
 
 /** One record a decoder read: mapped to an event input, or the reason it could not be. */
 export type DecodedItem = { ok: true; input: LogEventInput; idKey?: string } | { ok: false; error: string };
@@ -16,8 +17,17 @@ export function tooMany(max: number, what: string): DecodeFailure {
   return { ok: false, code: "PAYLOAD_TOO_LARGE", error: `more than ${max} ${what}; send smaller batches` };
 }
 
-/** A JSON body, or a failure saying where the text stops being JSON. */
+/**
+ * Deepest nesting a protocol's JSON body may have: room for OTLP's deepest values (MAX_ANY_DEPTH
+ * levels of four JSON levels each), far short of the depths that make JSON.parse slow.
+ */
+export const MAX_BODY_DEPTH = 512;
+
+/** A JSON body, or a failure saying where the text stops being JSON (or that it nests too deeply). */
 export function parseJsonBody(text: string): { ok: true; value: unknown } | DecodeFailure {
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+    return { ok: false, code: "BAD_REQUEST", error: `body nests deeper than ${MAX_BODY_DEPTH} levels` };
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

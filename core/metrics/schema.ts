@@ -93,13 +93,12 @@ export const SystemMetricsSchema = z.object({
 });
 export type SystemMetrics = z.infer<typeof SystemMetricsSchema>;
 
-export const INTERVALS = ["1m", "5m", "15m", "1h"] as const;
-
 /** GET /api/v1/metrics/timeseries: buckets oldest first, empty ones as zeros. */
 export const TimeseriesSchema = z.object({
-  interval: z.enum(INTERVALS),
+  interval: z.string().describe("the bucket length, as asked (1s to 1d)"),
   window_minutes: z.number().int(),
   service: z.string().nullable(),
+  query: z.string().nullable().describe("the query the counts are of; null for every event"),
   start_time: z.string(),
   end_time: z.string(),
   buckets: z.array(

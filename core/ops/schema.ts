@@ -9,8 +9,14 @@ export const HealthSchema = z
   .object({
     status: z.enum(HEALTH_STATUSES).describe("unhealthy (503) when a required dependency is down"),
     timestamp: z.string(),
-    services: z.record(z.string(), z.enum(HEALTH_STATUSES)),
-    details: z.record(z.string(), z.string()),
+    services: z
+      .record(z.string(), z.enum(HEALTH_STATUSES))
+      .optional()
+      .describe("absent for an anonymous caller when READ_ACCESS=authenticated"),
+    details: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("absent for an anonymous caller when READ_ACCESS=authenticated"),
   })
   .meta({ id: "Health" });
 export type Health = z.infer<typeof HealthSchema>;

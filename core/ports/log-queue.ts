@@ -11,9 +11,24 @@ export class QueueFullError extends Error {
 }
 
 /**
+ * Raised when the queue's broker did not take the events: unreachable, or no acknowledgement in time.
+ * The API answers 503 "queue unavailable" with Retry-After; the events were not acknowledged.
+ */
+export class QueueUnavailableError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(`ingest queue unavailable: ${reason}`);
+    this.name = "QueueUnavailableError";
+  }
+}
+
+/**
  * The ingest path's buffer between the API and the store. `publish` resolves only once the events
  * are durable (store commit in-process, broker ack for Kafka); it rejects with QueueFullError under
- * backpressure, and with the store's error if they could not be made durable.
+ * backpressure, QueueUnavailableError when the broker is away, and with the store's error if they could
+ * not be made durable.
  *
  * This is the publish side only. The in-process queues have nothing to consume: their publish is the
  * store write itself (group-committed), which is what makes the answer durable. The consume side is

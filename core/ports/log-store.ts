@@ -16,10 +16,11 @@ export class InvalidCursorError extends Error {
 /** Which events a read or aggregation covers. Every field narrows; an empty filter is everything. */
 export interface LogFilter {
   /**
-   * Full-text query over message (and service). Syntax as a web search box: words are ANDed,
-   * "quoted phrases", `or`, and `-word` to exclude. A word is a run of letters, marks and digits,
-   * case-insensitive; a term with punctuation inside (`u_56441`) is its words adjacent and in order
-   * (core/search-text.ts). Never interpreted as a query language of the engine.
+   * A query in LogFlow's query language (core/query/GRAMMAR.md): the web search box's words, "phrases",
+   * `or` and `-word` over message and service, plus `field:value` terms on columns and attributes,
+   * numeric ranges, existence, prefixes, groups and AND/OR/NOT. Parsed by core/query/parse.ts and
+   * compiled per engine, never read as the engine's own language; text that cannot be parsed makes the
+   * read throw QueryError (a 400, naming the position). Blank is no filter.
    */
   text?: string;
   services?: string[];

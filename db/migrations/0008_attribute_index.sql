@@ -3,6 +3,5 @@
 -- answers without reading every row of the time range. jsonb_path_ops keeps one hash per key and value
 -- (jsonb_ops keeps keys and values apart, larger and dearer to insert into); it does not answer
 -- existence (`attributes ? 'user_id'`), which is rarely selective, nor ranges, which read the rows the
--- other terms and the time range select. Not listed in index.ts yet: its cost at ingest is measured
--- before it is.
+-- other terms and the time range select.
 CREATE INDEX logs_attributes_idx ON logs USING gin (attributes jsonb_path_ops);

@@ -17,7 +17,7 @@ import {
 import { checkUrlSyntax, UnsafeUrlError } from "../../core/alerts/ssrf.ts";
 import { AppError } from "../../core/errors.ts";
 import type { TransitionResult } from "../../core/ports/alerts.ts";
-import type { AppEnv } from "../context.ts";
+import type { AppEnv, AuthUser } from "../context.ts";
 import { currentUser, requireAuth } from "../middleware/auth.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, jsonBody, problems } from "../openapi/spec.ts";
@@ -83,6 +83,29 @@ const ownedRule: MiddlewareHandler<AppEnv & { Variables: { rule: AlertRule } }> 
   await next();
 };
 
+/** Keys of a rule's notification_config that are safe for anyone who may read rules to see. */
+const PUBLIC_CONFIG_KEYS = new Set(["channel"]);
+
+/**
+ * The rule as `viewer` may see it: its owner and admins see notification_config whole; anyone else
+ * sees the channel and, for a URL, its host only: Slack and webhook URLs are credentials.
+ */
+export function ruleFor(rule: AlertRule, viewer: AuthUser | undefined): AlertRule {
+  if (viewer && (viewer.isAdmin || viewer.id === rule.created_by)) return rule;
+  const config = rule.notification_config;
+  const shown: Record<string, unknown> = { redacted: true };
+  for (const [k, v] of Object.entries(config)) if (PUBLIC_CONFIG_KEYS.has(k)) shown[k] = v;
+  const url = config.url ?? config.webhook_url;
+  if (typeof url === "string") {
+    try {
+      shown.host = new URL(url).host;
+    } catch {
+      // not a URL: nothing of it is shown
+    }
+  }
+  return { ...rule, notification_config: shown };
+}
+
 /** A 32-byte secret that signs a rule's webhook deliveries (X-LogFlow-Signature). */
 function newSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -145,6 +168,8 @@ const listRules = createRoute({
   method: "get",
   path: "/rules",
   summary: "Alert rules",
+  description:
+    "notification_config is shown whole to the rule's owner and admins; others see the channel and the URL's host.",
   request: { query: RuleListParamsSchema },
   responses: { 200: json(AlertRulePageSchema, "A page of rules"), ...problems() },
 });
@@ -227,14 +252,18 @@ export function alertRoutes() {
   app.openapi(listRules, async (c) => {
     const q = c.req.valid("query");
     const { rules, total } = await c.get("deps").alertRules.list(q);
-    return c.json({ rules, total, limit: q.limit, offset: q.offset }, 200);
+    const viewer = c.get("user");
+    return c.json(
+      { rules: rules.map((r) => ruleFor(r, viewer)), total, limit: q.limit, offset: q.offset },
+      200,
+    );
   });
 
   app.openapi(getRule, async (c) => {
     const id = idParam(c.req.param("id"), "alert rule");
     const rule = await c.get("deps").alertRules.get(id);
     if (!rule) throw new AppError("NOT_FOUND", `No alert rule with id ${id}`);
-    return c.json(rule, 200);
+    return c.json(ruleFor(rule, c.get("user")), 200);
   });
 
   app.openapi(updateRule, async (c) => {

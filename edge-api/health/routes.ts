@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import { HealthSchema, type HealthStatus } from "../../core/ops/schema.ts";
 import type { HealthCheck } from "../context.ts";
+import { metricsAccess } from "../middleware/auth.ts";
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 
@@ -45,9 +46,12 @@ const metrics = createRoute({
   method: "get",
   path: "/metrics",
   summary: "Prometheus metrics (text exposition format)",
+  description:
+    "Open outside production; in production the bearer METRICS_TOKEN when set, else an admin's session.",
+  middleware: [metricsAccess()] as const,
   responses: {
     200: { description: "text/plain; version=0.0.4", content: { "text/plain": { schema: z.string() } } },
-    ...problems("NOT_FOUND"),
+    ...problems("NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN"),
   },
 });
 
@@ -70,7 +74,11 @@ export function healthRoutes() {
       if (r.status === "unhealthy" && h.required) status = "unhealthy";
       else if (r.status !== "healthy" && status === "healthy") status = "degraded";
     }
-    const body = { status, timestamp: new Date(deps.now?.() ?? Date.now()).toISOString(), services, details };
+    const timestamp = new Date(deps.now?.() ?? Date.now()).toISOString();
+    // Which engines run, and what they said, is for those who may read: an anonymous caller of a
+    // closed instance learns the status only.
+    const open = deps.settings.READ_ACCESS !== "authenticated" || c.get("user") !== undefined;
+    const body = open ? { status, timestamp, services, details } : { status, timestamp };
     return status === "unhealthy" ? c.json(body, 503) : c.json(body, 200);
   });
 

@@ -1,13 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../core/errors.ts";
+import { readJsonItems, readNdjsonItems } from "../../core/ingest/json-items.ts";
 import { decodePlainLines } from "../../core/ingest/plain-lines.ts";
 import { IngestQuerySchema, type IngestResult, IngestResultSchema } from "../../core/logs/schema.ts";
 import type { IngestItem } from "../../core/ports/collector.ts";
 import type { AppEnv } from "../context.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, problems } from "../openapi/spec.ts";
-import { describeJsonError, parseJsonText } from "../validate.ts";
 import { requireIngestAuth } from "./auth.ts";
 import { ingestBodyLimit, readBodyText } from "./body.ts";
 import { publishDecoded } from "./publish.ts";
@@ -18,22 +18,6 @@ const NDJSON_TYPES = new Set([
   "application/jsonl",
   "application/json-lines",
 ]);
-
-function splitNdjson(text: string): IngestItem[] {
-  const items: IngestItem[] = [];
-  let lineNo = 0;
-  for (const line of text.split("\n")) {
-    lineNo++;
-    const trimmed = line.trim();
-    if (trimmed === "") continue;
-    try {
-      items.push({ ok: true, value: JSON.parse(trimmed) });
-    } catch {
-      items.push({ ok: false, error: `line ${lineNo}: not valid JSON (${describeJsonError(trimmed)})` });
-    }
-  }
-  return items;
-}
 
 // Each event is judged on its own (by the collector, against LogEventInputSchema), never the body whole:
 // the body is described here, and read by the handler (NDJSON, compressed bodies).
@@ -126,11 +110,9 @@ export function ingestRoutes() {
     let items: IngestItem[];
     let single = false;
     if (type === "application/json") {
-      const parsed = parseJsonText(await readBodyText(c.req.raw, maxBodyBytes));
-      single = !Array.isArray(parsed);
-      items = (Array.isArray(parsed) ? parsed : [parsed]).map((value) => ({ ok: true, value }));
+      ({ items, single } = await readJsonItems(await readBodyText(c.req.raw, maxBodyBytes)));
     } else if (NDJSON_TYPES.has(type)) {
-      items = splitNdjson(await readBodyText(c.req.raw, maxBodyBytes));
+      items = await readNdjsonItems(await readBodyText(c.req.raw, maxBodyBytes));
     } else if (type === "text/plain") {
       return c.json(await plainLines(c, await readBodyText(c.req.raw, maxBodyBytes)), 200);
     } else {

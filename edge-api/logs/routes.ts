@@ -5,6 +5,7 @@ import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
 import { type LogEvent, LogEventSchema, parseTimestamp } from "../../core/log-event.ts";
 import { LogContextSchema, LogSearchResultSchema, RecentLogsSchema } from "../../core/logs/schema.ts";
 import { InvalidCursorError, type LogStore } from "../../core/ports/log-store.ts";
+import { QueryTextSchema } from "../../core/query/schema.ts";
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
@@ -44,7 +45,7 @@ const instant = z.string().transform((v, ctx) => {
 const SearchParamsSchema = z
   .object({
     // Long enough to paste a whole log line (LogHub HDFS lines reach ~2,400 characters).
-    query: lastParam(z.string().max(4096, "at most 4096 characters")).optional(),
+    query: lastParam(QueryTextSchema).optional(),
     service: listParam.optional(),
     level: levels.optional(),
     start_time: lastParam(instant).optional(),
@@ -83,6 +84,9 @@ const contextCount = numberParam(
 const ContextParamsSchema = z.object({
   before: contextCount.describe(`Lines before the hit, 0–${MAX_CONTEXT_LINES}, default 10`),
   after: contextCount.describe(`Lines after the hit, 0–${MAX_CONTEXT_LINES}, default 10`),
+  query: lastParam(QueryTextSchema)
+    .optional()
+    .describe("Only neighbours that match this query (the query language), e.g. `level:error`"),
 });
 
 /** Whether a comes before b in the store's order (timestamp, then id). */
@@ -104,13 +108,15 @@ export async function surroundingLines(
   before: number,
   after: number,
   horizon: number,
+  query?: string,
 ): Promise<{ before: LogEvent[]; after: LogEvent[] }> {
   const services = [hit.service];
+  const text = query?.trim() || undefined;
   const at = Date.parse(hit.timestamp);
   // Lines sharing the hit's millisecond may sort on either side of it (by id).
-  const sameMs = before > 0 || after > 0 ? await store.count({ services, from: at, to: at }) : 0;
+  const sameMs = before > 0 || after > 0 ? await store.count({ services, text, from: at, to: at }) : 0;
   const page = (from: number | undefined, to: number, limit: number) =>
-    store.search({ services, from, to, limit: Math.max(1, Math.min(1000, limit)) });
+    store.search({ services, text, from, to, limit: Math.max(1, Math.min(1000, limit)) });
 
   let older: LogEvent[] = [];
   if (before > 0) {
@@ -124,7 +130,8 @@ export async function surroundingLines(
   let newer: LogEvent[] = [];
   if (after > 0 && horizon > at) {
     const want = after + sameMs;
-    const countUpTo = (span: number) => store.count({ services, from: at, to: Math.min(at + span, horizon) });
+    const countUpTo = (span: number) =>
+      store.count({ services, text, from: at, to: Math.min(at + span, horizon) });
     // Grow the span ×4 until it holds enough lines (or reaches the horizon)…
     let lo = 0;
     let hi = 1000;
@@ -152,7 +159,10 @@ export async function surroundingLines(
   return { before: older, after: newer };
 }
 
-const RecentParamsSchema = z.object({ limit: intParam(1, 1000).default(100) });
+const RecentParamsSchema = z.object({
+  limit: intParam(1, 1000).default(100),
+  query: lastParam(QueryTextSchema).optional(),
+});
 
 const IdParams = z.object({ id: z.string().describe("The log's UUIDv7") });
 
@@ -192,7 +202,7 @@ const one = createRoute({
 
 /** GET /api/v1/logs/search, /recent, /tail, /{id} and /{id}/context. */
 export function logRoutes() {
-  const app = router("logs");
+  const app = router("logs", { strictQuery: true });
   // `/search`, `/recent` and `/tail` before `/{id}`, which matches them too: the first registered answers.
 
   app.openapi(search, async (c) => {
@@ -232,8 +242,12 @@ export function logRoutes() {
   });
 
   app.openapi(recent, async (c) => {
-    const { limit } = c.req.valid("query");
-    const logs = await c.get("deps").store.recent(limit);
+    const { limit, query } = c.req.valid("query");
+    const store = c.get("deps").store;
+    const text = query?.trim();
+    const logs = text
+      ? (await store.search({ text, limit, withTotal: false })).logs
+      : await store.recent(limit);
     return c.json({ logs, count: logs.length }, 200);
   });
 
@@ -242,12 +256,12 @@ export function logRoutes() {
   app.openapi(context, async (c) => {
     const deps = c.get("deps");
     const id = c.req.param("id");
-    const { before, after } = c.req.valid("query");
+    const { before, after, query } = c.req.valid("query");
     const log = await deps.store.get(id);
     if (!log) throw new AppError("NOT_FOUND", `No log with id ${JSON.stringify(id.slice(0, 64))}`);
     // Lines may carry timestamps up to a day ahead (clock skew); look no further than that.
     const horizon = (deps.now?.() ?? Date.now()) + deps.limits.maxFutureMs;
-    const lines = await surroundingLines(deps.store, log, before, after, horizon);
+    const lines = await surroundingLines(deps.store, log, before, after, horizon, query);
     return c.json({ log, service: log.service, ...lines }, 200);
   });
 

@@ -5,7 +5,6 @@ import { LEVELS, type Level } from "../../core/level.ts";
 import {
   HEALTH_THRESHOLDS,
   healthOf,
-  INTERVALS,
   type Overview,
   OverviewSchema,
   type ServiceMetrics,
@@ -16,6 +15,7 @@ import {
   TimeseriesSchema,
 } from "../../core/metrics/schema.ts";
 import type { CountByKey, LogFilter } from "../../core/ports/log-store.ts";
+import { IntervalSchema, MAX_TIME_BUCKETS, QueryTextSchema } from "../../core/query/schema.ts";
 import { cachedJsonText, EMPTY_COUNTS, type JsonText, jsonText } from "../cache/response-cache.ts";
 import type { AppDeps } from "../context.ts";
 import { router } from "../openapi/router.ts";
@@ -38,26 +38,20 @@ function round(n: number, digits = 3): number {
 const windowMinutes = (dflt: number) =>
   numberParam(z.number().int().min(1).max(10_080, "at most 10080 (7 days)")).default(dflt);
 
-const INTERVAL_MS: Record<(typeof INTERVALS)[number], number> = {
-  "1m": MINUTE,
-  "5m": 5 * MINUTE,
-  "15m": 15 * MINUTE,
-  "1h": 60 * MINUTE,
-};
-
 const OverviewParamsSchema = z.object({ window_minutes: windowMinutes(60) });
 const TimeseriesParamsSchema = z
   .object({
-    interval: lastParam(z.enum(INTERVALS)).default("5m"),
+    interval: lastParam(IntervalSchema).prefault("5m"),
     window_minutes: windowMinutes(60),
     service: lastParam(z.string().min(1).max(200)).optional(),
+    query: lastParam(QueryTextSchema).optional(),
   })
   .superRefine((q, ctx) => {
-    if ((q.window_minutes * MINUTE) / INTERVAL_MS[q.interval] > 1440) {
+    if ((q.window_minutes * MINUTE) / q.interval.ms > MAX_TIME_BUCKETS) {
       ctx.addIssue({
         code: "custom",
         path: ["window_minutes"],
-        message: `at most 1440 buckets: window_minutes / interval is too large for ${q.interval}`,
+        message: `at most ${MAX_TIME_BUCKETS} buckets: window_minutes / interval is too large for ${q.interval.text}`,
       });
     }
   });
@@ -155,7 +149,7 @@ const startedAt = Date.now();
 
 /** GET /api/v1/metrics/overview, /service/{name}, /system, /timeseries. Open, as in the seed. */
 export function metricsRoutes() {
-  const app = router("metrics");
+  const app = router("metrics", { strictQuery: true });
 
   app.openapi(overview, async (c) => {
     const deps = c.get("deps");
@@ -273,16 +267,19 @@ export function metricsRoutes() {
     const deps = c.get("deps");
     const q = c.req.valid("query");
     const now = deps.now?.() ?? Date.now();
-    const intervalMs = INTERVAL_MS[q.interval];
-    const key = `timeseries:${q.interval}:${q.window_minutes}:${q.service ?? ""}`;
+    const intervalMs = q.interval.ms;
+    const text = q.query?.trim() || undefined;
+    // The query's text is the key's last part: nothing after it can make two keys collide.
+    const key = `timeseries:${intervalMs}:${q.window_minutes}:${JSON.stringify(q.service ?? "")}:${text ?? ""}`;
     const body = await cachedJsonText(c, "metrics", key, 120, async (): Promise<Timeseries> => {
       const from = now - q.window_minutes * MINUTE;
       const buckets = await deps.store.histogram(
-        { from, to: now, ...(q.service ? { services: [q.service] } : {}) },
+        { from, to: now, ...(q.service ? { services: [q.service] } : {}), ...(text ? { text } : {}) },
         intervalMs,
       );
       return {
-        interval: q.interval,
+        interval: q.interval.text,
+        query: text ?? null,
         window_minutes: q.window_minutes,
         service: q.service ?? null,
         start_time: new Date(from).toISOString(),

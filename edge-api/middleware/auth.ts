@@ -3,6 +3,7 @@ import type { ApiKeyScope } from "../../core/api-keys/schema.ts";
 import { AppError } from "../../core/errors.ts";
 import { hashApiKey, looksLikeApiKey } from "../auth/api-key-secret.ts";
 import type { AppEnv, AuthUser } from "../context.ts";
+import { isIngestPath } from "../ingest/paths.ts";
 
 const UNAUTHORIZED_HEADERS = { "WWW-Authenticate": 'Bearer realm="logflow"' };
 
@@ -58,6 +59,97 @@ export function requireAuth(opts: { scope?: ApiKeyScope } = {}): MiddlewareHandl
       c.set("user", user);
     }
     refuseKey(user, opts.scope);
+    await next();
+  };
+}
+
+/** Reads that stay open whatever READ_ACCESS says: they tell the caller only about its own request. */
+const OPEN_READS = new Set(["/api/v1/trace/context"]);
+
+/** Whether READ_ACCESS=authenticated guards this request: every GET/HEAD under /api/v1 but OPEN_READS. */
+export function isGuardedRead(method: string, path: string, endpoint: string): boolean {
+  return (
+    (method === "GET" || method === "HEAD") &&
+    path.startsWith("/api/") &&
+    !isIngestPath(path) && // shippers' protocols: what they read (`GET /api/v1/es/`) takes an ingest key
+    endpoint !== "unmatched" &&
+    !OPEN_READS.has(endpoint)
+  );
+}
+
+/**
+ * With READ_ACCESS=authenticated (production's default), a read takes a user session or an API key
+ * with the `read` scope: 401 without a valid token, 403 for a key without `read`. With `public`, reads
+ * are open as in the seed. Applied once in app.ts to every GET under /api/ (search, recent, context,
+ * tail, correlation traces, metrics, alerts, anomalies, cache stats, …); a read served by another
+ * method takes `requireRead()` on its route.
+ */
+export function readAccess(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.get("deps").settings.READ_ACCESS !== "authenticated") return next();
+    if (!isGuardedRead(c.req.method, c.req.path, c.get("endpoint"))) return next();
+    checkRead(c);
+    await next();
+  };
+}
+
+/** `readAccess` for one route whatever its method (a search sent as POST). */
+export function requireRead(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.get("deps").settings.READ_ACCESS === "authenticated") checkRead(c);
+    await next();
+  };
+}
+
+function checkRead(c: Context<AppEnv>): void {
+  const user = c.get("user");
+  if (!user) {
+    throw new AppError(
+      "UNAUTHORIZED",
+      bearer(c)
+        ? "Invalid, expired or revoked token"
+        : "Reading needs a session token or an API key with the read scope (READ_ACCESS=authenticated)",
+      { headers: UNAUTHORIZED_HEADERS },
+    );
+  }
+  if (user.scopes && !user.scopes.includes("read")) {
+    throw new AppError("FORBIDDEN", "This API key lacks the read scope");
+  }
+}
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/** Equal strings, in a time that does not depend on where they differ. */
+export async function sameSecret(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([sha256(a), sha256(b)]);
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
+}
+
+/**
+ * GET /metrics (Prometheus): open outside production; in production the bearer METRICS_TOKEN when it
+ * is set, else (or also) an admin's session.
+ */
+export function metricsAccess(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const settings = c.get("deps").settings;
+    if (settings.ENVIRONMENT !== "production") return next();
+    const token = bearer(c);
+    if (settings.METRICS_TOKEN && token && (await sameSecret(token, settings.METRICS_TOKEN))) return next();
+    const user = c.get("user");
+    if (!user) {
+      throw new AppError(
+        "UNAUTHORIZED",
+        settings.METRICS_TOKEN
+          ? "Metrics need the bearer METRICS_TOKEN (or an admin's session)"
+          : "Metrics need an admin's session in production (or set METRICS_TOKEN for Prometheus)",
+        { headers: UNAUTHORIZED_HEADERS },
+      );
+    }
+    if (user.scopes || !user.isAdmin) throw new AppError("FORBIDDEN", "Only an admin can read /metrics");
     await next();
   };
 }

@@ -1,8 +1,9 @@
 import { AppError } from "../../core/errors.ts";
+import { eventLoopSlicer } from "../../core/event-loop.ts";
 import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
 import type { IngestItemError } from "../../core/logs/schema.ts";
 import type { Collect } from "../../core/ports/collector.ts";
-import { QueueFullError } from "../../core/ports/log-queue.ts";
+import { QueueFullError, QueueUnavailableError } from "../../core/ports/log-queue.ts";
 
 /** At most this many per-item errors are reported back; counts stay exact. */
 const MAX_REPORTED_ERRORS = 100;
@@ -16,7 +17,10 @@ export const collect: Collect = async (items, deps, at) => {
   const events: LogEvent[] = [];
   const errors: IngestItemError[] = [];
   let rejected = 0;
-  items.forEach((item, index) => {
+  // A big batch takes a while to validate: other requests get their turns meanwhile.
+  const breathe = eventLoopSlicer();
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index]!;
     const result = !item.ok
       ? item
       : "event" in item
@@ -27,7 +31,8 @@ export const collect: Collect = async (items, deps, at) => {
       rejected++;
       if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index, error: result.error });
     }
-  });
+    await breathe();
+  }
   deps.telemetry?.eventsRejected(rejected);
   try {
     await deps.queue.publish(events);
@@ -36,6 +41,13 @@ export const collect: Collect = async (items, deps, at) => {
       throw new AppError("UNAVAILABLE", "Ingest queue is full; retry after the delay in Retry-After", {
         headers: { "Retry-After": String(err.retryAfterSeconds) },
       });
+    }
+    if (err instanceof QueueUnavailableError) {
+      throw new AppError(
+        "UNAVAILABLE",
+        `Ingest queue unavailable (${err.reason}); the events were not acknowledged: retry after the delay in Retry-After`,
+        { headers: { "Retry-After": String(err.retryAfterSeconds) } },
+      );
     }
     deps.log?.({ level: "ERROR", msg: "ingest write failed", error: String(err), request_id: at.requestId });
     throw new AppError(

@@ -140,6 +140,49 @@ describe("alert rules", () => {
     expect(ok.status).toBe(201);
   });
 
+  test("a rule's Slack or webhook URL is shown to its owner and admins only; others see channel and host", async () => {
+    const secretUrl = "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX";
+    const created = await call(
+      "POST",
+      "/api/v1/alerts/rules",
+      rule({ notification_channel: "slack", notification_config: { url: secretUrl } }),
+      userToken,
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    for (const token of [userToken, t.adminToken]) {
+      const own = await call("GET", `/api/v1/alerts/rules/${id}`, undefined, token);
+      expect(own.body.notification_config).toEqual({ url: secretUrl });
+    }
+    const others = [
+      (await call("GET", `/api/v1/alerts/rules/${id}`, undefined, null)).body,
+      (await call("GET", "/api/v1/alerts/rules?limit=500", undefined, null)).body.rules.find(
+        (r: Json) => r.id === id,
+      ),
+    ];
+    const strangerName = `other${crypto.randomUUID().slice(0, 8)}`;
+    await call(
+      "POST",
+      "/api/v1/auth/register",
+      { username: strangerName, email: `${strangerName}@example.com`, password: "password-123" },
+      null,
+    );
+    const stranger = await call(
+      "POST",
+      "/api/v1/auth/login",
+      { username: strangerName, password: "password-123" },
+      null,
+    );
+    others.push(
+      (await call("GET", `/api/v1/alerts/rules/${id}`, undefined, stranger.body.access_token)).body,
+    );
+    for (const seen of others) {
+      expect(seen.notification_channel).toBe("slack");
+      expect(seen.notification_config).toEqual({ redacted: true, host: "hooks.slack.com" });
+      expect(JSON.stringify(seen)).not.toContain("XXXXsecretXXXX");
+    }
+  });
+
   test("update and delete: owner or admin, others 403; only documented fields", async () => {
     const mine = await call("POST", "/api/v1/alerts/rules", rule(), userToken);
     expect(mine.status).toBe(201);

@@ -86,6 +86,28 @@ describe("POST /api/v1/ingest", () => {
     expect(body.request_id).toBe(res.headers.get("x-request-id")!);
   });
 
+  test("an event nested 50,000 deep is one rejected event; the rest of its batch is stored", async () => {
+    const service = freshService();
+    const deep = `${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}`;
+    const good = (message: string) => JSON.stringify({ service, message });
+    const bad = `{"service":"${service}","message":"deep","payload":${deep}}`;
+    const res = await ingest(t, `[${good("first")},${bad},${good("second")}]`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      accepted: 2,
+      rejected: 1,
+      errors: [{ index: 1, error: expect.stringContaining("nested deeper than 64 levels") }],
+    });
+    const lines = await ingest(t, [good("third"), bad, good("fourth")].join("\n"), "application/x-ndjson");
+    expect(lines.status).toBe(200);
+    expect(await lines.json()).toMatchObject({ accepted: 2, rejected: 1, errors: [{ index: 1 }] });
+    expect((await search({ service })).total).toBe(4);
+
+    const alone = await ingest(t, bad);
+    expect(alone.status).toBe(422);
+    expect((await alone.json()).detail).toContain("nested deeper than 64 levels");
+  });
+
   test("a single invalid object is a 422 with the reason", async () => {
     const res = await ingest(t, { service: "x" });
     expect(res.status).toBe(422);
@@ -152,7 +174,7 @@ describe("POST /api/v1/ingest", () => {
       '203.0.113.9 - - [29/Nov/2026:10:00:00 +0000] "GET /cart HTTP/1.1" 503 12 "-" "curl/8"',
       "",
       "2026-11-29T10:00:01.250Z ERROR payment declined for order 7",
-      '{"msg":"from pino","level":40,"time":1795860002000,"order":8}',
+      '{"msg":"from pino","level":40,"time":1795946402000,"order":8}',
       "just a line",
     ].join("\n");
     const now = Date.parse("2026-11-29T10:05:00Z");
@@ -165,7 +187,12 @@ describe("POST /api/v1/ingest", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 4, rejected: 0, errors: [] });
     const found = (
-      await search({ service, limit: "10", from: "2026-11-29T00:00:00Z", to: "2026-11-30T00:00:00Z" })
+      await search({
+        service,
+        limit: "10",
+        start_time: "2026-11-29T00:00:00Z",
+        end_time: "2026-11-30T00:00:00Z",
+      })
     ).logs;
     const by = new Map(found.map((e) => [e.message, e]));
     expect(by.get(lines.split("\n")[0]!)).toMatchObject({

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Client, HttpConnection } from "@elastic/elasticsearch";
 import { AppError } from "../../core/errors.ts";
-import { freshService } from "../helpers/app.ts";
+import { freshService, startTestApp } from "../helpers/app.ts";
 import { servedSuite, storedOf } from "../helpers/shippers.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
@@ -166,6 +166,28 @@ describe("Elasticsearch bulk with @elastic/elasticsearch", () => {
       .bulk({ operations: [{ index: { _index: "x" } }, { message: "x" }] })
       .catch((e: { meta: { statusCode: number } }) => e);
     expect((err as { meta: { statusCode: number } }).meta.statusCode).toBe(403);
+  });
+
+  test("with READ_ACCESS=authenticated an ingest key still does what an Elasticsearch client does first", async () => {
+    const closed = await startTestApp({ READ_ACCESS: "authenticated" });
+    try {
+      const created = await closed.request("/api/v1/api-keys", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${closed.adminToken}` },
+        body: JSON.stringify({ name: "filebeat", scopes: ["ingest"] }),
+      });
+      const key = ((await created.json()) as { key: string }).key;
+      const auth = { authorization: `ApiKey ${key}` };
+      for (const path of ["/", "/api/v1/es", "/api/v1/es/_cluster/health"]) {
+        const res = await closed.request(path, { headers: auth });
+        expect([path, res.status]).toEqual([path, 200]);
+      }
+      // Reads of logs still take a read scope.
+      const bearer = { authorization: `Bearer ${key}` };
+      expect((await closed.request("/api/v1/logs/recent", { headers: bearer })).status).toBe(403);
+    } finally {
+      await closed.close();
+    }
   });
 
   test("every content type the issue names is taken; another is a 415", async () => {

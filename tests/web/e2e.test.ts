@@ -253,7 +253,9 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     // Scrolling to the end fetches the next page by cursor.
     await page.locator(".results").evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await page.getByText("End of results.").waitFor();
-    expect(await rows.count()).toBe(150);
+    // All 150 are loaded (the table says so to screen readers), only those near the view are drawn.
+    expect(await page.locator(".results table").getAttribute("aria-rowcount")).toBe("151");
+    expect(await rows.count()).toBeLessThan(150);
 
     // Read from the middle, then tail: new lines arrive on top, the line being read stays put.
     await page.locator(".results").evaluate((el) => el.scrollTo(0, 1200));

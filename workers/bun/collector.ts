@@ -5,6 +5,7 @@
  * moves the events from Kafka into the store.
  */
 import { configOrExit, serve } from "./serve.ts";
+import { exitOnStartupError } from "./startup.ts";
 
 const config = configOrExit();
 if (!config.KAFKA_BROKERS?.length || !config.DATABASE_URL) {
@@ -14,7 +15,9 @@ if (!config.KAFKA_BROKERS?.length || !config.DATABASE_URL) {
   );
   process.exit(78);
 }
-const { runtime, server, syslog } = await serve(config, { assets: false, syslog: true });
+const { runtime, server, syslog } = await serve(config, { assets: false, syslog: true }).catch(
+  exitOnStartupError,
+);
 runtime.deps.log?.({
   level: "INFO",
   msg: "collector listening",

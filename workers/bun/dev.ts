@@ -6,9 +6,12 @@ import { DEV_ADMIN_PASSWORD } from "../../core/config.ts";
 import { startAlertScheduler } from "../../stream-jobs/scheduler/scheduler.ts";
 import { bunAlertEngine } from "./alert-engine.ts";
 import { configOrExit, serve } from "./serve.ts";
+import { checkPort, exitOnStartupError } from "./startup.ts";
 
 const demo = process.argv.includes("--demo");
 const config = configOrExit();
+// A port in use is said before anything is built or created on disk.
+await checkPort("PORT", config.HOST, config.PORT).catch(exitOnStartupError);
 // The dashboard, built on first start (and after its sources change): a fresh clone's `bun run dev`
 // serves it without a separate `bun run build`. A failed build leaves the API up with a page saying so.
 {
@@ -20,7 +23,7 @@ const config = configOrExit();
     );
   }
 }
-const { runtime, server, syslog } = await serve(config, { syslog: true });
+const { runtime, server, syslog } = await serve(config, { syslog: true }).catch(exitOnStartupError);
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
 startAlertScheduler(bunAlertEngine(runtime, config));
 // With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,

@@ -5,12 +5,16 @@
  * batch sizes and durations, events indexed, dead-lettered and retried. A fault (a bug, not an outage)
  * stops the indexer and exits 70, for the supervisor to restart it.
  */
+import { isKafkaOutage } from "../../core/adapters/kafka/client.ts";
+import { kafkaUnavailable, waitForKafka, waitForTopic } from "../../core/adapters/kafka/startup.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
+import { oneLine } from "../../core/startup.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { buildDeps } from "../build-deps.ts";
 import { startKafkaIndexer } from "./kafka-indexer.ts";
 import { bunPlatform, openDatabase } from "./platform.ts";
 import { configOrExit } from "./serve.ts";
+import { checkPort, exitOnStartupError, listenError } from "./startup.ts";
 
 const config = configOrExit();
 if (!config.KAFKA_BROKERS?.length || !config.DATABASE_URL) {
@@ -20,14 +24,32 @@ if (!config.KAFKA_BROKERS?.length || !config.DATABASE_URL) {
   );
   process.exit(78);
 }
-const database = await openDatabase(config, "logflow-indexer");
+/** /health and /metrics on PORT (checked free at start; taken since, it is said the same way). */
+function listen(fetch: (req: Request) => Promise<Response>): ReturnType<typeof Bun.serve> {
+  try {
+    return Bun.serve({ port: config.PORT, hostname: config.HOST, fetch });
+  } catch (err) {
+    return exitOnStartupError(listenError(err, "PORT", config.HOST, config.PORT));
+  }
+}
+
+const brokers = config.KAFKA_BROKERS;
+const waitMs = config.STARTUP_WAIT_SECONDS * 1000;
+// The port first (nothing opened yet), then each dependency, waited for STARTUP_WAIT_SECONDS.
+await checkPort("PORT", config.HOST, config.PORT).catch(exitOnStartupError);
+const database = await openDatabase(config, "logflow-indexer").catch(exitOnStartupError);
 const platform = bunPlatform(config, database);
 const { log } = platform;
 const applied = await migrate(database.sql, MIGRATIONS);
 if (applied.length) log({ level: "INFO", msg: "migrations applied", versions: applied });
-const deps = await buildDeps(config, platform);
+const deps = await buildDeps(config, platform).catch(exitOnStartupError);
 const telemetry = deps.telemetry;
-const indexer = await startKafkaIndexer({ ...config, KAFKA_BROKERS: config.KAFKA_BROKERS }, deps);
+await waitForKafka(brokers, { waitMs, log }).catch(exitOnStartupError);
+// The collector creates the topic on its first start; in a stack started in any order it may come later.
+await waitForTopic(brokers, config.KAFKA_TOPIC, { log }).catch(exitOnStartupError);
+const indexer = await startKafkaIndexer({ ...config, KAFKA_BROKERS: brokers }, deps).catch((err: unknown) =>
+  exitOnStartupError(isKafkaOutage(err) ? kafkaUnavailable(brokers, oneLine(err)) : err),
+);
 
 /** The database and log store checks, and the consumer's state, in one answer. */
 async function health(): Promise<Response> {
@@ -58,20 +80,16 @@ async function health(): Promise<Response> {
   );
 }
 
-const server = Bun.serve({
-  port: config.PORT,
-  hostname: config.HOST,
-  async fetch(req) {
-    const path = new URL(req.url).pathname;
-    if (path === "/health") return health();
-    if (path === "/metrics") {
-      const text = await telemetry?.render();
-      return text
-        ? new Response(text.body, { headers: { "Content-Type": text.contentType } })
-        : new Response("", { status: 404 });
-    }
-    return new Response("not found", { status: 404 });
-  },
+const server = listen(async (req) => {
+  const path = new URL(req.url).pathname;
+  if (path === "/health") return health();
+  if (path === "/metrics") {
+    const text = await telemetry?.render();
+    return text
+      ? new Response(text.body, { headers: { "Content-Type": text.contentType } })
+      : new Response("", { status: 404 });
+  }
+  return new Response("not found", { status: 404 });
 });
 log({
   level: "INFO",

@@ -3,17 +3,21 @@
  * LOGFLOW_DATA_DIR), the official search-engine clients, the ingest queue (Kafka when KAFKA_BROKERS is
  * set, else in-process), Prometheus metrics and a signing key kept on disk.
  */
+import { isKafkaOutage } from "../../core/adapters/kafka/client.ts";
 import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
+import { kafkaUnavailable, waitForKafka } from "../../core/adapters/kafka/startup.ts";
 import { localSecretKey } from "../../core/adapters/local/secret-key.ts";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
 import { openEmbeddedDatabase } from "../../core/adapters/pglite/open.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { EMBEDDED_STORE_OPTIONS } from "../../core/adapters/postgres/log-store.ts";
+import { waitForPostgres } from "../../core/adapters/postgres/startup.ts";
 import { prometheusTelemetry } from "../../core/adapters/prometheus/telemetry.ts";
 import { elasticsearchEngine } from "../../core/adapters/search/elasticsearch.ts";
 import { openSearchEngine } from "../../core/adapters/search/opensearch.ts";
 import type { Config } from "../../core/config.ts";
 import { jsonLogger } from "../../core/logger.ts";
+import { oneLine } from "../../core/startup.ts";
 import type { ApiPlatform, Database, Platform } from "../build-deps.ts";
 
 /**
@@ -22,6 +26,12 @@ import type { ApiPlatform, Database, Platform } from "../build-deps.ts";
  */
 export async function openDatabase(config: Config, applicationName?: string): Promise<Database> {
   if (config.DATABASE_URL) {
+    // A server still starting is waited for; a database, role or password it refuses stops start-up
+    // with a line naming DATABASE_URL (StartupError).
+    await waitForPostgres(config.DATABASE_URL, {
+      waitMs: config.STARTUP_WAIT_SECONDS * 1000,
+      log: logger(config),
+    });
     const sql = connectPostgres(config.DATABASE_URL, {
       max: config.DATABASE_POOL_SIZE,
       ...(applicationName ? { applicationName } : {}),
@@ -56,10 +66,15 @@ function connectionCount(sql: Database["sql"]): () => Promise<number> {
 export const bunSearchEngine: Platform["searchEngine"] = (c) =>
   c.flavor === "elasticsearch" ? elasticsearchEngine(c) : openSearchEngine(c);
 
+/** LogFlow's own log lines on Bun: JSON on stdout. */
+function logger(config: Config): Platform["log"] {
+  return jsonLogger(config.LOG_LEVEL, (text) => process.stdout.write(`${text}\n`));
+}
+
 /** Bun's platform over an opened database. */
 export function bunPlatform(config: Config, database: Database): Platform {
   return {
-    log: jsonLogger(config.LOG_LEVEL, (text) => process.stdout.write(`${text}\n`)),
+    log: logger(config),
     database,
     searchEngine: bunSearchEngine,
     searchTemplate: "at-start",
@@ -74,13 +89,18 @@ export function bunApi(config: Config, log: Platform["log"]): ApiPlatform {
     secretKey: secretKey(config),
     queue: async (store) => {
       // Kafka (cluster profile): publish resolves on the broker's ack, `bun run indexer` writes to the store.
-      if (config.KAFKA_BROKERS?.length) {
+      const brokers = config.KAFKA_BROKERS;
+      if (brokers?.length) {
+        await waitForKafka(brokers, { waitMs: config.STARTUP_WAIT_SECONDS * 1000, log });
         return KafkaLogQueue.connect({
-          brokers: config.KAFKA_BROKERS,
+          brokers,
           clientId: config.KAFKA_CLIENT_ID,
           topic: config.KAFKA_TOPIC,
           maxPending: config.QUEUE_MAX_PENDING,
           log,
+        }).catch((err: unknown) => {
+          // It answered the ping a moment ago: gone again, or a topic it refuses to create.
+          throw isKafkaOutage(err) ? kafkaUnavailable(brokers, oneLine(err)) : err;
         });
       }
       // In-process group commit straight to the store (embedded default).

@@ -7,15 +7,16 @@ import { startAlertScheduler } from "../../stream-jobs/scheduler/scheduler.ts";
 import { bunAlertEngine } from "./alert-engine.ts";
 import { startRuntime } from "./runtime.ts";
 import { configOrExit } from "./serve.ts";
+import { exitOnStartupError } from "./startup.ts";
 
 const config = configOrExit();
 if (!config.DATABASE_URL) {
   console.error(
     "bun run scheduler needs DATABASE_URL (a Postgres server). In the embedded profile the scheduler already runs inside `bun run dev`.",
   );
-  process.exit(1);
+  process.exit(78);
 }
-const runtime = await startRuntime(config);
+const runtime = await startRuntime(config).catch(exitOnStartupError);
 const engine = bunAlertEngine(runtime, config);
 const scheduler = startAlertScheduler(engine);
 runtime.deps.log?.({

@@ -2,6 +2,7 @@ import { type Config, ConfigError, loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { staticAssets } from "./assets.ts";
 import { type Runtime, startRuntime } from "./runtime.ts";
+import { checkPort, listenError } from "./startup.ts";
 import { type SyslogListener, startSyslogListener } from "./syslog-listener.ts";
 
 /**
@@ -35,26 +36,44 @@ export interface Served {
 /**
  * Start the runtime and serve the API (and the dashboard, when built) on config.PORT; with `syslog`
  * (the embedded profile and the collector role), the syslog listener on SYSLOG_PORT when it is set.
+ * Rejects with StartupError (one line, an exit code) for a port in use or a dependency refused or away.
  */
 export async function serve(
   config: Config,
   opts: { assets?: boolean; syslog?: boolean } = {},
 ): Promise<Served> {
+  const syslogPort = opts.syslog ? config.SYSLOG_PORT : undefined;
+  // Before anything is opened or created on disk (the embedded database, the signing key).
+  await checkPort("PORT", config.HOST, config.PORT);
+  if (syslogPort !== undefined) await checkPort("SYSLOG_PORT", config.HOST, syslogPort);
   const runtime = await startRuntime(config);
   if (opts.assets !== false) runtime.deps.assets = staticAssets();
   const app = createApp(runtime.deps);
-  const server = Bun.serve({
-    port: config.PORT,
-    hostname: config.HOST,
-    fetch: app.fetch,
-    // Ingest bodies are limited by the app (INGEST_MAX_BODY_BYTES); leave Bun's cap just above it.
-    maxRequestBodySize: config.INGEST_MAX_BODY_BYTES + 1024 * 1024,
-    idleTimeout: 60,
-  });
-  const syslog =
-    opts.syslog && config.SYSLOG_PORT !== undefined
-      ? await startSyslogListener(runtime.deps, { port: config.SYSLOG_PORT, hostname: config.HOST })
-      : undefined;
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      port: config.PORT,
+      hostname: config.HOST,
+      fetch: app.fetch,
+      // Ingest bodies are limited by the app (INGEST_MAX_BODY_BYTES); leave Bun's cap just above it.
+      maxRequestBodySize: config.INGEST_MAX_BODY_BYTES + 1024 * 1024,
+      idleTimeout: 60,
+    });
+  } catch (err) {
+    // Taken since the check: say so the same way.
+    await runtime.close();
+    throw listenError(err, "PORT", config.HOST, config.PORT);
+  }
+  let syslog: SyslogListener | undefined;
+  if (syslogPort !== undefined) {
+    try {
+      syslog = await startSyslogListener(runtime.deps, { port: syslogPort, hostname: config.HOST });
+    } catch (err) {
+      await server.stop();
+      await runtime.close();
+      throw listenError(err, "SYSLOG_PORT", config.HOST, syslogPort);
+    }
+  }
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {

@@ -2,7 +2,15 @@
  * The kafkajs client, built in one place. Every kafkajs import of LogFlow lives in this folder, so the
  * client library can be swapped without touching the rest.
  */
-import { type Admin, Kafka, KafkaJSError, KafkaJSProtocolError, type logCreator, logLevel } from "kafkajs";
+import {
+  type Admin,
+  type ISocketFactory,
+  Kafka,
+  KafkaJSError,
+  KafkaJSProtocolError,
+  type logCreator,
+  logLevel,
+} from "kafkajs";
 import type { LogLine } from "../../logger.ts";
 import { useGzipCodec } from "./gzip.ts";
 
@@ -13,6 +21,10 @@ export interface KafkaClientOptions {
   log?: LogLine;
   /** Connection timeout per broker, ms (kafkajs default 1,000). */
   connectionTimeoutMs?: number;
+  /** How often the client retries a failed connection or request (kafkajs's default 5 when absent). */
+  retries?: number;
+  /** How connections to brokers are opened (kafkajs's plain TCP when absent; tests cut the network here). */
+  socketFactory?: ISocketFactory;
 }
 
 const LEVEL: Record<number, string> = {
@@ -36,6 +48,8 @@ export function kafkaClient(opts: KafkaClientOptions): Kafka {
     brokers: opts.brokers,
     clientId: opts.clientId,
     connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
+    ...(opts.retries !== undefined ? { retry: { retries: opts.retries } } : {}),
+    ...(opts.socketFactory ? { socketFactory: opts.socketFactory } : {}),
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
     logCreator: creator,
   });
@@ -45,8 +59,16 @@ export function kafkaClient(opts: KafkaClientOptions): Kafka {
 export async function pingKafka(
   brokers: string[],
   timeoutMs = 3_000,
+  socketFactory?: ISocketFactory,
 ): Promise<{ ok: true; brokers: number } | { ok: false; error: string }> {
-  const admin = kafkaClient({ brokers, clientId: "logflow-ping", connectionTimeoutMs: timeoutMs }).admin({
+  // No retries: the caller decides when to ask again, and hears the real cause (a refused connection).
+  const admin = kafkaClient({
+    brokers,
+    clientId: "logflow-ping",
+    connectionTimeoutMs: timeoutMs,
+    retries: 0,
+    ...(socketFactory ? { socketFactory } : {}),
+  }).admin({
     retry: { retries: 0 },
   });
   let timer: ReturnType<typeof setTimeout> | undefined;

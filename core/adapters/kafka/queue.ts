@@ -1,9 +1,9 @@
-import { CompressionTypes, type Message, Partitioners, type Producer } from "kafkajs";
+import { CompressionTypes, type ISocketFactory, type Message, Partitioners, type Producer } from "kafkajs";
 import type { LogEvent } from "../../log-event.ts";
 import type { LogLine } from "../../logger.ts";
-import { type LogQueue, QueueFullError } from "../../ports/log-queue.ts";
+import { type LogQueue, QueueUnavailableError } from "../../ports/log-queue.ts";
 import { GroupCommit } from "../group-commit.ts";
-import { ensureTopics, kafkaClient } from "./client.ts";
+import { ensureTopics, isKafkaOutage, kafkaClient, pingKafka } from "./client.ts";
 
 export interface KafkaQueueOptions {
   brokers: string[];
@@ -19,13 +19,19 @@ export interface KafkaQueueOptions {
   /** How long the first publish of an idle producer waits for company, ms. */
   lingerMs?: number;
   /**
-   * How long a publish waits for the broker's ack before it gives up with QueueFullError (→ 503 +
-   * Retry-After), ms. Its events may still land later (the client's retry then stores them twice
-   * under new ids): at-least-once, as any producer timeout.
+   * How long a publish waits for the broker's ack before it gives up with QueueUnavailableError (→ 503
+   * "queue unavailable" + Retry-After), ms; default 4,000, so that a client hears within 5 s that
+   * Kafka is away. Its events may still land later (the client's retry then stores them twice under
+   * new ids): at-least-once, as any producer timeout.
    */
   ackTimeoutMs?: number;
+  /** How connections to the brokers are opened (tests cut the network here). */
+  socketFactory?: ISocketFactory;
   log?: LogLine;
 }
+
+/** How long a reachability probe's answer stands for health(), ms. */
+const PROBE_REUSE_MS = 2_000;
 
 /** The dead-letter topic of a topic. */
 export const dlqTopic = (topic: string) => `${topic}.dlq`;
@@ -40,7 +46,13 @@ export class KafkaLogQueue implements LogQueue {
   private readonly sends: GroupCommit<Message>;
   private producer: Producer | null = null;
 
-  private constructor(private readonly opts: Required<Omit<KafkaQueueOptions, "log">> & { log?: LogLine }) {
+  /** The last reachability probe (health()), reused for PROBE_REUSE_MS. */
+  private probe: { at: number; result: ReturnType<typeof pingKafka> } | null = null;
+
+  private constructor(
+    private readonly opts: Required<Omit<KafkaQueueOptions, "log" | "socketFactory">> &
+      Pick<KafkaQueueOptions, "log" | "socketFactory">,
+  ) {
     const { maxPending, batchSize, lingerMs, ackTimeoutMs } = opts;
     this.sends = new GroupCommit<Message>(
       {
@@ -50,11 +62,7 @@ export class KafkaLogQueue implements LogQueue {
         concurrency: 1,
         timeout: {
           ms: ackTimeoutMs,
-          error: () => {
-            const err = new QueueFullError(Math.max(1, Math.ceil(ackTimeoutMs / 3000)));
-            err.message = `no ack from Kafka within ${ackTimeoutMs} ms`;
-            return err;
-          },
+          error: () => new QueueUnavailableError(`no ack from Kafka within ${ackTimeoutMs / 1000} s`, 5),
         },
       },
       (messages) => this.send(messages),
@@ -68,7 +76,7 @@ export class KafkaLogQueue implements LogQueue {
       partitions: 6,
       batchSize: 10_000,
       lingerMs: 2,
-      ackTimeoutMs: 15_000,
+      ackTimeoutMs: 4_000,
       ...options,
     });
     const admin = kafkaClient(q.opts).admin();
@@ -110,7 +118,23 @@ export class KafkaLogQueue implements LogQueue {
     return this.sends.pending();
   }
 
+  /**
+   * Unhealthy while no broker answers (asked at most every 2 s, within 1.5 s: /health allows a check
+   * 2 s), so that /health says so within seconds even with no ingest going on; degraded for a minute
+   * after a failed publish; else the backlog.
+   */
   async health() {
+    const now = Date.now();
+    if (!this.probe || now - this.probe.at > PROBE_REUSE_MS) {
+      this.probe = { at: now, result: pingKafka(this.opts.brokers, 1_500, this.opts.socketFactory) };
+    }
+    const ping = await this.probe.result;
+    if (!ping.ok) {
+      return {
+        status: "unhealthy" as const,
+        detail: `queue unavailable: no Kafka broker answers at ${this.opts.brokers.join(",")} (${ping.error})`,
+      };
+    }
     return this.sends.health("publish", (n) => `kafka ${this.opts.topic}: ${n} awaiting ack`);
   }
 
@@ -126,8 +150,16 @@ export class KafkaLogQueue implements LogQueue {
 
   /** One produce request at a time (concurrency 1): the idempotent producer's sequences stay in order. */
   private async send(messages: Message[]): Promise<void> {
-    const producer = await this.ensureProducer();
-    await producer.send({ topic: this.opts.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+    try {
+      const producer = await this.ensureProducer();
+      await producer.send({ topic: this.opts.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+    } catch (err) {
+      // Kafka away (the publishes still waiting hear it as "queue unavailable"); anything else as it is.
+      if (isKafkaOutage(err)) {
+        throw new QueueUnavailableError(`Kafka: ${err instanceof Error ? err.message : String(err)}`, 5);
+      }
+      throw err;
+    }
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { Fragment, Sql } from "postgres";
 import type { LogFilter } from "../../ports/log-store.ts";
-import { tsqueryText } from "../../search-text.ts";
+import { parseLogQuery } from "../../query/parse.ts";
+import { toSql } from "../../query/postgres.ts";
+import { asTemplate } from "../../query/sql.ts";
 import { iso } from "../log-store-common.ts";
 
 /**
@@ -13,12 +15,13 @@ import { iso } from "../log-store-common.ts";
 const MAX_SCAN_WORDS = 3;
 
 /**
- * Full-text match. The search text becomes a tsquery in core/search-text.ts, the code that made the
- * stored words, and is sent as a bound parameter; text without a word matches nothing.
+ * The filter's query (the query language, core/query/GRAMMAR.md) as a condition on `logs`: words
+ * become a tsquery over the stored words (core/search-text.ts made both), attribute terms JSON
+ * containment or per-row reads (core/query/postgres.ts); every value a bound parameter. Text without a
+ * word matches nothing; text that cannot be parsed throws QueryError (a 400).
  */
 export function textMatch(sql: Sql, text: string): Fragment {
-  const q = tsqueryText(text);
-  return q === null ? sql`false` : sql`search @@ ${q}::tsquery`;
+  return sql(...asTemplate(toSql(parseLogQuery(text))));
 }
 
 /** The filter as one SQL condition on `logs`; `withText: false` leaves its text out. */

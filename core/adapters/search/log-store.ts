@@ -14,6 +14,7 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
+import { NUMERIC_ATTRIBUTES_FIELD, numericAttributes, QUERY_MAPPING } from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import {
   type EngineRequest,
@@ -140,6 +141,16 @@ export class SearchLogStore implements LogStore {
         body: indexTemplate(this.prefix, this.engine.flavor, this.refreshInterval),
       });
       ensureOk(res, "index template");
+      // Indices made by an older template get the fields added since (adding a field is allowed; the
+      // message analyzer cannot change, see core/query/GRAMMAR.md). Their documents are strictly mapped,
+      // so without this a write of today's events would be refused. No index yet is fine.
+      const added = await this.request({
+        method: "PUT",
+        path: `/${this.alias}/_mapping`,
+        querystring: READ,
+        body: { properties: QUERY_MAPPING.properties },
+      });
+      if (added.status !== 404) ensureOk(added, "index mapping");
       if (this.templateState) this.templateState.installed = true;
     })().catch((err) => {
       this.template = null;
@@ -159,7 +170,11 @@ export class SearchLogStore implements LogStore {
       checkTimes(e, ts, received);
       // Whole milliseconds in ISO form, as the Postgres store keeps them: cursors address milliseconds.
       const source: LogEvent = { ...e, timestamp: iso(ts), received_at: iso(received) };
-      docs.set(id, { index: dayIndex(this.prefix, ts), id, source });
+      docs.set(id, {
+        index: dayIndex(this.prefix, ts),
+        id,
+        source: { ...source, [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes) },
+      });
     }
     if (docs.size === 0) return { written: 0, duplicates: events.length };
     await this.ensureTemplate();
@@ -381,7 +396,12 @@ export class SearchLogStore implements LogStore {
       method: "POST",
       path: `/${this.alias}/_search`,
       querystring: READ,
-      body: { timeout: `${this.searchTimeoutMs}ms`, ...body },
+      // The numeric pairs are the store's own index data, not part of the event.
+      body: {
+        timeout: `${this.searchTimeoutMs}ms`,
+        _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
+        ...body,
+      },
     });
     const out = ensureOk(res, "search");
     this.checkResponse(out, "search");

@@ -1,3 +1,4 @@
+import { QUERY_MAPPING } from "../../query/search-engine.ts";
 import type { EngineFlavor } from "./backend.ts";
 
 export const DAY_MS = 86_400_000;
@@ -36,6 +37,9 @@ const keyword = { type: "keyword" } as const;
  *   NullPointerException or 56441 missed them. Indices made before keep the analyzer they were made with.
  * - attributes: `flattened` (Elasticsearch) or `flat_object` (OpenSearch): one field, every leaf a
  *   keyword, however many keys shippers invent (no mapping explosion); `_source` keeps the types.
+ * - numeric attributes (numbers and numeric strings) also as nested (key, value) pairs in
+ *   `attributes_numeric` (core/query/search-engine.ts): what ranges and numeric aggregations read.
+ *   The store strips them from what it reads back.
  * - one shard per day; `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
  */
 export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInterval: string) {
@@ -71,6 +75,8 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
           level: keyword,
           message: {
             type: "text",
+            // The words the search field has, so that `message:"card declined"` finds what it finds on Postgres.
+            analyzer: QUERY_MAPPING.messageAnalyzer,
             copy_to: "search",
             fields: { keyword: { type: "keyword", ignore_above: MESSAGE_KEYWORD_MAX_CHARS } },
           },
@@ -81,6 +87,7 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
           trace_id: keyword,
           span_id: keyword,
           attributes: flavor === "opensearch" ? { type: "flat_object" } : { type: "flattened" },
+          ...QUERY_MAPPING.properties,
         },
       },
     },

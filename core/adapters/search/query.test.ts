@@ -1,53 +1,33 @@
 import { describe, expect, test } from "bun:test";
-import { AppError } from "../../errors.ts";
-import { MAX_SEARCH_TERMS, parseSearchText } from "../../search-text.ts";
-import { filterQuery, textClause, toSimpleQueryString } from "./query.ts";
+import { QueryError } from "../../query/parse.ts";
+import { MAX_SEARCH_TERMS } from "../../search-text.ts";
+import { filterQuery, textClause } from "./query.ts";
 
-describe("search-box text as simple_query_string", () => {
-  test("words are ANDed phrases, `or` separates groups, `-` excludes", () => {
-    expect(toSimpleQueryString("payment failed")).toBe('("payment" "failed")');
-    expect(toSimpleQueryString('"connection reset" -peer')).toBe('("connection reset" -"peer")');
-    expect(toSimpleQueryString("failed or succeeded OR x")).toBe('("failed") | ("succeeded") | ("x")');
-    expect(toSimpleQueryString('-"exact phrase" word')).toBe('(-"exact phrase" "word")');
+describe("the filter's query as term-level clauses", () => {
+  test("words are terms over the search field; fields are terms on their own field", () => {
+    expect(textClause("payment service:checkout")).toEqual({
+      bool: { filter: [{ term: { search: "payment" } }, { term: { service: "checkout" } }] },
+    });
+    expect(textClause("http.status:502")).toEqual({ term: { "attributes.http.status": "502" } });
   });
 
-  test("user text never carries an operator: quotes and backslashes are escaped inside phrases", () => {
-    // a\"b: the word `a\` (its backslash escaped) and the unclosed phrase `b`.
-    expect(toSimpleQueryString('a\\"b')).toBe('("a\\\\" "b")');
-    expect(toSimpleQueryString("pay* fo~2 (x|y) +z")).toBe('("pay*" "fo~2" "(x|y)" "+z")');
-    expect(toSimpleQueryString('message:payment _exists_:service {"script":"x"}')).toBe(
-      '("message:payment" "_exists_:service" "script" "x")',
-    );
+  test("what would be the engine's syntax is a value, never an operator", () => {
+    expect(textClause('{"script":"x"}')).toEqual({
+      bool: { filter: [{ term: { search: "script" } }, { term: { search: "x" } }] },
+    });
+    expect(textClause("_exists_:service")).toEqual({ term: { "attributes._exists_": "service" } });
   });
 
-  test("text without a letter or digit is no query at all (matches nothing), not everything", () => {
-    for (const junk of ["*:*", "*", "-", '"', "()", "&|!", "\\", "<->", ":*", "-*", "or", "OR or"]) {
-      expect(toSimpleQueryString(junk)).toBeNull();
+  test("text without a letter or digit matches nothing, not everything", () => {
+    for (const junk of ["%", "-", '"', "&|!", "\\", "<->"]) {
       expect(textClause(junk)).toEqual({ match_none: {} });
     }
   });
 
-  test("an unclosed quote runs to the end; a lone dash is punctuation", () => {
-    expect(parseSearchText('"unbalanced quote')).toEqual([[{ negated: false, text: "unbalanced quote" }]]);
-    expect(parseSearchText("a - b")).toEqual([
-      [
-        { negated: false, text: "a" },
-        { negated: false, text: "b" },
-      ],
-    ]);
-  });
-
-  test("more words than the engine's clause budget is a bad request, not an engine error", () => {
+  test("more terms than the limit, and text that cannot be parsed, are a QueryError (400)", () => {
     const many = Array.from({ length: MAX_SEARCH_TERMS + 1 }, (_, i) => `w${i}`).join(" ");
-    expect(() => toSimpleQueryString(many)).toThrow(AppError);
-    expect(toSimpleQueryString(many.split(" ").slice(1).join(" "))).not.toBeNull();
-  });
-
-  test("only whitelisted operators: no prefix, fuzzy or slop expansion", () => {
-    const clause = textClause("payment") as { simple_query_string: { flags: string } };
-    expect(clause.simple_query_string.flags.split("|").sort()).toEqual(
-      ["AND", "ESCAPE", "NOT", "OR", "PHRASE", "PRECEDENCE", "WHITESPACE"].sort(),
-    );
+    expect(() => textClause(many)).toThrow(QueryError);
+    expect(() => textClause("latency_ms:>abc")).toThrow(QueryError);
   });
 });
 

@@ -1,52 +1,19 @@
 import type { LogFilter } from "../../ports/log-store.ts";
-import { boundedSearchText } from "../../search-text.ts";
-
-/** The field the search box queries: service and message, copied at index time (see mappings.ts). */
-export const TEXT_FIELD = "search";
-
-/**
- * simple_query_string operators we let through: AND/OR/NOT, phrases, grouping and escapes. Never PREFIX
- * (`*` alone would match every document), FUZZY, NEAR or SLOP: the search box does not offer them, and a
- * huge wildcard or fuzzy expansion is a resource-exhaustion hole.
- */
-const FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|ESCAPE|WHITESPACE";
-
-function quote(text: string): string {
-  return `"${text.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`;
-}
-
-/**
- * The simple_query_string for search-box text, or null when it has no searchable word. Every term is
- * emitted as an escaped quoted phrase, so nothing the user typed is read as an operator: the only
- * operators are the ones written here (`-`, `|`, parentheses, implicit AND).
- */
-export function toSimpleQueryString(text: string): string | null {
-  const groups = boundedSearchText(text);
-  if (groups.length === 0) return null;
-  return groups
-    .map((g) => `(${g.map((t) => `${t.negated ? "-" : ""}${quote(t.text)}`).join(" ")})`)
-    .join(" | ");
-}
+import { parseLogQuery } from "../../query/parse.ts";
+import { toSearchQuery } from "../../query/search-engine.ts";
 
 type Clause = Record<string, unknown>;
 
-/** The text as a query clause: simple_query_string with default AND over the search field. */
+/**
+ * The filter's query (the query language, core/query/GRAMMAR.md) as a clause: term-level queries with
+ * values as JSON values (core/query/search-engine.ts), never a query string the engine would parse.
+ * Text without a word matches nothing; text that cannot be parsed throws QueryError (a 400).
+ */
 export function textClause(text: string): Clause {
-  const q = toSimpleQueryString(text);
-  if (q === null) return { match_none: {} };
-  return {
-    simple_query_string: {
-      query: q,
-      fields: [TEXT_FIELD],
-      default_operator: "and",
-      flags: FLAGS,
-      analyze_wildcard: false,
-      auto_generate_synonyms_phrase_query: false,
-    },
-  };
+  return toSearchQuery(parseLogQuery(text));
 }
 
-/** A filter as a `bool` query: the text scores nothing; everything else is a cached filter clause. */
+/** A filter as a `bool` query: nothing scores; everything else is a cached filter clause. */
 export function filterQuery(f: LogFilter, extra: Clause[] = []): Clause {
   const filter: Clause[] = [...extra];
   // Blank text is no text filter (an empty search box).

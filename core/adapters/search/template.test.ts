@@ -3,12 +3,16 @@ import { logEvent } from "../../../tests/helpers/events.ts";
 import type { EngineRequest, EngineTransport, SearchEngine } from "./backend.ts";
 import { SearchLogStore } from "./log-store.ts";
 
-/** An engine that takes every bulk item and counts template installs. */
+/** An engine that takes every bulk item and counts template installs (and mapping updates). */
 function countingEngine() {
-  const calls = { templates: 0, bulks: 0 };
+  const calls = { templates: 0, mappings: 0, bulks: 0 };
   const transport = (async (req: EngineRequest) => {
     if (req.path.startsWith("/_index_template/")) {
       calls.templates++;
+      return { status: 200, body: { acknowledged: true } };
+    }
+    if (req.method === "PUT" && req.path === "/t/_mapping") {
+      calls.mappings++;
       return { status: 200, body: { acknowledged: true } };
     }
     if (req.path === "/_bulk") {
@@ -33,7 +37,8 @@ describe("index template", () => {
     const store = new SearchLogStore(engine, { indexPrefix: "t", refresh: false });
     await store.write([event()]);
     await store.write([event()]);
-    expect(calls).toEqual({ templates: 1, bulks: 2 });
+    // Indices an older template made get the new fields along with the install.
+    expect(calls).toEqual({ templates: 1, mappings: 1, bulks: 2 });
   });
 
   test("stores built per request (Workers) share that it is installed: one install, not one per request", async () => {
@@ -42,6 +47,6 @@ describe("index template", () => {
     for (let i = 0; i < 3; i++) {
       await new SearchLogStore(engine, { indexPrefix: "t", refresh: false, templateState }).write([event()]);
     }
-    expect(calls).toEqual({ templates: 1, bulks: 3 });
+    expect(calls).toEqual({ templates: 1, mappings: 1, bulks: 3 });
   });
 });

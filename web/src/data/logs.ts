@@ -138,3 +138,25 @@ export function toCsv(logs: LogEvent[]): string {
 export function toJson(logs: LogEvent[]): string {
   return `${JSON.stringify(logs, null, 2)}\n`;
 }
+
+/** A value of a `field:` term, quoted (the query language's quoting: `\"` and `\\` inside). */
+function quoted(v: string): string {
+  return `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * Explore's filters as one text in the query language (what the live tail takes): the services and
+ * levels as field terms, and the search box's text in parentheses, with a quote left open closed.
+ */
+export function filtersAsQuery(q: LogQuery): string {
+  const parts: string[] = [];
+  if (q.services.length) parts.push(`service:(${q.services.map(quoted).join(" OR ")})`);
+  if (q.levels.length) parts.push(`level:(${q.levels.join(" OR ")})`);
+  let text = q.q.trim();
+  if (text) {
+    const quotes = text.replaceAll(/\\./g, "").split('"').length - 1;
+    if (quotes % 2 === 1) text += '"';
+    parts.push(parts.length ? `(${text})` : text);
+  }
+  return parts.join(" ");
+}

@@ -3,10 +3,12 @@ import { parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
 import { query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
 import { Filters } from "./filters.tsx";
 import { ResultsTable } from "./results.tsx";
-import { createLogSearch } from "./search.ts";
+import { createLogSearch, TAIL_KEEP } from "./search.ts";
+import { TailStatus } from "./tail-status.tsx";
 
 export default function ExplorePage() {
   const q = createMemo(() => parseLogQuery(query()), undefined, {
@@ -15,7 +17,8 @@ export default function ExplorePage() {
   const tail = () => query().tail === "1";
   let scroller: HTMLDivElement | undefined;
   let searchBox: HTMLInputElement | undefined;
-  const search = createLogSearch({ query: q, tail, scroller: () => scroller });
+  const search = createLogSearch({ query: q, tail });
+  const wrap = () => query().wrap === "1";
   const [exported, setExported] = createSignal<string | null>(null);
 
   // "/" focuses the search box from anywhere on the page but form fields.
@@ -64,10 +67,16 @@ export default function ExplorePage() {
         </span>
         <span style={{ flex: "1" }} />
         <Show when={tail()}>
-          <span class="muted" role="status">
-            Live: new lines on top every 2 s
-          </span>
+          <TailStatus state={search.tailState()} />
         </Show>
+        <TimeZoneSwitch />
+        <button
+          type="button"
+          aria-pressed={wrap()}
+          onClick={() => setQuery({ wrap: wrap() ? undefined : "1" }, { replace: true })}
+        >
+          Wrap lines
+        </button>
         <Show when={q().range !== "custom"}>
           <button
             type="button"
@@ -87,6 +96,14 @@ export default function ExplorePage() {
       <Show when={exported()}>
         <p class="sr-only" role="status">
           {exported()}
+        </p>
+      </Show>
+
+      <Show when={search.dropped() > 0}>
+        <p class="notice" role="status" data-testid="tail-dropped">
+          Showing the newest {formatNumber(TAIL_KEEP)} lines: {formatNumber(search.dropped())} older{" "}
+          {search.dropped() === 1 ? "line was" : "lines were"} dropped from the page while tailing. Pause and
+          search again to page through them.
         </p>
       </Show>
 
@@ -121,11 +138,19 @@ export default function ExplorePage() {
             selected={selected()}
             caption="Matching logs, newest first"
             scroller={() => scroller}
+            wrap={wrap()}
             onEnd={() => void search.more()}
             onOpen={(log) => setQuery({ log: log.id, ctx: undefined })}
           />
           <div class="toolbar" style={{ padding: "0.5rem" }}>
-            <Show when={search.cursor()} fallback={<span class="muted">End of results.</span>}>
+            <Show
+              when={search.cursor()}
+              fallback={
+                <span class="muted">
+                  {search.dropped() > 0 ? "Older lines dropped (see above)." : "End of results."}
+                </span>
+              }
+            >
               <button type="button" disabled={search.loading()} onClick={() => void search.more()}>
                 {search.loading() ? "Loading…" : "Load older lines"}
               </button>

@@ -1,32 +1,45 @@
 import { type Accessor, createEffect, createSignal, on, onCleanup } from "solid-js";
-import { ApiError } from "../../data/api.ts";
-import { type LogEvent, type LogQuery, searchLogs, searchParams, windowOf } from "../../data/logs.ts";
+import {
+  filtersAsQuery,
+  type LogEvent,
+  type LogQuery,
+  searchLogs,
+  searchParams,
+  windowOf,
+} from "../../data/logs.ts";
+import { openTail, type TailHandle, type TailState } from "../../data/tail.ts";
 
+/** The first page: quick to show. */
 const PAGE = 100;
-const TAIL_MS = 2_000;
+/** Each older page the reader scrolls to: fewer round trips for those who read far back. */
+const MORE = 500;
+/** Rows a live tail keeps: the newest; older ones are dropped (and the page says so). */
+export const TAIL_KEEP = 1_000;
+/** Events arriving on the tail are put on the page in batches this far apart, ms. */
+const FLUSH_MS = 200;
 
 /**
  * Explore's results: the first page whenever the filters change, older pages by cursor on demand, and
- * (while tailing) newer lines polled and put on top without moving what the reader is looking at.
+ * (while tailing) each new matching event from the API's live tail (Server-Sent Events), newest on top,
+ * keeping the newest `TAIL_KEEP`. Pausing keeps the tail's place: resuming goes on just after the last
+ * event received, so nothing stored meanwhile is missed.
  */
-export function createLogSearch(opts: {
-  query: Accessor<LogQuery>;
-  tail: Accessor<boolean>;
-  /** The scrolling element whose position must survive lines added above. */
-  scroller: () => HTMLElement | undefined;
-}) {
+export function createLogSearch(opts: { query: Accessor<LogQuery>; tail: Accessor<boolean> }) {
   const [logs, setLogs] = createSignal<LogEvent[]>([]);
   const [total, setTotal] = createSignal<number | null>(null);
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [loading, setLoading] = createSignal(false);
   const [error, setError] = createSignal<unknown>(null);
   const [tookMs, setTookMs] = createSignal<number | null>(null);
+  /** Rows the tail's cap dropped from the end since the last search. */
+  const [dropped, setDropped] = createSignal(0);
+  const [tailState, setTailState] = createSignal<TailState | null>(null);
+  /** The generation whose first page has arrived (the tail starts after it). */
+  const [loaded, setLoaded] = createSignal(0);
   let win: { from?: number; to?: number } = {};
   let generation = 0;
   let controller: AbortController | undefined;
   const seen = new Set<string>();
-  /** Polls to skip after the API said 429 (search allows 50 a minute per user; tailing uses 30). */
-  let backoff = 0;
 
   async function first() {
     const gen = ++generation;
@@ -34,10 +47,12 @@ export function createLogSearch(opts: {
     controller = new AbortController();
     win = windowOf(opts.query());
     seen.clear();
+    pending = [];
     setLogs([]);
     setTotal(null);
     setCursor(null);
     setError(null);
+    setDropped(0);
     setLoading(true);
     try {
       const page = await searchLogs(searchParams(opts.query(), win, { limit: PAGE }), controller.signal);
@@ -47,6 +62,7 @@ export function createLogSearch(opts: {
       setTotal(page.total);
       setCursor(page.next_cursor);
       setTookMs(page.took_ms);
+      setLoaded(gen);
     } catch (err) {
       if (gen === generation && (err as Error)?.name !== "AbortError") setError(err);
     } finally {
@@ -60,7 +76,7 @@ export function createLogSearch(opts: {
     const gen = generation;
     setLoading(true);
     try {
-      const page = await searchLogs(searchParams(opts.query(), win, { limit: PAGE, cursor: c }));
+      const page = await searchLogs(searchParams(opts.query(), win, { limit: MORE, cursor: c }));
       if (gen !== generation) return;
       const fresh = page.logs.filter((l) => !seen.has(l.id));
       for (const l of fresh) seen.add(l.id);
@@ -73,41 +89,86 @@ export function createLogSearch(opts: {
     }
   }
 
-  async function poll() {
-    const gen = generation;
+  // --- live tail ---
+  let pending: LogEvent[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Where a paused tail stopped, for the same query: resuming goes on from there. */
+  let paused: { query: string; id: string } | null = null;
+
+  function flush() {
+    flushTimer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const fresh: LogEvent[] = [];
+    for (const e of batch) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      fresh.push(e);
+    }
+    if (fresh.length === 0) return;
+    fresh.reverse(); // the latest arrival on top
+    let next = [...fresh, ...logs()];
+    if (next.length > TAIL_KEEP) {
+      const cut = next.slice(TAIL_KEEP);
+      for (const l of cut) seen.delete(l.id);
+      next = next.slice(0, TAIL_KEEP);
+      setDropped((d) => d + cut.length);
+      setCursor(null); // the next page would follow rows no longer shown
+    }
+    setTotal((t) => (t ?? 0) + fresh.length);
+    setLogs(next);
+  }
+
+  function receive(e: LogEvent) {
+    pending.push(e);
+    flushTimer ??= setTimeout(flush, FLUSH_MS);
+  }
+
+  /** What was stored between the search and the tail's start (a search from the newest line on). */
+  async function catchUp(gen: number) {
     const newest = logs()[0]?.timestamp;
     const from = newest ? Date.parse(newest) : win.from;
     try {
       const page = await searchLogs(searchParams(opts.query(), { from }, { limit: 500 }));
       if (gen !== generation) return;
-      const fresh = page.logs.filter((l) => !seen.has(l.id));
-      if (fresh.length === 0) return;
-      for (const l of fresh) seen.add(l.id);
-      const el = opts.scroller();
-      const before = el ? el.scrollHeight : 0;
-      const top = el ? el.scrollTop : 0;
-      setLogs((prev) => [...fresh, ...prev]); // Solid updates the DOM synchronously here
-      setTotal((t) => (t ?? 0) + fresh.length);
-      // Reading further down: keep the same lines in view by moving down as much as was added above.
-      if (el && top > 0) el.scrollTop = top + (el.scrollHeight - before);
-    } catch (err) {
-      // A missed poll is retried on a later tick; the error state is for searches the user asked for.
-      if (err instanceof ApiError && err.status === 429) backoff = 10;
+      // Oldest first, as if they had arrived on the tail.
+      for (const l of [...page.logs].reverse()) receive(l);
+    } catch {
+      // The tail goes on; the few lines of the gap are the only loss, and the next search has them.
     }
   }
 
   createEffect(on(() => JSON.stringify(opts.query()), first));
 
   createEffect(() => {
-    if (!opts.tail() || opts.query().range === "custom") return;
-    const timer = setInterval(() => {
-      if (backoff > 0) backoff--;
-      else if (!loading()) void poll();
-    }, TAIL_MS);
-    onCleanup(() => clearInterval(timer));
+    const gen = loaded();
+    if (!opts.tail() || opts.query().range === "custom" || gen === 0 || gen !== generation) return;
+    const text = filtersAsQuery(opts.query());
+    const resume = paused?.query === text ? paused.id : undefined;
+    let live = false;
+    const handle: TailHandle = openTail({
+      query: text,
+      lastEventId: resume,
+      onEvent: (e) => receive(e),
+      onState: (s) => {
+        setTailState(s);
+        if (s.status === "live" && !live) {
+          live = true;
+          if (!resume) void catchUp(gen);
+        }
+      },
+    });
+    onCleanup(() => {
+      handle.close();
+      paused = { query: text, id: handle.lastEventId };
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+      setTailState(null);
+    });
   });
 
   onCleanup(() => controller?.abort());
 
-  return { logs, total, cursor, loading, error, tookMs, more, retry: first, poll };
+  return { logs, total, cursor, loading, error, tookMs, dropped, tailState, more, retry: first };
 }

@@ -3,11 +3,13 @@ import { LEVELS, type Level } from "../../data/logs.ts";
 import { type Overview, overview, system, timeseries, WINDOWS } from "../../data/metrics.ts";
 import { href, query, setQuery } from "../../router.ts";
 import { Checkbox, SelectField } from "../../ui/fields.tsx";
-import { formatNumber } from "../../ui/format.ts";
+import { formatNumber, formatTime } from "../../ui/format.ts";
 import { LEVEL_COLORS } from "../../ui/level.tsx";
 import { stackLevels } from "../../ui/stack.ts";
 import { Empty, Loaded, Loading } from "../../ui/states.tsx";
 import { DataTable } from "../../ui/table.tsx";
+
+import { finishedBuckets, type OverviewFigures, overviewFigures } from "./figures.ts";
 
 const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
 const REFRESH_MS = 30_000;
@@ -78,7 +80,13 @@ export default function OverviewPage() {
       </div>
 
       <Loaded of={ov} what="metrics" retry={refetchOv}>
-        {(o) => <Cards o={o()} allTime={sys.latest?.store.events ?? null} windowLabel={windowLabel()} />}
+        {(o) => (
+          <Cards
+            o={o()}
+            figures={overviewFigures(o(), sys.latest?.store.events ?? null, ts.latest)}
+            windowLabel={windowLabel()}
+          />
+        )}
       </Loaded>
 
       <div class="panel">
@@ -97,7 +105,18 @@ export default function OverviewPage() {
               }
             >
               <Suspense fallback={<Loading what="chart" />}>
-                <VolumeChart buckets={t().buckets} windowLabel={windowLabel()} />
+                <VolumeChart buckets={t().buckets} interval={t().interval} windowLabel={windowLabel()} />
+                <p class="muted">
+                  <a
+                    href={href("/explore", {
+                      range: "custom",
+                      from: t().start_time,
+                      to: t().end_time,
+                    })}
+                  >
+                    Open these logs in Explore
+                  </a>
+                </p>
               </Suspense>
             </Show>
           )}
@@ -171,29 +190,41 @@ function rangeFor(minutes: number): string {
           : "7d";
 }
 
-function Cards(props: { o: Overview; allTime: number | null; windowLabel: string }) {
+function Cards(props: { o: Overview; figures: OverviewFigures; windowLabel: string }) {
+  const f = () => props.figures;
   return (
     <div class="cards">
       <div class="card">
         <div class="label">Total logs</div>
         <div class="value" data-testid="total-logs">
-          {formatNumber(props.allTime ?? props.o.total_logs)}
+          {formatNumber(f().allTime ?? props.o.total_logs)}
         </div>
         <div class="muted">
-          {props.allTime === null
+          {f().allTime === null
             ? `last ${props.windowLabel}`
             : `all time; ${formatNumber(props.o.total_logs)} in the last ${props.windowLabel}`}
         </div>
       </div>
       <div class="card">
         <div class="label">Logs / minute</div>
-        <div class="value">{formatNumber(props.o.logs_per_minute)}</div>
-        <Trend
-          value={props.o.trend.change_percent}
-          unit=" %"
-          upIsBad={false}
-          label="versus the window before"
-        />
+        <div class="value" data-testid="logs-per-minute">
+          {formatNumber(f().perMinute)}
+        </div>
+        <Show
+          when={f().trend}
+          fallback={
+            <span class="muted">
+              over the {formatNumber(Math.round(f().spanMinutes))} min with data; no earlier data
+            </span>
+          }
+        >
+          <Trend
+            value={props.o.trend.change_percent}
+            unit=" %"
+            upIsBad={false}
+            label="versus the window before"
+          />
+        </Show>
       </div>
       <div class="card">
         <div class="label">Active services</div>
@@ -203,30 +234,45 @@ function Cards(props: { o: Overview; allTime: number | null; windowLabel: string
       <div class="card">
         <div class="label">Error rate</div>
         <div class="value">{formatNumber(props.o.error_rate)} %</div>
-        <Trend
-          value={props.o.trend.error_rate_change}
-          unit=" pp"
-          upIsBad={true}
-          label="versus the window before"
-        />
+        <Show when={f().trend} fallback={<span class="muted">no earlier data</span>}>
+          <Trend
+            value={props.o.trend.error_rate_change}
+            unit=" pp"
+            upIsBad={true}
+            label="versus the window before"
+          />
+        </Show>
       </div>
     </div>
   );
 }
 
 function VolumeChart(props: {
-  buckets: { timestamp: string; levels: Record<Level, number> }[];
+  buckets: { timestamp: string; count: number; levels: Record<Level, number> }[];
+  interval: string;
   windowLabel: string;
 }) {
+  // The bucket still filling would be drawn as a drop: it is left out, and its count said in words.
+  const split = () => finishedBuckets(props.buckets, props.interval);
   return (
-    <TimeChart
-      timestamps={props.buckets.map((b) => Date.parse(b.timestamp))}
-      series={stackLevels(
-        LEVELS,
-        props.buckets.map((b) => b.levels),
-        LEVEL_COLORS,
-      )}
-      label={`Stacked log volume by level over the last ${props.windowLabel}`}
-    />
+    <>
+      <TimeChart
+        timestamps={split().finished.map((b) => Date.parse(b.timestamp))}
+        series={stackLevels(
+          LEVELS,
+          split().finished.map((b) => b.levels),
+          LEVEL_COLORS,
+        )}
+        label={`Stacked log volume by level over the last ${props.windowLabel}`}
+      />
+      <Show when={split().filling}>
+        {(b) => (
+          <p class="muted" data-testid="filling-bucket">
+            Not drawn: the {props.interval} still filling since {formatTime(b().timestamp)},{" "}
+            {formatNumber(b().count)} so far.
+          </p>
+        )}
+      </Show>
+    </>
   );
 }

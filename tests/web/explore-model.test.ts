@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { matches } from "../../core/query/evaluate.ts";
+import { parseLogQuery as parseQueryText } from "../../core/query/parse.ts";
+import { finishedBuckets, overviewFigures } from "../../web/src/pages/overview/figures.ts";
+import { rowAt, rowOffsets, visibleRange } from "../../web/src/ui/virtual.ts";
+import { installDom, load, removeDom } from "./dom.ts";
+
+beforeAll(() => installDom());
+afterAll(() => removeDom());
+
+describe("the virtual table's arithmetic", () => {
+  const keys = Array.from({ length: 10_000 }, (_, i) => `k${i}`);
+
+  test("rows start where the rows above end; measured rows count their own height, others the estimate", () => {
+    const off = rowOffsets(["a", "b", "c"], new Map([["b", 60]]), 20);
+    expect([...off]).toEqual([0, 20, 80, 100]);
+  });
+
+  test("the viewport draws the rows it covers and the overscan, never past either end", () => {
+    const off = rowOffsets(keys, new Map(), 30);
+    expect(visibleRange(off, 0, 600, 10)).toEqual({ start: 0, end: 31 });
+    // Scrolled to row 5,000: rows 5,000-5,020 are in view, 10 more each side.
+    expect(visibleRange(off, 150_000, 600, 10)).toEqual({ start: 4990, end: 5031 });
+    expect(visibleRange(off, 300_000 - 600, 600, 10)).toEqual({ start: 9970, end: 10_000 });
+    expect(visibleRange(rowOffsets([], new Map(), 30), 0, 600, 10)).toEqual({ start: 0, end: 0 });
+  });
+
+  test("the row at an offset is the last one starting at or before it", () => {
+    const off = rowOffsets(["a", "b", "c"], new Map([["b", 60]]), 20);
+    expect([0, 19.9, 20, 79, 80, 99, 500].map((y) => rowAt(off, y))).toEqual([0, 0, 1, 1, 2, 2, 2]);
+  });
+});
+
+describe("Explore's filters as the live tail's query", () => {
+  test("services, levels and the search text select what the search selects", async () => {
+    const logs = await load<typeof import("../../web/src/data/logs.ts")>("data/logs.ts");
+    const base = { range: "1h" as const, from: undefined, to: undefined };
+    const text = logs.filtersAsQuery({
+      ...base,
+      q: 'timeout OR "card declined',
+      services: ['pay "eu"', "api"],
+      levels: ["ERROR", "CRITICAL"],
+    });
+    expect(text).toBe(
+      'service:("pay \\"eu\\"" OR "api") level:(ERROR OR CRITICAL) (timeout OR "card declined")',
+    );
+    const tree = parseQueryText(text);
+    const event = (service: string, level: string, message: string) =>
+      ({ service, level, message, attributes: {} }) as never;
+    expect(matches(tree, event("api", "ERROR", "card declined at checkout"))).toBe(true);
+    expect(matches(tree, event('pay "eu"', "CRITICAL", "upstream timeout"))).toBe(true);
+    // The OR in the text stays inside its parentheses: another service or level does not match.
+    expect(matches(tree, event("web", "ERROR", "upstream timeout"))).toBe(false);
+    expect(matches(tree, event("api", "INFO", "card declined"))).toBe(false);
+    expect(logs.filtersAsQuery({ ...base, q: "", services: [], levels: [] })).toBe("");
+  });
+});
+
+describe("times", () => {
+  test("compact, to the millisecond before any AM/PM, in UTC when switched, with the year only when not this year's", async () => {
+    const f = await load<typeof import("../../web/src/ui/format.ts")>("ui/format.ts");
+    f.setUtc(true);
+    const now = Date.parse("2026-12-01T00:00:00Z");
+    const t = f.formatTime("2026-11-28T13:52:07.123Z", now);
+    expect(t).toMatch(/Nov 28/);
+    expect(t).toMatch(/(13|01):52:07\.123/);
+    expect(t).not.toMatch(/[AP]M\.\d/);
+    expect(t).not.toContain("2026");
+    expect(f.formatTime("2025-11-28T13:52:07.123Z", now)).toContain("2025");
+    expect(f.zoneLabel()).toBe("UTC");
+    // The custom range's inputs read and write UTC wall time too, to the second.
+    expect(f.toLocalInput("2026-11-28T13:52:07.123Z")).toBe("2026-11-28T13:52:07");
+    expect(f.fromLocalInput("2026-11-28T13:52:07")).toBe("2026-11-28T13:52:07.000Z");
+    f.setUtc(false);
+    expect(f.zoneLabel()).not.toBe("");
+  });
+});
+
+describe("the overview's figures agree", () => {
+  const end = Date.parse("2026-12-03T12:00:00Z");
+  const overview = (total: number, previous: number) =>
+    ({
+      total_logs: total,
+      start_time: new Date(end - 3_600_000).toISOString(),
+      end_time: new Date(end).toISOString(),
+      trend: { previous_total_logs: previous, change_percent: previous ? 5 : null, error_rate_change: 2 },
+    }) as never;
+  const series = (firstDataMinute: number) =>
+    ({
+      buckets: Array.from({ length: 60 }, (_, i) => ({
+        timestamp: new Date(end - 3_600_000 + i * 60_000).toISOString(),
+        count: i >= firstDataMinute ? 10 : 0,
+      })),
+    }) as never;
+
+  test("all time is never below the last hour, and the rate counts only the minutes with data", () => {
+    const f = overviewFigures(overview(20_855, 0), 20_673, series(50), end);
+    expect(f.allTime).toBe(20_855);
+    expect(f.spanMinutes).toBe(10);
+    expect(f.perMinute).toBeCloseTo(2085.5);
+    expect(f.trend).toBe(false);
+  });
+
+  test("with an earlier window to compare, the whole window counts and trends show", () => {
+    const f = overviewFigures(overview(600, 500), 5_000, series(50), end);
+    expect(f.allTime).toBe(5_000);
+    expect(f.spanMinutes).toBe(60);
+    expect(f.perMinute).toBe(10);
+    expect(f.trend).toBe(true);
+  });
+
+  test("the bucket still filling is kept apart from the chart", () => {
+    const buckets = [0, 1, 2].map((i) => ({ timestamp: new Date(end + i * 60_000).toISOString() }));
+    const { finished, filling } = finishedBuckets(buckets, "1m", end + 2 * 60_000 + 30_000);
+    expect(finished).toHaveLength(2);
+    expect(filling).toBe(buckets[2]!);
+    expect(finishedBuckets(buckets, "1m", end + 3 * 60_000).filling).toBeNull();
+  });
+});
