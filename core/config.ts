@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EventLimits } from "./log-event.ts";
+import { judgePassword } from "./users/password-policy.ts";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -53,6 +54,7 @@ export const ConfigSchema = z
     QUEUE_MAX_PENDING: int(1000, 10_000_000).default(100_000),
     QUEUE_BATCH_SIZE: int(1, 10_000).default(5_000),
     QUEUE_LINGER_MS: int(0, 10_000).default(5),
+    STORE_WRITE_TIMEOUT_MS: int(1_000, 600_000).default(15_000),
     CORS_ORIGINS: list.default([]),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** How long start-up waits for Postgres, Kafka and the search engine to answer before giving up. */
@@ -77,6 +79,8 @@ export const ConfigSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9._-]{0,100}$/, "must be a lowercase index name prefix")
       .default("logflow-logs"),
+    /** Primary shards of each day's index: about one per 30–50 GB a day writes (README "Scaling"). */
+    SEARCH_INDEX_SHARDS: int(1, 1024).default(1),
     UPSTASH_REDIS_REST_URL: z.url().optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     DEMO: bool.default(false),
@@ -175,6 +179,10 @@ export function loadConfig(
   const password = cleaned.ADMIN_PASSWORD;
   if (production && opts.createsAdmin !== false && (!password || password === DEV_ADMIN_PASSWORD)) {
     problems.push("ADMIN_PASSWORD: must be set to a non-default password when ENVIRONMENT=production");
+  } else if (production && password) {
+    const account = { username: cleaned.ADMIN_USERNAME ?? "admin", email: cleaned.ADMIN_EMAIL };
+    for (const why of judgePassword(password, account, "refuse").refusals)
+      problems.push(`ADMIN_PASSWORD: ${why}`);
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return accessDefaults(parsed.data);

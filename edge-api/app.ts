@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -19,6 +19,7 @@ import { ingestRoutes } from "./ingest/routes.ts";
 import { logRoutes } from "./logs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { optionalAuth, readAccess } from "./middleware/auth.ts";
+import { refuseNulBytes } from "./middleware/nul-bytes.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { DOCS_PAGE } from "./openapi/docs-page.ts";
@@ -64,12 +65,15 @@ export function apiRoutes(): OpenAPIHono<AppEnv> {
 
 /**
  * The whole HTTP API as one Hono app. Runtime-neutral: the same module serves on Bun, Deno and
- * Cloudflare Workers; every dependency comes in through `deps`.
+ * Cloudflare Workers; every dependency comes in through `deps`. Build it once per process (or Workers
+ * isolate): a runtime whose dependencies live for one request hands them to each request instead
+ * (REQUEST_DEPS); the settings (CORS) are the ones of `deps`.
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ router: new StaticRouteCache() });
 
   app.use("*", requestContext(deps));
+  app.use("*", refuseNulBytes());
   // Every body but ingest's (which has its own, larger limit) is small: 1 MiB, streamed or not.
   const smallBodies = bodyLimit({
     maxSize: 1024 * 1024,
@@ -103,6 +107,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/openapi.json", (c) => c.json(openApiDocument(apiRoutes())));
   app.get("/docs", (c) => c.html(DOCS_PAGE));
 
+  // The request's dependencies (the app's, or those a runtime handed this request: REQUEST_DEPS).
+  const depsOf = (c: Context<AppEnv>): AppDeps => c.get("deps") ?? deps;
+
   // Shippers' own protocols (README "Shipping logs"), documented by their specs rather than /openapi.json.
   app.route("/", elasticsearchRoutes({ info: false }));
   app.route("/api/v1/es", elasticsearchRoutes({ info: true }));
@@ -113,23 +120,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get("/", async (c) => {
     // Elasticsearch clients read the version document here (and ping with HEAD); browsers get the dashboard.
     if (wantsElasticsearch(c.req.raw)) return elasticsearchInfo(c);
-    const page = deps.assets ? await deps.assets(c.req.raw) : null;
+    const assets = depsOf(c).assets;
+    const page = assets ? await assets(c.req.raw) : null;
     return page ?? c.html(PLACEHOLDER);
   });
 
   app.notFound(async (c) => {
-    if (
-      deps.assets &&
-      (c.req.method === "GET" || c.req.method === "HEAD") &&
-      !c.req.path.startsWith("/api/")
-    ) {
-      const asset = await deps.assets(c.req.raw);
+    const assets = depsOf(c).assets;
+    if (assets && (c.req.method === "GET" || c.req.method === "HEAD") && !c.req.path.startsWith("/api/")) {
+      const asset = await assets(c.req.raw);
       if (asset) return asset;
     }
     return problem(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`);
   });
 
   app.onError((err, c) => {
+    const deps = depsOf(c);
     if (err instanceof AppError) return problemFromError(c, err);
     if (err instanceof HTTPException) {
       const code =
@@ -141,6 +147,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
               ? "UNSUPPORTED_MEDIA_TYPE"
               : "BAD_REQUEST";
       return problem(c, code, err.message || "Bad request");
+    }
+    // An engine away for now (the adapters know their clients' errors): 503, worth retrying, not a bug.
+    const away = deps.outage?.(err);
+    if (away) {
+      const reason = err instanceof Error ? err.message : String(err);
+      deps.log?.({
+        level: "WARNING",
+        msg: `${away} unavailable`,
+        error: reason,
+        request_id: c.get("requestId"),
+      });
+      // The cause is in the log line; the answer does not show clients the engine's address.
+      return problem(
+        c,
+        "UNAVAILABLE",
+        `${away[0]?.toUpperCase()}${away.slice(1)} unavailable; retry after the delay in Retry-After`,
+        { headers: { "Retry-After": "5" } },
+      );
     }
     // Unexpected: log it whole, answer without internals.
     deps.log?.({

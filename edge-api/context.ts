@@ -53,6 +53,13 @@ export interface LiveTail {
   maxStreamMs: number;
 }
 
+/**
+ * Where a runtime that builds dependencies per request (Workers: a socket of one request cannot serve
+ * another) hands them to the app it built once: `app.fetch(request, { [REQUEST_DEPS]: deps })`, read
+ * back from Hono's `c.env`. Without it every request uses the deps the app was built with.
+ */
+export const REQUEST_DEPS = "logflowRequestDeps";
+
 /** Everything the API needs, built once by an entrypoint (workers/) and handed in. */
 export interface AppDeps {
   settings: ApiSettings;
@@ -93,6 +100,11 @@ export interface AppDeps {
   tail?: LiveTail;
   /** Where the API writes its own log lines (one JSON object per line). */
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * Which dependency an error says is unavailable for now ("log store", "database"), or null when it is
+   * not an outage: the API answers those 503 with Retry-After instead of 500. Absent: every error is a fault.
+   */
+  outage?: (err: unknown) => string | null;
 }
 
 export interface AuthUser {

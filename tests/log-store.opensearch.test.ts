@@ -221,6 +221,30 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
       expect(await store.get(e.id)).toEqual(e);
     });
 
+    test("SEARCH_INDEX_SHARDS sets the primary shards of each day's index", async () => {
+      const sharded = freshPrefix();
+      const config = loadConfig({
+        OPENSEARCH_URL: OPENSEARCH_TEST_URL,
+        SEARCH_INDEX_PREFIX: sharded,
+        SEARCH_INDEX_SHARDS: "3",
+      });
+      const { store, close } = await buildLogStore(config, bun);
+      try {
+        await store.write([event(Date.now() - 200, { service: "sharded" })]);
+        const res = await engine.transport<
+          Record<string, { settings: { index: { number_of_shards: string } } }>
+        >({
+          method: "GET",
+          path: `/${sharded}-*/_settings`,
+        });
+        const shards = Object.values(res.body).map((i) => i.settings.index.number_of_shards);
+        expect(shards).toEqual(["3"]);
+      } finally {
+        await drop(engine, sharded);
+        await close();
+      }
+    });
+
     test("an engine that does not answer is a start-up error naming the variable", async () => {
       const config = loadConfig({
         OPENSEARCH_URL: "http://127.0.0.1:9",

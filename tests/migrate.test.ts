@@ -70,7 +70,7 @@ describe.skipIf(!available)("migrations on a Postgres 15 server", () => {
         await sql.end();
       }
     },
-    30_000,
+    90_000,
   );
 });
 
@@ -85,8 +85,36 @@ describe("migrations on PGlite", () => {
         await db.close();
       }
     },
-    60_000,
+    180_000,
   );
+});
+
+describe("migration 10 (usernames without regard to case, token versions)", () => {
+  test("an install with Admin and admin keeps the older name and renames the newer; then no second can be made", async () => {
+    const db = await openEmbeddedDatabase("memory://");
+    try {
+      const sql = db.sql;
+      await migrate(
+        sql,
+        MIGRATIONS.filter((m) => m.version < 10),
+      );
+      await sql`insert into users (username, email, hashed_password) values
+        ('admin', 'a@x.io', 'h'), ('Admin', 'b@x.io', 'h'), ('bob', 'c@x.io', 'h')`;
+      expect(await migrate(sql, MIGRATIONS)).toEqual(
+        MIGRATIONS.filter((m) => m.version >= 10).map((m) => m.version),
+      );
+      const rows = await sql<{ id: number; username: string; token_version: number }[]>`
+        select id::int, username, token_version from users order by id`;
+      const second = rows[1]!;
+      expect(rows.map((r) => r.username)).toEqual(["admin", `Admin-${second.id}`, "bob"]);
+      expect(rows.every((r) => r.token_version === 0)).toBe(true);
+      await expect(
+        sql`insert into users (username, email, hashed_password) values ('BOB', 'd@x.io', 'h')`,
+      ).rejects.toThrow(/users_username_lower_key/);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
 });
 
 /** Stores events with migrations 1–5, then runs the later ones and compares each row's words with the store's. */

@@ -22,6 +22,7 @@ import {
   POSTGRES_ADMIN_URL,
   postgresReachable,
 } from "./helpers/engines.ts";
+import { type Forwarder, forwarder } from "./helpers/forwarder.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 import {
   connectQueue,
@@ -121,33 +122,6 @@ function passwordRefuser(): Promise<{ port: number; close(): void }> {
       const address = server.address();
       ok({ port: typeof address === "object" && address ? address.port : 0, close: () => server.close() });
     });
-  });
-}
-
-/** A TCP forwarder from a local port to `target` ("host:port"), started when asked. */
-function forwarder(port: number, target: string): Promise<{ close(): void }> {
-  const [host, targetPort] = target.split(":") as [string, string];
-  return new Promise((ok) => {
-    const server = createServer((client) => {
-      const upstream = Bun.connect({
-        hostname: host,
-        port: Number(targetPort),
-        socket: {
-          data: (_s, chunk) => void client.write(chunk),
-          close: () => void client.end(),
-          error: () => void client.destroy(),
-        },
-      });
-      void upstream.then(
-        (socket) => {
-          client.on("data", (chunk) => socket.write(chunk));
-          client.on("close", () => socket.end());
-          client.on("error", () => socket.end());
-        },
-        () => client.destroy(),
-      );
-    });
-    server.listen(port, "127.0.0.1", () => ok({ close: () => server.close() }));
   });
 }
 
@@ -306,7 +280,7 @@ describe.skipIf(!(await postgresReachable()))("start-up: DATABASE_URL", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    let proxy: { close(): void } | undefined;
+    let proxy: Forwarder | undefined;
     try {
       // Once it says it is waiting, the "database" starts (a forwarder to the real one).
       const reader = proc.stdout.getReader();
@@ -320,7 +294,7 @@ describe.skipIf(!(await postgresReachable()))("start-up: DATABASE_URL", () => {
       void (async () => {
         while (!(await reader.read()).done) {}
       })().catch(() => {});
-      proxy = await forwarder(port, new URL(POSTGRES_ADMIN_URL).host);
+      proxy = await forwarder(new URL(POSTGRES_ADMIN_URL).host, port);
       let status = 0;
       for (let i = 0; i < 200 && status !== 200; i++) {
         status = await fetch(`http://127.0.0.1:${apiPort}/health`).then(
@@ -333,7 +307,7 @@ describe.skipIf(!(await postgresReachable()))("start-up: DATABASE_URL", () => {
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;
-      proxy?.close();
+      await proxy?.close();
     }
   });
 });

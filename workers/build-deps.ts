@@ -17,8 +17,13 @@ import { PostgresAnomalyRepo } from "../core/adapters/postgres/anomaly-repo.ts";
 import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
 import { PostgresArrivals } from "../core/adapters/postgres/arrivals.ts";
 import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters/postgres/log-store.ts";
+import { isPostgresOutage } from "../core/adapters/postgres/outage.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
-import type { EngineFlavor, SearchEngine } from "../core/adapters/search/backend.ts";
+import {
+  type EngineFlavor,
+  isSearchEngineOutage,
+  type SearchEngine,
+} from "../core/adapters/search/backend.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { searchStartupVerdict, searchUnavailable } from "../core/adapters/search/startup.ts";
 import { upstashDeps } from "../core/adapters/upstash/deps.ts";
@@ -59,6 +64,10 @@ export interface Database {
   storeOptions: PostgresLogStoreOptions;
   /** Live connections to it (GET /api/v1/metrics/system); absent where not reported. */
   connections?: () => Promise<number>;
+  /** Why it cannot serve now, when it can tell (the embedded database while it restarts), else null. */
+  fault?: () => string | null;
+  /** A write to it failed or took too long: let it check itself and recover (the embedded database). */
+  suspect?: (why: string) => void;
   close(): Promise<void>;
 }
 
@@ -177,7 +186,13 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   };
   const checks = (queue?: LogQueue) =>
     healthChecks({
-      ping: sql ? () => sql`select 1` : undefined,
+      ping: sql
+        ? async () => {
+            const fault = database?.fault?.();
+            if (fault) throw new Error(fault);
+            return sql`select 1`;
+          }
+        : undefined,
       label: database?.label ?? "",
       ...(platform.missingDatabase ? { missing: platform.missingDatabase } : {}),
       store,
@@ -202,6 +217,15 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
     tokens: new TokenService(api.secretKey, config.ACCESS_TOKEN_EXPIRE_MINUTES),
     health: checks(queue),
     log,
+    // Postgres holds users and alerts always, and the logs too unless a search engine does.
+    outage: (err) =>
+      isSearchEngineOutage(err)
+        ? "log store"
+        : isPostgresOutage(err)
+          ? searchConnection(config)
+            ? "database"
+            : "log store"
+          : null,
   };
   if (deps.anomalies) app.anomalies = deps.anomalies;
   if (deps.apiKeys) app.apiKeys = deps.apiKeys;
@@ -266,6 +290,7 @@ export async function buildLogStore(
   const template = platform.searchTemplate;
   const store = new SearchLogStore(engine, {
     indexPrefix: config.SEARCH_INDEX_PREFIX,
+    shards: config.SEARCH_INDEX_SHARDS,
     ...(template === "at-start" ? {} : { templateState: template }),
   });
   if (template === "at-start") {

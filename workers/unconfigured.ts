@@ -41,6 +41,9 @@ export class UnconfiguredUserRepo implements UserRepo {
   findCredentials = unconfigured;
   list = unconfigured;
   update = unconfigured;
+  authState = unconfigured;
+  setStatus = unconfigured;
+  remove = unconfigured;
   ensure = unconfigured;
 }
 

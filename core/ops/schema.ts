@@ -21,6 +21,11 @@ export const HealthSchema = z
   .meta({ id: "Health" });
 export type Health = z.infer<typeof HealthSchema>;
 
+/** GET /health/live: the process answers; nothing else is asked. */
+export const LivenessSchema = z
+  .object({ status: z.literal("alive"), timestamp: z.string() })
+  .meta({ id: "Liveness" });
+
 const Counts = {
   hits: z.number().int(),
   misses: z.number().int(),

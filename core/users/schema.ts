@@ -15,6 +15,14 @@ export const UserSchema = z
   .meta({ id: "User" });
 export type User = z.infer<typeof UserSchema>;
 
+/** An account just created or changed, with what was said but allowed about its new password. */
+export const UserWithWarningsSchema = UserSchema.extend({
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe("outside production: the password is a common breached one (allowed for a local trial)"),
+});
+
 /** GET /api/v1/auth/users. */
 export const UserListSchema = z.object({ users: z.array(UserSchema) });
 

@@ -6,7 +6,7 @@ afterEach(() => {
 });
 
 describe("TokenService", () => {
-  const user = { id: 7, username: "ann", isAdmin: false };
+  const user = { id: 7, username: "ann", isAdmin: false, tokenVersion: 3 };
 
   test("a verified token is remembered only until its own expiry", async () => {
     const start = new Date("2026-11-27T12:00:00Z");

@@ -1,5 +1,13 @@
 import { errors, jwtVerify, SignJWT } from "jose";
-import type { AuthUser } from "../context.ts";
+
+/** What a session token says about its user when it was issued; the user record decides the rest. */
+export interface TokenClaims {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+  /** The user's token version at issue: a password change, disabling or a change of rights raises it. */
+  tokenVersion: number;
+}
 
 const ISSUER = "logflow";
 const AUDIENCE = "logflow-api";
@@ -26,9 +34,9 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(user: AuthUser): Promise<IssuedToken> {
+  async issue(user: TokenClaims): Promise<IssuedToken> {
     const expiresIn = this.expireMinutes * 60;
-    const token = await new SignJWT({ username: user.username, admin: user.isAdmin })
+    const token = await new SignJWT({ username: user.username, admin: user.isAdmin, ver: user.tokenVersion })
       .setProtectedHeader({ alg: ALG, typ: "JWT" })
       .setSubject(String(user.id))
       .setIssuer(ISSUER)
@@ -45,10 +53,13 @@ export class TokenService {
    * most of a cached API answer. Only successes are kept (a forged token is a different string, so it
    * never matches), bounded so a flood of distinct valid tokens cannot grow memory.
    */
-  private readonly verified = new Map<string, { user: AuthUser; expiresAt: number }>();
+  private readonly verified = new Map<string, { user: TokenClaims; expiresAt: number }>();
 
-  /** The token's user, or null when the token is forged, expired, or otherwise not ours. */
-  async verify(token: string): Promise<AuthUser | null> {
+  /**
+   * The token's claims, or null when the token is forged, expired, or otherwise not ours. Whether its
+   * user still exists, is active and has not revoked it is for the caller to check (middleware/auth.ts).
+   */
+  async verify(token: string): Promise<TokenClaims | null> {
     const known = this.verified.get(token);
     if (known) {
       if (known.expiresAt > Date.now()) return known.user;
@@ -64,7 +75,10 @@ export class TokenService {
       });
       const id = Number(payload.sub);
       if (!Number.isSafeInteger(id) || typeof payload.username !== "string") return null;
-      const user = { id, username: payload.username, isAdmin: payload.admin === true };
+      // Tokens issued before token versions existed carry none: version 0, revoked by the first change.
+      const ver = payload.ver === undefined ? 0 : payload.ver;
+      if (typeof ver !== "number" || !Number.isSafeInteger(ver)) return null;
+      const user = { id, username: payload.username, isAdmin: payload.admin === true, tokenVersion: ver };
       if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, { user, expiresAt: (payload.exp ?? 0) * 1000 });
       return user;

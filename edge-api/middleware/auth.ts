@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { ApiKeyScope } from "../../core/api-keys/schema.ts";
 import { AppError } from "../../core/errors.ts";
 import { hashApiKey, looksLikeApiKey } from "../auth/api-key-secret.ts";
+import { userStates } from "../auth/user-states.ts";
 import type { AppEnv, AuthUser } from "../context.ts";
 import { isIngestPath } from "../ingest/paths.ts";
 
@@ -14,14 +15,23 @@ function bearer(c: Context<AppEnv>): string | null {
   return m ? m[1]! : null;
 }
 
-/** The principal behind a bearer token: a user session (JWT) or an API key; null when neither is valid. */
+/**
+ * The principal behind a bearer token: a user session (JWT) or an API key; null when neither is valid.
+ * A session counts only while its user exists, is active and has not revoked it (a password change,
+ * disabling or a change of rights raise the user's token version); rights come from the user record,
+ * never from the token.
+ */
 export async function authenticate(c: Context<AppEnv>, token: string): Promise<AuthUser | null> {
   const deps = c.get("deps");
   if (looksLikeApiKey(token)) {
     const key = await deps.apiKeys?.authenticate(await hashApiKey(token));
     return key ? { id: key.userId, username: key.username, isAdmin: key.isAdmin, scopes: key.scopes } : null;
   }
-  return deps.tokens.verify(token);
+  const claims = await deps.tokens.verify(token);
+  if (!claims) return null;
+  const state = await userStates(deps.users, deps.now).get(claims.id);
+  if (!state?.isActive || state.tokenVersion !== claims.tokenVersion) return null;
+  return { id: claims.id, username: state.username, isAdmin: state.isAdmin };
 }
 
 /** Sets `user` when a valid token is presented; never rejects. */

@@ -16,6 +16,8 @@ export const RATE_LIMITS = {
   recent: { name: "recent", limit: 100, windowMs: MINUTE },
   lookup: { name: "lookup", limit: 200, windowMs: MINUTE },
   login: { name: "login", limit: 20, windowMs: HOUR },
+  /** Guesses at one account's password, from anywhere: counted on the username tried. */
+  login_account: { name: "login_account", limit: 20, windowMs: HOUR },
   register: { name: "register", limit: 10, windowMs: HOUR },
   metrics: { name: "metrics", limit: 100, windowMs: MINUTE },
   me: { name: "me", limit: 100, windowMs: MINUTE },
@@ -72,12 +74,40 @@ function describeWindow(ms: number): string {
  */
 export function callerId(c: Context<AppEnv>): string {
   const user = c.get("user");
-  return user ? `user:${user.id}` : `ip:${c.get("deps").clientAddress?.(c) ?? "unknown"}`;
+  return user ? `user:${user.id}` : addressId(c);
+}
+
+function addressId(c: Context<AppEnv>): string {
+  return `ip:${c.get("deps").clientAddress?.(c) ?? "unknown"}`;
+}
+
+/** Rules a bearer token must not escape: who logs in or registers is not who the token says. */
+const BY_ADDRESS: ReadonlySet<RateLimitRule> = new Set([RATE_LIMITS.login, RATE_LIMITS.register]);
+
+/**
+ * The per-account limit on login: `login:<username>` (case-folded), whatever address and token the
+ * guesses come with. 429 once exceeded. Called by the login route with the username it was sent.
+ */
+export async function limitLoginAccount(c: Context<AppEnv>, username: string): Promise<void> {
+  const deps = c.get("deps");
+  if (!deps.rateLimiter) return;
+  const rule = scaled(RATE_LIMITS.login_account, deps.settings.RATE_LIMIT_SCALE ?? 1);
+  const result = await deps.rateLimiter.limit(`login:${username.toLowerCase()}`, rule);
+  if (result.success) return;
+  deps.telemetry?.rateLimited(rule.name);
+  const now = deps.now?.() ?? Date.now();
+  const resetSeconds = Math.max(1, Math.ceil((result.reset - now) / 1000));
+  throw new AppError(
+    "RATE_LIMITED",
+    `Too many login attempts for this account: ${rule.limit} per ${describeWindow(rule.windowMs)}`,
+    { headers: { "Retry-After": String(resetSeconds) } },
+  );
 }
 
 /**
  * Per-endpoint sliding-window limits. The identifier is the user when a valid token came with the
- * request, else the client address (the proxy's headers are believed only with TRUST_PROXY). Every
+ * request, else the client address; login and register always count on the address (and login also
+ * per account, `limitLoginAccount`) (the proxy's headers are believed only with TRUST_PROXY). Every
  * limited response carries RateLimit-Limit/Remaining/Reset; a refusal is a 429 with Retry-After.
  */
 export function rateLimit(): MiddlewareHandler<AppEnv> {
@@ -87,7 +117,7 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     const base = limiter ? ruleFor(c.req.method, c.get("endpoint"), c.req.path) : null;
     if (!limiter || !base) return next();
     const rule = scaled(base, deps.settings.RATE_LIMIT_SCALE ?? 1);
-    const result = await limiter.limit(callerId(c), rule);
+    const result = await limiter.limit(BY_ADDRESS.has(base) ? addressId(c) : callerId(c), rule);
     const now = deps.now?.() ?? Date.now();
     const resetSeconds = Math.max(0, Math.ceil((result.reset - now) / 1000));
     if (!result.success) {

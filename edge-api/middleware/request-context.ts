@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppDeps, AppEnv } from "../context.ts";
+import { type AppDeps, type AppEnv, REQUEST_DEPS } from "../context.ts";
 import { routePattern } from "../route-pattern.ts";
 import { type HeaderList, securityHeadersFor } from "../security-headers.ts";
 
@@ -26,15 +26,22 @@ function stamp(res: Response, requestId: string, correlationId: string, security
   return out;
 }
 
+/** The dependencies a runtime handed this request (REQUEST_DEPS), if any. */
+function requestDeps(env: unknown): AppDeps | undefined {
+  if (typeof env !== "object" || env === null || !(REQUEST_DEPS in env)) return undefined;
+  return (env as Record<typeof REQUEST_DEPS, AppDeps>)[REQUEST_DEPS];
+}
+
 /**
- * Hands every request the app's `deps` and its route pattern (`endpoint`, which the rate limits and
+ * Hands every request the app's `deps` (or those the runtime handed it, REQUEST_DEPS) and its route pattern (`endpoint`, which the rate limits and
  * the metrics key on), gives it an X-Request-ID (always new) and an X-Correlation-ID (the caller's when
  * well-formed, else the request id), returns both on every response, errors included, with the security
  * headers that suit it (see security-headers.ts), and writes one wide log line per request.
  */
-export function requestContext(deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function requestContext(appDeps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
+    const deps = requestDeps(c.env) ?? appDeps;
     c.set("deps", deps);
     const endpoint = routePattern(c);
     c.set("endpoint", endpoint);

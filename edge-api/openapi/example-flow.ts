@@ -101,6 +101,26 @@ export async function exampleExchanges(
     json: { full_name: "Augusta Ada King" },
   });
   await call("GET /api/v1/auth/users", "/api/v1/auth/users?limit=5", { headers: admin });
+  const grace = await call<{ id: number }>("POST /api/v1/auth/users", "/api/v1/auth/users", {
+    method: "POST",
+    headers: admin,
+    json: {
+      username: `grace_${suffix}`,
+      email: `grace_${suffix}@example.com`,
+      password: "compiler-pioneer",
+      full_name: "Grace Hopper",
+      is_admin: false,
+    },
+  });
+  await call("PATCH /api/v1/auth/users/:id", `/api/v1/auth/users/${grace.id}`, {
+    method: "PATCH",
+    headers: admin,
+    json: { is_active: false },
+  });
+  await call("DELETE /api/v1/auth/users/:id", `/api/v1/auth/users/${grace.id}`, {
+    method: "DELETE",
+    headers: admin,
+  });
 
   const now = Date.now();
   await call("POST /api/v1/ingest", "/api/v1/ingest", {
@@ -248,6 +268,8 @@ export async function exampleExchanges(
     headers: user,
   });
   await call("GET /health", "/health");
+  await call("GET /health/ready", "/health/ready");
+  await call("GET /health/live", "/health/live");
   return out;
 }
 

@@ -7,11 +7,15 @@ import { RATE_LIMITS } from "../middleware/rate-limit.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, problems } from "../openapi/spec.ts";
 
-/** Identifiers as the limiter keys them: `user:<id>` or `ip:<address>`; a bare number means a user id. */
+/**
+ * Identifiers as the limiter keys them: `user:<id>`, `ip:<address>` or `login:<username>` (the login
+ * attempts on one account); a bare number means a user id.
+ */
 function identifierOf(raw: string): string {
   if (/^\d+$/.test(raw)) return `user:${raw}`;
   if (/^(user|ip):[^\s]{1,200}$/.test(raw)) return raw;
-  throw new AppError("BAD_REQUEST", "id must be a user id, user:<id> or ip:<address>");
+  if (/^login:[^\s]{1,200}$/.test(raw)) return raw.toLowerCase();
+  throw new AppError("BAD_REQUEST", "id must be a user id, user:<id>, ip:<address> or login:<username>");
 }
 
 const ADMIN = { description: "Admin only.", security: BEARER };
@@ -28,8 +32,10 @@ const reset = createRoute({
   ...ADMIN,
   method: "delete",
   path: "/reset/{id}",
-  summary: "Give one identifier (a user id, user:<id> or ip:<address>) its allowances back",
-  request: { params: z.object({ id: z.string().describe("A user id, user:<id> or ip:<address>") }) },
+  summary: "Give one identifier (a user id, user:<id>, ip:<address> or login:<username>) its allowances back",
+  request: {
+    params: z.object({ id: z.string().describe("A user id, user:<id>, ip:<address> or login:<username>") }),
+  },
   responses: { 200: json(RateLimitResetSchema, "Reset"), ...problems("FORBIDDEN", "BAD_REQUEST") },
 });
 
@@ -52,7 +58,8 @@ export function rateLimitRoutes() {
       {
         enabled: deps.rateLimiter !== undefined,
         backend: deps.rateLimiter?.backend ?? "none",
-        identifier: "the user id for a valid token, else the client address",
+        identifier:
+          "the user id for a valid token, else the client address; login and register always the address, and login also the account (login:<username>)",
         exempt: ["POST /api/v1/ingest", "GET /health", "GET /metrics", "the dashboard"],
         rules: Object.values(RATE_LIMITS).map((r) => ({
           name: r.name,

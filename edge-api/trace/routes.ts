@@ -11,6 +11,14 @@ import { BEARER, json, jsonBody, problems } from "../openapi/spec.ts";
 /** Headers whose values never leave the server, whatever endpoint echoes headers. */
 const SECRET_HEADERS =
   /^(authorization|cookie|set-cookie|proxy-authorization|x-api-key|x-auth-token|upstash-.*)$/i;
+/**
+ * Any header or query parameter named like a credential (`X-Vault-Token`, `api_key`, `client-secret`,
+ * `password`, `sig`, `session`…): its value is shown as [redacted].
+ */
+const SECRET_NAMES = /token|key|secret|passw|pwd|auth|cookie|session|credential|signature|^sig$/i;
+
+const redacted = (name: string, value: string) =>
+  SECRET_HEADERS.test(name) || SECRET_NAMES.test(name) ? "[redacted]" : value;
 
 const TraceLogSchema = z
   .object({
@@ -50,8 +58,14 @@ const debug = createRoute({
         ...ids,
         method: z.string(),
         path: z.string(),
-        headers: z.record(z.string(), z.string()).describe("credentials and cookies as [redacted]"),
-        query_params: z.record(z.string(), z.string()),
+        headers: z
+          .record(z.string(), z.string())
+          .describe(
+            "credentials, cookies and any header named like a token, key, secret or password as [redacted]",
+          ),
+        query_params: z
+          .record(z.string(), z.string())
+          .describe("any parameter named like a token, key, secret or password as [redacted]"),
         timestamp: z.string(),
         user: z.string(),
       }),
@@ -106,8 +120,10 @@ export function traceRoutes() {
   app.openapi(debug, (c) => {
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, name) => {
-      headers[name] = SECRET_HEADERS.test(name) ? "[redacted]" : value;
+      headers[name] = redacted(name, value);
     });
+    const query: Record<string, string> = {};
+    for (const [name, value] of Object.entries(c.req.query())) query[name] = redacted(name, value);
     return c.json(
       {
         request_id: c.get("requestId"),
@@ -115,7 +131,7 @@ export function traceRoutes() {
         method: c.req.method,
         path: c.req.path,
         headers,
-        query_params: c.req.query(),
+        query_params: query,
         timestamp: new Date(c.get("deps").now?.() ?? Date.now()).toISOString(),
         user: currentUser(c).username,
       },

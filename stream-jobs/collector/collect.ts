@@ -43,6 +43,7 @@ export const collect: Collect = async (items, deps, at) => {
       });
     }
     if (err instanceof QueueUnavailableError) {
+      deps.log?.({ level: "ERROR", msg: "ingest refused", reason: err.reason, request_id: at.requestId });
       throw new AppError(
         "UNAVAILABLE",
         `Ingest queue unavailable (${err.reason}); the events were not acknowledged: retry after the delay in Retry-After`,

@@ -55,6 +55,15 @@ describe("READ_ACCESS and METRICS_TOKEN resolve from the environment", () => {
     expect(loadConfig({ ...PRODUCTION, READ_ACCESS: "public" }).READ_ACCESS).toBe("public");
     expect(() => loadConfig({ READ_ACCESS: "everyone" })).toThrow(/READ_ACCESS/);
   });
+
+  test("production refuses a weak ADMIN_PASSWORD, saying why", () => {
+    for (const weak of ["password1", "admin-2026!", "short"]) {
+      expect(() => loadConfig({ ...PRODUCTION, ADMIN_PASSWORD: weak })).toThrow(
+        /ADMIN_PASSWORD: must|ADMIN_PASSWORD: is one/,
+      );
+    }
+    expect(loadConfig({ ADMIN_PASSWORD: "password1" }).ADMIN_PASSWORD).toBe("password1"); // development
+  });
 });
 
 describe("production: reads take a session or a read key", () => {
@@ -111,6 +120,42 @@ describe("production: reads take a session or a read key", () => {
     expect(await scrape.text()).toContain("# TYPE");
     expect((await t.request("/metrics", bearer(t.adminToken))).status).toBe(200);
     expect((await t.request("/metrics", bearer(await createKey(t, ["read"])))).status).toBe(403);
+  });
+
+  test("registration is closed: register is a 403 saying so, and an admin creates accounts", async () => {
+    const body = { username: "mallory", email: "mallory@example.com", password: "long-enough-pass-9" };
+    const res = await t.request("/api/v1/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await res.json()) as { detail: string }).detail).toContain("REGISTRATION=closed");
+    const made = await t.request("/api/v1/auth/users", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+      body: JSON.stringify(body),
+    });
+    expect(made.status).toBe(201);
+    const login = await t.request("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "Mallory", password: body.password }),
+    });
+    expect(login.status).toBe(200);
+  });
+
+  test("a common breached password is refused with a 422 saying why", async () => {
+    for (const password of ["password", "12345678", "iloveyou1"]) {
+      const res = await t.request("/api/v1/auth/users", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+        body: JSON.stringify({ username: "victor", email: "victor@example.com", password }),
+      });
+      expect({ password, status: res.status }).toEqual({ password, status: 422 });
+      expect(((await res.json()) as { detail: string }).detail).toContain("most common passwords");
+    }
   });
 
   test("the trace context, the API reference and login stay open", async () => {

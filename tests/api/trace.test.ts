@@ -38,6 +38,41 @@ describe("request tracing", () => {
     expect((await t.request("/api/v1/trace/debug")).status).toBe(401);
   });
 
+  test("/trace/debug redacts query parameters and headers named like a token, key, secret or password", async () => {
+    const secrets = ["s3cr3t-a", "s3cr3t-b", "s3cr3t-c", "s3cr3t-d", "s3cr3t-e", "s3cr3t-f", "s3cr3t-g"];
+    const query = new URLSearchParams({
+      access_token: secrets[0]!,
+      api_key: secrets[1]!,
+      client_secret: secrets[2]!,
+      password: secrets[3]!,
+      page: "2",
+    });
+    const res = await t.request(`/api/v1/trace/debug?${query}`, {
+      headers: auth(t.adminToken, {
+        "x-vault-token": secrets[4]!,
+        "x-shipper-key": secrets[5]!,
+        "x-db-password": secrets[6]!,
+        accept: "application/json",
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      headers: Record<string, string>;
+      query_params: Record<string, string>;
+    };
+    expect(body.query_params).toEqual({
+      access_token: "[redacted]",
+      api_key: "[redacted]",
+      client_secret: "[redacted]",
+      password: "[redacted]",
+      page: "2",
+    });
+    for (const h of ["x-vault-token", "x-shipper-key", "x-db-password"])
+      expect(body.headers[h]).toBe("[redacted]");
+    expect(body.headers.accept).toBe("application/json");
+    for (const s of secrets) expect(JSON.stringify(body)).not.toContain(s);
+  });
+
   test("/trace/log writes a log carrying the caller's correlation id", async () => {
     const correlation = `txn-${crypto.randomUUID()}`;
     const res = await t.request("/api/v1/trace/log", {
@@ -134,8 +169,12 @@ describe("account self-service", () => {
     const ok = await put({ full_name: "Bob B", password: "newpassword1", current_password: "secure123" });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ username, full_name: "Bob B", is_admin: false });
-    expect((await post("/api/v1/auth/login", { username, password: "newpassword1" })).status).toBe(200);
-    expect((await t.request("/api/v1/auth/users", { headers: auth(token) })).status).toBe(403);
+    const relogin = await post("/api/v1/auth/login", { username, password: "newpassword1" });
+    expect(relogin.status).toBe(200);
+    // The password change revoked the token it was made with.
+    expect((await t.request("/api/v1/auth/me", { headers: auth(token) })).status).toBe(401);
+    const fresh = ((await relogin.json()) as { access_token: string }).access_token;
+    expect((await t.request("/api/v1/auth/users", { headers: auth(fresh) })).status).toBe(403);
     const users = await t.request("/api/v1/auth/users", { headers: auth(t.adminToken) });
     expect(
       ((await users.json()) as { users: { username: string }[] }).users.some((u) => u.username === username),

@@ -188,7 +188,7 @@ describe("Elasticsearch bulk with @elastic/elasticsearch", () => {
     } finally {
       await closed.close();
     }
-  });
+  }, 120_000); // a second app of its own: slow to start on a loaded machine
 
   test("every content type the issue names is taken; another is a 415", async () => {
     const index = freshService("types");

@@ -153,5 +153,5 @@ describe("Loki push", () => {
     } finally {
       await open.close();
     }
-  });
+  }, 120_000); // a second app of its own: slow to start on a loaded machine
 });

@@ -40,7 +40,10 @@ describe.skipIf(!available)("Explore in Chromium", () => {
     await ensureBuilt();
     s = await serveDashboard();
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      permissions: ["clipboard-read", "clipboard-write"],
+    });
     page = await loggedInPage(context, s.url, consoleErrors);
   }, 90_000);
 
@@ -152,6 +155,178 @@ describe.skipIf(!available)("Explore in Chromium", () => {
       "tailed 2999",
     ]);
     expect(await rowCount()).toBe(1000);
+  }, 60_000);
+
+  test("the overview's files and answers arrive compressed; the bytes are recorded", async () => {
+    /** Bytes on the wire (headers included) for one load of the overview with an empty cache. */
+    async function overviewBytes(acceptEncoding?: string) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+      if (acceptEncoding)
+        await cdp.send("Network.setExtraHTTPHeaders", { headers: { "Accept-Encoding": acceptEncoding } });
+      const sizes = new Map<string, number>();
+      const encodings: Record<string, string> = {};
+      cdp.on("Network.responseReceived", (e) => {
+        const h = Object.fromEntries(
+          Object.entries(e.response.headers).map(([k, v]) => [k.toLowerCase(), v]),
+        );
+        encodings[new URL(e.response.url).pathname] = String(h["content-encoding"] ?? "none");
+      });
+      cdp.on("Network.loadingFinished", (e) => sizes.set(e.requestId, e.encodedDataLength));
+      await page.goto(`${s.url}/`);
+      await page.locator(".chart canvas").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      await cdp.detach();
+      return { bytes: [...sizes.values()].reduce((a, b) => a + b, 0), requests: sizes.size, encodings };
+    }
+    const svc = freshService("ov");
+    await ship(50, (i) => ({ service: svc, level: i % 5 ? "INFO" : "ERROR", message: `checkout ${i} done` }));
+    const plain = await overviewBytes("identity");
+    const packed = await overviewBytes();
+    const scripts = Object.entries(packed.encodings).filter(([p]) => p.endsWith(".js"));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, enc] of scripts) expect(enc).toBe("br");
+    for (const [p, enc] of Object.entries(plain.encodings)) if (p.endsWith(".js")) expect(enc).toBe("none");
+    expect(packed.encodings["/api/v1/metrics/overview"]).toBe("gzip");
+    const report = {
+      uncompressed_bytes: plain.bytes,
+      compressed_bytes: packed.bytes,
+      requests: packed.requests,
+      measured_at: new Date().toISOString(),
+    };
+    writeFileSync(join(ARTIFACTS, "overview-bytes.json"), `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`overview bytes on the wire: ${JSON.stringify(report)}`);
+    expect(packed.bytes).toBeLessThan(plain.bytes);
+  }, 60_000);
+
+  test("matched words are highlighted, lines wrap on request, and the time picker moves the window", async () => {
+    const svc = freshService("pick");
+    const long = `checkout timeout for order 42 ${"and a very long tail of detail ".repeat(12)}end`;
+    await ship(3, (i) => ({ service: svc, level: "ERROR", message: i === 0 ? long : `checkout ok ${i}` }));
+    await page.goto(`${s.url}/explore?service=${svc}&q=timeout`);
+    const row = page.locator(".results tbody tr[data-key]").first();
+    await row.locator("mark", { hasText: "timeout" }).waitFor();
+    expect(await row.locator("mark").allTextContents()).toEqual(["timeout"]);
+    const oneLine = (await row.boundingBox())!.height;
+    await page.getByRole("button", { name: "Wrap lines" }).click();
+    await page.waitForURL(/wrap=1/);
+    await page.waitForFunction((h) => {
+      const r = document.querySelector(".results tbody tr[data-key]");
+      return r !== null && r.getBoundingClientRect().height > h * 1.5;
+    }, oneLine);
+    await page.screenshot({ path: join(ARTIFACTS, "21-explore-highlight-wrap.png") });
+
+    // Typed relative range, then the same length earlier: an absolute window 2 h before.
+    await page.getByLabel("Relative").fill("now-2h");
+    await page.getByLabel("Relative").press("Enter");
+    await page.waitForURL((u) => u.searchParams.get("range") === "2h");
+    const before = Date.now();
+    await page.getByRole("button", { name: "◀ Earlier" }).click();
+    await page.waitForURL((u) => u.searchParams.get("range") === "custom");
+    const u = new URL(page.url());
+    const from = Date.parse(u.searchParams.get("from")!);
+    const to = Date.parse(u.searchParams.get("to")!);
+    expect(to - from).toBe(2 * 3_600_000);
+    expect(Math.abs(to - (before - 2 * 3_600_000))).toBeLessThan(60_000);
+    await page.getByText("No logs match these filters.").waitFor();
+    await page.getByRole("button", { name: "Later ▶" }).click();
+    await page.locator(".results tbody tr", { hasText: "checkout timeout" }).waitFor();
+    // The absolute start and end are editable to the second.
+    expect(await page.locator("input[name=from]").getAttribute("step")).toBe("1");
+    await page.getByRole("button", { name: "Zoom out" }).click();
+    await page.waitForFunction(() => {
+      const p = new URLSearchParams(window.location.search);
+      return Date.parse(p.get("to")!) - Date.parse(p.get("from")!) === 4 * 3_600_000;
+    });
+    // A link to this view carries absolute times.
+    await page.getByRole("button", { name: "Copy link" }).click();
+    const link = new URL(await page.getByLabel("Link to this view").inputValue());
+    expect(link.searchParams.get("range")).toBe("custom");
+    expect(link.searchParams.get("service")).toBe(svc);
+  }, 60_000);
+
+  test("a link to a single line opens it, with its JSON; a surrounding line opens in its place", async () => {
+    const svc = freshService("line");
+    const t = Date.now() - 60_000;
+    await ship(5, (i) => ({ service: svc, message: `step ${i}`, timestamp: t + i * 1000 }));
+    await page.goto(`${s.url}/explore?service=${svc}`);
+    await page.locator(".results tbody tr", { hasText: "step 2" }).click();
+    const drawer = page.getByRole("dialog", { name: "Log details" });
+    await drawer.getByRole("button", { name: "Copy link to this line" }).click();
+    await drawer.getByText("Link copied.").waitFor();
+    const link = await page.evaluate(() => navigator.clipboard.readText());
+    expect(new URL(link).searchParams.get("log")).toBeTruthy();
+    await page.goto(`${s.url}/`);
+    await page.goto(link);
+    await drawer.locator("p.msg", { hasText: "step 2" }).waitFor();
+    await drawer.getByText("JSON", { exact: true }).click();
+    expect(JSON.parse((await drawer.getByTestId("log-json").textContent())!).message).toBe("step 2");
+    await drawer.getByRole("button", { name: "Show surrounding lines" }).click();
+    await drawer.getByTestId("context-lines").locator("tr", { hasText: "step 3" }).click();
+    await drawer.locator("p.msg", { hasText: "step 3" }).waitFor();
+    await page.keyboard.press("Escape");
+  }, 60_000);
+
+  test("at phone width (390 px) the rows show time, level and message, and nothing is wider than the screen", async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const p = await loggedInPage(phone, s.url, consoleErrors);
+    const svc = freshService("phone");
+    await ship(30, (i) => ({
+      service: svc,
+      level: i % 3 ? "INFO" : "ERROR",
+      message: `payment ${i} declined by issuer`,
+    }));
+    await p.goto(`${s.url}/explore?service=${svc}`);
+    const row = p.locator(".results tbody tr[data-key]").first();
+    await row.waitFor();
+    const msg = await row.locator("td.msg").boundingBox();
+    expect(msg!.width).toBeGreaterThan(250);
+    expect(msg!.x + msg!.width).toBeLessThanOrEqual(390);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await p.screenshot({ path: join(ARTIFACTS, "22-explore-phone.png"), fullPage: true });
+    await p.goto(`${s.url}/alerts`);
+    await p.getByRole("button", { name: "New rule" }).waitFor();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await p.screenshot({ path: join(ARTIFACTS, "23-alerts-phone.png"), fullPage: true });
+    await phone.close();
+  }, 60_000);
+
+  test("the query box shows a query's error at its position, has a ? help sheet, and remembers recent queries", async () => {
+    const svc = freshService("qbox");
+    await ship(3, (i) => ({ service: svc, message: `slow call ${i}`, attributes: { latency_ms: 100 * i } }));
+    await page.goto(`${s.url}/explore?service=${svc}`);
+    const box = page.locator("input[name=q]");
+    await box.fill("latency_ms:>abc");
+    await box.press("Enter");
+    const err = page.getByTestId("query-error");
+    await err.getByText("At character 13: expected a number after >").waitFor();
+    expect(await box.getAttribute("aria-invalid")).toBe("true");
+    await page.screenshot({ path: join(ARTIFACTS, "24-explore-query-error.png") });
+    await err.getByRole("button", { name: "Go to it" }).click();
+    expect(await box.evaluate((el: HTMLInputElement) => el.selectionStart)).toBe(12);
+
+    await box.fill("latency_ms:>150");
+    await box.press("Enter");
+    await page.getByTestId("result-count").getByText("1 matching line").waitFor();
+    expect(await err.count()).toBe(0);
+
+    // "?" outside a text field opens the syntax sheet; an example runs.
+    await page.locator("h1").click();
+    await page.keyboard.press("?");
+    const help = page.getByRole("dialog", { name: "Query syntax" });
+    await help.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "25-explore-query-help.png") });
+    await help.getByRole("button", { name: "user_id:*" }).click();
+    await page.waitForURL((u) => u.searchParams.get("q") === "user_id:*");
+    await help.waitFor({ state: "detached" });
+
+    // Recent queries are offered in the box, newest first, after a reload too.
+    await page.reload();
+    const history = await page
+      .locator("datalist#query-history option")
+      .evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
+    expect(history.slice(0, 3)).toEqual(["user_id:*", "latency_ms:>150", "latency_ms:>abc"]);
   }, 60_000);
 
   test("no script errors were logged along the way", () => {

@@ -117,3 +117,85 @@ describe("the overview's figures agree", () => {
     expect(finishedBuckets(buckets, "1m", end + 3 * 60_000).filling).toBeNull();
   });
 });
+
+describe("highlighting the query's words", () => {
+  test("words, phrases, message: values and prefixes are marked; negated terms, other fields and operators not", async () => {
+    const h = await load<typeof import("../../web/src/ui/highlight.tsx")>("ui/highlight.tsx");
+    const of = (q: string) => {
+      const x = h.highlightsOf(q);
+      return { words: [...x.words].sort(), prefixes: x.prefixes };
+    };
+    expect(of("checkout Timeout")).toEqual({ words: ["checkout", "timeout"], prefixes: [] });
+    expect(of('"connection reset" -healthcheck')).toEqual({ words: ["connection", "reset"], prefixes: [] });
+    expect(of("service:checkout level:error -host:web-3")).toEqual({ words: [], prefixes: [] });
+    expect(of('message:"card declined" http.status:502')).toEqual({
+      words: ["card", "declined"],
+      prefixes: [],
+    });
+    expect(of("(timeout OR refused) AND NOT level:debug -(noise x)")).toEqual({
+      words: ["refused", "timeout"],
+      prefixes: [],
+    });
+    expect(of("service:(checkout OR payment) time* java.lang.Null*")).toEqual({
+      words: ["java", "lang"],
+      prefixes: ["time", "null"],
+    });
+    const runs = h.highlightRuns("Timeout after 30s; timed out", h.highlightsOf("timeout tim*"));
+    expect(runs.filter((r) => r.hit).map((r) => r.text)).toEqual(["Timeout", "timed"]);
+    expect(runs.map((r) => r.text).join("")).toBe("Timeout after 30s; timed out");
+  });
+});
+
+describe("the time picker's ranges", () => {
+  test("typed relative ranges are read as the URL keeps them; others are refused", async () => {
+    const logs = await load<typeof import("../../web/src/data/logs.ts")>("data/logs.ts");
+    expect(["now-2h", "30m", " 3 D ", "now - 15m", "90s"].map(logs.normalizeRange)).toEqual([
+      "2h",
+      "30m",
+      "3d",
+      "15m",
+      "90s",
+    ]);
+    expect(["", "2x", "now+2h", "0m", "1000w", "-5m"].map(logs.normalizeRange)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(logs.parseLogQuery({ range: "now-2h" }).range).toBe("2h");
+    const now = Date.parse("2026-12-03T12:00:00Z");
+    expect(logs.windowOf(logs.parseLogQuery({ range: "2h" }), now)).toEqual({ from: now - 7_200_000 });
+  });
+
+  test("earlier and later move by the window's length; zoom out doubles it", async () => {
+    const tp = await load<typeof import("../../web/src/pages/explore/time-picker.tsx")>(
+      "pages/explore/time-picker.tsx",
+    );
+    const now = Date.parse("2026-12-03T12:00:00Z");
+    const q = { q: "", services: [], levels: [], range: "2h" };
+    expect(tp.shifted(q, -1, now)).toEqual({
+      range: "custom",
+      from: "2026-12-03T08:00:00.000Z",
+      to: "2026-12-03T10:00:00.000Z",
+    });
+    expect(tp.zoomedOut(q, now)).toEqual({ range: "4h" });
+    const custom = {
+      ...q,
+      range: "custom",
+      from: "2026-12-03T10:00:00.000Z",
+      to: "2026-12-03T11:00:00.000Z",
+    };
+    expect(tp.shifted(custom, 1, now)).toEqual({
+      range: "custom",
+      from: "2026-12-03T11:00:00.000Z",
+      to: "2026-12-03T12:00:00.000Z",
+    });
+    expect(tp.zoomedOut(custom, now)).toEqual({
+      range: "custom",
+      from: "2026-12-03T09:30:00.000Z",
+      to: "2026-12-03T11:30:00.000Z",
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { createApp } from "../../edge-api/app.ts";
 import { staticAssets } from "../../workers/bun/assets.ts";
+import { compressed } from "../../workers/bun/compress.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -21,7 +22,7 @@ export async function serveDashboard(): Promise<Served> {
   const t = await startTestApp();
   t.runtime.deps.assets = staticAssets(DIST);
   const app = createApp(t.runtime.deps);
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: compressed(app.fetch) });
   return {
     t,
     url: `http://127.0.0.1:${server.port}`,

@@ -1,5 +1,27 @@
 import { existsSync, statSync } from "node:fs";
 import { join, normalize, resolve, sep } from "node:path";
+import { COMPRESSIBLE_CONTENT_TYPE_REGEX } from "hono/utils/compress";
+import { type Encoding, pickEncoding, varyOnEncoding } from "./compress.ts";
+
+const SUFFIX: Record<Encoding, string> = { br: ".br", gzip: ".gz" };
+
+/**
+ * A built file, as the brotli or gzip copy made at build time (web/precompress.ts) when the browser
+ * accepts it, else as it is; with its own type either way, and Vary: Accept-Encoding.
+ */
+function fileResponse(req: Request, file: string, init: Record<string, string>): Response {
+  const type = Bun.file(file).type;
+  const headers = new Headers(init);
+  headers.set("content-type", type);
+  if (!COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type)) return new Response(Bun.file(file), { headers });
+  const copies = (["br", "gzip"] as const).filter((e) => existsSync(file + SUFFIX[e]));
+  if (copies.length === 0) return new Response(Bun.file(file), { headers });
+  varyOnEncoding(headers);
+  const encoding = pickEncoding(req.headers.get("accept-encoding"), copies);
+  if (!encoding) return new Response(Bun.file(file), { headers });
+  headers.set("content-encoding", encoding);
+  return new Response(Bun.file(file + SUFFIX[encoding]), { headers });
+}
 
 /**
  * The dashboard's pages may load only what LogFlow serves: its own scripts (no inline ones), styles
@@ -41,11 +63,12 @@ export function staticAssets(dir = resolve(import.meta.dir, "../../web/dist")) {
         "Cache-Control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
       };
       if (file.endsWith(".html")) headers["Content-Security-Policy"] = PAGE_CSP;
-      return new Response(Bun.file(file), { headers });
+      return fileResponse(req, file, headers);
     }
     if (/\.[a-z0-9]+$/i.test(path)) return null;
-    return new Response(Bun.file(join(dir, "index.html")), {
-      headers: { "Cache-Control": "no-cache", "Content-Security-Policy": PAGE_CSP },
+    return fileResponse(req, join(dir, "index.html"), {
+      "Cache-Control": "no-cache",
+      "Content-Security-Policy": PAGE_CSP,
     });
   };
 }

@@ -24,7 +24,11 @@ import type { ApiPlatform, Database, Platform } from "../build-deps.ts";
  * The database for this config: a pool on the Postgres server at DATABASE_URL, else the embedded PGlite
  * under LOGFLOW_DATA_DIR (one connection: PGlite runs one query at a time).
  */
-export async function openDatabase(config: Config, applicationName?: string): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  applicationName?: string,
+  log?: Platform["log"],
+): Promise<Database> {
   if (config.DATABASE_URL) {
     // A server still starting is waited for; a database, role or password it refuses stops start-up
     // with a line naming DATABASE_URL (StartupError).
@@ -44,12 +48,14 @@ export async function openDatabase(config: Config, applicationName?: string): Pr
       close: () => sql.end({ timeout: 5 }),
     };
   }
-  const db = await openEmbeddedDatabase(config.LOGFLOW_DATA_DIR);
+  const db = await openEmbeddedDatabase(config.LOGFLOW_DATA_DIR, log ? { log } : {});
   return {
     sql: db.sql,
     label: `embedded (PGlite in ${db.dir})`,
     storeOptions: EMBEDDED_STORE_OPTIONS,
     connections: connectionCount(db.sql),
+    fault: db.fault,
+    suspect: db.suspect,
     close: () => db.close(),
   };
 }
@@ -67,7 +73,7 @@ export const bunSearchEngine: Platform["searchEngine"] = (c) =>
   c.flavor === "elasticsearch" ? elasticsearchEngine(c) : openSearchEngine(c);
 
 /** LogFlow's own log lines on Bun: JSON on stdout. */
-function logger(config: Config): Platform["log"] {
+export function logger(config: Config): Platform["log"] {
   return jsonLogger(config.LOG_LEVEL, (text) => process.stdout.write(`${text}\n`));
 }
 
@@ -84,7 +90,7 @@ export function bunPlatform(config: Config, database: Database): Platform {
 }
 
 /** What Bun's API roles add: the signing key, the ingest queue, the client's address. */
-export function bunApi(config: Config, log: Platform["log"]): ApiPlatform {
+export function bunApi(config: Config, log: Platform["log"], database?: Database): ApiPlatform {
   return {
     secretKey: secretKey(config),
     queue: async (store) => {
@@ -103,13 +109,34 @@ export function bunApi(config: Config, log: Platform["log"]): ApiPlatform {
           throw isKafkaOutage(err) ? kafkaUnavailable(brokers, oneLine(err)) : err;
         });
       }
-      // In-process group commit straight to the store (embedded default).
-      return new MemoryLogQueue(store, {
-        maxPending: config.QUEUE_MAX_PENDING,
-        batchSize: config.QUEUE_BATCH_SIZE,
-        lingerMs: config.QUEUE_LINGER_MS,
-        concurrency: config.DATABASE_URL ? Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)) : 1,
-      });
+      // In-process group commit straight to the store (embedded default). The embedded database says
+      // when it cannot take writes (and restarts itself): ingest answers 503 with why meanwhile.
+      const { fault, suspect } = database ?? {};
+      const guard =
+        fault && suspect
+          ? {
+              fault,
+              failed: (why: string) => {
+                log({
+                  level: "WARNING",
+                  msg: "store write failed; checking the embedded database",
+                  error: why,
+                });
+                suspect(why);
+              },
+              commitTimeoutMs: config.STORE_WRITE_TIMEOUT_MS,
+            }
+          : undefined;
+      return new MemoryLogQueue(
+        store,
+        {
+          maxPending: config.QUEUE_MAX_PENDING,
+          batchSize: config.QUEUE_BATCH_SIZE,
+          lingerMs: config.QUEUE_LINGER_MS,
+          concurrency: config.DATABASE_URL ? Math.max(1, Math.min(4, config.DATABASE_POOL_SIZE - 1)) : 1,
+        },
+        guard,
+      );
     },
     cacheStats: true,
     clientAddress: (c) => {

@@ -5,9 +5,10 @@ import { type Config, DEV_ADMIN_PASSWORD } from "../../core/config.ts";
 import { startRetention } from "../../core/retention/runner.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
+import { secureAccountsAtStart } from "../../edge-api/auth/start-accounts.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
 import { type ApiDeps, buildDeps } from "../build-deps.ts";
-import { bunApi, bunPlatform, openDatabase } from "./platform.ts";
+import { bunApi, bunPlatform, logger, openDatabase } from "./platform.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -22,19 +23,20 @@ export interface Runtime {
 
 /**
  * Start the API's runtime on Bun: open the database (Postgres at DATABASE_URL, else embedded PGlite
- * under LOGFLOW_DATA_DIR), apply migrations, create the default admin, build every dependency
+ * under LOGFLOW_DATA_DIR), apply migrations, create the default admin (and apply ADMIN_PASSWORD to it;
+ * in production refuse to start while an account has the development password), build every dependency
  * (buildDeps), and run retention every hour (asking before a lowered RETENTION_DAYS deletes stored days).
  */
 export async function startRuntime(config: Config): Promise<Runtime> {
-  const database = await openDatabase(config);
+  const log = logger(config);
+  const database = await openDatabase(config, undefined, log);
   const platform = bunPlatform(config, database);
-  const log = platform.log;
   let built: ApiDeps;
   let adminCreated: boolean;
   try {
     const applied = await migrate(database.sql, MIGRATIONS);
     if (applied.length) log({ level: "INFO", msg: "migrations applied", versions: applied });
-    built = await buildDeps(config, platform, bunApi(config, log));
+    built = await buildDeps(config, platform, bunApi(config, log, database));
     adminCreated = await built.users.ensure({
       username: config.ADMIN_USERNAME,
       email: config.ADMIN_EMAIL,
@@ -42,6 +44,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       fullName: "Administrator",
       isAdmin: true,
     });
+    await secureAccountsAtStart(built.users, config, log);
   } catch (err) {
     await database.close();
     throw err;

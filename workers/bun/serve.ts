@@ -1,6 +1,7 @@
 import { type Config, ConfigError, loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { staticAssets } from "./assets.ts";
+import { compressed } from "./compress.ts";
 import { type Runtime, startRuntime } from "./runtime.ts";
 import { checkPort, listenError } from "./startup.ts";
 import { type SyslogListener, startSyslogListener } from "./syslog-listener.ts";
@@ -54,7 +55,7 @@ export async function serve(
     server = Bun.serve({
       port: config.PORT,
       hostname: config.HOST,
-      fetch: app.fetch,
+      fetch: compressed(app.fetch),
       // Ingest bodies are limited by the app (INGEST_MAX_BODY_BYTES); leave Bun's cap just above it.
       maxRequestBodySize: config.INGEST_MAX_BODY_BYTES + 1024 * 1024,
       idleTimeout: 60,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { LogEvent } from "../../log-event.ts";
-import { QueueFullError } from "../../ports/log-queue.ts";
+import { QueueFullError, QueueUnavailableError } from "../../ports/log-queue.ts";
 import type { LogStore } from "../../ports/log-store.ts";
 import { MemoryLogQueue } from "./queue.ts";
 
@@ -67,5 +67,41 @@ describe("MemoryLogQueue", () => {
     const results = await Promise.allSettled([q.publish(ev(1)), q.publish(ev(1))]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     expect((await q.health()).status).toBe("degraded");
+  });
+
+  test("with a guard: a store that says it is down refuses at once, with its reason; nothing is written", async () => {
+    const { store, writes } = recordingStore();
+    let fault: string | null = "cannot write to LOGFLOW_DATA_DIR (EROFS read-only file system)";
+    const guard = { fault: () => fault, failed: () => {}, commitTimeoutMs: 60_000 };
+    const q = new MemoryLogQueue(
+      store,
+      { maxPending: 100, batchSize: 10, lingerMs: 0, concurrency: 1 },
+      guard,
+    );
+    const err = await q.publish(ev(2)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueueUnavailableError);
+    expect((err as QueueUnavailableError).reason).toContain("EROFS");
+    expect(writes).toHaveLength(0);
+    expect((await q.health()).detail).toContain("EROFS");
+    fault = null;
+    const ok = q.publish(ev(1));
+    expect(writes).toHaveLength(1);
+    expect((await q.health()).status).toBe("healthy");
+    void ok;
+  });
+
+  test("with a guard: a commit that never finishes fails its publishes and tells the store", async () => {
+    const { store } = recordingStore(); // never released: the write hangs, as a broken PGlite's does
+    const told: string[] = [];
+    const guard = { fault: () => null, failed: (why: string) => told.push(why), commitTimeoutMs: 20 };
+    const q = new MemoryLogQueue(
+      store,
+      { maxPending: 100, batchSize: 10, lingerMs: 0, concurrency: 1 },
+      guard,
+    );
+    const err = await q.publish(ev(2)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueueUnavailableError);
+    expect((err as Error).message).toContain("did not finish within 20 ms");
+    expect(told).toEqual([expect.stringContaining("did not finish within 20 ms")]);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres, { type Sql } from "postgres";
+import type { LogLine } from "../../logger.ts";
 import { type ControlServer, serveControl } from "./control.ts";
 import type { SnapshotInfo } from "./snapshot.ts";
 
@@ -9,6 +10,13 @@ export interface EmbeddedDatabase {
   /** Where the database files live. */
   dir: string;
   close(): Promise<void>;
+  /** Why the database cannot serve now (it stopped answering and is being restarted), or null. */
+  fault(): string | null;
+  /**
+   * A statement failed or took too long (`why`): probe the database, and if it does not answer,
+   * restart its thread until it does (in the background; `fault()` says why meanwhile).
+   */
+  suspect(why: string): void;
 }
 
 /** Messages to the database thread (thread.ts) and its answers, matched by id. */
@@ -105,6 +113,42 @@ export function claimDataDir(dataDir: string): () => void {
   throw new Error(`could not claim LOGFLOW_DATA_DIR ${runDir}`);
 }
 
+/** How often a database thread that stopped answering is started again, ms. */
+const RESTART_EVERY_MS = 2_000;
+/** How long a probe (`select 1`) may take before the database counts as not answering, ms. */
+const PROBE_TIMEOUT_MS = 3_000;
+/** How long the thread may take to open the files (creating them on first start takes seconds), ms. */
+const OPEN_TIMEOUT_MS = 120_000;
+/** How long a restarted thread may take to open existing files (PGlite can hang on unwritable ones), ms. */
+const REOPEN_TIMEOUT_MS = 20_000;
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Why files cannot be written under `dir` (read-only file system, permission denied, disk full), as the
+ * system says it, or null when a small file can be written and removed there.
+ */
+export function unwritable(dir: string): string | null {
+  const probe = join(dir, `.write-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, "logflow write probe\n");
+    rmSync(probe, { force: true });
+    return null;
+  } catch (err) {
+    try {
+      rmSync(probe, { force: true });
+    } catch {} // the directory refuses this too
+    const e = err as NodeJS.ErrnoException;
+    return e.code ? `${e.code} ${e.message.replace(/^[A-Z]+: /, "")}` : String(err);
+  }
+}
+
 /**
  * Open (creating if needed) the embedded PGlite database under `dataDir` and connect postgres.js to
  * it over a private Unix socket, so that the embedded profile runs exactly the SQL the server profile
@@ -112,8 +156,18 @@ export function claimDataDir(dataDir: string): () => void {
  * serves requests, and on two cores the API and the database each get one. PGlite is a single
  * session: the pool is one connection (see DESIGN.md, engine notes).
  * `dataDir` of "memory://" opens a throw-away in-memory database (tests).
+ *
+ * PGlite does not survive a failed write to its files (an unwritable or read-only data directory): it
+ * stops answering, for good. `suspect()` (called when a write fails or takes too long) probes it, and
+ * when it does not answer, the thread is replaced by a new one on the same files, every couple of
+ * seconds until one opens and answers: what was committed is recovered from the write-ahead log, what
+ * was not was never acknowledged. Meanwhile `fault()` says why, for /health and for ingest's 503.
  */
-export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+export async function openEmbeddedDatabase(
+  dataDir: string,
+  opts: { log?: LogLine } = {},
+): Promise<EmbeddedDatabase> {
+  const log = opts.log ?? (() => {});
   const inMemory = dataDir === "memory://";
   const dir = inMemory ? "memory://" : resolve(dataDir, "pglite");
   const runDir = inMemory
@@ -124,12 +178,21 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   const release = inMemory ? () => {} : claimDataDir(dataDir);
 
   const socketPath = join(runDir, `.s.PGSQL.${process.pid}`);
-  rmSync(socketPath, { force: true });
-  const worker = new Worker(new URL("./thread.ts", import.meta.url).href);
+  const startThread = async (timeoutMs: number): Promise<Worker> => {
+    rmSync(socketPath, { force: true });
+    const thread = new Worker(new URL("./thread.ts", import.meta.url).href);
+    try {
+      await within(ask(thread, { type: "open", dir, socketPath }), timeoutMs, "opening the database");
+      return thread;
+    } catch (err) {
+      thread.terminate();
+      throw err;
+    }
+  };
+  let worker: Worker;
   try {
-    await ask(worker, { type: "open", dir, socketPath });
+    worker = await startThread(OPEN_TIMEOUT_MS);
   } catch (err) {
-    worker.terminate();
     release();
     throw err;
   }
@@ -143,11 +206,55 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     transform: { undefined: null },
   });
 
+  let fault: string | null = null;
+  let checking = false;
+  let closed = false;
+  const describe = (why: string) => {
+    const files = inMemory ? null : unwritable(dir);
+    return files ? `cannot write to LOGFLOW_DATA_DIR (${files})` : why;
+  };
+  /** Replace the thread until a new one opens the files and answers; resolves when it does (or on close). */
+  const restart = async () => {
+    while (!closed) {
+      worker.terminate(); // its socket closes: postgres.js's statements there fail, the next connect is new
+      try {
+        worker = await startThread(REOPEN_TIMEOUT_MS);
+        await within(sql`select 1`, PROBE_TIMEOUT_MS, "the restarted database");
+        return;
+      } catch (err) {
+        const now = describe(err instanceof Error ? err.message : String(err));
+        if (now !== fault) log({ level: "ERROR", msg: "embedded database still unavailable", reason: now });
+        fault = now;
+        await new Promise((r) => setTimeout(r, RESTART_EVERY_MS));
+      }
+    }
+  };
+  const suspect = (why: string) => {
+    if (checking || closed) return;
+    checking = true;
+    void (async () => {
+      try {
+        await within(sql`select 1`, PROBE_TIMEOUT_MS, "the database");
+      } catch (err) {
+        fault = describe(`${why}; then ${err instanceof Error ? err.message : String(err)}`);
+        log({ level: "ERROR", msg: "embedded database stopped answering; restarting it", reason: fault });
+        await restart();
+        if (!closed) {
+          fault = null;
+          log({ level: "INFO", msg: "embedded database answers again" });
+        }
+      } finally {
+        checking = false;
+      }
+    })();
+  };
+
   let control: ControlServer | undefined;
   const close = async () => {
+    closed = true;
     await control?.close();
     await sql.end({ timeout: 5 });
-    await ask(worker, { type: "close" });
+    await within(ask(worker, { type: "close" }), 10_000, "closing the database").catch(() => {});
     worker.terminate();
     rmSync(socketPath, { force: true });
     if (inMemory) rmSync(runDir, { recursive: true, force: true });
@@ -170,5 +277,5 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     await close().catch(() => {});
     throw err;
   }
-  return { sql, dir, close };
+  return { sql, dir, close, fault: () => fault, suspect };
 }

@@ -1,9 +1,9 @@
 import type { Sql } from "postgres";
-import { DuplicateUserError, type NewUser, type UserRepo } from "../../ports/users.ts";
+import { DuplicateUserError, type NewUser, type UserAuthState, type UserRepo } from "../../ports/users.ts";
 import type { User } from "../../users/schema.ts";
 
 /** A `users` row as postgres.js returns it. */
-type Row = Omit<User, "created_at"> & { created_at: Date; hashed_password?: string };
+type Row = Omit<User, "created_at"> & { created_at: Date; hashed_password?: string; token_version?: number };
 
 const toUser = (r: Row): User => ({
   id: Number(r.id),
@@ -30,6 +30,7 @@ export class PostgresUserRepo implements UserRepo {
       const e = err as { code?: string; constraint_name?: string };
       if (e.code === "23505")
         throw new DuplicateUserError(e.constraint_name?.includes("email") ? "email" : "username");
+
       throw err;
     }
   }
@@ -42,9 +43,42 @@ export class PostgresUserRepo implements UserRepo {
 
   async findCredentials(username: string) {
     const [row] = await this.sql<Row[]>`
-      select id, username, email, full_name, is_active, is_admin, created_at, hashed_password
-      from users where username = ${username}`;
-    return row ? { ...toUser(row), hashed_password: row.hashed_password! } : null;
+      select id, username, email, full_name, is_active, is_admin, created_at, hashed_password, token_version
+      from users where lower(username) = lower(${username})`;
+    return row
+      ? { ...toUser(row), hashed_password: row.hashed_password!, token_version: row.token_version ?? 0 }
+      : null;
+  }
+
+  async authState(id: number): Promise<UserAuthState | null> {
+    const [row] = await this.sql<
+      { username: string; is_admin: boolean; is_active: boolean; token_version: number }[]
+    >`select username, is_admin, is_active, token_version from users where id = ${id}`;
+    return row
+      ? {
+          username: row.username,
+          isAdmin: row.is_admin,
+          isActive: row.is_active,
+          tokenVersion: row.token_version,
+        }
+      : null;
+  }
+
+  async setStatus(id: number, f: { isActive?: boolean; isAdmin?: boolean }): Promise<User | null> {
+    const [row] = await this.sql<Row[]>`
+      update users set
+        is_active = coalesce(${f.isActive ?? null}::boolean, is_active),
+        is_admin = coalesce(${f.isAdmin ?? null}::boolean, is_admin),
+        token_version = token_version + 1,
+        updated_at = now()
+      where id = ${id}
+      returning id, username, email, full_name, is_active, is_admin, created_at`;
+    return row ? toUser(row) : null;
+  }
+
+  async remove(id: number): Promise<boolean> {
+    const rows = await this.sql`delete from users where id = ${id} returning id`;
+    return rows.length > 0;
   }
 
   async list(): Promise<User[]> {
@@ -63,6 +97,7 @@ export class PostgresUserRepo implements UserRepo {
           email = coalesce(${f.email ?? null}, email),
           full_name = case when ${f.fullName !== undefined} then ${f.fullName ?? null} else full_name end,
           hashed_password = coalesce(${f.hashedPassword ?? null}, hashed_password),
+          token_version = token_version + ${f.hashedPassword === undefined ? 0 : 1},
           updated_at = now()
         where id = ${id}
         returning id, username, email, full_name, is_active, is_admin, created_at`;

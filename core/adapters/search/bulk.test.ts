@@ -94,6 +94,23 @@ describe("bulk create", () => {
     expect(sent.length).toBe(3);
   });
 
+  test("an engine that stays unreachable fails the call saying so, with the network's error (not a 429)", async () => {
+    const { transport } = scripted(
+      Array.from(
+        { length: 3 },
+        () => () => new SearchEngineError(0, "unreachable", "connect ECONNREFUSED 127.0.0.1:9200"),
+      ),
+    );
+    const err = (await bulkCreate(transport, docs(1), { ...noWait, maxAttempts: 3 }).catch(
+      (e: unknown) => e,
+    )) as SearchEngineError;
+    expect(err).toBeInstanceOf(SearchEngineError);
+    expect({ status: err.status, type: err.type }).toEqual({ status: 0, type: "unreachable" });
+    expect(err.message).toBe(
+      "search engine: connect ECONNREFUSED 127.0.0.1:9200 (1 event(s) not stored after 3 attempts; writing the batch again is safe)",
+    );
+  });
+
   test("a write block on the index (disk full, index closed) is an outage to retry, not a rejection", async () => {
     for (const type of ["cluster_block_exception", "index_closed_exception"]) {
       const { transport } = scripted([

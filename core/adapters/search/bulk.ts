@@ -128,6 +128,8 @@ async function sendChunk(
 ): Promise<void> {
   let pending = chunk;
   let lastError = "";
+  /** The last attempt got no answer at all (rather than a 429 or 5xx): that is what failing says. */
+  let unreachable = false;
   let blocked: string | undefined;
   for (let attempt = 0; attempt < o.maxAttempts && pending.length > 0; attempt++) {
     if (attempt > 0) await o.sleep(backoff(o, attempt - 1));
@@ -144,8 +146,10 @@ async function sendChunk(
     } catch (err) {
       if (!(err instanceof SearchEngineError) || err.type !== "unreachable") throw err;
       lastError = err.message;
+      unreachable = true;
       continue;
     }
+    unreachable = false;
     if (retryable(res.status)) {
       lastError = `bulk request answered ${res.status}`;
       continue;
@@ -184,6 +188,13 @@ async function sendChunk(
         `the index does not take writes now (${blocked}); writing the batch again is safe`,
       );
     }
+  }
+  if (pending.length > 0 && unreachable) {
+    throw new SearchEngineError(
+      0,
+      "unreachable",
+      `${lastError.replace(/^search engine: /, "")} (${pending.length} event(s) not stored after ${o.maxAttempts} attempts; writing the batch again is safe)`,
+    );
   }
   if (pending.length > 0) {
     throw new SearchEngineError(

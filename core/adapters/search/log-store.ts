@@ -42,6 +42,8 @@ export interface SearchLogStoreOptions {
   refresh?: "wait_for" | false;
   /** Index refresh interval: ingest-to-searchable delay without wait_for. Default "1s". */
   refreshInterval?: string;
+  /** Primary shards of each day's index (indices made from then on). Default 1. */
+  shards?: number;
   /** Engine-side time limit of one search or aggregation, ms. Default 30,000. */
   searchTimeoutMs?: number;
   /** How long `health()` waits for the cluster's answer, ms. Default 2,000. */
@@ -104,6 +106,7 @@ export class SearchLogStore implements LogStore {
   private readonly alias: string;
   private readonly refresh: "wait_for" | false;
   private readonly refreshInterval: string;
+  private readonly shards: number;
   private readonly searchTimeoutMs: number;
   private readonly healthTimeoutMs: number;
   private readonly maxHistogramBuckets: number;
@@ -123,6 +126,7 @@ export class SearchLogStore implements LogStore {
     this.alias = encodeURIComponent(opts.indexPrefix);
     this.refresh = opts.refresh ?? "wait_for";
     this.refreshInterval = opts.refreshInterval ?? "1s";
+    this.shards = opts.shards ?? 1;
     this.searchTimeoutMs = opts.searchTimeoutMs ?? 30_000;
     this.healthTimeoutMs = opts.healthTimeoutMs ?? 2_000;
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
@@ -138,7 +142,7 @@ export class SearchLogStore implements LogStore {
       const res = await this.request({
         method: "PUT",
         path: `/_index_template/${this.alias}`,
-        body: indexTemplate(this.prefix, this.engine.flavor, this.refreshInterval),
+        body: indexTemplate(this.prefix, this.engine.flavor, this.refreshInterval, this.shards),
       });
       ensureOk(res, "index template");
       // Indices made by an older template get the fields added since (adding a field is allowed; the

@@ -40,16 +40,17 @@ const keyword = { type: "keyword" } as const;
  * - numeric attributes (numbers and numeric strings) also as nested (key, value) pairs in
  *   `attributes_numeric` (core/query/search-engine.ts): what ranges and numeric aggregations read.
  *   The store strips them from what it reads back.
- * - one shard per day; `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
+ * - `shards` primary shards per day (SEARCH_INDEX_SHARDS, default 1; keep each under ~50 GB);
+ *   `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
  */
-export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInterval: string) {
+export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInterval: string, shards = 1) {
   return {
     index_patterns: [`${prefix}-*`],
     // A longer prefix's template wins over a shorter one that also matches its indices.
     priority: 100 + prefix.length,
     template: {
       settings: {
-        number_of_shards: 1,
+        number_of_shards: shards,
         auto_expand_replicas: "0-1",
         refresh_interval: refreshInterval,
         analysis: {

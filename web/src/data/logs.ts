@@ -7,17 +7,38 @@ export type { Level, LogContext, LogEvent };
 
 export const LEVELS: Level[] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 
-/** Explore's time ranges; `custom` uses explicit from/to. */
-export const RANGES = ["15m", "1h", "6h", "24h", "7d", "custom"] as const;
-export type Range = (typeof RANGES)[number];
+/** Explore's preset ranges; any relative range (`30m`, `now-2h`, `3d`) works too, `custom` uses from/to. */
+export const RANGES = ["5m", "15m", "1h", "6h", "24h", "7d", "30d", "custom"] as const;
+/** A relative range ("15m", "2h", "3d") or "custom" (explicit from/to). */
+export type Range = string;
 
-const RANGE_MS: Record<Exclude<Range, "custom">, number> = {
-  "15m": 15 * 60_000,
-  "1h": 3_600_000,
-  "6h": 6 * 3_600_000,
-  "24h": 24 * 3_600_000,
-  "7d": 7 * 24 * 3_600_000,
+const UNIT_MS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
 };
+/** The longest relative range accepted (retention keeps less anyway). */
+const MAX_RANGE_MS = 400 * 86_400_000;
+
+/**
+ * A typed relative range as the URL keeps it: `30m`, `now-2h`, ` 2 H ` → `30m`, `2h`, `2h`; null when it
+ * is not one (units s, m, h, d, w; at least a second, at most 400 days).
+ */
+export function normalizeRange(text: string): string | null {
+  const m = /^\s*(?:now\s*-\s*)?(\d{1,6})\s*([smhdw])\s*$/i.exec(text);
+  if (!m) return null;
+  const unit = m[2]!.toLowerCase();
+  const ms = Number(m[1]) * UNIT_MS[unit]!;
+  return ms >= 1_000 && ms <= MAX_RANGE_MS ? `${Number(m[1])}${unit}` : null;
+}
+
+/** A relative range's length in ms (null for `custom` or anything unreadable). */
+export function rangeMs(range: string): number | null {
+  const r = normalizeRange(range);
+  return r === null ? null : Number(r.slice(0, -1)) * UNIT_MS[r.slice(-1)]!;
+}
 
 /** Explore's filters: exactly what its URL holds. */
 export interface LogQuery {
@@ -39,7 +60,7 @@ function list(v: string | undefined): string[] {
 
 /** Explore's URL → filters; anything unreadable falls back to the defaults. */
 export function parseLogQuery(params: Record<string, string>): LogQuery {
-  const range = (RANGES as readonly string[]).includes(params.range ?? "") ? (params.range as Range) : "1h";
+  const range = params.range === "custom" ? "custom" : (normalizeRange(params.range ?? "") ?? "1h");
   const levels = list(params.level)
     .map((l) => l.toUpperCase())
     .filter((l): l is Level => (LEVELS as string[]).includes(l));
@@ -72,7 +93,7 @@ export function windowOf(q: LogQuery, now = Date.now()): { from?: number; to?: n
     const to = q.to ? Date.parse(q.to) : Number.NaN;
     return { from: Number.isNaN(from) ? undefined : from, to: Number.isNaN(to) ? undefined : to };
   }
-  return { from: now - RANGE_MS[q.range] };
+  return { from: now - (rangeMs(q.range) ?? 3_600_000) };
 }
 
 export function searchParams(

@@ -1,7 +1,8 @@
-import { createResource, For, onCleanup, onMount, Show } from "solid-js";
+import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { getLog, type LogEvent, logContext } from "../../data/logs.ts";
 import { href } from "../../router.ts";
 import { formatTime } from "../../ui/format.ts";
+import { Highlight, type Highlights, NO_HIGHLIGHTS } from "../../ui/highlight.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
 import { ErrorState, Loading } from "../../ui/states.tsx";
 
@@ -18,7 +19,31 @@ export function DetailsDrawer(props: {
   context: number | null;
   onContext: (n: number | null) => void;
   onClose: () => void;
+  /** The query's words, marked in the message. */
+  highlights?: Highlights;
+  /** Open another log (a surrounding line) in the drawer. */
+  onOpenLog?: (id: string) => void;
 }) {
+  const [copied, setCopied] = createSignal<string | null>(null);
+  async function copy(what: string, text: string) {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(`${what} copied.`);
+    } catch {
+      setCopied(`Could not copy the ${what.toLowerCase()}: select it below and copy it by hand.`);
+    }
+  }
+  /** A link that opens this line, with the ten minutes around it as an absolute range. */
+  const lineLink = (l: LogEvent) => {
+    const t = Date.parse(l.timestamp);
+    return `${window.location.origin}${href("/explore", {
+      log: l.id,
+      service: l.service,
+      range: "custom",
+      from: new Date(t - 5 * 60_000).toISOString(),
+      to: new Date(t + 5 * 60_000).toISOString(),
+    })}`;
+  };
   const [log] = createResource(
     () => props.id,
     (id) => (props.known?.id === id ? props.known : getLog(id)),
@@ -93,7 +118,7 @@ export function DetailsDrawer(props: {
         {(l) => (
           <>
             <p class="msg mono" style={{ "white-space": "pre-wrap", "word-break": "break-word" }}>
-              {l().message}
+              <Highlight text={l().message} highlights={props.highlights ?? NO_HIGHLIGHTS} />
             </p>
             <dl data-testid="log-fields">
               <For each={Object.entries(l()).filter(([k]) => k !== "attributes" && k !== "message")}>
@@ -151,7 +176,24 @@ export function DetailsDrawer(props: {
                 {(c) => <a href={`/trace/${encodeURIComponent(c())}`}>Trace {c().slice(0, 16)}</a>}
               </Show>
               <a href={href("/explore", { service: l().service, range: "1h" })}>All of {l().service}</a>
+              <button type="button" onClick={() => void copy("Link", lineLink(l()))}>
+                Copy link to this line
+              </button>
+              <button type="button" onClick={() => void copy("JSON", JSON.stringify(l(), null, 2))}>
+                Copy JSON
+              </button>
             </div>
+            <Show when={copied()}>
+              <p class="muted" role="status">
+                {copied()}
+              </p>
+            </Show>
+            <details>
+              <summary>JSON</summary>
+              <pre class="mono json" data-testid="log-json">
+                {JSON.stringify(l(), null, 2)}
+              </pre>
+            </details>
             <Show when={props.context}>
               <section aria-labelledby="ctx-title">
                 <h3 id="ctx-title">Surrounding lines from {l().service}</h3>
@@ -180,8 +222,21 @@ export function DetailsDrawer(props: {
                           <For each={[...c().before, c().log, ...c().after]}>
                             {(line) => (
                               <tr
-                                classList={{ hit: line.id === c().log.id }}
+                                classList={{ hit: line.id === c().log.id, clickable: line.id !== c().log.id }}
                                 aria-current={line.id === c().log.id ? "true" : undefined}
+                                tabindex={line.id !== c().log.id ? "0" : undefined}
+                                aria-label={
+                                  line.id !== c().log.id
+                                    ? `${line.level} at ${formatTime(line.timestamp)}: open this line`
+                                    : undefined
+                                }
+                                onClick={() => line.id !== c().log.id && props.onOpenLog?.(line.id)}
+                                onKeyDown={(e) => {
+                                  if ((e.key === "Enter" || e.key === " ") && line.id !== c().log.id) {
+                                    e.preventDefault();
+                                    props.onOpenLog?.(line.id);
+                                  }
+                                }}
                               >
                                 <td class="time">{formatTime(line.timestamp)}</td>
                                 <td>

@@ -1,22 +1,20 @@
 import { createEffect, createResource, createSignal, For, Show } from "solid-js";
-import { LEVELS, type LogQuery, logQueryParams, RANGES, type Range } from "../../data/logs.ts";
+import { LEVELS, type LogQuery, logQueryParams } from "../../data/logs.ts";
 import { overview } from "../../data/metrics.ts";
-import { setQuery } from "../../router.ts";
-import { CheckboxGroup, SelectField, TextField } from "../../ui/fields.tsx";
-import { fromLocalInput, toLocalInput } from "../../ui/format.ts";
+import { href, setQuery } from "../../router.ts";
+import { CheckboxGroup, TextField } from "../../ui/fields.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
-
-const RANGE_LABELS: Record<Range, string> = {
-  "15m": "Last 15 minutes",
-  "1h": "Last hour",
-  "6h": "Last 6 hours",
-  "24h": "Last 24 hours",
-  "7d": "Last 7 days",
-  custom: "Custom…",
-};
+import { QueryBox, queryHistory, rememberQuery } from "./query-box.tsx";
+import { TimePicker } from "./time-picker.tsx";
 
 /** Explore's filters. The URL is the state: every change is a new history entry (Back undoes it). */
-export function Filters(props: { query: LogQuery; searchRef?: (el: HTMLInputElement) => void }) {
+export function Filters(props: {
+  query: LogQuery;
+  searchRef?: (el: HTMLInputElement) => void;
+  /** The search's error: a query that does not parse is shown at its position in the box. */
+  error?: unknown;
+}) {
+  const [history, setHistory] = createSignal(queryHistory());
   const [text, setText] = createSignal(props.query.q);
   const [services, setServices] = createSignal(props.query.services.join(", "));
   createEffect(() => setText(props.query.q));
@@ -43,18 +41,20 @@ export function Filters(props: { query: LogQuery; searchRef?: (el: HTMLInputElem
       aria-label="Filter logs"
       onSubmit={(e) => {
         e.preventDefault();
+        setHistory(rememberQuery(text()));
         apply({ q: text().trim(), services: parseServices(services()) });
       }}
     >
-      <TextField
-        label="Search"
-        ref={props.searchRef}
-        type="search"
-        name="q"
-        placeholder='words, "a phrase", -exclude   (press / to focus)'
+      <QueryBox
         value={text()}
         onValue={setText}
-        style={{ flex: "2 1 16rem" }}
+        error={props.error}
+        history={history()}
+        ref={props.searchRef}
+        onRun={(q) => {
+          setHistory(rememberQuery(q));
+          apply({ q: q.trim(), services: parseServices(services()) });
+        }}
       />
       <TextField
         label="Services"
@@ -70,39 +70,13 @@ export function Filters(props: { query: LogQuery; searchRef?: (el: HTMLInputElem
           <For each={known() ?? []}>{(s) => <option value={s} />}</For>
         </datalist>
       </TextField>
-      <SelectField
-        label="Time range"
-        name="range"
-        value={props.query.range}
-        options={RANGES.map((r) => ({ value: r, label: RANGE_LABELS[r] }))}
-        onValue={(value) => {
-          const range = value as Range;
-          const now = Date.now();
-          apply(
-            range === "custom"
-              ? {
-                  range,
-                  from: props.query.from ?? new Date(now - 3_600_000).toISOString(),
-                  to: props.query.to ?? new Date(now).toISOString(),
-                }
-              : { range },
-          );
-        }}
+      <TimePicker
+        query={props.query}
+        apply={apply}
+        linkWith={(patch) =>
+          `${window.location.origin}${href("/explore", { ...logQueryParams({ ...props.query, ...patch }) })}`
+        }
       />
-      <Show when={props.query.range === "custom"}>
-        <TextField
-          label="From"
-          type="datetime-local"
-          value={toLocalInput(props.query.from)}
-          onChange={(v) => apply({ from: fromLocalInput(v) })}
-        />
-        <TextField
-          label="To"
-          type="datetime-local"
-          value={toLocalInput(props.query.to)}
-          onChange={(v) => apply({ to: fromLocalInput(v) })}
-        />
-      </Show>
       <CheckboxGroup
         legend="Levels"
         name="level"

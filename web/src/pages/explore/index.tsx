@@ -2,10 +2,12 @@ import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
 import { parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
 import { query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
+import { highlightsOf } from "../../ui/highlight.tsx";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
 import { Filters } from "./filters.tsx";
+import { queryProblem } from "./query-box.tsx";
 import { ResultsTable } from "./results.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
 import { TailStatus } from "./tail-status.tsx";
@@ -19,6 +21,7 @@ export default function ExplorePage() {
   let searchBox: HTMLInputElement | undefined;
   const search = createLogSearch({ query: q, tail });
   const wrap = () => query().wrap === "1";
+  const highlights = createMemo(() => highlightsOf(q().q));
   const [exported, setExported] = createSignal<string | null>(null);
 
   // "/" focuses the search box from anywhere on the page but form fields.
@@ -51,12 +54,12 @@ export default function ExplorePage() {
   return (
     <section aria-labelledby="ex-title">
       <h1 id="ex-title">Explore</h1>
-      <Filters query={q()} searchRef={(el) => (searchBox = el)} />
+      <Filters query={q()} searchRef={(el) => (searchBox = el)} error={search.error()} />
 
       <div class="toolbar" aria-live="polite">
         <span data-testid="result-count">
           <Show when={search.total() !== null} fallback={search.loading() ? "Searching…" : ""}>
-            {formatNumber(search.total())} matching lines
+            {formatNumber(search.total())} matching {search.total() === 1 ? "line" : "lines"}
             <Show when={search.logs().length < (search.total() ?? 0)}>
               , {formatNumber(search.logs().length)} loaded
             </Show>
@@ -107,7 +110,7 @@ export default function ExplorePage() {
         </p>
       </Show>
 
-      <Show when={search.error()}>
+      <Show when={search.error() && !queryProblem(search.error())}>
         <ErrorState error={search.error()} retry={search.retry} />
       </Show>
 
@@ -139,6 +142,7 @@ export default function ExplorePage() {
             caption="Matching logs, newest first"
             scroller={() => scroller}
             wrap={wrap()}
+            highlights={highlights()}
             onEnd={() => void search.more()}
             onOpen={(log) => setQuery({ log: log.id, ctx: undefined })}
           />
@@ -167,6 +171,8 @@ export default function ExplorePage() {
             context={context()}
             onContext={(n) => setQuery({ ctx: n ? String(n) : undefined })}
             onClose={() => setQuery({ log: undefined, ctx: undefined })}
+            highlights={highlights()}
+            onOpenLog={(id) => setQuery({ log: id, ctx: undefined })}
           />
         )}
       </Show>

@@ -1,6 +1,7 @@
 import { onCleanup, onMount } from "solid-js";
 import type { LogEvent } from "../../data/logs.ts";
 import { formatTime, zoneLabel } from "../../ui/format.ts";
+import { Highlight, type Highlights, NO_HIGHLIGHTS } from "../../ui/highlight.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
 import { VirtualTable } from "../../ui/virtual-table.tsx";
 
@@ -18,6 +19,8 @@ export function ResultsTable(props: {
   caption: string;
   /** Long messages wrap onto more lines instead of being cut at the column's edge. */
   wrap?: boolean;
+  /** The query's words, marked in the messages. */
+  highlights?: Highlights;
 }) {
   let sentinel!: HTMLDivElement;
   onMount(() => {
@@ -61,7 +64,12 @@ export function ResultsTable(props: {
           {
             header: "Message",
             class: "msg",
-            cell: (log) => (log.message.length > 2000 ? `${log.message.slice(0, 2000)}…` : log.message),
+            cell: (log) => (
+              <Highlight
+                text={log.message.length > 2000 ? `${log.message.slice(0, 2000)}…` : log.message}
+                highlights={props.highlights ?? NO_HIGHLIGHTS}
+              />
+            ),
           },
           {
             header: "Correlation ID",
