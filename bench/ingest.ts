@@ -1,10 +1,13 @@
 /**
- * `bun run bench:ingest [--events N] [--pglite-events N] [--concurrency C] [--json FILE]`
+ * `bun run bench:ingest [--events N] [--pglite-events N] [--concurrency C] [--without-attribute-index] [--json FILE]`
  *
  * Events/s through POST /api/v1/ingest (batches of 1,000, a separate LogFlow process, real HTTP) into
  * real Postgres and into PGlite, against the limit of the engine underneath measured in the same run:
  * the same rows bulk-loaded straight into the same database (COPY into Postgres; the store's own
  * multi-row insert into PGlite, which takes no COPY over its socket).
+ *
+ * `--without-attribute-index` drops migration 8's GIN index over attributes from the Postgres database
+ * before ingesting: run with and without it to see what that index costs at ingest.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +36,7 @@ const args = flags({
   "pglite-events": { type: "string", default: "100000" },
   concurrency: { type: "string", default: "4" },
   batch: { type: "string", default: "1000" },
+  "without-attribute-index": { type: "boolean", default: false },
 });
 const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
@@ -114,6 +118,12 @@ const json: Record<string, unknown> = { batch: BATCH, concurrency: CONCURRENCY }
   const db = await freshDatabase("logflow_bench_ingest");
   try {
     const server = await startServer({ DATABASE_URL: db.url });
+    if (args["without-attribute-index"]) {
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      await sql`drop index if exists logs_attributes_idx`;
+      await sql.end();
+    }
+    json.attribute_index = !args["without-attribute-index"];
     await sendAll(server, bodies(generate(5000))); // warm-up: JIT, partitions, plans
     const api = await sendAll(server, payloads);
     await server.stop();

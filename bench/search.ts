@@ -9,7 +9,14 @@
  *
  * `--engine opensearch`: the same searches with the events in OpenSearch (OPENSEARCH_URL, default the
  * `bun run opensearch:dev` node), under a fresh index prefix removed afterwards; users stay in Postgres.
+ *
+ * The query language and aggregations (#21), each over the last hour: `field_p95_ms` (a selective
+ * attribute equality, `user_id:<one user>`, with a service), `range_p95_ms` (`latency_ms:>500`),
+ * `stats_p95_ms` (GET /logs/stats, count by service and level), `percentile_p95_ms` (p95 of latency_ms
+ * by service). `tail_latency_ms` comes from `bench:tail` run after it for `--tail-seconds` (default 10;
+ * 0 skips it; Postgres only): ingest → SSE delivery, p99.
  */
+import { tmpdir } from "node:os";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
@@ -35,6 +42,7 @@ const args = flags({
   queries: { type: "string", default: "200" },
   keep: { type: "boolean", default: false },
   engine: { type: "string", default: "postgres" },
+  "tail-seconds": { type: "string", default: "10" },
 });
 const N = Number(args.events);
 const Q = Number(args.queries);
@@ -57,6 +65,23 @@ async function loadDayInto(
   await engine.transport({ method: "POST", path: `/${prefix}/_refresh` });
   const seconds = (performance.now() - started) / 1000;
   return { loaded: await store.count({}), seconds, services, words };
+}
+
+/** bench:tail's p99 (its own database and server, run for `seconds`); null when skipped. */
+async function tailLatency(seconds: number): Promise<number | null> {
+  if (!(seconds > 0) || args.engine !== "postgres") return null;
+  const file = `${tmpdir()}/logflow-bench-tail-${process.pid}.json`;
+  const proc = Bun.spawn(
+    ["bun", `${import.meta.dir}/tail.ts`, "--seconds", String(seconds), "--json", file],
+    {
+      stdout: "ignore",
+      stderr: "inherit",
+    },
+  );
+  if ((await proc.exited) !== 0) throw new Error("bench:tail failed");
+  const out = (await Bun.file(file).json()) as { tail_latency_ms: number };
+  await Bun.file(file).delete();
+  return out.tail_latency_ms;
 }
 
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? "http://127.0.0.1:9200";
@@ -132,9 +157,39 @@ try {
     "broad: text + last 6h": (i: number) => `query=${pick(terms, i * 5)}&since=6h&limit=50`,
     "broad: service + last 24h": (i: number) => `service=${pick(svc, i)}&since=24h&limit=100`,
   };
+  // Users of the last hour, for selective attribute equalities.
+  const sample = (await (
+    await fetch(`${server.url}/api/v1/logs/search?query=user_id:*&since=1h&limit=1000`)
+  ).json()) as { logs: { service: string; attributes: Record<string, unknown> }[] };
+  const users = sample.logs.map((l) => ({ user: String(l.attributes.user_id), service: l.service }));
+  if (users.length === 0) throw new Error("no events with a user_id in the last hour");
+  const q = encodeURIComponent;
+  const language = {
+    "field: user_id + service + 1h": (i: number) => {
+      const u = pick(users, i * 13);
+      return `query=${q(`user_id:${u.user} service:${u.service}`)}&since=1h&limit=100`;
+    },
+    "range: latency_ms:>500 + 1h": () => `query=${q("latency_ms:>500")}&since=1h&limit=100`,
+  };
+  const aggregations = {
+    "stats: count by service, level, 1h": () => "by=service,level&since=1h",
+    "percentile: p95(latency_ms) by service, 1h": () => `by=service&agg=${q("p95(latency_ms)")}&since=1h`,
+  };
+  const timeStats = async (kind: string, query: string) => {
+    const t0 = performance.now();
+    const res = await fetch(`${server.url}/api/v1/logs/stats?${query}`);
+    const body = (await res.json()) as { total: number };
+    const ms = performance.now() - t0;
+    if (!res.ok) throw new Error(`stats ${query} → ${res.status} ${JSON.stringify(body)}`);
+    timings[kind] = [...(timings[kind] ?? []), ms];
+    counts[kind] = (counts[kind] ?? 0) + body.total;
+  };
   const TYPICAL = new Set([...Object.keys(typical), "page 2 by cursor"]);
-  for (let i = 0; i < 20; i++)
-    for (const build of [...Object.values(typical), ...Object.values(broad)]) await time("warm-up", build(i));
+  for (let i = 0; i < 20; i++) {
+    for (const build of [...Object.values(typical), ...Object.values(broad), ...Object.values(language)])
+      await time("warm-up", build(i));
+    for (const build of Object.values(aggregations)) await timeStats("warm-up", build());
+  }
   delete timings["warm-up"];
   for (let i = 0; i < Q; i++) {
     await time("text + service + level + 1h", typical["text + service + level + 1h"](i));
@@ -146,6 +201,8 @@ try {
       );
     }
     for (const [kind, build] of Object.entries(broad)) await time(kind, build(i));
+    for (const [kind, build] of Object.entries(language)) await time(kind, build(i));
+    for (const [kind, build] of Object.entries(aggregations)) await timeStats(kind, build());
   }
   await server.stop();
 
@@ -176,6 +233,9 @@ try {
   const t = summary("typical searches", [...TYPICAL]);
   const b = summary("broad searches", Object.keys(broad));
   table(rows);
+  const p95 = (kind: string) => rows.find((r) => r.search === kind)?.["p95 ms"] ?? null;
+  const tail = await tailLatency(Number(args["tail-seconds"]));
+  if (tail !== null) console.log(`\ntail_latency_ms (bench:tail, p99 ingest → SSE delivery): ${tail}`);
   writeJson(args.json, {
     engine: args.engine,
     events: n,
@@ -183,6 +243,11 @@ try {
     p95_ms: t["p95 ms"],
     broad_p50_ms: b["p50 ms"],
     broad_p95_ms: b["p95 ms"],
+    field_p95_ms: p95("field: user_id + service + 1h"),
+    range_p95_ms: p95("range: latency_ms:>500 + 1h"),
+    stats_p95_ms: p95("stats: count by service, level, 1h"),
+    percentile_p95_ms: p95("percentile: p95(latency_ms) by service, 1h"),
+    tail_latency_ms: tail,
     by_search: rows,
   });
 } finally {

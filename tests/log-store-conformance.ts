@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { AppError } from "../core/errors.ts";
 import { uuidv7 } from "../core/ids.ts";
 import { LEVELS, type Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
@@ -8,6 +9,15 @@ import {
   type LogStore,
   type SearchPage,
 } from "../core/ports/log-store.ts";
+import {
+  type AggregateResult,
+  type AggregateRow,
+  type AggregateSpec,
+  aggregateEvents,
+} from "../core/query/aggregate.ts";
+import { matches } from "../core/query/evaluate.ts";
+import { parseLogQuery } from "../core/query/parse.ts";
+import type { Aggregation } from "../core/query/schema.ts";
 import { logEvent } from "./helpers/events.ts";
 
 const MINUTE = 60_000;
@@ -39,6 +49,19 @@ function isAfter(a: LogEvent, b: LogEvent): boolean {
   return ta !== tb ? ta < tb : a.id < b.id;
 }
 
+/** What differs between engines, said by each engine's test file. */
+export interface StoreFeatures {
+  /** `by` and count_distinct take attributes (else a 400 naming the field). */
+  groupsByAttribute: boolean;
+  /** Percentiles exact (percentile_cont), else within the values' range and close. */
+  exactPercentiles: boolean;
+}
+
+/** Postgres and PGlite. */
+export const EXACT_STORE: StoreFeatures = { groupsByAttribute: true, exactPercentiles: true };
+/** OpenSearch and Elasticsearch. */
+export const SEARCH_ENGINE_STORE: StoreFeatures = { groupsByAttribute: false, exactPercentiles: false };
+
 /**
  * The behaviour every LogStore must have, as a bun:test suite. `open` is called once for the whole
  * suite (opening an engine can take seconds); every test writes events under fresh service names or
@@ -50,6 +73,7 @@ function isAfter(a: LogEvent, b: LogEvent): boolean {
 export function runLogStoreConformance(
   name: string,
   open: () => Promise<{ store: LogStore; close(): Promise<void> }>,
+  features: StoreFeatures = EXACT_STORE,
 ): void {
   describe(`LogStore conformance: ${name}`, () => {
     let store: LogStore;
@@ -482,6 +506,143 @@ export function runLogStoreConformance(
           ["INFO", 1],
           ["WARNING", 1],
         ]);
+      });
+    });
+
+    describe("aggregate: what aggregateEvents (core/query/aggregate.ts) answers for the same events", () => {
+      const s1 = fresh("agg-a");
+      const s2 = fresh("agg-b");
+      const s3 = fresh("agg-c");
+      // Two whole minutes, four hours ago, aligned so that 30 s buckets are known.
+      const base = Math.floor((Date.now() - 4 * HOUR) / MINUTE) * MINUTE;
+      const range = { from: base, to: base + 2 * MINUTE - 1 };
+      const levels: Level[] = ["INFO", "ERROR", "WARNING"];
+      const events: LogEvent[] = [];
+      // s1: 30 events, s2: 20, s3: 6: distinct group sizes, so the ranking has no ties.
+      const sizes: [string, number][] = [
+        [s1, 30],
+        [s2, 20],
+        [s3, 6],
+      ];
+      let k = 0;
+      for (const [service, n] of sizes) {
+        for (let i = 0; i < n; i++, k++) {
+          const attributes: LogEvent["attributes"] = { region: i % 3 === 0 ? "eu" : "us" };
+          if (i % 4 !== 3) attributes.latency_ms = k % 2 === 0 ? 10 * k : String(10 * k);
+          if (i % 5 === 0) attributes.latency_ms = "n/a";
+          events.push(
+            event(base + ((k * 7919) % (2 * MINUTE)), {
+              service,
+              level: levels[k % 3] as Level,
+              host: i % 6 === 0 ? null : `h${i % 4}`,
+              message: k % 2 === 0 ? "request served" : "request failed",
+              attributes,
+            }),
+          );
+        }
+      }
+      const services = [s1, s2, s3];
+      const filter = { ...range, services };
+      const numeric: Aggregation[] = [
+        { fn: "count" },
+        { fn: "sum", attribute: "latency_ms" },
+        { fn: "avg", attribute: "latency_ms" },
+        { fn: "min", attribute: "latency_ms" },
+        { fn: "max", attribute: "latency_ms" },
+        { fn: "p50", attribute: "latency_ms" },
+        { fn: "p95", attribute: "latency_ms" },
+      ];
+
+      beforeAll(async () => {
+        await store.write(events);
+      });
+
+      function expectSame(got: AggregateResult, want: AggregateResult, spec: AggregateSpec): void {
+        expect(got.total).toBe(want.total);
+        expect(got.rows.map((r) => [r.start, r.group])).toEqual(want.rows.map((r) => [r.start, r.group]));
+        got.rows.forEach((row, i) => {
+          const ref = want.rows[i] as AggregateRow;
+          row.values.forEach((v, j) => {
+            const w = ref.values[j] ?? null;
+            const fn = spec.aggs[j]?.fn ?? "count";
+            const at = { row: i, agg: fn };
+            if (w === null || v === null) expect({ ...at, v }).toEqual({ ...at, v: w });
+            else if (!features.exactPercentiles && /^p\d\d$/.test(fn)) {
+              // The engine's own estimate: within the group's values.
+              const min = ref.values[spec.aggs.findIndex((a) => a.fn === "min")] as number;
+              const max = ref.values[spec.aggs.findIndex((a) => a.fn === "max")] as number;
+              expect({ ...at, inRange: v >= min - 1e-9 && v <= max + 1e-9 }).toEqual({
+                ...at,
+                inRange: true,
+              });
+            } else expect(v).toBeCloseTo(w, 6);
+          });
+        });
+      }
+
+      async function check(spec: AggregateSpec, text?: string): Promise<AggregateResult> {
+        const f = text ? { ...filter, text } : filter;
+        const want = aggregateEvents(
+          events.filter((e) => text === undefined || matches(parseLogQuery(text), e)),
+          range,
+          spec,
+        );
+        const got = await store.aggregate(f, spec);
+        expectSame(got, want, spec);
+        return got;
+      }
+
+      test("count, sum, avg, min, max and percentiles of a numeric attribute, by service", async () => {
+        const got = await check({ by: [{ kind: "column", name: "service" }], aggs: numeric, limit: 10 });
+        expect(got.rows.map((r) => r.group)).toEqual([[s1], [s2], [s3]]);
+        expect(got.rows.map((r) => r.values[0])).toEqual([30, 20, 6]);
+      });
+
+      test("by two fields over 30 s buckets, zeros present, the rest as other", async () => {
+        const spec: AggregateSpec = {
+          by: [
+            { kind: "column", name: "service" },
+            { kind: "column", name: "level" },
+          ],
+          aggs: [{ fn: "count" }, { fn: "max", attribute: "latency_ms" }],
+          intervalMs: 30_000,
+          limit: 4,
+        };
+        const got = await check(spec);
+        expect(got.rows.length).toBe(4 * 5);
+        expect(got.rows.filter((r) => r.group === null).length).toBe(4);
+        expect(got.rows.reduce((n, r) => n + (r.values[0] ?? 0), 0)).toBe(56);
+      });
+
+      test("a missing value is its own group (null); count_distinct counts present values", async () => {
+        await check({
+          by: [{ kind: "column", name: "host" }],
+          aggs: [{ fn: "count" }, { fn: "count_distinct", field: { kind: "column", name: "service" } }],
+          limit: 10,
+        });
+      });
+
+      test("over a query, with no by: one group per bucket, even when nothing matches", async () => {
+        await check({ by: [], aggs: numeric, intervalMs: MINUTE, limit: 10 }, "failed latency_ms:>100");
+        const none = await check({ by: [], aggs: numeric, limit: 10 }, "nothing_matches_this_word");
+        expect(none.rows).toEqual([{ group: [], values: [0, null, null, null, null, null, null] }]);
+      });
+
+      test("attributes as groups and distinct counts (or a 400 naming the field where the engine cannot)", async () => {
+        const spec: AggregateSpec = {
+          by: [{ kind: "attribute", name: "region" }],
+          aggs: [{ fn: "count" }, { fn: "count_distinct", field: { kind: "attribute", name: "latency_ms" } }],
+          limit: 10,
+        };
+        if (features.groupsByAttribute) {
+          const got = await check(spec);
+          expect(got.rows.map((r) => r.group)).toEqual([["us"], ["eu"]]);
+        } else {
+          const err = await store.aggregate(filter, spec).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(AppError);
+          expect((err as AppError).status).toBe(400);
+          expect((err as AppError).message).toContain("region");
+        }
       });
     });
 

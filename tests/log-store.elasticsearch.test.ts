@@ -3,7 +3,7 @@ import { elasticsearchEngine } from "../core/adapters/search/elasticsearch.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { requiredEngines } from "./helpers/engines.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
-import { runLogStoreConformance } from "./log-store-conformance.ts";
+import { runLogStoreConformance, SEARCH_ENGINE_STORE } from "./log-store-conformance.ts";
 
 integrationTimeouts();
 
@@ -22,31 +22,35 @@ if (!url) {
 
 if (url)
   describe("Elasticsearch cluster", () => {
-    runLogStoreConformance("search-engine store on Elasticsearch", async () => {
-      const prefix = `logflow-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-      const engine = elasticsearchEngine({
-        url: url ?? "",
-        ...(process.env.ELASTICSEARCH_API_KEY ? { apiKey: process.env.ELASTICSEARCH_API_KEY } : {}),
-        ...(process.env.ELASTICSEARCH_USERNAME
-          ? {
-              username: process.env.ELASTICSEARCH_USERNAME,
-              password: process.env.ELASTICSEARCH_PASSWORD ?? "",
-            }
-          : {}),
-      });
-      return {
-        store: new SearchLogStore(engine, { indexPrefix: prefix }),
-        async close() {
-          // Elasticsearch refuses wildcard deletes by default (action.destructive_requires_name).
-          const res = await engine.transport<Record<string, unknown>>({
-            method: "GET",
-            path: `/_alias/${prefix}`,
-          });
-          const names = res.status === 200 ? Object.keys(res.body) : [];
-          if (names.length) await engine.transport({ method: "DELETE", path: `/${names.join(",")}` });
-          await engine.transport({ method: "DELETE", path: `/_index_template/${prefix}` });
-          await engine.close();
-        },
-      };
-    });
+    runLogStoreConformance(
+      "search-engine store on Elasticsearch",
+      async () => {
+        const prefix = `logflow-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+        const engine = elasticsearchEngine({
+          url: url ?? "",
+          ...(process.env.ELASTICSEARCH_API_KEY ? { apiKey: process.env.ELASTICSEARCH_API_KEY } : {}),
+          ...(process.env.ELASTICSEARCH_USERNAME
+            ? {
+                username: process.env.ELASTICSEARCH_USERNAME,
+                password: process.env.ELASTICSEARCH_PASSWORD ?? "",
+              }
+            : {}),
+        });
+        return {
+          store: new SearchLogStore(engine, { indexPrefix: prefix }),
+          async close() {
+            // Elasticsearch refuses wildcard deletes by default (action.destructive_requires_name).
+            const res = await engine.transport<Record<string, unknown>>({
+              method: "GET",
+              path: `/_alias/${prefix}`,
+            });
+            const names = res.status === 200 ? Object.keys(res.body) : [];
+            if (names.length) await engine.transport({ method: "DELETE", path: `/${names.join(",")}` });
+            await engine.transport({ method: "DELETE", path: `/_index_template/${prefix}` });
+            await engine.close();
+          },
+        };
+      },
+      SEARCH_ENGINE_STORE,
+    );
   });

@@ -12,7 +12,7 @@ import { bunSearchEngine } from "../workers/bun/platform.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
-import { runLogStoreConformance } from "./log-store-conformance.ts";
+import { runLogStoreConformance, SEARCH_ENGINE_STORE } from "./log-store-conformance.ts";
 
 // Writes wait for a refresh (up to 1 s) and the 10,000-event test creates four day indices: on two shared
 // cores that outlasts bun's 5 s default, which suits an in-process Postgres better than a JVM over HTTP.
@@ -36,30 +36,38 @@ function event(ts: number, fields: Partial<LogEvent> = {}): LogEvent {
 }
 
 describe.skipIf(!reachable)("OpenSearch node", () => {
-  runLogStoreConformance("search-engine store on OpenSearch", async () => {
-    const prefix = freshPrefix();
-    const engine = openSearchEngine({ url: OPENSEARCH_TEST_URL });
-    return {
-      store: new SearchLogStore(engine, { indexPrefix: prefix }),
-      async close() {
-        await drop(engine, prefix);
-        await engine.close();
-      },
-    };
-  });
+  runLogStoreConformance(
+    "search-engine store on OpenSearch",
+    async () => {
+      const prefix = freshPrefix();
+      const engine = openSearchEngine({ url: OPENSEARCH_TEST_URL });
+      return {
+        store: new SearchLogStore(engine, { indexPrefix: prefix }),
+        async close() {
+          await drop(engine, prefix);
+          await engine.close();
+        },
+      };
+    },
+    SEARCH_ENGINE_STORE,
+  );
 
   // The edge read path: the same suite through plain fetch (what the API uses on Workers, where the
   // official clients do not load), against the same real engine.
-  runLogStoreConformance("search-engine store on OpenSearch over fetch", async () => {
-    const prefix = freshPrefix();
-    const engine = fetchEngine({ url: OPENSEARCH_TEST_URL, flavor: "opensearch" });
-    return {
-      store: new SearchLogStore(engine, { indexPrefix: prefix }),
-      async close() {
-        await drop(engine, prefix);
-      },
-    };
-  });
+  runLogStoreConformance(
+    "search-engine store on OpenSearch over fetch",
+    async () => {
+      const prefix = freshPrefix();
+      const engine = fetchEngine({ url: OPENSEARCH_TEST_URL, flavor: "opensearch" });
+      return {
+        store: new SearchLogStore(engine, { indexPrefix: prefix }),
+        async close() {
+          await drop(engine, prefix);
+        },
+      };
+    },
+    SEARCH_ENGINE_STORE,
+  );
 
   describe("what only the search-engine store has", () => {
     const engine = openSearchEngine({ url: OPENSEARCH_TEST_URL });

@@ -231,6 +231,12 @@ describe.skipIf(!(await postgresReachable()))("start-up: DATABASE_URL", () => {
   });
 
   test("an unknown database, an unknown role: 78 at once, saying which", async () => {
+    // Every entrypoint that opens the database (the roles that need Kafka get a dead one: the
+    // database is opened first).
+    for (const role of ["dev", "collector", "indexer", "scheduler"] as const) {
+      const o = await run(role, { DATABASE_URL: pg("logflow_no_such_database"), KAFKA_BROKERS: DEAD });
+      expectOneLine(o, 78, /^DATABASE_URL: database "logflow_no_such_database" does not exist on /);
+    }
     const database = await run("api", { DATABASE_URL: pg("logflow_no_such_database") });
     expectOneLine(
       database,

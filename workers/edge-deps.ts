@@ -6,6 +6,7 @@
  */
 import { DirectLogQueue } from "../core/adapters/memory/direct-queue.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
+import { lazySql } from "../core/adapters/postgres/lazy.ts";
 import { fetchEngine } from "../core/adapters/search/fetch.ts";
 import { type Config, ConfigError, loadConfig } from "../core/config.ts";
 import { jsonLogger } from "../core/logger.ts";
@@ -71,10 +72,14 @@ export async function buildEdgeDeps(env: Record<string, unknown>, opts: EdgeOpti
   }
   let database: Database | undefined;
   if (config.DATABASE_URL) {
-    const sql = connectPostgres(config.DATABASE_URL, {
-      max: opts.poolSize ?? config.DATABASE_POOL_SIZE,
-      applicationName: "logflow-edge",
-    });
+    const url = config.DATABASE_URL;
+    // Made when a query first needs it: a request that reads no data pays for no client.
+    const sql = lazySql(() =>
+      connectPostgres(url, {
+        max: opts.poolSize ?? config.DATABASE_POOL_SIZE,
+        applicationName: "logflow-edge",
+      }),
+    );
     database = {
       sql,
       label: opts.databaseLabel ?? "postgres",

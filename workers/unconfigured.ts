@@ -27,6 +27,7 @@ export class UnconfiguredLogStore implements LogStore {
   histogram = unconfigured;
   breakdown = unconfigured;
   topMessages = unconfigured;
+  aggregate = unconfigured;
   stats = unconfigured;
   deleteOlderThan = unconfigured;
   async health(): Promise<StoreHealth> {

@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { SEVERITIES as ANOMALY_SEVERITIES } from "../anomaly/schema.ts";
 import { LEVELS, type Level, normalizeLevel } from "../level.ts";
-import { MAX_SEARCH_TERMS, parseSearchText } from "../search-text.ts";
+import { MAX_QUERY_CHARS } from "../query/ast.ts";
+import { parseLogQuery, QueryError } from "../query/parse.ts";
 
 export const CONDITIONS = [
   "greater_than",
@@ -58,12 +59,19 @@ const fields = {
   // Checked here as the search API checks it, so that a rule can never make every tick fail.
   query: z
     .string()
-    .max(1024)
-    .refine((q) => parseSearchText(q).flat().length <= MAX_SEARCH_TERMS, {
-      message: `at most ${MAX_SEARCH_TERMS} words and phrases`,
+    .max(MAX_QUERY_CHARS)
+    .superRefine((q, ctx) => {
+      try {
+        parseLogQuery(q);
+      } catch (err) {
+        if (!(err instanceof QueryError)) throw err;
+        ctx.addIssue({ code: "custom", message: `${err.message.replace(/^query: /, "")}` });
+      }
     })
     .nullable()
-    .describe("full-text filter in the search box's syntax; null for none"),
+    .describe(
+      "the events counted, in the query language (as search: words, phrases, field:value, ranges, AND/OR/NOT); null for every event of the rule's services and levels",
+    ),
   notification_channel: z.enum(CHANNELS),
   notification_config: z.record(z.string(), z.unknown()),
   is_active: z.boolean(),

@@ -1,6 +1,7 @@
 import type { Level } from "../level.ts";
 import type { LogEvent } from "../log-event.ts";
 import type { HealthStatus } from "../ops/schema.ts";
+import type { AggregateResult, AggregateSpec } from "../query/aggregate.ts";
 
 /**
  * A search cursor that cannot be read: tampered with, truncated, or from another system. The API maps
@@ -166,6 +167,12 @@ export interface LogStore {
   breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]>;
   /** Most frequent identical messages, largest first. */
   topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]>;
+  /**
+   * Counts, distinct counts, sums, averages, extremes and percentiles over [from, to], by groups of
+   * field values and by time buckets: exactly what core/query/aggregate.ts's aggregateEvents answers
+   * for the matching events (percentiles and distinct counts approximate on search engines).
+   */
+  aggregate(filter: LogFilter & { from: number; to: number }, spec: AggregateSpec): Promise<AggregateResult>;
   stats(): Promise<StoreStats>;
   health(): Promise<StoreHealth>;
   /** Drop events older than the cutoff (epoch ms). Returns how many were removed when known. */

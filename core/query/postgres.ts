@@ -12,7 +12,7 @@ import { NUMERIC_STRING, typedValueOf } from "./values.ts";
  *   weight D (`'word':D`), which the stored vector gives message words only (core/search-text.ts). A
  *   subtree of text terms alone becomes one tsquery, so today's search box costs what it did.
  * - attribute equality: `attributes @> '{"name": "value"}'`, which a GIN index over `attributes` with
- *   `jsonb_path_ops` answers (proposed in db/migrations/0008_attribute_index.sql); a value that is also a
+ *   `jsonb_path_ops` answers (db/migrations/0008_attribute_index.sql); a value that is also a
  *   number's or a boolean's text (`500`, `true`) matches the typed JSON value too.
  * - numeric ranges read the value per row (a number, or a numeric string): fast on the rows other terms
  *   and the time range select, a scan otherwise.
@@ -96,12 +96,7 @@ function compile(node: QueryNode, negated: boolean): SqlFragment {
         ? sql`${column(node.field.name)} is not null`
         : sql`attributes ? ${postgresText(node.field.name)}::text`;
     case "range": {
-      const key = postgresText(node.attribute);
-      // A number as stored, or a numeric string read as one; NULL for anything else. jsonb_typeof keeps
-      // the casts from ever seeing a value they would refuse.
-      const n = sql`(case when jsonb_typeof(attributes -> ${key}::text) = 'number'
-          or (attributes ->> ${key}::text) ~ ${NUMERIC_PATTERN}
-        then (attributes ->> ${key}::text)::float8 end)`;
+      const n = attributeNumberSql(node.attribute);
       const { lower, upper } = node;
       if (lower?.inclusive && upper?.inclusive) {
         return twoValued(sql`${n} between ${lower.value}::float8 and ${upper.value}::float8`, negated);
@@ -117,6 +112,18 @@ function compile(node: QueryNode, negated: boolean): SqlFragment {
     case "text":
       throw new RangeError("unreachable: text terms are compiled as tsqueries");
   }
+}
+
+/**
+ * An attribute's number as float8: a number as stored, or a numeric string read as one; NULL for
+ * anything else (values.ts: attributeNumber). jsonb_typeof keeps the casts from ever seeing a value
+ * they would refuse.
+ */
+export function attributeNumberSql(attribute: string): SqlFragment {
+  const key = postgresText(attribute);
+  return sql`(case when jsonb_typeof(attributes -> ${key}::text) = 'number'
+      or (attributes ->> ${key}::text) ~ ${NUMERIC_PATTERN}
+    then (attributes ->> ${key}::text)::float8 end)`;
 }
 
 /** NUMERIC_STRING as a string literal (it holds no quote). */
@@ -136,8 +143,8 @@ function column(name: keyof typeof COLUMNS): SqlFragment {
   return COLUMNS[name];
 }
 
-/** The field's value as text: the column, or the attribute as `->>` writes it. */
-function valueText(field: Field): SqlFragment {
+/** The field's value as text: the column, or the attribute as `->>` writes it (NULL when absent). */
+export function valueText(field: Field): SqlFragment {
   return field.kind === "column"
     ? column(field.name)
     : sql`(attributes ->> ${postgresText(field.name)}::text)`;

@@ -1,78 +1,28 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
-import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
-import { type LogEvent, LogEventSchema, parseTimestamp } from "../../core/log-event.ts";
+import { type LogEvent, LogEventSchema } from "../../core/log-event.ts";
 import { LogContextSchema, LogSearchResultSchema, RecentLogsSchema } from "../../core/logs/schema.ts";
 import { InvalidCursorError, type LogStore } from "../../core/ports/log-store.ts";
 import { QueryTextSchema } from "../../core/query/schema.ts";
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
+import { checkRange, levels, rangeParams } from "./params.ts";
+import { registerStats } from "./stats.ts";
 import { registerTail } from "./tail.ts";
-
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** "15m" → 900000. Accepts any whole number of s/m/h/d/w (the seed's 15m|1h|6h|24h|7d among them). */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d{1,6})([smhdw])$/.exec(text.trim());
-  return m ? Number(m[1]) * UNITS[m[2]!]! : null;
-}
-
-const levels = listParam.transform((values, ctx) => {
-  const out: Level[] = [];
-  for (const v of values) {
-    const level = normalizeLevel(v);
-    if (!level)
-      ctx.addIssue({
-        code: "custom",
-        message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
-      });
-    else if (!out.includes(level)) out.push(level);
-  }
-  return out;
-});
-
-const instant = z.string().transform((v, ctx) => {
-  const ms = parseTimestamp(v);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: "must be ISO-8601 or epoch s/ms" });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const SearchParamsSchema = z
   .object({
-    // Long enough to paste a whole log line (LogHub HDFS lines reach ~2,400 characters).
-    query: lastParam(QueryTextSchema).optional(),
+    ...rangeParams,
     service: listParam.optional(),
     level: levels.optional(),
-    start_time: lastParam(instant).optional(),
-    end_time: lastParam(instant).optional(),
-    since: lastParam(z.string())
-      .transform((v, ctx) => {
-        const ms = parseDuration(v);
-        if (ms === null) {
-          ctx.addIssue({ code: "custom", message: "must be a duration such as 15m, 1h, 6h, 24h or 7d" });
-          return z.NEVER;
-        }
-        return ms;
-      })
-      .optional(),
     correlation_id: lastParam(z.string().max(256)).optional(),
     trace_id: lastParam(z.string().max(256)).optional(),
     limit: intParam(1, 1000).default(100),
     cursor: lastParam(z.string().max(512)).optional(),
   })
-  .superRefine((q, ctx) => {
-    if (q.since !== undefined && q.start_time !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["since"], message: "use either since or start_time, not both" });
-    }
-    if (q.start_time !== undefined && q.end_time !== undefined && q.end_time < q.start_time) {
-      ctx.addIssue({ code: "custom", path: ["end_time"], message: "must not be before start_time" });
-    }
-  });
+  .superRefine(checkRange);
 
 /** Most lines on each side of a hit that GET /api/v1/logs/{id}/context returns. */
 export const MAX_CONTEXT_LINES = 100;
@@ -200,7 +150,7 @@ const one = createRoute({
   responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND") },
 });
 
-/** GET /api/v1/logs/search, /recent, /tail, /{id} and /{id}/context. */
+/** GET /api/v1/logs/search, /recent, /tail, /stats, /fields, /{id} and /{id}/context. */
 export function logRoutes() {
   const app = router("logs", { strictQuery: true });
   // `/search`, `/recent` and `/tail` before `/{id}`, which matches them too: the first registered answers.
@@ -252,6 +202,7 @@ export function logRoutes() {
   });
 
   registerTail(app);
+  registerStats(app);
 
   app.openapi(context, async (c) => {
     const deps = c.get("deps");

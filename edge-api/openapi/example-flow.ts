@@ -159,6 +159,11 @@ export async function exampleExchanges(
   const id = found.logs[0]?.id ?? "00000000-0000-7000-8000-000000000000";
   await call("GET /api/v1/logs/:id", `/api/v1/logs/${id}`);
   await call("GET /api/v1/logs/:id/context", `/api/v1/logs/${id}/context?before=2&after=2`);
+  await call(
+    "GET /api/v1/logs/stats",
+    `/api/v1/logs/stats?since=1h&by=service,level&agg=${encodeURIComponent("count,max(amount)")}`,
+  );
+  await call("GET /api/v1/logs/fields", `/api/v1/logs/fields?since=1h&query=${encodeURIComponent("txn-42")}`);
 
   // The live tail: opened, one matching event shipped, the stream read until that event came, then left.
   const tail = await api.request(`/api/v1/logs/tail?query=${encodeURIComponent("level:error declined")}`);

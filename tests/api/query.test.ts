@@ -118,6 +118,8 @@ describe("unknown query parameters are refused, naming them", () => {
       "/api/v1/logs/search?serivce=x",
       "/api/v1/logs/recent?serivce=x",
       "/api/v1/logs/tail?serivce=x",
+      "/api/v1/logs/stats?serivce=x",
+      "/api/v1/logs/fields?serivce=x",
       `/api/v1/logs/${id}?serivce=x`,
       `/api/v1/logs/${id}/context?serivce=x`,
       "/api/v1/metrics/overview?serivce=x",
@@ -138,5 +140,133 @@ describe("unknown query parameters are refused, naming them", () => {
   test("the detail lists what the endpoint takes", async () => {
     const { body } = await get("/api/v1/logs/recent?limit=5&levle=error&x=1");
     expect(body.detail).toBe('unknown query parameters "levle", "x" (this endpoint takes limit, query)');
+  });
+});
+
+describe("GET /api/v1/logs/stats", () => {
+  test("count by service and level over any query, largest first", async () => {
+    const { status, body } = await get(
+      `/api/v1/logs/stats?since=1h&by=service,level&query=${q(`service:(${service} OR ${other})`)}`,
+    );
+    expect(status).toBe(200);
+    expect(body.total).toBe(21);
+    expect(body.by).toEqual(["service", "level"]);
+    expect(body.aggs).toEqual(["count"]);
+    expect(body.buckets).toEqual([
+      { group: { service, level: "INFO" }, values: { count: 15 } },
+      { group: { service, level: "ERROR" }, values: { count: 5 } },
+      { group: { service: other, level: "ERROR" }, values: { count: 1 } },
+    ]);
+  });
+
+  test("percentiles, avg, min, max of a numeric attribute; top-N with the rest as other", async () => {
+    const { body } = await get(
+      `/api/v1/logs/stats?since=1h&by=host&limit=2&agg=count,p50(latency_ms),avg(latency_ms),min(latency_ms),max(latency_ms)&query=${q(`service:${service}`)}`,
+    );
+    // web-0: i = 0,3,…,18 (7 events), web-1: 1,4,…,19 (7), web-2: 2,5,…,17 (6); latency 50 i.
+    expect(body.buckets).toEqual([
+      {
+        group: { host: "web-0" },
+        values: {
+          count: 7,
+          "p50(latency_ms)": 450,
+          "avg(latency_ms)": 450,
+          "min(latency_ms)": 0,
+          "max(latency_ms)": 900,
+        },
+      },
+      {
+        group: { host: "web-1" },
+        values: {
+          count: 7,
+          "p50(latency_ms)": 500,
+          "avg(latency_ms)": 500,
+          "min(latency_ms)": 50,
+          "max(latency_ms)": 950,
+        },
+      },
+      {
+        group: {},
+        other: true,
+        values: {
+          count: 6,
+          "p50(latency_ms)": 475,
+          "avg(latency_ms)": 475,
+          "min(latency_ms)": 100,
+          "max(latency_ms)": 850,
+        },
+      },
+    ]);
+  });
+
+  test("time buckets with zeros present, grouped by an attribute", async () => {
+    const FIVE = 5 * MINUTE;
+    const from = Math.floor((NOW - 15 * MINUTE) / FIVE) * FIVE;
+    const { body } = await get(
+      `/api/v1/logs/stats?start_time=${from}&end_time=${NOW}&interval=5m&by=status_code&query=${q(`service:${service}`)}`,
+    );
+    expect(body.interval).toBe("5m");
+    const starts = [...new Set(body.buckets.map((b: Json) => b.start))];
+    const buckets = Math.floor(NOW / FIVE) - from / FIVE + 1;
+    expect(starts).toEqual(
+      Array.from({ length: buckets }, (_, k) => new Date(from + k * FIVE).toISOString()),
+    );
+    expect(body.buckets.length).toBe(buckets * 2);
+    // status 502 at i = 0, 5, 10, 15, stamped NOW − 1 s − 30 s · i.
+    const want = starts.map(
+      (_, k) =>
+        [0, 5, 10, 15].filter((i) => {
+          const ts = NOW - 1000 - i * 30_000;
+          return ts >= from + k * FIVE && ts < from + (k + 1) * FIVE;
+        }).length,
+    );
+    expect(
+      body.buckets.filter((b: Json) => b.group.status_code === "502").map((b: Json) => b.values.count),
+    ).toEqual(want);
+    expect(want.includes(0)).toBe(true);
+  });
+
+  test("bad by, agg and interval are 400s naming the parameter", async () => {
+    for (const [param, path] of [
+      ["agg", "agg=median(x)"],
+      ["agg", "agg=avg(level)"],
+      ["by", "by=not a field"],
+      ["interval", "interval=1w"],
+      ["interval", "since=7d&interval=1s"],
+    ] as const) {
+      const { status, body } = await get(`/api/v1/logs/stats?${path}`);
+      expect({ path, status, field: body.errors?.[0]?.field }).toEqual({ path, status: 400, field: param });
+    }
+  });
+});
+
+describe("GET /api/v1/logs/fields", () => {
+  test("the fields of the matching events with their top values, names as typed in a query", async () => {
+    const { status, body } = await get(`/api/v1/logs/fields?since=1h&top=2&query=${q(`service:${service}`)}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ total: 20, sampled: false, sample_size: 20 });
+    const byName = Object.fromEntries(body.fields.map((f: Json) => [f.name, f]));
+    expect(byName.level).toEqual({
+      name: "level",
+      kind: "column",
+      count: 20,
+      distinct: 2,
+      top: [
+        { value: "INFO", count: 15 },
+        { value: "ERROR", count: 5 },
+      ],
+    });
+    expect(byName.status_code).toEqual({
+      name: "status_code",
+      kind: "attribute",
+      count: 20,
+      distinct: 2,
+      top: [
+        { value: "200", count: 16 },
+        { value: "502", count: 4 },
+      ],
+    });
+    expect(byName.host.distinct).toBe(3);
+    expect(byName.trace_id).toBeUndefined();
   });
 });

@@ -104,6 +104,13 @@ describe.skipIf(!(await kafkaReachable()))("Kafka away under a running collector
     expect(body.code).toBe("UNAVAILABLE");
     expect(body.detail).toMatch(/^Ingest queue unavailable \(/);
     expect(body.detail).not.toContain("full");
+    // Known away now: the next request is refused without being queued, so nothing answered 503 is
+    // held in memory or sent to Kafka later as a duplicate.
+    const pending = queue.lag();
+    const fast = await ingest("refused at once");
+    expect(fast.status).toBe(503);
+    expect(((await fast.json()) as { detail: string }).detail).toMatch(/^Ingest queue unavailable \(/);
+    expect(queue.lag()).toBe(pending);
 
     await waitFor("/health degraded", async () => (await health()).status === "degraded", 10_000);
     const away = await health();
@@ -125,5 +132,6 @@ describe.skipIf(!(await kafkaReachable()))("Kafka away under a running collector
 
     const messages = (await readTopic(BROKERS, topic)).map((m) => JSON.parse(m.value!.toString()).message);
     for (const word of acked) expect(messages).toContain(word);
+    expect(messages).not.toContain("refused at once");
   });
 });

@@ -199,3 +199,46 @@ describe("the time picker's ranges", () => {
     });
   });
 });
+
+describe("the histogram and the field sidebar", () => {
+  test("bars are chosen so the window needs at most 80; the stats answer becomes stacked bars", async () => {
+    const stats = await load<typeof import("../../web/src/data/stats.ts")>("data/stats.ts");
+    expect(stats.histogramInterval(15 * 60_000).text).toBe("30s");
+    expect(stats.histogramInterval(3_600_000).text).toBe("1m");
+    expect(stats.histogramInterval(24 * 3_600_000).text).toBe("30m");
+    expect(stats.histogramInterval(30 * 86_400_000).text).toBe("12h");
+    const h = await load<typeof import("../../web/src/pages/explore/histogram.tsx")>(
+      "pages/explore/histogram.tsx",
+    );
+    const bars = h.barsOf({
+      buckets: [
+        { start: "2026-12-03T12:01:00.000Z", group: { level: "ERROR" }, values: { count: 2 } },
+        { start: "2026-12-03T12:00:00.000Z", group: { level: "INFO" }, values: { count: 5 } },
+        { start: "2026-12-03T12:01:00.000Z", group: { level: "INFO" }, values: { count: 1 } },
+      ],
+    } as never);
+    expect(bars.map((b) => [b.total, b.counts.INFO, b.counts.ERROR])).toEqual([
+      [5, 5, 0],
+      [3, 1, 2],
+    ]);
+  });
+
+  test("including or excluding a value edits the query text as a term, quoted when it must be", async () => {
+    const { withFieldTerm } = await load<typeof import("../../web/src/data/stats.ts")>("data/stats.ts");
+    expect(withFieldTerm("", "level", "ERROR", false)).toBe("level:ERROR");
+    expect(withFieldTerm("timeout", "http.status", "502", false)).toBe("timeout http.status:502");
+    expect(withFieldTerm("timeout level:ERROR", "level", "ERROR", true)).toBe("timeout -level:ERROR");
+    expect(withFieldTerm("timeout -level:ERROR", "level", "ERROR", true)).toBe("timeout -level:ERROR");
+    expect(withFieldTerm("x", "reason", 'card "declined"', false)).toBe('x reason:"card \\"declined\\""');
+    expect(withFieldTerm("x", "host", "-web", false)).toBe('x host:"-web"');
+    // An OR in the text is kept apart from the new term.
+    expect(withFieldTerm("timeout or refused", "service", "api", false)).toBe(
+      "(timeout or refused) service:api",
+    );
+    const tree = parseQueryText(withFieldTerm("timeout OR refused", "service", "api", false));
+    const ev = (service: string, message: string) =>
+      ({ service, level: "INFO", message, attributes: {} }) as never;
+    expect(matches(tree, ev("api", "refused"))).toBe(true);
+    expect(matches(tree, ev("web", "timeout"))).toBe(false);
+  });
+});

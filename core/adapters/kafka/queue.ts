@@ -30,6 +30,12 @@ export interface KafkaQueueOptions {
   log?: LogLine;
 }
 
+/**
+ * How long "Kafka is away" (a publish that got no ack, a failed send, a failed probe) stands: publishes
+ * in that time are refused at once instead of each waiting ackTimeoutMs; the first after it tries again.
+ */
+const AWAY_FOR_MS = 2_000;
+
 /** How long a reachability probe's answer stands for health(), ms. */
 const PROBE_REUSE_MS = 2_000;
 
@@ -46,6 +52,8 @@ export class KafkaLogQueue implements LogQueue {
   private readonly sends: GroupCommit<Message>;
   private producer: Producer | null = null;
 
+  /** Since when, and why, Kafka is known to be away (null: not known to be). */
+  private away: { at: number; reason: string } | null = null;
   /** The last reachability probe (health()), reused for PROBE_REUSE_MS. */
   private probe: { at: number; result: ReturnType<typeof pingKafka> } | null = null;
 
@@ -62,7 +70,7 @@ export class KafkaLogQueue implements LogQueue {
         concurrency: 1,
         timeout: {
           ms: ackTimeoutMs,
-          error: () => new QueueUnavailableError(`no ack from Kafka within ${ackTimeoutMs / 1000} s`, 5),
+          error: () => this.unavailable(`no ack from Kafka within ${ackTimeoutMs / 1000} s`),
         },
       },
       (messages) => this.send(messages),
@@ -108,6 +116,10 @@ export class KafkaLogQueue implements LogQueue {
   }
 
   publish(events: LogEvent[]): Promise<void> {
+    // Kafka just went away: refused at once, nothing queued (so nothing answered 503 is sent later).
+    if (events.length > 0 && this.away && Date.now() - this.away.at < AWAY_FOR_MS) {
+      return Promise.reject(new QueueUnavailableError(this.away.reason, 5));
+    }
     // Refused before any JSON is made: an overloaded collector does not serialise what it turns away.
     const refused = events.length > 0 && this.sends.refusal(events.length);
     if (refused) return Promise.reject(refused);
@@ -129,6 +141,8 @@ export class KafkaLogQueue implements LogQueue {
       this.probe = { at: now, result: pingKafka(this.opts.brokers, 1_500, this.opts.socketFactory) };
     }
     const ping = await this.probe.result;
+    if (ping.ok) this.away = null;
+    else this.unavailable(`no Kafka broker answers (${ping.error})`);
     if (!ping.ok) {
       return {
         status: "unhealthy" as const,
@@ -153,13 +167,19 @@ export class KafkaLogQueue implements LogQueue {
     try {
       const producer = await this.ensureProducer();
       await producer.send({ topic: this.opts.topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+      this.away = null;
     } catch (err) {
       // Kafka away (the publishes still waiting hear it as "queue unavailable"); anything else as it is.
-      if (isKafkaOutage(err)) {
-        throw new QueueUnavailableError(`Kafka: ${err instanceof Error ? err.message : String(err)}`, 5);
-      }
+      if (isKafkaOutage(err))
+        throw this.unavailable(`Kafka: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
     }
+  }
+
+  /** Note that Kafka is away (for AWAY_FOR_MS), and the error publishes answer with meanwhile. */
+  private unavailable(reason: string): QueueUnavailableError {
+    this.away = { at: Date.now(), reason };
+    return new QueueUnavailableError(reason, 5);
   }
 
   /**

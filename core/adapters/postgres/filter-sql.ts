@@ -1,5 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import type { LogFilter } from "../../ports/log-store.ts";
+import { leaves, type QueryNode } from "../../query/ast.ts";
 import { parseLogQuery } from "../../query/parse.ts";
 import { toSql } from "../../query/postgres.ts";
 import { asTemplate } from "../../query/sql.ts";
@@ -71,6 +72,11 @@ export function filteredLogs(sql: Sql, f: LogFilter, scanText: boolean, extra: F
  */
 export async function scanTextFirst(sql: Sql, f: LogFilter, belowRows: number): Promise<boolean> {
   if (!f.text?.trim()) return false;
+  // An attribute's equality (`user_id:u_42`) is answered by the GIN index over attributes far faster
+  // than by reading the range's rows: 0.3 ms against 20 ms for one user in an hour of 6,400 events
+  // (200k events over a day). Ranges, prefixes and existence are read per row either way.
+  const attributeEquality = (l: QueryNode) => l.type === "equals" && l.field.kind === "attribute";
+  if (leaves(parseLogQuery(f.text)).some(attributeEquality)) return false;
   // Several words make the index selective (it intersects their posting lists) and make matching each
   // row dearer (a pasted log line is a phrase of dozens of words): the index wins there.
   if (f.text.trim().split(/\s+/).length > MAX_SCAN_WORDS) return false;

@@ -15,7 +15,9 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
+import type { AggregateResult, AggregateSpec } from "../../query/aggregate.ts";
 import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
+import { aggregate } from "./aggregate.ts";
 import { countMany } from "./alert-counts.ts";
 import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
 import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
@@ -253,6 +255,14 @@ export class PostgresLogStore implements LogStore {
     const noWholeMinute = minutes.first !== null && minutes.end !== null && minutes.first >= minutes.end;
     if (!minutesCanCount(filter) || noWholeMinute) return this.countBy(column, filter, limit);
     return minuteBreakdown(this.sql, column, filter, minutes, limit);
+  }
+
+  async aggregate(
+    filter: LogFilter & { from: number; to: number },
+    spec: AggregateSpec,
+  ): Promise<AggregateResult> {
+    const scanText = await scanTextFirst(this.sql, filter, this.textScanBelowRows);
+    return aggregate(this.sql, filter, spec, scanText, this.maxHistogramBuckets);
   }
 
   async topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]> {

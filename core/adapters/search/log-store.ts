@@ -14,8 +14,10 @@ import {
   type StoreStats,
   type WriteResult,
 } from "../../ports/log-store.ts";
+import type { AggregateResult, AggregateSpec } from "../../query/aggregate.ts";
 import { NUMERIC_ATTRIBUTES_FIELD, numericAttributes, QUERY_MAPPING } from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
+import { searchAggregate } from "./aggregate.ts";
 import {
   type EngineRequest,
   type EngineResponse,
@@ -301,6 +303,11 @@ export class SearchLogStore implements LogStore {
       }
     }
     return buckets;
+  }
+
+  /** Groups, time buckets and metrics (aggregate.ts): two or three searches. */
+  aggregate(filter: LogFilter & { from: number; to: number }, spec: AggregateSpec): Promise<AggregateResult> {
+    return searchAggregate((body) => this.searchBody(body), filter, spec, this.maxHistogramBuckets);
   }
 
   breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {

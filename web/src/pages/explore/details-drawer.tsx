@@ -7,6 +7,16 @@ import { LevelBadge } from "../../ui/level.tsx";
 import { ErrorState, Loading } from "../../ui/states.tsx";
 
 const CONTEXT_SIZES = [5, 10, 25, 50, 100];
+/** The event's own fields a query can test (core/query/GRAMMAR.md); attributes can be too. */
+const FILTERABLE = new Set([
+  "service",
+  "level",
+  "host",
+  "trace_id",
+  "correlation_id",
+  "request_id",
+  "span_id",
+]);
 
 /**
  * Every field of one log, and (on request) the lines just before and after it from the same service.
@@ -23,7 +33,31 @@ export function DetailsDrawer(props: {
   highlights?: Highlights;
   /** Open another log (a surrounding line) in the drawer. */
   onOpenLog?: (id: string) => void;
+  /** Include (or exclude) a field's value in the query. */
+  onFilter?: (name: string, value: string, exclude: boolean) => void;
 }) {
+  const filterButtons = (name: string, value: string) => (
+    <Show when={props.onFilter}>
+      <span class="filter-buttons">
+        <button
+          type="button"
+          class="mini"
+          aria-label={`Filter for ${name}: ${value}`}
+          onClick={() => props.onFilter?.(name, value, false)}
+        >
+          +
+        </button>
+        <button
+          type="button"
+          class="mini"
+          aria-label={`Filter out ${name}: ${value}`}
+          onClick={() => props.onFilter?.(name, value, true)}
+        >
+          −
+        </button>
+      </span>
+    </Show>
+  );
   const [copied, setCopied] = createSignal<string | null>(null);
   async function copy(what: string, text: string) {
     try {
@@ -137,6 +171,9 @@ export function DetailsDrawer(props: {
                       ) : (
                         String(typeof v === "object" ? JSON.stringify(v) : v)
                       )}
+                      {FILTERABLE.has(k) && v !== null && v !== undefined
+                        ? filterButtons(k, String(v))
+                        : null}
                     </dd>
                   </>
                 )}
@@ -145,7 +182,12 @@ export function DetailsDrawer(props: {
                 {([k, v]) => (
                   <>
                     <dt>attributes.{k}</dt>
-                    <dd class="mono">{String(v)}</dd>
+                    <dd class="mono">
+                      {String(v)}
+                      {v !== null && typeof v !== "object"
+                        ? filterButtons(FILTERABLE.has(k) ? `attributes.${k}` : k, String(v))
+                        : null}
+                    </dd>
                   </>
                 )}
               </For>

@@ -1,12 +1,15 @@
 import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
-import { parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
+import { filtersAsQuery, parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
+import { withFieldTerm } from "../../data/stats.ts";
 import { query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { highlightsOf } from "../../ui/highlight.tsx";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
+import { FieldSidebar } from "./field-sidebar.tsx";
 import { Filters } from "./filters.tsx";
+import { Histogram } from "./histogram.tsx";
 import { queryProblem } from "./query-box.tsx";
 import { ResultsTable } from "./results.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
@@ -17,11 +20,25 @@ export default function ExplorePage() {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
   const tail = () => query().tail === "1";
-  let scroller: HTMLDivElement | undefined;
+  let scroller: HTMLElement | undefined;
   let searchBox: HTMLInputElement | undefined;
   const search = createLogSearch({ query: q, tail });
   const wrap = () => query().wrap === "1";
   const highlights = createMemo(() => highlightsOf(q().q));
+  const statsQuery = createMemo(() => filtersAsQuery(q()));
+  /** A field's value included in (or excluded from) the query text, which the search box then shows. */
+  const onFilter = (name: string, value: string, exclude: boolean) =>
+    setQuery({ q: withFieldTerm(q().q, name, value, exclude) || undefined, log: undefined, ctx: undefined });
+  /** The histogram's zoom or bar: that span as an absolute range. */
+  const onRange = (from: number, to: number) =>
+    setQuery({
+      range: "custom",
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      tail: undefined,
+      log: undefined,
+      ctx: undefined,
+    });
   const [exported, setExported] = createSignal<string | null>(null);
 
   // "/" focuses the search box from anywhere on the page but form fields.
@@ -56,111 +73,117 @@ export default function ExplorePage() {
       <h1 id="ex-title">Explore</h1>
       <Filters query={q()} searchRef={(el) => (searchBox = el)} error={search.error()} />
 
-      <div class="toolbar" aria-live="polite">
-        <span data-testid="result-count">
-          <Show when={search.total() !== null} fallback={search.loading() ? "Searching…" : ""}>
-            {formatNumber(search.total())} matching {search.total() === 1 ? "line" : "lines"}
-            <Show when={search.logs().length < (search.total() ?? 0)}>
-              , {formatNumber(search.logs().length)} loaded
+      <div class="explore-body">
+        <FieldSidebar query={statsQuery()} window={search.window()} onFilter={onFilter} />
+        <div class="explore-main">
+          <Histogram query={statsQuery()} window={search.window()} onRange={onRange} />
+          <div class="toolbar" aria-live="polite">
+            <span data-testid="result-count">
+              <Show when={search.total() !== null} fallback={search.loading() ? "Searching…" : ""}>
+                {formatNumber(search.total())} matching {search.total() === 1 ? "line" : "lines"}
+                <Show when={search.logs().length < (search.total() ?? 0)}>
+                  , {formatNumber(search.logs().length)} loaded
+                </Show>
+                <Show when={search.tookMs() !== null}>
+                  <span class="muted"> ({search.tookMs()} ms)</span>
+                </Show>
+              </Show>
+            </span>
+            <span style={{ flex: "1" }} />
+            <Show when={tail()}>
+              <TailStatus state={search.tailState()} />
             </Show>
-            <Show when={search.tookMs() !== null}>
-              <span class="muted"> ({search.tookMs()} ms)</span>
+            <TimeZoneSwitch />
+            <button
+              type="button"
+              aria-pressed={wrap()}
+              onClick={() => setQuery({ wrap: wrap() ? undefined : "1" }, { replace: true })}
+            >
+              Wrap lines
+            </button>
+            <Show when={q().range !== "custom"}>
+              <button
+                type="button"
+                aria-pressed={tail()}
+                onClick={() => setQuery({ tail: tail() ? undefined : "1" }, { replace: true })}
+              >
+                {tail() ? "❚❚ Pause live tail" : "▶ Live tail"}
+              </button>
             </Show>
+            <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("csv")}>
+              Export CSV
+            </button>
+            <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("json")}>
+              Export JSON
+            </button>
+          </div>
+          <Show when={exported()}>
+            <p class="sr-only" role="status">
+              {exported()}
+            </p>
           </Show>
-        </span>
-        <span style={{ flex: "1" }} />
-        <Show when={tail()}>
-          <TailStatus state={search.tailState()} />
-        </Show>
-        <TimeZoneSwitch />
-        <button
-          type="button"
-          aria-pressed={wrap()}
-          onClick={() => setQuery({ wrap: wrap() ? undefined : "1" }, { replace: true })}
-        >
-          Wrap lines
-        </button>
-        <Show when={q().range !== "custom"}>
-          <button
-            type="button"
-            aria-pressed={tail()}
-            onClick={() => setQuery({ tail: tail() ? undefined : "1" }, { replace: true })}
-          >
-            {tail() ? "❚❚ Pause live tail" : "▶ Live tail"}
-          </button>
-        </Show>
-        <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("csv")}>
-          Export CSV
-        </button>
-        <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("json")}>
-          Export JSON
-        </button>
-      </div>
-      <Show when={exported()}>
-        <p class="sr-only" role="status">
-          {exported()}
-        </p>
-      </Show>
 
-      <Show when={search.dropped() > 0}>
-        <p class="notice" role="status" data-testid="tail-dropped">
-          Showing the newest {formatNumber(TAIL_KEEP)} lines: {formatNumber(search.dropped())} older{" "}
-          {search.dropped() === 1 ? "line was" : "lines were"} dropped from the page while tailing. Pause and
-          search again to page through them.
-        </p>
-      </Show>
+          <Show when={search.dropped() > 0}>
+            <p class="notice" role="status" data-testid="tail-dropped">
+              Showing the newest {formatNumber(TAIL_KEEP)} lines: {formatNumber(search.dropped())} older{" "}
+              {search.dropped() === 1 ? "line was" : "lines were"} dropped from the page while tailing. Pause
+              and search again to page through them.
+            </p>
+          </Show>
 
-      <Show when={search.error() && !queryProblem(search.error())}>
-        <ErrorState error={search.error()} retry={search.retry} />
-      </Show>
+          <Show when={search.error() && !queryProblem(search.error())}>
+            <ErrorState error={search.error()} retry={search.retry} />
+          </Show>
 
-      <div class="results" ref={scroller} tabindex="-1">
-        <Show
-          when={search.logs().length > 0}
-          fallback={
+          <section class="results" ref={scroller} tabindex="-1" aria-label="Results">
             <Show
-              when={!search.loading() && !search.error()}
+              when={search.logs().length > 0}
               fallback={
-                <Show when={search.loading()}>
-                  <Loading what="logs" />
+                <Show
+                  when={!search.loading() && !search.error()}
+                  fallback={
+                    <Show when={search.loading()}>
+                      <Loading what="logs" />
+                    </Show>
+                  }
+                >
+                  <Empty title="No logs match these filters.">
+                    <p>
+                      Widen the time range, clear the level or service filters, or check the spelling of the
+                      search. Search words are ANDed; use <code>or</code> between alternatives and{" "}
+                      <code>-word</code> to exclude.
+                    </p>
+                  </Empty>
                 </Show>
               }
             >
-              <Empty title="No logs match these filters.">
-                <p>
-                  Widen the time range, clear the level or service filters, or check the spelling of the
-                  search. Search words are ANDed; use <code>or</code> between alternatives and{" "}
-                  <code>-word</code> to exclude.
-                </p>
-              </Empty>
+              <ResultsTable
+                logs={search.logs()}
+                selected={selected()}
+                caption="Matching logs, newest first"
+                scroller={() => scroller}
+                wrap={wrap()}
+                highlights={highlights()}
+                onEnd={() => void search.more()}
+                onOpen={(log) => setQuery({ log: log.id, ctx: undefined })}
+              />
+              <div class="toolbar" style={{ padding: "0.5rem" }}>
+                <Show
+                  when={search.cursor()}
+                  fallback={
+                    <span class="muted">
+                      {search.dropped() > 0 ? "Older lines dropped (see above)." : "End of results."}
+                    </span>
+                  }
+                >
+                  <button type="button" disabled={search.loading()} onClick={() => void search.more()}>
+                    {search.loading() ? "Loading…" : "Load older lines"}
+                  </button>
+                </Show>
+              </div>
             </Show>
-          }
-        >
-          <ResultsTable
-            logs={search.logs()}
-            selected={selected()}
-            caption="Matching logs, newest first"
-            scroller={() => scroller}
-            wrap={wrap()}
-            highlights={highlights()}
-            onEnd={() => void search.more()}
-            onOpen={(log) => setQuery({ log: log.id, ctx: undefined })}
-          />
-          <div class="toolbar" style={{ padding: "0.5rem" }}>
-            <Show
-              when={search.cursor()}
-              fallback={
-                <span class="muted">
-                  {search.dropped() > 0 ? "Older lines dropped (see above)." : "End of results."}
-                </span>
-              }
-            >
-              <button type="button" disabled={search.loading()} onClick={() => void search.more()}>
-                {search.loading() ? "Loading…" : "Load older lines"}
-              </button>
-            </Show>
-          </div>
-        </Show>
+          </section>
+        </div>
       </div>
 
       <Show when={selected()}>
@@ -173,6 +196,7 @@ export default function ExplorePage() {
             onClose={() => setQuery({ log: undefined, ctx: undefined })}
             highlights={highlights()}
             onOpenLog={(id) => setQuery({ log: id, ctx: undefined })}
+            onFilter={onFilter}
           />
         )}
       </Show>

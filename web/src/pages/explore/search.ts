@@ -34,6 +34,8 @@ export function createLogSearch(opts: { query: Accessor<LogQuery>; tail: Accesso
   /** Rows the tail's cap dropped from the end since the last search. */
   const [dropped, setDropped] = createSignal(0);
   const [tailState, setTailState] = createSignal<TailState | null>(null);
+  /** The window the search covers, both ends absolute (the histogram and fields use the same). */
+  const [searchWindow, setSearchWindow] = createSignal<{ from: number; to: number } | null>(null);
   /** The generation whose first page has arrived (the tail starts after it). */
   const [loaded, setLoaded] = createSignal(0);
   let win: { from?: number; to?: number } = {};
@@ -45,7 +47,11 @@ export function createLogSearch(opts: { query: Accessor<LogQuery>; tail: Accesso
     const gen = ++generation;
     controller?.abort();
     controller = new AbortController();
-    win = windowOf(opts.query());
+    // Both ends fixed when the search starts: later pages, the histogram and the fields all agree.
+    const now = Date.now();
+    const w = windowOf(opts.query(), now);
+    win = { from: w.from ?? now - 3_600_000, to: w.to ?? now };
+    setSearchWindow({ from: win.from!, to: win.to! });
     seen.clear();
     pending = [];
     setLogs([]);
@@ -170,5 +176,17 @@ export function createLogSearch(opts: { query: Accessor<LogQuery>; tail: Accesso
 
   onCleanup(() => controller?.abort());
 
-  return { logs, total, cursor, loading, error, tookMs, dropped, tailState, more, retry: first };
+  return {
+    logs,
+    total,
+    cursor,
+    loading,
+    error,
+    tookMs,
+    dropped,
+    tailState,
+    window: searchWindow,
+    more,
+    retry: first,
+  };
 }

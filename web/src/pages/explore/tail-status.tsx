@@ -10,7 +10,7 @@ export function TailStatus(props: { state: TailState | null }) {
           <span class="live-dot" aria-hidden="true" /> Live: new lines on top as they arrive
         </Match>
         <Match when={props.state?.status === "waiting" && props.state}>
-          {(s) => `Live tail: reconnecting in ${Math.ceil(s().retryInMs / 1000)} s`}
+          {(s) => <>Live tail: reconnecting in {Math.ceil(s().retryInMs / 1000)} s</>}
         </Match>
         <Match when={props.state?.status === "stopped" && props.state}>
           {(s) => <span class="level-error">Live tail stopped: {s().error.message}</span>}
