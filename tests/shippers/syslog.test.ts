@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { AppError } from "../../core/errors.ts";
 import type { LogEvent } from "../../core/log-event.ts";
 import { type SyslogListener, startSyslogListener } from "../../workers/bun/syslog-listener.ts";
 import { freshService, suiteApp } from "../helpers/app.ts";
@@ -20,7 +21,7 @@ describe("the syslog listener", () => {
   async function storedWhen(service: string, count: number): Promise<LogEvent[]> {
     for (let i = 0; ; i++) {
       const stored = await storedOf(t, service);
-      if (stored.length >= count || i >= 200) return stored;
+      if (stored.length >= count || i >= 800) return stored;
       await Bun.sleep(25);
     }
   }
@@ -50,5 +51,40 @@ describe("the syslog listener", () => {
       attributes: { "syslog.procid": "7" },
     });
     expect(by.get("from json")).toMatchObject({ level: "ERROR", attributes: { order: 3 } });
+  });
+
+  test("a full queue: the batch is retried after Retry-After and every message arrives once", async () => {
+    const service = freshService("sys-retry");
+    let refuse = 2;
+    // An injected fault: the collector refuses twice as a full queue does.
+    const faulty = await startSyslogListener(
+      {
+        ...t.runtime.deps,
+        collect: (items, d, at) =>
+          refuse-- > 0
+            ? Promise.reject(
+                new AppError("UNAVAILABLE", "Ingest queue is full", { headers: { "Retry-After": "1" } }),
+              )
+            : t.runtime.deps.collect(items, d, at),
+      },
+      { port: 0, hostname: "127.0.0.1" },
+    );
+    try {
+      const socket = await Bun.connect({
+        hostname: "127.0.0.1",
+        port: faulty.tcpPort,
+        socket: { data() {} },
+      });
+      socket.write(
+        Array.from({ length: 2_000 }, (_, i) => `<13>1 - h ${service} - - - message ${i}\n`).join(""),
+      );
+      socket.end();
+      const stored = await storedWhen(service, 2_000);
+      expect(stored.length).toBe(2_000);
+      expect(new Set(stored.map((e) => e.message)).size).toBe(2_000);
+      expect(refuse).toBeLessThan(0);
+    } finally {
+      await faulty.stop();
+    }
   });
 });

@@ -5,11 +5,14 @@
  * attributes) and handed to the collector in batches, into the same pipeline as /api/v1/ingest.
  *
  * Syslog has no acknowledgement: a message is the listener's once it arrived. When the queue is full
- * the batch is retried after the queue's Retry-After, up to five times, while later messages keep being
- * read and batched; a batch that still cannot be published is dropped and logged. Syslog has no
- * authentication either: put the port on a trusted network.
+ * the batch is retried after the queue's Retry-After, up to five times; a batch that still cannot be
+ * published is dropped and logged. While more than `HIGH_WATER` messages wait, TCP connections stop
+ * being read (senders feel TCP's backpressure, as rsyslog's queue then holds its messages) until fewer
+ * than `LOW_WATER` do; UDP cannot be held back. Syslog has no authentication either: put the port on
+ * a trusted network.
  */
 import { createSocket } from "node:dgram";
+import type { Socket } from "bun";
 import { AppError } from "../../core/errors.ts";
 import { acceptItems, type DecodedItem } from "../../core/ingest/decoded.ts";
 import { syslogItem } from "../../core/ingest/syslog.ts";
@@ -30,6 +33,9 @@ type SyslogDeps = Pick<AppDeps, "collect" | "queue" | "limits" | "telemetry" | "
 const MAX_BATCH = 5_000;
 const LINGER_MS = 5;
 const MAX_TRIES = 5;
+/** Past this many messages waiting to be published, TCP connections are paused; read again below LOW_WATER. */
+const HIGH_WATER = 50_000;
+const LOW_WATER = 10_000;
 /** SO_RCVBUF asked for the UDP socket (the kernel caps it at net.core.rmem_max). */
 const UDP_RECEIVE_BUFFER = 8 * 1024 * 1024;
 
@@ -38,10 +44,17 @@ class SyslogBatcher {
   private items: DecodedItem[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = new Set<Promise<void>>();
+  /** Messages added and not yet published (or dropped). */
+  backlog = 0;
 
-  constructor(private readonly deps: SyslogDeps) {}
+  constructor(
+    private readonly deps: SyslogDeps,
+    /** Called when a publish brought the backlog below LOW_WATER. */
+    private readonly onLow: () => void,
+  ) {}
 
   add(message: string): void {
+    this.backlog++;
     const now = this.deps.now?.() ?? Date.now();
     this.items.push(syslogItem(message, now, { limits: this.deps.limits, maxEvents: MAX_BATCH }));
     if (this.items.length >= MAX_BATCH) this.flush();
@@ -54,7 +67,11 @@ class SyslogBatcher {
     if (this.items.length === 0) return;
     const batch = this.items;
     this.items = [];
-    const p = this.publish(batch).finally(() => this.inFlight.delete(p));
+    const p = this.publish(batch).finally(() => {
+      this.inFlight.delete(p);
+      this.backlog -= batch.length;
+      if (this.backlog < LOW_WATER) this.onLow();
+    });
     this.inFlight.add(p);
   }
 
@@ -95,23 +112,37 @@ export async function startSyslogListener(
   deps: SyslogDeps,
   opts: { port: number; hostname: string },
 ): Promise<SyslogListener> {
-  const batcher = new SyslogBatcher(deps);
+  type Conn = Socket<{ framer: SyslogTcpFramer }>;
+  const connections = new Set<Conn>();
+  let paused = false;
+  const batcher = new SyslogBatcher(deps, () => {
+    if (!paused) return;
+    paused = false;
+    for (const socket of connections) socket.resume();
+  });
   const tcp = Bun.listen<{ framer: SyslogTcpFramer }>({
     hostname: opts.hostname,
     port: opts.port,
     socket: {
       open(socket) {
         socket.data = { framer: new SyslogTcpFramer() };
+        connections.add(socket);
+        if (paused) socket.pause();
       },
       data(socket, chunk) {
         const batch = socket.data.framer.push(chunk);
         for (const m of batch.messages) batcher.add(m);
+        if (!paused && batcher.backlog > HIGH_WATER) {
+          paused = true;
+          for (const s of connections) s.pause();
+        }
         if (batch.error) {
           deps.log?.({ level: "WARN", msg: "syslog connection closed", reason: batch.error });
           socket.end();
         }
       },
       close(socket) {
+        connections.delete(socket);
         for (const m of socket.data.framer.end()) batcher.add(m);
       },
       error(_socket, err) {
