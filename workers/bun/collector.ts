@@ -1,7 +1,8 @@
 /**
  * `bun run collector`: the collector role (cluster profile). Serves the ingest endpoints of the API,
  * which publish to Kafka (KAFKA_BROKERS) and answer 2xx only once Kafka acked, 503 + Retry-After when
- * the producer cannot keep up; plus /health (with the producer's state) and /metrics. `bun run indexer`
+ * the producer cannot keep up (every shipper protocol too, and syslog on SYSLOG_PORT); plus /health
+ * (with the producer's state) and /metrics. `bun run indexer`
  * moves the events from Kafka into the store.
  */
 import { configOrExit, serve } from "./serve.ts";
