@@ -14,6 +14,42 @@ export const ingestBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
   })(c, next);
 };
 
+/**
+ * Bounds the ingest bodies this process holds at once (INGEST_MAX_BYTES_IN_FLIGHT): a body's text, its
+ * parsed events and their store rows take several times its size, so a burst of big requests would
+ * otherwise take memory in proportion. Past the bound a request is answered 503 with Retry-After before
+ * its body is read (shippers retry); one request alone is always let through. A body counts for its
+ * Content-Length, or for INGEST_MAX_BODY_BYTES when that is not known in advance (chunked, compressed).
+ */
+function ingestInFlight(): MiddlewareHandler<AppEnv> {
+  let inFlight = 0;
+  return async (c, next) => {
+    const { INGEST_MAX_BYTES_IN_FLIGHT: limit, INGEST_MAX_BODY_BYTES: maxBody } = c.get("deps").settings;
+    const length = Number(c.req.header("content-length"));
+    const identity = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase() === "identity";
+    const bytes = identity && Number.isFinite(length) && length >= 0 ? Math.min(length, maxBody) : maxBody;
+    if (inFlight > 0 && inFlight + bytes > limit) {
+      throw new AppError(
+        "UNAVAILABLE",
+        `${inFlight} bytes of ingest requests are being processed; the limit is ${limit} (INGEST_MAX_BYTES_IN_FLIGHT). Retry after the delay in Retry-After`,
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    inFlight += bytes;
+    try {
+      await next();
+    } finally {
+      inFlight -= bytes;
+    }
+  };
+}
+
+/**
+ * The bound every ingest route of this process shares (memory is the process's): the protocol routes
+ * (`_bulk`, OTLP, Loki) put it in their middleware too.
+ */
+export const ingestBytesInFlight = ingestInFlight();
+
 /** The media type of a request without its parameters, lower case ("" when none). */
 export function mediaType(req: Request): string {
   return (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();

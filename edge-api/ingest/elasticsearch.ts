@@ -10,7 +10,7 @@ import { AppError } from "../../core/errors.ts";
 import { bulkAnswer, decodeBulk, esErrorBody } from "../../core/ingest/es-bulk.ts";
 import type { AppEnv } from "../context.ts";
 import { requireIngestAuth } from "./auth.ts";
-import { ingestBodyLimit, mediaType, readBodyText } from "./body.ts";
+import { ingestBodyLimit, ingestBytesInFlight, mediaType, readBodyText } from "./body.ts";
 import { judgeDecoded, publishJudged } from "./publish.ts";
 
 /** The version LogFlow answers as: clients pick their API by its major (Vector, Beats, Logstash). */
@@ -163,8 +163,8 @@ export function elasticsearchRoutes(opts: { info: boolean }): Hono<AppEnv> {
     return c.json(bulkAnswer(decoded.actions, judged.outcomes, performance.now() - started), 200);
   };
   for (const path of ["/_bulk", "/:index/_bulk"]) {
-    post(path, requireIngestAuth(), ingestBodyLimit, bulk);
-    put(path, requireIngestAuth(), ingestBodyLimit, bulk);
+    post(path, requireIngestAuth(), ingestBytesInFlight, ingestBodyLimit, bulk);
+    put(path, requireIngestAuth(), ingestBytesInFlight, ingestBodyLimit, bulk);
   }
 
   get("/_cluster/health", (c) => c.json(health()));

@@ -11,7 +11,7 @@ import { describeRejections } from "../../core/ingest/decoded.ts";
 import { decodeLokiJson, decodeLokiProtobuf } from "../../core/ingest/loki.ts";
 import type { AppEnv } from "../context.ts";
 import { requireIngestAuth } from "./auth.ts";
-import { ingestBodyLimit, mediaType, readBodyBytes } from "./body.ts";
+import { ingestBodyLimit, ingestBytesInFlight, mediaType, readBodyBytes } from "./body.ts";
 import { publishDecoded } from "./publish.ts";
 
 export function lokiRoutes(): Hono<AppEnv> {
@@ -26,7 +26,7 @@ export function lokiRoutes(): Hono<AppEnv> {
     });
     return c.text("Something went wrong on our side\n", 500);
   });
-  app.post("/loki/api/v1/push", requireIngestAuth(), ingestBodyLimit, async (c) => {
+  app.post("/loki/api/v1/push", requireIngestAuth(), ingestBytesInFlight, ingestBodyLimit, async (c) => {
     const deps = c.get("deps");
     const type = mediaType(c.req.raw);
     const maxBytes = deps.settings.INGEST_MAX_BODY_BYTES;

@@ -21,7 +21,7 @@ import { decodeOtlpJson } from "../../core/ingest/otlp-json.ts";
 import { decodeOtlpProtobuf } from "../../core/ingest/otlp-protobuf.ts";
 import type { AppEnv } from "../context.ts";
 import { requireIngestAuth } from "./auth.ts";
-import { ingestBodyLimit, mediaType, readBodyBytes } from "./body.ts";
+import { ingestBodyLimit, ingestBytesInFlight, mediaType, readBodyBytes } from "./body.ts";
 import { publishDecoded } from "./publish.ts";
 
 const PROTOBUF = "application/x-protobuf";
@@ -60,7 +60,7 @@ export function otlpRoutes(): Hono<AppEnv> {
     });
     return statusAnswer(c, new AppError("INTERNAL", "Something went wrong on our side"));
   });
-  app.post("/v1/logs", requireIngestAuth(), ingestBodyLimit, async (c) => {
+  app.post("/v1/logs", requireIngestAuth(), ingestBytesInFlight, ingestBodyLimit, async (c) => {
     const deps = c.get("deps");
     const type = mediaType(c.req.raw);
     if (type !== PROTOBUF && type !== "application/json") {

@@ -9,7 +9,7 @@ import type { AppEnv } from "../context.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, problems } from "../openapi/spec.ts";
 import { requireIngestAuth } from "./auth.ts";
-import { ingestBodyLimit, readBodyText } from "./body.ts";
+import { ingestBodyLimit, ingestBytesInFlight, readBodyText } from "./body.ts";
 import { publishDecoded } from "./publish.ts";
 
 const NDJSON_TYPES = new Set([
@@ -35,7 +35,7 @@ const ingest = createRoute({
   description:
     "Each event is judged on its own: valid events are stored even when others are rejected. The answer comes once the accepted events are committed. `text/plain` is one event per line: its time and level are read from the line where a common format shows them (ISO times, ERROR/WARN words, Apache/nginx access lines), else now and INFO; a line that is a JSON object is read as an event. Accepts a user session or an API key with the ingest scope (Bearer, ApiKey, or Basic with the key as password).",
   security: BEARER,
-  middleware: [requireIngestAuth(), ingestBodyLimit] as const,
+  middleware: [requireIngestAuth(), ingestBytesInFlight, ingestBodyLimit] as const,
   request: {
     query: IngestQuerySchema,
     body: {
