@@ -444,6 +444,31 @@ describe.skipIf(!available)("Explore in Chromium", () => {
       .waitFor();
   }, 60_000);
 
+  test("alert on this search: the rule form comes prefilled and shows what it would have counted", async () => {
+    if (!(await hasStatsEndpoints())) return;
+    const svc = freshService("alertme");
+    await ship(12, (i) => ({
+      service: svc,
+      level: "ERROR",
+      message: `card declined ${i}`,
+      timestamp: Date.now() - i * 1000,
+    }));
+    await page.goto(`${s.url}/explore?service=${svc}&q=declined`);
+    await page.getByTestId("result-count").getByText("12 matching lines").waitFor();
+    await page.getByRole("link", { name: "Alert on this search" }).click();
+    await page.waitForURL(/\/alerts\?.*rule=new/);
+    expect(await page.locator("input[name=query]").inputValue()).toBe("declined");
+    expect(await page.getByLabel("Services (comma-separated, empty for all)").inputValue()).toBe(svc);
+    const preview = page.getByTestId("rule-preview");
+    await preview.getByText(/it would have fired in/).waitFor();
+    // The newest window holds the 12 lines; the default rule fires above 10.
+    await preview.locator("li", { hasText: ": 12" }).waitFor();
+    expect(await preview.locator("strong").textContent()).toBe("1");
+    await page.screenshot({ path: join(ARTIFACTS, "27-alert-on-this-search.png"), fullPage: true });
+    await page.getByRole("button", { name: "Create rule" }).click();
+    await page.getByText(/Saved rule “Search: declined”/).waitFor();
+  }, 60_000);
+
   test("no script errors were logged along the way", () => {
     expect(consoleErrors).toEqual([]);
   });

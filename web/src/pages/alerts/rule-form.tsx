@@ -13,6 +13,7 @@ import { ApiError, describeError, type FieldError } from "../../data/api.ts";
 import { LEVELS, type Level } from "../../data/logs.ts";
 import { Checkbox, CheckboxGroup, SelectField, TextField } from "../../ui/fields.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
+import { RulePreview } from "./rule-preview.tsx";
 
 type Draft = {
   name: string;
@@ -94,10 +95,24 @@ function body(d: Draft): Record<string, unknown> {
  */
 export function RuleForm(props: {
   rule?: AlertRule;
+  /** A new rule's fields from elsewhere ("Alert on this search"). */
+  prefill?: { query?: string; services?: string; levels?: Level[] };
   onSaved: (rule: AlertRule, secret?: string) => void;
   onCancel: () => void;
 }) {
-  const [d, setD] = createSignal<Draft>(draftOf(props.rule));
+  const prefilled = () => {
+    const d = draftOf(props.rule);
+    const p = props.prefill;
+    if (props.rule || !p) return d;
+    return {
+      ...d,
+      query: p.query ?? d.query,
+      services: p.services ?? d.services,
+      levels: p.levels ?? d.levels,
+      name: p.query ? `Search: ${p.query.slice(0, 60)}` : d.name,
+    };
+  };
+  const [d, setD] = createSignal<Draft>(prefilled());
   const [errors, setErrors] = createSignal<FieldError[]>([]);
   const [failure, setFailure] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -280,6 +295,19 @@ export function RuleForm(props: {
           Notify when resolved
         </Checkbox>
       </div>
+      <Show when={d().anomaly_severity === ""}>
+        <RulePreview
+          query={d().query}
+          services={d()
+            .services.split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)}
+          levels={d().levels}
+          windowMinutes={Number(d().time_window)}
+          threshold={Number(d().threshold)}
+          condition={d().condition}
+        />
+      </Show>
       <div class="toolbar">
         <button type="submit" class="primary" disabled={busy()}>
           {busy() ? "Saving…" : props.rule ? "Save changes" : "Create rule"}
