@@ -469,6 +469,39 @@ describe.skipIf(!available)("Explore in Chromium", () => {
     await page.getByText(/Saved rule “Search: declined”/).waitFor();
   }, 60_000);
 
+  test("open alerts are counted beside Alerts in the navigation", async () => {
+    const { rules } = await s.t.runtime.deps.alertRules.list({ limit: 500, offset: 0 });
+    const rule = rules.find((r) => r.name.startsWith("Search: declined"));
+    expect(rule).toBeDefined();
+    const now = Date.now();
+    const fired = await s.t.runtime.deps.triggeredAlerts.fire({
+      rule_id: rule!.id,
+      triggered_at: now,
+      value: 12,
+      threshold: 10,
+      condition: "greater_than",
+      time_window: 5,
+      window_start: now - 5 * 60_000,
+      window_end: now,
+      message: "12 matching logs in 5 min",
+      sample_log_ids: [],
+    });
+    expect(fired).not.toBeNull();
+    await page.goto(`${s.url}/`);
+    const badge = page.getByRole("navigation", { name: "Main" }).getByTestId("open-alerts");
+    await badge.waitFor();
+    const open = Number((await badge.textContent())!.replace(/\D/g, ""));
+    expect(open).toBeGreaterThanOrEqual(1);
+    // Acknowledged, it is no longer open: the count drops on the next page change.
+    expect((await s.t.runtime.deps.triggeredAlerts.acknowledge(fired!.id, 1, Date.now())).ok).toBe(true);
+    await page.getByRole("link", { name: /Alerts/ }).click();
+    await page.waitForFunction(
+      (n) =>
+        Number(document.querySelector("[data-testid=open-alerts]")?.textContent?.replace(/\D/g, "") ?? 0) < n,
+      open,
+    );
+  }, 60_000);
+
   test("no script errors were logged along the way", () => {
     expect(consoleErrors).toEqual([]);
   });
