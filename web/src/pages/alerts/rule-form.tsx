@@ -57,6 +57,34 @@ function draftOf(r?: AlertRule): Draft {
   };
 }
 
+/** The form's own names for the fields the API names, for the summary of what is wrong. */
+const LABELS: Record<string, string> = {
+  name: "Name",
+  description: "Description",
+  condition: "Fires when the count is",
+  threshold: "Threshold",
+  time_window: "Time window (minutes)",
+  levels: "Levels counted",
+  services: "Services",
+  query: "Search query",
+  notification_channel: "Notify via",
+  notification_config: "URL",
+  severity: "Severity",
+  cooldown_minutes: "Cooldown (minutes)",
+  anomaly_severity: "Counts",
+};
+export const labelOf = (field: string) => LABELS[field.split(".")[0]!] ?? field;
+
+/** The API's message in the form's words: a type mismatch on a number field says so plainly. */
+export function plainMessage(message: string): string {
+  if (/expected number/i.test(message)) return "must be a number";
+  if (/expected (string|nonoptional)|required/i.test(message)) return "is required";
+  return message;
+}
+
+/** The numeric fields, checked before anything is sent: "abc" is said to be no number at once. */
+const NUMBER_FIELDS = ["threshold", "time_window", "cooldown_minutes"] as const;
+
 /** Numbers go to the API as typed: "" or "abc" become NaN → null, and the API names the field. */
 function num(v: string): number | null {
   const n = Number(v);
@@ -125,9 +153,18 @@ export function RuleForm(props: {
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
     setErrors([]);
     setFailure(null);
+    const notNumbers = NUMBER_FIELDS.filter((f) => num(d()[f]) === null).map((f) => ({
+      field: f,
+      message: "must be a number",
+    }));
+    if (notNumbers.length > 0) {
+      setErrors(notNumbers);
+      setFailure("The rule was not saved: fix the fields marked below.");
+      return;
+    }
+    setBusy(true);
     try {
       const payload = body(d()) as Partial<AlertRuleFields>;
       if (props.rule) props.onSaved(await updateRule(props.rule.id, payload));
@@ -140,7 +177,7 @@ export function RuleForm(props: {
       }
     } catch (err) {
       if (err instanceof ApiError && err.fieldErrors.length > 0) {
-        setErrors(err.fieldErrors);
+        setErrors(err.fieldErrors.map((f) => ({ ...f, message: plainMessage(f.message) })));
         setFailure("The rule was not saved: fix the fields marked below.");
       } else setFailure(describeError(err));
     } finally {
@@ -161,7 +198,7 @@ export function RuleForm(props: {
               <For each={errors()}>
                 {(e) => (
                   <li>
-                    {e.field}: {e.message}
+                    {labelOf(e.field)}: {e.message}
                   </li>
                 )}
               </For>
