@@ -156,6 +156,7 @@ export async function exampleExchanges(
     "/api/v1/logs/search?query=declined&service=payment-service&since=1h&limit=10",
   );
   await call("GET /api/v1/logs/recent", "/api/v1/logs/recent?limit=2");
+  await call("GET /api/v1/logs/patterns", "/api/v1/logs/patterns?service=payment-service&since=1h&limit=5");
   const id = found.logs[0]?.id ?? "00000000-0000-7000-8000-000000000000";
   await call("GET /api/v1/logs/:id", `/api/v1/logs/${id}`);
   await call("GET /api/v1/logs/:id/context", `/api/v1/logs/${id}/context?before=2&after=2`);
@@ -273,6 +274,10 @@ export async function exampleExchanges(
 
   await call("GET /api/v1/anomaly/detect/log-volume", "/api/v1/anomaly/detect/log-volume?window_minutes=60");
   await call("GET /api/v1/anomaly/detect/error-rate", "/api/v1/anomaly/detect/error-rate?window_minutes=60");
+  await call(
+    "GET /api/v1/anomaly/detect/patterns",
+    "/api/v1/anomaly/detect/patterns?service=payment-service&window_minutes=60",
+  );
   await call("GET /api/v1/anomaly/report", "/api/v1/anomaly/report?window_minutes=60");
   await call("GET /api/v1/anomaly/recorded", "/api/v1/anomaly/recorded?limit=5");
   await call("DELETE /api/v1/alerts/rules/:id", `/api/v1/alerts/rules/${rule.id}`, {

@@ -10,6 +10,7 @@ import { DetailsDrawer } from "./details-drawer.tsx";
 import { FieldSidebar } from "./field-sidebar.tsx";
 import { Filters } from "./filters.tsx";
 import { Histogram } from "./histogram.tsx";
+import { exploreView, PatternsTab } from "./patterns.tsx";
 import { queryProblem } from "./query-box.tsx";
 import { ResultsTable } from "./results.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
@@ -82,9 +83,10 @@ export default function ExplorePage() {
   }
 
   return (
-    <section aria-labelledby="ex-title">
+    <section aria-labelledby="ex-title" data-view={exploreView()}>
       <h1 id="ex-title">Explore</h1>
       <Filters query={q()} searchRef={(el) => (searchBox = el)} error={search.error()} />
+      <PatternsTab query={q()} />
 
       <div class="explore-body">
         <FieldSidebar query={statsQuery()} window={search.window()} onFilter={onFilter} />
