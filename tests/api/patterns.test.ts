@@ -67,6 +67,22 @@ describe("GET /api/v1/logs/patterns", () => {
     expect(new Set(page.logs.map((l) => l.pattern))).toEqual(new Set([body.patterns[0]!.id]));
   });
 
+  test("pattern:<id> in search selects exactly the events of that template", async () => {
+    const { body } = await get(`service=${service}&since=1h`);
+    const errors = body.patterns[0]!;
+    const res = await t.request(
+      `/api/v1/logs/search?service=${service}&query=${encodeURIComponent(`pattern:${errors.id}`)}&limit=100`,
+    );
+    expect(res.status).toBe(200);
+    const found = (await res.json()) as { logs: { message: string; pattern?: string }[]; total: number };
+    expect(found.total).toBe(20);
+    for (const log of found.logs) expect(log.pattern).toBe(errors.id);
+    const rest = await t.request(
+      `/api/v1/logs/search?service=${service}&query=${encodeURIComponent(`-pattern:${errors.id}`)}&limit=100`,
+    );
+    expect(((await rest.json()) as { total: number }).total).toBe(10);
+  });
+
   test("filters narrow as in search: level, query, service", async () => {
     const errors = await get(`service=${service}&level=ERROR`);
     expect(errors.body.patterns.map((p) => p.count)).toEqual([20]);
