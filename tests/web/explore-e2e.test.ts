@@ -30,15 +30,6 @@ async function ship(n: number, make: (i: number) => Record<string, unknown>) {
 
 const rowCount = async () => Number(await page.locator(".results table").getAttribute("aria-rowcount")) - 1;
 
-/** Whether the API has GET /api/v1/logs/stats and /fields (the histogram's and the sidebar's). */
-async function hasStatsEndpoints(): Promise<boolean> {
-  const res = await s.t.request("/api/v1/logs/fields", {
-    headers: { authorization: `Bearer ${s.t.adminToken}` },
-  });
-  if (!res.ok) console.warn(`[skip] GET /api/v1/logs/fields is not in this API yet (${res.status})`);
-  return res.ok;
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -349,7 +340,6 @@ describe.skipIf(!available)("Explore in Chromium", () => {
   }, 60_000);
 
   test("the histogram answers with the list's total; a drag zooms the range and the list; a bar narrows to it", async () => {
-    if (!(await hasStatsEndpoints())) return;
     const svc = freshService("histo");
     const t0 = Date.now() - 40 * 60_000;
     await ship(80, (i) => ({
@@ -410,7 +400,6 @@ describe.skipIf(!available)("Explore in Chromium", () => {
   }, 60_000);
 
   test("the field sidebar lists the fields with top values; a click includes or excludes a value in the query text", async () => {
-    if (!(await hasStatsEndpoints())) return;
     const svc = freshService("side");
     await ship(12, (i) => ({
       service: svc,
@@ -445,7 +434,6 @@ describe.skipIf(!available)("Explore in Chromium", () => {
   }, 60_000);
 
   test("alert on this search: the rule form comes prefilled and shows what it would have counted", async () => {
-    if (!(await hasStatsEndpoints())) return;
     const svc = freshService("alertme");
     await ship(12, (i) => ({
       service: svc,
