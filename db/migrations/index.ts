@@ -9,6 +9,7 @@ import searchWordWeights from "./0007_search_word_weights.sql" with { type: "tex
 import attributeIndex from "./0008_attribute_index.sql" with { type: "text" };
 import security from "./0010_security.sql" with { type: "text" };
 import arrivalOrder from "./0011_arrival_order.sql" with { type: "text" };
+import retentionRules from "./0013_retention_rules.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -26,4 +27,5 @@ export const MIGRATIONS: Migration[] = [
   // 9 belongs to work landing separately: a database at 11 still gets it once it is listed.
   { version: 10, name: "security", sql: security },
   { version: 11, name: "arrival_order", sql: arrivalOrder },
+  { version: 13, name: "retention_rules", sql: retentionRules },
 ];

@@ -55,6 +55,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     store: built.store,
     ...(built.anomalies ? { anomalies: built.anomalies } : {}),
     settings: new PostgresSystemConfigRepo(database.sql),
+    ...(built.retentionRules ? { rules: built.retentionRules } : {}),
     days: config.RETENTION_DAYS,
     confirmed: config.RETENTION_CONFIRM,
     log,
