@@ -8,7 +8,7 @@ import {
   RetentionRuleSchema,
   RetentionRulesSchema,
 } from "../../core/retention/schema.ts";
-import type { AppEnv } from "../context.ts";
+import type { AppDeps, AppEnv } from "../context.ts";
 import { currentUser, requireAdmin, requireAuth } from "../middleware/auth.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, jsonBody, problems } from "../openapi/spec.ts";
@@ -25,6 +25,9 @@ const rulesAvailable: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   await next();
 };
+
+/** /api/v1/metrics/system shows the rules: a change shows there at once, not after its cache expires. */
+const forgetSystemMetrics = (deps: AppDeps) => deps.cache?.clear("metrics:system").catch(() => 0);
 
 const PatternParams = z.object({
   pattern: RetentionPatternSchema.openapi({ param: { name: "pattern", in: "path" }, example: "checkout-*" }),
@@ -94,7 +97,9 @@ export function retentionRoutes() {
         { errors: [{ field: "days", message: `at most ${global} (RETENTION_DAYS)` }] },
       );
     }
-    return c.json(await deps.retentionRules!.put(pattern, days, currentUser(c).username), 200);
+    const rule = await deps.retentionRules!.put(pattern, days, currentUser(c).username);
+    await forgetSystemMetrics(c.get("deps"));
+    return c.json(rule, 200);
   });
 
   app.openapi(remove, async (c) => {
@@ -102,6 +107,7 @@ export function retentionRoutes() {
     if (!(await c.get("deps").retentionRules!.delete(pattern))) {
       throw new AppError("NOT_FOUND", `No retention rule for ${JSON.stringify(pattern)}`);
     }
+    await forgetSystemMetrics(c.get("deps"));
     return c.body(null, 204);
   });
 
