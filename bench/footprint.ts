@@ -151,7 +151,7 @@ if ((await pingKafka(KAFKA, 3_000)).ok) {
     const payloads: string[] = [];
     for (let sent = 0; sent < N; sent += 1000)
       payloads.push(JSON.stringify(traffic.batch(Math.min(1000, N - sent))));
-    const server = { url, token: access_token, stop: async () => {} };
+    const server = { url, token: access_token, pid: proc.pid, stop: async () => {} };
     await postIngest(server, payloads.slice(0, 5), 4); // warm
     const cpu = CpuMeter.of(proc.pid);
     const run = await postIngest(server, payloads.slice(5), 4);

@@ -123,11 +123,13 @@ export async function freshDatabase(prefix: string): Promise<{ url: string; drop
 export interface Server {
   url: string;
   token: string;
+  /** The server process's id (its memory is read from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
 /** What package.json's role and bench scripts and the Dockerfile set for every LogFlow process (see Dockerfile). */
-export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "-1" };
+export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "10000" };
 
 /**
  * LogFlow's API in its own process (as users run it), so that the load generator in this process
@@ -170,6 +172,7 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
   return {
     url,
     token: access_token,
+    pid: proc.pid,
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -9,6 +9,7 @@ import type { Cache } from "../core/ports/cache.ts";
 import type { Collect } from "../core/ports/collector.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
+import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
@@ -26,6 +27,7 @@ export type ApiSettings = Pick<
   | "BCRYPT_ROUNDS"
   | "INGEST_MAX_BODY_BYTES"
   | "INGEST_MAX_EVENTS"
+  | "INGEST_MAX_BYTES_IN_FLIGHT"
   | "CORS_ORIGINS"
   | "ALLOW_PRIVATE_WEBHOOKS"
   | "READ_ACCESS"
@@ -74,6 +76,8 @@ export interface AppDeps {
   triggeredAlerts: TriggeredAlertRepo;
   /** Anomalies the scheduler recorded; absent where there is no database to keep them in. */
   anomalies?: AnomalyRepo;
+  /** Log pattern templates (GET /api/v1/logs/patterns); absent where there is no database. */
+  patternRepo?: PatternRepo;
   tokens: TokenService;
   health: HealthCheck[];
   /** Serves `/` and static assets when present (the dashboard); absent on API-only roles. */

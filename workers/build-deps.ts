@@ -18,6 +18,7 @@ import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
 import { PostgresArrivals } from "../core/adapters/postgres/arrivals.ts";
 import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters/postgres/log-store.ts";
 import { isPostgresOutage } from "../core/adapters/postgres/outage.ts";
+import { PostgresPatternRepo } from "../core/adapters/postgres/pattern-repo.ts";
 import { PostgresRetentionRuleRepo } from "../core/adapters/postgres/retention-rule-repo.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import {
@@ -31,6 +32,8 @@ import { upstashDeps } from "../core/adapters/upstash/deps.ts";
 import { type Config, eventLimits } from "../core/config.ts";
 import { instrumentStore } from "../core/instrumented-store.ts";
 import type { LogLine } from "../core/logger.ts";
+import { PatternAssigner } from "../core/patterns/assigner.ts";
+import { patternStore } from "../core/patterns/store.ts";
 import type { AlertRuleRepo, AlertTickRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { AnomalyRepo } from "../core/ports/anomalies.ts";
 import type { ApiKeyRepo } from "../core/ports/api-keys.ts";
@@ -38,6 +41,7 @@ import type { Cache } from "../core/ports/cache.ts";
 import type { LogArrivals } from "../core/ports/log-arrivals.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
+import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
@@ -106,6 +110,11 @@ export interface Platform {
   inProcessLimits: boolean;
   /** Counters and timings, with a /metrics exposition; absent where none is collected. */
   telemetry?: Telemetry;
+  /**
+   * This process's name among pattern miners, where a process lives long enough to keep miners (Bun);
+   * absent: events are stored without a pattern (an edge isolate would restore miners per request).
+   */
+  patternNode?: string;
 }
 
 /** What the roles that serve the API add to a Platform. */
@@ -138,6 +147,10 @@ export interface Deps {
   retentionRules: RetentionRuleRepo | undefined;
   cache: Cache | undefined;
   rateLimiter: RateLimiter | undefined;
+  /** Pattern templates (the API's patterns, new-pattern alert rules); absent without a database. */
+  patternRepo: PatternRepo | undefined;
+  /** Gives events their pattern id (embedded ingest, the Kafka indexer); absent where off. */
+  patterns: PatternAssigner | undefined;
   /** The database and log store checks (and the cache's, with Upstash). */
   health: HealthCheck[];
   /** Close the database (waits up to 5 s for running queries) and the search client. Safe to call twice. */
@@ -161,6 +174,16 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   const upstash = upstashDeps(config, log);
   const inProcess = platform.inProcessLimits;
   let closing: Promise<void> | undefined;
+  const patternRepo = sql ? new PostgresPatternRepo(sql) : undefined;
+  const patterns =
+    config.PATTERNS_ENABLED && platform.patternNode
+      ? new PatternAssigner({
+          ...(patternRepo ? { repo: patternRepo } : {}),
+          node: platform.patternNode,
+          log,
+        })
+      : undefined;
+  patterns?.start(config.PATTERN_SYNC_SECONDS * 1000);
   const deps: Deps = {
     config,
     log,
@@ -180,9 +203,15 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
       : inProcess && config.RATE_LIMIT_ENABLED
         ? new MemoryRateLimiter()
         : undefined,
+    patternRepo,
+    patterns,
     health: [],
     close() {
       closing ??= (async () => {
+        // What is pending of the patterns goes to the database before it closes.
+        await patterns
+          ?.close()
+          .catch((err: unknown) => log({ level: "WARNING", msg: "patterns not saved", error: String(err) }));
         await database?.close();
         await built.close();
       })();
@@ -209,7 +238,8 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
 
   const tail = built.arrivals ? liveTail(config, built.arrivals, log) : undefined;
   // Writes the queue makes in this process wake the tails at once (Kafka's are another process's).
-  const queue = await api.queue(tail ? pokeOnWrite(store, tail.feed) : store);
+  const written = tail ? pokeOnWrite(store, tail.feed) : store;
+  const queue = await api.queue(patterns ? patternStore(written, patterns) : written);
   const app: AppDeps = {
     settings: config,
     limits: eventLimits(config),
@@ -233,6 +263,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
           : null,
   };
   if (deps.anomalies) app.anomalies = deps.anomalies;
+  if (patternRepo) app.patternRepo = patternRepo;
   if (deps.apiKeys) app.apiKeys = deps.apiKeys;
   if (deps.retentionRules) app.retentionRules = deps.retentionRules;
   if (deps.cache) app.cache = deps.cache;

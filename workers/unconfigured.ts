@@ -27,6 +27,7 @@ export class UnconfiguredLogStore implements LogStore {
   histogram = unconfigured;
   breakdown = unconfigured;
   topMessages = unconfigured;
+  patternCounts = unconfigured;
   aggregate = unconfigured;
   stats = unconfigured;
   deleteOlderThan = unconfigured;

@@ -41,7 +41,18 @@ const WindowSummary = {
   logs_per_second: z.number(),
   error_rate: z.number().describe("percent of ERROR + CRITICAL"),
   levels: LevelCounts,
-  top_errors: z.array(z.object({ message: z.string(), count: z.number().int() })),
+  top_errors: z
+    .array(
+      z.object({
+        message: z.string().describe("The pattern's template (variables as <*>), or the message itself"),
+        count: z.number().int(),
+        pattern: z
+          .string()
+          .nullable()
+          .describe("The pattern id (filter with pattern:<id>); null when grouped by identical message"),
+      }),
+    )
+    .describe("ERROR and CRITICAL logs grouped by pattern, largest first"),
   trend: z.object({
     previous_total_logs: z.number().int(),
     previous_error_rate: z.number(),

@@ -126,6 +126,26 @@ export interface CountByKey {
   count: number;
 }
 
+/** One pattern's events over a range (LogStore.patternCounts). */
+export interface PatternCount {
+  /** The pattern id as stored on the events. */
+  id: string;
+  count: number;
+  /** Counts per interval, the buckets of histogramSpan for the range. */
+  buckets: number[];
+  /** The newest event of the pattern in the range. */
+  sample: LogEvent | null;
+}
+
+export interface PatternCounts {
+  /** Every event the filter matches. */
+  total: number;
+  /** Of which stored without a pattern id. */
+  withoutPattern: number;
+  /** The largest patterns, by count (ties by id), at most the limit asked. */
+  patterns: PatternCount[];
+}
+
 export interface StoreStats {
   events: number;
   bytes: number;
@@ -167,6 +187,16 @@ export interface LogStore {
   breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]>;
   /** Most frequent identical messages, largest first. */
   topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]>;
+  /**
+   * The events of the range grouped by their pattern id: the `limit` largest patterns with their counts
+   * per interval (a sparkline) and newest event. The interval as for `histogram` (a RangeError past
+   * the store's most buckets).
+   */
+  patternCounts(
+    filter: LogFilter & { from: number; to: number },
+    intervalMs: number,
+    limit: number,
+  ): Promise<PatternCounts>;
   /**
    * Counts, distinct counts, sums, averages, extremes and percentiles over [from, to], by groups of
    * field values and by time buckets: exactly what core/query/aggregate.ts's aggregateEvents answers

@@ -129,6 +129,13 @@ export function attributeNumberSql(attribute: string): SqlFragment {
 /** NUMERIC_STRING as a string literal (it holds no quote). */
 const NUMERIC_PATTERN = sqlConstant(`'${NUMERIC_STRING}'`);
 
+/**
+ * Whether `logs` has the `pattern` column (migration 9, patterns): set to true in the change that
+ * registers that migration (tests/query-columns.test.ts holds the two together). Without it no event
+ * has a pattern, which is what `(null::text)` says: `pattern:x` selects nothing, `-pattern:*` everything.
+ */
+export const PATTERN_COLUMN = false;
+
 const COLUMNS = {
   service: sql`service`,
   level: sql`level`,
@@ -137,6 +144,7 @@ const COLUMNS = {
   correlation_id: sql`correlation_id`,
   request_id: sql`request_id`,
   span_id: sql`span_id`,
+  pattern: PATTERN_COLUMN ? sql`pattern` : sql`(null::text)`,
 } as const;
 
 function column(name: keyof typeof COLUMNS): SqlFragment {

@@ -73,6 +73,42 @@ const ingestBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
   })(c, next);
 };
 
+/**
+ * Bounds the ingest bodies this process holds at once (INGEST_MAX_BYTES_IN_FLIGHT): a body's text, its
+ * parsed events and their store rows take several times its size, so a burst of big requests would
+ * otherwise take memory in proportion. Past the bound a request is answered 503 with Retry-After before
+ * its body is read (shippers retry); one request alone is always let through. A body counts for its
+ * Content-Length, or for INGEST_MAX_BODY_BYTES when that is not known in advance (chunked, compressed).
+ */
+function ingestInFlight(): MiddlewareHandler<AppEnv> {
+  let inFlight = 0;
+  return async (c, next) => {
+    const { INGEST_MAX_BYTES_IN_FLIGHT: limit, INGEST_MAX_BODY_BYTES: maxBody } = c.get("deps").settings;
+    const length = Number(c.req.header("content-length"));
+    const identity = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase() === "identity";
+    const bytes = identity && Number.isFinite(length) && length >= 0 ? Math.min(length, maxBody) : maxBody;
+    if (inFlight > 0 && inFlight + bytes > limit) {
+      throw new AppError(
+        "UNAVAILABLE",
+        `${inFlight} bytes of ingest requests are being processed; the limit is ${limit} (INGEST_MAX_BYTES_IN_FLIGHT). Retry after the delay in Retry-After`,
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    inFlight += bytes;
+    try {
+      await next();
+    } finally {
+      inFlight -= bytes;
+    }
+  };
+}
+
+/**
+ * The bound every ingest route of this process shares (memory is the process's): the protocol routes
+ * (`_bulk`, OTLP, Loki) put it in their middleware too.
+ */
+export const ingestBytesInFlight = ingestInFlight();
+
 // Each event is judged on its own (by the collector, against LogEventInputSchema), never the body whole:
 // the body is described here, and read by the handler (NDJSON, compressed bodies).
 const events = {
@@ -89,7 +125,7 @@ const ingest = createRoute({
   description:
     "Each event is judged on its own: valid events are stored even when others are rejected. The answer comes once the accepted events are committed. Accepts a user session or an API key with the ingest scope.",
   security: BEARER,
-  middleware: [requireAuth({ scope: "ingest" }), ingestBodyLimit] as const,
+  middleware: [requireAuth({ scope: "ingest" }), ingestBytesInFlight, ingestBodyLimit] as const,
   request: {
     body: {
       required: true,

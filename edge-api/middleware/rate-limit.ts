@@ -36,7 +36,7 @@ export function ruleFor(method: string, endpoint: string, path: string): RateLim
   if (endpoint === "/api/v1/auth/register") return RATE_LIMITS.register;
   if (endpoint === "/api/v1/auth/me") return method === "GET" ? RATE_LIMITS.me : RATE_LIMITS.me_update;
   if (endpoint === "/api/v1/auth/users") return RATE_LIMITS.users;
-  if (endpoint === "/api/v1/logs/search") return RATE_LIMITS.search;
+  if (endpoint === "/api/v1/logs/search" || endpoint === "/api/v1/logs/patterns") return RATE_LIMITS.search;
   if (endpoint === "/api/v1/logs/tail") return RATE_LIMITS.tail;
   if (endpoint === "/api/v1/logs/recent") return RATE_LIMITS.recent;
   if (endpoint === "/api/v1/logs/:id") return RATE_LIMITS.lookup;

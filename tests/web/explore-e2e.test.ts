@@ -338,6 +338,7 @@ describe.skipIf(!available)("Explore in Chromium", () => {
 
     // Recent queries are offered in the box, newest first, after a reload too.
     await page.reload();
+    await page.locator("datalist#query-history option").first().waitFor({ state: "attached" });
     const history = await page
       .locator("datalist#query-history option")
       .evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));

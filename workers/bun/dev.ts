@@ -32,7 +32,7 @@ if (config.KAFKA_BROKERS?.length) {
   const { startKafkaIndexer } = await import("./kafka-indexer.ts");
   const indexer = await startKafkaIndexer(
     { ...config, KAFKA_BROKERS: config.KAFKA_BROKERS },
-    { store: runtime.deps.store, log: runtime.built.log },
+    { store: runtime.deps.store, log: runtime.built.log, patterns: runtime.built.patterns },
   );
   // A fault stopped the indexer: nothing ingested would reach the store any more, so stop loudly.
   indexer.done.catch((err: unknown) => {

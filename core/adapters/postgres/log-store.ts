@@ -9,6 +9,7 @@ import {
   histogramSpan,
   type LogFilter,
   type LogStore,
+  type PatternCounts,
   type SearchPage,
   type SearchQuery,
   type StoreHealth,
@@ -89,11 +90,14 @@ export interface PostgresLogStoreOptions {
 }
 
 /**
- * The options for PGlite: one statement per batch (see statementChars: a tenth less CPU per event than
- * 64 KiB statements there), and no COPY (see copyFromRows).
+ * The options for PGlite: statements of up to 4 MiB of JSON (few per batch: 64 KiB statements cost a
+ * tenth more CPU per event there), and no COPY (see copyFromRows). The bound is for memory: PGlite's
+ * WebAssembly heap grows to the biggest statement it was given (the JSON text, its jsonb, the rows) and
+ * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good.
  */
 export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
-  statementChars: Number.POSITIVE_INFINITY,
+  statementChars: 4 * 1024 * 1024,
+  maxStatementChars: 4 * 1024 * 1024,
   copyFromRows: Number.POSITIVE_INFINITY,
 };
 
@@ -267,6 +271,66 @@ export class PostgresLogStore implements LogStore {
 
   async topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]> {
     return this.countBy(this.sql`message`, filter, limit);
+  }
+
+  /**
+   * Three statements: counts per pattern (the null pattern among them: events from before patterns),
+   * then, for the largest `limit` only, counts per bucket and the newest event of each, through the
+   * (pattern, ts) index.
+   */
+  async patternCounts(
+    filter: LogFilter & { from: number; to: number },
+    intervalMs: number,
+    limit: number,
+  ): Promise<PatternCounts> {
+    const span = histogramSpan(filter, intervalMs, this.maxHistogramBuckets);
+    if (!span) return { total: 0, withoutPattern: 0, patterns: [] };
+    const sql = this.sql;
+    const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
+    const counted = await sql<{ pattern: string | null; n: number | string }[]>`
+      select pattern, count(*) as n from ${filteredLogs(sql, filter, scanText)} group by 1`;
+    let total = 0;
+    let withoutPattern = 0;
+    const all: { id: string; count: number }[] = [];
+    for (const r of counted) {
+      const n = Number(r.n);
+      total += n;
+      if (r.pattern === null) withoutPattern += n;
+      else all.push({ id: r.pattern, count: n });
+    }
+    all.sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const top = all.slice(0, Math.max(0, Math.trunc(limit)));
+    if (top.length === 0) return { total, withoutPattern, patterns: [] };
+    const ids = top.map((p) => p.id);
+    const only = [sql`and pattern = any(${ids}::text[])`];
+    const interval = `${intervalMs} milliseconds`;
+    const [perBucket, samples] = await Promise.all([
+      sql<{ pattern: string; start: number; n: number | string }[]>`
+        select pattern, (extract(epoch from date_bin(${interval}::interval, ts, timestamptz 'epoch')) * 1000)::float8
+                 as start, count(*) as n
+        from ${filteredLogs(sql, filter, scanText, only)}
+        group by 1, 2`,
+      sql<LogRow[]>`
+        select distinct on (pattern) ${logColumns(sql)}
+        from ${filteredLogs(sql, filter, scanText, only)}
+        order by pattern, ts desc, id desc`,
+    ]);
+    const byId = new Map(
+      top.map((p) => [
+        p.id,
+        { ...p, buckets: new Array<number>(span.buckets).fill(0), sample: null as LogEvent | null },
+      ]),
+    );
+    for (const r of perBucket) {
+      const p = byId.get(r.pattern);
+      const i = Math.round((Math.round(Number(r.start)) - span.first) / intervalMs);
+      if (p && i >= 0 && i < span.buckets) p.buckets[i]! += Number(r.n);
+    }
+    for (const r of samples) {
+      const p = r.pattern ? byId.get(r.pattern) : undefined;
+      if (p) p.sample = toEvent(r);
+    }
+    return { total, withoutPattern, patterns: [...byId.values()] };
   }
 
   async stats(): Promise<StoreStats> {

@@ -1,4 +1,5 @@
 import type { Fragment, Sql } from "postgres";
+import { eventLoopSlicer } from "../../event-loop.ts";
 import type { LogEvent } from "../../log-event.ts";
 import type { WriteResult } from "../../ports/log-store.ts";
 import { tsvectorText } from "../../search-text.ts";
@@ -38,7 +39,7 @@ export class LogWriter {
   ) {}
 
   async write(events: LogEvent[]): Promise<WriteResult> {
-    const { rows, times } = storedBatch(events);
+    const { rows, times } = await storedBatch(events);
     const n = rows.length;
     if (n === 0) return { written: 0, duplicates: events.length };
     await this.partitions.ensureFor(times);
@@ -116,7 +117,7 @@ export class LogWriter {
       // The columns in copy-text.ts's order.
       const stream = await t`
         copy logs (id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-                   span_id, attributes, search) from stdin`.writable();
+                   span_id, attributes, pattern, search) from stdin`.writable();
       await new Promise<void>((resolve, reject) => {
         stream.on("error", reject);
         stream.on("finish", resolve);
@@ -178,7 +179,7 @@ export class LogWriter {
  * id). Two writers whose batches overlap (a replay racing the original) then wait on each other's rows
  * in the same order, never in a cycle; in arrival order they deadlocked.
  */
-function storedBatch(events: LogEvent[]): { rows: StoredRow[]; times: number[] } {
+async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; times: number[] }> {
   const unique = new Map<string, LogEvent>();
   for (const e of events) {
     const key = e.id.toLowerCase();
@@ -191,7 +192,10 @@ function storedBatch(events: LogEvent[]): { rows: StoredRow[]; times: number[] }
   const times: number[] = new Array(n);
   const rows: StoredRow[] = new Array(n);
   let i = 0;
+  // The search words of 10,000 events take a while: other requests get their turns meanwhile.
+  const breathe = eventLoopSlicer();
   for (const { e, ts } of ordered) {
+    await breathe();
     const received = Date.parse(e.received_at);
     checkTimes(e, ts, received);
     times[i] = ts;
@@ -209,6 +213,7 @@ function storedBatch(events: LogEvent[]): { rows: StoredRow[]; times: number[] }
       trace_id: e.trace_id ?? null,
       span_id: e.span_id ?? null,
       attributes: e.attributes ?? {},
+      pattern: e.pattern ?? null,
       search: tsvectorText(e.service, e.message),
     };
   }
@@ -222,13 +227,13 @@ function storedBatch(events: LogEvent[]): { rows: StoredRow[]; times: number[] }
 function insertRows(sql: Sql, json: string): Fragment {
   return sql`
     insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
-                      trace_id, span_id, attributes, search)
+                      trace_id, span_id, attributes, pattern, search)
     select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-           span_id, attributes, search
+           span_id, attributes, pattern, search
     from jsonb_to_recordset(${json}::text::jsonb)
       as t(id uuid, ts timestamptz, received_at timestamptz, service text, level text, message text,
            host text, correlation_id text, request_id text, trace_id text, span_id text, attributes jsonb,
-           search tsvector)
+           pattern text, search tsvector)
     on conflict do nothing
     returning ts, service, level`;
 }

@@ -30,9 +30,15 @@ type Draft = {
   is_active: boolean;
   auto_resolve: boolean;
   notify_on_resolve: boolean;
-  /** "" counts logs; a severity counts anomalies of at least that severity. */
+  /** "" counts logs; a severity counts anomalies of at least that severity; NEW_PATTERN new patterns. */
   anomaly_severity: string;
 };
+
+/** The "Counts" choice of a rule on new log patterns (`new_pattern`), beside logs and anomalies. */
+const NEW_PATTERN = "new-pattern";
+
+/** Whether the draft counts recorded anomalies (levels and query then do not apply). */
+const countsAnomalies = (d: Draft) => d.anomaly_severity !== "" && d.anomaly_severity !== NEW_PATTERN;
 
 function draftOf(r?: AlertRule): Draft {
   const url = r?.notification_config?.url ?? r?.notification_config?.webhook_url;
@@ -52,7 +58,7 @@ function draftOf(r?: AlertRule): Draft {
     is_active: r?.is_active ?? true,
     auto_resolve: r?.auto_resolve ?? true,
     notify_on_resolve: r?.notify_on_resolve ?? false,
-    anomaly_severity: r?.anomaly_severity ?? "",
+    anomaly_severity: r?.new_pattern ? NEW_PATTERN : (r?.anomaly_severity ?? ""),
   };
 }
 
@@ -63,7 +69,7 @@ function num(v: string): number | null {
 }
 
 function body(d: Draft): Record<string, unknown> {
-  const anomalies = d.anomaly_severity !== "";
+  const anomalies = countsAnomalies(d);
   return {
     name: d.name,
     description: d.description.trim() || null,
@@ -85,6 +91,7 @@ function body(d: Draft): Record<string, unknown> {
     auto_resolve: d.auto_resolve,
     notify_on_resolve: d.notify_on_resolve,
     anomaly_severity: anomalies ? d.anomaly_severity : null,
+    new_pattern: d.anomaly_severity === NEW_PATTERN,
   };
 }
 
@@ -168,6 +175,7 @@ export function RuleForm(props: {
           value={d().anomaly_severity}
           options={[
             { value: "", label: "log lines" },
+            { value: NEW_PATTERN, label: "new log patterns (fires once for each)" },
             ...ANOMALY_SEVERITIES.map((s) => ({ value: s, label: `anomalies, ${s} or worse` })),
           ]}
           onValue={(v) => set("anomaly_severity", v)}
@@ -204,7 +212,7 @@ export function RuleForm(props: {
           onValue={(v) => set("services", v)}
           error={errorFor("services")}
         />
-        <Show when={d().anomaly_severity === ""}>
+        <Show when={!countsAnomalies(d())}>
           <TextField
             label="Search query (optional)"
             name="query"
@@ -248,7 +256,7 @@ export function RuleForm(props: {
           />
         </Show>
       </div>
-      <Show when={d().anomaly_severity === ""}>
+      <Show when={!countsAnomalies(d())}>
         <CheckboxGroup
           legend="Levels counted (none for all)"
           name="levels"
