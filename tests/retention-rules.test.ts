@@ -195,6 +195,18 @@ describe("the admin endpoints and /api/v1/metrics/system", () => {
   test("put creates and then changes a rule by pattern; list and metrics show it; delete removes it", async () => {
     const before = (await (await t.request("/api/v1/metrics/system")).json()) as { retention: unknown };
     expect(before.retention).toEqual({ retention_days: 30, rules: [] });
+    const ago = (days: number) => new Date(Date.now() - days * DAY_MS - 3_600_000).toISOString();
+    const shipped = await t.request("/api/v1/ingest", {
+      method: "POST",
+      headers: admin(),
+      body: JSON.stringify([
+        { service: "checkout-eu", level: "INFO", message: "old", timestamp: ago(5) },
+        { service: "checkout-eu", level: "INFO", message: "new", timestamp: ago(1) },
+        { service: "checkout-us", level: "INFO", message: "old", timestamp: ago(6) },
+      ]),
+    });
+    expect(shipped.status).toBeLessThan(300);
+
     const created = await put("checkout-*", { days: 7 });
     expect(created.status).toBe(200);
     expect(await created.json()).toMatchObject({
@@ -202,9 +214,18 @@ describe("the admin endpoints and /api/v1/metrics/system", () => {
       days: 7,
       created_by: "admin",
       last_run: null,
+      events_to_delete: 0,
+      services: [],
     });
-    expect((await put("checkout-*", { days: 5 })).status).toBe(200);
-    expect((await put("checkout-eu", { days: 2 })).status).toBe(200);
+    // The answer says what the next hourly pass will delete, since a rule does not ask first.
+    const shorter = await put("checkout-*", { days: 5 });
+    expect(shorter.status).toBe(200);
+    expect(await shorter.json()).toMatchObject({
+      events_to_delete: 2,
+      services: ["checkout-eu", "checkout-us"],
+    });
+    const exact = await put("checkout-eu", { days: 2 });
+    expect(await exact.json()).toMatchObject({ events_to_delete: 1, services: ["checkout-eu"] });
 
     const list = await t.request("/api/v1/retention/rules", { headers: admin() });
     expect(list.status).toBe(200);

@@ -114,6 +114,32 @@ export function startRetention(deps: RetentionDeps): RetentionJob {
  * A rule no shorter than the retention in force (`globalDays`) has nothing left to delete. Records and
  * answers what each rule removed (0 for a rule that matched nothing).
  */
+/**
+ * Which services each rule would delete events of at `now` (deleting nothing): per pattern, its days and
+ * the services (sorted) it applies to that hold events older than its days. A rule no shorter than
+ * `globalDays` is left out: the global pass deletes everything it would.
+ */
+export async function pendingByRule(
+  store: LogStore,
+  rules: readonly { pattern: string; days: number }[],
+  now: number,
+  globalDays: number | null,
+): Promise<Map<string, { days: number; services: string[] }>> {
+  const groups = new Map<string, { days: number; services: string[] }>();
+  if (rules.length === 0) return groups;
+  const shortest = Math.min(...rules.map((r) => r.days));
+  const services = await store.breakdown({ to: now - shortest * DAY_MS - 1 }, "service");
+  for (const { key } of services) {
+    const rule = ruleFor(key, rules);
+    if (!rule || (globalDays !== null && rule.days >= globalDays)) continue;
+    const group = groups.get(rule.pattern) ?? { days: rule.days, services: [] };
+    group.services.push(key);
+    groups.set(rule.pattern, group);
+  }
+  for (const group of groups.values()) group.services.sort();
+  return groups;
+}
+
 export async function applyServiceRules(
   store: LogStore,
   repo: RetentionRuleRepo,
@@ -124,17 +150,7 @@ export async function applyServiceRules(
   const rules = await repo.list();
   const removed = new Map(rules.map((r) => [r.pattern, 0]));
   if (rules.length === 0) return removed;
-  const shortest = Math.min(...rules.map((r) => r.days));
-  const services = await store.breakdown({ to: now - shortest * DAY_MS - 1 }, "service");
-  const groups = new Map<string, { days: number; services: string[] }>();
-  for (const { key } of services) {
-    const rule = ruleFor(key, rules);
-    if (!rule || (globalDays !== null && rule.days >= globalDays)) continue;
-    const group = groups.get(rule.pattern) ?? { days: rule.days, services: [] };
-    group.services.push(key);
-    groups.set(rule.pattern, group);
-  }
-  for (const [pattern, group] of groups) {
+  for (const [pattern, group] of await pendingByRule(store, rules, now, globalDays)) {
     const n = await store.deleteServicesOlderThan(group.services, now - group.days * DAY_MS);
     removed.set(pattern, n);
     if (n) log?.({ level: "INFO", msg: "retention", pattern, retention_days: group.days, removed: n });

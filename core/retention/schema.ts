@@ -45,6 +45,18 @@ export const RetentionRuleSchema = z.object({
 });
 export type RetentionRule = z.infer<typeof RetentionRuleSchema>;
 
+/** PUT /api/v1/retention/rules/{pattern}: the rule, and what it will delete at the next hourly pass. */
+export const PutRetentionRuleAnswerSchema = RetentionRuleSchema.extend({
+  events_to_delete: z
+    .number()
+    .int()
+    .describe(
+      "stored events of the services this rule now applies to that are older than its days (and younger than RETENTION_DAYS): what the next hourly pass deletes",
+    ),
+  services: z.array(z.string()).describe("the services holding those events"),
+});
+export type PutRetentionRuleAnswer = z.infer<typeof PutRetentionRuleAnswerSchema>;
+
 /** GET /api/v1/retention/rules, and the retention section of GET /api/v1/metrics/system. */
 export const RetentionRulesSchema = z.object({
   retention_days: z.number().int().describe("RETENTION_DAYS: every service's events go after this many days"),

@@ -2,10 +2,12 @@ import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
+import { DAY_MS } from "../../core/retention/plan.ts";
+import { pendingByRule } from "../../core/retention/runner.ts";
 import {
+  PutRetentionRuleAnswerSchema,
   PutRetentionRuleSchema,
   RetentionPatternSchema,
-  RetentionRuleSchema,
   RetentionRulesSchema,
 } from "../../core/retention/schema.ts";
 import type { AppDeps, AppEnv } from "../context.ts";
@@ -54,7 +56,10 @@ const put = createRoute({
   middleware: [rulesAvailable] as const,
   request: { params: PatternParams, body: jsonBody(PutRetentionRuleSchema, { days: 7 }) },
   responses: {
-    200: json(RetentionRuleSchema, "The rule, created or changed (created_at tells which)"),
+    200: json(
+      PutRetentionRuleAnswerSchema,
+      "The rule, created or changed (created_at tells which), and what the next hourly pass deletes for it",
+    ),
     ...problems("FORBIDDEN", "UNAVAILABLE"),
   },
 });
@@ -99,7 +104,16 @@ export function retentionRoutes() {
     }
     const rule = await deps.retentionRules!.put(pattern, days, currentUser(c).username);
     await forgetSystemMetrics(c.get("deps"));
-    return c.json(rule, 200);
+    // Unlike a lowered RETENTION_DAYS, a rule does not ask before deleting: the answer says what will go.
+    const now = deps.now?.() ?? Date.now();
+    const pending = (await pendingByRule(deps.store, await deps.retentionRules!.list(), now, global)).get(
+      pattern,
+    );
+    const services = pending?.services ?? [];
+    const events = services.length
+      ? await deps.store.count({ services, from: now - global * DAY_MS, to: now - days * DAY_MS - 1 })
+      : 0;
+    return c.json({ ...rule, events_to_delete: events, services }, 200);
   });
 
   app.openapi(remove, async (c) => {
