@@ -1,6 +1,6 @@
 /**
  * Per-service retention (issue 18): which rule applies to a service, the hourly job deleting each
- * service's events past its rule's days (on PGlite and a real Postgres server, with an injected
+ * service's events past its rule's days (on PGlite, a real Postgres server and OpenSearch, with an injected
  * clock), and the admin endpoints with what GET /api/v1/metrics/system shows of them.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
@@ -11,12 +11,20 @@ import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postg
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { PostgresRetentionRuleRepo } from "../core/adapters/postgres/retention-rule-repo.ts";
 import { PostgresSystemConfigRepo } from "../core/adapters/postgres/system-config-repo.ts";
+import { SearchLogStore } from "../core/adapters/search/log-store.ts";
+import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
+import type { LogStore } from "../core/ports/log-store.ts";
 import { DAY_MS, RETENTION_KEY } from "../core/retention/plan.ts";
 import { matches, ruleFor } from "../core/retention/rules.ts";
 import { startRetention } from "../core/retention/runner.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { suiteApp } from "./helpers/app.ts";
-import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
+import {
+  freshPostgresDatabase,
+  OPENSEARCH_TEST_URL,
+  opensearchReachable,
+  postgresReachable,
+} from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
@@ -52,12 +60,16 @@ describe("which rule applies to a service", () => {
 const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
 
 interface Engine {
+  /** Rules and settings (always Postgres); the logs too unless `store` is a search engine's. */
   sql: Sql;
-  store: PostgresLogStore;
+  store: LogStore;
+  /** Empty the store between tests (the database's tables are emptied by the suite). */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
 const reachable = await postgresReachable();
+const searchReachable = await opensearchReachable();
 
 const engines: [string, boolean, () => Promise<Engine>][] = [
   [
@@ -69,6 +81,7 @@ const engines: [string, boolean, () => Promise<Engine>][] = [
       return {
         sql: db.sql,
         store: new PostgresLogStore(db.sql, EMBEDDED_STORE_OPTIONS),
+        reset: async () => {},
         close: () => db.close(),
       };
     },
@@ -83,11 +96,43 @@ const engines: [string, boolean, () => Promise<Engine>][] = [
       return {
         sql,
         store: new PostgresLogStore(sql),
+        reset: async () => {},
         async close() {
           await sql.end({ timeout: 5 });
           await db.drop();
         },
       };
+    },
+  ],
+  [
+    // The search-engine profile: logs in OpenSearch (a fresh index prefix per test), rules in PGlite.
+    "OpenSearch",
+    searchReachable,
+    async () => {
+      const db = await openEmbeddedDatabase("memory://");
+      await migrate(db.sql, MIGRATIONS);
+      const os = openSearchEngine({ url: OPENSEARCH_TEST_URL });
+      const prefixes: string[] = [];
+      const fresh = () => {
+        prefixes.push(`logflow-test-rr-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+        return new SearchLogStore(os, { indexPrefix: prefixes.at(-1)! });
+      };
+      const engine: Engine = {
+        sql: db.sql,
+        store: fresh(),
+        async reset() {
+          engine.store = fresh();
+        },
+        async close() {
+          for (const p of prefixes) {
+            await os.transport({ method: "DELETE", path: `/${p}-*` });
+            await os.transport({ method: "DELETE", path: `/_index_template/${p}` });
+          }
+          await os.close();
+          await db.close();
+        },
+      };
+      return engine;
     },
   ],
 ];
@@ -101,6 +146,7 @@ for (const [name, available, open] of engines) {
       rules = new PostgresRetentionRuleRepo(engine.sql);
     }, 60_000);
     beforeEach(async () => {
+      await engine.reset();
       await engine.sql`truncate logs`;
       await engine.sql`delete from log_minutes`;
       await engine.sql`delete from retention_rules`;
