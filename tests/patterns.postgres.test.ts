@@ -139,6 +139,16 @@ describe.skipIf(!reachable)("patterns on Postgres", () => {
     expect(await assigned(a, "s1", lines(20, 20))).toEqual(await assigned(kept, "s1", lines(20, 20)));
   });
 
+  test("retention forgets templates last seen before the cutoff, and keeps the others", async () => {
+    const a = new PatternAssigner({ repo, node: "retention" });
+    const t = Date.UTC(2026, 9, 1);
+    const [gone] = await assigned(a, "retention", ["legacy importer finished batch"], t);
+    const [kept] = await assigned(a, "retention", ["current importer finished batch"], t + 10 * 86_400_000);
+    await a.flush();
+    expect(await repo.deleteOlderThan(t + 86_400_000)).toBeGreaterThanOrEqual(1);
+    expect((await repo.get([gone!, kept!])).map((r) => r.id)).toEqual([kept!]);
+  });
+
   test("templates first seen in a range, for new-pattern alerts", async () => {
     const a = new PatternAssigner({ repo, node: "seen" });
     const t = Date.UTC(2026, 10, 2);

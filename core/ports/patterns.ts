@@ -37,6 +37,11 @@ export interface PatternRepo {
   /** Remembers that the rule fired for these ids (a new-pattern rule fires once per pattern). */
   markAlerted(ruleId: number, ids: string[]): Promise<void>;
   saveMiner(service: string, node: string, snapshot: unknown): Promise<void>;
+  /**
+   * Forgets templates last seen before the cutoff (retention: their events are gone), what alert rules
+   * fired for them, and miner states no process has saved since. Returns how many templates went.
+   */
+  deleteOlderThan(cutoff: number): Promise<number>;
   /** Saved miners: of one service, or (service undefined) every one changed after `since` by another node. */
   miners(q: { service: string } | { since: number; exceptNode: string }): Promise<SavedMiner[]>;
 }

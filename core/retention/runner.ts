@@ -15,6 +15,8 @@ export interface RetentionDeps {
   store: LogStore;
   /** Anomalies older than the cutoff go too. */
   anomalies?: { deleteOlderThan(cutoff: number): Promise<number> };
+  /** Pattern templates last seen before the cutoff go too (their events are gone). */
+  patterns?: { deleteOlderThan(cutoff: number): Promise<number> };
   settings: SystemConfigRepo;
   /** Per-service rules, applied after the global retention each pass; absent: none. */
   rules?: RetentionRuleRepo;
@@ -90,6 +92,7 @@ export function startRetention(deps: RetentionDeps): RetentionJob {
     const cutoff = now() - days * DAY_MS;
     const removed = await deps.store.deleteOlderThan(cutoff);
     await deps.anomalies?.deleteOlderThan(cutoff);
+    await deps.patterns?.deleteOlderThan(cutoff);
     if (removed) deps.log?.({ level: "INFO", msg: "retention", removed, retention_days: days });
   };
   // One pass at a time: a slow one delays the next instead of running beside it.

@@ -204,8 +204,8 @@ export function logRoutes() {
   });
 
   registerTail(app);
-  registerExport(app, SearchParamsSchema);
   registerPatterns(app);
+  registerExport(app, SearchParamsSchema);
   registerStats(app);
 
   app.openapi(context, async (c) => {

@@ -268,6 +268,11 @@ describe("alerts", () => {
       "err-threshold",
     );
     expect(saved).toBe(false);
+    // Text that is no number is said so at once, with the form's own label in the summary.
+    typeInto(root.querySelector("input[name=threshold]"), "ten");
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => root.querySelector("#err-threshold")?.textContent?.includes("must be a number"));
+    expect(root.querySelector("[role=alert]")?.textContent).toContain("Threshold: must be a number");
     typeInto(root.querySelector("input[name=threshold]"), "5");
     typeInto(root.querySelector("input[name=time_window]"), "5");
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();

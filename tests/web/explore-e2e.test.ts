@@ -444,6 +444,64 @@ describe.skipIf(!available)("Explore in Chromium", () => {
       .waitFor();
   }, 60_000);
 
+  test("alert on this search: the rule form comes prefilled and shows what it would have counted", async () => {
+    if (!(await hasStatsEndpoints())) return;
+    const svc = freshService("alertme");
+    await ship(12, (i) => ({
+      service: svc,
+      level: "ERROR",
+      message: `card declined ${i}`,
+      timestamp: Date.now() - i * 1000,
+    }));
+    await page.goto(`${s.url}/explore?service=${svc}&q=declined`);
+    await page.getByTestId("result-count").getByText("12 matching lines").waitFor();
+    await page.getByRole("link", { name: "Alert on this search" }).click();
+    await page.waitForURL(/\/alerts\?.*rule=new/);
+    expect(await page.locator("input[name=query]").inputValue()).toBe("declined");
+    expect(await page.getByLabel("Services (comma-separated, empty for all)").inputValue()).toBe(svc);
+    const preview = page.getByTestId("rule-preview");
+    await preview.getByText(/it would have fired in/).waitFor();
+    // The newest window holds the 12 lines; the default rule fires above 10.
+    await preview.locator("li", { hasText: ": 12" }).waitFor();
+    expect(await preview.locator("strong").textContent()).toBe("1");
+    await page.screenshot({ path: join(ARTIFACTS, "27-alert-on-this-search.png"), fullPage: true });
+    await page.getByRole("button", { name: "Create rule" }).click();
+    await page.getByText(/Saved rule “Search: declined”/).waitFor();
+  }, 60_000);
+
+  test("open alerts are counted beside Alerts in the navigation", async () => {
+    const { rules } = await s.t.runtime.deps.alertRules.list({ limit: 500, offset: 0 });
+    const rule = rules.find((r) => r.name.startsWith("Search: declined"));
+    expect(rule).toBeDefined();
+    const now = Date.now();
+    const fired = await s.t.runtime.deps.triggeredAlerts.fire({
+      rule_id: rule!.id,
+      triggered_at: now,
+      value: 12,
+      threshold: 10,
+      condition: "greater_than",
+      time_window: 5,
+      window_start: now - 5 * 60_000,
+      window_end: now,
+      message: "12 matching logs in 5 min",
+      sample_log_ids: [],
+    });
+    expect(fired).not.toBeNull();
+    await page.goto(`${s.url}/`);
+    const badge = page.getByRole("navigation", { name: "Main" }).getByTestId("open-alerts");
+    await badge.waitFor();
+    const open = Number((await badge.textContent())!.replace(/\D/g, ""));
+    expect(open).toBeGreaterThanOrEqual(1);
+    // Acknowledged, it is no longer open: the count drops on the next page change.
+    expect((await s.t.runtime.deps.triggeredAlerts.acknowledge(fired!.id, 1, Date.now())).ok).toBe(true);
+    await page.getByRole("link", { name: /Alerts/ }).click();
+    await page.waitForFunction(
+      (n) =>
+        Number(document.querySelector("[data-testid=open-alerts]")?.textContent?.replace(/\D/g, "") ?? 0) < n,
+      open,
+    );
+  }, 60_000);
+
   test("no script errors were logged along the way", () => {
     expect(consoleErrors).toEqual([]);
   });

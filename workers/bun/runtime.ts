@@ -56,6 +56,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
   const retention = startRetention({
     store: built.store,
     ...(built.anomalies ? { anomalies: built.anomalies } : {}),
+    ...(built.patternRepo ? { patterns: built.patternRepo } : {}),
     settings: new PostgresSystemConfigRepo(database.sql),
     ...(built.retentionRules ? { rules: built.retentionRules } : {}),
     days: config.RETENTION_DAYS,

@@ -123,6 +123,23 @@ export class PostgresPatternRepo implements PatternRepo {
       on conflict do nothing`;
   }
 
+  async deleteOlderThan(cutoff: number): Promise<number> {
+    const at = new Date(cutoff).toISOString();
+    let removed = 0;
+    // Slices of 10,000 rows, one short transaction each (as the log retention does).
+    for (;;) {
+      const rows = await this.sql`
+        delete from patterns where id in (
+          select id from patterns where last_seen < ${at}::timestamptz limit 10000)
+        returning id`;
+      removed += rows.length;
+      if (rows.length < 10_000) break;
+    }
+    await this.sql`delete from alerted_patterns where alerted_at < ${at}::timestamptz`;
+    await this.sql`delete from pattern_miners where updated_at < ${at}::timestamptz`;
+    return removed;
+  }
+
   async saveMiner(service: string, node: string, snapshot: unknown): Promise<void> {
     await this.sql`
       insert into pattern_miners (service, node, snapshot, updated_at)

@@ -1,7 +1,7 @@
 import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
 import { EXPORT_CAP, exportLogs, filtersAsQuery, parseLogQuery } from "../../data/logs.ts";
 import { withFieldTerm } from "../../data/stats.ts";
-import { query, setQuery } from "../../router.ts";
+import { href, query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { highlightsOf } from "../../ui/highlight.tsx";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
@@ -125,6 +125,17 @@ export default function ExplorePage() {
                 {tail() ? "❚❚ Pause live tail" : "▶ Live tail"}
               </button>
             </Show>
+            <a
+              class="button"
+              href={href("/alerts", {
+                rule: "new",
+                query: q().q || "",
+                service: q().services.join(",") || undefined,
+                level: q().levels.join(",") || undefined,
+              })}
+            >
+              Alert on this search
+            </a>
             <button
               type="button"
               disabled={search.logs().length === 0 || exporting()}
