@@ -11,6 +11,7 @@ import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
+import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import type { ArrivalFeed } from "../core/tail/feed.ts";
@@ -33,6 +34,7 @@ export type ApiSettings = Pick<
   | "READ_ACCESS"
   | "REGISTRATION"
   | "METRICS_TOKEN"
+  | "RETENTION_DAYS"
 > &
   Partial<Pick<Config, "RATE_LIMIT_SCALE">>;
 
@@ -85,6 +87,8 @@ export interface AppDeps {
   databaseConnections?: () => Promise<number>;
   /** Epoch ms; injectable for tests. */
   now?: () => number;
+  /** Per-service retention rules; absent where there is no database to keep them in. */
+  retentionRules?: RetentionRuleRepo;
   /** API keys for shippers; absent means bearer JWTs only. */
   apiKeys?: ApiKeyRepo;
   /** Per-endpoint rate limits; absent means none (RATE_LIMIT_ENABLED=false, or no shared store on the edge). */

@@ -1081,6 +1081,33 @@ export function runLogStoreConformance(
         expect(await store.get(late.id)).toEqual(late);
         expect(await store.deleteOlderThan(cutoff)).toBe(1);
       });
+
+      test("deleteServicesOlderThan removes only the named services' events older than the cutoff", async () => {
+        const [a, b, other] = [fresh("svc-retention-a"), fresh("svc-retention-b"), fresh("svc-retention-c")];
+        const cutoff = Date.now() - 3 * DAY + 30_000; // mid-minute: the cutoff's minute is split
+        const old = [a, b].flatMap((service) => [
+          event(cutoff - 2 * HOUR, { service }),
+          event(cutoff - 1, { service }),
+        ]);
+        const kept = [
+          ...[a, b].flatMap((service) => [event(cutoff, { service }), event(cutoff + HOUR, { service })]),
+          event(cutoff - 2 * HOUR, { service: other }),
+          event(cutoff - 1, { service: other }),
+        ];
+        await store.write([...old, ...kept]);
+
+        expect(await store.deleteServicesOlderThan([a, b], cutoff)).toBe(old.length);
+        for (const e of old) expect(await store.get(e.id)).toBeNull();
+        for (const e of kept) expect(await store.get(e.id)).toEqual(e);
+        // Grouped counts (per-minute counts on Postgres) see only what is left, the split minute included.
+        const from = cutoff - 3 * HOUR;
+        const to = cutoff + 2 * HOUR;
+        expect(await store.countMany([a, b, other].map((s) => ({ services: [s], from, to })))).toEqual([
+          2, 2, 2,
+        ]);
+        expect(await store.deleteServicesOlderThan([a, b], cutoff)).toBe(0);
+        expect(await store.deleteServicesOlderThan([], cutoff)).toBe(0);
+      });
     });
   });
 }

@@ -19,6 +19,7 @@ import { PostgresArrivals } from "../core/adapters/postgres/arrivals.ts";
 import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters/postgres/log-store.ts";
 import { isPostgresOutage } from "../core/adapters/postgres/outage.ts";
 import { PostgresPatternRepo } from "../core/adapters/postgres/pattern-repo.ts";
+import { PostgresRetentionRuleRepo } from "../core/adapters/postgres/retention-rule-repo.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import {
   type EngineFlavor,
@@ -42,6 +43,7 @@ import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
+import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import { waitFor } from "../core/startup.ts";
@@ -141,6 +143,8 @@ export interface Deps {
   alertTicks: AlertTickRepo | undefined;
   anomalies: AnomalyRepo | undefined;
   apiKeys: ApiKeyRepo | undefined;
+  /** Per-service retention rules; absent without a database. */
+  retentionRules: RetentionRuleRepo | undefined;
   cache: Cache | undefined;
   rateLimiter: RateLimiter | undefined;
   /** Pattern templates (the API's patterns, new-pattern alert rules); absent without a database. */
@@ -192,6 +196,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
     alertTicks: sql ? new PostgresAlertTickRepo(sql) : undefined,
     anomalies: sql ? new PostgresAnomalyRepo(sql) : undefined,
     apiKeys: sql ? new PostgresApiKeyRepo(sql) : undefined,
+    retentionRules: sql ? new PostgresRetentionRuleRepo(sql) : undefined,
     cache: upstash?.cache ?? (inProcess ? new MemoryCache() : undefined),
     rateLimiter: upstash
       ? upstash.rateLimiter
@@ -260,6 +265,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   if (deps.anomalies) app.anomalies = deps.anomalies;
   if (patternRepo) app.patternRepo = patternRepo;
   if (deps.apiKeys) app.apiKeys = deps.apiKeys;
+  if (deps.retentionRules) app.retentionRules = deps.retentionRules;
   if (deps.cache) app.cache = deps.cache;
   if (deps.rateLimiter) app.rateLimiter = deps.rateLimiter;
   if (telemetry) app.telemetry = telemetry;

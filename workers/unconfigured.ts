@@ -31,6 +31,7 @@ export class UnconfiguredLogStore implements LogStore {
   aggregate = unconfigured;
   stats = unconfigured;
   deleteOlderThan = unconfigured;
+  deleteServicesOlderThan = unconfigured;
   async health(): Promise<StoreHealth> {
     return { status: "unhealthy", detail: DATABASE_URL_MISSING };
   }

@@ -207,4 +207,6 @@ export interface LogStore {
   health(): Promise<StoreHealth>;
   /** Drop events older than the cutoff (epoch ms). Returns how many were removed when known. */
   deleteOlderThan(cutoff: number): Promise<number>;
+  /** Drop the events of these services (exact names) older than the cutoff; per-service retention. */
+  deleteServicesOlderThan(services: string[], cutoff: number): Promise<number>;
 }

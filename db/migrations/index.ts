@@ -10,6 +10,7 @@ import attributeIndex from "./0008_attribute_index.sql" with { type: "text" };
 import patterns from "./0009_patterns.sql" with { type: "text" };
 import security from "./0010_security.sql" with { type: "text" };
 import arrivalOrder from "./0011_arrival_order.sql" with { type: "text" };
+import retentionRules from "./0013_retention_rules.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -27,4 +28,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 9, name: "patterns", sql: patterns },
   { version: 10, name: "security", sql: security },
   { version: 11, name: "arrival_order", sql: arrivalOrder },
+  { version: 13, name: "retention_rules", sql: retentionRules },
 ];

@@ -247,11 +247,12 @@ export function metricsRoutes() {
     const deps = c.get("deps");
     const now = deps.now?.() ?? Date.now();
     const body = await cachedJsonText(c, "metrics", "system", 45, async (): Promise<SystemMetrics> => {
-      const [stats, lastMinute, lastFive, connections] = await Promise.all([
+      const [stats, lastMinute, lastFive, connections, rules] = await Promise.all([
         deps.store.stats(),
         deps.store.count({ from: now - MINUTE, to: now }),
         deps.store.count({ from: now - 5 * MINUTE, to: now }),
         deps.databaseConnections ? deps.databaseConnections().catch(() => null) : Promise.resolve(null),
+        deps.retentionRules ? deps.retentionRules.list() : Promise.resolve(null),
       ]);
       return {
         timestamp: new Date(now).toISOString(),
@@ -275,6 +276,12 @@ export function metricsRoutes() {
             }
           : null,
         database: { connections: connections },
+        retention: rules
+          ? {
+              retention_days: deps.settings.RETENTION_DAYS,
+              rules: rules.map(({ pattern, days, last_run }) => ({ pattern, days, last_run })),
+            }
+          : null,
       };
     });
     return jsonText(c, body);

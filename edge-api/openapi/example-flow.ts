@@ -199,10 +199,21 @@ export async function exampleExchanges(
     headers: user,
   });
 
+  await call("PUT /api/v1/retention/rules/:pattern", "/api/v1/retention/rules/checkout-*", {
+    method: "PUT",
+    headers: admin,
+    json: { days: 7 },
+  });
+  await call("GET /api/v1/retention/rules", "/api/v1/retention/rules", { headers: admin });
+
   await call("GET /api/v1/metrics/overview", "/api/v1/metrics/overview?window_minutes=60");
   await call("GET /api/v1/metrics/service/:name", "/api/v1/metrics/service/payment-service");
   await call("GET /api/v1/metrics/system", "/api/v1/metrics/system");
   await call("GET /api/v1/metrics/timeseries", "/api/v1/metrics/timeseries?interval=15m&window_minutes=60");
+  await call("DELETE /api/v1/retention/rules/:pattern", "/api/v1/retention/rules/checkout-*", {
+    method: "DELETE",
+    headers: admin,
+  });
   await call("GET /api/v1/cache/stats", "/api/v1/cache/stats", { headers: admin });
   await call("DELETE /api/v1/cache/clear", "/api/v1/cache/clear?pattern=metrics:*", {
     method: "DELETE",

@@ -23,7 +23,7 @@ import { countMany } from "./alert-counts.ts";
 import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
 import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
 import { LogWriter } from "./log-writer.ts";
-import { deleteOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
+import { deleteOlderThan, deleteServicesOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
 import {
   MINUTE_MS,
   minuteBreakdown,
@@ -379,6 +379,10 @@ export class PostgresLogStore implements LogStore {
 
   deleteOlderThan(cutoff: number): Promise<number> {
     return deleteOlderThan(this.sql, this.partitions, cutoff, this.retentionSliceRows);
+  }
+
+  deleteServicesOlderThan(services: string[], cutoff: number): Promise<number> {
+    return deleteServicesOlderThan(this.sql, services, cutoff, this.retentionSliceRows);
   }
 
   private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {

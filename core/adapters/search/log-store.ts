@@ -30,7 +30,7 @@ import {
 import { type BulkDoc, type BulkOptions, BulkRejectedError, bulkCreate } from "./bulk.ts";
 import { dayIndex, indexTemplate } from "./mappings.ts";
 import { filterQuery } from "./query.ts";
-import { deleteOlderThan } from "./retention.ts";
+import { deleteOlderThan, deleteServicesOlderThan } from "./retention.ts";
 
 /** Options of the Elasticsearch/OpenSearch log store. */
 export interface SearchLogStoreOptions {
@@ -450,6 +450,11 @@ export class SearchLogStore implements LogStore {
    */
   deleteOlderThan(cutoff: number): Promise<number> {
     return deleteOlderThan(this.engine.transport, this.prefix, cutoff);
+  }
+
+  /** Per-service retention: one _delete_by_query over the read alias (see retention.ts). */
+  deleteServicesOlderThan(services: string[], cutoff: number): Promise<number> {
+    return deleteServicesOlderThan(this.engine.transport, this.prefix, services, cutoff);
   }
 
   private async countBy(field: string, filter: LogFilter, limit?: number): Promise<CountByKey[]> {
