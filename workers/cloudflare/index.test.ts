@@ -96,7 +96,7 @@ describe("Workers scheduled", () => {
       "../../core/adapters/postgres/alert-repo.ts"
     );
     const { PostgresLogStore } = await import("../../core/adapters/postgres/log-store.ts");
-    const { uuidv7 } = await import("../../core/ids.ts");
+    const { logEvent } = await import("../../tests/helpers/events.ts");
     const db = await freshPostgresDatabase();
     const sql = connectPostgres(db.url, { max: 2 });
     try {
@@ -124,20 +124,7 @@ describe("Workers scheduled", () => {
       });
       const at = Date.now() - 1000;
       await new PostgresLogStore(sql).write([
-        {
-          id: uuidv7(at),
-          timestamp: new Date(at).toISOString(),
-          received_at: new Date(at).toISOString(),
-          service: "w",
-          level: "ERROR",
-          message: "boom",
-          host: null,
-          correlation_id: null,
-          request_id: null,
-          trace_id: null,
-          span_id: null,
-          attributes: {},
-        },
+        logEvent(at, { service: "w", level: "ERROR", message: "boom" }),
       ]);
       const lines: Record<string, unknown>[] = [];
       spyOn(console, "log").mockImplementation((text: unknown) => void lines.push(JSON.parse(String(text))));
