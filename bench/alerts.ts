@@ -86,6 +86,7 @@ try {
       auto_resolve: true,
       notify_on_resolve: false,
       anomaly_severity: null,
+      new_pattern: false,
       created_by: null,
       signing_secret: "bench",
     });

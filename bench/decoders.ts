@@ -10,11 +10,6 @@
  * bodies are built field by field and compressed with Google's snappy (the `snappy` package).
  */
 
-import { OTLPLogExporter as JsonExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import { OTLPLogExporter as ProtobufExporter } from "@opentelemetry/exporter-logs-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
-import { compressSync } from "snappy";
 import { acceptItems, type DecodedItem, LineReader } from "../core/ingest/decoded.ts";
 import { decodeBulk } from "../core/ingest/es-bulk.ts";
 import { decodeLokiJson, decodeLokiProtobuf } from "../core/ingest/loki.ts";
@@ -24,8 +19,18 @@ import { decodePlainLines } from "../core/ingest/plain-lines.ts";
 import { syslogItem } from "../core/ingest/syslog.ts";
 import { SyslogTcpFramer } from "../core/ingest/syslog-framing.ts";
 import { DEFAULT_EVENT_LIMITS, type LogEvent, parseLogEvent } from "../core/log-event.ts";
-import { pb } from "../tests/helpers/protobuf-encoder.ts";
 import { flags, machine, table, writeJson } from "./lib.ts";
+import {
+  batchesOf,
+  bulkBody,
+  lokiJsonBody,
+  lokiProtobufBody,
+  makeSamples,
+  nativeBody,
+  otlpBodies,
+  plainBody,
+  syslogBody,
+} from "./protocol-bodies.ts";
 
 const args = flags({
   events: { type: "string", default: "20000" },
@@ -35,91 +40,9 @@ const EVENTS = Number(args.events);
 const ROUNDS = Number(args.rounds);
 const BATCH = 1_000;
 const OPTIONS = { limits: DEFAULT_EVENT_LIMITS, maxEvents: 10_000, maxBytes: 64 * 1024 * 1024 };
-const LEVELS = ["INFO", "INFO", "INFO", "WARN", "ERROR"];
-const SERVICES = ["checkout", "payments", "search", "auth"];
-const base = Date.now() - 600_000;
+const samples = makeSamples(EVENTS, Date.now() - 600_000);
+const batches = batchesOf(samples, BATCH);
 
-interface Sample {
-  ts: number;
-  service: string;
-  level: string;
-  message: string;
-  attrs: { order_id: number; region: string; latency_ms: number };
-}
-const samples: Sample[] = Array.from({ length: EVENTS }, (_, i) => ({
-  ts: base + i,
-  service: SERVICES[i % SERVICES.length]!,
-  level: LEVELS[i % LEVELS.length]!,
-  message: `order ${i} processed for customer ${i * 7919} in ${i % 300} ms`,
-  attrs: { order_id: i, region: i % 2 ? "eu-west-1" : "us-east-1", latency_ms: i % 300 },
-}));
-const batches: Sample[][] = [];
-for (let i = 0; i < EVENTS; i += BATCH) batches.push(samples.slice(i, i + BATCH));
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const ns = (ms: number) => `${ms}000000`;
-const syslogSeverity: Record<string, number> = { INFO: 6, WARN: 4, ERROR: 3 };
-
-async function otlpBodies(Exporter: typeof ProtobufExporter | typeof JsonExporter): Promise<Uint8Array[]> {
-  const bodies: Uint8Array[] = [];
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(req) {
-      bodies.push(new Uint8Array(await req.arrayBuffer()));
-      return new Response(null);
-    },
-  });
-  for (const service of SERVICES) {
-    const provider = new LoggerProvider({
-      resource: resourceFromAttributes({ "service.name": service }),
-      processors: [
-        new BatchLogRecordProcessor({
-          exporter: new Exporter({ url: `http://127.0.0.1:${server.port}/v1/logs` }),
-          maxExportBatchSize: BATCH,
-          maxQueueSize: EVENTS,
-        }),
-      ],
-    });
-    const logger = provider.getLogger("bench");
-    for (const s of samples) {
-      if (s.service !== service) continue;
-      const severityNumber = s.level === "ERROR" ? 17 : s.level === "WARN" ? 13 : 9;
-      logger.emit({
-        timestamp: s.ts,
-        severityNumber,
-        severityText: s.level,
-        body: s.message,
-        attributes: s.attrs,
-      });
-    }
-    await provider.forceFlush();
-    await provider.shutdown();
-  }
-  server.stop(true);
-  return bodies;
-}
-
-function lokiProtobuf(batch: Sample[]): Uint8Array {
-  const byStream = Map.groupBy(
-    batch,
-    (s) => `{service_name="${s.service}", level="${s.level.toLowerCase()}"}`,
-  );
-  const streams = [...byStream].flatMap(([labels, entries]) =>
-    pb.len(1, [
-      ...pb.str(1, labels),
-      ...entries.flatMap((s) =>
-        pb.len(2, [
-          ...pb.len(1, [...pb.uint(1, Math.floor(s.ts / 1000)), ...pb.uint(2, (s.ts % 1000) * 1e6)]),
-          ...pb.str(2, JSON.stringify({ msg: s.message, ...s.attrs })),
-        ]),
-      ),
-    ]),
-  );
-  return new Uint8Array(compressSync(Buffer.from(Uint8Array.from(streams))));
-}
-
-const text = (s: string) => new TextEncoder().encode(s);
 const decodeText = new TextDecoder();
 
 type Decoder = (body: Uint8Array, now: number) => LogEvent[];
@@ -132,21 +55,7 @@ const must = <T extends { ok: boolean }>(r: T) => {
 const protocols: { name: string; bodies: Uint8Array[]; decode: Decoder }[] = [
   {
     name: "native",
-    bodies: batches.map((b) =>
-      text(
-        b
-          .map((s) =>
-            JSON.stringify({
-              timestamp: iso(s.ts),
-              service: s.service,
-              level: s.level,
-              message: s.message,
-              attributes: s.attrs,
-            }),
-          )
-          .join("\n"),
-      ),
-    ),
+    bodies: batches.map(nativeBody),
     decode: (body, now) => {
       const events: LogEvent[] = [];
       const lines = new LineReader(decodeText.decode(body));
@@ -159,16 +68,7 @@ const protocols: { name: string; bodies: Uint8Array[]; decode: Decoder }[] = [
   },
   {
     name: "bulk",
-    bodies: batches.map((b) =>
-      text(
-        b
-          .map(
-            (s) =>
-              `{"index":{"_index":"${s.service}"}}\n${JSON.stringify({ "@timestamp": iso(s.ts), "log.level": s.level, message: s.message, ...s.attrs })}`,
-          )
-          .join("\n"),
-      ),
-    ),
+    bodies: batches.map(bulkBody),
     decode: (body, now) =>
       accept(
         must(decodeBulk(decodeText.decode(body), OPTIONS)).actions.map((a) => a.item),
@@ -177,42 +77,27 @@ const protocols: { name: string; bodies: Uint8Array[]; decode: Decoder }[] = [
   },
   {
     name: "otlp_protobuf",
-    bodies: await otlpBodies(ProtobufExporter),
+    bodies: await otlpBodies("protobuf", samples, BATCH),
     decode: (body, now) => accept(must(decodeOtlpProtobuf(body, OPTIONS)).items, now),
   },
   {
     name: "otlp_json",
-    bodies: await otlpBodies(JsonExporter),
+    bodies: await otlpBodies("json", samples, BATCH),
     decode: (body, now) => accept(must(decodeOtlpJson(decodeText.decode(body), OPTIONS)).items, now),
   },
   {
     name: "loki_json",
-    bodies: batches.map((b) => {
-      const streams = [...Map.groupBy(b, (s) => `${s.service}|${s.level}`).values()].map((entries) => ({
-        stream: { service_name: entries[0]!.service, level: entries[0]!.level.toLowerCase() },
-        values: entries.map((s) => [ns(s.ts), JSON.stringify({ msg: s.message, ...s.attrs })]),
-      }));
-      return text(JSON.stringify({ streams }));
-    }),
+    bodies: batches.map(lokiJsonBody),
     decode: (body, now) => accept(must(decodeLokiJson(decodeText.decode(body), OPTIONS)).items, now),
   },
   {
     name: "loki_protobuf",
-    bodies: batches.map(lokiProtobuf),
+    bodies: batches.map(lokiProtobufBody),
     decode: (body, now) => accept(must(decodeLokiProtobuf(body, OPTIONS)).items, now),
   },
   {
     name: "syslog_tcp",
-    bodies: batches.map((b) =>
-      text(
-        b
-          .map(
-            (s) =>
-              `<${16 * 8 + syslogSeverity[s.level]!}>1 ${iso(s.ts)} host-1 ${s.service} 42 - [order id="${s.attrs.order_id}" region="${s.attrs.region}"] ${s.message}\n`,
-          )
-          .join(""),
-      ),
-    ),
+    bodies: batches.map(syslogBody),
     decode: (body, now) => {
       const framer = new SyslogTcpFramer();
       return accept(
@@ -223,7 +108,7 @@ const protocols: { name: string; bodies: Uint8Array[]; decode: Decoder }[] = [
   },
   {
     name: "plain",
-    bodies: batches.map((b) => text(b.map((s) => `${iso(s.ts)} ${s.level} ${s.message}`).join("\n"))),
+    bodies: batches.map(plainBody),
     decode: (body, now) =>
       accept(
         must(decodePlainLines(decodeText.decode(body), { ...OPTIONS, now, service: "plain" })).items,

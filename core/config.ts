@@ -39,6 +39,16 @@ export const ConfigSchema = z
     RETENTION_CONFIRM: bool.default(false),
     INGEST_MAX_BODY_BYTES: int(1024, 256 * 1024 * 1024).default(10 * 1024 * 1024),
     INGEST_MAX_EVENTS: int(1, 100_000).default(10_000),
+    /**
+     * `none` takes ingest (every protocol) without credentials, for private networks where shippers
+     * cannot send any; everything else still needs them.
+     */
+    INGEST_AUTH: z.enum(["required", "none"]).default("required"),
+    /**
+     * Syslog (RFC 5424/3164) on this port, TCP and UDP, bound to HOST; off when unset. Served by
+     * `bun run dev`, `bun run api` without Kafka, and the collector role. Syslog carries no credentials: a trusted network only.
+     */
+    SYSLOG_PORT: int(0, 65_535).optional(),
     INGEST_MAX_BYTES_IN_FLIGHT: int(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
     MAX_MESSAGE_CHARS: int(64, 1024 * 1024).default(32_768),
     MAX_ATTRIBUTES: int(0, 1000).default(64),
@@ -102,6 +112,12 @@ export const ConfigSchema = z
       .string()
       .min(16, "must be at least 16 characters (e.g. openssl rand -hex 32)")
       .optional(),
+    // Log patterns (core/patterns): every stored event gets its template's id.
+    PATTERNS_ENABLED: bool.default(true),
+    /** How often counts and miner states are saved, and other indexers' states absorbed. */
+    PATTERN_SYNC_SECONDS: int(1, 3600).default(30),
+    /** This process's name among the miners (default host:PORT); stable across restarts. */
+    PATTERN_NODE: z.string().trim().min(1).max(200).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT === "production") {

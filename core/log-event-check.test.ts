@@ -89,6 +89,21 @@ describe("compileCheck", () => {
     expect(check({ a: "1", b: "2", c: "y", d: 4 })).toEqual({ a: "1", b: "2", c: "y" });
   });
 
+  test("an optional string may be absent, and is kept when present", () => {
+    const schema = z.object({ a: z.string(), p: z.string().optional() });
+    const check = compileCheck(schema, {});
+    for (const raw of [
+      { a: "1" },
+      { a: "1", p: "x" },
+      { a: "1", p: 2 },
+      { a: "1", p: "x", q: 3 },
+      { a: "1", q: 3 },
+    ]) {
+      const parsed = schema.safeParse(raw);
+      expect(check(raw)).toEqual(parsed.success ? parsed.data : null);
+    }
+  });
+
   test("a field it cannot check is refused when it is built, not found out later", () => {
     expect(() => compileCheck(z.object({ a: z.array(z.string()) }), {})).toThrow(
       "schema field a has a array",

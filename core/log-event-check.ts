@@ -21,6 +21,7 @@ interface RecordValues {
 export function compileCheck<T>(schema: z.ZodObject, formats: Formats): (raw: unknown) => T | null {
   const strings: string[] = [];
   const nullableStrings: string[] = [];
+  const optionalStrings: string[] = [];
   const enumFields: string[] = [];
   const enumValues: ReadonlySet<string>[] = [];
   const recordFields: string[] = [];
@@ -42,6 +43,12 @@ export function compileCheck<T>(schema: z.ZodObject, formats: Formats): (raw: un
     if (Object.hasOwn(formats, field) && !refined) unknown(field, "a format the schema does not check");
     if (s instanceof z.ZodString) strings.push(field);
     else if (
+      s instanceof z.ZodOptional &&
+      s.unwrap() instanceof z.ZodString &&
+      !(s.unwrap() as z.ZodString)._zod.def.checks?.length
+    ) {
+      optionalStrings.push(field);
+    } else if (
       s instanceof z.ZodNullable &&
       s.unwrap() instanceof z.ZodString &&
       !s.unwrap()._zod.def.checks?.length
@@ -80,6 +87,14 @@ export function compileCheck<T>(schema: z.ZodObject, formats: Formats): (raw: un
       const v = r[nullableStrings[i]!];
       if (v !== null && typeof v !== "string") return null; // present, as a string or null
     }
+    // An optional field counts among the keys only when it is there (as the schema, which drops undefined).
+    let present = fields.length - optionalStrings.length;
+    for (let i = 0; i < optionalStrings.length; i++) {
+      const v = r[optionalStrings[i]!];
+      if (v === undefined) continue;
+      if (typeof v !== "string") return null;
+      present++;
+    }
     for (let i = 0; i < enumFields.length; i++) {
       const v = r[enumFields[i]!];
       if (typeof v !== "string" || !enumValues[i]!.has(v)) return null;
@@ -90,12 +105,13 @@ export function compileCheck<T>(schema: z.ZodObject, formats: Formats): (raw: un
     for (let i = 0; i < formatFields.length; i++) {
       if (!formatTests[i]!(r[formatFields[i]!] as string)) return null;
     }
-    // Every field is present (checked above), so as many keys as fields means there are no others.
+    // Every required field is present (checked above), so as many keys as fields present means there
+    // are no others.
     let keys = 0;
     for (const _ in r) keys++;
-    if (keys === fields.length) return r as T;
+    if (keys === present) return r as T;
     const out: Record<string, unknown> = {};
-    for (const f of fields) out[f] = r[f];
+    for (const f of fields) if (r[f] !== undefined) out[f] = r[f];
     return out as T;
   };
 }

@@ -103,6 +103,12 @@ export const LogEventSchema = z
     trace_id: z.string().nullable(),
     span_id: z.string().nullable(),
     attributes: z.record(z.string(), AttributeValue),
+    pattern: z
+      .string()
+      .optional()
+      .describe(
+        "The id of the template the message belongs to (GET /api/v1/logs/patterns); absent on events stored before patterns were mined",
+      ),
   })
   .meta({ id: "LogEvent" });
 export type LogEvent = z.infer<typeof LogEventSchema>;

@@ -11,6 +11,10 @@ import { authRoutes } from "./auth/routes.ts";
 import { cacheRoutes } from "./cache/routes.ts";
 import type { AppDeps, AppEnv } from "./context.ts";
 import { healthRoutes } from "./health/routes.ts";
+import { elasticsearchInfo, elasticsearchRoutes, wantsElasticsearch } from "./ingest/elasticsearch.ts";
+import { lokiRoutes } from "./ingest/loki.ts";
+import { otlpRoutes } from "./ingest/otlp.ts";
+import { isIngestPath } from "./ingest/paths.ts";
 import { ingestRoutes } from "./ingest/routes.ts";
 import { logRoutes } from "./logs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
@@ -23,6 +27,7 @@ import { openApiDocument } from "./openapi/document.ts";
 import { router } from "./openapi/router.ts";
 import { problem, problemFromError } from "./problem.ts";
 import { rateLimitRoutes } from "./rate-limits/routes.ts";
+import { retentionRoutes } from "./retention/routes.ts";
 import { StaticRouteCache } from "./static-route-cache.ts";
 import { traceRoutes } from "./trace/routes.ts";
 
@@ -50,6 +55,7 @@ export function apiRoutes(): OpenAPIHono<AppEnv> {
   api.route("/api/v1/api-keys", apiKeyRoutes());
   api.route("/api/v1/cache", cacheRoutes());
   api.route("/api/v1/rate-limits", rateLimitRoutes());
+  api.route("/api/v1/retention", retentionRoutes());
   api.route("/api/v1", traceRoutes());
   api.route("/api/v1/logs", logRoutes());
   api.route("/api/v1/metrics", metricsRoutes());
@@ -78,7 +84,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     },
   });
   app.use("/api/*", (c, next) =>
-    c.req.raw.body === null || c.req.path.startsWith("/api/v1/ingest") ? next() : smallBodies(c, next),
+    c.req.raw.body === null || isIngestPath(c.req.path) ? next() : smallBodies(c, next),
   );
   // Who is asking (when a valid token came along) decides the rate-limit identifier.
   app.use("*", optionalAuth());
@@ -106,7 +112,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // The request's dependencies (the app's, or those a runtime handed this request: REQUEST_DEPS).
   const depsOf = (c: Context<AppEnv>): AppDeps => c.get("deps") ?? deps;
 
+  // Shippers' own protocols (README "Shipping logs"), documented by their specs rather than /openapi.json.
+  app.route("/", elasticsearchRoutes({ info: false }));
+  app.route("/api/v1/es", elasticsearchRoutes({ info: true }));
+  app.get("/api/v1/es/", elasticsearchInfo);
+  for (const prefix of ["/", "/api/v1/otlp"]) app.route(prefix, otlpRoutes());
+  for (const prefix of ["/", "/api/v1"]) app.route(prefix, lokiRoutes());
+
   app.get("/", async (c) => {
+    // Elasticsearch clients read the version document here (and ping with HEAD); browsers get the dashboard.
+    if (wantsElasticsearch(c.req.raw)) return elasticsearchInfo(c);
     const assets = depsOf(c).assets;
     const page = assets ? await assets(c.req.raw) : null;
     return page ?? c.html(PLACEHOLDER);

@@ -9,7 +9,9 @@ import type { Cache } from "../core/ports/cache.ts";
 import type { Collect } from "../core/ports/collector.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
+import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
+import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import type { ArrivalFeed } from "../core/tail/feed.ts";
@@ -25,12 +27,14 @@ export type ApiSettings = Pick<
   | "BCRYPT_ROUNDS"
   | "INGEST_MAX_BODY_BYTES"
   | "INGEST_MAX_EVENTS"
+  | "INGEST_AUTH"
   | "INGEST_MAX_BYTES_IN_FLIGHT"
   | "CORS_ORIGINS"
   | "ALLOW_PRIVATE_WEBHOOKS"
   | "READ_ACCESS"
   | "REGISTRATION"
   | "METRICS_TOKEN"
+  | "RETENTION_DAYS"
 > &
   Partial<Pick<Config, "RATE_LIMIT_SCALE">>;
 
@@ -73,6 +77,8 @@ export interface AppDeps {
   triggeredAlerts: TriggeredAlertRepo;
   /** Anomalies the scheduler recorded; absent where there is no database to keep them in. */
   anomalies?: AnomalyRepo;
+  /** Log pattern templates (GET /api/v1/logs/patterns); absent where there is no database. */
+  patternRepo?: PatternRepo;
   tokens: TokenService;
   health: HealthCheck[];
   /** Serves `/` and static assets when present (the dashboard); absent on API-only roles. */
@@ -81,6 +87,8 @@ export interface AppDeps {
   databaseConnections?: () => Promise<number>;
   /** Epoch ms; injectable for tests. */
   now?: () => number;
+  /** Per-service retention rules; absent where there is no database to keep them in. */
+  retentionRules?: RetentionRuleRepo;
   /** API keys for shippers; absent means bearer JWTs only. */
   apiKeys?: ApiKeyRepo;
   /** Per-endpoint rate limits; absent means none (RATE_LIMIT_ENABLED=false, or no shared store on the edge). */

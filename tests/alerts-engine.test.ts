@@ -292,6 +292,63 @@ describe("an error burst", () => {
   });
 });
 
+describe("a new-pattern rule", () => {
+  /** Events as ingest stores them: each with its pattern id (new templates recorded on the way). */
+  async function ship(events: LogEvent[]): Promise<void> {
+    await t.runtime.built.patterns!.assign(events);
+    await t.runtime.deps.store.write(events);
+  }
+
+  test("fires once for each template first seen in its window, naming it; levels narrow it", async () => {
+    const service = freshService("new-pattern");
+    const patterns = { ...engine, patterns: t.runtime.built.patternRepo! };
+    const rule = await createRule({ new_pattern: true, services: [service] });
+    const errorsOnly = await createRule({ new_pattern: true, services: [service], levels: ["ERROR"] });
+    await ship([
+      event(NOW - 2 * MINUTE, service, "INFO", "worker 1 started"),
+      event(NOW - MINUTE, service, "INFO", "worker 2 started"),
+    ]);
+    const first = await evaluateRules(patterns, NOW);
+    expect(first.values.get(rule.id)).toBe(1);
+    expect(first.values.get(errorsOnly.id)).toBe(0);
+    const [alert] = await alertsOf(rule.id);
+    expect(alert.message).toContain("1 new log pattern");
+    expect(alert.message).toContain("started");
+
+    // The same pattern again: nothing new, and the alert resolves.
+    await ship([event(NOW + 1000, service, "INFO", "worker 3 started")]);
+    const second = await evaluateRules(patterns, NOW + 2000);
+    expect(second.values.get(rule.id)).toBe(0);
+    expect((await alertsOf(rule.id)).map((a: Json) => a.status)).toEqual(["resolved"]);
+
+    // Another template: a second alert, for it alone; the ERROR rule fires too.
+    await ship([event(NOW + 3000, service, "ERROR", "disk quota exceeded on volume data-7")]);
+    const third = await evaluateRules(patterns, NOW + 4000);
+    expect(third.values.get(rule.id)).toBe(1);
+    expect(third.values.get(errorsOnly.id)).toBe(1);
+    const alerts = await alertsOf(rule.id);
+    expect(alerts).toHaveLength(2);
+    expect(alerts.some((a: Json) => a.message.includes("disk quota"))).toBe(true);
+    expect((await evaluateRules(patterns, NOW + 5000)).values.get(rule.id)).toBe(0);
+  });
+
+  test("a rule cannot count both anomalies and new patterns", async () => {
+    const res = await t.request("/api/v1/alerts/rules", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.adminToken}` },
+      body: JSON.stringify({
+        name: "both",
+        condition: "greater_than",
+        threshold: 0,
+        new_pattern: true,
+        anomaly_severity: "high",
+      }),
+    });
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain("new_pattern");
+  });
+});
+
 function hookPath(service: string): string {
   return service.replace(/[^a-z0-9-]/gi, "");
 }

@@ -15,10 +15,12 @@ import {
   type AggregateSpec,
   aggregateEvents,
 } from "../core/query/aggregate.ts";
+import type { Field } from "../core/query/ast.ts";
 import { matches } from "../core/query/evaluate.ts";
 import { parseLogQuery } from "../core/query/parse.ts";
 import type { Aggregation } from "../core/query/schema.ts";
 import { logEvent } from "./helpers/events.ts";
+import { Random } from "./helpers/random-query.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -139,9 +141,13 @@ export function runLogStoreConformance(
             level: LEVELS[i % LEVELS.length] as Level,
             message: `bulk event number ${i}`,
             attributes: { i },
+            ...(i % 2 ? { pattern: `p${i % 10}` } : {}),
           }),
         );
         expect(await store.write(batch)).toEqual({ written: 10_000, duplicates: 0 });
+        // The batch is large enough for the Postgres store's COPY path: patterns come back from it too.
+        expect(await store.get(batch[3]!.id)).toEqual(batch[3]!);
+        expect(await store.get(batch[4]!.id)).toEqual(batch[4]!);
         expect(await store.write(batch)).toEqual({ written: 0, duplicates: 10_000 });
         expect(await store.count({ services: [service] })).toBe(10_000);
         expect(await store.count({ services: [service], levels: ["ERROR"] })).toBe(2_000);
@@ -167,6 +173,7 @@ export function runLogStoreConformance(
             cached: false,
             "http.status": 502,
           },
+          pattern: "0123456789abcdef",
         });
         await store.write([written]);
         expect(await store.get(written.id)).toEqual(written);
@@ -470,6 +477,9 @@ export function runLogStoreConformance(
         expect(await matching("http.status:200 OR attributes.service:shadow")).toEqual([1, 2]);
         expect(await matching("user_id:u_42")).toEqual([0]);
         expect(await matching("user_id:U_42")).toEqual([]);
+        // Events written without a pattern id have none.
+        expect(await matching("pattern:p0123456789abcdef")).toEqual([]);
+        expect(await matching("-pattern:*")).toEqual([0, 1, 2, 3]);
       });
 
       test("numeric ranges over numbers and numeric strings; existence; prefixes", async () => {
@@ -626,6 +636,34 @@ export function runLogStoreConformance(
         await check({ by: [], aggs: numeric, intervalMs: MINUTE, limit: 10 }, "failed latency_ms:>100");
         const none = await check({ by: [], aggs: numeric, limit: 10 }, "nothing_matches_this_word");
         expect(none.rows).toEqual([{ group: [], values: [0, null, null, null, null, null, null] }]);
+      });
+
+      test("random specs: groups, buckets, functions, limits and queries agree with the reference", async () => {
+        const r = new Random(20_261_203);
+        const columns: Field[] = [
+          { kind: "column", name: "service" },
+          { kind: "column", name: "level" },
+          { kind: "column", name: "host" },
+        ];
+        const fields: Field[] = features.groupsByAttribute
+          ? [...columns, { kind: "attribute", name: "region" }]
+          : columns;
+        const numericFns = ["sum", "avg", "min", "max", "p50", "p90", "p99"] as const;
+        const queries = [undefined, "failed", "latency_ms:>100", "-level:info", "region:eu OR host:h1"];
+        for (let k = 0; k < 25; k++) {
+          const by = fields.filter(() => r.chance(0.35)).slice(0, 2);
+          const aggs: Aggregation[] = [{ fn: "count" }, { fn: "min", attribute: "latency_ms" }];
+          aggs.push({ fn: "max", attribute: "latency_ms" });
+          for (let j = r.int(3); j > 0; j--) aggs.push({ fn: r.pick(numericFns), attribute: "latency_ms" });
+          if (r.chance(0.5)) aggs.push({ fn: "count_distinct", field: r.pick(fields) });
+          const spec: AggregateSpec = {
+            by,
+            aggs,
+            limit: 1 + r.int(4),
+            ...(r.chance(0.5) ? { intervalMs: r.pick([30_000, MINUTE]) } : {}),
+          };
+          await check(spec, r.pick(queries));
+        }
       });
 
       test("attributes as groups and distinct counts (or a 400 naming the field where the engine cannot)", async () => {
@@ -953,6 +991,39 @@ export function runLogStoreConformance(
           { key: "cache miss", count: 2 },
         ]);
       });
+
+      test("patternCounts groups by pattern id: counts, a sparkline per interval, the newest event of each", async () => {
+        const service = fresh("patterns");
+        const base = Math.floor((Date.now() - 10 * 60_000) / 60_000) * 60_000;
+        const written = [
+          event(base + 1_000, { service, message: "a 1", pattern: "pa" }),
+          event(base + 61_000, { service, message: "a 2", pattern: "pa" }),
+          event(base + 62_000, { service, message: "a 3", pattern: "pa" }),
+          event(base + 2_000, { service, message: "b 1", pattern: "pb" }),
+          event(base + 121_000, { service, message: "b 2", pattern: "pb", level: "ERROR" }),
+          event(base + 3_000, { service, message: "c 1", pattern: "pc" }),
+          event(base + 4_000, { service, message: "old line" }),
+        ];
+        await store.write(written);
+        const range = { services: [service], from: base, to: base + 179_999 };
+        const counts = await store.patternCounts(range, 60_000, 2);
+        expect(counts.total).toBe(7);
+        expect(counts.withoutPattern).toBe(1);
+        expect(counts.patterns.map((p) => [p.id, p.count, p.buckets])).toEqual([
+          ["pa", 3, [1, 2, 0]],
+          ["pb", 2, [1, 0, 1]],
+        ]);
+        expect(counts.patterns[0]?.sample).toEqual(written[2]!);
+        expect(counts.patterns[1]?.sample).toEqual(written[4]!);
+        // Every filter narrows as in search.
+        const errors = await store.patternCounts({ ...range, levels: ["ERROR"] }, 60_000, 10);
+        expect(errors.patterns.map((p) => [p.id, p.count])).toEqual([["pb", 1]]);
+        expect(await store.patternCounts({ ...range, from: range.to + 1 }, 60_000, 10)).toEqual({
+          total: 0,
+          withoutPattern: 0,
+          patterns: [],
+        });
+      });
     });
 
     describe("operations", () => {
@@ -1009,6 +1080,33 @@ export function runLogStoreConformance(
         expect(await store.write([late])).toEqual({ written: 1, duplicates: 0 });
         expect(await store.get(late.id)).toEqual(late);
         expect(await store.deleteOlderThan(cutoff)).toBe(1);
+      });
+
+      test("deleteServicesOlderThan removes only the named services' events older than the cutoff", async () => {
+        const [a, b, other] = [fresh("svc-retention-a"), fresh("svc-retention-b"), fresh("svc-retention-c")];
+        const cutoff = Date.now() - 3 * DAY + 30_000; // mid-minute: the cutoff's minute is split
+        const old = [a, b].flatMap((service) => [
+          event(cutoff - 2 * HOUR, { service }),
+          event(cutoff - 1, { service }),
+        ]);
+        const kept = [
+          ...[a, b].flatMap((service) => [event(cutoff, { service }), event(cutoff + HOUR, { service })]),
+          event(cutoff - 2 * HOUR, { service: other }),
+          event(cutoff - 1, { service: other }),
+        ];
+        await store.write([...old, ...kept]);
+
+        expect(await store.deleteServicesOlderThan([a, b], cutoff)).toBe(old.length);
+        for (const e of old) expect(await store.get(e.id)).toBeNull();
+        for (const e of kept) expect(await store.get(e.id)).toEqual(e);
+        // Grouped counts (per-minute counts on Postgres) see only what is left, the split minute included.
+        const from = cutoff - 3 * HOUR;
+        const to = cutoff + 2 * HOUR;
+        expect(await store.countMany([a, b, other].map((s) => ({ services: [s], from, to })))).toEqual([
+          2, 2, 2,
+        ]);
+        expect(await store.deleteServicesOlderThan([a, b], cutoff)).toBe(0);
+        expect(await store.deleteServicesOlderThan([], cutoff)).toBe(0);
       });
     });
   });

@@ -18,6 +18,8 @@ import { PostgresApiKeyRepo } from "../core/adapters/postgres/api-key-repo.ts";
 import { PostgresArrivals } from "../core/adapters/postgres/arrivals.ts";
 import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters/postgres/log-store.ts";
 import { isPostgresOutage } from "../core/adapters/postgres/outage.ts";
+import { PostgresPatternRepo } from "../core/adapters/postgres/pattern-repo.ts";
+import { PostgresRetentionRuleRepo } from "../core/adapters/postgres/retention-rule-repo.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import {
   type EngineFlavor,
@@ -30,6 +32,8 @@ import { upstashDeps } from "../core/adapters/upstash/deps.ts";
 import { type Config, eventLimits } from "../core/config.ts";
 import { instrumentStore } from "../core/instrumented-store.ts";
 import type { LogLine } from "../core/logger.ts";
+import { PatternAssigner } from "../core/patterns/assigner.ts";
+import { patternStore } from "../core/patterns/store.ts";
 import type { AlertRuleRepo, AlertTickRepo, TriggeredAlertRepo } from "../core/ports/alerts.ts";
 import type { AnomalyRepo } from "../core/ports/anomalies.ts";
 import type { ApiKeyRepo } from "../core/ports/api-keys.ts";
@@ -37,7 +41,9 @@ import type { Cache } from "../core/ports/cache.ts";
 import type { LogArrivals } from "../core/ports/log-arrivals.ts";
 import type { LogQueue } from "../core/ports/log-queue.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
+import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
+import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import { waitFor } from "../core/startup.ts";
@@ -104,6 +110,11 @@ export interface Platform {
   inProcessLimits: boolean;
   /** Counters and timings, with a /metrics exposition; absent where none is collected. */
   telemetry?: Telemetry;
+  /**
+   * This process's name among pattern miners, where a process lives long enough to keep miners (Bun);
+   * absent: events are stored without a pattern (an edge isolate would restore miners per request).
+   */
+  patternNode?: string;
 }
 
 /** What the roles that serve the API add to a Platform. */
@@ -132,8 +143,14 @@ export interface Deps {
   alertTicks: AlertTickRepo | undefined;
   anomalies: AnomalyRepo | undefined;
   apiKeys: ApiKeyRepo | undefined;
+  /** Per-service retention rules; absent without a database. */
+  retentionRules: RetentionRuleRepo | undefined;
   cache: Cache | undefined;
   rateLimiter: RateLimiter | undefined;
+  /** Pattern templates (the API's patterns, new-pattern alert rules); absent without a database. */
+  patternRepo: PatternRepo | undefined;
+  /** Gives events their pattern id (embedded ingest, the Kafka indexer); absent where off. */
+  patterns: PatternAssigner | undefined;
   /** The database and log store checks (and the cache's, with Upstash). */
   health: HealthCheck[];
   /** Close the database (waits up to 5 s for running queries) and the search client. Safe to call twice. */
@@ -157,6 +174,16 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   const upstash = upstashDeps(config, log);
   const inProcess = platform.inProcessLimits;
   let closing: Promise<void> | undefined;
+  const patternRepo = sql ? new PostgresPatternRepo(sql) : undefined;
+  const patterns =
+    config.PATTERNS_ENABLED && platform.patternNode
+      ? new PatternAssigner({
+          ...(patternRepo ? { repo: patternRepo } : {}),
+          node: platform.patternNode,
+          log,
+        })
+      : undefined;
+  patterns?.start(config.PATTERN_SYNC_SECONDS * 1000);
   const deps: Deps = {
     config,
     log,
@@ -169,15 +196,22 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
     alertTicks: sql ? new PostgresAlertTickRepo(sql) : undefined,
     anomalies: sql ? new PostgresAnomalyRepo(sql) : undefined,
     apiKeys: sql ? new PostgresApiKeyRepo(sql) : undefined,
+    retentionRules: sql ? new PostgresRetentionRuleRepo(sql) : undefined,
     cache: upstash?.cache ?? (inProcess ? new MemoryCache() : undefined),
     rateLimiter: upstash
       ? upstash.rateLimiter
       : inProcess && config.RATE_LIMIT_ENABLED
         ? new MemoryRateLimiter()
         : undefined,
+    patternRepo,
+    patterns,
     health: [],
     close() {
       closing ??= (async () => {
+        // What is pending of the patterns goes to the database before it closes.
+        await patterns
+          ?.close()
+          .catch((err: unknown) => log({ level: "WARNING", msg: "patterns not saved", error: String(err) }));
         await database?.close();
         await built.close();
       })();
@@ -204,7 +238,8 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
 
   const tail = built.arrivals ? liveTail(config, built.arrivals, log) : undefined;
   // Writes the queue makes in this process wake the tails at once (Kafka's are another process's).
-  const queue = await api.queue(tail ? pokeOnWrite(store, tail.feed) : store);
+  const written = tail ? pokeOnWrite(store, tail.feed) : store;
+  const queue = await api.queue(patterns ? patternStore(written, patterns) : written);
   const app: AppDeps = {
     settings: config,
     limits: eventLimits(config),
@@ -228,7 +263,9 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
           : null,
   };
   if (deps.anomalies) app.anomalies = deps.anomalies;
+  if (patternRepo) app.patternRepo = patternRepo;
   if (deps.apiKeys) app.apiKeys = deps.apiKeys;
+  if (deps.retentionRules) app.retentionRules = deps.retentionRules;
   if (deps.cache) app.cache = deps.cache;
   if (deps.rateLimiter) app.rateLimiter = deps.rateLimiter;
   if (telemetry) app.telemetry = telemetry;

@@ -27,9 +27,11 @@ export class UnconfiguredLogStore implements LogStore {
   histogram = unconfigured;
   breakdown = unconfigured;
   topMessages = unconfigured;
+  patternCounts = unconfigured;
   aggregate = unconfigured;
   stats = unconfigured;
   deleteOlderThan = unconfigured;
+  deleteServicesOlderThan = unconfigured;
   async health(): Promise<StoreHealth> {
     return { status: "unhealthy", detail: DATABASE_URL_MISSING };
   }

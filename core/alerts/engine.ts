@@ -1,6 +1,8 @@
+import type { PatternRecord } from "../patterns/schema.ts";
 import type { AlertRuleRepo, EvaluableRule, TriggeredAlertRepo } from "../ports/alerts.ts";
 import type { AnomalyRepo } from "../ports/anomalies.ts";
 import type { LogFilter, LogStore } from "../ports/log-store.ts";
+import type { PatternRepo } from "../ports/patterns.ts";
 import { parseLogQuery } from "../query/parse.ts";
 import type { Notice, Notifier } from "./notify.ts";
 import type { Condition, Delivery, TriggeredAlert } from "./schema.ts";
@@ -73,6 +75,8 @@ export interface EngineDeps {
   notify: Notifier;
   /** Recorded anomalies, for rules with anomaly_severity; without it such rules count 0. */
   anomalies?: AnomalyRepo;
+  /** Log pattern templates, for rules with new_pattern; without it such rules count 0. */
+  patterns?: PatternRepo;
   log?: (line: Record<string, unknown>) => void;
   /** Counters (alerts_triggered_total{rule_name}, alerts_checked_total) where a registry exists. */
   telemetry?: { alertTriggered(ruleName: string): void; alertsChecked(count: number): void };
@@ -101,9 +105,10 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
   const values = new Map<number, number>();
   if (!rules.length) return { rules: 0, fired: 0, resolved: 0, values };
   // Log rules in one grouped count; anomaly rules in one count of recorded anomalies.
-  const logRules = rules.filter((r) => !r.anomaly_severity);
+  const logRules = rules.filter((r) => !r.anomaly_severity && !r.new_pattern);
   const anomalyRules = rules.filter((r) => r.anomaly_severity);
-  const [logCounts, anomalyCounts, open] = await Promise.all([
+  const patternRules = rules.filter((r) => r.new_pattern);
+  const [logCounts, anomalyCounts, open, newPatterns] = await Promise.all([
     deps.store.countMany(logRules.map((r) => ruleFilter(r, now))),
     anomalyRules.length && deps.anomalies
       ? deps.anomalies.countMany(
@@ -116,10 +121,13 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
         )
       : anomalyRules.map(() => 0),
     deps.alerts.openFor(rules.map((r) => r.id)),
+    Promise.all(patternRules.map((r) => newPatternsOf(deps, r, now))),
   ]);
+  const patternsOf = new Map(patternRules.map((r, i) => [r.id, newPatterns[i] ?? []]));
   const countOf = new Map<number, number>([
     ...logRules.map((r, i) => [r.id, logCounts[i] ?? 0] as const),
     ...anomalyRules.map((r, i) => [r.id, anomalyCounts[i] ?? 0] as const),
+    ...patternRules.map((r, i) => [r.id, newPatterns[i]?.length ?? 0] as const),
   ]);
   const openByRule = new Map(open.map((a) => [a.rule_id, a]));
   const notices: Notice[] = [];
@@ -131,16 +139,28 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
       const value = countOf.get(rule.id) ?? 0;
       values.set(rule.id, value);
       const holds = conditionHolds(rule.condition, value, rule.threshold);
-      const current = openByRule.get(rule.id);
+      let current = openByRule.get(rule.id);
+      const fresh = patternsOf.get(rule.id);
+      if (holds && current && fresh?.length) {
+        // Each new pattern is news of its own: the alert for the previous ones makes way for this one.
+        const done = await deps.alerts.resolve(current.id, null, now);
+        if (done.ok) current = undefined;
+      }
       if (holds) {
         if (current) return; // already notified for this episode
         const last = rule.last_triggered_at ? Date.parse(rule.last_triggered_at) : null;
         if (last !== null && now < last + rule.cooldown_minutes * MINUTE) return;
         const filter = ruleFilter(rule, now);
-        const sample = value > 0 && !rule.anomaly_severity ? await sampleIds(deps.store, filter) : [];
+        const sample =
+          value > 0 && !rule.anomaly_severity && !fresh ? await sampleIds(deps.store, filter) : [];
         const counted = rule.anomaly_severity
           ? `${value} anomalies of severity ${rule.anomaly_severity} or worse`
-          : `${value} matching logs`;
+          : fresh
+            ? `${value} new log pattern${value === 1 ? "" : "s"} (${fresh
+                .slice(0, 5)
+                .map((p) => `${p.service}: ${JSON.stringify(p.template.slice(0, 200))}`)
+                .join("; ")}${fresh.length > 5 ? "; …" : ""})`
+            : `${value} matching logs`;
         const alert = await deps.alerts.fire({
           rule_id: rule.id,
           triggered_at: now,
@@ -154,6 +174,11 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
           sample_log_ids: sample,
         });
         if (!alert) return; // another evaluator fired it first
+        if (fresh?.length && deps.patterns)
+          await deps.patterns.markAlerted(
+            rule.id,
+            fresh.map((p) => p.id),
+          );
         fired++;
         deps.telemetry?.alertTriggered(rule.name);
         notices.push({ kind: "triggered", rule, alert, at: now });
@@ -175,6 +200,32 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
   // Deliveries last: a slow webhook never delays the bookkeeping above.
   await Promise.all(notices.map((n) => sendAndRecord(deps, n)));
   return { rules: rules.length, fired, resolved, values };
+}
+
+/**
+ * Templates first seen in the rule's window, of its services, that it has not fired for; with levels or
+ * a query, only those with matching events in the window.
+ */
+async function newPatternsOf(deps: EngineDeps, rule: EvaluableRule, now: number): Promise<PatternRecord[]> {
+  if (!deps.patterns) return [];
+  const from = now - rule.time_window * MINUTE;
+  let found = await deps.patterns.firstSeenIn(from, now, rule.services, 500);
+  if (found.length > 0 && (rule.levels.length > 0 || rule.query?.trim())) {
+    const counts = await deps.store.patternCounts(
+      { ...ruleFilter(rule, now), from, to: now },
+      rule.time_window * MINUTE,
+      10_000,
+    );
+    const present = new Set(counts.patterns.map((p) => p.id));
+    found = found.filter((p) => present.has(p.id));
+  }
+  const unalerted = new Set(
+    await deps.patterns.unalerted(
+      rule.id,
+      found.map((p) => p.id),
+    ),
+  );
+  return found.filter((p) => unalerted.has(p.id));
 }
 
 /** A few of the newest matching log ids (the page only: counting every match again would be waste). */

@@ -90,6 +90,11 @@ const fields = {
     .describe(
       "set: the rule counts recorded anomalies of at least this severity (of its services, or of any) instead of logs; levels and query do not apply",
     ),
+  new_pattern: z
+    .boolean()
+    .describe(
+      "true: the rule counts log patterns (templates) first seen in its window, of its services, with events matching its levels and query there, that it has not alerted on yet; it fires once per new pattern (condition greater_than, threshold 0 for every one)",
+    ),
 };
 
 /** The fields a rule's owner sets (create and update). */
@@ -115,9 +120,17 @@ export const AlertRuleCreateSchema = z
     auto_resolve: fields.auto_resolve.default(true),
     notify_on_resolve: fields.notify_on_resolve.default(false),
     anomaly_severity: fields.anomaly_severity.default(null),
+    new_pattern: fields.new_pattern.default(false),
   })
   .strict()
   .superRefine((r, ctx) => {
+    if (r.anomaly_severity && r.new_pattern) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["new_pattern"],
+        message: "a rule counts either anomalies or new patterns: remove anomaly_severity or new_pattern",
+      });
+    }
     if (r.anomaly_severity && (r.query || r.levels.length)) {
       ctx.addIssue({
         code: "custom",

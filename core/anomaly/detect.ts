@@ -124,3 +124,53 @@ export async function detect(
   }
   return { anomalies: dedupe(found, DEDUPE_GAP_MS), notes, periodStart, periodEnd };
 }
+
+/** One pattern's anomaly: the detector's finding on that template's own per-minute volume. */
+export type PatternAnomaly = Anomaly & { pattern: string };
+
+/**
+ * Anomalies of the `top` largest patterns of one service, each pattern's per-minute volume scored from
+ * its own past: a spike of one template hidden in a steady total (one error replacing another) shows
+ * here and not in the service's volume. One grouped read of the store (patternCounts by minute).
+ */
+export async function detectPatterns(
+  store: LogStore,
+  params: { window_minutes: number; service: string; top: number },
+  now: number,
+): Promise<{ anomalies: PatternAnomaly[]; notes: string[]; periodStart: number; periodEnd: number }> {
+  const periodEnd = Math.floor(now / MINUTE) * MINUTE;
+  const periodStart = periodEnd - params.window_minutes * MINUTE;
+  const from = periodStart - baselineMinutes(params.window_minutes) * MINUTE;
+  const counts = await store.patternCounts(
+    { from, to: periodEnd - 1, services: [params.service] },
+    MINUTE,
+    params.top,
+  );
+  const found: PatternAnomaly[] = [];
+  const notes: string[] = [];
+  for (const p of counts.patterns) {
+    const first = p.buckets.findIndex((n) => n > 0);
+    const values = first < 0 ? [] : p.buckets.slice(first);
+    if (values.length <= DETECTOR_CONFIG.minHistory) {
+      notes.push(
+        `pattern ${p.id}: ${values.length} one-minute points, the baseline needs more than ${DETECTOR_CONFIG.minHistory}`,
+      );
+      continue;
+    }
+    const start = Math.floor(from / MINUTE) * MINUTE + first * MINUTE;
+    const series: MetricSeries = {
+      metric: "log_volume",
+      service: params.service,
+      timestamps: values.map((_, i) => start + i * MINUTE),
+      values,
+    };
+    for (const a of dedupe(
+      detectSeries(series, { reportFrom: periodStart, period: DAY, minScale: 1 }),
+      DEDUPE_GAP_MS,
+    )) {
+      found.push({ ...a, description: `pattern ${p.id}: ${a.description}`, pattern: p.id });
+    }
+  }
+  found.sort((a, b) => (a.detected_at < b.detected_at ? 1 : a.detected_at > b.detected_at ? -1 : 0));
+  return { anomalies: found, notes, periodStart, periodEnd };
+}

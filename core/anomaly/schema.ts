@@ -33,6 +33,12 @@ export const AnomalySchema = z
   .meta({ id: "Anomaly" });
 export type Anomaly = z.infer<typeof AnomalySchema>;
 
+/** GET /api/v1/anomaly/detect/patterns: an anomaly of one pattern's volume, with the template. */
+export const PatternAnomalySchema = AnomalySchema.extend({
+  pattern: z.string().describe("The pattern id (filter with pattern:<id>)"),
+  template: z.string().describe("The pattern's template, variables as <*>"),
+}).meta({ id: "PatternAnomaly" });
+
 /** An anomaly the scheduler recorded. */
 export const RecordedAnomalySchema = AnomalySchema.extend({
   id: z.number().int(),

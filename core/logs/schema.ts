@@ -16,6 +16,18 @@ export const IngestResultSchema = z.object({
 export type IngestResult = z.infer<typeof IngestResultSchema>;
 export type IngestItemError = IngestResult["errors"][number];
 
+/** POST /api/v1/ingest's query: the service of `text/plain` lines that name none. */
+export const IngestQuerySchema = z.object({
+  service: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe(
+      "text/plain only: the service of lines that name none (also the X-Service header); else unknown",
+    ),
+});
+
 /** GET /api/v1/logs/search: one page, newest first, with the exact total of all pages. */
 export const LogSearchResultSchema = z.object({
   total: z.number().int(),

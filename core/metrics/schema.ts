@@ -2,9 +2,11 @@
  * What GET /api/v1/metrics/* answers: volume, levels, error rates and trends over a window, per service
  * and overall, the system's own figures, and counts per interval.
  */
+
 import { z } from "zod";
 import { LEVELS } from "../level.ts";
 import { CacheCountsSchema } from "../ops/schema.ts";
+import { RetentionSummarySchema } from "../retention/schema.ts";
 
 export const SERVICE_HEALTH = ["healthy", "degraded", "unhealthy"] as const;
 export type ServiceHealth = (typeof SERVICE_HEALTH)[number];
@@ -39,7 +41,18 @@ const WindowSummary = {
   logs_per_second: z.number(),
   error_rate: z.number().describe("percent of ERROR + CRITICAL"),
   levels: LevelCounts,
-  top_errors: z.array(z.object({ message: z.string(), count: z.number().int() })),
+  top_errors: z
+    .array(
+      z.object({
+        message: z.string().describe("The pattern's template (variables as <*>), or the message itself"),
+        count: z.number().int(),
+        pattern: z
+          .string()
+          .nullable()
+          .describe("The pattern id (filter with pattern:<id>); null when grouped by identical message"),
+      }),
+    )
+    .describe("ERROR and CRITICAL logs grouped by pattern, largest first"),
   trend: z.object({
     previous_total_logs: z.number().int(),
     previous_error_rate: z.number(),
@@ -90,6 +103,9 @@ export const SystemMetricsSchema = z.object({
     .nullable()
     .describe("this process's cache statistics; null where there is no cache"),
   database: z.object({ connections: z.number().int().nullable() }),
+  retention: RetentionSummarySchema.nullable().describe(
+    "RETENTION_DAYS and the per-service rules with what each removed last pass; null without a database",
+  ),
 });
 export type SystemMetrics = z.infer<typeof SystemMetricsSchema>;
 

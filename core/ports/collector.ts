@@ -1,11 +1,18 @@
-import type { EventLimits } from "../log-event.ts";
+import type { EventLimits, LogEvent } from "../log-event.ts";
 import type { LogLine } from "../logger.ts";
 import type { IngestResult } from "../logs/schema.ts";
 import type { LogQueue } from "./log-queue.ts";
 import type { Telemetry } from "./telemetry.ts";
 
-/** One item of an ingest request: a JSON value, or why its line could not be read (NDJSON). */
-export type IngestItem = { ok: true; value: unknown } | { ok: false; error: string };
+/**
+ * One item of an ingest request: a JSON value (native ingest, judged by the collector), an event a
+ * shipper protocol's decoder already read and judged (core/ingest: bulk, OTLP, Loki, syslog, plain
+ * lines), or why it could not be read.
+ */
+export type IngestItem =
+  | { ok: true; value: unknown }
+  | { ok: true; event: LogEvent }
+  | { ok: false; error: string };
 
 /** What the collector publishes with. */
 export interface CollectorDeps {

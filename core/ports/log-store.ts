@@ -126,6 +126,26 @@ export interface CountByKey {
   count: number;
 }
 
+/** One pattern's events over a range (LogStore.patternCounts). */
+export interface PatternCount {
+  /** The pattern id as stored on the events. */
+  id: string;
+  count: number;
+  /** Counts per interval, the buckets of histogramSpan for the range. */
+  buckets: number[];
+  /** The newest event of the pattern in the range. */
+  sample: LogEvent | null;
+}
+
+export interface PatternCounts {
+  /** Every event the filter matches. */
+  total: number;
+  /** Of which stored without a pattern id. */
+  withoutPattern: number;
+  /** The largest patterns, by count (ties by id), at most the limit asked. */
+  patterns: PatternCount[];
+}
+
 export interface StoreStats {
   events: number;
   bytes: number;
@@ -168,6 +188,16 @@ export interface LogStore {
   /** Most frequent identical messages, largest first. */
   topMessages(filter: LogFilter, limit: number): Promise<CountByKey[]>;
   /**
+   * The events of the range grouped by their pattern id: the `limit` largest patterns with their counts
+   * per interval (a sparkline) and newest event. The interval as for `histogram` (a RangeError past
+   * the store's most buckets).
+   */
+  patternCounts(
+    filter: LogFilter & { from: number; to: number },
+    intervalMs: number,
+    limit: number,
+  ): Promise<PatternCounts>;
+  /**
    * Counts, distinct counts, sums, averages, extremes and percentiles over [from, to], by groups of
    * field values and by time buckets: exactly what core/query/aggregate.ts's aggregateEvents answers
    * for the matching events (percentiles and distinct counts approximate on search engines).
@@ -177,4 +207,6 @@ export interface LogStore {
   health(): Promise<StoreHealth>;
   /** Drop events older than the cutoff (epoch ms). Returns how many were removed when known. */
   deleteOlderThan(cutoff: number): Promise<number>;
+  /** Drop the events of these services (exact names) older than the cutoff; per-service retention. */
+  deleteServicesOlderThan(services: string[], cutoff: number): Promise<number>;
 }

@@ -2,7 +2,7 @@ import type { LogEvent } from "../log-event.ts";
 import type { Field } from "./ast.ts";
 import type { Aggregation } from "./schema.ts";
 import { percentileOf } from "./schema.ts";
-import { type AttributeValue, attributeNumber, attributeText } from "./values.ts";
+import { type AttributeValue, attributeNumber, attributeText, columnValue } from "./values.ts";
 
 /**
  * What LogStore.aggregate computes, and the reference every engine is held to (the conformance suite
@@ -40,7 +40,7 @@ export interface AggregateResult {
 
 /** A field's value as text, as the query language compares it; null when absent. */
 export function fieldText(e: LogEvent, field: Field): string | null {
-  if (field.kind === "column") return e[field.name];
+  if (field.kind === "column") return columnValue(e, field.name);
   const attributes = e.attributes;
   return Object.hasOwn(attributes, field.name)
     ? attributeText(attributes[field.name] as AttributeValue)

@@ -4,7 +4,11 @@
  * Searches, counts, stats, tails, alert rules and saved searches all take this tree, never raw text.
  */
 
-/** Fields that are columns of every event, queried by name (`host:web-3`); anything else is an attribute. */
+/**
+ * Fields that are columns of every event, queried by name (`host:web-3`); anything else is an attribute.
+ * `pattern` is the id of the template the message belongs to (core/patterns), absent on events stored
+ * before patterns were mined.
+ */
 export const COLUMN_FIELDS = [
   "service",
   "level",
@@ -13,6 +17,7 @@ export const COLUMN_FIELDS = [
   "correlation_id",
   "request_id",
   "span_id",
+  "pattern",
 ] as const;
 export type ColumnField = (typeof COLUMN_FIELDS)[number];
 

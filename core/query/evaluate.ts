@@ -1,7 +1,7 @@
 import type { LogEvent } from "../log-event.ts";
 import { searchWordSlots } from "../search-text.ts";
 import type { Field, QueryNode, TextNode } from "./ast.ts";
-import { type AttributeValue, attributeNumber, attributeText } from "./values.ts";
+import { type AttributeValue, attributeNumber, attributeText, columnValue } from "./values.ts";
 
 /**
  * The query language's reference semantics: whether one event matches a query. Every engine's compiled
@@ -30,7 +30,7 @@ class EventView {
 
   /** The field's value as text, or null when the event has none. */
   text(field: Field): string | null {
-    if (field.kind === "column") return this.event[field.name];
+    if (field.kind === "column") return columnValue(this.event, field.name);
     const attributes = this.event.attributes;
     return Object.hasOwn(attributes, field.name)
       ? attributeText(attributes[field.name] as AttributeValue)

@@ -2,6 +2,7 @@ import type { LogEvent } from "../log-event.ts";
 import { compareGroups, fieldText } from "./aggregate.ts";
 import { COLUMN_FIELDS, type Field } from "./ast.ts";
 import { type Fields, fieldNameOf } from "./schema.ts";
+import { columnValue } from "./values.ts";
 
 /**
  * The fields present in some events with their most frequent values: what GET /api/v1/logs/fields
@@ -22,7 +23,7 @@ export function fieldsOf(events: LogEvent[], top: number): Fields["fields"] {
     entry.values.set(value, (entry.values.get(value) ?? 0) + 1);
   };
   for (const e of events) {
-    for (const name of COLUMN_FIELDS) see({ kind: "column", name }, e[name]);
+    for (const name of COLUMN_FIELDS) see({ kind: "column", name }, columnValue(e, name));
     for (const name of Object.keys(e.attributes)) {
       const field: Field = { kind: "attribute", name };
       see(field, fieldText(e, field));

@@ -137,6 +137,8 @@ const COLUMNS = {
   correlation_id: sql`correlation_id`,
   request_id: sql`request_id`,
   span_id: sql`span_id`,
+  // Migration 9; null on events stored before patterns were mined.
+  pattern: sql`pattern`,
 } as const;
 
 function column(name: keyof typeof COLUMNS): SqlFragment {

@@ -1,4 +1,11 @@
 import type { LogEvent } from "../log-event.ts";
+import type { ColumnField } from "./ast.ts";
+
+/** A column's value, or null when the event has none (`pattern` is absent on older events). */
+export function columnValue(e: LogEvent, name: ColumnField): string | null {
+  if (name === "pattern") return (e as { pattern?: string | null }).pattern ?? null;
+  return e[name];
+}
 
 /** A value an attribute may hold (LogEventSchema). */
 export type AttributeValue = LogEvent["attributes"][string];

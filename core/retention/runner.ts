@@ -1,18 +1,25 @@
 /**
  * The retention job: plans once (plan.ts), then each hour deletes the events (and anomalies) older than
  * the retention the plan allows. A pass that fails is logged and the next one tries again, the plan
- * included when it could not be made.
+ * included when it could not be made. Then the per-service rules (rules.ts) delete their services' events
+ * older than their own days, and what each removed is recorded with it.
  */
 import type { LogLine } from "../logger.ts";
 import type { LogStore } from "../ports/log-store.ts";
+import type { RetentionRuleRepo } from "../ports/retention-rules.ts";
 import type { SystemConfigRepo } from "../ports/system-config.ts";
 import { DAY_MS, describeDays, planRetention, type RetentionPlan } from "./plan.ts";
+import { ruleFor } from "./rules.ts";
 
 export interface RetentionDeps {
   store: LogStore;
   /** Anomalies older than the cutoff go too. */
   anomalies?: { deleteOlderThan(cutoff: number): Promise<number> };
+  /** Pattern templates last seen before the cutoff go too (their events are gone). */
+  patterns?: { deleteOlderThan(cutoff: number): Promise<number> };
   settings: SystemConfigRepo;
+  /** Per-service rules, applied after the global retention each pass; absent: none. */
+  rules?: RetentionRuleRepo;
   days: number;
   confirmed: boolean;
   log?: LogLine;
@@ -70,14 +77,23 @@ export function startRetention(deps: RetentionDeps): RetentionJob {
       } else if (plan.kind === "hold") {
         announce(plan, deps.log); // a reminder each pass while the lower retention waits for confirmation
       }
-      if (plan.days === null) return;
-      const cutoff = now() - plan.days * DAY_MS;
-      const removed = await deps.store.deleteOlderThan(cutoff);
-      await deps.anomalies?.deleteOlderThan(cutoff);
-      if (removed) deps.log?.({ level: "INFO", msg: "retention", removed, retention_days: plan.days });
+      if (plan.days !== null) await applyGlobal(plan.days);
     } catch (err) {
       deps.log?.({ level: "ERROR", msg: "retention failed", error: String(err) });
     }
+    if (!deps.rules) return;
+    try {
+      await applyServiceRules(deps.store, deps.rules, now(), plan?.days ?? null, deps.log);
+    } catch (err) {
+      deps.log?.({ level: "ERROR", msg: "per-service retention failed", error: String(err) });
+    }
+  };
+  const applyGlobal = async (days: number) => {
+    const cutoff = now() - days * DAY_MS;
+    const removed = await deps.store.deleteOlderThan(cutoff);
+    await deps.anomalies?.deleteOlderThan(cutoff);
+    await deps.patterns?.deleteOlderThan(cutoff);
+    if (removed) deps.log?.({ level: "INFO", msg: "retention", removed, retention_days: days });
   };
   // One pass at a time: a slow one delays the next instead of running beside it.
   let running = pass();
@@ -93,4 +109,55 @@ export function startRetention(deps: RetentionDeps): RetentionJob {
       await running;
     },
   };
+}
+
+/**
+ * One pass of the per-service rules: each service holding events older than the shortest rule's days
+ * goes with its most specific rule, and each rule deletes its services' events older than its days.
+ * A rule no shorter than the retention in force (`globalDays`) has nothing left to delete. Records and
+ * answers what each rule removed (0 for a rule that matched nothing).
+ */
+/**
+ * Which services each rule would delete events of at `now` (deleting nothing): per pattern, its days and
+ * the services (sorted) it applies to that hold events older than its days. A rule no shorter than
+ * `globalDays` is left out: the global pass deletes everything it would.
+ */
+export async function pendingByRule(
+  store: LogStore,
+  rules: readonly { pattern: string; days: number }[],
+  now: number,
+  globalDays: number | null,
+): Promise<Map<string, { days: number; services: string[] }>> {
+  const groups = new Map<string, { days: number; services: string[] }>();
+  if (rules.length === 0) return groups;
+  const shortest = Math.min(...rules.map((r) => r.days));
+  const services = await store.breakdown({ to: now - shortest * DAY_MS - 1 }, "service");
+  for (const { key } of services) {
+    const rule = ruleFor(key, rules);
+    if (!rule || (globalDays !== null && rule.days >= globalDays)) continue;
+    const group = groups.get(rule.pattern) ?? { days: rule.days, services: [] };
+    group.services.push(key);
+    groups.set(rule.pattern, group);
+  }
+  for (const group of groups.values()) group.services.sort();
+  return groups;
+}
+
+export async function applyServiceRules(
+  store: LogStore,
+  repo: RetentionRuleRepo,
+  now: number,
+  globalDays: number | null,
+  log?: LogLine,
+): Promise<Map<string, number>> {
+  const rules = await repo.list();
+  const removed = new Map(rules.map((r) => [r.pattern, 0]));
+  if (rules.length === 0) return removed;
+  for (const [pattern, group] of await pendingByRule(store, rules, now, globalDays)) {
+    const n = await store.deleteServicesOlderThan(group.services, now - group.days * DAY_MS);
+    removed.set(pattern, n);
+    if (n) log?.({ level: "INFO", msg: "retention", pattern, retention_days: group.days, removed: n });
+  }
+  await repo.recordRun(now, removed);
+  return removed;
 }

@@ -7,8 +7,10 @@ import anomalies from "./0005_anomalies.sql" with { type: "text" };
 import searchWords from "./0006_search_words.sql" with { type: "text" };
 import searchWordWeights from "./0007_search_word_weights.sql" with { type: "text" };
 import attributeIndex from "./0008_attribute_index.sql" with { type: "text" };
+import patterns from "./0009_patterns.sql" with { type: "text" };
 import security from "./0010_security.sql" with { type: "text" };
 import arrivalOrder from "./0011_arrival_order.sql" with { type: "text" };
+import retentionRules from "./0013_retention_rules.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -23,7 +25,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 6, name: "search_words", sql: searchWords },
   { version: 7, name: "search_word_weights", sql: searchWordWeights },
   { version: 8, name: "attribute_index", sql: attributeIndex },
-  // 9 belongs to work landing separately: a database at 11 still gets it once it is listed.
+  { version: 9, name: "patterns", sql: patterns },
   { version: 10, name: "security", sql: security },
   { version: 11, name: "arrival_order", sql: arrivalOrder },
+  { version: 13, name: "retention_rules", sql: retentionRules },
 ];

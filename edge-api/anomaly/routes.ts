@@ -1,12 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { detect } from "../../core/anomaly/detect.ts";
+import { detect, detectPatterns } from "../../core/anomaly/detect.ts";
 import {
   type Anomaly,
   AnomalyReportSchema,
   AnomalySchema,
   METRICS,
   type Metric,
+  PatternAnomalySchema,
   RecordedAnomalyPageSchema,
   SEVERITIES,
   type Severity,
@@ -76,6 +77,32 @@ const detectRoute = (metric: Metric) =>
     },
   });
 
+const PatternDetectParamsSchema = z.object({
+  window_minutes: DetectParamsSchema.shape.window_minutes,
+  service: lastParam(z.string().min(1).max(200)).describe("The service whose patterns are looked at"),
+  top: intParam(1, 50).default(10).describe("How many of its largest patterns (1–50, default 10)"),
+});
+
+const detectPatternRoute = createRoute({
+  method: "get",
+  path: "/detect/patterns",
+  summary: "Anomalies in the volume of each of a service's largest log patterns over the last window_minutes",
+  description:
+    "Each pattern's per-minute count scored from its own past, as log-volume is: a spike of one template hidden inside a steady total shows here. Empty with too little history (why in X-Anomaly-Note).",
+  request: { query: PatternDetectParamsSchema },
+  responses: {
+    200: json(z.array(PatternAnomalySchema), "Anomalies, newest first", [
+      {
+        ...EXAMPLES.log_volume,
+        description: "pattern 8c3f08c27744fb35: log_volume spike: 412.00 (expected ~96.00)",
+        pattern: "8c3f08c27744fb35",
+        template: "card declined: <*>",
+      },
+    ]),
+    ...problems(),
+  },
+});
+
 const report = createRoute({
   method: "get",
   path: "/report",
@@ -128,6 +155,21 @@ export function anomalyRoutes() {
       return c.json(result.anomalies, 200);
     });
   }
+
+  app.openapi(detectPatternRoute, async (c) => {
+    const deps = c.get("deps");
+    const params = c.req.valid("query");
+    const result = await detectPatterns(deps.store, params, deps.now?.() ?? Date.now());
+    if (result.anomalies.length === 0 && result.notes.length > 0) {
+      c.header("X-Anomaly-Note", result.notes.slice(0, 5).join("; "));
+    }
+    const ids = [...new Set(result.anomalies.map((a) => a.pattern))];
+    const rows = new Map((await deps.patternRepo?.get(ids))?.map((r) => [r.id, r.template]) ?? []);
+    return c.json(
+      result.anomalies.map((a) => ({ ...a, template: rows.get(a.pattern) ?? "" })),
+      200,
+    );
+  });
 
   app.openapi(recorded, async (c) => {
     const deps = c.get("deps");

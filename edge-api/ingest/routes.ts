@@ -1,14 +1,16 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { Context } from "hono";
 import { AppError } from "../../core/errors.ts";
 import { readJsonItems, readNdjsonItems } from "../../core/ingest/json-items.ts";
-import { IngestResultSchema } from "../../core/logs/schema.ts";
+import { decodePlainLines } from "../../core/ingest/plain-lines.ts";
+import { IngestQuerySchema, type IngestResult, IngestResultSchema } from "../../core/logs/schema.ts";
 import type { IngestItem } from "../../core/ports/collector.ts";
 import type { AppEnv } from "../context.ts";
-import { requireAuth } from "../middleware/auth.ts";
 import { router } from "../openapi/router.ts";
 import { BEARER, json, problems } from "../openapi/spec.ts";
+import { requireIngestAuth } from "./auth.ts";
+import { ingestBodyLimit, ingestBytesInFlight, readBodyText } from "./body.ts";
+import { publishDecoded } from "./publish.ts";
 
 const NDJSON_TYPES = new Set([
   "application/x-ndjson",
@@ -16,98 +18,6 @@ const NDJSON_TYPES = new Set([
   "application/jsonl",
   "application/json-lines",
 ]);
-
-/**
- * The body as text, inflated when shippers compress it (`Content-Encoding: gzip` or `deflate`, as
- * Vector, Fluent Bit and OpenTelemetry exporters do). The inflated size is held to the same limit as
- * the body itself, read by read, so a small compressed bomb cannot fill memory.
- */
-async function readBodyText(req: Request, maxBytes: number): Promise<string> {
-  const encoding = (req.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") return req.text();
-  if (encoding !== "gzip" && encoding !== "deflate") {
-    throw new AppError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      `Content-Encoding must be gzip, deflate or identity, got ${encoding}`,
-    );
-  }
-  if (!req.body) return "";
-  const reader = req.body.pipeThrough(new DecompressionStream(encoding)).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new AppError(
-          "PAYLOAD_TOO_LARGE",
-          `Body inflates to more than ${maxBytes} bytes; send smaller batches`,
-        );
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw new AppError("BAD_REQUEST", `Body is not valid ${encoding} data`);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
-/** The body's limit comes from the deployment's settings (INGEST_MAX_BODY_BYTES). */
-const ingestBodyLimit: MiddlewareHandler<AppEnv> = (c, next) => {
-  const maxSize = c.get("deps").settings.INGEST_MAX_BODY_BYTES;
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", `Body larger than ${maxSize} bytes; send smaller batches`);
-    },
-  })(c, next);
-};
-
-/**
- * Bounds the ingest bodies this process holds at once (INGEST_MAX_BYTES_IN_FLIGHT): a body's text, its
- * parsed events and their store rows take several times its size, so a burst of big requests would
- * otherwise take memory in proportion. Past the bound a request is answered 503 with Retry-After before
- * its body is read (shippers retry); one request alone is always let through. A body counts for its
- * Content-Length, or for INGEST_MAX_BODY_BYTES when that is not known in advance (chunked, compressed).
- */
-function ingestInFlight(): MiddlewareHandler<AppEnv> {
-  let inFlight = 0;
-  return async (c, next) => {
-    const { INGEST_MAX_BYTES_IN_FLIGHT: limit, INGEST_MAX_BODY_BYTES: maxBody } = c.get("deps").settings;
-    const length = Number(c.req.header("content-length"));
-    const identity = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase() === "identity";
-    const bytes = identity && Number.isFinite(length) && length >= 0 ? Math.min(length, maxBody) : maxBody;
-    if (inFlight > 0 && inFlight + bytes > limit) {
-      throw new AppError(
-        "UNAVAILABLE",
-        `${inFlight} bytes of ingest requests are being processed; the limit is ${limit} (INGEST_MAX_BYTES_IN_FLIGHT). Retry after the delay in Retry-After`,
-        { headers: { "Retry-After": "1" } },
-      );
-    }
-    inFlight += bytes;
-    try {
-      await next();
-    } finally {
-      inFlight -= bytes;
-    }
-  };
-}
-
-/**
- * The bound every ingest route of this process shares (memory is the process's): the protocol routes
- * (`_bulk`, OTLP, Loki) put it in their middleware too.
- */
-export const ingestBytesInFlight = ingestInFlight();
 
 // Each event is judged on its own (by the collector, against LogEventInputSchema), never the body whole:
 // the body is described here, and read by the handler (NDJSON, compressed bodies).
@@ -121,12 +31,13 @@ const events = {
 const ingest = createRoute({
   method: "post",
   path: "/",
-  summary: "Ship logs: one event, an array, or NDJSON (gzip/deflate accepted)",
+  summary: "Ship logs: one event, an array, NDJSON or plain text lines (gzip/deflate accepted)",
   description:
-    "Each event is judged on its own: valid events are stored even when others are rejected. The answer comes once the accepted events are committed. Accepts a user session or an API key with the ingest scope.",
+    "Each event is judged on its own: valid events are stored even when others are rejected. The answer comes once the accepted events are committed. `text/plain` is one event per line: its time and level are read from the line where a common format shows them (ISO times, ERROR/WARN words, Apache/nginx access lines), else now and INFO; a line that is a JSON object is read as an event. Accepts a user session or an API key with the ingest scope (Bearer, ApiKey, or Basic with the key as password).",
   security: BEARER,
-  middleware: [requireAuth({ scope: "ingest" }), ingestBytesInFlight, ingestBodyLimit] as const,
+  middleware: [requireIngestAuth(), ingestBytesInFlight, ingestBodyLimit] as const,
   request: {
+    query: IngestQuerySchema,
     body: {
       required: true,
       content: {
@@ -142,6 +53,10 @@ const ingest = createRoute({
           ],
         },
         "application/x-ndjson": { schema: { type: "string", description: "one event per line" } },
+        "text/plain": {
+          schema: { type: "string", description: "one log line per line, as an application wrote it" },
+          example: '127.0.0.1 - - [29/Nov/2026:10:00:00 +0000] "GET /cart HTTP/1.1" 503 12',
+        },
       },
     },
   },
@@ -158,6 +73,28 @@ const ingest = createRoute({
     ),
   },
 });
+
+const MAX_REPORTED_ERRORS = 100;
+
+/** `text/plain`: one event per line, mapped as every shipper's records are (core/ingest/plain-lines.ts). */
+async function plainLines(c: Context<AppEnv>, text: string): Promise<IngestResult> {
+  const deps = c.get("deps");
+  const now = deps.now?.() ?? Date.now();
+  const service = c.req.query("service") ?? c.req.header("x-service");
+  const decoded = decodePlainLines(text, {
+    limits: deps.limits,
+    maxEvents: deps.settings.INGEST_MAX_EVENTS,
+    now,
+    ...(service ? { service } : {}),
+  });
+  if (!decoded.ok) throw new AppError(decoded.code, decoded.error);
+  const { outcomes, accepted, rejected } = await publishDecoded(c, decoded.items);
+  const errors: IngestResult["errors"] = [];
+  outcomes.forEach((o, index) => {
+    if (!o.ok && errors.length < MAX_REPORTED_ERRORS) errors.push({ index, error: o.error });
+  });
+  return { accepted, rejected, errors };
+}
 
 /**
  * POST /api/v1/ingest: one JSON object, a JSON array, or NDJSON. Each event is judged on its own
@@ -176,10 +113,12 @@ export function ingestRoutes() {
       ({ items, single } = await readJsonItems(await readBodyText(c.req.raw, maxBodyBytes)));
     } else if (NDJSON_TYPES.has(type)) {
       items = await readNdjsonItems(await readBodyText(c.req.raw, maxBodyBytes));
+    } else if (type === "text/plain") {
+      return c.json(await plainLines(c, await readBodyText(c.req.raw, maxBodyBytes)), 200);
     } else {
       throw new AppError(
         "UNSUPPORTED_MEDIA_TYPE",
-        `Content-Type must be application/json (an event or an array) or application/x-ndjson, got ${type || "none"}`,
+        `Content-Type must be application/json (an event or an array), application/x-ndjson or text/plain, got ${type || "none"}`,
       );
     }
     const max = deps.settings.INGEST_MAX_EVENTS;

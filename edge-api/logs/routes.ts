@@ -8,7 +8,9 @@ import { QueryTextSchema } from "../../core/query/schema.ts";
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { intParam, lastParam, listParam, numberParam } from "../validate.ts";
+import { registerExport } from "./export.ts";
 import { checkRange, levels, rangeParams } from "./params.ts";
+import { registerPatterns } from "./patterns.ts";
 import { registerStats } from "./stats.ts";
 import { registerTail } from "./tail.ts";
 
@@ -150,10 +152,10 @@ const one = createRoute({
   responses: { 200: json(LogEventSchema, "The log"), ...problems("NOT_FOUND") },
 });
 
-/** GET /api/v1/logs/search, /recent, /tail, /stats, /fields, /{id} and /{id}/context. */
+/** GET /api/v1/logs/search, /recent, /tail, /stats, /fields, /patterns, /{id} and /{id}/context. */
 export function logRoutes() {
   const app = router("logs", { strictQuery: true });
-  // `/search`, `/recent` and `/tail` before `/{id}`, which matches them too: the first registered answers.
+  // `/search`, `/recent`, `/tail` and `/patterns` before `/{id}`, which matches them too: the first registered answers.
 
   app.openapi(search, async (c) => {
     const deps = c.get("deps");
@@ -202,6 +204,8 @@ export function logRoutes() {
   });
 
   registerTail(app);
+  registerPatterns(app);
+  registerExport(app, SearchParamsSchema);
   registerStats(app);
 
   app.openapi(context, async (c) => {

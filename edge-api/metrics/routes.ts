@@ -18,6 +18,7 @@ import type { CountByKey, LogFilter } from "../../core/ports/log-store.ts";
 import { IntervalSchema, MAX_TIME_BUCKETS, QueryTextSchema } from "../../core/query/schema.ts";
 import { cachedJsonText, EMPTY_COUNTS, type JsonText, jsonText } from "../cache/response-cache.ts";
 import type { AppDeps } from "../context.ts";
+import { listPatterns } from "../logs/patterns.ts";
 import { router } from "../openapi/router.ts";
 import { json, problems } from "../openapi/spec.ts";
 import { lastParam, numberParam } from "../validate.ts";
@@ -81,10 +82,10 @@ type Summary = Omit<ServiceMetrics, "service" | "window_minutes" | "start_time" 
 async function summarize(deps: AppDeps, base: LogFilter, w: Window): Promise<Summary> {
   const current = { ...base, from: w.from, to: w.to };
   const previous = { ...base, from: w.prevFrom, to: w.from - 1 };
-  const [levels, prevLevels, topErrors] = await Promise.all([
+  const [levels, prevLevels, errorGroups] = await Promise.all([
     deps.store.breakdown(current, "level"),
     deps.store.breakdown(previous, "level"),
-    deps.store.topMessages({ ...current, levels: ERROR_LEVELS }, 10),
+    topErrors(deps, { ...current, levels: ERROR_LEVELS }),
   ]);
   const lv = levelsRecord(levels);
   const prev = levelsRecord(prevLevels);
@@ -102,7 +103,7 @@ async function summarize(deps: AppDeps, base: LogFilter, w: Window): Promise<Sum
     logs_per_second: round(total / (w.minutes * 60)),
     error_rate: errorRate,
     levels: lv,
-    top_errors: topErrors.map((t) => ({ message: t.key, count: t.count })),
+    top_errors: errorGroups,
     trend: {
       previous_total_logs: prevTotal,
       previous_error_rate: prevErrorRate,
@@ -111,6 +112,22 @@ async function summarize(deps: AppDeps, base: LogFilter, w: Window): Promise<Sum
       direction: total > prevTotal ? "up" : total < prevTotal ? "down" : "flat",
     },
   };
+}
+
+/**
+ * The ten largest error patterns; where most of the window's errors were stored before patterns were
+ * mined, the ten most frequent identical messages instead.
+ */
+async function topErrors(
+  deps: AppDeps,
+  filter: LogFilter & { from: number; to: number },
+): Promise<{ message: string; count: number; pattern: string | null }[]> {
+  const grouped = await listPatterns(deps.store, deps.patternRepo, filter, filter.to - filter.from + 1, 10);
+  if (grouped.total > 0 && grouped.without_pattern * 2 <= grouped.total) {
+    return grouped.patterns.map((p) => ({ message: p.template, count: p.count, pattern: p.id }));
+  }
+  const top = await deps.store.topMessages(filter, 10);
+  return top.map((t) => ({ message: t.key, count: t.count, pattern: null }));
 }
 
 const overview = createRoute({
@@ -230,11 +247,12 @@ export function metricsRoutes() {
     const deps = c.get("deps");
     const now = deps.now?.() ?? Date.now();
     const body = await cachedJsonText(c, "metrics", "system", 45, async (): Promise<SystemMetrics> => {
-      const [stats, lastMinute, lastFive, connections] = await Promise.all([
+      const [stats, lastMinute, lastFive, connections, rules] = await Promise.all([
         deps.store.stats(),
         deps.store.count({ from: now - MINUTE, to: now }),
         deps.store.count({ from: now - 5 * MINUTE, to: now }),
         deps.databaseConnections ? deps.databaseConnections().catch(() => null) : Promise.resolve(null),
+        deps.retentionRules ? deps.retentionRules.list() : Promise.resolve(null),
       ]);
       return {
         timestamp: new Date(now).toISOString(),
@@ -258,6 +276,12 @@ export function metricsRoutes() {
             }
           : null,
         database: { connections: connections },
+        retention: rules
+          ? {
+              retention_days: deps.settings.RETENTION_DAYS,
+              rules: rules.map(({ pattern, days, last_run }) => ({ pattern, days, last_run })),
+            }
+          : null,
       };
     });
     return jsonText(c, body);

@@ -4,6 +4,7 @@ import { AppError } from "../../core/errors.ts";
 import { hashApiKey, looksLikeApiKey } from "../auth/api-key-secret.ts";
 import { userStates } from "../auth/user-states.ts";
 import type { AppEnv, AuthUser } from "../context.ts";
+import { isIngestPath } from "../ingest/paths.ts";
 
 const UNAUTHORIZED_HEADERS = { "WWW-Authenticate": 'Bearer realm="logflow"' };
 
@@ -20,7 +21,7 @@ function bearer(c: Context<AppEnv>): string | null {
  * disabling or a change of rights raise the user's token version); rights come from the user record,
  * never from the token.
  */
-async function authenticate(c: Context<AppEnv>, token: string): Promise<AuthUser | null> {
+export async function authenticate(c: Context<AppEnv>, token: string): Promise<AuthUser | null> {
   const deps = c.get("deps");
   if (looksLikeApiKey(token)) {
     const key = await deps.apiKeys?.authenticate(await hashApiKey(token));
@@ -80,6 +81,7 @@ export function isGuardedRead(method: string, path: string, endpoint: string): b
   return (
     (method === "GET" || method === "HEAD") &&
     path.startsWith("/api/") &&
+    !isIngestPath(path) && // shippers' protocols: what they read (`GET /api/v1/es/`) takes an ingest key
     endpoint !== "unmatched" &&
     !OPEN_READS.has(endpoint)
   );

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { AppError } from "../../core/errors.ts";
 import type { RateLimitRule } from "../../core/ports/rate-limiter.ts";
 import type { AppEnv } from "../context.ts";
+import { isIngestPath } from "../ingest/paths.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -31,12 +32,12 @@ export const RATE_LIMITS = {
  */
 export function ruleFor(method: string, endpoint: string, path: string): RateLimitRule | null {
   if (!path.startsWith("/api/")) return null;
-  if (endpoint === "/api/v1/ingest") return null;
+  if (isIngestPath(path)) return null;
   if (endpoint === "/api/v1/auth/login") return RATE_LIMITS.login;
   if (endpoint === "/api/v1/auth/register") return RATE_LIMITS.register;
   if (endpoint === "/api/v1/auth/me") return method === "GET" ? RATE_LIMITS.me : RATE_LIMITS.me_update;
   if (endpoint === "/api/v1/auth/users") return RATE_LIMITS.users;
-  if (endpoint === "/api/v1/logs/search") return RATE_LIMITS.search;
+  if (endpoint === "/api/v1/logs/search" || endpoint === "/api/v1/logs/patterns") return RATE_LIMITS.search;
   if (endpoint === "/api/v1/logs/tail") return RATE_LIMITS.tail;
   if (endpoint === "/api/v1/logs/recent") return RATE_LIMITS.recent;
   if (endpoint === "/api/v1/logs/:id") return RATE_LIMITS.lookup;

@@ -156,6 +156,7 @@ export async function exampleExchanges(
     "/api/v1/logs/search?query=declined&service=payment-service&since=1h&limit=10",
   );
   await call("GET /api/v1/logs/recent", "/api/v1/logs/recent?limit=2");
+  await call("GET /api/v1/logs/patterns", "/api/v1/logs/patterns?service=payment-service&since=1h&limit=5");
   const id = found.logs[0]?.id ?? "00000000-0000-7000-8000-000000000000";
   await call("GET /api/v1/logs/:id", `/api/v1/logs/${id}`);
   await call("GET /api/v1/logs/:id/context", `/api/v1/logs/${id}/context?before=2&after=2`);
@@ -164,6 +165,13 @@ export async function exampleExchanges(
     `/api/v1/logs/stats?since=1h&by=service,level&agg=${encodeURIComponent("count,max(amount)")}`,
   );
   await call("GET /api/v1/logs/fields", `/api/v1/logs/fields?since=1h&query=${encodeURIComponent("txn-42")}`);
+
+  // An export of every match (here the first two lines), streamed as NDJSON.
+  const exported = await api.request(
+    `/api/v1/logs/export?query=${encodeURIComponent("level:error")}&format=ndjson&limit=2`,
+    { headers: admin },
+  );
+  out.push({ route: "GET /api/v1/logs/export", status: exported.status, body: await exported.text() });
 
   // The live tail: opened, one matching event shipped, the stream read until that event came, then left.
   const tail = await api.request(`/api/v1/logs/tail?query=${encodeURIComponent("level:error declined")}`);
@@ -191,10 +199,21 @@ export async function exampleExchanges(
     headers: user,
   });
 
+  await call("PUT /api/v1/retention/rules/:pattern", "/api/v1/retention/rules/checkout-*", {
+    method: "PUT",
+    headers: admin,
+    json: { days: 7 },
+  });
+  await call("GET /api/v1/retention/rules", "/api/v1/retention/rules", { headers: admin });
+
   await call("GET /api/v1/metrics/overview", "/api/v1/metrics/overview?window_minutes=60");
   await call("GET /api/v1/metrics/service/:name", "/api/v1/metrics/service/payment-service");
   await call("GET /api/v1/metrics/system", "/api/v1/metrics/system");
   await call("GET /api/v1/metrics/timeseries", "/api/v1/metrics/timeseries?interval=15m&window_minutes=60");
+  await call("DELETE /api/v1/retention/rules/:pattern", "/api/v1/retention/rules/checkout-*", {
+    method: "DELETE",
+    headers: admin,
+  });
   await call("GET /api/v1/cache/stats", "/api/v1/cache/stats", { headers: admin });
   await call("DELETE /api/v1/cache/clear", "/api/v1/cache/clear?pattern=metrics:*", {
     method: "DELETE",
@@ -266,6 +285,10 @@ export async function exampleExchanges(
 
   await call("GET /api/v1/anomaly/detect/log-volume", "/api/v1/anomaly/detect/log-volume?window_minutes=60");
   await call("GET /api/v1/anomaly/detect/error-rate", "/api/v1/anomaly/detect/error-rate?window_minutes=60");
+  await call(
+    "GET /api/v1/anomaly/detect/patterns",
+    "/api/v1/anomaly/detect/patterns?service=payment-service&window_minutes=60",
+  );
   await call("GET /api/v1/anomaly/report", "/api/v1/anomaly/report?window_minutes=60");
   await call("GET /api/v1/anomaly/recorded", "/api/v1/anomaly/recorded?limit=5");
   await call("DELETE /api/v1/alerts/rules/:id", `/api/v1/alerts/rules/${rule.id}`, {

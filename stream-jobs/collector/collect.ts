@@ -21,7 +21,11 @@ export const collect: Collect = async (items, deps, at) => {
   const breathe = eventLoopSlicer();
   for (let index = 0; index < items.length; index++) {
     const item = items[index]!;
-    const result = item.ok ? parseLogEvent(item.value, at.now, deps.limits) : item;
+    const result = !item.ok
+      ? item
+      : "event" in item
+        ? { ok: true as const, event: item.event }
+        : parseLogEvent(item.value, at.now, deps.limits);
     if (result.ok) events.push(result.event);
     else {
       rejected++;

@@ -5,6 +5,7 @@ import type { LogLine } from "../../core/logger.ts";
 import type { AlertRuleRepo, AlertTickRepo, TriggeredAlertRepo } from "../../core/ports/alerts.ts";
 import type { AnomalyRepo } from "../../core/ports/anomalies.ts";
 import type { LogStore } from "../../core/ports/log-store.ts";
+import type { PatternRepo } from "../../core/ports/patterns.ts";
 import type { Telemetry } from "../../core/ports/telemetry.ts";
 import { runAlertTick, type TickDeps } from "./tick.ts";
 
@@ -15,6 +16,8 @@ export interface AlertEngineSources {
   triggeredAlerts: TriggeredAlertRepo;
   alertTicks: AlertTickRepo;
   anomalies?: AnomalyRepo | undefined;
+  /** Pattern templates, for new-pattern rules. */
+  patternRepo?: PatternRepo | undefined;
   log?: LogLine;
   telemetry?: Telemetry | undefined;
 }
@@ -34,6 +37,7 @@ export function alertEngine(
     rules: deps.alertRules,
     alerts: deps.triggeredAlerts,
     anomalies: deps.anomalies,
+    ...(deps.patternRepo ? { patterns: deps.patternRepo } : {}),
     ticks: deps.alertTicks,
     notify: createNotifier({
       guard: {

@@ -159,12 +159,73 @@ describe("POST /api/v1/ingest", () => {
   test("a wrong content type is a 415", async () => {
     const res = await ingest(t, "service=x&message=y", "application/x-www-form-urlencoded");
     expect(res.status).toBe(415);
+    // Bytes, not a string: a string body would be sent as text/plain, which is plain lines.
     const none = await t.request("/api/v1/ingest", {
       method: "POST",
       headers: { authorization: `Bearer ${t.adminToken}` },
-      body: "{}",
+      body: new TextEncoder().encode("{}"),
     });
     expect(none.status).toBe(415);
+  });
+
+  test("text/plain: one event per line, time and level read from common formats, the service from ?service=", async () => {
+    const service = freshService("plain");
+    const lines = [
+      '203.0.113.9 - - [29/Nov/2026:10:00:00 +0000] "GET /cart HTTP/1.1" 503 12 "-" "curl/8"',
+      "",
+      "2026-11-29T10:00:01.250Z ERROR payment declined for order 7",
+      '{"msg":"from pino","level":40,"time":1795946402000,"order":8}',
+      "just a line",
+    ].join("\n");
+    const now = Date.parse("2026-11-29T10:05:00Z");
+    const app = createApp({ ...t.runtime.deps, now: () => now });
+    const res = await app.request(`/api/v1/ingest?service=${service}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", authorization: `Bearer ${t.adminToken}` },
+      body: lines,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 4, rejected: 0, errors: [] });
+    const found = (
+      await search({
+        service,
+        limit: "10",
+        start_time: "2026-11-29T00:00:00Z",
+        end_time: "2026-11-30T00:00:00Z",
+      })
+    ).logs;
+    const by = new Map(found.map((e) => [e.message, e]));
+    expect(by.get(lines.split("\n")[0]!)).toMatchObject({
+      level: "ERROR",
+      timestamp: "2026-11-29T10:00:00.000Z",
+      attributes: { "http.response.status_code": 503, "url.path": "/cart" },
+    });
+    expect(by.get("2026-11-29T10:00:01.250Z ERROR payment declined for order 7")).toMatchObject({
+      level: "ERROR",
+      timestamp: "2026-11-29T10:00:01.250Z",
+    });
+    expect(by.get("from pino")).toMatchObject({ level: "WARNING", attributes: { order: 8 } });
+    expect(by.get("just a line")).toMatchObject({ level: "INFO", timestamp: new Date(now).toISOString() });
+  });
+
+  test("text/plain: the service from X-Service, gzip-compressed", async () => {
+    const service = freshService("plain-gz");
+    const res = await t.request("/api/v1/ingest", {
+      method: "POST",
+      headers: {
+        "content-type": "text/plain; charset=utf-8",
+        "content-encoding": "gzip",
+        "x-service": service,
+        authorization: `Bearer ${t.adminToken}`,
+      },
+      body: Bun.gzipSync("WARN disk almost full\nline two\n"),
+    });
+    expect(res.status).toBe(200);
+    const found = (await search({ service })).logs.map((e) => [e.message, e.level]).sort();
+    expect(found).toEqual([
+      ["WARN disk almost full", "WARNING"],
+      ["line two", "INFO"],
+    ]);
   });
 
   test("missing, malformed and forged credentials are 401 with WWW-Authenticate", async () => {

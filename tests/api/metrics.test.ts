@@ -59,11 +59,13 @@ describe("GET /api/v1/metrics/overview", () => {
     expect(body.error_count).toBe(26);
     expect(body.error_rate).toBe(11.82); // 26 / 220
     expect(body.levels).toEqual({ DEBUG: 0, INFO: 188, WARNING: 6, ERROR: 21, CRITICAL: 5 });
+    // Grouped by pattern: each of these messages is a template of its own.
+    const pattern = expect.any(String);
     expect(body.top_errors).toEqual([
-      { message: "db timeout", count: 15 },
-      { message: "disk full", count: 5 },
-      { message: "card declined", count: 4 },
-      { message: "x", count: 2 },
+      { message: "db timeout", count: 15, pattern },
+      { message: "disk full", count: 5, pattern },
+      { message: "card declined", count: 4, pattern },
+      { message: "x", count: 2, pattern },
     ]);
     const byName = Object.fromEntries(body.services.map((s: Json) => [s.name, s]));
     expect(byName[a]).toEqual({
@@ -105,7 +107,7 @@ describe("GET /api/v1/metrics/service/{name}", () => {
     expect(body.total_logs).toBe(100);
     expect(body.error_rate).toBe(20);
     expect(body.health).toBe("unhealthy");
-    expect(body.top_errors[0]).toEqual({ message: "db timeout", count: 15 });
+    expect(body.top_errors[0]).toMatchObject({ message: "db timeout", count: 15 });
     expect(body.trend.previous_total_logs).toBe(110);
     expect(body.trend.change_percent).toBe(-9.09);
     expect(body.trend.direction).toBe("down");

@@ -251,6 +251,58 @@ export async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
 }
 
 /**
+ * The shipper protocols on this runtime: an Elasticsearch bulk, an OTLP/HTTP JSON export and a Loki push
+ * (with Basic auth), each stored and found by its service.
+ */
+export async function expectShipperProtocols(base: string, db: EdgeDatabase) {
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: db.username, password: db.password }),
+  });
+  const { access_token } = (await login.json()) as { access_token: string };
+  const bearer = { authorization: `Bearer ${access_token}` };
+  const run = crypto.randomUUID().slice(0, 8);
+  const bulk = await fetch(`${base}/_bulk`, {
+    method: "POST",
+    headers: { ...bearer, "content-type": "application/x-ndjson" },
+    body: `{"create":{"_index":"edge-bulk-${run}"}}\n{"message":"via bulk"}\n`,
+  });
+  expect(bulk.headers.get("x-elastic-product")).toBe("Elasticsearch");
+  expect(((await bulk.json()) as { errors: boolean }).errors).toBe(false);
+  const otlp = await fetch(`${base}/v1/logs`, {
+    method: "POST",
+    headers: { ...bearer, "content-type": "application/json" },
+    body: JSON.stringify({
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: `edge-otlp-${run}` } }] },
+          scopeLogs: [{ logRecords: [{ severityText: "WARN", body: { stringValue: "via otlp" } }] }],
+        },
+      ],
+    }),
+  });
+  expect(otlp.status).toBe(200);
+  const loki = await fetch(`${base}/loki/api/v1/push`, {
+    method: "POST",
+    headers: { authorization: `Basic ${btoa(`loki:${access_token}`)}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      streams: [{ stream: { job: `edge-loki-${run}` }, values: [[`${Date.now()}000000`, "via loki"]] }],
+    }),
+  });
+  expect(loki.status).toBe(204);
+  for (const [kind, message] of [
+    ["bulk", "via bulk"],
+    ["otlp", "via otlp"],
+    ["loki", "via loki"],
+  ] as const) {
+    const found = await fetch(`${base}/api/v1/logs/search?service=edge-${kind}-${run}`, { headers: bearer });
+    const page = (await found.json()) as { logs: { message: string }[] };
+    expect([kind, page.logs.map((l) => l.message)]).toEqual([kind, [message]]);
+  }
+}
+
+/**
  * The suite every edge runtime must pass without a database: /health unhealthy (503) saying why, and a
  * problem+json 404. `more` adds a runtime's own tests, given the running server.
  */
@@ -355,6 +407,12 @@ export function describeWithPostgres(
     test(
       "a user logs in, ingests an event and finds it by search",
       () => expectLoginIngestSearch(server.base, db),
+      EDGE_TIMEOUT_MS,
+    );
+
+    test(
+      "Elasticsearch bulk, OTLP/HTTP and Loki push are stored",
+      () => expectShipperProtocols(server.base, db),
       EDGE_TIMEOUT_MS,
     );
   });

@@ -10,6 +10,7 @@ import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
 import { noTelemetry, type Telemetry } from "../../core/ports/telemetry.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { type Indexer, type IndexerSink, startIndexer as start } from "../../stream-jobs/indexer/indexer.ts";
+import type { BatchStep } from "../../stream-jobs/indexer/step.ts";
 import { isEngineOutage } from "../../workers/outage.ts";
 import { freshPostgresDatabase, KAFKA_TEST_BROKERS } from "../helpers/engines.ts";
 
@@ -113,6 +114,8 @@ export function startIndexer(opts: {
   store: IndexerSink;
   telemetry?: Partial<Telemetry>;
   maxMessageBytes?: number;
+  /** Steps between validate and the write (the pattern step). */
+  steps?: BatchStep[];
 }): Promise<Indexer> {
   const telemetry = { ...noTelemetry, ...opts.telemetry };
   return start({
@@ -131,6 +134,7 @@ export function startIndexer(opts: {
     slowAfterMs: 1_000,
     telemetry,
     ...(opts.maxMessageBytes ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+    ...(opts.steps ? { steps: opts.steps } : {}),
   });
 }
 

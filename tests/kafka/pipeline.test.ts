@@ -6,8 +6,12 @@ import { afterEach, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { dlqTopic } from "../../core/adapters/kafka/queue.ts";
 import { produceRaw, readTopic } from "../../core/adapters/kafka/raw.ts";
+import { PostgresPatternRepo } from "../../core/adapters/postgres/pattern-repo.ts";
+import { PatternAssigner } from "../../core/patterns/assigner.ts";
 import { EventsRejectedError } from "../../core/ports/log-store.ts";
 import type { Indexer } from "../../stream-jobs/indexer/indexer.ts";
+import { patternStep } from "../../stream-jobs/indexer/steps/patterns.ts";
+import { isEngineOutage } from "../../workers/outage.ts";
 import { kafkaReachable, POSTGRES_ADMIN_URL, postgresReachable } from "../helpers/engines.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
@@ -76,6 +80,33 @@ describe.skipIf(!enabled)("Kafka pipeline (real broker, real Postgres)", () => {
     }
     await waitFor("lag 0 once everything is committed", async () => (await ix.readLag()) === 0);
     expect(ix.status().status).toBe("healthy");
+  });
+
+  test("two indexers give every event its pattern id; one id per template, with the templates stored", async () => {
+    const { topic, group, db, queue } = await setup("patterns");
+    const services = ["checkout", "payment", "auth", "search", "email"];
+    const events = makeEvents(3_000, services);
+    const repo = new PostgresPatternRepo(db.sql);
+    const assigners = ["indexer-a", "indexer-b"].map((node) => new PatternAssigner({ repo, node }));
+    for (const a of assigners) {
+      await indexer({ topic, group, store: db.store, steps: [patternStep(a, isEngineOutage)] });
+    }
+    await publishAll(queue, events, 100, 4);
+    await waitFor("all events stored", async () => ({
+      ok: (await db.count()) === events.length,
+      seen: await db.count(),
+    }));
+    for (const a of assigners) await a.flush();
+    const [row] = await db.sql<{ ids: number; missing: number }[]>`
+      select count(distinct pattern)::int as ids, count(*) filter (where pattern is null)::int as missing from logs`;
+    // `event <n> of <service>`: one template per service.
+    expect(row).toEqual({ ids: services.length, missing: 0 });
+    const stored = await db.sql<{ service: string; template: string; count: string }[]>`
+      select service, template, count from patterns order by service`;
+    expect(stored.map((r) => [r.service, r.template])).toEqual(
+      [...services].sort().map((s) => [s, `event <*> of ${s}`]),
+    );
+    expect(stored.reduce((n, r) => n + Number(r.count), 0)).toBe(events.length);
   });
 
   test("poison messages go to the dead-letter topic with their reasons; the good ones of the batch are indexed", async () => {

@@ -185,6 +185,27 @@ describe("explore", () => {
   });
 });
 
+describe("explore patterns", () => {
+  test("the Patterns tab lists each template with its variables marked; opening one filters the lines by it", async () => {
+    await signIn();
+    router.navigate(`/explore?service=${service}&range=15m`);
+    const root = await mount("pages/explore/index.tsx");
+    await until(() => root.querySelectorAll("tbody tr").length === 3);
+    (root.querySelector("[data-testid=patterns-tab]") as HTMLButtonElement).click();
+    expect(router.query().view).toBe("patterns");
+    const panel = await until(() => root.querySelector("[data-testid=patterns]"));
+    await until(() => panel.querySelectorAll("tbody tr").length === 3);
+    const rows = [...panel.querySelectorAll("tbody tr")] as HTMLElement[];
+    const slow = rows.find((r) => r.textContent?.includes("slow query"))!;
+    expect(slow.querySelector("mark.pattern-var")?.textContent).toBe("<*>");
+    expect(slow.textContent).toContain("new");
+    const id = slow.dataset.pattern!;
+    slow.click();
+    expect(router.query().q).toBe(`pattern:${id}`);
+    expect(router.query().view).toBeUndefined();
+  });
+});
+
 describe("export and URL state", () => {
   const log = {
     id: "0190d7a4-0000-7000-8000-000000000001",
@@ -200,18 +221,6 @@ describe("export and URL state", () => {
     span_id: null,
     attributes: { k: 1 },
   };
-
-  test("CSV quotes commas, quotes and newlines, and defuses spreadsheet formulas", () => {
-    const csv = logs.toCsv([log, { ...log, message: "=HYPERLINK(1)" }]);
-    const lines = csv.split("\r\n");
-    expect(lines[0]).toBe(
-      "timestamp,level,service,message,host,correlation_id,request_id,trace_id,span_id,id,attributes",
-    );
-    expect(csv).toContain('"said ""no"", then\nleft"');
-    expect(csv).toContain(`"{""k"":1}"`);
-    expect(csv).toContain("'=HYPERLINK(1)");
-    expect(JSON.parse(logs.toJson([log]))).toEqual([log]);
-  });
 
   test("filters survive the round trip through the URL", () => {
     const q = logs.parseLogQuery({ q: "timeout", service: "a,b", level: "error,WARNING,bogus", range: "6h" });
@@ -259,6 +268,11 @@ describe("alerts", () => {
       "err-threshold",
     );
     expect(saved).toBe(false);
+    // Text that is no number is said so at once, with the form's own label in the summary.
+    typeInto(root.querySelector("input[name=threshold]"), "ten");
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => root.querySelector("#err-threshold")?.textContent?.includes("must be a number"));
+    expect(root.querySelector("[role=alert]")?.textContent).toContain("Threshold: must be a number");
     typeInto(root.querySelector("input[name=threshold]"), "5");
     typeInto(root.querySelector("input[name=time_window]"), "5");
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
@@ -300,6 +314,38 @@ describe("anomaly rules", () => {
     await until(() => saved);
     expect(saved!.anomaly_severity).toBe("high");
     expect(saved!.levels).toEqual([]);
+  });
+});
+
+describe("new-pattern rules", () => {
+  test("counting new log patterns keeps levels and query, and the rule is saved with new_pattern", async () => {
+    await signIn();
+    const { RuleForm } = await load<typeof import("../../web/src/pages/alerts/rule-form.tsx")>(
+      "pages/alerts/rule-form.tsx",
+    );
+    let saved: { new_pattern: boolean; anomaly_severity: string | null; levels: string[] } | undefined;
+    const root = document.createElement("div");
+    document.body.append(root);
+    const onSaved = (r: typeof saved) => {
+      saved = r;
+    };
+    disposers.push(
+      web.render(
+        () => web.createComponent(RuleForm as never, { onSaved, onCancel: () => {} } as never),
+        root,
+      ),
+    );
+    typeInto(root.querySelector("input[name=name]"), `new patterns ${service}`);
+    typeInto(root.querySelector("input[name=threshold]"), "0");
+    const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
+    counts.value = "new-pattern";
+    typeInto(counts, "new-pattern");
+    expect(root.querySelector("input[name=query]")).not.toBeNull();
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+    await until(() => saved);
+    expect(saved!.new_pattern).toBe(true);
+    expect(saved!.anomaly_severity).toBeNull();
+    expect(saved!.levels).toEqual(["ERROR", "CRITICAL"]);
   });
 });
 

@@ -144,7 +144,7 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toContain(`${marker} failed`);
   }, 20_000);
 
-  test("filters live in the URL; export downloads the current result as CSV and JSON", async () => {
+  test("filters live in the URL; export downloads every match as CSV and NDJSON", async () => {
     await page.getByRole("checkbox", { name: "ERROR" }).check();
     await page.waitForURL(/level=ERROR/);
     await page.locator("tbody tr", { hasText: `${marker} failed` }).waitFor();
@@ -159,15 +159,19 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     expect(text.split("\r\n")[0]).toStartWith("timestamp,level,service,message");
     expect(text).toContain(`${marker} failed: card declined`);
     expect(text).not.toContain(`${marker} retried`);
-    const [json] = await Promise.all([
+    const [nd] = await Promise.all([
       page.waitForEvent("download"),
-      page.getByRole("button", { name: "Export JSON" }).click(),
+      page.getByRole("button", { name: "Export NDJSON" }).click(),
     ]);
-    const jsonPath = join(ARTIFACTS, "export.json");
-    await json.saveAs(jsonPath);
+    const ndPath = join(ARTIFACTS, "export.ndjson");
+    await nd.saveAs(ndPath);
     expect(
-      (JSON.parse(readFileSync(jsonPath, "utf8")) as { message: string }[]).map((l) => l.message),
+      readFileSync(ndPath, "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { message: string }).message),
     ).toEqual([`${marker} failed: card declined`]);
+    await page.getByTestId("export-status").getByText("Exported all 1 matching lines as NDJSON.").waitFor();
   }, 30_000);
 
   test("the overview shows cards, the volume chart and service health", async () => {

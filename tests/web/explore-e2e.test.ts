@@ -30,15 +30,6 @@ async function ship(n: number, make: (i: number) => Record<string, unknown>) {
 
 const rowCount = async () => Number(await page.locator(".results table").getAttribute("aria-rowcount")) - 1;
 
-/** Whether the API has GET /api/v1/logs/stats and /fields (the histogram's and the sidebar's). */
-async function hasStatsEndpoints(): Promise<boolean> {
-  const res = await s.t.request("/api/v1/logs/fields", {
-    headers: { authorization: `Bearer ${s.t.adminToken}` },
-  });
-  if (!res.ok) console.warn(`[skip] GET /api/v1/logs/fields is not in this API yet (${res.status})`);
-  return res.ok;
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -338,6 +329,7 @@ describe.skipIf(!available)("Explore in Chromium", () => {
 
     // Recent queries are offered in the box, newest first, after a reload too.
     await page.reload();
+    await page.locator("datalist#query-history option").first().waitFor({ state: "attached" });
     const history = await page
       .locator("datalist#query-history option")
       .evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
@@ -348,7 +340,6 @@ describe.skipIf(!available)("Explore in Chromium", () => {
   }, 60_000);
 
   test("the histogram answers with the list's total; a drag zooms the range and the list; a bar narrows to it", async () => {
-    if (!(await hasStatsEndpoints())) return;
     const svc = freshService("histo");
     const t0 = Date.now() - 40 * 60_000;
     await ship(80, (i) => ({
@@ -409,7 +400,6 @@ describe.skipIf(!available)("Explore in Chromium", () => {
   }, 60_000);
 
   test("the field sidebar lists the fields with top values; a click includes or excludes a value in the query text", async () => {
-    if (!(await hasStatsEndpoints())) return;
     const svc = freshService("side");
     await ship(12, (i) => ({
       service: svc,
@@ -441,6 +431,63 @@ describe.skipIf(!available)("Explore in Chromium", () => {
       .getByTestId("result-count")
       .getByText(/^\d+ matching/)
       .waitFor();
+  }, 60_000);
+
+  test("alert on this search: the rule form comes prefilled and shows what it would have counted", async () => {
+    const svc = freshService("alertme");
+    await ship(12, (i) => ({
+      service: svc,
+      level: "ERROR",
+      message: `card declined ${i}`,
+      timestamp: Date.now() - i * 1000,
+    }));
+    await page.goto(`${s.url}/explore?service=${svc}&q=declined`);
+    await page.getByTestId("result-count").getByText("12 matching lines").waitFor();
+    await page.getByRole("link", { name: "Alert on this search" }).click();
+    await page.waitForURL(/\/alerts\?.*rule=new/);
+    expect(await page.locator("input[name=query]").inputValue()).toBe("declined");
+    expect(await page.getByLabel("Services (comma-separated, empty for all)").inputValue()).toBe(svc);
+    const preview = page.getByTestId("rule-preview");
+    await preview.getByText(/it would have fired in/).waitFor();
+    // The newest window holds the 12 lines; the default rule fires above 10.
+    await preview.locator("li", { hasText: ": 12" }).waitFor();
+    expect(await preview.locator("strong").textContent()).toBe("1");
+    await page.screenshot({ path: join(ARTIFACTS, "27-alert-on-this-search.png"), fullPage: true });
+    await page.getByRole("button", { name: "Create rule" }).click();
+    await page.getByText(/Saved rule “Search: declined”/).waitFor();
+  }, 60_000);
+
+  test("open alerts are counted beside Alerts in the navigation", async () => {
+    const { rules } = await s.t.runtime.deps.alertRules.list({ limit: 500, offset: 0 });
+    const rule = rules.find((r) => r.name.startsWith("Search: declined"));
+    expect(rule).toBeDefined();
+    const now = Date.now();
+    const fired = await s.t.runtime.deps.triggeredAlerts.fire({
+      rule_id: rule!.id,
+      triggered_at: now,
+      value: 12,
+      threshold: 10,
+      condition: "greater_than",
+      time_window: 5,
+      window_start: now - 5 * 60_000,
+      window_end: now,
+      message: "12 matching logs in 5 min",
+      sample_log_ids: [],
+    });
+    expect(fired).not.toBeNull();
+    await page.goto(`${s.url}/`);
+    const badge = page.getByRole("navigation", { name: "Main" }).getByTestId("open-alerts");
+    await badge.waitFor();
+    const open = Number((await badge.textContent())!.replace(/\D/g, ""));
+    expect(open).toBeGreaterThanOrEqual(1);
+    // Acknowledged, it is no longer open: the count drops on the next page change.
+    expect((await s.t.runtime.deps.triggeredAlerts.acknowledge(fired!.id, 1, Date.now())).ok).toBe(true);
+    await page.getByRole("link", { name: /Alerts/ }).click();
+    await page.waitForFunction(
+      (n) =>
+        Number(document.querySelector("[data-testid=open-alerts]")?.textContent?.replace(/\D/g, "") ?? 0) < n,
+      open,
+    );
   }, 60_000);
 
   test("no script errors were logged along the way", () => {

@@ -3,6 +3,7 @@ import { setUnauthorizedHandler } from "./data/api.ts";
 import { session } from "./data/auth.ts";
 import { logout } from "./data/session-api.ts";
 import { href, location, navigate } from "./router.ts";
+import { OpenAlertsBadge } from "./ui/open-alerts.tsx";
 import { ErrorState, Loading } from "./ui/states.tsx";
 import { cycleTheme, theme } from "./ui/theme.ts";
 
@@ -80,6 +81,9 @@ export function App() {
                         aria-current={section(location().path) === n.path ? "page" : undefined}
                       >
                         {n.label}
+                        <Show when={n.path === "/alerts"}>
+                          <OpenAlertsBadge />
+                        </Show>
                       </a>
                     </li>
                   )}

@@ -23,7 +23,7 @@ await checkPort("PORT", config.HOST, config.PORT).catch(exitOnStartupError);
     );
   }
 }
-const { runtime, server } = await serve(config).catch(exitOnStartupError);
+const { runtime, server, syslog } = await serve(config, { syslog: true }).catch(exitOnStartupError);
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
 startAlertScheduler(bunAlertEngine(runtime, config));
 // With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,
@@ -32,7 +32,7 @@ if (config.KAFKA_BROKERS?.length) {
   const { startKafkaIndexer } = await import("./kafka-indexer.ts");
   const indexer = await startKafkaIndexer(
     { ...config, KAFKA_BROKERS: config.KAFKA_BROKERS },
-    { store: runtime.deps.store, log: runtime.built.log },
+    { store: runtime.deps.store, log: runtime.built.log, patterns: runtime.built.patterns },
   );
   // A fault stopped the indexer: nothing ingested would reach the store any more, so stop loudly.
   indexer.done.catch((err: unknown) => {
@@ -50,6 +50,7 @@ console.log(`
     health     ${url}/health
     login      ${config.ADMIN_USERNAME} / ${password}${runtime.adminCreated ? "  (admin account created)" : ""}
     ingest     ${config.KAFKA_BROKERS?.length ? `through Kafka (${config.KAFKA_TOPIC} on ${config.KAFKA_BROKERS.join(",")}), indexed in this process` : "in-process queue, straight to the store"}
+    syslog     ${syslog ? `TCP and UDP on ${config.HOST}:${syslog.tcpPort} (no authentication: a trusted network only)` : "off (SYSLOG_PORT to listen)"}
     alerts     rules evaluated every ${config.ALERT_EVAL_INTERVAL_SECONDS} s
     demo       ${demo || config.DEMO ? "generating traffic" : "off (bun run dev --demo to generate traffic)"}
 `);

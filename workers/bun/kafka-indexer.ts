@@ -1,8 +1,10 @@
 import { kafkaLogConsumer } from "../../core/adapters/kafka/consumer.ts";
 import type { Config } from "../../core/config.ts";
 import type { LogLine } from "../../core/logger.ts";
+import type { PatternAssigner } from "../../core/patterns/assigner.ts";
 import type { Telemetry } from "../../core/ports/telemetry.ts";
 import { type Indexer, type IndexerSink, startIndexer } from "../../stream-jobs/indexer/indexer.ts";
+import { patternStep } from "../../stream-jobs/indexer/steps/patterns.ts";
 import { isEngineOutage } from "../outage.ts";
 
 /**
@@ -11,7 +13,13 @@ import { isEngineOutage } from "../outage.ts";
  */
 export function startKafkaIndexer(
   config: Config & { KAFKA_BROKERS: string[] },
-  deps: { store: IndexerSink; log: LogLine; telemetry?: Telemetry | undefined },
+  deps: {
+    store: IndexerSink;
+    log: LogLine;
+    telemetry?: Telemetry | undefined;
+    /** Gives each event its pattern id before the write. */
+    patterns?: PatternAssigner | undefined;
+  },
 ): Promise<Indexer> {
   const telemetry = deps.telemetry ? { telemetry: deps.telemetry } : {};
   return startIndexer({
@@ -25,6 +33,7 @@ export function startKafkaIndexer(
     }),
     store: deps.store,
     isOutage: isEngineOutage,
+    steps: deps.patterns ? [patternStep(deps.patterns, isEngineOutage)] : [],
     log: deps.log,
     ...telemetry,
   });

@@ -3,6 +3,8 @@
  * LOGFLOW_DATA_DIR), the official search-engine clients, the ingest queue (Kafka when KAFKA_BROKERS is
  * set, else in-process), Prometheus metrics and a signing key kept on disk.
  */
+
+import { hostname } from "node:os";
 import { isKafkaOutage } from "../../core/adapters/kafka/client.ts";
 import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
 import { kafkaUnavailable, waitForKafka } from "../../core/adapters/kafka/startup.ts";
@@ -85,6 +87,8 @@ export function bunPlatform(config: Config, database: Database): Platform {
     searchEngine: bunSearchEngine,
     searchTemplate: "at-start",
     inProcessLimits: true,
+    // Stable across restarts (its saved state is found again) and distinct per process on one host.
+    patternNode: config.PATTERN_NODE ?? `${hostname()}:${config.PORT}`,
     telemetry: prometheusTelemetry(database.connections ? { databaseConnections: database.connections } : {}),
   };
 }

@@ -2,7 +2,7 @@ import type { Sql } from "postgres";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresSystemConfigRepo } from "../../core/adapters/postgres/system-config-repo.ts";
 import { type Config, DEV_ADMIN_PASSWORD } from "../../core/config.ts";
-import { startRetention } from "../../core/retention/runner.ts";
+import { type RetentionJob, startRetention } from "../../core/retention/runner.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import { secureAccountsAtStart } from "../../edge-api/auth/start-accounts.ts";
@@ -18,6 +18,8 @@ export interface Runtime {
   /** "embedded (PGlite in …)" or "postgres". */
   database: string;
   adminCreated: boolean;
+  /** The hourly retention job (its `ready`: the first pass at start is done). */
+  retention: RetentionJob;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,9 @@ export async function startRuntime(config: Config): Promise<Runtime> {
   const retention = startRetention({
     store: built.store,
     ...(built.anomalies ? { anomalies: built.anomalies } : {}),
+    ...(built.patternRepo ? { patterns: built.patternRepo } : {}),
     settings: new PostgresSystemConfigRepo(database.sql),
+    ...(built.retentionRules ? { rules: built.retentionRules } : {}),
     days: config.RETENTION_DAYS,
     confirmed: config.RETENTION_CONFIRM,
     log,
@@ -66,6 +70,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     sql: database.sql,
     database: database.label,
     adminCreated,
+    retention,
     async close() {
       await retention.close();
       await built.close();

@@ -4,6 +4,7 @@ import { staticAssets } from "./assets.ts";
 import { compressed } from "./compress.ts";
 import { type Runtime, startRuntime } from "./runtime.ts";
 import { checkPort, listenError } from "./startup.ts";
+import { type SyslogListener, startSyslogListener } from "./syslog-listener.ts";
 
 /**
  * Parse the config or exit with the reason, naming each bad variable. `--yes` on the command line
@@ -28,16 +29,24 @@ export function configOrExit(
 export interface Served {
   runtime: Runtime;
   server: ReturnType<typeof Bun.serve>;
+  /** The syslog listener, when asked for and SYSLOG_PORT is set. */
+  syslog?: SyslogListener;
   stop(): Promise<void>;
 }
 
 /**
- * Start the runtime and serve the API (and the dashboard, when built) on config.PORT. Rejects with
- * StartupError (one line, an exit code) for a port in use or a dependency refused or away.
+ * Start the runtime and serve the API (and the dashboard, when built) on config.PORT; with `syslog`
+ * (the embedded profile and the collector role), the syslog listener on SYSLOG_PORT when it is set.
+ * Rejects with StartupError (one line, an exit code) for a port in use or a dependency refused or away.
  */
-export async function serve(config: Config, opts: { assets?: boolean } = {}): Promise<Served> {
+export async function serve(
+  config: Config,
+  opts: { assets?: boolean; syslog?: boolean } = {},
+): Promise<Served> {
+  const syslogPort = opts.syslog ? config.SYSLOG_PORT : undefined;
   // Before anything is opened or created on disk (the embedded database, the signing key).
   await checkPort("PORT", config.HOST, config.PORT);
+  if (syslogPort !== undefined) await checkPort("SYSLOG_PORT", config.HOST, syslogPort);
   const runtime = await startRuntime(config);
   if (opts.assets !== false) runtime.deps.assets = staticAssets();
   const app = createApp(runtime.deps);
@@ -56,11 +65,22 @@ export async function serve(config: Config, opts: { assets?: boolean } = {}): Pr
     await runtime.close();
     throw listenError(err, "PORT", config.HOST, config.PORT);
   }
+  let syslog: SyslogListener | undefined;
+  if (syslogPort !== undefined) {
+    try {
+      syslog = await startSyslogListener(runtime.deps, { port: syslogPort, hostname: config.HOST });
+    } catch (err) {
+      await server.stop();
+      await runtime.close();
+      throw listenError(err, "SYSLOG_PORT", config.HOST, syslogPort);
+    }
+  }
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       // Open tails would hold the server open for ever: end them first (their clients resume later).
       runtime.deps.tail?.slots.endAll();
+      await syslog?.stop();
       await server.stop();
       await runtime.close();
     })();
@@ -78,5 +98,5 @@ export async function serve(config: Config, opts: { assets?: boolean } = {}): Pr
       );
     });
   }
-  return { runtime, server, stop };
+  return { runtime, server, stop, ...(syslog ? { syslog } : {}) };
 }

@@ -118,6 +118,7 @@ describe("Workers scheduled", () => {
         auto_resolve: true,
         notify_on_resolve: false,
         anomaly_severity: null,
+        new_pattern: false,
         created_by: null,
         signing_secret: "s",
       });

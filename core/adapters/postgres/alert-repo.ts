@@ -52,6 +52,7 @@ const toRule = (r: RuleRow): AlertRule => ({
   auto_resolve: r.auto_resolve,
   notify_on_resolve: r.notify_on_resolve,
   anomaly_severity: r.anomaly_severity ?? null,
+  new_pattern: r.new_pattern ?? false,
   created_by: r.created_by === null ? null : Number(r.created_by),
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
@@ -75,12 +76,12 @@ export class PostgresAlertRuleRepo implements AlertRuleRepo {
     const [row] = await sql<RuleRow[]>`
       insert into alert_rules (name, description, condition, threshold, time_window, levels, services, query,
         notification_channel, notification_config, is_active, cooldown_minutes, severity, auto_resolve,
-        notify_on_resolve, anomaly_severity, created_by, signing_secret)
+        notify_on_resolve, anomaly_severity, new_pattern, created_by, signing_secret)
       values (${rule.name}, ${rule.description}, ${rule.condition}, ${rule.threshold}, ${rule.time_window},
         ${rule.levels}::text[], ${rule.services}::text[], ${rule.query}, ${rule.notification_channel},
         ${sql.json(rule.notification_config as never)}, ${rule.is_active}, ${rule.cooldown_minutes},
         ${rule.severity}, ${rule.auto_resolve}, ${rule.notify_on_resolve}, ${rule.anomaly_severity},
-        ${rule.created_by}, ${rule.signing_secret})
+        ${rule.new_pattern}, ${rule.created_by}, ${rule.signing_secret})
       returning *`;
     return toRule(row!);
   }

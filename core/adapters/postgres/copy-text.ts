@@ -18,7 +18,7 @@ function copyField(v: string | null): string {
  * tab, newline or backslash (core/search-text.ts: words and `'`, `:`, digits).
  */
 function copyLine(r: StoredRow): string {
-  return `${copyField(r.id)}\t${r.ts}\t${r.received_at}\t${copyField(r.service)}\t${copyField(r.level)}\t${copyField(r.message)}\t${copyField(r.host)}\t${copyField(r.correlation_id)}\t${copyField(r.request_id)}\t${copyField(r.trace_id)}\t${copyField(r.span_id)}\t${copyField(JSON.stringify(r.attributes))}\t${r.search}\n`;
+  return `${copyField(r.id)}\t${r.ts}\t${r.received_at}\t${copyField(r.service)}\t${copyField(r.level)}\t${copyField(r.message)}\t${copyField(r.host)}\t${copyField(r.correlation_id)}\t${copyField(r.request_id)}\t${copyField(r.trace_id)}\t${copyField(r.span_id)}\t${copyField(JSON.stringify(r.attributes))}\t${copyField(r.pattern)}\t${r.search}\n`;
 }
 
 /**

@@ -16,12 +16,13 @@ export interface LogRow {
   trace_id: string | null;
   span_id: string | null;
   attributes: Record<string, string | number | boolean> | null;
+  pattern: string | null;
 }
 
 /** The columns of a LogRow, for `select`. */
 export function logColumns(sql: Sql): Fragment {
   return sql`id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-    span_id, attributes`;
+    span_id, attributes, pattern`;
 }
 
 /** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */
@@ -34,7 +35,7 @@ export type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
 };
 
 export function toEvent(r: LogRow): LogEvent {
-  return {
+  const e: LogEvent = {
     id: r.id,
     timestamp: new Date(r.ts).toISOString(),
     received_at: new Date(r.received_at).toISOString(),
@@ -48,6 +49,8 @@ export function toEvent(r: LogRow): LogEvent {
     span_id: r.span_id ?? null,
     attributes: r.attributes ?? {},
   };
+  if (r.pattern) e.pattern = r.pattern;
+  return e;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   histogramSpan,
   type LogFilter,
   type LogStore,
+  type PatternCounts,
   type SearchPage,
   type SearchQuery,
   type StoreHealth,
@@ -22,7 +23,7 @@ import { countMany } from "./alert-counts.ts";
 import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
 import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
 import { LogWriter } from "./log-writer.ts";
-import { deleteOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
+import { deleteOlderThan, deleteServicesOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
 import {
   MINUTE_MS,
   minuteBreakdown,
@@ -272,6 +273,66 @@ export class PostgresLogStore implements LogStore {
     return this.countBy(this.sql`message`, filter, limit);
   }
 
+  /**
+   * Three statements: counts per pattern (the null pattern among them: events from before patterns),
+   * then, for the largest `limit` only, counts per bucket and the newest event of each, through the
+   * (pattern, ts) index.
+   */
+  async patternCounts(
+    filter: LogFilter & { from: number; to: number },
+    intervalMs: number,
+    limit: number,
+  ): Promise<PatternCounts> {
+    const span = histogramSpan(filter, intervalMs, this.maxHistogramBuckets);
+    if (!span) return { total: 0, withoutPattern: 0, patterns: [] };
+    const sql = this.sql;
+    const scanText = await scanTextFirst(sql, filter, this.textScanBelowRows);
+    const counted = await sql<{ pattern: string | null; n: number | string }[]>`
+      select pattern, count(*) as n from ${filteredLogs(sql, filter, scanText)} group by 1`;
+    let total = 0;
+    let withoutPattern = 0;
+    const all: { id: string; count: number }[] = [];
+    for (const r of counted) {
+      const n = Number(r.n);
+      total += n;
+      if (r.pattern === null) withoutPattern += n;
+      else all.push({ id: r.pattern, count: n });
+    }
+    all.sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const top = all.slice(0, Math.max(0, Math.trunc(limit)));
+    if (top.length === 0) return { total, withoutPattern, patterns: [] };
+    const ids = top.map((p) => p.id);
+    const only = [sql`and pattern = any(${ids}::text[])`];
+    const interval = `${intervalMs} milliseconds`;
+    const [perBucket, samples] = await Promise.all([
+      sql<{ pattern: string; start: number; n: number | string }[]>`
+        select pattern, (extract(epoch from date_bin(${interval}::interval, ts, timestamptz 'epoch')) * 1000)::float8
+                 as start, count(*) as n
+        from ${filteredLogs(sql, filter, scanText, only)}
+        group by 1, 2`,
+      sql<LogRow[]>`
+        select distinct on (pattern) ${logColumns(sql)}
+        from ${filteredLogs(sql, filter, scanText, only)}
+        order by pattern, ts desc, id desc`,
+    ]);
+    const byId = new Map(
+      top.map((p) => [
+        p.id,
+        { ...p, buckets: new Array<number>(span.buckets).fill(0), sample: null as LogEvent | null },
+      ]),
+    );
+    for (const r of perBucket) {
+      const p = byId.get(r.pattern);
+      const i = Math.round((Math.round(Number(r.start)) - span.first) / intervalMs);
+      if (p && i >= 0 && i < span.buckets) p.buckets[i]! += Number(r.n);
+    }
+    for (const r of samples) {
+      const p = r.pattern ? byId.get(r.pattern) : undefined;
+      if (p) p.sample = toEvent(r);
+    }
+    return { total, withoutPattern, patterns: [...byId.values()] };
+  }
+
   async stats(): Promise<StoreStats> {
     const [[parts], [range]] = await Promise.all([
       this.sql<{ estimate: number | string; bytes: number | string | bigint | null }[]>`
@@ -318,6 +379,10 @@ export class PostgresLogStore implements LogStore {
 
   deleteOlderThan(cutoff: number): Promise<number> {
     return deleteOlderThan(this.sql, this.partitions, cutoff, this.retentionSliceRows);
+  }
+
+  deleteServicesOlderThan(services: string[], cutoff: number): Promise<number> {
+    return deleteServicesOlderThan(this.sql, services, cutoff, this.retentionSliceRows);
   }
 
   private async countBy(column: Fragment, filter: LogFilter, limit?: number): Promise<CountByKey[]> {

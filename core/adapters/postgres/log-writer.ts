@@ -117,7 +117,7 @@ export class LogWriter {
       // The columns in copy-text.ts's order.
       const stream = await t`
         copy logs (id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-                   span_id, attributes, search) from stdin`.writable();
+                   span_id, attributes, pattern, search) from stdin`.writable();
       await new Promise<void>((resolve, reject) => {
         stream.on("error", reject);
         stream.on("finish", resolve);
@@ -213,6 +213,7 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
       trace_id: e.trace_id ?? null,
       span_id: e.span_id ?? null,
       attributes: e.attributes ?? {},
+      pattern: e.pattern ?? null,
       search: tsvectorText(e.service, e.message),
     };
   }
@@ -226,13 +227,13 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
 function insertRows(sql: Sql, json: string): Fragment {
   return sql`
     insert into logs (id, ts, received_at, service, level, message, host, correlation_id, request_id,
-                      trace_id, span_id, attributes, search)
+                      trace_id, span_id, attributes, pattern, search)
     select id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-           span_id, attributes, search
+           span_id, attributes, pattern, search
     from jsonb_to_recordset(${json}::text::jsonb)
       as t(id uuid, ts timestamptz, received_at timestamptz, service text, level text, message text,
            host text, correlation_id text, request_id text, trace_id text, span_id text, attributes jsonb,
-           search tsvector)
+           pattern text, search tsvector)
     on conflict do nothing
     returning ts, service, level`;
 }

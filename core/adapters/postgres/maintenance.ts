@@ -70,3 +70,41 @@ export async function deleteOlderThan(
   });
   return removed;
 }
+
+/**
+ * Per-service retention: the events of `services` older than the cutoff, `sliceRows` per transaction
+ * (the same reason as for the boundary day in partitions.ts: a long delete would hold every live tail
+ * back). Partitions hold every service, so rows are deleted, not tables dropped. Their per-minute
+ * counts follow as in deleteOlderThan. Returns the number of events removed.
+ */
+export async function deleteServicesOlderThan(
+  sql: Sql,
+  services: string[],
+  cutoff: number,
+  sliceRows: number,
+): Promise<number> {
+  if (services.length === 0) return 0;
+  const before = new Date(cutoff).toISOString();
+  let removed = 0;
+  for (;;) {
+    const deleted = await sql`
+      delete from logs where ts < ${before}::timestamptz and service = any(${services}::text[]) and (ts, id) in (
+        select ts, id from logs
+        where ts < ${before}::timestamptz and service = any(${services}::text[]) limit ${sliceRows})`;
+    removed += deleted.count;
+    if (deleted.count < sliceRows) break;
+  }
+  const minute = iso(Math.floor(cutoff / MINUTE_MS) * MINUTE_MS);
+  await sql.begin(async (tx) => {
+    await tx`lock table log_minutes in share row exclusive mode`;
+    await tx`delete from log_minutes where minute <= ${minute}::timestamptz and service = any(${services}::text[])`;
+    await tx`
+      insert into log_minutes (minute, service, level, n)
+      select ${minute}::timestamptz, service, level, count(*)
+      from logs
+      where ts >= ${minute}::timestamptz and ts < ${minute}::timestamptz + interval '1 minute'
+        and service = any(${services}::text[])
+      group by 2, 3`;
+  });
+  return removed;
+}

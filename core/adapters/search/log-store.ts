@@ -8,6 +8,7 @@ import {
   histogramSpan,
   type LogFilter,
   type LogStore,
+  type PatternCounts,
   type SearchPage,
   type SearchQuery,
   type StoreHealth,
@@ -29,7 +30,7 @@ import {
 import { type BulkDoc, type BulkOptions, BulkRejectedError, bulkCreate } from "./bulk.ts";
 import { dayIndex, indexTemplate } from "./mappings.ts";
 import { filterQuery } from "./query.ts";
-import { deleteOlderThan } from "./retention.ts";
+import { deleteOlderThan, deleteServicesOlderThan } from "./retention.ts";
 
 /** Options of the Elasticsearch/OpenSearch log store. */
 export interface SearchLogStoreOptions {
@@ -154,7 +155,7 @@ export class SearchLogStore implements LogStore {
         method: "PUT",
         path: `/${this.alias}/_mapping`,
         querystring: READ,
-        body: { properties: QUERY_MAPPING.properties },
+        body: { properties: { ...QUERY_MAPPING.properties, pattern: { type: "keyword" } } },
       });
       if (added.status !== 404) ensureOk(added, "index mapping");
       if (this.templateState) this.templateState.installed = true;
@@ -322,6 +323,81 @@ export class SearchLogStore implements LogStore {
     return this.countBy("message.keyword", filter, limit);
   }
 
+  /**
+   * One request: a terms aggregation on `pattern` (the largest `limit`, exact while a day index has at
+   * most shard_size of them), each with a date histogram and its newest hit; `missing` counts the
+   * events stored before patterns.
+   */
+  async patternCounts(
+    filter: LogFilter & { from: number; to: number },
+    intervalMs: number,
+    limit: number,
+  ): Promise<PatternCounts> {
+    const span = histogramSpan(filter, intervalMs, this.maxHistogramBuckets);
+    const size = Math.min(this.maxTermsBuckets, Math.max(0, Math.trunc(limit)));
+    if (!span) return { total: 0, withoutPattern: 0, patterns: [] };
+    const res = await this.searchBody({
+      size: 0,
+      track_total_hits: true,
+      query: filterQuery(filter),
+      aggs: {
+        none: { missing: { field: "pattern" } },
+        ...(size > 0
+          ? {
+              p: {
+                terms: {
+                  field: "pattern",
+                  size,
+                  shard_size: Math.min(this.maxTermsBuckets * 2, Math.max(100, size * 5)),
+                  order: [{ _count: "desc" }, { _key: "asc" }],
+                },
+                aggs: {
+                  t: {
+                    date_histogram: {
+                      field: "timestamp",
+                      fixed_interval: `${intervalMs}ms`,
+                      min_doc_count: 1,
+                    },
+                  },
+                  sample: {
+                    top_hits: {
+                      size: 1,
+                      _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
+                      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+                    },
+                  },
+                },
+              },
+            }
+          : {}),
+      },
+    });
+    type Bucket = {
+      key: string;
+      doc_count: number;
+      t: { buckets: { key: number; doc_count: number }[] };
+      sample: { hits: { hits: Hit[] } };
+    };
+    const aggs = res.aggregations as { none?: { doc_count: number }; p?: { buckets: Bucket[] } } | undefined;
+    return {
+      total: totalOf(res.hits.total),
+      withoutPattern: aggs?.none?.doc_count ?? 0,
+      patterns: (aggs?.p?.buckets ?? []).map((b) => {
+        const buckets = new Array<number>(span.buckets).fill(0);
+        for (const h of b.t.buckets) {
+          const i = Math.round((h.key - span.first) / intervalMs);
+          if (i >= 0 && i < span.buckets) buckets[i]! += h.doc_count;
+        }
+        return {
+          id: String(b.key),
+          count: b.doc_count,
+          buckets,
+          sample: b.sample.hits.hits[0]?._source ?? null,
+        };
+      }),
+    };
+  }
+
   async stats(): Promise<StoreStats> {
     const [range, store] = await Promise.all([
       this.searchBody({
@@ -374,6 +450,11 @@ export class SearchLogStore implements LogStore {
    */
   deleteOlderThan(cutoff: number): Promise<number> {
     return deleteOlderThan(this.engine.transport, this.prefix, cutoff);
+  }
+
+  /** Per-service retention: one _delete_by_query over the read alias (see retention.ts). */
+  deleteServicesOlderThan(services: string[], cutoff: number): Promise<number> {
+    return deleteServicesOlderThan(this.engine.transport, this.prefix, services, cutoff);
   }
 
   private async countBy(field: string, filter: LogFilter, limit?: number): Promise<CountByKey[]> {

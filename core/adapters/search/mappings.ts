@@ -87,6 +87,7 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
           request_id: keyword,
           trace_id: keyword,
           span_id: keyword,
+          pattern: keyword,
           attributes: flavor === "opensearch" ? { type: "flat_object" } : { type: "flattened" },
           ...QUERY_MAPPING.properties,
         },

@@ -60,3 +60,44 @@ export async function deleteOlderThan(
   }
   return removed;
 }
+
+/** Services per _delete_by_query (terms size stays far below the engine's limits). */
+const SERVICES_PER_QUERY = 1_000;
+
+/**
+ * Per-service retention: the events of `services` older than the cutoff, by _delete_by_query over the
+ * prefix's read alias (every day index at once; an index holds every service, so none can be dropped
+ * whole). Returns how many events were removed.
+ */
+export async function deleteServicesOlderThan(
+  transport: EngineTransport,
+  prefix: string,
+  services: string[],
+  cutoff: number,
+): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < services.length; i += SERVICES_PER_QUERY) {
+    const res = await transport<{ deleted?: number; failures?: unknown[] }>({
+      method: "POST",
+      path: `/${encodeURIComponent(prefix)}/_delete_by_query`,
+      querystring: { refresh: true, conflicts: "proceed", ...READ },
+      body: {
+        query: {
+          bool: {
+            filter: [
+              { terms: { service: services.slice(i, i + SERVICES_PER_QUERY) } },
+              { range: { timestamp: { lt: Math.trunc(cutoff), format: "epoch_millis" } } },
+            ],
+          },
+        },
+      },
+    });
+    if (res.status === 404) return removed; // no index yet
+    const body = ensureOk(res, "delete a service's older events");
+    if (body.failures?.length) {
+      throw new SearchEngineError(res.status, "delete_by_query", JSON.stringify(body.failures[0]));
+    }
+    removed += body.deleted ?? 0;
+  }
+  return removed;
+}

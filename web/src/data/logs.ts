@@ -1,7 +1,7 @@
 import type { Level } from "../../../core/level.ts";
 import type { LogEvent } from "../../../core/log-event.ts";
 import type { LogContext, LogSearchResult } from "../../../core/logs/schema.ts";
-import { api } from "./api.ts";
+import { api, apiStream } from "./api.ts";
 
 export type { Level, LogContext, LogEvent };
 
@@ -125,39 +125,36 @@ export function logContext(id: string, n: number): Promise<LogContext> {
   return api<LogContext>(`/api/v1/logs/${encodeURIComponent(id)}/context?before=${n}&after=${n}`);
 }
 
-const CSV_COLUMNS = [
-  "timestamp",
-  "level",
-  "service",
-  "message",
-  "host",
-  "correlation_id",
-  "request_id",
-  "trace_id",
-  "span_id",
-  "id",
-  "attributes",
-] as const;
+/** The API's export cap (EXPORT_MAX_ROWS in edge-api/logs/export.ts). */
+export const EXPORT_CAP = 100_000;
 
-function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
-  // A cell starting with = + - @ is a formula to spreadsheets; a leading quote keeps it text.
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/** What an export brought: the file, the lines matching, and whether the file stops short of them. */
+export interface Exported {
+  blob: Blob;
+  filename: string;
+  total: number;
+  truncated: boolean;
 }
 
-/** RFC 4180 CSV, one row per log, attributes as JSON in one column. */
-export function toCsv(logs: LogEvent[]): string {
-  const rows = [CSV_COLUMNS.join(",")];
-  for (const log of logs) {
-    const rec = log as unknown as Record<string, unknown>;
-    rows.push(CSV_COLUMNS.map((c) => csvCell(rec[c])).join(","));
-  }
-  return `${rows.join("\r\n")}\r\n`;
-}
-
-export function toJson(logs: LogEvent[]): string {
-  return `${JSON.stringify(logs, null, 2)}\n`;
+/**
+ * Every line the filters match in the window (not only those loaded), from GET /api/v1/logs/export:
+ * CSV or NDJSON, up to the API's cap (100,000), which the file and `truncated` then say.
+ */
+export async function exportLogs(q: LogQuery, w: { from?: number; to?: number }, format: "csv" | "ndjson") {
+  const p = searchParams(q, w);
+  p.delete("limit");
+  p.set("format", format);
+  const res = await apiStream(`/api/v1/logs/export?${p}`, {
+    headers: { accept: format === "csv" ? "text/csv" : "application/x-ndjson" },
+  });
+  const blob = await res.blob();
+  const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1];
+  return {
+    blob,
+    filename: name ?? `logflow.${format}`,
+    total: Number(res.headers.get("x-export-total") ?? 0),
+    truncated: res.headers.get("x-export-truncated") === "true",
+  } satisfies Exported;
 }
 
 /** A value of a `field:` term, quoted (the query language's quoting: `\"` and `\\` inside). */

@@ -90,3 +90,26 @@ export function withFieldTerm(query: string, name: string, value: string, exclud
   const hasOr = /(^|[\s)])or(?=[\s(]|$)/i.test(unquoted);
   return hasOr ? `(${kept}) ${want}` : `${kept} ${want}`;
 }
+
+/**
+ * What a count rule would have counted in each of its last `n` windows (oldest first): the stats
+ * endpoint's counts in buckets of the rule's window, over the query in the language.
+ */
+export async function windowCounts(
+  query: string,
+  windowMinutes: number,
+  n: number,
+  now = Date.now(),
+): Promise<{ start: number; count: number }[]> {
+  const ms = windowMinutes * 60_000;
+  const p = new URLSearchParams();
+  if (query.trim()) p.set("query", query.trim());
+  p.set("start_time", new Date(now - n * ms).toISOString());
+  p.set("end_time", new Date(now).toISOString());
+  p.set("interval", `${windowMinutes}m`);
+  const stats = await api<Stats>(`/api/v1/logs/stats?${p}`);
+  return stats.buckets
+    .filter((b) => b.start)
+    .map((b) => ({ start: Date.parse(b.start!), count: b.values.count ?? 0 }))
+    .sort((a, b) => a.start - b.start);
+}

@@ -99,9 +99,9 @@ export function fromLocalInput(v: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/** Save text as a file through a temporary link. */
-export function download(filename: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Save text (or a blob) as a file through a temporary link. */
+export function download(filename: string, text: string | Blob, type: string) {
+  const url = URL.createObjectURL(typeof text === "string" ? new Blob([text], { type }) : text);
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;

@@ -1,6 +1,7 @@
 import { createResource, createSignal, Match, Show, Switch } from "solid-js";
 import { type AlertRule, deleteRule, listRules } from "../../data/alerts.ts";
 import { describeError } from "../../data/api.ts";
+import { LEVELS, type Level } from "../../data/logs.ts";
 import { query, setQuery } from "../../router.ts";
 import { formatNumber, formatTime } from "../../ui/format.ts";
 import { Empty, Loaded, Loading } from "../../ui/states.tsx";
@@ -121,6 +122,17 @@ export default function AlertsPage() {
           <Show when={editing() === "new" || editedRule()} fallback={<Loading what="rule" />}>
             <RuleForm
               rule={editing() === "new" ? undefined : editedRule()}
+              prefill={
+                editing() === "new" && (query().query ?? query().service ?? query().level) !== undefined
+                  ? {
+                      query: query().query,
+                      services: query().service,
+                      levels: (query().level ?? "")
+                        .split(",")
+                        .filter((l): l is Level => (LEVELS as string[]).includes(l)),
+                    }
+                  : undefined
+              }
               onCancel={() => setQuery({ rule: undefined })}
               onSaved={(rule, s) => {
                 setNotice(`Saved rule “${rule.name}”.`);

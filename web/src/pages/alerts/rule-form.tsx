@@ -13,6 +13,7 @@ import { ApiError, describeError, type FieldError } from "../../data/api.ts";
 import { LEVELS, type Level } from "../../data/logs.ts";
 import { Checkbox, CheckboxGroup, SelectField, TextField } from "../../ui/fields.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
+import { RulePreview } from "./rule-preview.tsx";
 
 type Draft = {
   name: string;
@@ -30,9 +31,15 @@ type Draft = {
   is_active: boolean;
   auto_resolve: boolean;
   notify_on_resolve: boolean;
-  /** "" counts logs; a severity counts anomalies of at least that severity. */
+  /** "" counts logs; a severity counts anomalies of at least that severity; NEW_PATTERN new patterns. */
   anomaly_severity: string;
 };
+
+/** The "Counts" choice of a rule on new log patterns (`new_pattern`), beside logs and anomalies. */
+const NEW_PATTERN = "new-pattern";
+
+/** Whether the draft counts recorded anomalies (levels and query then do not apply). */
+const countsAnomalies = (d: Draft) => d.anomaly_severity !== "" && d.anomaly_severity !== NEW_PATTERN;
 
 function draftOf(r?: AlertRule): Draft {
   const url = r?.notification_config?.url ?? r?.notification_config?.webhook_url;
@@ -52,9 +59,37 @@ function draftOf(r?: AlertRule): Draft {
     is_active: r?.is_active ?? true,
     auto_resolve: r?.auto_resolve ?? true,
     notify_on_resolve: r?.notify_on_resolve ?? false,
-    anomaly_severity: r?.anomaly_severity ?? "",
+    anomaly_severity: r?.new_pattern ? NEW_PATTERN : (r?.anomaly_severity ?? ""),
   };
 }
+
+/** The form's own names for the fields the API names, for the summary of what is wrong. */
+const LABELS: Record<string, string> = {
+  name: "Name",
+  description: "Description",
+  condition: "Fires when the count is",
+  threshold: "Threshold",
+  time_window: "Time window (minutes)",
+  levels: "Levels counted",
+  services: "Services",
+  query: "Search query",
+  notification_channel: "Notify via",
+  notification_config: "URL",
+  severity: "Severity",
+  cooldown_minutes: "Cooldown (minutes)",
+  anomaly_severity: "Counts",
+};
+export const labelOf = (field: string) => LABELS[field.split(".")[0]!] ?? field;
+
+/** The API's message in the form's words: a type mismatch on a number field says so plainly. */
+export function plainMessage(message: string): string {
+  if (/expected number/i.test(message)) return "must be a number";
+  if (/expected (string|nonoptional)|required/i.test(message)) return "is required";
+  return message;
+}
+
+/** The numeric fields, checked before anything is sent: "abc" is said to be no number at once. */
+const NUMBER_FIELDS = ["threshold", "time_window", "cooldown_minutes"] as const;
 
 /** Numbers go to the API as typed: "" or "abc" become NaN → null, and the API names the field. */
 function num(v: string): number | null {
@@ -63,7 +98,7 @@ function num(v: string): number | null {
 }
 
 function body(d: Draft): Record<string, unknown> {
-  const anomalies = d.anomaly_severity !== "";
+  const anomalies = countsAnomalies(d);
   return {
     name: d.name,
     description: d.description.trim() || null,
@@ -85,6 +120,7 @@ function body(d: Draft): Record<string, unknown> {
     auto_resolve: d.auto_resolve,
     notify_on_resolve: d.notify_on_resolve,
     anomaly_severity: anomalies ? d.anomaly_severity : null,
+    new_pattern: d.anomaly_severity === NEW_PATTERN,
   };
 }
 
@@ -94,10 +130,24 @@ function body(d: Draft): Record<string, unknown> {
  */
 export function RuleForm(props: {
   rule?: AlertRule;
+  /** A new rule's fields from elsewhere ("Alert on this search"). */
+  prefill?: { query?: string; services?: string; levels?: Level[] };
   onSaved: (rule: AlertRule, secret?: string) => void;
   onCancel: () => void;
 }) {
-  const [d, setD] = createSignal<Draft>(draftOf(props.rule));
+  const prefilled = () => {
+    const d = draftOf(props.rule);
+    const p = props.prefill;
+    if (props.rule || !p) return d;
+    return {
+      ...d,
+      query: p.query ?? d.query,
+      services: p.services ?? d.services,
+      levels: p.levels ?? d.levels,
+      name: p.query ? `Search: ${p.query.slice(0, 60)}` : d.name,
+    };
+  };
+  const [d, setD] = createSignal<Draft>(prefilled());
   const [errors, setErrors] = createSignal<FieldError[]>([]);
   const [failure, setFailure] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
@@ -110,9 +160,18 @@ export function RuleForm(props: {
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
     setErrors([]);
     setFailure(null);
+    const notNumbers = NUMBER_FIELDS.filter((f) => num(d()[f]) === null).map((f) => ({
+      field: f,
+      message: "must be a number",
+    }));
+    if (notNumbers.length > 0) {
+      setErrors(notNumbers);
+      setFailure("The rule was not saved: fix the fields marked below.");
+      return;
+    }
+    setBusy(true);
     try {
       const payload = body(d()) as Partial<AlertRuleFields>;
       if (props.rule) props.onSaved(await updateRule(props.rule.id, payload));
@@ -125,7 +184,7 @@ export function RuleForm(props: {
       }
     } catch (err) {
       if (err instanceof ApiError && err.fieldErrors.length > 0) {
-        setErrors(err.fieldErrors);
+        setErrors(err.fieldErrors.map((f) => ({ ...f, message: plainMessage(f.message) })));
         setFailure("The rule was not saved: fix the fields marked below.");
       } else setFailure(describeError(err));
     } finally {
@@ -146,7 +205,7 @@ export function RuleForm(props: {
               <For each={errors()}>
                 {(e) => (
                   <li>
-                    {e.field}: {e.message}
+                    {labelOf(e.field)}: {e.message}
                   </li>
                 )}
               </For>
@@ -168,6 +227,7 @@ export function RuleForm(props: {
           value={d().anomaly_severity}
           options={[
             { value: "", label: "log lines" },
+            { value: NEW_PATTERN, label: "new log patterns (fires once for each)" },
             ...ANOMALY_SEVERITIES.map((s) => ({ value: s, label: `anomalies, ${s} or worse` })),
           ]}
           onValue={(v) => set("anomaly_severity", v)}
@@ -204,7 +264,7 @@ export function RuleForm(props: {
           onValue={(v) => set("services", v)}
           error={errorFor("services")}
         />
-        <Show when={d().anomaly_severity === ""}>
+        <Show when={!countsAnomalies(d())}>
           <TextField
             label="Search query (optional)"
             name="query"
@@ -248,7 +308,7 @@ export function RuleForm(props: {
           />
         </Show>
       </div>
-      <Show when={d().anomaly_severity === ""}>
+      <Show when={!countsAnomalies(d())}>
         <CheckboxGroup
           legend="Levels counted (none for all)"
           name="levels"
@@ -280,6 +340,19 @@ export function RuleForm(props: {
           Notify when resolved
         </Checkbox>
       </div>
+      <Show when={d().anomaly_severity === ""}>
+        <RulePreview
+          query={d().query}
+          services={d()
+            .services.split(",")
+            .map((x) => x.trim())
+            .filter(Boolean)}
+          levels={d().levels}
+          windowMinutes={Number(d().time_window)}
+          threshold={Number(d().threshold)}
+          condition={d().condition}
+        />
+      </Show>
       <div class="toolbar">
         <button type="submit" class="primary" disabled={busy()}>
           {busy() ? "Saving…" : props.rule ? "Save changes" : "Create rule"}

@@ -1,4 +1,4 @@
-import { createResource, createSignal, Show } from "solid-js";
+import { createResource, createSignal, onCleanup, Show } from "solid-js";
 import {
   type AlertRule,
   acknowledge,
@@ -28,6 +28,11 @@ function logsOf(a: TriggeredAlert, rule: AlertRule | undefined): string {
 export function TriggeredList(props: { rules: AlertRule[] }) {
   const status = () => query().status ?? "";
   const [alerts, { refetch }] = createResource(status, (s) => listTriggered(s || undefined));
+  // New alerts appear by themselves: read again every 15 s while the page is visible.
+  const timer = setInterval(() => {
+    if (document.visibilityState !== "hidden" && busy() === null) void refetch();
+  }, 15_000);
+  onCleanup(() => clearInterval(timer));
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal<number | null>(null);
 

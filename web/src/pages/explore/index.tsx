@@ -1,7 +1,7 @@
 import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
-import { filtersAsQuery, parseLogQuery, toCsv, toJson } from "../../data/logs.ts";
+import { EXPORT_CAP, exportLogs, filtersAsQuery, parseLogQuery } from "../../data/logs.ts";
 import { withFieldTerm } from "../../data/stats.ts";
-import { query, setQuery } from "../../router.ts";
+import { href, query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { highlightsOf } from "../../ui/highlight.tsx";
 import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
@@ -10,6 +10,7 @@ import { DetailsDrawer } from "./details-drawer.tsx";
 import { FieldSidebar } from "./field-sidebar.tsx";
 import { Filters } from "./filters.tsx";
 import { Histogram } from "./histogram.tsx";
+import { exploreView, PatternsTab } from "./patterns.tsx";
 import { queryProblem } from "./query-box.tsx";
 import { ResultsTable } from "./results.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
@@ -60,18 +61,32 @@ export default function ExplorePage() {
     return Number.isInteger(n) && n > 0 ? Math.min(n, 100) : null;
   };
 
-  function exportAs(kind: "csv" | "json") {
-    const logs = search.logs();
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    if (kind === "csv") download(`logflow-${stamp}.csv`, toCsv(logs), "text/csv;charset=utf-8");
-    else download(`logflow-${stamp}.json`, toJson(logs), "application/json");
-    setExported(`Exported ${logs.length} lines as ${kind.toUpperCase()}.`);
+  const [exporting, setExporting] = createSignal(false);
+  async function exportAs(kind: "csv" | "ndjson") {
+    const w = search.window();
+    if (!w || exporting()) return;
+    setExporting(true);
+    setExported(`Exporting every matching line as ${kind.toUpperCase()}…`);
+    try {
+      const out = await exportLogs(q(), w, kind);
+      download(out.filename, out.blob, out.blob.type);
+      setExported(
+        out.truncated
+          ? `Exported the newest ${formatNumber(EXPORT_CAP)} of ${formatNumber(out.total)} matching lines as ${kind.toUpperCase()}: the export's cap; the file says so at its end. Narrow the query or the range for the rest.`
+          : `Exported all ${formatNumber(out.total)} matching lines as ${kind.toUpperCase()}.`,
+      );
+    } catch (err) {
+      setExported(`Export failed: ${(err as Error).message}`);
+    } finally {
+      setExporting(false);
+    }
   }
 
   return (
-    <section aria-labelledby="ex-title">
+    <section aria-labelledby="ex-title" data-view={exploreView()}>
       <h1 id="ex-title">Explore</h1>
       <Filters query={q()} searchRef={(el) => (searchBox = el)} error={search.error()} />
+      <PatternsTab query={q()} />
 
       <div class="explore-body">
         <FieldSidebar query={statsQuery()} window={search.window()} onFilter={onFilter} />
@@ -110,15 +125,36 @@ export default function ExplorePage() {
                 {tail() ? "❚❚ Pause live tail" : "▶ Live tail"}
               </button>
             </Show>
-            <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("csv")}>
+            <a
+              class="button"
+              href={href("/alerts", {
+                rule: "new",
+                query: q().q || "",
+                service: q().services.join(",") || undefined,
+                level: q().levels.join(",") || undefined,
+              })}
+            >
+              Alert on this search
+            </a>
+            <button
+              type="button"
+              disabled={search.logs().length === 0 || exporting()}
+              onClick={() => void exportAs("csv")}
+              title="Every matching line, up to 100,000"
+            >
               Export CSV
             </button>
-            <button type="button" disabled={search.logs().length === 0} onClick={() => exportAs("json")}>
-              Export JSON
+            <button
+              type="button"
+              disabled={search.logs().length === 0 || exporting()}
+              onClick={() => void exportAs("ndjson")}
+              title="Every matching line as one JSON object per line, up to 100,000"
+            >
+              Export NDJSON
             </button>
           </div>
           <Show when={exported()}>
-            <p class="sr-only" role="status">
+            <p class="muted" role="status" data-testid="export-status">
               {exported()}
             </p>
           </Show>

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, lazy, onCleanup, Show, Suspense } from "solid-js";
+import { createResource, createSignal, lazy, onCleanup, Show, Suspense } from "solid-js";
 import { LEVELS, type Level } from "../../data/logs.ts";
 import { type Overview, overview, system, timeseries, WINDOWS } from "../../data/metrics.ts";
 import { href, query, setQuery } from "../../router.ts";
@@ -8,8 +8,8 @@ import { LEVEL_COLORS } from "../../ui/level.tsx";
 import { stackLevels } from "../../ui/stack.ts";
 import { Empty, Loaded, Loading } from "../../ui/states.tsx";
 import { DataTable } from "../../ui/table.tsx";
-
 import { finishedBuckets, type OverviewFigures, overviewFigures } from "./figures.ts";
+import { TopErrors } from "./top-errors.tsx";
 
 const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
 const REFRESH_MS = 30_000;
@@ -146,29 +146,7 @@ export default function OverviewPage() {
             </div>
             <div class="panel">
               <h2 style={{ margin: "0 0 0.5rem" }}>Top errors</h2>
-              <Show
-                when={o().top_errors.length > 0}
-                fallback={<p class="muted">No ERROR or CRITICAL logs in this window.</p>}
-              >
-                <ol>
-                  <For each={o().top_errors}>
-                    {(e) => (
-                      <li>
-                        <a
-                          href={href("/explore", {
-                            q: `"${e.message.slice(0, 200).replaceAll('"', " ")}"`,
-                            level: "ERROR,CRITICAL",
-                            range: rangeFor(minutes()),
-                          })}
-                        >
-                          <span class="mono">{e.message}</span>
-                        </a>{" "}
-                        <span class="muted">×{formatNumber(e.count)}</span>
-                      </li>
-                    )}
-                  </For>
-                </ol>
-              </Show>
+              <TopErrors errors={o().top_errors} range={rangeFor(minutes())} />
             </div>
           </div>
         )}
