@@ -97,28 +97,18 @@ describe("Workers scheduled", () => {
     );
     const { PostgresLogStore } = await import("../../core/adapters/postgres/log-store.ts");
     const { logEvent } = await import("../../tests/helpers/events.ts");
+    const { AlertRuleCreateSchema } = await import("../../core/alerts/schema.ts");
     const db = await freshPostgresDatabase();
     const sql = connectPostgres(db.url, { max: 2 });
     try {
       await migrate(sql, MIGRATIONS);
       const rule = await new PostgresAlertRuleRepo(sql).create({
-        name: "any error",
-        description: null,
-        condition: "greater_than",
-        threshold: 0,
-        time_window: 5,
-        levels: ["ERROR"],
-        services: [],
-        query: null,
-        notification_channel: "console",
-        notification_config: {},
-        is_active: true,
-        cooldown_minutes: 0,
-        severity: "warning",
-        auto_resolve: true,
-        notify_on_resolve: false,
-        anomaly_severity: null,
-        new_pattern: false,
+        ...AlertRuleCreateSchema.parse({
+          name: "any error",
+          condition: "greater_than",
+          threshold: 0,
+          levels: ["ERROR"],
+        }),
         created_by: null,
         signing_secret: "s",
       });
