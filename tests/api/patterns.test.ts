@@ -83,6 +83,25 @@ describe("GET /api/v1/logs/patterns", () => {
     expect(((await rest.json()) as { total: number }).total).toBe(10);
   });
 
+  test("stats count by pattern over time, with the same counts as the patterns list", async () => {
+    const { body } = await get(`service=${service}&since=1h`);
+    const res = await t.request(
+      `/api/v1/logs/stats?since=1h&by=pattern&interval=10m&query=${encodeURIComponent(`service:${service}`)}`,
+    );
+    expect(res.status).toBe(200);
+    const stats = (await res.json()) as {
+      total: number;
+      buckets: { start?: string; group: Record<string, string | null>; values: { count: number } }[];
+    };
+    expect(stats.total).toBe(30);
+    const byPattern = new Map<string, number>();
+    for (const b of stats.buckets) {
+      const id = String(b.group.pattern);
+      byPattern.set(id, (byPattern.get(id) ?? 0) + b.values.count);
+    }
+    for (const p of body.patterns) expect(byPattern.get(p.id)).toBe(p.count);
+  });
+
   test("filters narrow as in search: level, query, service", async () => {
     const errors = await get(`service=${service}&level=ERROR`);
     expect(errors.body.patterns.map((p) => p.count)).toEqual([20]);
