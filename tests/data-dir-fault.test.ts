@@ -103,24 +103,37 @@ describe("an unwritable data directory (embedded profile)", () => {
         expect(makeReadOnly()).toBe(true);
         // Every request is answered (a hang fails the test by its timeout). Writes into files the
         // database has open may still succeed for a while; the first that needs a new file fails.
-        let refusal: { detail: string; retryAfter: string | null } | null = null;
-        for (let i = 0; i < 40 && !refusal?.detail.includes("LOGFLOW_DATA_DIR"); i++) {
+        const databaseDetail = async () =>
+          ((await (await app.request("/health")).json()) as { details: Record<string, string> }).details
+            .database ?? "";
+        const refusals: { detail: string; retryAfter: string | null }[] = [];
+        for (let i = 0; i < 20 && !(await databaseDetail()).includes("LOGFLOW_DATA_DIR"); i++) {
           const service = `during-${i}-${tag}`;
           const res = await batch(service, 2000);
           if (res.status === 200) acked.push(service);
           else {
             expect(res.status).toBe(503);
             const body = (await res.json()) as { detail: string };
-            refusal = { detail: body.detail, retryAfter: res.headers.get("retry-after") };
-            expect(refusal.retryAfter).toMatch(/^\d+$/);
+            refusals.push({ detail: body.detail, retryAfter: res.headers.get("retry-after") });
           }
         }
-        expect(refusal?.detail).toMatch(/cannot write to LOGFLOW_DATA_DIR \((EROFS|EACCES)/);
+        // Now every ingest is refused at once, saying why: the data directory when the request gets as far
+        // as the store (read-only mount), the database when its socket cannot be reached (permissions).
+        const refused = await batch(`refused-${tag}`, 10);
+        expect(refused.status).toBe(503);
+        refusals.push({
+          detail: ((await refused.json()) as { detail: string }).detail,
+          retryAfter: refused.headers.get("retry-after"),
+        });
+        for (const r of refusals) {
+          expect(r.retryAfter).toMatch(/^\d+$/);
+          expect(r.detail).toMatch(/cannot write to LOGFLOW_DATA_DIR|unavailable/i);
+        }
 
         const health = await app.request("/health");
         expect(health.status).toBe(503);
         const why = (await health.json()) as { details: Record<string, string> };
-        expect(why.details.database).toMatch(/cannot write to LOGFLOW_DATA_DIR/);
+        expect(why.details.database).toMatch(/cannot write to LOGFLOW_DATA_DIR \((EROFS|EACCES)/);
 
         makeWritable();
         // Recovers by itself: no restart of the server, just waiting for the database thread's restarts.
@@ -145,6 +158,7 @@ describe("an unwritable data directory (embedded profile)", () => {
         app = createApp(runtime.deps);
         for (const service of acked) expect(await stored(service)).toBeGreaterThan(0);
       } finally {
+        makeWritable();
         await runtime.close();
       }
     },

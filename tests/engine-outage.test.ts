@@ -3,6 +3,8 @@
  * adapter's classifier against errors its real client raised here.
  */
 import { describe, expect, test } from "bun:test";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
 import { isKafkaOutage, kafkaClient } from "../core/adapters/kafka/client.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
@@ -30,6 +32,20 @@ const errorOf = (p: Promise<unknown>) =>
     () => null,
     (err: unknown) => err,
   );
+
+describe("the embedded database's Unix socket", () => {
+  test("a socket that is gone (its thread restarting) or not reachable is an outage; other file errors are not", async () => {
+    const gone = postgres({ path: join(tmpdir(), `no-such-${crypto.randomUUID()}.sock`), max: 1 });
+    const err = await errorOf(gone`select 1`);
+    expect((err as { code?: string }).code).toBe("ENOENT");
+    expect(isPostgresOutage(err)).toBe(true);
+    await gone.end({ timeout: 1 });
+    expect(isPostgresOutage(Object.assign(new Error("x"), { code: "EACCES", syscall: "connect" }))).toBe(
+      true,
+    );
+    expect(isPostgresOutage(Object.assign(new Error("x"), { code: "ENOENT", syscall: "open" }))).toBe(false);
+  });
+});
 
 describe.skipIf(!(await postgresReachable()))("Postgres errors", () => {
   test("a server that is away or refuses the database for now is an outage", async () => {

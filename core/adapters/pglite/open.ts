@@ -145,7 +145,9 @@ export function unwritable(dir: string): string | null {
       rmSync(probe, { force: true });
     } catch {} // the directory refuses this too
     const e = err as NodeJS.ErrnoException;
-    return e.code ? `${e.code} ${e.message.replace(/^[A-Z]+: /, "")}` : String(err);
+    // "EROFS: read-only file system, open '/…/x'" → "EROFS read-only file system" (no paths for clients)
+    const what = e.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*$/, "");
+    return e.code ? `${e.code} ${what}` : String(err);
   }
 }
 
@@ -252,7 +254,7 @@ export async function openEmbeddedDatabase(
   let control: ControlServer | undefined;
   const close = async () => {
     closed = true;
-    await control?.close();
+    await control?.close().catch(() => {}); // its socket file may not be removable (an unwritable directory)
     await sql.end({ timeout: 5 });
     await within(ask(worker, { type: "close" }), 10_000, "closing the database").catch(() => {});
     worker.terminate();

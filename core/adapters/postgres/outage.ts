@@ -42,6 +42,10 @@ export function isPostgresOutage(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== "string") return false;
   if (CONNECTION_CODES.has(code)) return true;
+  // A Unix socket (the embedded database's) that is gone or not reachable: its thread is restarting,
+  // or its directory's permissions were taken away.
+  if ((code === "ENOENT" || code === "EACCES") && (err as { syscall?: unknown }).syscall === "connect")
+    return true;
   // Connection exceptions (08…) and insufficient resources (53…: disk full, out of memory, too many connections).
   if (/^(08|53)[0-9A-Z]{3}$/.test(code)) return true;
   return UNAVAILABLE_STATES.has(code);
