@@ -266,6 +266,13 @@ describe("saved searches", () => {
     );
     (item as HTMLButtonElement).click();
     expect(router.query()).toMatchObject({ q: "payment", service, level: "ERROR", range: "6h" });
+
+    (root.querySelector(`button[aria-label="Delete saved search ${name}"]`) as HTMLButtonElement).click();
+    await until(() => root.querySelector("[role=status]")?.textContent?.includes(`Deleted "${name}"`));
+    const left = (await (await t.request("/api/v1/saved-searches")).json()) as {
+      saved_searches: { name: string }[];
+    };
+    expect(left.saved_searches.map((x) => x.name)).not.toContain(name);
   });
 });
 

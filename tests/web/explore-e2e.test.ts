@@ -474,7 +474,7 @@ describe.skipIf(!available)("Explore in Chromium", () => {
 
     await page.goto(`${s.url}/explore`);
     await page.getByText("Saved searches", { exact: true }).click();
-    await page.getByRole("button", { name: `timeouts of ${svc}` }).click();
+    await page.getByRole("button", { name: `timeouts of ${svc}`, exact: true }).click();
     await page.getByTestId("result-count").getByText("3 matching lines").waitFor();
     const url = new URL(page.url());
     expect(url.searchParams.get("service")).toBe(svc);

@@ -25,6 +25,11 @@ export function saveSearch(name: string, q: LogQuery, shared: boolean): Promise<
   });
 }
 
+/** Delete one (its owner or an admin). */
+export function deleteSavedSearch(id: number): Promise<void> {
+  return api<void>(`/api/v1/saved-searches/${id}`, { method: "DELETE" });
+}
+
 /** A saved search as Explore's filters (what its URL then holds). */
 export function savedAsQuery(s: SavedSearch): LogQuery {
   return {

@@ -1,7 +1,13 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { session } from "../../data/auth.ts";
 import { type LogQuery, logQueryParams } from "../../data/logs.ts";
-import { listSavedSearches, savedAsQuery, saveSearch } from "../../data/saved-searches.ts";
+import {
+  deleteSavedSearch,
+  listSavedSearches,
+  type SavedSearch,
+  savedAsQuery,
+  saveSearch,
+} from "../../data/saved-searches.ts";
 import { setQuery } from "../../router.ts";
 
 /**
@@ -16,6 +22,17 @@ export function SavedSearches(props: { query: LogQuery }) {
   const [shared, setShared] = createSignal(false);
   const [status, setStatus] = createSignal<string | null>(null);
   const [error, setError] = createSignal<string | null>(null);
+
+  async function remove(s: SavedSearch) {
+    setError(null);
+    try {
+      await deleteSavedSearch(s.id);
+      setStatus(`Deleted "${s.name}".`);
+      void refetch();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
 
   async function save(e: Event) {
     e.preventDefault();
@@ -57,6 +74,16 @@ export function SavedSearches(props: { query: LogQuery }) {
                   </button>
                   <Show when={s.owner !== session()?.username}>
                     <span class="muted"> ({s.owner})</span>
+                  </Show>
+                  <Show when={s.owner === session()?.username || session()?.isAdmin}>
+                    <button
+                      type="button"
+                      class="link"
+                      aria-label={`Delete saved search ${s.name}`}
+                      onClick={() => void remove(s)}
+                    >
+                      ×
+                    </button>
                   </Show>
                 </li>
               )}
