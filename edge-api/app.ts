@@ -28,6 +28,7 @@ import { router } from "./openapi/router.ts";
 import { problem, problemFromError } from "./problem.ts";
 import { rateLimitRoutes } from "./rate-limits/routes.ts";
 import { retentionRoutes } from "./retention/routes.ts";
+import { savedSearchRoutes } from "./saved-searches/routes.ts";
 import { StaticRouteCache } from "./static-route-cache.ts";
 import { traceRoutes } from "./trace/routes.ts";
 
@@ -56,6 +57,7 @@ export function apiRoutes(): OpenAPIHono<AppEnv> {
   api.route("/api/v1/cache", cacheRoutes());
   api.route("/api/v1/rate-limits", rateLimitRoutes());
   api.route("/api/v1/retention", retentionRoutes());
+  api.route("/api/v1/saved-searches", savedSearchRoutes());
   api.route("/api/v1", traceRoutes());
   api.route("/api/v1/logs", logRoutes());
   api.route("/api/v1/metrics", metricsRoutes());

@@ -12,6 +12,7 @@ import type { LogStore, StoreHealth } from "../core/ports/log-store.ts";
 import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
+import type { SavedSearchRepo } from "../core/ports/saved-searches.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import type { ArrivalFeed } from "../core/tail/feed.ts";
@@ -89,6 +90,8 @@ export interface AppDeps {
   now?: () => number;
   /** Per-service retention rules; absent where there is no database to keep them in. */
   retentionRules?: RetentionRuleRepo;
+  /** Saved searches; absent where there is no database to keep them in. */
+  savedSearches?: SavedSearchRepo;
   /** API keys for shippers; absent means bearer JWTs only. */
   apiKeys?: ApiKeyRepo;
   /** Per-endpoint rate limits; absent means none (RATE_LIMIT_ENABLED=false, or no shared store on the edge). */

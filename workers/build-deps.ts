@@ -20,6 +20,7 @@ import { PostgresLogStore, type PostgresLogStoreOptions } from "../core/adapters
 import { isPostgresOutage } from "../core/adapters/postgres/outage.ts";
 import { PostgresPatternRepo } from "../core/adapters/postgres/pattern-repo.ts";
 import { PostgresRetentionRuleRepo } from "../core/adapters/postgres/retention-rule-repo.ts";
+import { PostgresSavedSearchRepo } from "../core/adapters/postgres/saved-search-repo.ts";
 import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
 import {
   type EngineFlavor,
@@ -44,6 +45,7 @@ import type { LogStore } from "../core/ports/log-store.ts";
 import type { PatternRepo } from "../core/ports/patterns.ts";
 import type { RateLimiter } from "../core/ports/rate-limiter.ts";
 import type { RetentionRuleRepo } from "../core/ports/retention-rules.ts";
+import type { SavedSearchRepo } from "../core/ports/saved-searches.ts";
 import type { Telemetry } from "../core/ports/telemetry.ts";
 import type { UserRepo } from "../core/ports/users.ts";
 import { waitFor } from "../core/startup.ts";
@@ -145,6 +147,8 @@ export interface Deps {
   apiKeys: ApiKeyRepo | undefined;
   /** Per-service retention rules; absent without a database. */
   retentionRules: RetentionRuleRepo | undefined;
+  /** Saved searches; absent without a database. */
+  savedSearches: SavedSearchRepo | undefined;
   cache: Cache | undefined;
   rateLimiter: RateLimiter | undefined;
   /** Pattern templates (the API's patterns, new-pattern alert rules); absent without a database. */
@@ -197,6 +201,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
     anomalies: sql ? new PostgresAnomalyRepo(sql) : undefined,
     apiKeys: sql ? new PostgresApiKeyRepo(sql) : undefined,
     retentionRules: sql ? new PostgresRetentionRuleRepo(sql) : undefined,
+    savedSearches: sql ? new PostgresSavedSearchRepo(sql) : undefined,
     cache: upstash?.cache ?? (inProcess ? new MemoryCache() : undefined),
     rateLimiter: upstash
       ? upstash.rateLimiter
@@ -266,6 +271,7 @@ export async function buildDeps(config: Config, platform: Platform, api?: ApiPla
   if (patternRepo) app.patternRepo = patternRepo;
   if (deps.apiKeys) app.apiKeys = deps.apiKeys;
   if (deps.retentionRules) app.retentionRules = deps.retentionRules;
+  if (deps.savedSearches) app.savedSearches = deps.savedSearches;
   if (deps.cache) app.cache = deps.cache;
   if (deps.rateLimiter) app.rateLimiter = deps.rateLimiter;
   if (telemetry) app.telemetry = telemetry;

@@ -11,6 +11,7 @@ import patterns from "./0009_patterns.sql" with { type: "text" };
 import security from "./0010_security.sql" with { type: "text" };
 import arrivalOrder from "./0011_arrival_order.sql" with { type: "text" };
 import retentionRules from "./0013_retention_rules.sql" with { type: "text" };
+import savedSearches from "./0014_saved_searches.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -29,4 +30,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 10, name: "security", sql: security },
   { version: 11, name: "arrival_order", sql: arrivalOrder },
   { version: 13, name: "retention_rules", sql: retentionRules },
+  { version: 14, name: "saved_searches", sql: savedSearches },
 ];

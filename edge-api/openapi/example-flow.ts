@@ -199,6 +199,28 @@ export async function exampleExchanges(
     headers: user,
   });
 
+  const saved = await call<{ id: number }>("POST /api/v1/saved-searches", "/api/v1/saved-searches", {
+    method: "POST",
+    headers: user,
+    json: {
+      name: "Checkout errors",
+      query: "level:error service:checkout -healthcheck",
+      range: "now-1h",
+      shared: true,
+    },
+  });
+  await call("GET /api/v1/saved-searches", "/api/v1/saved-searches", { headers: user });
+  await call("GET /api/v1/saved-searches/:id", `/api/v1/saved-searches/${saved.id}`, { headers: user });
+  await call("PUT /api/v1/saved-searches/:id", `/api/v1/saved-searches/${saved.id}`, {
+    method: "PUT",
+    headers: user,
+    json: { name: "Checkout errors", query: "level:error service:checkout", range: "24h", shared: true },
+  });
+  await call("DELETE /api/v1/saved-searches/:id", `/api/v1/saved-searches/${saved.id}`, {
+    method: "DELETE",
+    headers: user,
+  });
+
   await call("PUT /api/v1/retention/rules/:pattern", "/api/v1/retention/rules/checkout-*", {
     method: "PUT",
     headers: admin,

@@ -237,6 +237,45 @@ describe("export and URL state", () => {
   });
 });
 
+describe("saved searches", () => {
+  test("Save stores the URL's filters under a name; opening it from the menu puts them back in the URL", async () => {
+    await signIn();
+    const name = `errors of ${service}`;
+    router.navigate(`/explore?q=payment&service=${service}&level=ERROR&range=6h`);
+    const q = logs.parseLogQuery(router.query());
+    const root = await mount("pages/explore/saved-searches.tsx", { query: q }, "SavedSearches");
+    const save = [...root.querySelectorAll("button")].find((b) => b.textContent === "Save")!;
+    save.click();
+    typeInto(await until(() => root.querySelector("input[name=saved-name]")), name);
+    (root.querySelector("form button[type=submit]") as HTMLButtonElement).click();
+    await until(() => root.querySelector("[role=status]")?.textContent?.includes(`Saved as "${name}"`));
+
+    // The same name again: the API's 409 is shown, not swallowed.
+    (await until(() => [...root.querySelectorAll("button")].find((b) => b.textContent === "Save"))).click();
+    typeInto(await until(() => root.querySelector("input[name=saved-name]")), name.toUpperCase());
+    (root.querySelector("form button[type=submit]") as HTMLButtonElement).click();
+    await until(() =>
+      root.querySelector("[role=alert]")?.textContent?.includes("already have a saved search"),
+    );
+
+    router.navigate("/explore");
+    const item = await until(() =>
+      [...root.querySelectorAll("ul[aria-label='Saved searches'] button")].find(
+        (b) => b.textContent === name,
+      ),
+    );
+    (item as HTMLButtonElement).click();
+    expect(router.query()).toMatchObject({ q: "payment", service, level: "ERROR", range: "6h" });
+
+    (root.querySelector(`button[aria-label="Delete saved search ${name}"]`) as HTMLButtonElement).click();
+    await until(() => root.querySelector("[role=status]")?.textContent?.includes(`Deleted "${name}"`));
+    const left = (await (await t.request("/api/v1/saved-searches")).json()) as {
+      saved_searches: { name: string }[];
+    };
+    expect(left.saved_searches.map((x) => x.name)).not.toContain(name);
+  });
+});
+
 describe("alerts", () => {
   test("the API's field errors appear next to the fields they name", async () => {
     await signIn();

@@ -457,6 +457,32 @@ describe.skipIf(!available)("Explore in Chromium", () => {
     await page.getByText(/Saved rule “Search: declined”/).waitFor();
   }, 60_000);
 
+  test("a saved search round trip: Save names the filters, the menu opens them again after a reload", async () => {
+    const svc = freshService("saved");
+    await ship(3, (i) => ({
+      service: svc,
+      level: "ERROR",
+      message: `gateway timeout ${i}`,
+      timestamp: Date.now() - i * 1000,
+    }));
+    await page.goto(`${s.url}/explore?service=${svc}&q=timeout&range=6h`);
+    await page.getByTestId("result-count").getByText("3 matching lines").waitFor();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.locator("input[name=saved-name]").fill(`timeouts of ${svc}`);
+    await page.getByRole("button", { name: "Save search" }).click();
+    await page.getByRole("status").getByText(`Saved as "timeouts of ${svc}".`).waitFor();
+
+    await page.goto(`${s.url}/explore`);
+    await page.getByText("Saved searches", { exact: true }).click();
+    await page.getByRole("button", { name: `timeouts of ${svc}`, exact: true }).click();
+    await page.getByTestId("result-count").getByText("3 matching lines").waitFor();
+    const url = new URL(page.url());
+    expect(url.searchParams.get("service")).toBe(svc);
+    expect(url.searchParams.get("q")).toBe("timeout");
+    expect(url.searchParams.get("range")).toBe("6h");
+    expect(await page.locator("input[name=q]").inputValue()).toBe("timeout");
+  }, 60_000);
+
   test("open alerts are counted beside Alerts in the navigation", async () => {
     const { rules } = await s.t.runtime.deps.alertRules.list({ limit: 500, offset: 0 });
     const rule = rules.find((r) => r.name.startsWith("Search: declined"));

@@ -24,7 +24,9 @@ const MAX_RANGE_MS = 400 * 86_400_000;
 
 /**
  * A typed relative range as the URL keeps it: `30m`, `now-2h`, ` 2 H ` → `30m`, `2h`, `2h`; null when it
- * is not one (units s, m, h, d, w; at least a second, at most 400 days).
+ * is not one (units s, m, h, d, w; at least a second, at most 400 days). The API reads saved searches'
+ * ranges with core/saved-searches/schema.ts's copy (the dashboard imports no code from core/); a test
+ * keeps the two in step (tests/saved-search-ranges.test.ts).
  */
 export function normalizeRange(text: string): string | null {
   const m = /^\s*(?:now\s*-\s*)?(\d{1,6})\s*([smhdw])\s*$/i.exec(text);

@@ -13,6 +13,7 @@ import { Histogram } from "./histogram.tsx";
 import { exploreView, PatternsTab } from "./patterns.tsx";
 import { queryProblem } from "./query-box.tsx";
 import { ResultsTable } from "./results.tsx";
+import { SavedSearches } from "./saved-searches.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
 import { TailStatus } from "./tail-status.tsx";
 
@@ -86,6 +87,7 @@ export default function ExplorePage() {
     <section aria-labelledby="ex-title" data-view={exploreView()}>
       <h1 id="ex-title">Explore</h1>
       <Filters query={q()} searchRef={(el) => (searchBox = el)} error={search.error()} />
+      <SavedSearches query={q()} />
       <PatternsTab query={q()} />
 
       <div class="explore-body">
