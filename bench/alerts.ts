@@ -13,7 +13,7 @@ import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { evaluateRules, ruleFilter } from "../core/alerts/engine.ts";
 import { createNotifier } from "../core/alerts/notify.ts";
-import { CONDITIONS } from "../core/alerts/schema.ts";
+import { AlertRuleCreateSchema, CONDITIONS } from "../core/alerts/schema.ts";
 import { LEVELS, type Level } from "../core/level.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { createRng } from "../stream-jobs/generator/prng.ts";
@@ -65,28 +65,20 @@ try {
     const nServices = Math.floor(rand() * 3);
     const nLevels = Math.floor(rand() * 3);
     await rules.create({
-      name: `rule ${i}`,
-      description: null,
-      condition: pick(CONDITIONS),
-      threshold: Math.floor(rand() * 500),
-      time_window: pick(windows),
-      levels: [...new Set(Array.from({ length: nLevels }, () => pick(LEVELS.slice(1)) as Level))],
-      services: [...new Set(Array.from({ length: nServices }, () => pick(serviceList)))],
-      query:
-        rand() < 1 / 3 && terms.length
-          ? rand() < 0.5
-            ? pick(terms)
-            : `${pick(terms)} ${pick(terms)}`
-          : null,
-      notification_channel: "console",
-      notification_config: {},
-      is_active: true,
-      cooldown_minutes: 0,
-      severity: "warning",
-      auto_resolve: true,
-      notify_on_resolve: false,
-      anomaly_severity: null,
-      new_pattern: false,
+      ...AlertRuleCreateSchema.parse({
+        name: `rule ${i}`,
+        condition: pick(CONDITIONS),
+        threshold: Math.floor(rand() * 500),
+        time_window: pick(windows),
+        levels: [...new Set(Array.from({ length: nLevels }, () => pick(LEVELS.slice(1)) as Level))],
+        services: [...new Set(Array.from({ length: nServices }, () => pick(serviceList)))],
+        query:
+          rand() < 1 / 3 && terms.length
+            ? rand() < 0.5
+              ? pick(terms)
+              : `${pick(terms)} ${pick(terms)}`
+            : null,
+      }),
       created_by: null,
       signing_secret: "bench",
     });

@@ -12,7 +12,6 @@
  * Postgres at LOGFLOW_BENCH_POSTGRES_URL, OpenSearch at OPENSEARCH_URL (default 127.0.0.1:9200) and
  * Kafka at KAFKA_BROKERS (default 127.0.0.1:9092); a part whose engine is absent is skipped.
  */
-import { resolve } from "node:path";
 import { pingKafka } from "../core/adapters/kafka/client.ts";
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
@@ -21,7 +20,17 @@ import { SearchLogStore } from "../core/adapters/search/log-store.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { CpuMeter, flags, freshDatabase, postIngest, ROLE_ENV, table, writeDay, writeJson } from "./lib.ts";
+import {
+  CpuMeter,
+  flags,
+  freshDatabase,
+  postIngest,
+  type Server,
+  startServer,
+  table,
+  writeDay,
+  writeJson,
+} from "./lib.ts";
 
 const args = flags({ events: { type: "string", default: "50000" } });
 const N = Number(args.events);
@@ -110,50 +119,18 @@ if (
 if ((await pingKafka(KAFKA, 3_000)).ok) {
   const db = await freshDatabase("bench_footprint_collector");
   const topic = `bench-footprint-${Date.now().toString(36)}`;
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = Bun.spawn(["bun", "workers/bun/collector.ts"], {
-    cwd: resolve(import.meta.dir, ".."),
-    env: {
-      ...process.env,
-      ...ROLE_ENV,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: KAFKA.join(","),
-      KAFKA_TOPIC: topic,
-      BCRYPT_ROUNDS: "4",
-      LOG_LEVEL: "error",
-      ADMIN_PASSWORD: "bench-password",
-      RATE_LIMIT_ENABLED: "false",
-    },
-    stdout: "inherit",
-    stderr: "inherit",
-  });
+  let server: Server | undefined;
   try {
-    const url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300; i++) {
-      if (
-        await fetch(`${url}/health`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      await Bun.sleep(200);
-    }
-    const login = await fetch(`${url}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: "bench-password" }),
-    });
-    const { access_token } = (await login.json()) as { access_token: string };
+    server = await startServer(
+      { DATABASE_URL: db.url, KAFKA_BROKERS: KAFKA.join(","), KAFKA_TOPIC: topic },
+      "workers/bun/collector.ts",
+    );
     const traffic = createTraffic({ seed: SEED, rate: N / 3600, start: Date.now() - 3_600_000 });
     const payloads: string[] = [];
     for (let sent = 0; sent < N; sent += 1000)
       payloads.push(JSON.stringify(traffic.batch(Math.min(1000, N - sent))));
-    const server = { url, token: access_token, pid: proc.pid, stop: async () => {} };
     await postIngest(server, payloads.slice(0, 5), 4); // warm
-    const cpu = CpuMeter.of(proc.pid);
+    const cpu = CpuMeter.of(server.pid);
     const run = await postIngest(server, payloads.slice(5), 4);
     const per = (cpu.seconds() * 1e6) / run.accepted;
     rows.push({
@@ -164,8 +141,7 @@ if ((await pingKafka(KAFKA, 3_000)).ok) {
     });
     result.collector_cpu_us_per_event = Number(per.toFixed(1));
   } finally {
-    proc.kill("SIGTERM");
-    await proc.exited;
+    await server?.stop();
     const { kafkaClient } = await import("../core/adapters/kafka/client.ts");
     const admin = kafkaClient({ brokers: KAFKA, clientId: "bench-footprint" }).admin();
     await admin.connect();

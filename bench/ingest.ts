@@ -110,6 +110,39 @@ console.log(`bench:ingest on ${machine()}; batches of ${BATCH}, ${CONCURRENCY} c
 const results: Record<string, string | number>[] = [];
 const json: Record<string, unknown> = { batch: BATCH, concurrency: CONCURRENCY };
 
+/**
+ * One target's row and JSON figures: the API's rate against the engine's own bulk-load rate (the
+ * limit, `limitSeconds` for the same events), `limitHow` naming the load when it is not COPY.
+ */
+function record(
+  target: string,
+  jsonPrefix: string,
+  n: number,
+  api: { accepted: number; seconds: number },
+  limitSeconds: number,
+  limitHow?: string,
+) {
+  if (api.accepted !== n) throw new Error(`accepted ${api.accepted} of ${n}`);
+  const eps = n / api.seconds;
+  const limit = n / limitSeconds;
+  results.push({
+    target,
+    events: n,
+    "API s": api.seconds,
+    "API events/s": Math.round(eps),
+    "limit: COPY events/s": limitHow
+      ? `${Math.round(limit).toLocaleString("en-US")} (${limitHow})`
+      : Math.round(limit),
+    ratio: Math.round((eps / limit) * 100) / 100,
+  });
+  Object.assign(json, {
+    [`${jsonPrefix}events`]: n,
+    [`${jsonPrefix}events_per_s`]: Math.round(eps),
+    [`${jsonPrefix}limit_events_per_s`]: Math.round(limit),
+    [`${jsonPrefix}ratio`]: Math.round((eps / limit) * 1000) / 1000,
+  });
+}
+
 // Postgres server
 {
   const n = Number(args.events);
@@ -127,24 +160,7 @@ const json: Record<string, unknown> = { batch: BATCH, concurrency: CONCURRENCY }
     await sendAll(server, bodies(generate(5000))); // warm-up: JIT, partitions, plans
     const api = await sendAll(server, payloads);
     await server.stop();
-    if (api.accepted !== n) throw new Error(`accepted ${api.accepted} of ${n}`);
-    const limitSeconds = await copyInto(db.url, rows(events));
-    const eps = n / api.seconds;
-    const limit = n / limitSeconds;
-    results.push({
-      target: "Postgres 15 (DATABASE_URL)",
-      events: n,
-      "API s": api.seconds,
-      "API events/s": Math.round(eps),
-      "limit: COPY events/s": Math.round(limit),
-      ratio: Math.round((eps / limit) * 100) / 100,
-    });
-    Object.assign(json, {
-      events: n,
-      events_per_s: Math.round(eps),
-      limit_events_per_s: Math.round(limit),
-      ratio: Math.round((eps / limit) * 1000) / 1000,
-    });
+    record("Postgres 15 (DATABASE_URL)", "", n, api, await copyInto(db.url, rows(events)));
   } finally {
     await db.drop();
   }
@@ -160,24 +176,7 @@ const json: Record<string, unknown> = { batch: BATCH, concurrency: CONCURRENCY }
     await sendAll(server, bodies(generate(5000)));
     const api = await sendAll(server, bodies(events));
     await server.stop();
-    if (api.accepted !== n) throw new Error(`accepted ${api.accepted} of ${n}`);
-    const limitSeconds = await multiRowInto(dir, rows(events));
-    const eps = n / api.seconds;
-    const limit = n / limitSeconds;
-    results.push({
-      target: "PGlite (embedded)",
-      events: n,
-      "API s": api.seconds,
-      "API events/s": Math.round(eps),
-      "limit: COPY events/s": `${Math.round(limit).toLocaleString("en-US")} (multi-row insert)`,
-      ratio: Math.round((eps / limit) * 100) / 100,
-    });
-    Object.assign(json, {
-      pglite_events: n,
-      pglite_events_per_s: Math.round(eps),
-      pglite_limit_events_per_s: Math.round(limit),
-      pglite_ratio: Math.round((eps / limit) * 1000) / 1000,
-    });
+    record("PGlite (embedded)", "pglite_", n, api, await multiRowInto(dir, rows(events)), "multi-row insert");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -132,12 +132,15 @@ export interface Server {
 export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "10000" };
 
 /**
- * LogFlow's API in its own process (as users run it), so that the load generator in this process
- * does not steal its event loop.
+ * LogFlow's API (or another HTTP entrypoint, the collector say) in its own process (as users run it),
+ * so that the load generator in this process does not steal its event loop; logged in as the admin.
  */
-export async function startServer(env: Record<string, string>): Promise<Server> {
+export async function startServer(
+  env: Record<string, string>,
+  entrypoint = "workers/bun/api.ts",
+): Promise<Server> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = Bun.spawn(["bun", "workers/bun/api.ts"], {
+  const proc = Bun.spawn(["bun", entrypoint], {
     cwd: resolve(import.meta.dir, ".."),
     env: {
       ...process.env,

@@ -17,6 +17,7 @@ import {
   postgresReachable,
 } from "./helpers/engines.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
+import { until } from "./helpers/until.ts";
 
 integrationTimeouts();
 
@@ -25,16 +26,6 @@ const enabled = (await postgresReachable()) && (await kafkaReachable());
 const ROOT = resolve(import.meta.dir, "..");
 const tmp = mkdtempSync(join(tmpdir(), "logflow-cluster-"));
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(250);
-  }
-}
 
 describe.skipIf(!enabled)("bun run cluster", () => {
   let db: { url: string; drop(): Promise<void> };

@@ -15,6 +15,7 @@ import {
 } from "./helpers/engines.ts";
 import { messagesOf, readSse, type SseSession } from "./helpers/sse.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
+import { until } from "./helpers/until.ts";
 
 integrationTimeouts();
 
@@ -30,16 +31,6 @@ interface Role {
   port: number;
   proc: Subprocess;
   output: string[];
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(250);
-  }
 }
 
 describe.skipIf(!enabled)("live tail, cluster profile (Kafka, an indexer process, two API replicas)", () => {
@@ -91,12 +82,19 @@ describe.skipIf(!enabled)("live tail, cluster profile (Kafka, an indexer process
     };
     apiA = start("api-a", "workers/bun/api.ts", await freePort(), env);
     // The first replica migrates and creates the topic; the others then start on a ready database.
-    await until("api-a /health", async () => ((await fetch(url(apiA, "/health"))).ok ? true : undefined));
+    const ready = 90_000;
+    await until(
+      "api-a /health",
+      async () => ((await fetch(url(apiA, "/health"))).ok ? true : undefined),
+      ready,
+    );
     apiB = start("api-b", "workers/bun/api.ts", await freePort(), env);
     const indexer = start("indexer", "workers/bun/indexer.ts", await freePort(), env);
     for (const r of [apiB, indexer]) {
-      await until(`${r.name} /health`, async () =>
-        (await fetch(url(r, "/health"))).ok ? true : undefined,
+      await until(
+        `${r.name} /health`,
+        async () => ((await fetch(url(r, "/health"))).ok ? true : undefined),
+        ready,
       ).catch((err) => {
         throw new Error(`${err.message}; it printed:\n${r.output.join("")}`);
       });

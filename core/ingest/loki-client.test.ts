@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import pino from "pino";
 import { pinoLoki } from "pino-loki";
-import winston from "winston";
-import LokiTransport from "winston-loki";
 import { integrationTimeouts } from "../../tests/helpers/timeouts.ts";
+import { shipInvoices } from "../../tests/helpers/winston-loki.ts";
 import type { LogEvent } from "../log-event.ts";
 import { DEFAULT_EVENT_LIMITS } from "../log-event.ts";
 import { acceptItems, describeRejections } from "./decoded.ts";
@@ -78,27 +77,12 @@ describe.each([
 ] as const)("winston-loki (%s)", (_name, json, type) => {
   test("1,000 lines arrive once each with their service, level and time", async () => {
     reset();
-    const transport = new LokiTransport({
+    const base = await shipInvoices({
       host,
       json,
       labels: { app: "billing" },
-      interval: 0.05,
-      replaceTimestamp: false,
-      gracefulShutdown: false,
-      onConnectionError: (err: unknown) => console.error(err),
+      level: (i) => (i % 3 === 0 ? "warn" : i % 3 === 1 ? "info" : "verbose"),
     });
-    const logger = winston.createLogger({
-      level: "silly",
-      format: winston.format.timestamp(),
-      transports: [transport],
-    });
-    const base = Date.now() - 10_000;
-    for (let i = 0; i < 1_000; i++) {
-      const level = i % 3 === 0 ? "warn" : i % 3 === 1 ? "info" : "verbose";
-      logger.log({ level, message: `invoice ${i}`, timestamp: new Date(base + i).toISOString() });
-    }
-    await transport.flush();
-    await transport.close();
     await until(() => stored.size >= 1_000);
     expect(pushes.length).toBeGreaterThan(0);
     expect(pushes.every((p) => p.type.startsWith(type))).toBe(true);

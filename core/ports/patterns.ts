@@ -1,14 +1,10 @@
 import type { PatternRecord } from "../patterns/schema.ts";
 
-/** What a miner adds to a template's row: events assigned since the last flush. */
-export interface PatternUpdate {
-  id: string;
-  service: string;
-  template: string;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-}
+/**
+ * What a miner adds to a template's row: the row's fields but the merge, with `count` the events
+ * assigned since the last flush and the times theirs.
+ */
+export type PatternUpdate = Omit<PatternRecord, "mergedInto">;
 
 /** A miner's saved state (MinerSnapshot as JSON), per service and process. */
 export interface SavedMiner {

@@ -172,3 +172,36 @@ export function aggregateEvents(
   }
   return { total: events.length, rows };
 }
+
+/**
+ * An engine's answer laid out as rows: every bucket of `span` (one bucket at 0 without an interval) times
+ * every kept group, then `other` (cell index -1) if any group was left out. `cells` holds the values an
+ * engine found, keyed `${bucket start}:${group index}`; a missing cell is counts 0, the rest null.
+ */
+export function gridRows(
+  spec: AggregateSpec,
+  kept: (string | null)[][],
+  other: boolean,
+  span: { first: number; buckets: number } | null,
+  cells: Map<string, (number | null)[]>,
+): AggregateRow[] {
+  const zero = spec.aggs.map((a) => (a.fn === "count" || a.fn === "count_distinct" ? 0 : null));
+  const groups: { group: (string | null)[] | null; index: number }[] = kept.map((group, index) => ({
+    group,
+    index,
+  }));
+  if (other) groups.push({ group: null, index: -1 });
+  const starts =
+    spec.intervalMs === undefined || span === null
+      ? [0]
+      : Array.from({ length: span.buckets }, (_, i) => span.first + i * (spec.intervalMs as number));
+  const rows: AggregateRow[] = [];
+  for (const start of starts) {
+    for (const g of groups) {
+      const row: AggregateRow = { group: g.group, values: cells.get(`${start}:${g.index}`) ?? [...zero] };
+      if (spec.intervalMs !== undefined) row.start = start;
+      rows.push(row);
+    }
+  }
+  return rows;
+}

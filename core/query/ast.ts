@@ -21,6 +21,16 @@ export const COLUMN_FIELDS = [
 ] as const;
 export type ColumnField = (typeof COLUMN_FIELDS)[number];
 
+/** Names an attribute even where a column or `message` has the same name (`attributes.service`). */
+export const ATTRIBUTES_PREFIX = "attributes.";
+
+/** The attribute a field name names: without its `attributes.` prefix (kept when nothing follows it). */
+export function attributeKeyOf(name: string): string {
+  return name.startsWith(ATTRIBUTES_PREFIX) && name.length > ATTRIBUTES_PREFIX.length
+    ? name.slice(ATTRIBUTES_PREFIX.length)
+    : name;
+}
+
 /** Columns that every event has (never null), so `field:*` is every event. */
 export const ALWAYS_PRESENT: ReadonlySet<ColumnField> = new Set(["service", "level"]);
 

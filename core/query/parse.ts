@@ -3,6 +3,7 @@ import { LEVELS, normalizeLevel } from "../level.ts";
 import { MAX_SEARCH_TERMS, searchWordSlots } from "../search-text.ts";
 import {
   ALWAYS_PRESENT,
+  attributeKeyOf,
   type Bound,
   COLUMN_FIELDS,
   type ColumnField,
@@ -37,7 +38,6 @@ const FIELD_NAME = /[\p{L}_@][\p{L}\p{M}\p{N}_.@/-]*:/uy;
 const ENDS_IN_WORD_CHAR = /[\p{L}\p{M}\p{N}]$/u;
 /** The longest attribute name an event may carry (LogEventInputSchema). */
 const MAX_FIELD_CHARS = 128;
-const ATTRIBUTES_PREFIX = "attributes.";
 
 type Keyword = "AND" | "NOT" | "and" | "or";
 const KEYWORDS: Keyword[] = ["AND", "NOT", "and", "or"];
@@ -231,10 +231,7 @@ class Parser {
     if (name === "message") return { kind: "message" };
     if ((COLUMN_FIELDS as readonly string[]).includes(name))
       return { kind: "column", name: name as ColumnField };
-    const key =
-      name.startsWith(ATTRIBUTES_PREFIX) && name.length > ATTRIBUTES_PREFIX.length
-        ? name.slice(ATTRIBUTES_PREFIX.length)
-        : name;
+    const key = attributeKeyOf(name);
     if (chars(key) > MAX_FIELD_CHARS) this.fail(at, `a field name of at most ${MAX_FIELD_CHARS} characters`);
     return { kind: "attribute", name: key };
   }

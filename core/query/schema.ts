@@ -3,7 +3,14 @@
  * intervals, `agg` and `by` of GET /api/v1/logs/stats, and the shapes of /stats and /fields.
  */
 import { z } from "zod";
-import { COLUMN_FIELDS, type ColumnField, type Field, MAX_QUERY_CHARS } from "./ast.ts";
+import {
+  ATTRIBUTES_PREFIX,
+  attributeKeyOf,
+  COLUMN_FIELDS,
+  type ColumnField,
+  type Field,
+  MAX_QUERY_CHARS,
+} from "./ast.ts";
 
 /** The `query` parameter of every log read (search, recent, context, timeseries, stats, fields, tail). */
 export const QueryTextSchema = z
@@ -44,7 +51,6 @@ export const IntervalSchema = z
 /** Most time buckets one answer may hold (interval × range). */
 export const MAX_TIME_BUCKETS = 1440;
 
-const ATTRIBUTES_PREFIX = "attributes.";
 const FIELD_NAME = /^[\p{L}_@][\p{L}\p{M}\p{N}_.@/-]{0,139}$/u;
 
 /** A field by the name the query language uses for it (`service`, `http.status`, `attributes.service`). */
@@ -52,10 +58,7 @@ export function parseFieldName(name: string): Field | null {
   if (!FIELD_NAME.test(name) || name === "message") return null;
   if ((COLUMN_FIELDS as readonly string[]).includes(name))
     return { kind: "column", name: name as ColumnField };
-  const key =
-    name.startsWith(ATTRIBUTES_PREFIX) && name.length > ATTRIBUTES_PREFIX.length
-      ? name.slice(ATTRIBUTES_PREFIX.length)
-      : name;
+  const key = attributeKeyOf(name);
   return key.length <= 128 ? { kind: "attribute", name: key } : null;
 }
 

@@ -35,22 +35,25 @@ const instant = z.string().transform((v, ctx) => {
   return ms;
 });
 
+/** A duration parameter (`15m`, `1h`, …) as ms; refused with the examples given when it is none. */
+export function durationParam(examples: string) {
+  return lastParam(z.string()).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({ code: "custom", message: `must be a duration such as ${examples}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
 /** The query and the time range every log read takes: `since`, or `start_time`/`end_time`. */
 export const rangeParams = {
   // Long enough to paste a whole log line (LogHub HDFS lines reach ~2,400 characters).
   query: lastParam(QueryTextSchema).optional(),
   start_time: lastParam(instant).optional(),
   end_time: lastParam(instant).optional(),
-  since: lastParam(z.string())
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === null) {
-        ctx.addIssue({ code: "custom", message: "must be a duration such as 15m, 1h, 6h, 24h or 7d" });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .optional(),
+  since: durationParam("15m, 1h, 6h, 24h or 7d").optional(),
 };
 
 /** The range's checks: `since` or `start_time`, and an end not before the start. */

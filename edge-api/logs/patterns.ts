@@ -12,23 +12,15 @@ import type { LogFilter, LogStore, PatternCount } from "../../core/ports/log-sto
 import type { PatternRepo } from "../../core/ports/patterns.ts";
 import type { AppEnv } from "../context.ts";
 import { json, problems } from "../openapi/spec.ts";
-import { intParam, lastParam, listParam } from "../validate.ts";
-import { checkRange, levels, parseDuration, rangeParams } from "./params.ts";
+import { intParam, listParam } from "../validate.ts";
+import { checkRange, durationParam, levels, rangeParams } from "./params.ts";
 
 const PatternParamsSchema = z
   .object({
     ...rangeParams,
     service: listParam.optional(),
     level: levels.optional(),
-    interval: lastParam(z.string())
-      .transform((v, ctx) => {
-        const ms = parseDuration(v);
-        if (ms === null) {
-          ctx.addIssue({ code: "custom", message: "must be a duration such as 1m, 5m or 1h" });
-          return z.NEVER;
-        }
-        return ms;
-      })
+    interval: durationParam("1m, 5m or 1h")
       .optional()
       .describe("Sparkline bucket width; default about 30 buckets over the range"),
     limit: intParam(1, 500).default(50).describe("Most patterns listed, largest first (1–500, default 50)"),

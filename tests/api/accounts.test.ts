@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { suiteApp } from "../helpers/app.ts";
+import { callJson, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
@@ -7,30 +7,12 @@ integrationTimeouts();
 // Rate limits on, and the client address taken from X-Forwarded-For so that tests can be many clients.
 const t = suiteApp({ RATE_LIMIT_ENABLED: "true", TRUST_PROXY: "true" });
 
-// biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
-type Json = any;
-
 let addressCounter = 0;
 /** A fresh client address per call, so that only the limit under test can bite. */
 const freshAddress = () => `198.51.100.${(addressCounter++ % 250) + 1}, 10.0.0.${addressCounter % 250}`;
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string | null,
-  address = freshAddress(),
-): Promise<{ status: number; body: Json }> {
-  const headers: Record<string, string> = { "x-forwarded-for": address };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await t.request(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+function call(method: string, path: string, body?: unknown, token?: string | null, address = freshAddress()) {
+  return callJson(t, method, path, body, token, { "x-forwarded-for": address });
 }
 
 const uniqueName = (prefix: string) => `${prefix}_${crypto.randomUUID().slice(0, 8)}`;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { evaluateRules } from "../../core/alerts/engine.ts";
 import { type Notifier, recordOnlyNotifier } from "../../core/alerts/notify.ts";
-import { freshService, ingest, suiteApp } from "../helpers/app.ts";
+import { callJson, freshService, ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
@@ -12,18 +12,8 @@ type Json = any;
 const t = suiteApp();
 let userToken: string;
 
-async function call(method: string, path: string, body?: unknown, token: string | null = t.adminToken) {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await t.request(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Json };
-}
+const call = (method: string, path: string, body?: unknown, token: string | null = t.adminToken) =>
+  callJson(t, method, path, body, token);
 
 const rule = (extra: Record<string, unknown> = {}) => ({
   name: "High error rate",

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MemoryLogQueue } from "../../core/adapters/memory/queue.ts";
+import { IngestResultSchema } from "../../core/logs/schema.ts";
 import type { LogStore } from "../../core/ports/log-store.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { freshService, ingest, suiteApp } from "../helpers/app.ts";
@@ -41,11 +42,7 @@ describe("POST /api/v1/ingest", () => {
       "not an object",
     ]);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      accepted: number;
-      rejected: number;
-      errors: { index: number; error: string }[];
-    };
+    const body = IngestResultSchema.parse(await res.json());
     expect(body.accepted).toBe(2);
     expect(body.rejected).toBe(3);
     expect(body.errors.map((e) => e.index)).toEqual([1, 2, 4]);
@@ -64,11 +61,7 @@ describe("POST /api/v1/ingest", () => {
     ].join("\n");
     const res = await ingest(t, lines, "application/x-ndjson");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      accepted: number;
-      rejected: number;
-      errors: { index: number; error: string }[];
-    };
+    const body = IngestResultSchema.parse(await res.json());
     expect(body.accepted).toBe(2);
     expect(body.rejected).toBe(1);
     expect(body.errors[0]!.index).toBe(1);
@@ -295,7 +288,7 @@ describe("POST /api/v1/ingest", () => {
       { service, message: "future", timestamp: now + 7 * 86_400_000 },
       { service, message: "nonsense", timestamp: "yesterday-ish" },
     ]);
-    const body = (await res.json()) as { accepted: number; errors: { index: number; error: string }[] };
+    const body = IngestResultSchema.parse(await res.json());
     expect(body.accepted).toBe(5);
     expect(body.errors.map((e) => e.index)).toEqual([5, 6, 7]);
     expect(body.errors[0]!.error).toContain("retention");
@@ -320,7 +313,7 @@ describe("POST /api/v1/ingest", () => {
       },
       { service, message: "x".repeat(40_000) },
     ]);
-    const body = (await res.json()) as { accepted: number; errors: { error: string }[] };
+    const body = IngestResultSchema.parse(await res.json());
     expect(body.accepted).toBe(1);
     expect(body.errors[0]!.error).toContain("message: longer than");
     const { logs } = await search({ service });

@@ -136,5 +136,9 @@ describe("GET /api/v1/logs/patterns", () => {
     const bad = await get(`since=forever`);
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("since");
+    expect(JSON.stringify(bad.body)).toContain("must be a duration such as 15m, 1h, 6h, 24h or 7d");
+    const badInterval = await get(`service=${service}&since=1h&interval=often`);
+    expect(badInterval.status).toBe(400);
+    expect(JSON.stringify(badInterval.body)).toContain("must be a duration such as 1m, 5m or 1h");
   });
 });

@@ -104,3 +104,25 @@ export function ingest(t: TestApp, body: unknown, contentType = "application/jso
 export function freshService(prefix = "svc"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
+
+/** A JSON API call: `body` sent as JSON, a bearer token if given, the answer's JSON (null if empty). */
+export async function callJson(
+  t: TestApp,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string | null,
+  extraHeaders: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field by the tests
+): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await t.request(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}

@@ -1,17 +1,21 @@
 /** Shared plumbing of the Kafka suites: a fresh database, topic and group per test, events, polling. */
+import { expect } from "bun:test";
 import type { Sql } from "postgres";
 import { groupLag, kafkaClient } from "../../core/adapters/kafka/client.ts";
 import { kafkaLogConsumer } from "../../core/adapters/kafka/consumer.ts";
 import { KafkaLogQueue } from "../../core/adapters/kafka/queue.ts";
+import { readTopic } from "../../core/adapters/kafka/raw.ts";
 import { connectPostgres } from "../../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../../core/adapters/postgres/log-store.ts";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { type LogEvent, parseLogEvent } from "../../core/log-event.ts";
 import { noTelemetry, type Telemetry } from "../../core/ports/telemetry.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
+import { createApp } from "../../edge-api/app.ts";
 import { type Indexer, type IndexerSink, startIndexer as start } from "../../stream-jobs/indexer/indexer.ts";
 import type { BatchStep } from "../../stream-jobs/indexer/step.ts";
 import { isEngineOutage } from "../../workers/outage.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { freshPostgresDatabase, KAFKA_TEST_BROKERS } from "../helpers/engines.ts";
 
 export const BROKERS = KAFKA_TEST_BROKERS;
@@ -228,4 +232,28 @@ export function spawnIndexer(env: { databaseUrl: string; topic: string; group: s
     stderr: Bun.file(`${env.logFile}.stderr`),
     stdin: "ignore",
   });
+}
+
+/**
+ * Runs `send` against the suite's app with a producer that is already behind (5 events at most in
+ * flight, so a 6-event request overflows it), then checks nothing reached the topic.
+ */
+export async function withBackedUpProducer(
+  t: TestApp,
+  topic: string,
+  send: (app: ReturnType<typeof createApp>) => Promise<void>,
+): Promise<void> {
+  const tiny = await KafkaLogQueue.connect({
+    brokers: BROKERS,
+    clientId: "logflow-test",
+    topic,
+    maxPending: 5,
+  });
+  try {
+    const before = (await readTopic(BROKERS, topic)).length;
+    await send(createApp({ ...t.runtime.deps, queue: tiny }));
+    expect((await readTopic(BROKERS, topic)).length).toBe(before);
+  } finally {
+    await tiny.close();
+  }
 }

@@ -1,12 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import { pinoLoki } from "pino-loki";
-import winston from "winston";
-import LokiTransport from "winston-loki";
 import type { LogEvent } from "../../core/log-event.ts";
 import { freshService, startTestApp } from "../helpers/app.ts";
 import { servedSuite, storedOf } from "../helpers/shippers.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
+import { shipInvoices } from "../helpers/winston-loki.ts";
 
 integrationTimeouts();
 
@@ -46,30 +45,12 @@ describe("Loki push", () => {
 
   test("winston-loki (protobuf + snappy) under /api/v1/loki: 1,000 lines with level and time", async () => {
     const service = freshService("winston");
-    const transport = new LokiTransport({
+    const base = await shipInvoices({
       host: `${s.url()}/api/v1`,
       basicAuth: `winston:${s.key()}`,
       labels: { app: service },
-      interval: 0.05,
-      replaceTimestamp: false,
-      gracefulShutdown: false,
-      onConnectionError: (err: unknown) => console.error(err),
+      level: (i) => (i % 3 === 0 ? "warn" : "info"),
     });
-    const logger = winston.createLogger({
-      level: "silly",
-      format: winston.format.timestamp(),
-      transports: [transport],
-    });
-    const base = Date.now() - 10_000;
-    for (let i = 0; i < 1_000; i++) {
-      logger.log({
-        level: i % 3 === 0 ? "warn" : "info",
-        message: `invoice ${i}`,
-        timestamp: new Date(base + i).toISOString(),
-      });
-    }
-    await transport.flush();
-    await transport.close();
     const stored = await storedWhen(service, 1_000);
     const byNumber = new Map(stored.map((e) => [Number(/^invoice (\d+)/.exec(e.message)?.[1]), e]));
     expect(stored.length).toBe(1_000);

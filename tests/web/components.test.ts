@@ -279,21 +279,11 @@ describe("saved searches", () => {
 describe("alerts", () => {
   test("the API's field errors appear next to the fields they name", async () => {
     await signIn();
-    const { RuleForm } = await load<typeof import("../../web/src/pages/alerts/rule-form.tsx")>(
-      "pages/alerts/rule-form.tsx",
-    );
     let saved = false;
-    const root = document.createElement("div");
-    document.body.append(root);
-    disposers.push(
-      web.render(
-        () =>
-          web.createComponent(
-            RuleForm as never,
-            { onSaved: () => (saved = true), onCancel: () => {} } as never,
-          ),
-        root,
-      ),
+    const root = await mount(
+      "pages/alerts/rule-form.tsx",
+      { onSaved: () => (saved = true), onCancel: () => {} },
+      "RuleForm",
     );
     typeInto(root.querySelector("input[name=name]"), "too many errors");
     typeInto(root.querySelector("input[name=threshold]"), "-5");
@@ -322,27 +312,11 @@ describe("alerts", () => {
 describe("anomaly rules", () => {
   test("counting anomalies hides levels and query, and the rule is saved as an anomaly rule", async () => {
     await signIn();
-    const { RuleForm } = await load<typeof import("../../web/src/pages/alerts/rule-form.tsx")>(
-      "pages/alerts/rule-form.tsx",
-    );
     let saved: { anomaly_severity: string | null; levels: string[] } | undefined;
-    const root = document.createElement("div");
-    document.body.append(root);
-    disposers.push(
-      web.render(
-        () =>
-          web.createComponent(
-            RuleForm as never,
-            {
-              onSaved: (r: typeof saved) => {
-                saved = r;
-              },
-              onCancel: () => {},
-            } as never,
-          ),
-        root,
-      ),
-    );
+    const onSaved = (r: typeof saved) => {
+      saved = r;
+    };
+    const root = await mount("pages/alerts/rule-form.tsx", { onSaved, onCancel: () => {} }, "RuleForm");
     typeInto(root.querySelector("input[name=name]"), `anomalies ${service}`);
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
     counts.value = "high";
@@ -359,21 +333,11 @@ describe("anomaly rules", () => {
 describe("new-pattern rules", () => {
   test("counting new log patterns keeps levels and query, and the rule is saved with new_pattern", async () => {
     await signIn();
-    const { RuleForm } = await load<typeof import("../../web/src/pages/alerts/rule-form.tsx")>(
-      "pages/alerts/rule-form.tsx",
-    );
     let saved: { new_pattern: boolean; anomaly_severity: string | null; levels: string[] } | undefined;
-    const root = document.createElement("div");
-    document.body.append(root);
     const onSaved = (r: typeof saved) => {
       saved = r;
     };
-    disposers.push(
-      web.render(
-        () => web.createComponent(RuleForm as never, { onSaved, onCancel: () => {} } as never),
-        root,
-      ),
-    );
+    const root = await mount("pages/alerts/rule-form.tsx", { onSaved, onCancel: () => {} }, "RuleForm");
     typeInto(root.querySelector("input[name=name]"), `new patterns ${service}`);
     typeInto(root.querySelector("input[name=threshold]"), "0");
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;

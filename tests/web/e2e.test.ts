@@ -1,25 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { freshService, ingest } from "../helpers/app.ts";
-import { CHROMIUM_PATH, chromiumAvailable } from "../helpers/engines.ts";
+import { chromiumAvailable } from "../helpers/engines.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
+import { launchChromium, submitLogin, watchedPage } from "./browser.ts";
 import { ARTIFACTS, ensureBuilt, type Served, serveDashboard } from "./server.ts";
 
 integrationTimeouts();
-
-const ARGS = [
-  "--no-sandbox",
-  "--headless",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
 
 const available = chromiumAvailable();
 const service = freshService("e2e");
@@ -41,16 +30,9 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await ensureBuilt();
     s = await serveDashboard();
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, headless: true });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on("console", (m) => {
-      // The browser reports every non-2xx answer (the wrong password's 401 among them) as a console error.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-        consoleErrors.push(m.text());
-    });
-    page.on("pageerror", (e) => consoleErrors.push(String(e)));
+    page = await watchedPage(context, consoleErrors);
     // Lines around the one the test looks for, so "surrounding lines" has something on both sides.
     const now = Date.now();
     const events = [];
@@ -86,9 +68,7 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     await page.goto(`${s.url}/explore?q=${marker}`);
     await page.waitForURL(/\/login\?next=/);
     await shot("01-login");
-    await page.getByLabel("Username").fill("admin");
-    await page.getByLabel("Password").fill("wrong-password");
-    await page.getByRole("button", { name: "Log in" }).click();
+    await submitLogin(page, "wrong-password");
     await page.getByText("Incorrect username or password").waitFor();
     await page.getByLabel("Password").fill("admin-test-password");
     await page.getByRole("button", { name: "Log in" }).click();
@@ -322,9 +302,7 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     const p = await phone.newPage();
     // A fresh context has no session: log in through the form again.
     await p.goto(`${s.url}/explore?q=${marker}`);
-    await p.getByLabel("Username").fill("admin");
-    await p.getByLabel("Password").fill("admin-test-password");
-    await p.getByRole("button", { name: "Log in" }).click();
+    await submitLogin(p);
     await p.locator("tbody tr", { hasText: `${marker} failed` }).waitFor();
     const wide = await p.evaluate(() =>
       [...document.querySelectorAll("body *")]

@@ -96,48 +96,25 @@ describe("Workers scheduled", () => {
       "../../core/adapters/postgres/alert-repo.ts"
     );
     const { PostgresLogStore } = await import("../../core/adapters/postgres/log-store.ts");
-    const { uuidv7 } = await import("../../core/ids.ts");
+    const { logEvent } = await import("../../tests/helpers/events.ts");
+    const { AlertRuleCreateSchema } = await import("../../core/alerts/schema.ts");
     const db = await freshPostgresDatabase();
     const sql = connectPostgres(db.url, { max: 2 });
     try {
       await migrate(sql, MIGRATIONS);
       const rule = await new PostgresAlertRuleRepo(sql).create({
-        name: "any error",
-        description: null,
-        condition: "greater_than",
-        threshold: 0,
-        time_window: 5,
-        levels: ["ERROR"],
-        services: [],
-        query: null,
-        notification_channel: "console",
-        notification_config: {},
-        is_active: true,
-        cooldown_minutes: 0,
-        severity: "warning",
-        auto_resolve: true,
-        notify_on_resolve: false,
-        anomaly_severity: null,
-        new_pattern: false,
+        ...AlertRuleCreateSchema.parse({
+          name: "any error",
+          condition: "greater_than",
+          threshold: 0,
+          levels: ["ERROR"],
+        }),
         created_by: null,
         signing_secret: "s",
       });
       const at = Date.now() - 1000;
       await new PostgresLogStore(sql).write([
-        {
-          id: uuidv7(at),
-          timestamp: new Date(at).toISOString(),
-          received_at: new Date(at).toISOString(),
-          service: "w",
-          level: "ERROR",
-          message: "boom",
-          host: null,
-          correlation_id: null,
-          request_id: null,
-          trace_id: null,
-          span_id: null,
-          attributes: {},
-        },
+        logEvent(at, { service: "w", level: "ERROR", message: "boom" }),
       ]);
       const lines: Record<string, unknown>[] = [];
       spyOn(console, "log").mockImplementation((text: unknown) => void lines.push(JSON.parse(String(text))));

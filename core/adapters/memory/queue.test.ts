@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { LogEvent } from "../../log-event.ts";
 import { QueueFullError, QueueUnavailableError } from "../../ports/log-queue.ts";
 import type { LogStore } from "../../ports/log-store.ts";
-import { MemoryLogQueue } from "./queue.ts";
+import { MemoryLogQueue, type StoreGuard } from "./queue.ts";
 
 /** A store double that records writes and lets the test decide when each write commits. */
 function recordingStore() {
@@ -69,15 +69,15 @@ describe("MemoryLogQueue", () => {
     expect((await q.health()).status).toBe("degraded");
   });
 
+  /** A queue that writes each publish at once, behind `guard`. */
+  const guardedQueue = (store: LogStore, guard: StoreGuard) =>
+    new MemoryLogQueue(store, { maxPending: 100, batchSize: 10, lingerMs: 0, concurrency: 1 }, guard);
+
   test("with a guard: a store that says it is down refuses at once, with its reason; nothing is written", async () => {
     const { store, writes } = recordingStore();
     let fault: string | null = "cannot write to LOGFLOW_DATA_DIR (EROFS read-only file system)";
     const guard = { fault: () => fault, failed: () => {}, commitTimeoutMs: 60_000 };
-    const q = new MemoryLogQueue(
-      store,
-      { maxPending: 100, batchSize: 10, lingerMs: 0, concurrency: 1 },
-      guard,
-    );
+    const q = guardedQueue(store, guard);
     const err = await q.publish(ev(2)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueueUnavailableError);
     expect((err as QueueUnavailableError).reason).toContain("EROFS");
@@ -94,11 +94,7 @@ describe("MemoryLogQueue", () => {
     const { store } = recordingStore(); // never released: the write hangs, as a broken PGlite's does
     const told: string[] = [];
     const guard = { fault: () => null, failed: (why: string) => told.push(why), commitTimeoutMs: 20 };
-    const q = new MemoryLogQueue(
-      store,
-      { maxPending: 100, batchSize: 10, lingerMs: 0, concurrency: 1 },
-      guard,
-    );
+    const q = guardedQueue(store, guard);
     const err = await q.publish(ev(2)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueueUnavailableError);
     expect((err as Error).message).toContain("did not finish within 20 ms");

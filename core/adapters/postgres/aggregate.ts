@@ -1,6 +1,6 @@
 import type { Sql } from "postgres";
 import { histogramSpan, type LogFilter } from "../../ports/log-store.ts";
-import type { AggregateResult, AggregateRow, AggregateSpec } from "../../query/aggregate.ts";
+import { type AggregateResult, type AggregateSpec, gridRows } from "../../query/aggregate.ts";
 import { attributeNumberSql, valueText } from "../../query/postgres.ts";
 import type { Aggregation } from "../../query/schema.ts";
 import { percentileOf } from "../../query/schema.ts";
@@ -78,25 +78,7 @@ export async function aggregate(
       spec.aggs.map((_, j) => (r[`v${j}`] === null ? null : Number(r[`v${j}`]))),
     );
   }
-  const zero = spec.aggs.map((a) => (a.fn === "count" || a.fn === "count_distinct" ? 0 : null));
-  const groups: { group: (string | null)[] | null; index: number }[] = kept.map((group, index) => ({
-    group,
-    index,
-  }));
-  if (other) groups.push({ group: null, index: -1 });
-  const starts =
-    spec.intervalMs === undefined || span === null
-      ? [0]
-      : Array.from({ length: span.buckets }, (_, i) => span.first + i * (spec.intervalMs as number));
-  const out: AggregateRow[] = [];
-  for (const start of starts) {
-    for (const g of groups) {
-      const row: AggregateRow = { group: g.group, values: cells.get(`${start}:${g.index}`) ?? [...zero] };
-      if (spec.intervalMs !== undefined) row.start = start;
-      out.push(row);
-    }
-  }
-  return { total, rows: out };
+  return { total, rows: gridRows(spec, kept, other, span, cells) };
 }
 
 /** The bucket's start in epoch ms, aligned to multiples of the interval since the epoch. */

@@ -1,11 +1,6 @@
 import { AppError } from "../../errors.ts";
 import { histogramSpan, type LogFilter } from "../../ports/log-store.ts";
-import {
-  type AggregateResult,
-  type AggregateRow,
-  type AggregateSpec,
-  topGroups,
-} from "../../query/aggregate.ts";
+import { type AggregateResult, type AggregateSpec, gridRows, topGroups } from "../../query/aggregate.ts";
 import type { Field } from "../../query/ast.ts";
 import type { Aggregation } from "../../query/schema.ts";
 import { fieldNameOf, percentileOf } from "../../query/schema.ts";
@@ -117,25 +112,7 @@ export async function searchAggregate(
     for (const [name, b] of Object.entries(buckets)) fill(name === "other" ? -1 : Number(name), b);
   }
 
-  const zero = spec.aggs.map((a) => (a.fn === "count" || a.fn === "count_distinct" ? 0 : null));
-  const groups: { group: (string | null)[] | null; index: number }[] = kept.map((group, index) => ({
-    group,
-    index,
-  }));
-  if (other) groups.push({ group: null, index: -1 });
-  const starts =
-    spec.intervalMs === undefined || span === null
-      ? [0]
-      : Array.from({ length: span.buckets }, (_, i) => span.first + i * (spec.intervalMs as number));
-  const rows: AggregateRow[] = [];
-  for (const start of starts) {
-    for (const g of groups) {
-      const row: AggregateRow = { group: g.group, values: cells.get(`${start}:${g.index}`) ?? [...zero] };
-      if (spec.intervalMs !== undefined) row.start = start;
-      rows.push(row);
-    }
-  }
-  return { total, rows };
+  return { total, rows: gridRows(spec, kept, other, span, cells) };
 }
 
 /** Every group's count, from composite pages (missing values as null). */

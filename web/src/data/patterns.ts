@@ -1,6 +1,6 @@
 import type { PatternList, PatternSummary } from "../../../core/patterns/schema.ts";
 import { api } from "./api.ts";
-import type { LogQuery } from "./logs.ts";
+import { type LogQuery, searchParams } from "./logs.ts";
 
 export type { PatternList, PatternSummary };
 
@@ -23,12 +23,6 @@ export function fetchPatterns(
   w: { from?: number; to?: number },
   signal?: AbortSignal,
 ): Promise<PatternList> {
-  const p = new URLSearchParams();
-  if (q.q.trim()) p.set("query", q.q.trim());
-  for (const s of q.services) p.append("service", s);
-  if (q.levels.length) p.set("level", q.levels.join(","));
-  if (w.from !== undefined) p.set("start_time", new Date(w.from).toISOString());
-  if (w.to !== undefined) p.set("end_time", new Date(w.to).toISOString());
-  p.set("limit", "100");
-  return api<PatternList>(`/api/v1/logs/patterns?${p}`, { signal });
+  // The same filter parameters as the search, so the patterns are those of the lines listed.
+  return api<PatternList>(`/api/v1/logs/patterns?${searchParams(q, w, { limit: 100 })}`, { signal });
 }

@@ -11,6 +11,24 @@ export interface Column<T> {
   class?: string | ((row: T) => string);
 }
 
+/** The class a column's header shares with its cells: `hide-phone`, when the cells have it. */
+export function headerClass<T>(c: Column<T>): string | undefined {
+  return typeof c.class === "string" && c.class.includes("hide-phone") ? "hide-phone" : undefined;
+}
+
+/** A header cell per column (of a `DataTable` or a `VirtualTable`). */
+export function HeaderCells<T>(props: { columns: Column<T>[] }) {
+  return (
+    <For each={props.columns}>
+      {(c) => (
+        <th scope="col" class={headerClass(c)}>
+          {c.header}
+        </th>
+      )}
+    </For>
+  );
+}
+
 /** Enter or Space opens a row; arrow keys (and j/k) move between rows. */
 function onRowKey(e: KeyboardEvent, open: () => void) {
   const row = e.currentTarget as HTMLTableRowElement;
@@ -53,18 +71,7 @@ export function DataTable<T>(props: {
       </Show>
       <thead>
         <tr>
-          <For each={props.columns}>
-            {(c) => (
-              <th
-                scope="col"
-                class={
-                  typeof c.class === "string" && c.class.includes("hide-phone") ? "hide-phone" : undefined
-                }
-              >
-                {c.header}
-              </th>
-            )}
-          </For>
+          <HeaderCells columns={props.columns} />
         </tr>
       </thead>
       <tbody>

@@ -1,5 +1,5 @@
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
-import type { Column } from "./table.tsx";
+import { type Column, HeaderCells, headerClass } from "./table.tsx";
 import { rowAt, rowOffsets, visibleRange } from "./virtual.ts";
 
 /** A column of a `VirtualTable`: a `DataTable` column with a fixed width (the layout must not jump). */
@@ -219,28 +219,12 @@ export function VirtualTable<T>(props: {
       </Show>
       <colgroup>
         <For each={props.columns}>
-          {(c) => (
-            <col
-              class={typeof c.class === "string" && c.class.includes("hide-phone") ? "hide-phone" : undefined}
-              style={c.width ? { width: c.width } : undefined}
-            />
-          )}
+          {(c) => <col class={headerClass(c)} style={c.width ? { width: c.width } : undefined} />}
         </For>
       </colgroup>
       <thead>
         <tr aria-rowindex={1}>
-          <For each={props.columns}>
-            {(c) => (
-              <th
-                scope="col"
-                class={
-                  typeof c.class === "string" && c.class.includes("hide-phone") ? "hide-phone" : undefined
-                }
-              >
-                {c.header}
-              </th>
-            )}
-          </For>
+          <HeaderCells columns={props.columns} />
         </tr>
       </thead>
       <tbody

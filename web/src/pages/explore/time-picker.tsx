@@ -142,26 +142,20 @@ export function TimePicker(props: {
         </label>
       </Show>
       <Show when={props.query.range === "custom"}>
-        <label>
-          From ({zoneLabel()})
-          <input
-            type="datetime-local"
-            name="from"
-            step="1"
-            value={toLocalInput(props.query.from)}
-            onChange={(e) => props.apply({ from: fromLocalInput(e.currentTarget.value) })}
-          />
-        </label>
-        <label>
-          To ({zoneLabel()})
-          <input
-            type="datetime-local"
-            name="to"
-            step="1"
-            value={toLocalInput(props.query.to)}
-            onChange={(e) => props.apply({ to: fromLocalInput(e.currentTarget.value) })}
-          />
-        </label>
+        <For each={["from", "to"] as const}>
+          {(end) => (
+            <label>
+              {end === "from" ? "From" : "To"} ({zoneLabel()})
+              <input
+                type="datetime-local"
+                name={end}
+                step="1"
+                value={toLocalInput(props.query[end])}
+                onChange={(e) => props.apply({ [end]: fromLocalInput(e.currentTarget.value) })}
+              />
+            </label>
+          )}
+        </For>
       </Show>
       <fieldset class="time-steps">
         <legend class="sr-only">Move the time range</legend>
