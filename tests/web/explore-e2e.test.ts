@@ -435,11 +435,15 @@ describe.skipIf(!available)("Explore in Chromium", () => {
 
   test("alert on this search: the rule form comes prefilled and shows what it would have counted", async () => {
     const svc = freshService("alertme");
+    // The preview counts clock-aligned 5-minute windows: all 12 lines go in the current one (lines a
+    // second apart would cross a window's edge in one run out of ~25).
+    const windowStart = Math.floor(Date.now() / 300_000) * 300_000;
+    const base = Math.max(windowStart, Date.now() - 60_000);
     await ship(12, (i) => ({
       service: svc,
       level: "ERROR",
       message: `card declined ${i}`,
-      timestamp: Date.now() - i * 1000,
+      timestamp: base + i,
     }));
     await page.goto(`${s.url}/explore?service=${svc}&q=declined`);
     await page.getByTestId("result-count").getByText("12 matching lines").waitFor();
