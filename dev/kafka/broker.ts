@@ -113,6 +113,10 @@ export async function startBroker(
     say(`kafka: reusing the broker this checkout started (pid ${ours}) on ${b.bootstrap}`);
     return { reused: true, ms: performance.now() - t0 };
   }
+  // Whether the broker is still running while we wait for it to answer. A broker spawned here is
+  // watched through its exit event: right after the spawn its /proc cmdline may still be ours (exec not
+  // done yet under load), which runningPid would read as "not our broker".
+  let running = () => runningPid(b) !== null;
   if (ours) {
     // Ours, alive but not answering: still starting (wait below) — or wedged, which the timeout reports.
     say(`kafka: broker pid ${ours} is running but not answering yet; waiting`);
@@ -143,15 +147,19 @@ export async function startBroker(
       stdio: ["ignore", out, out],
     });
     closeSync(out);
+    let exited = false;
+    child.once("exit", () => {
+      exited = true;
+    });
     child.unref();
     writeFileSync(b.pidFile, String(child.pid));
+    running = () => !exited;
   }
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
     const ping = await pingKafka([b.bootstrap], 1_500);
     if (ping.ok) break;
-    const pid = runningPid(b);
-    if (!pid) throw new Error(`the Kafka broker exited during start-up; see ${b.logFile}`);
+    if (!running()) throw new Error(`the Kafka broker exited during start-up; see ${b.logFile}`);
     if (Date.now() > deadline)
       throw new Error(`Kafka did not answer on ${b.bootstrap} in time; see ${b.logFile}`);
     await Bun.sleep(300);
