@@ -62,10 +62,21 @@ export function compressed<S>(fetch: Fetch<S>): Fetch<S> {
       return res;
     const length = res.headers.get("content-length");
     if (length !== null && Number(length) < THRESHOLD) return res;
+    const encoding = pickEncoding(req.headers.get("accept-encoding"), ["gzip"]);
+    if (!encoding) {
+      // Sent as it is: only Vary changes. Rewrapping the body would turn a buffered answer into a
+      // stream (chunked, and slower to serve); the app's answers have mutable headers.
+      try {
+        varyOnEncoding(res.headers);
+        return res;
+      } catch {
+        const headers = new Headers(res.headers);
+        varyOnEncoding(headers);
+        return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+      }
+    }
     const headers = new Headers(res.headers);
     varyOnEncoding(headers);
-    const encoding = pickEncoding(req.headers.get("accept-encoding"), ["gzip"]);
-    if (!encoding) return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
     headers.delete("content-length");
     headers.set("content-encoding", encoding);
     const etag = headers.get("etag");
