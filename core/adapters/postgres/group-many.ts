@@ -1,0 +1,71 @@
+import type { Sql } from "postgres";
+import type { GroupedQuery, GroupedValue } from "../../ports/log-store.ts";
+import { valueText } from "../../query/postgres.ts";
+import { asTemplate, joinSql, sql as q, type SqlFragment, sqlConstant } from "../../query/sql.ts";
+import { aggregationSql } from "./aggregate.ts";
+import { filteredLogs } from "./filter-sql.ts";
+
+type GroupRow = { i: number; g: (string | null)[]; n: number; v0: number | null; latest: number | null };
+
+/**
+ * groupMany on Postgres and PGlite: each query is one `group by` over its filter (the largest
+ * `maxGroups` groups by count, ties by value), all of them as a UNION ALL spread over `parallelism`
+ * statements run side by side. Values as LogStore.aggregate computes them (percentiles exact).
+ */
+export async function groupMany(
+  sql: Sql,
+  queries: GroupedQuery[],
+  maxGroups: number,
+  parallelism: number,
+): Promise<GroupedValue[][]> {
+  const out: GroupedValue[][] = queries.map(() => []);
+  if (queries.length === 0) return out;
+  const pg = (f: SqlFragment) => sql(...asTemplate(f));
+  const limit = Math.max(1, Math.trunc(maxGroups));
+  const one = (query: GroupedQuery, i: number) => {
+    const groups = query.by.map(valueText);
+    const g = groups.length ? q`array[${joinSql(groups, ", ")}]::text[]` : q`array[]::text[]`;
+    const by = groups.length ? sqlConstant(groups.map((_, k) => String(k + 3)).join(", ")) : null;
+    const order = groups.length
+      ? sqlConstant(groups.map((_, k) => `g${k} collate "C" asc nulls first`).join(", "))
+      : sqlConstant("1");
+    const cols = joinSql(
+      groups.map((e, k) => q`${e} as ${sqlConstant(`g${k}`)}`),
+      ", ",
+    );
+    // The group's columns stay inside (they differ per query); the union sees the same five.
+    return sql`(select i, g, n, v0, latest from (
+      select ${i}::int as i, ${pg(g)} as g, ${groups.length ? sql`${pg(cols)},` : sql``}
+        count(*)::float8 as n, ${pg(aggregationSql(query.agg, 0))},
+        (extract(epoch from max(ts)) * 1000)::float8 as latest
+      from ${filteredLogs(sql, query.filter, false)}
+      ${by ? sql`group by ${pg(by)}` : sql``}
+      order by n desc, ${pg(order)}
+      limit ${limit}) x)`;
+  };
+  const slices: number[][] = Array.from({ length: Math.max(1, parallelism) }, () => []);
+  for (let i = 0; i < queries.length; i++) slices[i % slices.length]!.push(i);
+  const answers = await Promise.all(
+    slices
+      .filter((s) => s.length > 0)
+      .map((s) => {
+        const union = s.map((i) => one(queries[i]!, i)).reduce((all, part) => sql`${all} union all ${part}`);
+        return sql<GroupRow[]>`${union}`;
+      }),
+  );
+  for (const rows of answers) {
+    for (const r of rows) {
+      const count = Number(r.n);
+      const query = queries[r.i]!;
+      // Without `by` an empty range is still one row (count 0), as the reference answers.
+      if (count === 0 && query.by.length > 0) continue;
+      out[r.i]!.push({
+        group: r.g,
+        count,
+        value: query.agg.fn === "count" ? count : r.v0 === null ? null : Number(r.v0),
+        latest: r.latest === null ? 0 : Number(r.latest),
+      });
+    }
+  }
+  return out;
+}
