@@ -24,24 +24,23 @@ export async function groupMany(
   const limit = Math.max(1, Math.trunc(maxGroups));
   const one = (query: GroupedQuery, i: number) => {
     const groups = query.by.map(valueText);
-    const g = groups.length ? q`array[${joinSql(groups, ", ")}]::text[]` : q`array[]::text[]`;
-    const by = groups.length ? sqlConstant(groups.map((_, k) => String(k + 3)).join(", ")) : null;
-    const order = groups.length
-      ? sqlConstant(groups.map((_, k) => `g${k} collate "C" asc nulls first`).join(", "))
-      : sqlConstant("1");
+    const names = groups.map((_, k) => `g${k}`);
+    const g = sqlConstant(names.length ? `array[${names.join(", ")}]::text[]` : "array[]::text[]");
+    const by = names.length ? sqlConstant(names.map((_, k) => String(k + 1)).join(", ")) : null;
+    const order = sqlConstant(["n desc", ...names.map((n) => `${n} collate "C" asc nulls first`)].join(", "));
     const cols = joinSql(
-      groups.map((e, k) => q`${e} as ${sqlConstant(`g${k}`)}`),
-      ", ",
+      groups.map((e, k) => q`${e} as ${sqlConstant(`g${k}`)}, `),
+      "",
     );
-    // The group's columns stay inside (they differ per query); the union sees the same five.
-    return sql`(select i, g, n, v0, latest from (
-      select ${i}::int as i, ${pg(g)} as g, ${groups.length ? sql`${pg(cols)},` : sql``}
-        count(*)::float8 as n, ${pg(aggregationSql(query.agg, 0))},
+    // The groups' columns are named inside and read outside, where `collate` may apply to them; the
+    // union sees the same five columns from every query.
+    return sql`(select ${i}::int as i, ${pg(g)} as g, n, v0, latest from (
+      select ${pg(cols)} count(*)::float8 as n, ${pg(aggregationSql(query.agg, 0))},
         (extract(epoch from max(ts)) * 1000)::float8 as latest
       from ${filteredLogs(sql, query.filter, false)}
-      ${by ? sql`group by ${pg(by)}` : sql``}
-      order by n desc, ${pg(order)}
-      limit ${limit}) x)`;
+      ${by ? sql`group by ${pg(by)}` : sql``}) counted
+      order by ${pg(order)}
+      limit ${limit})`;
   };
   const slices: number[][] = Array.from({ length: Math.max(1, parallelism) }, () => []);
   for (let i = 0; i < queries.length; i++) slices[i % slices.length]!.push(i);
