@@ -325,6 +325,32 @@ describe("validation", () => {
     ]);
   });
 
+  test("the README's examples are accepted as written", async () => {
+    for (const body of [
+      {
+        name: "Slow services",
+        condition: "greater_than",
+        threshold: 500,
+        time_window: 5,
+        group_by: ["service"],
+        aggregation: "p95",
+        field: "latency_ms",
+      },
+      {
+        name: "Silent service",
+        condition: "less_than",
+        threshold: 1,
+        time_window: 10,
+        group_by: ["service"],
+        absence_lookback_minutes: 1440,
+      },
+    ]) {
+      const res = await request("POST", "/api/v1/alerts/rules", body);
+      expect(res.status).toBe(201);
+      created.push(res.json.id);
+    }
+  });
+
   test("the new fields are in /openapi.json", async () => {
     const res = await t.request("/openapi.json");
     const doc = (await res.json()) as Json;

@@ -165,7 +165,10 @@ export interface GroupedValue {
   count: number;
   /** The count, or the numeric function's value; null when no event of the group has a number there. */
   value: number | null;
-  /** The group's newest event (epoch ms). */
+  /**
+   * When the group was last seen (epoch ms): its newest event, or for whole-minute windows ending at
+   * `to` (alert windows) possibly `to` itself; never before the newest event.
+   */
   latest: number;
 }
 

@@ -3,14 +3,17 @@ import type { GroupedQuery, GroupedValue } from "../../ports/log-store.ts";
 import { valueText } from "../../query/postgres.ts";
 import { asTemplate, joinSql, sql as q, type SqlFragment, sqlConstant } from "../../query/sql.ts";
 import { aggregationSql } from "./aggregate.ts";
+import { countGroupsMany, countsByWindow } from "./alert-counts.ts";
 import { filteredLogs } from "./filter-sql.ts";
 
 type GroupRow = { i: number; g: (string | null)[]; n: number; v0: number | null; latest: number | null };
 
 /**
- * groupMany on Postgres and PGlite: each query is one `group by` over its filter (the largest
- * `maxGroups` groups by count, ties by value), all of them as a UNION ALL spread over `parallelism`
- * statements run side by side. Values as LogStore.aggregate computes them (percentiles exact).
+ * groupMany on Postgres and PGlite. Counts by service and/or level over an alert window come from
+ * countMany's per-minute cells (alert-counts.ts), all together, and answer `latest` with the window's
+ * end. Every other query is one `group by` over its filter (the largest `maxGroups` groups by count,
+ * ties by value), all of them as a UNION ALL spread over `parallelism` statements run side by side.
+ * Values as LogStore.aggregate computes them (percentiles exact).
  */
 export async function groupMany(
   sql: Sql,
@@ -20,6 +23,34 @@ export async function groupMany(
 ): Promise<GroupedValue[][]> {
   const out: GroupedValue[][] = queries.map(() => []);
   if (queries.length === 0) return out;
+  const columnsOnly = (query: GroupedQuery) =>
+    query.agg.fn === "count" &&
+    query.by.length > 0 &&
+    query.by.every((f) => f.kind === "column" && (f.name === "service" || f.name === "level")) &&
+    countsByWindow(query.filter);
+  const byCells = queries.flatMap((query, i) => (columnsOnly(query) ? [i] : []));
+  const cellsDone = countGroupsMany(
+    sql,
+    byCells.map((i) => ({
+      filter: queries[i]!.filter,
+      by: queries[i]!.by.map((f) => f.name as "service" | "level"),
+    })),
+    parallelism,
+  ).then((answers) =>
+    answers.forEach((groups, k) => {
+      const i = byCells[k]!;
+      const ranked = groups.sort(
+        (a, b) => b.count - a.count || (a.group.join("\u0000") < b.group.join("\u0000") ? -1 : 1),
+      );
+      out[i] = ranked.slice(0, Math.max(1, Math.trunc(maxGroups))).map((g) => ({
+        group: g.group,
+        count: g.count,
+        value: g.count,
+        latest: queries[i]!.filter.to,
+      }));
+    }),
+  );
+  const cellQueries = new Set(byCells);
   const pg = (f: SqlFragment) => sql(...asTemplate(f));
   const limit = Math.max(1, Math.trunc(maxGroups));
   const one = (query: GroupedQuery, i: number) => {
@@ -43,7 +74,8 @@ export async function groupMany(
       limit ${limit})`;
   };
   const slices: number[][] = Array.from({ length: Math.max(1, parallelism) }, () => []);
-  for (let i = 0; i < queries.length; i++) slices[i % slices.length]!.push(i);
+  const rest = queries.flatMap((_, i) => (cellQueries.has(i) ? [] : [i]));
+  for (let k = 0; k < rest.length; k++) slices[k % slices.length]!.push(rest[k]!);
   const answers = await Promise.all(
     slices
       .filter((s) => s.length > 0)
@@ -52,6 +84,7 @@ export async function groupMany(
         return sql<GroupRow[]>`${union}`;
       }),
   );
+  await cellsDone;
   for (const rows of answers) {
     for (const r of rows) {
       const count = Number(r.n);
