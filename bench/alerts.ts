@@ -1,5 +1,5 @@
 /**
- * `bun run bench:alerts [--events N] [--rules N] [--ticks N] [--json FILE]`
+ * `bun run bench:alerts [--events N] [--rules N] [--ticks N] [--grouped FRACTION] [--json FILE]`
  *
  * One alert evaluation tick over N active rules (default 1,000: mixed services, levels, windows of 1 min
  * to 24 h, a third with a full-text query; a fifth grouped, by service, service and level, level or
