@@ -232,6 +232,21 @@ function groupedSuite(name: string, storeOf: () => LogStore, exactPercentiles: b
       expect(alerts.some((x) => x.group.service === gone)).toBe(false);
     });
 
+    test("a rule edited to stop grouping resolves its groups' alerts and fires as one", async () => {
+      const service = freshService("edit");
+      await write([1, 2].map((k) => at(NOW - MINUTE - k * 1000, service)));
+      const rule = await createRule({ group_by: ["service"], services: [service] });
+      await evaluateRules(engine(), NOW);
+      expect(openBy(await alertsOf(rule.id))).toEqual({ [service]: 2 });
+      expect((await request("PUT", `/api/v1/alerts/rules/${rule.id}`, { group_by: [] })).status).toBe(200);
+      await evaluateRules(engine(), NOW);
+      const alerts = await alertsOf(rule.id);
+      expect(alerts.map((x) => [x.group, x.status])).toEqual([
+        [{ service }, "resolved"],
+        [null, "triggered"],
+      ]);
+    });
+
     test("grouping by level and by an attribute (on stores that group attributes)", async () => {
       const service = freshService("lv");
       await write([

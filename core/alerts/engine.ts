@@ -211,9 +211,14 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
     }),
   );
 
-  const units: Unit[] = rules
-    .filter((r) => !isAggregated(r) || r.anomaly_severity || r.new_pattern)
-    .map((rule) => ({ rule, group: null, value: countOf.get(rule.id) ?? 0 }));
+  const plain = rules.filter((r) => !isAggregated(r) || r.anomaly_severity || r.new_pattern);
+  const units: Unit[] = plain.map((rule) => ({ rule, group: null, value: countOf.get(rule.id) ?? 0 }));
+  // A rule edited to stop grouping: its groups' open alerts have nothing left to hold them.
+  const plainIds = new Set(plain.map((r) => r.id));
+  for (const a of open) {
+    const rule = ruleById.get(a.rule_id);
+    if (rule && a.group && plainIds.has(rule.id)) units.push({ rule, group: a.group, value: null });
+  }
   for (const rule of aggregatedRules) {
     const found = outcomes.get(rule.id) ?? [];
     groups.set(rule.id, found);
