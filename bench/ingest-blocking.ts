@@ -11,9 +11,9 @@ import { loadConfig } from "../core/config.ts";
 import { createApp } from "../edge-api/app.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import { startRuntime } from "../workers/bun/runtime.ts";
-import { flags, machine, table, writeJson } from "./lib.ts";
+import { flags, machine, report } from "./lib.ts";
 
-const args = flags({ rounds: { type: "string", default: "3" } });
+const args = flags({ rounds: 3 });
 
 const runtime = await startRuntime(
   loadConfig({
@@ -51,7 +51,7 @@ try {
     let longest = 0;
     let total = 0;
     let status = 0;
-    for (let round = 0; round < Number(args.rounds); round++) {
+    for (let round = 0; round < args.rounds; round++) {
       let last = performance.now();
       let gap = 0;
       const timer = setInterval(() => {
@@ -88,8 +88,7 @@ try {
     results[name] = { longest_block_ms: Math.round(longest), request_ms: Math.round(total), status };
   }
   console.log(`bench:ingest-blocking on ${machine()}; worst of ${args.rounds} rounds\n`);
-  table(rows);
-  writeJson(args.json, { benchmark: "ingest-blocking", rounds: Number(args.rounds), results });
+  report(args.json, rows, { benchmark: "ingest-blocking", rounds: args.rounds, results });
 } finally {
   await runtime.close();
 }

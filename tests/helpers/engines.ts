@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import postgres from "postgres";
+import { createScratchDatabase, type ScratchDatabase } from "../../dev/postgres/scratch-database.ts";
 
 /**
  * Integration suites need real engines. Locally a suite whose engine is absent is skipped (with a
@@ -44,21 +45,9 @@ export function postgresReachable(): Promise<boolean> {
 }
 
 /** A brand-new empty database on the test server, dropped by `drop()`. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export function freshPostgresDatabase(): Promise<ScratchDatabase> {
   const name = `logflow_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
+  return createScratchDatabase(POSTGRES_ADMIN_URL, name);
 }
 
 /** The Redis server the tests may use (keys under a random prefix per run, removed afterwards). */
