@@ -16,6 +16,20 @@ export function requiredEngines(): Set<string> {
   );
 }
 
+/**
+ * An engine that did not answer: fails the run when it requires the engine, else says that the suites
+ * needing it are skipped and returns false. `hint` says how to start one.
+ */
+function unreachable(engine: string, name: string, where: string, reason: unknown, hint?: string): false {
+  if (requiredEngines().has(engine)) {
+    throw new Error(`${name} is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${where}: ${reason}`);
+  }
+  console.warn(
+    `[skip] ${name} unreachable at ${where}${hint ? ` (start one: ${hint})` : ""}; ${name} suites skipped`,
+  );
+  return false;
+}
+
 /** The admin URL of the Postgres server the tests may create databases on. */
 export const POSTGRES_ADMIN_URL =
   process.env.LOGFLOW_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -30,13 +44,7 @@ export function postgresReachable(): Promise<boolean> {
       await sql`select 1`;
       return true;
     } catch (err) {
-      if (requiredEngines().has("postgres")) {
-        throw new Error(
-          `Postgres is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${POSTGRES_ADMIN_URL}: ${err}`,
-        );
-      }
-      console.warn(`[skip] Postgres unreachable at ${POSTGRES_ADMIN_URL}; Postgres suites skipped`);
-      return false;
+      return unreachable("postgres", "Postgres", POSTGRES_ADMIN_URL, err);
     } finally {
       await sql.end({ timeout: 1 });
     }
@@ -66,13 +74,7 @@ export function redisReachable(): Promise<boolean> {
         throw new Error(`PING answered ${JSON.stringify(reply)}`);
       return true;
     } catch (err) {
-      if (requiredEngines().has("redis")) {
-        throw new Error(
-          `Redis is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${REDIS_TEST_URL}: ${err}`,
-        );
-      }
-      console.warn(`[skip] Redis unreachable at ${REDIS_TEST_URL}; Redis suites skipped`);
-      return false;
+      return unreachable("redis", "Redis", REDIS_TEST_URL, err);
     } finally {
       pool.close();
     }
@@ -93,16 +95,9 @@ export function kafkaReachable(): Promise<boolean> {
   kafkaAvailable ??= (async () => {
     const { pingKafka } = await import("../../core/adapters/kafka/client.ts");
     const ping = await pingKafka(KAFKA_TEST_BROKERS, 3_000);
-    if (ping.ok) return true;
-    if (requiredEngines().has("kafka")) {
-      throw new Error(
-        `Kafka is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${KAFKA_TEST_BROKERS.join(",")}: ${ping.error}`,
-      );
-    }
-    console.warn(
-      `[skip] Kafka unreachable at ${KAFKA_TEST_BROKERS.join(",")} (bun run kafka:dev starts one); Kafka suites skipped`,
+    return (
+      ping.ok || unreachable("kafka", "Kafka", KAFKA_TEST_BROKERS.join(","), ping.error, "bun run kafka:dev")
     );
-    return false;
   })();
   return kafkaAvailable;
 }
@@ -143,15 +138,7 @@ export function opensearchReachable(): Promise<boolean> {
       if (!res.ok) throw new Error(`/_cluster/health answered ${res.status}`);
       return true;
     } catch (err) {
-      if (requiredEngines().has("opensearch")) {
-        throw new Error(
-          `OpenSearch is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${OPENSEARCH_TEST_URL}: ${err}`,
-        );
-      }
-      console.warn(
-        `[skip] OpenSearch unreachable at ${OPENSEARCH_TEST_URL} (start one: bun run opensearch:dev); OpenSearch suites skipped`,
-      );
-      return false;
+      return unreachable("opensearch", "OpenSearch", OPENSEARCH_TEST_URL, err, "bun run opensearch:dev");
     }
   })();
   return opensearchAvailable;
