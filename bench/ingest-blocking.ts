@@ -10,6 +10,7 @@
 import { loadConfig } from "../core/config.ts";
 import { createApp } from "../edge-api/app.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
+import { login } from "../tests/helpers/login.ts";
 import { startRuntime } from "../workers/bun/runtime.ts";
 import { flags, machine, report } from "./lib.ts";
 
@@ -26,12 +27,7 @@ const runtime = await startRuntime(
 );
 const app = createApp(runtime.deps);
 try {
-  const login = await app.request("/api/v1/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: "bench-password" }),
-  });
-  const { access_token } = (await login.json()) as { access_token: string };
+  const access_token = await login(app.request, "admin", "bench-password");
 
   const traffic = createTraffic({ seed: 3, rate: 1000, start: Date.now() - 60_000 });
   const events = traffic

@@ -8,6 +8,7 @@ import { parseLogEvent } from "../core/log-event.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../dev/postgres/scratch-database.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
+import { login, overHttp } from "../tests/helpers/login.ts";
 
 /** A flag's default, which also says how its value is read. */
 type FlagDefault = string | number | boolean | readonly [string, ...string[]] | undefined;
@@ -197,12 +198,7 @@ export async function startServer(
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error("LogFlow did not start");
     await Bun.sleep(200);
   }
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: "bench-password" }),
-  });
-  const { access_token } = (await res.json()) as { access_token: string };
+  const access_token = await login(overHttp(url), "admin", "bench-password");
   return {
     url,
     token: access_token,

@@ -1,6 +1,7 @@
 /** What the backup suites share: a LogFlow server process, its HTTP API, a writer, and the db CLI. */
 import { resolve } from "node:path";
 import { freePort, type RuntimeProcess, startRuntimeProcess } from "../edge/runtime-process.ts";
+import { login, overHttp } from "../helpers/login.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 const ADMIN = { username: "admin", password: "backup-test-admin" };
@@ -29,14 +30,7 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
     PORT: String(port),
     HOST: "127.0.0.1",
   });
-  const res = await fetch(`${proc.base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ADMIN),
-  });
-  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
-  const { access_token } = (await res.json()) as { access_token: string };
-  return { ...proc, token: access_token };
+  return { ...proc, token: await login(overHttp(proc.base), ADMIN.username, ADMIN.password) };
 }
 
 /** Ingest `n` events whose message holds `word`; resolves with the number accepted (throws on non-2xx). */

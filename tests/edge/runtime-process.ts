@@ -9,6 +9,7 @@ import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import { freshPostgresDatabase } from "../helpers/engines.ts";
+import { login, overHttp } from "../helpers/login.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 /** How long a runtime may take to answer its first request. */
@@ -213,13 +214,7 @@ async function expectProblem404(base: string) {
 
 /** Log in, ingest one event through the edge queue, and find it with a search. */
 async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: db.username, password: db.password }),
-  });
-  expect(login.status).toBe(200);
-  const { access_token } = (await login.json()) as { access_token: string };
+  const access_token = await login(overHttp(base), db.username, db.password);
   expect(access_token).toBeTruthy();
   const auth = { authorization: `Bearer ${access_token}` };
 
@@ -255,12 +250,7 @@ async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
  * (with Basic auth), each stored and found by its service.
  */
 export async function expectShipperProtocols(base: string, db: EdgeDatabase) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: db.username, password: db.password }),
-  });
-  const { access_token } = (await login.json()) as { access_token: string };
+  const access_token = await login(overHttp(base), db.username, db.password);
   const bearer = { authorization: `Bearer ${access_token}` };
   const run = crypto.randomUUID().slice(0, 8);
   const bulk = await fetch(`${base}/_bulk`, {

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { OPENSEARCH_TEST_URL, opensearchReachable, postgresReachable } from "../helpers/engines.ts";
+import { login, overHttp } from "../helpers/login.ts";
 import { messagesOf, readSse } from "../helpers/sse.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
@@ -91,14 +92,8 @@ describe.skipIf(!withPostgres)("workerd: live tail", () => {
   test(
     "a stream that ends is resumed with Last-Event-ID: nothing shipped meanwhile is missed or repeated",
     async () => {
-      const login = await fetch(`${suite.server.base}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ username: suite.db.username, password: suite.db.password }),
-      });
-      const auth = {
-        authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}`,
-      };
+      const token = await login(overHttp(suite.server.base), suite.db.username, suite.db.password);
+      const auth = { authorization: `Bearer ${token}` };
       const service = `edge-tail-${crypto.randomUUID().slice(0, 8)}`;
       const ship = async (message: string, ageMs = 0) => {
         const res = await fetch(`${suite.server.base}/api/v1/ingest`, {
