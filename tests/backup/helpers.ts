@@ -1,4 +1,5 @@
 /** What the backup suites share: a LogFlow server process, its HTTP API, a writer, and the db CLI. */
+import { expect } from "bun:test";
 import { resolve } from "node:path";
 import { freePort, type RuntimeProcess, startRuntimeProcess } from "../edge/runtime-process.ts";
 import { login, overHttp } from "../helpers/login.ts";
@@ -89,6 +90,29 @@ export function keepIngesting(
       return { accepted, batches, ...(error ? { error } : {}) };
     },
   };
+}
+
+/**
+ * `bun run db:<args>` while ingest goes on (from 300 ms before the command until 300 ms after it) with
+ * events holding `word`: the command's result and how many events were accepted meanwhile. Fails the
+ * test when the command or the traffic failed.
+ */
+export async function dbCliDuringIngest(
+  server: Server,
+  word: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ result: CliResult; accepted: number }> {
+  const writer = keepIngesting(server, word);
+  await Bun.sleep(300);
+  const result = await dbCli(args, env);
+  await Bun.sleep(300);
+  const traffic = await writer.stop();
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  expect(traffic.error).toBeUndefined();
+  expect(traffic.batches).toBeGreaterThan(0);
+  return { result, accepted: traffic.accepted };
 }
 
 export interface CliResult {
