@@ -24,17 +24,10 @@ import { MIGRATIONS } from "../db/migrations/index.ts";
 import { createRng } from "../stream-jobs/generator/prng.ts";
 import { flags, freshDatabase, loadDay, machine, percentile, table, writeJson } from "./lib.ts";
 
-const args = flags({
-  events: { type: "string", default: "1000000" },
-  rules: { type: "string", default: "1000" },
-  ticks: { type: "string", default: "7" },
-  keep: { type: "boolean", default: false },
-  grouped: { type: "string", default: "0.2" },
-});
-const N = Number(args.events);
-const R = Number(args.rules);
-const T = Math.max(2, Number(args.ticks));
-const GROUPED = Math.min(1, Math.max(0, Number(args.grouped)));
+const args = flags({ events: 1_000_000, rules: 1_000, ticks: 7, keep: false, grouped: 0.2 });
+const { events: N, rules: R } = args;
+const T = Math.max(2, args.ticks);
+const GROUPED = Math.min(1, Math.max(0, args.grouped));
 
 console.log(
   `bench:alerts on ${machine()}; ${N.toLocaleString("en-US")} events over 24 h, ${R} rules (${Math.round(GROUPED * 100)} % grouped)\n`,

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { SEVERITIES as ANOMALY_SEVERITIES } from "../anomaly/schema.ts";
-import { LEVELS, type Level, normalizeLevel } from "../level.ts";
+import { LEVELS, type Level, LevelInputSchema } from "../level.ts";
 import { MAX_QUERY_CHARS } from "../query/ast.ts";
 import { parseLogQuery, QueryError } from "../query/parse.ts";
 import { fieldNameOf, NUMERIC_FUNCTIONS, parseFieldName } from "../query/schema.ts";
@@ -35,18 +35,6 @@ export const MAX_GROUP_BY = 3;
 export const ALERT_STATUSES = ["triggered", "acknowledged", "resolved"] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
-const level = z.string().transform((v, ctx) => {
-  const l = normalizeLevel(v);
-  if (!l) {
-    ctx.addIssue({
-      code: "custom",
-      message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
-    });
-    return z.NEVER;
-  }
-  return l;
-});
-
 /** Every field a rule's owner sets, with the seed's names; `query`, cooldown, severity and resolution added. */
 const fields = {
   name: z.string().trim().min(1, "must not be empty").max(200),
@@ -60,7 +48,7 @@ const fields = {
     .max(1440, "must be 1–1440 minutes")
     .describe("minutes: the rule counts logs in [now − time_window, now]"),
   levels: z
-    .array(level)
+    .array(LevelInputSchema)
     .max(LEVELS.length * 4)
     .transform((ls) => [...new Set<Level>(ls)]),
   services: z.array(z.string().trim().min(1).max(200)).max(100),
