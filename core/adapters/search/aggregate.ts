@@ -4,7 +4,12 @@ import { type AggregateResult, type AggregateSpec, gridRows, topGroups } from ".
 import type { Field } from "../../query/ast.ts";
 import type { Aggregation } from "../../query/schema.ts";
 import { fieldNameOf, percentileOf } from "../../query/schema.ts";
-import { NUMERIC_ATTRIBUTES_FIELD } from "../../query/search-engine.ts";
+import {
+  KEYWORD_ATTRIBUTES_FIELD,
+  keywordPairPrefix,
+  literalRegex,
+  NUMERIC_ATTRIBUTES_FIELD,
+} from "../../query/search-engine.ts";
 import { filterQuery } from "./query.ts";
 
 type Clause = Record<string, unknown>;
@@ -20,6 +25,8 @@ interface Bucketed {
 
 /** Composite pages read to rank groups (1,000 groups each): beyond, the ranking covers the first ones. */
 const GROUP_PAGES = 20;
+/** Groups ranked when `by` has an attribute: the k-th root of it per field (20,000; 141 × 141; 27³). */
+const TREE_GROUPS = GROUP_PAGES * 1000;
 
 /**
  * LogStore.aggregate on OpenSearch/Elasticsearch (semantics: core/query/aggregate.ts): groups ranked
@@ -28,9 +35,13 @@ const GROUP_PAGES = 20;
  * percentiles are the engine's t-digest and distinct counts its HyperLogLog++ (exact below 40,000),
  * both approximate. Numeric functions read the nested (key, value) pairs of numeric attributes.
  *
- * `by` and count_distinct take columns here (service, level, host, trace_id, …): OpenSearch's
- * flat_object cannot aggregate a subfield (2.19 answers `java.lang.Object@…` keys), so grouping by an
- * attribute is refused with a 400 that says so.
+ * `by` takes columns and attributes. Columns only: the groups are ranked from composite pages, exact up
+ * to 20,000 groups. With an attribute (read from the `key\u0000value` keywords, KEYWORD_ATTRIBUTES_FIELD:
+ * OpenSearch's flat_object cannot be aggregated): from nested terms aggregations, one level per field,
+ * each with a sibling for the events without a value; exact while every field has at most 20,000 (one
+ * field), 141 (two) or 27 (three) values within its parent group, else the ranking covers the most
+ * frequent ones (the rest is still counted, in `other`). count_distinct takes columns only (a cardinality
+ * over one key's pairs would need a script): an attribute there is a 400 that says so.
  */
 export async function searchAggregate(
   search: (body: Body) => Promise<Answer>,
@@ -38,16 +49,12 @@ export async function searchAggregate(
   spec: AggregateSpec,
   maxBuckets: number,
 ): Promise<AggregateResult> {
-  for (const f of [...spec.by, ...spec.aggs.flatMap((a) => (a.fn === "count_distinct" ? [a.field] : []))]) {
-    if (f.kind === "attribute") {
+  for (const a of spec.aggs) {
+    if (a.fn === "count_distinct" && a.field.kind === "attribute") {
       throw new AppError(
         "BAD_REQUEST",
-        `${fieldNameOf(f)}: on the OpenSearch/Elasticsearch store, by and count_distinct take service, level, host, trace_id, correlation_id, request_id or span_id (attributes are grouped on the Postgres store)`,
-        {
-          errors: [
-            { field: spec.by.includes(f) ? "by" : "agg", message: "an attribute cannot be grouped here" },
-          ],
-        },
+        `count_distinct(${fieldNameOf(a.field)}): on the OpenSearch/Elasticsearch store, count_distinct takes service, level, host, trace_id, correlation_id, request_id or span_id (distinct attribute values are counted on the Postgres store; by=${fieldNameOf(a.field)} lists them)`,
+        { errors: [{ field: "agg", message: "distinct values of an attribute cannot be counted here" }] },
       );
     }
   }
@@ -59,7 +66,9 @@ export async function searchAggregate(
   let kept: (string | null)[][] = [[]];
   let other = false;
   if (spec.by.length > 0) {
-    const groups = await rankedGroups(search, query, spec.by);
+    const groups = spec.by.some((f) => f.kind === "attribute")
+      ? await rankedGroupsTree(search, query, spec.by)
+      : await rankedGroups(search, query, spec.by);
     ({ other } = topGroups(groups, limit));
     kept = topGroups(groups, limit).kept.map((g) => g.group);
     if (kept.length === 0) return { total: 0, rows: [] };
@@ -144,10 +153,65 @@ async function rankedGroups(
   return out;
 }
 
+/**
+ * Every group's count from nested terms aggregations: level i groups by `by[i]` (`v<i>`, its values, and
+ * `m<i>`, the events without one), each bucket holding level i + 1.
+ */
+async function rankedGroupsTree(
+  search: (body: Body) => Promise<Answer>,
+  query: Clause,
+  by: Field[],
+): Promise<{ group: (string | null)[]; count: number }[]> {
+  const size = Math.max(1, Math.floor(TREE_GROUPS ** (1 / by.length)));
+  const level = (i: number): Record<string, unknown> => {
+    if (i === by.length) return {};
+    const f = by[i] as Field;
+    const next = level(i + 1);
+    const sub = i + 1 < by.length ? { aggs: next } : {};
+    const values =
+      f.kind === "column"
+        ? { field: f.name }
+        : { field: KEYWORD_ATTRIBUTES_FIELD, include: `${literalRegex(keywordPairPrefix(f.name))}.*` };
+    return {
+      [`v${i}`]: { terms: { ...values, size, order: [{ _count: "desc" }, { _key: "asc" }] }, ...sub },
+      [`m${i}`]: { filter: missing(f), ...sub },
+    };
+  };
+  const res = await search({ size: 0, track_total_hits: false, query, aggs: level(0) });
+  const out: { group: (string | null)[]; count: number }[] = [];
+  type Node = Record<string, unknown> & { doc_count?: number };
+  const walk = (node: Node, i: number, group: (string | null)[]) => {
+    if (i === by.length) {
+      if ((node.doc_count ?? 0) > 0) out.push({ group, count: node.doc_count ?? 0 });
+      return;
+    }
+    const f = by[i] as Field;
+    const cut = f.kind === "column" ? 0 : keywordPairPrefix(f.name).length;
+    for (const b of (node[`v${i}`] as { buckets: (Node & { key: string | number })[] }).buckets) {
+      walk(b, i + 1, [...group, String(b.key).slice(cut)]);
+    }
+    walk(node[`m${i}`] as Node, i + 1, [...group, null]);
+  };
+  walk({ ...(res.aggregations ?? {}), doc_count: 1 }, 0, []);
+  return out;
+}
+
+/** The events without a value for the field. */
+function missing(f: Field): Clause {
+  const has =
+    f.kind === "column"
+      ? { exists: { field: f.name } }
+      : { prefix: { [KEYWORD_ATTRIBUTES_FIELD]: { value: keywordPairPrefix(f.name) } } };
+  return { bool: { must_not: [has] } };
+}
+
 function groupClause(by: Field[], values: (string | null)[]): Clause {
   const filter = by.map((f, i) => {
     const v = values[i] ?? null;
-    return v === null ? { bool: { must_not: [{ exists: { field: f.name } }] } } : { term: { [f.name]: v } };
+    if (v === null) return missing(f);
+    return f.kind === "column"
+      ? { term: { [f.name]: v } }
+      : { term: { [KEYWORD_ATTRIBUTES_FIELD]: keywordPairPrefix(f.name) + v } };
   });
   return { bool: { filter } };
 }
