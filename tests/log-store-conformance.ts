@@ -668,6 +668,24 @@ export function runLogStoreConformance(
         expect(got.rows.reduce((n, r) => n + (r.values[0] ?? 0), 0)).toBe(56);
       });
 
+      test("counts alone over the range (answered from the ranking): kept groups, the rest as other", async () => {
+        const by: Field[] = [
+          { kind: "column", name: "service" },
+          { kind: "column", name: "level" },
+        ];
+        const got = await check({ by, aggs: [{ fn: "count" }, { fn: "count" }], limit: 4 });
+        expect(got.rows.length).toBe(5);
+        expect(got.rows[4]?.group).toBeNull();
+        expect(got.rows.reduce((n, r) => n + (r.values[0] ?? 0), 0)).toBe(56);
+        await check({ by, aggs: [{ fn: "count" }], limit: 100 }, "failed");
+        await check({ by, aggs: [{ fn: "count" }], limit: 3 }, "nothing_matches_this_word");
+        await check({
+          by: [{ kind: "attribute", name: "region" }, ...by],
+          aggs: [{ fn: "count" }],
+          limit: 2,
+        });
+      });
+
       test("a missing value is its own group (null); count_distinct counts present values", async () => {
         await check({
           by: [{ kind: "column", name: "host" }],

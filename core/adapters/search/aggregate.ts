@@ -66,12 +66,31 @@ export async function searchAggregate(
   let kept: (string | null)[][] = [[]];
   let other = false;
   if (spec.by.length > 0) {
-    const groups = spec.by.some((f) => f.kind === "attribute")
+    const { groups, complete } = spec.by.some((f) => f.kind === "attribute")
       ? await rankedGroupsTree(search, query, spec.by)
       : await rankedGroups(search, query, spec.by);
-    ({ other } = topGroups(groups, limit));
-    kept = topGroups(groups, limit).kept.map((g) => g.group);
+    const top = topGroups(groups, limit);
+    other = top.other;
+    kept = top.kept.map((g) => g.group);
     if (kept.length === 0) return { total: 0, rows: [] };
+    // Counts alone over the whole range: every group's count is known already (one request).
+    if (complete && spec.intervalMs === undefined && spec.aggs.every((a) => a.fn === "count")) {
+      const total = groups.reduce((n, g) => n + g.count, 0);
+      const cells = new Map<string, (number | null)[]>();
+      top.kept.forEach((g, k) => {
+        cells.set(
+          `0:${k}`,
+          spec.aggs.map(() => g.count),
+        );
+      });
+      const rest = total - top.kept.reduce((n, g) => n + g.count, 0);
+      if (other)
+        cells.set(
+          "0:-1",
+          spec.aggs.map(() => rest),
+        );
+      return { total, rows: gridRows(spec, kept, other, span, cells) };
+    }
   }
 
   const metrics: Record<string, unknown> = {};
@@ -124,12 +143,18 @@ export async function searchAggregate(
   return { total, rows: gridRows(spec, kept, other, span, cells) };
 }
 
+interface Ranked {
+  groups: { group: (string | null)[]; count: number }[];
+  /** Whether every matching event is in one of `groups`. */
+  complete: boolean;
+}
+
 /** Every group's count, from composite pages (missing values as null). */
 async function rankedGroups(
   search: (body: Body) => Promise<Answer>,
   query: Clause,
   by: Field[],
-): Promise<{ group: (string | null)[]; count: number }[]> {
+): Promise<Ranked> {
   const sources = by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
   const out: { group: (string | null)[]; count: number }[] = [];
   let after: unknown;
@@ -147,10 +172,10 @@ async function rankedGroups(
     for (const b of c.buckets) {
       out.push({ group: by.map((_, i) => b.key[`g${i}`] ?? null), count: b.doc_count });
     }
-    if (c.buckets.length < 1000 || !c.after_key) break;
+    if (c.buckets.length < 1000 || !c.after_key) return { groups: out, complete: true };
     after = c.after_key;
   }
-  return out;
+  return { groups: out, complete: false };
 }
 
 /**
@@ -161,7 +186,7 @@ async function rankedGroupsTree(
   search: (body: Body) => Promise<Answer>,
   query: Clause,
   by: Field[],
-): Promise<{ group: (string | null)[]; count: number }[]> {
+): Promise<Ranked> {
   const size = Math.max(1, Math.floor(TREE_GROUPS ** (1 / by.length)));
   const level = (i: number): Record<string, unknown> => {
     if (i === by.length) return {};
@@ -179,6 +204,7 @@ async function rankedGroupsTree(
   };
   const res = await search({ size: 0, track_total_hits: false, query, aggs: level(0) });
   const out: { group: (string | null)[]; count: number }[] = [];
+  let complete = true;
   type Node = Record<string, unknown> & { doc_count?: number };
   const walk = (node: Node, i: number, group: (string | null)[]) => {
     if (i === by.length) {
@@ -187,13 +213,16 @@ async function rankedGroupsTree(
     }
     const f = by[i] as Field;
     const cut = f.kind === "column" ? 0 : keywordPairPrefix(f.name).length;
-    for (const b of (node[`v${i}`] as { buckets: (Node & { key: string | number })[] }).buckets) {
-      walk(b, i + 1, [...group, String(b.key).slice(cut)]);
-    }
+    const terms = node[`v${i}`] as {
+      sum_other_doc_count?: number;
+      buckets: (Node & { key: string | number })[];
+    };
+    if (terms.sum_other_doc_count) complete = false;
+    for (const b of terms.buckets) walk(b, i + 1, [...group, String(b.key).slice(cut)]);
     walk(node[`m${i}`] as Node, i + 1, [...group, null]);
   };
   walk({ ...(res.aggregations ?? {}), doc_count: 1 }, 0, []);
-  return out;
+  return { groups: out, complete };
 }
 
 /** The events without a value for the field. */
