@@ -18,6 +18,7 @@ import {
 } from "../core/query/aggregate.ts";
 import type { Field } from "../core/query/ast.ts";
 import { matches } from "../core/query/evaluate.ts";
+import { fieldsOf } from "../core/query/fields.ts";
 import { parseLogQuery } from "../core/query/parse.ts";
 import { type Aggregation, percentileOf } from "../core/query/schema.ts";
 import { attributeNumber } from "../core/query/values.ts";
@@ -742,6 +743,16 @@ export function runLogStoreConformance(
           { by: [region, { kind: "column", name: "level" }], aggs: numeric, intervalMs: 30_000, limit: 4 },
           "failed OR latency_ms:>200",
         );
+      });
+
+      test("fields and their top values (GET /api/v1/logs/fields) from what a search reads back", async () => {
+        for (const text of [undefined, "failed", "latency_ms:>100 OR region:eu"]) {
+          const page = await store.search({ ...filter, ...(text ? { text } : {}), limit: 1000 });
+          const matching = events.filter((e) => text === undefined || matches(parseLogQuery(text), e));
+          expect(page.total).toBe(matching.length);
+          // Types kept: 120 and "120" are one value, `n/a` another; counts, distinct values and ranks alike.
+          expect(fieldsOf(page.logs, 5)).toEqual(fieldsOf(matching, 5));
+        }
       });
 
       test("distinct counts of an attribute (or a 400 naming it where the engine cannot)", async () => {
