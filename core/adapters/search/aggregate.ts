@@ -63,8 +63,75 @@ export async function searchAggregate(
   const query = filterQuery(filter);
   const limit = Math.max(1, Math.trunc(spec.limit));
 
+  const metrics: Record<string, unknown> = {};
+  spec.aggs.forEach((a, j) => {
+    const m = metricAgg(a);
+    if (m) metrics[`v${j}`] = m;
+  });
+  const inner: Record<string, unknown> =
+    spec.intervalMs === undefined
+      ? metrics
+      : {
+          t: {
+            date_histogram: { field: "timestamp", fixed_interval: `${spec.intervalMs}ms`, min_doc_count: 1 },
+            aggs: metrics,
+          },
+        };
+
+  // Cells by (bucket start, group index; -1 is other).
+  const cells = new Map<string, (number | null)[]>();
+  const fill = (index: number, holder: Bucketed) => {
+    if (spec.intervalMs === undefined) {
+      cells.set(`0:${index}`, values(spec.aggs, holder));
+      return;
+    }
+    for (const b of (holder.t as { buckets: (Bucketed & { key: number })[] }).buckets) {
+      cells.set(`${b.key}:${index}`, values(spec.aggs, b));
+    }
+  };
+
   let kept: (string | null)[][] = [[]];
   let other = false;
+  if (spec.by.length > 0 && spec.by.every((f) => f.kind === "column")) {
+    // At most `limit` groups (service, level: the usual case) are all kept: one composite page holding
+    // the aggregations too answers in one request.
+    const sources = compositeSources(spec.by);
+    const res = await search({
+      size: 0,
+      track_total_hits: false,
+      query,
+      aggs: {
+        c: { composite: { size: limit + 1, sources }, ...(Object.keys(inner).length ? { aggs: inner } : {}) },
+      },
+    });
+    const c = res.aggregations?.c as
+      | { buckets: (Bucketed & { key: Record<string, string | null> })[] }
+      | undefined;
+    const page = c?.buckets ?? [];
+    if (page.length <= limit) {
+      const groups = page.map((b) => ({
+        group: spec.by.map((_, i) => b.key[`g${i}`] ?? null),
+        count: b.doc_count,
+        b,
+      }));
+      const top = topGroups(groups, limit);
+      if (top.kept.length === 0) return { total: 0, rows: [] };
+      top.kept.forEach((g, k) => {
+        fill(k, g.b);
+      });
+      const total = groups.reduce((n, g) => n + g.count, 0);
+      return {
+        total,
+        rows: gridRows(
+          spec,
+          top.kept.map((g) => g.group),
+          false,
+          span,
+          cells,
+        ),
+      };
+    }
+  }
   if (spec.by.length > 0) {
     const { groups, complete } = spec.by.some((f) => f.kind === "attribute")
       ? await rankedGroupsTree(search, query, spec.by)
@@ -93,20 +160,6 @@ export async function searchAggregate(
     }
   }
 
-  const metrics: Record<string, unknown> = {};
-  spec.aggs.forEach((a, j) => {
-    const m = metricAgg(a);
-    if (m) metrics[`v${j}`] = m;
-  });
-  const inner: Record<string, unknown> =
-    spec.intervalMs === undefined
-      ? metrics
-      : {
-          t: {
-            date_histogram: { field: "timestamp", fixed_interval: `${spec.intervalMs}ms`, min_doc_count: 1 },
-            aggs: metrics,
-          },
-        };
   const aggs: Record<string, unknown> =
     spec.by.length === 0
       ? inner
@@ -121,18 +174,6 @@ export async function searchAggregate(
         };
   const res = await search({ size: 0, track_total_hits: true, query, aggs });
   const total = typeof res.hits.total === "number" ? res.hits.total : (res.hits.total?.value ?? 0);
-
-  // Cells by (bucket start, group index; -1 is other).
-  const cells = new Map<string, (number | null)[]>();
-  const fill = (index: number, holder: Bucketed) => {
-    if (spec.intervalMs === undefined) {
-      cells.set(`0:${index}`, values(spec.aggs, holder));
-      return;
-    }
-    for (const b of (holder.t as { buckets: (Bucketed & { key: number })[] }).buckets) {
-      cells.set(`${b.key}:${index}`, values(spec.aggs, b));
-    }
-  };
   if (spec.by.length === 0) fill(0, { ...(res.aggregations ?? {}), doc_count: total });
   else {
     const g = res.aggregations?.g as { buckets: Record<string, Bucketed> } | undefined;
@@ -141,6 +182,11 @@ export async function searchAggregate(
   }
 
   return { total, rows: gridRows(spec, kept, other, span, cells) };
+}
+
+/** The composite aggregation's sources for column fields: `g<i>`, missing values as null. */
+function compositeSources(by: Field[]): Clause[] {
+  return by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
 }
 
 interface Ranked {
@@ -155,7 +201,7 @@ async function rankedGroups(
   query: Clause,
   by: Field[],
 ): Promise<Ranked> {
-  const sources = by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
+  const sources = compositeSources(by);
   const out: { group: (string | null)[]; count: number }[] = [];
   let after: unknown;
   for (let page = 0; page < GROUP_PAGES; page++) {
