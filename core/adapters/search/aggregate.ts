@@ -336,7 +336,8 @@ function values(aggs: Aggregation[], holder: Bucketed): (number | null)[] {
 /**
  * One groupMany query as a search body: a composite aggregation over the `by` columns (missing values as
  * null) holding the metric and the newest timestamp, one page of `maxGroups` groups in value order; or,
- * without `by`, the metric over every match. Attributes cannot be grouped (see searchAggregate).
+ * without `by`, the metric over every match. Attributes are not grouped here yet: a composite source
+ * cannot read one key's `key\u0000value` keywords (searchAggregate ranks them with nested terms instead).
  */
 export function groupedBody(query: GroupedQuery, maxGroups: number, timeoutMs: number): Body {
   const attribute = query.by.find((f) => f.kind === "attribute");
@@ -356,7 +357,7 @@ export function groupedBody(query: GroupedQuery, maxGroups: number, timeoutMs: n
     query: filterQuery(query.filter),
   };
   if (query.by.length === 0) return { ...base, aggs: metrics };
-  const sources = query.by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
+  const sources = compositeSources(query.by);
   return {
     ...base,
     track_total_hits: false,
