@@ -204,8 +204,9 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
           _id: evs[3]!.id,
         },
       },
-      // With its numeric attributes as (key, value) pairs, which ranges read (core/query/search-engine.ts).
-      { ...evs[3], attributes_numeric: [] },
+      // With its numeric attributes as (key, value) pairs, which ranges read, and its attributes as
+      // key\u0000value keywords, which grouping reads (core/query/search-engine.ts).
+      { ...evs[3], attributes_numeric: [], attributes_keyword: [] },
     ]);
   });
 
@@ -526,7 +527,7 @@ describe("fetch transport against Elasticsearch (the Workers path)", () => {
       .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { create: { _index: expect.any(String), _id: e.id } },
-      { ...e, attributes_numeric: [] },
+      { ...e, attributes_numeric: [], attributes_keyword: [] },
     ]);
   });
 

@@ -18,7 +18,13 @@ import {
   type WriteResult,
 } from "../../ports/log-store.ts";
 import type { AggregateResult, AggregateSpec } from "../../query/aggregate.ts";
-import { NUMERIC_ATTRIBUTES_FIELD, numericAttributes, QUERY_MAPPING } from "../../query/search-engine.ts";
+import {
+  KEYWORD_ATTRIBUTES_FIELD,
+  keywordAttributes,
+  NUMERIC_ATTRIBUTES_FIELD,
+  numericAttributes,
+  QUERY_MAPPING,
+} from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { groupedBody, groupedValues, searchAggregate } from "./aggregate.ts";
 import {
@@ -86,6 +92,9 @@ interface TermsAgg {
 interface HistogramAgg {
   buckets: { key: number; doc_count: number; levels: TermsAgg }[];
 }
+
+/** What the store derives from attributes to index them (core/query/search-engine.ts): never read back. */
+const DERIVED_FIELDS = [NUMERIC_ATTRIBUTES_FIELD, KEYWORD_ATTRIBUTES_FIELD];
 
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
@@ -184,7 +193,11 @@ export class SearchLogStore implements LogStore {
       docs.set(id, {
         index: dayIndex(this.prefix, ts),
         id,
-        source: { ...source, [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes) },
+        source: {
+          ...source,
+          [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes),
+          [KEYWORD_ATTRIBUTES_FIELD]: keywordAttributes(e.attributes),
+        },
       });
     }
     if (docs.size === 0) return { written: 0, duplicates: events.length };
@@ -381,7 +394,7 @@ export class SearchLogStore implements LogStore {
                   sample: {
                     top_hits: {
                       size: 1,
-                      _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
+                      _source: { excludes: DERIVED_FIELDS },
                       sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
                     },
                   },
@@ -507,10 +520,10 @@ export class SearchLogStore implements LogStore {
       method: "POST",
       path: `/${this.alias}/_search`,
       querystring: READ,
-      // The numeric pairs are the store's own index data, not part of the event.
+      // The attribute pairs are the store's own index data, not part of the event.
       body: {
         timeout: `${this.searchTimeoutMs}ms`,
-        _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
+        _source: { excludes: DERIVED_FIELDS },
         ...body,
       },
     });
