@@ -1,11 +1,10 @@
 import type { Sql } from "postgres";
 import { migrate } from "../../core/adapters/postgres/migrate.ts";
 import { PostgresSystemConfigRepo } from "../../core/adapters/postgres/system-config-repo.ts";
-import { type Config, DEV_ADMIN_PASSWORD } from "../../core/config.ts";
+import type { Config } from "../../core/config.ts";
 import { type RetentionJob, startRetention } from "../../core/retention/runner.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
-import { hashPassword } from "../../edge-api/auth/passwords.ts";
-import { secureAccountsAtStart } from "../../edge-api/auth/start-accounts.ts";
+import { ensureAdminAccount, secureAccountsAtStart } from "../../edge-api/auth/start-accounts.ts";
 import type { AppDeps } from "../../edge-api/context.ts";
 import { type ApiDeps, buildDeps } from "../build-deps.ts";
 import { bunApi, bunPlatform, logger, openDatabase } from "./platform.ts";
@@ -39,13 +38,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     const applied = await migrate(database.sql, MIGRATIONS);
     if (applied.length) log({ level: "INFO", msg: "migrations applied", versions: applied });
     built = await buildDeps(config, platform, bunApi(config, log, database));
-    adminCreated = await built.users.ensure({
-      username: config.ADMIN_USERNAME,
-      email: config.ADMIN_EMAIL,
-      hashedPassword: await hashPassword(config.ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD, config.BCRYPT_ROUNDS),
-      fullName: "Administrator",
-      isAdmin: true,
-    });
+    adminCreated = await ensureAdminAccount(built.users, config);
     await secureAccountsAtStart(built.users, config, log);
   } catch (err) {
     await database.close();
