@@ -30,6 +30,11 @@ const PREFIX = "logflow-logs";
 /** A store on a mocked Elasticsearch; `seen` records every request, with its headers. */
 function setup(options: { apiKey?: string; username?: string; password?: string; product?: boolean } = {}) {
   const mock = new Mock();
+  // The root answer start-up reads before installing the template (the product check).
+  mock.add({ method: "GET", path: "/" }, () => ({
+    version: { number: "9.1.0" },
+    tagline: "You Know, for Search",
+  }));
   const seen: { method: string; path: string; headers: Record<string, string> }[] = [];
   const Base = mock.getConnection();
   class Recording extends Base {
@@ -513,14 +518,15 @@ describe("fetch transport against Elasticsearch (the Workers path)", () => {
     const e = event(Date.now() - 5);
     expect(await store.write([e])).toEqual({ written: 1, duplicates: 0 });
     expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      "GET https://es.example:9243/",
       `PUT https://es.example:9243/_index_template/${PREFIX}`,
       `PUT https://es.example:9243/${PREFIX}/_mapping?ignore_unavailable=true&allow_no_indices=true`,
       "POST https://es.example:9243/_bulk?refresh=wait_for",
     ]);
-    const headers = calls[2]?.init.headers as Record<string, string>;
+    const headers = calls[3]?.init.headers as Record<string, string>;
     expect(headers.authorization).toBe("ApiKey k==");
     expect(headers["content-type"]).toBe("application/x-ndjson");
-    const lines = String(calls[2]?.init.body)
+    const lines = String(calls[3]?.init.body)
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));

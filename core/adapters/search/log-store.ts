@@ -142,6 +142,9 @@ export class SearchLogStore implements LogStore {
   ensureTemplate(): Promise<void> {
     if (this.templateState?.installed) return Promise.resolve();
     this.template ??= (async () => {
+      // The root answer first: the Elasticsearch client checks the product on a 2xx only, and a node of
+      // the other product refuses the template with a 406 that names neither (the client's media type).
+      ensureOk(await this.request({ method: "GET", path: "/" }), "node info");
       const res = await this.request({
         method: "PUT",
         path: `/_index_template/${this.alias}`,
