@@ -42,7 +42,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     drop = db.drop;
   }
   const config = loadConfig({ ...base, ...env });
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config, { retention: true });
   const app = createApp(runtime.deps);
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   const login = await request("/api/v1/auth/login", {
