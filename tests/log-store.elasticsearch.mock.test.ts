@@ -130,7 +130,8 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
     expect(t.aliases).toEqual({ [PREFIX]: {} });
     expect(t.mappings.dynamic).toBe("strict");
     expect(t.mappings.properties.attributes?.type).toBe("flattened");
-    expect(t.mappings.properties.timestamp?.type).toBe("date");
+    // To the nanosecond, so that events keep their microseconds (indices made before stay `date`).
+    expect(t.mappings.properties.timestamp?.type).toBe("date_nanos");
     expect(t.mappings.properties.service?.type).toBe("keyword");
   });
 
@@ -298,7 +299,7 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
     expect(last).toMatchObject({
       size: 2,
       track_total_hits: true,
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: [{ timestamp: { order: "desc", numeric_type: "date_nanos" } }, { id: { order: "desc" } }],
       query: {
         bool: {
           filter: [
@@ -316,7 +317,8 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
       },
     });
     const second = await store.search({ services: ["checkout"], limit: 1, cursor: first.nextCursor! });
-    expect(last.search_after).toEqual([Date.parse(a!.timestamp), a!.id]);
+    // The time as ISO text: to the microsecond, which a number (read as ms) could not carry.
+    expect(last.search_after).toEqual([a!.timestamp, a!.id]);
     expect(second).toEqual({ total: 3, logs: [c!], nextCursor: null });
 
     const noTotal = await store.search({ limit: 5, withTotal: false });
