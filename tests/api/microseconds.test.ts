@@ -28,10 +28,11 @@ describe("microseconds from ingest to every read", () => {
   test("an event sent at .123456 comes back with .123456 from search, get, context and export", async () => {
     const service = freshService("micros");
     const stamp = `${second}.123456Z`;
+    // Sent newest first: the ids (arrival order) run against the times, which must win.
     const res = await ingest(t, [
-      { service, message: "before", timestamp: `${second}.123Z` },
-      { service, message: "the hit", timestamp: stamp },
       { service, message: "after", timestamp: `${second}.123789Z` },
+      { service, message: "the hit", timestamp: stamp },
+      { service, message: "before", timestamp: `${second}.123Z` },
     ]);
     expect(res.status).toBe(200);
 
