@@ -10,10 +10,11 @@
 import { loadConfig } from "../core/config.ts";
 import { createApp } from "../edge-api/app.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
+import { login } from "../tests/helpers/login.ts";
 import { startRuntime } from "../workers/bun/runtime.ts";
-import { flags, machine, table, writeJson } from "./lib.ts";
+import { flags, machine, report } from "./lib.ts";
 
-const args = flags({ rounds: { type: "string", default: "3" } });
+const args = flags({ rounds: 3 });
 
 const runtime = await startRuntime(
   loadConfig({
@@ -27,12 +28,7 @@ const runtime = await startRuntime(
 );
 const app = createApp(runtime.deps);
 try {
-  const login = await app.request("/api/v1/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: "bench-password" }),
-  });
-  const { access_token } = (await login.json()) as { access_token: string };
+  const access_token = await login(app.request, "admin", "bench-password");
 
   const traffic = createTraffic({ seed: 3, rate: 1000, start: Date.now() - 60_000 });
   const events = traffic
@@ -52,7 +48,7 @@ try {
     let longest = 0;
     let total = 0;
     let status = 0;
-    for (let round = 0; round < Number(args.rounds); round++) {
+    for (let round = 0; round < args.rounds; round++) {
       let last = performance.now();
       let gap = 0;
       const timer = setInterval(() => {
@@ -89,8 +85,7 @@ try {
     results[name] = { longest_block_ms: Math.round(longest), request_ms: Math.round(total), status };
   }
   console.log(`bench:ingest-blocking on ${machine()}; worst of ${args.rounds} rounds\n`);
-  table(rows);
-  writeJson(args.json, { benchmark: "ingest-blocking", rounds: Number(args.rounds), results });
+  report(args.json, rows, { benchmark: "ingest-blocking", rounds: args.rounds, results });
 } finally {
   await runtime.close();
 }
