@@ -24,6 +24,7 @@ const runtime = await startRuntime(
     ADMIN_PASSWORD: "bench-password",
     RATE_LIMIT_ENABLED: "false",
   }),
+  { retention: false },
 );
 const app = createApp(runtime.deps);
 try {

@@ -789,6 +789,38 @@ export function runLogStoreConformance(
       }, 60_000); // a search engine refreshes after each of the ten writes
     });
 
+    describe("microseconds", () => {
+      // One millisecond, four microsecond times: the ids are minted newest time first, so that only the
+      // timestamp can put them in order.
+      const service = fresh("micros");
+      const ms = Math.floor((Date.now() - 25 * MINUTE) / 1000) * 1000 + 123;
+      const base = new Date(ms).toISOString().slice(0, -1);
+      const times = [`${base}999Z`, `${base}456Z`, `${base}001Z`, `${base.slice(0, -3)}123Z`];
+      const events = times.map((timestamp, i) => ({
+        ...event(ms, { service, message: `µs ${i}` }),
+        timestamp,
+      }));
+
+      beforeAll(async () => {
+        await store.write(events.toReversed());
+      });
+
+      test("timestamps come back to the microsecond, ordered by them within their millisecond", async () => {
+        const page = await store.search({ services: [service], limit: 10 });
+        expect(page.logs.map((e) => e.timestamp)).toEqual(times);
+        expect(page.logs.map((e) => e.id)).toEqual(ids(events));
+        for (const e of events) expect((await store.get(e.id))?.timestamp).toBe(e.timestamp);
+      });
+
+      test("a millisecond's bounds hold its microseconds; cursors neither skip nor repeat within it", async () => {
+        expect(await store.count({ services: [service], from: ms, to: ms })).toBe(4);
+        expect(await store.count({ services: [service], to: ms - 1 })).toBe(0);
+        expect(await store.count({ services: [service], from: ms + 1 })).toBe(0);
+        const pages = await allPages({ services: [service] }, 1);
+        expect(pages.flatMap((p) => p.logs.map((e) => e.timestamp))).toEqual(times);
+      });
+    });
+
     describe("pagination", () => {
       const service = fresh("pages");
       const base = Date.now() - 30 * MINUTE;

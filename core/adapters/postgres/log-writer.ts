@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import { eventLoopSlicer } from "../../event-loop.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
 import type { WriteResult } from "../../ports/log-store.ts";
 import { tsvectorText } from "../../search-text.ts";
 import { checkTimes, iso } from "../log-store-common.ts";
@@ -186,7 +186,7 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
     if (!unique.has(key)) unique.set(key, e);
   }
   const ordered = [...unique.entries()]
-    .map(([key, e]) => ({ e, key, ts: Date.parse(e.timestamp) }))
+    .map(([key, e]) => ({ e, key, ts: eventTimeOf(e.timestamp) }))
     .sort((a, b) => a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const n = ordered.length;
   const times: number[] = new Array(n);
@@ -198,11 +198,12 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
     await breathe();
     const received = Date.parse(e.received_at);
     checkTimes(e, ts, received);
-    times[i] = ts;
+    // The millisecond, for the day partitions and the per-minute counts.
+    times[i] = Math.floor(ts);
     rows[i++] = {
       id: e.id,
-      // Whole milliseconds, always: the cursor and get(id) address events by their millisecond.
-      ts: iso(ts),
+      // To the microsecond, as ingest parsed it; the cursor carries it, get(id) looks in the id's millisecond.
+      ts: formatEventTime(ts),
       received_at: iso(received),
       service: e.service,
       level: e.level,

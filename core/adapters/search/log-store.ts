@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from "../../cursor.ts";
 import { isUuid } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
   type GroupedQuery,
@@ -96,6 +96,15 @@ interface HistogramAgg {
 /** What the store derives from attributes to index them (core/query/search-engine.ts): never read back. */
 const DERIVED_FIELDS = [NUMERIC_ATTRIBUTES_FIELD, KEYWORD_ATTRIBUTES_FIELD];
 
+/**
+ * The store's order: time, then id, newest first. `numeric_type` sorts the day indices mapped before
+ * `date_nanos` (whole milliseconds) together with the newer ones (to the microsecond), in nanoseconds.
+ */
+const NEWEST_FIRST = [
+  { timestamp: { order: "desc", numeric_type: "date_nanos" } },
+  { id: { order: "desc" } },
+] as const;
+
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
 
@@ -155,6 +164,9 @@ export class SearchLogStore implements LogStore {
   ensureTemplate(): Promise<void> {
     if (this.templateState?.installed) return Promise.resolve();
     this.template ??= (async () => {
+      // The root answer first: the Elasticsearch client checks the product on a 2xx only, and a node of
+      // the other product refuses the template with a 406 that names neither (the client's media type).
+      ensureOk(await this.request({ method: "GET", path: "/" }), "node info");
       const res = await this.request({
         method: "PUT",
         path: `/_index_template/${this.alias}`,
@@ -185,13 +197,13 @@ export class SearchLogStore implements LogStore {
     for (const e of events) {
       const id = e.id.toLowerCase();
       if (docs.has(id)) continue;
-      const ts = Date.parse(e.timestamp);
+      const ts = eventTimeOf(e.timestamp);
       const received = Date.parse(e.received_at);
       checkTimes(e, ts, received);
-      // Whole milliseconds in ISO form, as the Postgres store keeps them: cursors address milliseconds.
-      const source: LogEvent = { ...e, timestamp: iso(ts), received_at: iso(received) };
+      // In the form the Postgres store answers: to the microsecond when the time has them.
+      const source: LogEvent = { ...e, timestamp: formatEventTime(ts), received_at: iso(received) };
       docs.set(id, {
-        index: dayIndex(this.prefix, ts),
+        index: dayIndex(this.prefix, Math.floor(ts)),
         id,
         source: {
           ...source,
@@ -217,9 +229,10 @@ export class SearchLogStore implements LogStore {
       // One hit more than the page tells whether an older page exists without a second request.
       size: limit + 1,
       query: filterQuery(query),
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: NEWEST_FIRST,
       track_total_hits: withTotal,
-      ...(after ? { search_after: [after.ts, after.id] } : {}),
+      // The time as ISO text, to the microsecond: the engine reads a number here as milliseconds.
+      ...(after ? { search_after: [formatEventTime(after.ts), after.id] } : {}),
     });
     const hits = res.hits.hits;
     const more = hits.length > limit;
@@ -228,7 +241,7 @@ export class SearchLogStore implements LogStore {
     return {
       total: withTotal ? totalOf(res.hits.total) : logs.length + (more ? 1 : 0),
       logs,
-      nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ ts: eventTimeOf(last.timestamp), id: last.id }) : null,
     };
   }
 
@@ -242,7 +255,7 @@ export class SearchLogStore implements LogStore {
     const res = await this.searchBody({
       size: clampLimit(limit),
       query: { match_all: {} },
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: NEWEST_FIRST,
       track_total_hits: false,
     });
     return res.hits.hits.map((h) => h._source);
@@ -395,7 +408,7 @@ export class SearchLogStore implements LogStore {
                     top_hits: {
                       size: 1,
                       _source: { excludes: DERIVED_FIELDS },
-                      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+                      sort: NEWEST_FIRST,
                     },
                   },
                 },

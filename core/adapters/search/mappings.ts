@@ -71,7 +71,9 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
         dynamic: "strict",
         properties: {
           id: keyword,
-          timestamp: { type: "date", format: "strict_date_optional_time||epoch_millis" },
+          // To the nanosecond (LogFlow keeps microseconds). Indices made before keep `date` (a field's type
+          // cannot change): their events read back whole milliseconds; see the README's "Microseconds".
+          timestamp: { type: "date_nanos", format: "strict_date_optional_time_nanos||epoch_millis" },
           received_at: { type: "date", format: "strict_date_optional_time||epoch_millis", index: false },
           service: { ...keyword, copy_to: "search" },
           level: keyword,
