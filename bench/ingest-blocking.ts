@@ -18,10 +18,11 @@ import { join } from "node:path";
 import { loadConfig } from "../core/config.ts";
 import { createApp } from "../edge-api/app.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
+import { login } from "../tests/helpers/login.ts";
 import { startRuntime } from "../workers/bun/runtime.ts";
-import { flags, machine, table, writeJson } from "./lib.ts";
+import { flags, machine, report } from "./lib.ts";
 
-const args = flags({ rounds: { type: "string", default: "3" } });
+const args = flags({ rounds: 3 });
 
 /** Nanoseconds this thread has run so far (the event loop's thread), or null off Linux. */
 const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
@@ -46,12 +47,7 @@ const server = Bun.serve({
 });
 const dir = mkdtempSync(join(tmpdir(), "logflow-blocking-"));
 try {
-  const login = await fetch(`${server.url}api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: "bench-password" }),
-  });
-  const { access_token } = (await login.json()) as { access_token: string };
+  const access_token = await login(app.request, "admin", "bench-password");
 
   const traffic = createTraffic({ seed: 3, rate: 1000, start: Date.now() - 60_000 });
   const events = traffic
@@ -102,7 +98,7 @@ try {
     let longestRan: number | null = null;
     let total = 0;
     let status = 0;
-    for (let round = 0; round < Number(args.rounds); round++) {
+    for (let round = 0; round < args.rounds; round++) {
       let last = performance.now();
       let lastRan = ranNs?.() ?? 0;
       let gap = 0;
@@ -148,8 +144,7 @@ try {
     };
   }
   console.log(`bench:ingest-blocking on ${machine()}; worst of ${args.rounds} rounds\n`);
-  table(rows);
-  writeJson(args.json, { benchmark: "ingest-blocking", rounds: Number(args.rounds), results });
+  report(args.json, rows, { benchmark: "ingest-blocking", rounds: args.rounds, results });
 } finally {
   server.stop(true);
   await runtime.close();

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { flags, freshDatabase, machine, type Server, startServer, table, writeJson } from "./lib.ts";
+import { flags, freshDatabase, machine, report, type Server, startServer } from "./lib.ts";
 import {
   batchesOf,
   bulkBody,
@@ -27,13 +27,8 @@ import {
   syslogBody,
 } from "./protocol-bodies.ts";
 
-const args = flags({
-  events: { type: "string", default: "200000" },
-  concurrency: { type: "string", default: "4" },
-  only: { type: "string", default: "" },
-});
-const EVENTS = Number(args.events);
-const CONCURRENCY = Number(args.concurrency);
+const args = flags({ events: 200_000, concurrency: 4, only: "" });
+const { events: EVENTS, concurrency: CONCURRENCY } = args;
 const BATCH = 1_000;
 const TURNS = 5;
 
@@ -242,5 +237,4 @@ for (const [key, label, measure] of targets) {
   if (json.native_events_per_s === undefined) Object.assign(json, result);
   json[key] = result;
 }
-table(rows);
-writeJson(args.json, json);
+report(args.json, rows, json);

@@ -86,7 +86,8 @@ function timeBucket(intervalMs: number): SqlFragment {
   return q`(extract(epoch from date_bin(${`${intervalMs} milliseconds`}::interval, ts, timestamptz 'epoch')) * 1000)::float8`;
 }
 
-function aggregationSql(a: Aggregation, j: number): SqlFragment {
+/** One aggregation's value over the group's rows, named v{j}. */
+export function aggregationSql(a: Aggregation, j: number): SqlFragment {
   const name = sqlConstant(`v${j}`);
   if (a.fn === "count") return q`count(*)::float8 as ${name}`;
   if (a.fn === "count_distinct") return q`count(distinct ${valueText(a.field)})::float8 as ${name}`;

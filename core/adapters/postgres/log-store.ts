@@ -5,6 +5,8 @@ import { LEVELS } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
+  type GroupedQuery,
+  type GroupedValue,
   type HistogramBucket,
   histogramSpan,
   type LogFilter,
@@ -21,6 +23,7 @@ import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { aggregate } from "./aggregate.ts";
 import { countMany } from "./alert-counts.ts";
 import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
+import { groupMany } from "./group-many.ts";
 import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
 import { LogWriter } from "./log-writer.ts";
 import { deleteOlderThan, deleteServicesOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
@@ -208,6 +211,11 @@ export class PostgresLogStore implements LogStore {
   /** An alert tick's counts in a few statements (alert-counts.ts). */
   countMany(filters: LogFilter[]): Promise<number[]> {
     return countMany(this.sql, filters, this.countParallelism);
+  }
+
+  /** Grouped alert rules' values (group-many.ts), over the same connections as countMany. */
+  groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]> {
+    return groupMany(this.sql, queries, maxGroups, this.countParallelism);
   }
 
   async histogram(

@@ -1,5 +1,10 @@
 import { AppError } from "../../errors.ts";
-import { histogramSpan, type LogFilter } from "../../ports/log-store.ts";
+import {
+  type GroupedQuery,
+  type GroupedValue,
+  histogramSpan,
+  type LogFilter,
+} from "../../ports/log-store.ts";
 import { type AggregateResult, type AggregateSpec, gridRows, topGroups } from "../../query/aggregate.ts";
 import type { Field } from "../../query/ast.ts";
 import type { Aggregation } from "../../query/schema.ts";
@@ -183,4 +188,60 @@ function values(aggs: Aggregation[], holder: Bucketed): (number | null)[] {
     if (k.x.values) return Object.values(k.x.values)[0] ?? null;
     return k.x.value ?? null;
   });
+}
+
+/**
+ * One groupMany query as a search body: a composite aggregation over the `by` columns (missing values as
+ * null) holding the metric and the newest timestamp, one page of `maxGroups` groups in value order; or,
+ * without `by`, the metric over every match. Attributes cannot be grouped (see searchAggregate).
+ */
+export function groupedBody(query: GroupedQuery, maxGroups: number, timeoutMs: number): Body {
+  const attribute = query.by.find((f) => f.kind === "attribute");
+  if (attribute) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `${fieldNameOf(attribute)}: the OpenSearch/Elasticsearch store groups by columns only (service, level, host, trace_id, …)`,
+    );
+  }
+  const metrics: Record<string, unknown> = { latest: { max: { field: "timestamp" } } };
+  const m = metricAgg(query.agg);
+  if (m) metrics.v0 = m;
+  const base = {
+    size: 0,
+    track_total_hits: true,
+    timeout: `${timeoutMs}ms`,
+    query: filterQuery(query.filter),
+  };
+  if (query.by.length === 0) return { ...base, aggs: metrics };
+  const sources = query.by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
+  return {
+    ...base,
+    track_total_hits: false,
+    aggs: { c: { composite: { size: Math.max(1, Math.trunc(maxGroups)), sources }, aggs: metrics } },
+  };
+}
+
+/** The groups of a groupMany query from its answer (see groupedBody). */
+export function groupedValues(query: GroupedQuery, res: Answer): GroupedValue[] {
+  const one = (group: (string | null)[], holder: Bucketed): GroupedValue => {
+    const value = values([query.agg], holder)[0] ?? null;
+    const latest = (holder.latest as { value?: number | null } | undefined)?.value ?? null;
+    return { group, count: holder.doc_count, value, latest: latest ?? 0 };
+  };
+  if (query.by.length === 0) {
+    const total = typeof res.hits.total === "number" ? res.hits.total : (res.hits.total?.value ?? 0);
+    return [one([], { ...(res.aggregations ?? {}), doc_count: total })];
+  }
+  const c = res.aggregations?.c as
+    | { buckets: (Bucketed & { key: Record<string, string | number | null> })[] }
+    | undefined;
+  return (c?.buckets ?? []).map((b) =>
+    one(
+      query.by.map((_, i) => {
+        const v = b.key[`g${i}`];
+        return v === null || v === undefined ? null : String(v);
+      }),
+      b,
+    ),
+  );
 }

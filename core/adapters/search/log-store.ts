@@ -4,6 +4,8 @@ import { LEVELS, type Level } from "../../level.ts";
 import type { LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
+  type GroupedQuery,
+  type GroupedValue,
   type HistogramBucket,
   histogramSpan,
   type LogFilter,
@@ -18,7 +20,7 @@ import {
 import type { AggregateResult, AggregateSpec } from "../../query/aggregate.ts";
 import { NUMERIC_ATTRIBUTES_FIELD, numericAttributes, QUERY_MAPPING } from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
-import { searchAggregate } from "./aggregate.ts";
+import { groupedBody, groupedValues, searchAggregate } from "./aggregate.ts";
 import {
   type EngineRequest,
   type EngineResponse,
@@ -105,6 +107,8 @@ function totalOf(total: SearchResponse["hits"]["total"]): number {
  * Postgres).
  */
 export class SearchLogStore implements LogStore {
+  /** Attributes live in a flat_object/flattened field, which aggregations cannot group by here. */
+  readonly groupsByAttribute = false;
   private readonly prefix: string;
   private readonly alias: string;
   private readonly refresh: "wait_for" | false;
@@ -245,24 +249,39 @@ export class SearchLogStore implements LogStore {
 
   /** One _msearch of exact counts (size 0, track_total_hits) per chunk of filters. */
   async countMany(filters: LogFilter[]): Promise<number[]> {
-    const out: number[] = [];
-    for (let i = 0; i < filters.length; i += MSEARCH_CHUNK) {
-      const part = filters.slice(i, i + MSEARCH_CHUNK);
+    const answers = await this.msearch(
+      filters.map((f) => ({
+        size: 0,
+        track_total_hits: true,
+        timeout: `${this.searchTimeoutMs}ms`,
+        query: filterQuery(f),
+      })),
+      "count in msearch",
+    );
+    return answers.map((r) => totalOf(r.hits.total));
+  }
+
+  /** Grouped alert rules' values: one composite aggregation per query, through _msearch (aggregate.ts). */
+  async groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]> {
+    const bodies = queries.map((q) => groupedBody(q, maxGroups, this.searchTimeoutMs));
+    const answers = await this.msearch(bodies, "groups in msearch");
+    return answers.map((r, i) => groupedValues(queries[i]!, r));
+  }
+
+  /** Searches in _msearch requests of MSEARCH_CHUNK, answers in order; any failed one fails the call. */
+  private async msearch(bodies: Record<string, unknown>[], what: string): Promise<SearchResponse[]> {
+    const out: SearchResponse[] = [];
+    for (let i = 0; i < bodies.length; i += MSEARCH_CHUNK) {
       const bulkBody: unknown[] = [];
-      for (const f of part) {
-        bulkBody.push(
-          { index: this.prefix, ...READ },
-          { size: 0, track_total_hits: true, timeout: `${this.searchTimeoutMs}ms`, query: filterQuery(f) },
-        );
-      }
+      for (const b of bodies.slice(i, i + MSEARCH_CHUNK)) bulkBody.push({ index: this.prefix, ...READ }, b);
       const res = await this.request<{
         responses: (SearchResponse & { status?: number; error?: unknown })[];
       }>({ method: "POST", path: "/_msearch", bulkBody });
       const body = ensureOk(res, "msearch");
       for (const r of body.responses) {
-        if (r.error) ensureOk({ status: r.status ?? 500, body: r }, "count in msearch");
-        this.checkResponse(r, "count in msearch");
-        out.push(totalOf(r.hits.total));
+        if (r.error) ensureOk({ status: r.status ?? 500, body: r }, what);
+        this.checkResponse(r, what);
+        out.push(r);
       }
     }
     return out;
