@@ -84,7 +84,7 @@ describe("microseconds from ingest to every read", () => {
     expect((await ingest(t, [{ service, message: "µs", timestamp: Number(us) }])).status).toBe(200);
     expect((await ingest(t, [{ service, message: "ns", timestamp: ns }])).status).toBe(200);
     const line = `${second}.654323Z ERROR plain line`;
-    const plain = await t.request("/api/v1/ingest?service=" + service, {
+    const plain = await t.request(`/api/v1/ingest?service=${service}`, {
       method: "POST",
       headers: { "content-type": "text/plain", authorization: `Bearer ${t.adminToken}` },
       body: line,
