@@ -1,19 +1,24 @@
 /**
- * `bun run bench:protocols [--events N] [--concurrency C] [--only pglite|postgres] [--json FILE]`
+ * `bun run bench:protocols [--events N] [--concurrency C] [--turns T] [--only pglite|postgres] [--json FILE]`
  *
  * Events/s of the same events shipped to a running LogFlow (its own process, real sockets) in each
  * protocol, in batches of 1,000, C requests at a time: native JSON (`POST /api/v1/ingest`, NDJSON),
  * Elasticsearch bulk, OTLP/HTTP protobuf (the SDK exporter's own bodies), Loki push JSON, and syslog
  * over TCP (C connections, LF-framed RFC 5424). The HTTP protocols are timed until their last answer
- * (answers come once the events are durable); syslog, which has no answer, until the store holds every
- * event. Into embedded PGlite and into Postgres, one run each; each protocol's ratio to native.
+ * (answers come once the events are durable); syslog, which has no answer, until the server counts
+ * them durable (`logs_processed_total` on /metrics rises by as many, which the collector counts once
+ * the queue committed them: the same moment an HTTP answer is sent). Counting through the store instead
+ * (a search's exact total, every few ms) loaded the very store being measured, on syslog's turns only.
+ * Into embedded PGlite and into Postgres, one run each; each protocol's ratio to native.
  *
- * The protocols take turns, a fifth of each at a time: the table grows as the run goes on and a shared
- * machine's speed drifts, and turns spread both over every protocol alike instead of favouring the first.
+ * Every protocol is warmed up alike (JIT, plans) before timing. The protocols take turns, a 1/T of
+ * each at a time, and each turn starts with the next protocol: the table grows as the run goes on and
+ * a shared machine's speed drifts, and turns spread both over every protocol alike instead of
+ * favouring one place in the order.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { flags, freshDatabase, machine, type Server, startServer, table, writeJson } from "./lib.ts";
 import {
@@ -30,19 +35,31 @@ import {
 const args = flags({
   events: { type: "string", default: "200000" },
   concurrency: { type: "string", default: "4" },
+  turns: { type: "string", default: "10" },
   only: { type: "string", default: "" },
 });
 const EVENTS = Number(args.events);
 const CONCURRENCY = Number(args.concurrency);
 const BATCH = 1_000;
-const TURNS = 5;
+const TURNS = Number(args.turns);
+
+interface SampleRange {
+  prefix: string;
+  from: number;
+  to: number;
+}
 
 interface Protocol {
   name: string;
   /** Bodies ready to send; built before any timing. */
   bodies: Uint8Array[];
-  /** Send `bodies`; `storedAfter` is how many of this protocol's events the store holds after them. */
-  send(server: Server, syslogPort: number, bodies: Uint8Array[], storedAfter: number): Promise<void>;
+  /** Two batches of the same shape for the warm-up (services named `warm-<name>-…`). */
+  warm: Uint8Array[];
+  /**
+   * Send `bodies`: whole batches of BATCH events, those of events `from`…`to` in makeSamples' order
+   * with services named `prefix…`. Resolves once their events are durable.
+   */
+  send(server: Server, syslogPort: number, bodies: Uint8Array[], range: SampleRange): Promise<void>;
 }
 
 /** POST every body, C at a time; a 429/503 is waited out (Retry-After) and sent again. */
@@ -82,14 +99,53 @@ async function ok(res: Response): Promise<void> {
   await res.arrayBuffer();
 }
 
-/** How many events of `services` the store holds (the search's exact total). */
-async function storedCount(server: Server, services: string[]): Promise<number> {
-  const q = new URLSearchParams([...services.map((s) => ["service", s]), ["since", "24h"], ["limit", "1"]]);
+/** How many events of `services` the store holds (the search's exact total), in a time range (epoch ms) or the last day. */
+async function storedCount(
+  server: Server,
+  services: string[],
+  window?: { start: number; end: number },
+): Promise<number> {
+  const range = window
+    ? [
+        ["start_time", new Date(window.start).toISOString()],
+        ["end_time", new Date(window.end).toISOString()],
+      ]
+    : [["since", "24h"]];
+  const q = new URLSearchParams([...services.map((s) => ["service", s]), ...range, ["limit", "1"]]);
   const res = await fetch(`${server.url}/api/v1/logs/search?${q}`, {
     headers: { authorization: `Bearer ${server.token}` },
   });
   if (!res.ok) throw new Error(`search answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { total: number }).total;
+}
+
+/**
+ * Send syslog bodies (the events of `from`…`to` of makeSamples' order), then wait until the store holds
+ * them: a count over just those events' time range, asked again after most of the time the rate so far
+ * says is left, then every 10 ms near the end, so that counting neither loads the store being measured
+ * nor adds more than a poll to the time.
+ */
+async function syslogUntilStored(
+  server: Server,
+  port: number,
+  bodies: Uint8Array[],
+  range: SampleRange,
+): Promise<void> {
+  const started = performance.now();
+  const count = range.to - range.from;
+  const window = { start: base + range.from, end: base + range.to - 1 };
+  await syslogAll(port, bodies);
+  let stalled = 0;
+  for (let n = 0, last = 0; ; last = n) {
+    n = await storedCount(server, prefixed(range.prefix), window);
+    if (n >= count) return;
+    const elapsed = performance.now() - started;
+    const left = n > 0 ? ((count - n) * elapsed) / n : elapsed;
+    const wait = Math.min(1_000, Math.max(10, left * 0.7));
+    stalled = n === last ? stalled + wait : 0;
+    if (stalled > 30_000) throw new Error(`syslog: ${n} of ${count} stored, and no more for 30 s`);
+    await Bun.sleep(wait);
+  }
 }
 
 /** Write bodies on C TCP connections to the syslog port, each connection's share in turn. */
@@ -111,15 +167,18 @@ async function syslogAll(port: number, bodies: Uint8Array[]): Promise<void> {
 const base = Date.now() - 10 * 60_000;
 const prefixed = (prefix: string) => SERVICES.map((s) => prefix + s);
 console.log(`building ${EVENTS} events per protocol…`);
+const warm = (name: string) => batchesOf(makeSamples(2 * BATCH, base, `warm-${name}-`), BATCH);
 const protocols: Protocol[] = [
   {
     name: "native",
     bodies: batchesOf(makeSamples(EVENTS, base, "native-"), BATCH).map(nativeBody),
+    warm: warm("native").map(nativeBody),
     send: (server, _port, bodies) => postAll(server, "/api/v1/ingest", "application/x-ndjson", bodies, ok),
   },
   {
     name: "bulk",
     bodies: batchesOf(makeSamples(EVENTS, base, "bulk-"), BATCH).map(bulkBody),
+    warm: warm("bulk").map(bulkBody),
     send: (server, _port, bodies) =>
       postAll(server, "/_bulk", "application/x-ndjson", bodies, async (res) => {
         if (!res.ok) throw new Error(`bulk answered ${res.status}: ${await res.text()}`);
@@ -130,26 +189,20 @@ const protocols: Protocol[] = [
   {
     name: "otlp",
     bodies: await otlpBodies("protobuf", makeSamples(EVENTS, base, "otlp-"), BATCH),
+    warm: await otlpBodies("protobuf", warm("otlp").flat(), BATCH),
     send: (server, _port, bodies) => postAll(server, "/v1/logs", "application/x-protobuf", bodies, ok),
   },
   {
     name: "loki",
     bodies: batchesOf(makeSamples(EVENTS, base, "loki-"), BATCH).map(lokiJsonBody),
+    warm: warm("loki").map(lokiJsonBody),
     send: (server, _port, bodies) => postAll(server, "/loki/api/v1/push", "application/json", bodies, ok),
   },
   {
     name: "syslog_tcp",
     bodies: batchesOf(makeSamples(EVENTS, base, "syslog-"), BATCH).map(syslogBody),
-    send: async (server, port, bodies, storedAfter) => {
-      await syslogAll(port, bodies);
-      let stalled = 0;
-      for (let n = 0, last = 0; n < storedAfter; last = n) {
-        await Bun.sleep(20);
-        n = await storedCount(server, prefixed("syslog-"));
-        stalled = n === last ? stalled + 1 : 0;
-        if (stalled > 1_500) throw new Error(`syslog: ${n} of ${storedAfter} stored, and no more for 30 s`);
-      }
-    },
+    warm: warm("syslog_tcp").map(syslogBody),
+    send: syslogUntilStored,
   },
 ];
 
@@ -158,25 +211,22 @@ async function run(label: string, env: Record<string, string>): Promise<Record<s
   const server = await startServer({ ...env, SYSLOG_PORT: String(syslogPort) });
   const out: Record<string, number> = {};
   try {
-    // Warm-up: JIT, partitions, plans, on every path.
-    const warm = makeSamples(2 * BATCH, base, "warm-");
-    await postAll(
-      server,
-      "/api/v1/ingest",
-      "application/x-ndjson",
-      batchesOf(warm, BATCH).map(nativeBody),
-      ok,
-    );
-    await postAll(server, "/_bulk", "application/x-ndjson", batchesOf(warm, BATCH).map(bulkBody), ok);
+    // Warm-up: JIT, partitions, plans, on every path alike.
+    for (const p of protocols) {
+      await p.send(server, syslogPort, p.warm, { prefix: `warm-${p.name}-`, from: 0, to: 2 * BATCH });
+    }
     const seconds = new Map(protocols.map((p) => [p.name, 0]));
     for (let turn = 0; turn < TURNS; turn++) {
-      for (const p of protocols) {
+      for (let k = 0; k < protocols.length; k++) {
+        const p = protocols[(turn + k) % protocols.length]!;
         const from = Math.floor((p.bodies.length * turn) / TURNS);
         const to = Math.floor((p.bodies.length * (turn + 1)) / TURNS);
-        const part = p.bodies.slice(from, to);
-        const storedAfter = Math.round((EVENTS * to) / p.bodies.length);
         const started = performance.now();
-        await p.send(server, syslogPort, part, storedAfter);
+        await p.send(server, syslogPort, p.bodies.slice(from, to), {
+          prefix: `${p.name === "syslog_tcp" ? "syslog" : p.name}-`,
+          from: from * BATCH,
+          to: to * BATCH,
+        });
         seconds.set(p.name, seconds.get(p.name)! + (performance.now() - started) / 1000);
       }
     }
@@ -221,12 +271,21 @@ const targets: [string, string, () => Promise<Record<string, number>>][] = [
   ],
 ];
 const rows: Record<string, string | number>[] = [];
-const json: Record<string, unknown> = { events: EVENTS, batch: BATCH, concurrency: CONCURRENCY };
+const json: Record<string, unknown> = {
+  events: EVENTS,
+  batch: BATCH,
+  concurrency: CONCURRENCY,
+  turns: TURNS,
+};
+/** The 1-minute load average (as `uptime` shows it), to two decimals. */
+const load = () => Number(loadavg()[0]!.toFixed(2));
 for (const [key, label, measure] of targets) {
   if (args.only && args.only !== key) continue;
+  const loadBefore = load();
   const rates = await measure();
   const native = rates.native!;
-  const result: Record<string, number> = {};
+  const result: Record<string, number> = { load_before: loadBefore, load_after: load() };
+  console.log(`${label}: load average ${result.load_before} before, ${result.load_after} after`);
   for (const p of protocols) {
     const rate = rates[p.name]!;
     result[`${p.name}_events_per_s`] = Math.round(rate);
@@ -239,7 +298,10 @@ for (const [key, label, measure] of targets) {
     });
   }
   // The first target's figures are the top-level keys the issue names; each target's under its name.
-  if (json.native_events_per_s === undefined) Object.assign(json, result);
+  if (json.native_events_per_s === undefined) {
+    const { load_before: _b, load_after: _a, ...figures } = result;
+    Object.assign(json, figures);
+  }
   json[key] = result;
 }
 table(rows);
