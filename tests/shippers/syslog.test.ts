@@ -225,4 +225,41 @@ describe("the syslog listener", () => {
       await listener.stop();
     }
   });
+
+  test("stopping while the queue still refuses: the listener stops, and what it gave up is logged and counted", async () => {
+    const service = freshService("sys-stop");
+    const dropped: number[] = [];
+    const logged: Record<string, unknown>[] = [];
+    const listener = await startSyslogListener(
+      {
+        ...t.runtime.deps,
+        telemetry: {
+          ...noTelemetry,
+          syslogDropped: (reason, n) => {
+            if (reason === "stop") dropped.push(n);
+          },
+        },
+        log: (line) => logged.push(line),
+        collect: () =>
+          Promise.reject(new AppError("UNAVAILABLE", "store down", { headers: { "Retry-After": "5" } })),
+      },
+      { port: 0, hostname: "127.0.0.1", retryDelayMs: () => 10 },
+    );
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: listener.tcpPort,
+      socket: { data() {} },
+    });
+    socket.write(lines(service, 10));
+    expect(
+      await until(
+        () => listener.state(),
+        (s) => s.paused,
+      ),
+    ).toEqual({ backlog: 10, paused: true });
+    await listener.stop();
+    expect(dropped).toEqual([10]);
+    expect(logged.some((l) => String(l.msg).includes("dropped at stop") && l.count === 10)).toBe(true);
+    expect((await storedOf(t, service)).length).toBe(0);
+  });
 });

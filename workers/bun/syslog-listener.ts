@@ -141,7 +141,9 @@ class SyslogBatcher {
             deps.log?.({ level: "WARN", msg: "syslog batch refused; retrying", count: batch.length, error });
           }
           const retryAfter = err instanceof AppError ? Number(err.extra.headers?.["Retry-After"] ?? 1) : 1;
-          await Bun.sleep(this.retryDelayMs(Number.isFinite(retryAfter) ? retryAfter : 1));
+          const delay = this.retryDelayMs(Number.isFinite(retryAfter) ? retryAfter : 1);
+          // Stopping: a few quick tries, not a shutdown held up by the queue's Retry-After.
+          await Bun.sleep(this.stopping ? Math.min(delay, 1_000) : delay);
         }
       }
     } finally {
