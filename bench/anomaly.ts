@@ -19,13 +19,8 @@ import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
 import { flags, freshDatabase, machine, percentile, table, writeJson } from "./lib.ts";
 
-const args = flags({
-  store: { type: "boolean", default: false },
-  runs: { type: "string", default: "20" },
-  services: { type: "string", default: "20" },
-});
-const SERVICES = Number(args.services);
-const RUNS = Number(args.runs);
+const args = flags({ store: false, runs: 20, services: 20 });
+const { runs: RUNS, services: SERVICES } = args;
 const MINUTE = 60_000;
 const POINTS = 1440;
 const end = Math.floor(Date.now() / MINUTE) * MINUTE;

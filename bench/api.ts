@@ -15,24 +15,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import {
-  flags,
-  freshDatabase,
-  machine,
-  ROLE_ENV,
-  type Server,
-  startServer,
-  table,
-  writeJson,
-} from "./lib.ts";
+import { flags, freshDatabase, machine, ROLE_ENV, report, type Server, startServer } from "./lib.ts";
 
-const args = flags({
-  duration: { type: "string", default: "5s" },
-  rounds: { type: "string", default: "9" },
-  threads: { type: "string", default: "2" },
-  connections: { type: "string", default: "32" },
-  events: { type: "string", default: "20000" },
-});
+const args = flags({ duration: "5s", rounds: 9, threads: 2, connections: 32, events: 20_000 });
 const PATH = "/api/v1/metrics/overview";
 
 if (!Bun.which("wrk")) {
@@ -165,7 +150,7 @@ try {
   servers.push(embedded);
   const clustered = await startServer({ ...env, DATABASE_URL: database.url });
   servers.push(clustered);
-  for (const s of servers) await ingest(s, Number(args.events));
+  for (const s of servers) await ingest(s, args.events);
   const answers = await Promise.all(servers.map(precheck));
   const { body, contentType } = answers[0]!;
   console.log(
@@ -189,7 +174,7 @@ try {
   // Warm-up of each (JIT, connections), then the measured rounds.
   for (const t of targets) await wrk(t.url, t.token, "5s");
   const runs: WrkResult[][] = targets.map(() => []);
-  for (let r = 0; r < Number(args.rounds); r++)
+  for (let r = 0; r < args.rounds; r++)
     for (const [i, t] of targets.entries()) runs[i]!.push(await wrk(t.url, t.token, args.duration));
 
   const summary = runs.map((rs) => ({
@@ -202,23 +187,19 @@ try {
     spread: `${Math.round(Math.min(...rs.map((x) => x.rps)))}–${Math.round(Math.max(...rs.map((x) => x.rps)))}`,
   }));
   const [api, pg, limit] = summary as [(typeof summary)[0], (typeof summary)[0], (typeof summary)[0]];
-  table(
-    targets.map((t, i) => ({
-      target: t.name,
-      "requests/s (median)": Math.round(summary[i]!.rps),
-      "rounds' range": summary[i]!.spread,
-      "p50 ms": summary[i]!.p50_ms,
-      "p99 ms": summary[i]!.p99_ms,
-      requests: summary[i]!.requests,
-      "non-2xx": summary[i]!.non_2xx,
-      "socket errors": summary[i]!.socket_errors,
-    })),
-  );
+  const rows = targets.map((t, i) => ({
+    target: t.name,
+    "requests/s (median)": Math.round(summary[i]!.rps),
+    "rounds' range": summary[i]!.spread,
+    "p50 ms": summary[i]!.p50_ms,
+    "p99 ms": summary[i]!.p99_ms,
+    requests: summary[i]!.requests,
+    "non-2xx": summary[i]!.non_2xx,
+    "socket errors": summary[i]!.socket_errors,
+  }));
   const ratio = api.rps / limit.rps;
   const pgRatio = pg.rps / limit.rps;
-  console.log(`\nratio ${ratio.toFixed(3)} embedded, ${pgRatio.toFixed(3)} on Postgres (target ≥ 0.5)`);
-  if (api.non_2xx || pg.non_2xx) console.log("warning: non-2xx answers from the API during the run");
-  writeJson(args.json, {
+  report(args.json, rows, {
     api_rps: Math.round(api.rps),
     limit_rps: Math.round(limit.rps),
     ratio: Math.round(ratio * 1000) / 1000,
@@ -231,6 +212,8 @@ try {
     body_bytes: body.length,
     load: `wrk -t${args.threads} -c${args.connections} -d${args.duration} × ${args.rounds} rounds, medians`,
   });
+  console.log(`\nratio ${ratio.toFixed(3)} embedded, ${pgRatio.toFixed(3)} on Postgres (target ≥ 0.5)`);
+  if (api.non_2xx || pg.non_2xx) console.log("warning: non-2xx answers from the API during the run");
 } finally {
   await bare?.stop();
   for (const s of servers) await s.stop();

@@ -13,13 +13,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { treeSize } from "../core/adapters/pglite/snapshot.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, machine, percentile, postIngest, startServer, table, writeJson } from "./lib.ts";
+import { flags, machine, percentile, postIngest, report, startServer } from "./lib.ts";
 
-const args = flags({
-  events: { type: "string", default: "1000000" },
-  "data-dir": { type: "string" },
-});
-const TARGET = Number(args.events);
+const args = flags({ events: 1_000_000, "data-dir": undefined });
+const { events: TARGET } = args;
 const ROOT = resolve(import.meta.dir, "..");
 const tmp = mkdtempSync(join(tmpdir(), "logflow-bench-backup-"));
 const dataDir = resolve(args["data-dir"] ?? join(tmp, "data"));
@@ -150,8 +147,11 @@ try {
     restore_peak_rss_mib: restore.peakMiB,
   };
   console.log(`\nbench:backup on ${machine()}\n`);
-  table(Object.entries(result).map(([measure, value]) => ({ measure, value })));
-  writeJson(args.json, { benchmark: "backup", ...result });
+  report(
+    args.json,
+    Object.entries(result).map(([measure, value]) => ({ measure, value })),
+    { benchmark: "backup", ...result },
+  );
 } finally {
   await server.stop();
   rmSync(tmp, { recursive: true, force: true });

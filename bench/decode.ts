@@ -16,12 +16,8 @@ import { decodeMessage } from "../stream-jobs/indexer/steps/decode.ts";
 import { validateEvent } from "../stream-jobs/indexer/steps/validate.ts";
 import { flags, machine, percentile, table, writeJson } from "./lib.ts";
 
-const args = flags({
-  events: { type: "string", default: "50000" },
-  rounds: { type: "string", default: "15" },
-});
-const EVENTS = Number(args.events);
-const ROUNDS = Number(args.rounds);
+const args = flags({ events: 50_000, rounds: 15 });
+const { events: EVENTS, rounds: ROUNDS } = args;
 const MAX_BYTES = 1024 * 1024;
 
 const now = Date.now();

@@ -19,7 +19,7 @@ import { decodePlainLines } from "../core/ingest/plain-lines.ts";
 import { syslogItem } from "../core/ingest/syslog.ts";
 import { SyslogTcpFramer } from "../core/ingest/syslog-framing.ts";
 import { DEFAULT_EVENT_LIMITS, type LogEvent, parseLogEvent } from "../core/log-event.ts";
-import { flags, machine, table, writeJson } from "./lib.ts";
+import { flags, machine, report } from "./lib.ts";
 import {
   batchesOf,
   bulkBody,
@@ -32,12 +32,8 @@ import {
   syslogBody,
 } from "./protocol-bodies.ts";
 
-const args = flags({
-  events: { type: "string", default: "20000" },
-  rounds: { type: "string", default: "9" },
-});
-const EVENTS = Number(args.events);
-const ROUNDS = Number(args.rounds);
+const args = flags({ events: 20_000, rounds: 9 });
+const { events: EVENTS, rounds: ROUNDS } = args;
 const BATCH = 1_000;
 const OPTIONS = { limits: DEFAULT_EVENT_LIMITS, maxEvents: 10_000, maxBytes: 64 * 1024 * 1024 };
 const samples = makeSamples(EVENTS, Date.now() - 600_000);
@@ -150,5 +146,4 @@ for (const p of protocols) {
   });
 }
 console.log(`${EVENTS} events in batches of ${BATCH}, ${ROUNDS} rounds; ${machine()}`);
-table(rows);
-writeJson(args.json, { events: EVENTS, rounds: ROUNDS, ...result });
+report(args.json, rows, { events: EVENTS, rounds: ROUNDS, ...result });

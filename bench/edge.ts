@@ -19,8 +19,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { flags, table, writeJson } from "./lib.ts";
 
-const args = flags({ requests: { type: "string", default: "2000" }, database: { type: "string" } });
-const N = Number(args.requests);
+const args = flags({ requests: 2_000, database: undefined });
+const { requests: N } = args;
 const ROOT = resolve(import.meta.dir, "..");
 const SECRET = "bench-edge-secret-0123456789abcdef0123456789";
 

@@ -25,15 +25,14 @@ import {
   flags,
   freshDatabase,
   postIngest,
+  report,
   type Server,
   startServer,
-  table,
   writeDay,
-  writeJson,
 } from "./lib.ts";
 
-const args = flags({ events: { type: "string", default: "50000" } });
-const N = Number(args.events);
+const args = flags({ events: 50_000 });
+const { events: N } = args;
 const SEED = 7;
 const OPENSEARCH = process.env.OPENSEARCH_URL ?? "http://127.0.0.1:9200";
 const KAFKA = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
@@ -151,6 +150,5 @@ if ((await pingKafka(KAFKA, 3_000)).ok) {
   }
 } else console.warn(`[skip] no Kafka at ${KAFKA.join(",")}`);
 
-table(rows);
-writeJson(args.json, { events: N, ...result });
+report(args.json, rows, { events: N, ...result });
 process.exit(0);

@@ -20,26 +20,16 @@ import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postg
 import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
 import { tsvectorText } from "../core/search-text.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import {
-  flags,
-  freshDatabase,
-  machine,
-  postIngest,
-  type Server,
-  startServer,
-  table,
-  writeJson,
-} from "./lib.ts";
+import { flags, freshDatabase, machine, postIngest, report, type Server, startServer } from "./lib.ts";
 
 const args = flags({
-  events: { type: "string", default: "200000" },
-  "pglite-events": { type: "string", default: "100000" },
-  concurrency: { type: "string", default: "4" },
-  batch: { type: "string", default: "1000" },
-  "without-attribute-index": { type: "boolean", default: false },
+  events: 200_000,
+  "pglite-events": 100_000,
+  concurrency: 4,
+  batch: 1_000,
+  "without-attribute-index": false,
 });
-const BATCH = Number(args.batch);
-const CONCURRENCY = Number(args.concurrency);
+const { concurrency: CONCURRENCY, batch: BATCH } = args;
 
 function generate(n: number): unknown[] {
   // Recent timestamps (the last ~10 minutes) so that every event is inside retention.
@@ -145,7 +135,7 @@ function record(
 
 // Postgres server
 {
-  const n = Number(args.events);
+  const n = args.events;
   const events = generate(n);
   const payloads = bodies(events);
   const db = await freshDatabase("logflow_bench_ingest");
@@ -168,7 +158,7 @@ function record(
 
 // Embedded PGlite
 {
-  const n = Number(args["pglite-events"]);
+  const n = args["pglite-events"];
   const events = generate(n);
   const dir = mkdtempSync(join(tmpdir(), "logflow-bench-pglite-"));
   try {
@@ -182,5 +172,4 @@ function record(
   }
 }
 
-table(results);
-writeJson(args.json, json);
+report(args.json, results, json);

@@ -1,23 +1,58 @@
 /** Shared plumbing for benchmarks: flags, tables, JSON output, servers and databases to measure. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import postgres, { type Sql } from "postgres";
+import type { Sql } from "postgres";
 import { parseLogEvent } from "../core/log-event.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../dev/postgres/scratch-database.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
+import { login, overHttp } from "../tests/helpers/login.ts";
 
-export function flags<T extends Record<string, { type: "string" | "boolean"; default?: string | boolean }>>(
-  options: T,
-) {
-  return parseArgs({
-    args: Bun.argv.slice(2),
-    options: { json: { type: "string" }, ...options },
-    strict: true,
-  }).values as unknown as { json?: string } & {
-    [K in keyof T]: T[K]["type"] extends "boolean" ? boolean : string;
+/** A flag's default, which also says how its value is read. */
+type FlagDefault = string | number | boolean | readonly [string, ...string[]] | undefined;
+
+type FlagValue<D> = D extends number
+  ? number
+  : D extends boolean
+    ? boolean
+    : D extends readonly (infer C)[]
+      ? C
+      : D extends string
+        ? string
+        : string | undefined;
+
+/**
+ * The command line's `--name value` flags (and `--json FILE`, which every benchmark takes), each read
+ * as its default's type says: a number default reads a number (and refuses text that is not one), a
+ * boolean is a switch, a list is a choice of those values (the first is the default), a string is text,
+ * and `undefined` is optional text. Unknown flags are refused.
+ */
+export function flags<const T extends Record<string, FlagDefault>>(
+  defaults: T,
+): { json?: string } & { [K in keyof T]: FlagValue<T[K]> } {
+  const options: Record<string, { type: "string" | "boolean"; default?: string | boolean }> = {
+    json: { type: "string" },
   };
+  for (const [name, d] of Object.entries(defaults)) {
+    if (typeof d === "boolean") options[name] = { type: "boolean", default: d };
+    else if (d === undefined) options[name] = { type: "string" };
+    else options[name] = { type: "string", default: String(Array.isArray(d) ? d[0] : d) };
+  }
+  const { values } = parseArgs({ args: Bun.argv.slice(2), options, strict: true });
+  const out: Record<string, unknown> = { ...values };
+  for (const [name, d] of Object.entries(defaults)) {
+    const text = values[name];
+    if (typeof d === "number") {
+      const n = Number(text);
+      if (text === "" || !Number.isFinite(n)) throw new Error(`--${name} takes a number, not ${text}`);
+      out[name] = n;
+    } else if (Array.isArray(d) && !d.includes(text as string)) {
+      throw new Error(`--${name} must be ${d.join(" or ")}, not ${text}`);
+    }
+  }
+  return out as { json?: string } & { [K in keyof T]: FlagValue<T[K]> };
 }
 
 /**
@@ -88,9 +123,19 @@ export function writeJson(file: string | undefined, data: Record<string, unknown
   mkdirSync(dirname(resolve(file)), { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ ...data, machine: machine(), at: new Date().toISOString() }, null, 2)}\n`,
+    `${JSON.stringify({ ...data, machine: machine(), load_average: loadavg(), at: new Date().toISOString() }, null, 2)}\n`,
   );
   console.log(`\nwrote ${file}`);
+}
+
+/** The figures as a table, and as JSON in `file` when `--json FILE` asked for it. */
+export function report(
+  file: string | undefined,
+  rows: Record<string, string | number>[],
+  data: Record<string, unknown>,
+) {
+  table(rows);
+  writeJson(file, data);
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -103,21 +148,8 @@ export const ADMIN_URL =
   process.env.LOGFLOW_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** A fresh database on the benchmark Postgres server. */
-export async function freshDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${Date.now().toString(36)}`;
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
+export function freshDatabase(prefix: string): Promise<ScratchDatabase> {
+  return createScratchDatabase(ADMIN_URL, `${prefix}_${Date.now().toString(36)}`);
 }
 
 export interface Server {
@@ -167,12 +199,7 @@ export async function startServer(
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error("LogFlow did not start");
     await Bun.sleep(200);
   }
-  const res = await fetch(`${url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: "bench-password" }),
-  });
-  const { access_token } = (await res.json()) as { access_token: string };
+  const access_token = await login(overHttp(url), "admin", "bench-password");
   return {
     url,
     token: access_token,

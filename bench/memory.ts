@@ -11,16 +11,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, machine, postIngest, startServer, table, writeJson } from "./lib.ts";
+import { flags, machine, postIngest, report, startServer } from "./lib.ts";
 
-const args = flags({
-  concurrency: { type: "string", default: "12" },
-  "body-mb": { type: "string", default: "10" },
-  idle: { type: "string", default: "60" },
-});
-const concurrency = Number(args.concurrency);
-const bodyBytes = Number(args["body-mb"]) * 1024 * 1024;
-const idleSeconds = Number(args.idle);
+const args = flags({ concurrency: 12, "body-mb": 10, idle: 60 });
+const { concurrency, idle: idleSeconds } = args;
+const bodyBytes = args["body-mb"] * 1024 * 1024;
 
 /** VmRSS and VmHWM of a process, in MB. */
 function memoryOf(pid: number): { rss: number; hwm: number } {
@@ -78,20 +73,23 @@ try {
   console.log(
     `${concurrency} concurrent ingests, ${mb.toFixed(0)} MB of JSON, ${burst.accepted} events accepted in ${burst.seconds.toFixed(1)} s (${burst.refused} answers 503, sent again)\n`,
   );
-  table(rows.map((r) => ({ ...r, rss_mb: Math.round(r.rss_mb) })));
-  writeJson(args.json, {
-    benchmark: "memory",
-    concurrency,
-    body_mb: Number(args["body-mb"]),
-    events_accepted: burst.accepted,
-    refused_503: burst.refused,
-    burst_seconds: burst.seconds,
-    idle_seconds: idleSeconds,
-    before_rss_mb: Math.round(before.rss),
-    peak_rss_mb: Math.round(peak),
-    after_burst_rss_mb: Math.round(after.rss),
-    idle_rss_mb: Math.round(idle.rss),
-  });
+  report(
+    args.json,
+    rows.map((r) => ({ ...r, rss_mb: Math.round(r.rss_mb) })),
+    {
+      benchmark: "memory",
+      concurrency,
+      body_mb: args["body-mb"],
+      events_accepted: burst.accepted,
+      refused_503: burst.refused,
+      burst_seconds: burst.seconds,
+      idle_seconds: idleSeconds,
+      before_rss_mb: Math.round(before.rss),
+      peak_rss_mb: Math.round(peak),
+      after_burst_rss_mb: Math.round(after.rss),
+      idle_rss_mb: Math.round(idle.rss),
+    },
+  );
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

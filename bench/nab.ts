@@ -21,10 +21,10 @@ import {
 import { flags, table, writeJson } from "./lib.ts";
 
 const args = flags({
-  data: { type: "string", default: "../shared/data/nab" },
-  out: { type: "string", default: "bench/results/nab" },
-  config: { type: "string" },
-  quiet: { type: "boolean", default: false },
+  data: "../shared/data/nab",
+  out: "bench/results/nab",
+  config: undefined,
+  quiet: false,
 });
 
 const dataDir = resolve(args.data);

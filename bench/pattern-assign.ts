@@ -13,12 +13,9 @@ import { PatternAssigner } from "../core/patterns/assigner.ts";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import { flags, machine, table, writeJson } from "./lib.ts";
 
-const args = flags({
-  events: { type: "string", default: "200000" },
-  repeat: { type: "string", default: "3" },
-});
-const N = Number(args.events);
-const REPEAT = Math.max(1, Number(args.repeat) || 1);
+const args = flags({ events: 200_000, repeat: 3 });
+const { events: N } = args;
+const REPEAT = Math.max(1, args.repeat || 1);
 const BATCH = 1_000;
 
 const raw = createTraffic({ seed: 7, rate: Math.max(100, N / 600), start: Date.now() - 11 * 60_000 }).batch(

@@ -17,15 +17,11 @@ import { MINER_CONFIG, PatternMiner } from "../core/patterns/miner.ts";
 import { flags, table, writeJson } from "./lib.ts";
 import { groupingAccuracy, listSystems, loadSystem } from "./loghub.ts";
 
-const args = flags({
-  data: { type: "string", default: "../shared/data/loghub" },
-  out: { type: "string", default: "bench/results/patterns" },
-  repeat: { type: "string", default: "5" },
-});
+const args = flags({ data: "../shared/data/loghub", out: "bench/results/patterns", repeat: 5 });
 
 const dataDir = resolve(args.data);
 const outDir = resolve(args.out);
-const repeat = Math.max(1, Number(args.repeat) || 1);
+const repeat = Math.max(1, args.repeat || 1);
 const systems = listSystems(dataDir);
 if (!systems.length) throw new Error(`no <System>/<System>_2k.log under ${dataDir}`);
 mkdirSync(outDir, { recursive: true });

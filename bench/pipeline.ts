@@ -32,23 +32,18 @@ import {
   percentile,
   postIngest,
   ROLE_ENV,
+  report,
   startServer,
-  table,
-  writeJson,
 } from "./lib.ts";
 
-const args = flags({
-  events: { type: "string", default: "200000" },
-  rate: { type: "string", default: "5000" },
-  seconds: { type: "string", default: "20" },
-  partitions: { type: "string", default: "6" },
-  concurrency: { type: "string", default: "4" },
-});
-const EVENTS = Number(args.events);
-const RATE = Number(args.rate);
-const SECONDS = Number(args.seconds);
-const PARTITIONS = Number(args.partitions);
-const CONCURRENCY = Number(args.concurrency);
+const args = flags({ events: 200_000, rate: 5_000, seconds: 20, partitions: 6, concurrency: 4 });
+const {
+  events: EVENTS,
+  seconds: SECONDS,
+  concurrency: CONCURRENCY,
+  rate: RATE,
+  partitions: PARTITIONS,
+} = args;
 const BATCH = 1_000;
 const ROOT = resolve(import.meta.dir, "..");
 
@@ -345,5 +340,4 @@ try {
 console.log(
   `\nKafka pipeline: ${EVENTS.toLocaleString("en-US")} events, ${PARTITIONS} partitions — ${machine()}\n`,
 );
-table(results);
-writeJson(args.json, json);
+report(args.json, results, json);

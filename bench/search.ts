@@ -38,17 +38,13 @@ import {
 } from "./lib.ts";
 
 const args = flags({
-  events: { type: "string", default: "1000000" },
-  queries: { type: "string", default: "200" },
-  keep: { type: "boolean", default: false },
-  engine: { type: "string", default: "postgres" },
-  "tail-seconds": { type: "string", default: "10" },
+  events: 1_000_000,
+  queries: 200,
+  keep: false,
+  engine: ["postgres", "opensearch"],
+  "tail-seconds": 10,
 });
-const N = Number(args.events);
-const Q = Number(args.queries);
-if (args.engine !== "postgres" && args.engine !== "opensearch") {
-  throw new Error(`--engine must be postgres or opensearch, not ${args.engine}`);
-}
+const { events: N, queries: Q } = args;
 
 /**
  * loadDay for a search engine: the same generated day of traffic through the store's bulk path (no
@@ -234,7 +230,7 @@ try {
   const b = summary("broad searches", Object.keys(broad));
   table(rows);
   const p95 = (kind: string) => rows.find((r) => r.search === kind)?.["p95 ms"] ?? null;
-  const tail = await tailLatency(Number(args["tail-seconds"]));
+  const tail = await tailLatency(args["tail-seconds"]);
   if (tail !== null) console.log(`\ntail_latency_ms (bench:tail, p99 ingest → SSE delivery): ${tail}`);
   writeJson(args.json, {
     engine: args.engine,

@@ -16,29 +16,10 @@ import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { createTraffic } from "../stream-jobs/generator/traffic.ts";
 import { SseParser } from "../web/src/data/tail.ts";
-import {
-  flags,
-  freshDatabase,
-  percentile,
-  ROLE_ENV,
-  type Server,
-  startServer,
-  table,
-  writeJson,
-} from "./lib.ts";
+import { flags, freshDatabase, percentile, ROLE_ENV, report, type Server, startServer } from "./lib.ts";
 
-const args = flags({
-  profile: { type: "string", default: "postgres" },
-  seconds: { type: "string", default: "30" },
-  rate: { type: "string", default: "2000" },
-  tails: { type: "string", default: "20" },
-});
-if (args.profile !== "postgres" && args.profile !== "cluster") {
-  throw new Error(`--profile must be postgres or cluster, not ${args.profile}`);
-}
-const SECONDS = Number(args.seconds);
-const RATE = Number(args.rate);
-const TAILS = Number(args.tails);
+const args = flags({ profile: ["postgres", "cluster"], seconds: 30, rate: 2_000, tails: 20 });
+const { seconds: SECONDS, tails: TAILS, rate: RATE } = args;
 const MARKER_EVERY_MS = 100;
 const MARKER = "bench-tail-marker";
 /** What the other tails follow: a mix of the query language's kinds of terms. */
@@ -177,9 +158,8 @@ try {
     // A marker delivered before its ingest answer arrived counts 0 here.
     "p99 after ack ms": round(percentile(acked, 99)),
   };
-  table([row]);
-  console.log(`(the other tails received ${background.toLocaleString("en-US")} events between them)`);
-  writeJson(args.json, {
+  console.log(`(the other tails received ${background.toLocaleString("en-US")} events between them)\n`);
+  report(args.json, [row], {
     profile: args.profile,
     tail_latency_ms: row["p99 ms"],
     tail_latency_p50_ms: row["p50 ms"],

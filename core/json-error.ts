@@ -55,57 +55,47 @@ export function locateJsonError(text: string): JsonErrorLocation | null {
     if (!m || m[0].length === 0 || m[0] === "-") fail(`unexpected ${describe()}`);
     i += m![0].length;
   };
+  /** An object's members or an array's items after its opening bracket: `item`s split by commas until `close`. */
+  const container = (close: "}" | "]", item: () => void) => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      ws();
+      item();
+      ws();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      fail(`expected ',' or '${close}', got ${describe()}`);
+    }
+  };
   const value = (depth: number): void => {
     if (depth > 512) fail("nested too deeply");
     ws();
     const ch = text[i];
     if (ch === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
+      container("}", () => {
         if (text[i] !== '"') fail(`expected a property name, got ${describe()}`);
         string();
         ws();
         if (text[i] !== ":") fail(`expected ':', got ${describe()}`);
         i++;
         value(depth + 1);
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
-          return;
-        }
-        fail(`expected ',' or '}', got ${describe()}`);
-      }
+      });
+      return;
     }
     if (ch === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
-          return;
-        }
-        fail(`expected ',' or ']', got ${describe()}`);
-      }
+      container("]", () => value(depth + 1));
+      return;
     }
     if (ch === '"') string();
     else if (ch === "t") literal("true");

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** The five levels LogFlow stores, in increasing severity. */
 export const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 export type Level = (typeof LEVELS)[number];
@@ -93,3 +95,18 @@ export function levelFromPino(n: number): Level | null {
 
 /** Levels that count as errors for error rates and top errors. */
 export const ERROR_LEVELS: readonly Level[] = ["ERROR", "CRITICAL"];
+
+/** The refusal of a value that names no level, listing the five there are. */
+export function unknownLevel(value: unknown): string {
+  return `unknown level ${JSON.stringify(value)} (use ${LEVELS.join(", ")})`;
+}
+
+/** A level as a request body gives it, in any spelling normalizeLevel reads; refused naming the five otherwise. */
+export const LevelInputSchema = z.string().transform((v, ctx): Level => {
+  const l = normalizeLevel(v);
+  if (!l) {
+    ctx.addIssue({ code: "custom", message: unknownLevel(v) });
+    return z.NEVER;
+  }
+  return l;
+});

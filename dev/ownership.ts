@@ -6,16 +6,36 @@
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 
+/** Whether a process with this pid runs (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A dev engine's start command: prints each line `start` reports prefixed with the engine's name and
+ * exits 0, or prints why it could not start and exits 1.
+ */
+export async function runStartCommand(engine: string, start: () => Promise<string[]>): Promise<never> {
+  try {
+    for (const line of await start()) console.log(`${engine}: ${line}`);
+    process.exit(0);
+  } catch (err) {
+    console.error(`${engine}: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  }
+}
+
 /** The pid recorded in `pidFile` when that process still runs and was started with `dir` in its arguments. */
 export function ownedPid(pidFile: string, dir: string): number | null {
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return null;
-  }
+  if (!processAlive(pid)) return null;
   // A recycled pid belongs to some other program: its command line does not name our directory.
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir) ? pid : null;

@@ -16,6 +16,7 @@ import {
   kafkaReachable,
   postgresReachable,
 } from "./helpers/engines.ts";
+import { login, overHttp } from "./helpers/login.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { until } from "./helpers/until.ts";
 
@@ -104,12 +105,7 @@ describe.skipIf(!enabled)("bun run cluster", () => {
         throw new Error(`${err.message}; the cluster printed:\n${output}`);
       });
     }
-    const login = await fetch(url("api", "/api/v1/auth/login"), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: "cluster-test-admin" }),
-    });
-    token = ((await login.json()) as { access_token: string }).access_token;
+    token = await login(overHttp(url("api", "")), "admin", "cluster-test-admin");
   }, TIMEOUT);
 
   afterAll(async () => {

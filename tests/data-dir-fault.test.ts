@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadConfig } from "../core/config.ts";
 import { createApp } from "../edge-api/app.ts";
 import { startRuntime } from "../workers/bun/runtime.ts";
+import { login } from "./helpers/login.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
 // Issue #17 item 11: the embedded profile's data directory stops taking writes (a read-only remount, or
@@ -72,15 +73,10 @@ describe("an unwritable data directory (embedded profile)", () => {
         ADMIN_PASSWORD: "fault-test-password",
         STORE_WRITE_TIMEOUT_MS: "3000",
       });
-      let runtime = await startRuntime(config);
+      let runtime = await startRuntime(config, { retention: true });
       let app = createApp(runtime.deps);
       try {
-        const login = await app.request("/api/v1/auth/login", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: "admin", password: "fault-test-password" }),
-        });
-        const { access_token } = (await login.json()) as { access_token: string };
+        const access_token = await login(app.request, "admin", "fault-test-password");
         const auth = { authorization: `Bearer ${access_token}` };
         const tag = crypto.randomUUID().slice(0, 8);
         const batch = (service: string, n: number) =>
@@ -154,7 +150,7 @@ describe("an unwritable data directory (embedded profile)", () => {
 
         // And from the files alone, after a restart of the server.
         await runtime.close();
-        runtime = await startRuntime(config);
+        runtime = await startRuntime(config, { retention: true });
         app = createApp(runtime.deps);
         for (const service of acked) expect(await stored(service)).toBeGreaterThan(0);
       } finally {

@@ -13,6 +13,7 @@ import {
   kafkaReachable,
   postgresReachable,
 } from "./helpers/engines.ts";
+import { login, overHttp } from "./helpers/login.ts";
 import { messagesOf, readSse, type SseSession } from "./helpers/sse.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { until } from "./helpers/until.ts";
@@ -99,12 +100,7 @@ describe.skipIf(!enabled)("live tail, cluster profile (Kafka, an indexer process
         throw new Error(`${err.message}; it printed:\n${r.output.join("")}`);
       });
     }
-    const login = await fetch(url(apiA, "/api/v1/auth/login"), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "admin", password: "tail-cluster-admin" }),
-    });
-    token = ((await login.json()) as { access_token: string }).access_token;
+    token = await login(overHttp(url(apiA, "")), "admin", "tail-cluster-admin");
   }, TIMEOUT);
 
   afterAll(async () => {

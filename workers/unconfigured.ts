@@ -24,6 +24,7 @@ export class UnconfiguredLogStore implements LogStore {
   recent = unconfigured;
   count = unconfigured;
   countMany = unconfigured;
+  groupMany = unconfigured;
   histogram = unconfigured;
   breakdown = unconfigured;
   topMessages = unconfigured;
@@ -59,11 +60,14 @@ export class UnconfiguredAlertRuleRepo implements AlertRuleRepo {
   delete = unconfigured;
   listActive = unconfigured;
   recordEvaluations = unconfigured;
+  seenGroups = unconfigured;
+  recordSeenGroups = unconfigured;
 }
 
 export class UnconfiguredTriggeredAlertRepo implements TriggeredAlertRepo {
   fire = unconfigured;
   openFor = unconfigured;
+  lastFiredByGroup = unconfigured;
   addDelivery = unconfigured;
   get = unconfigured;
   list = unconfigured;

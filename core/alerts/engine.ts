@@ -1,9 +1,19 @@
 import type { PatternRecord } from "../patterns/schema.ts";
-import type { AlertRuleRepo, EvaluableRule, TriggeredAlertRepo } from "../ports/alerts.ts";
+import type { AlertRuleRepo, EvaluableRule, GroupValues, TriggeredAlertRepo } from "../ports/alerts.ts";
 import type { AnomalyRepo } from "../ports/anomalies.ts";
 import type { LogFilter, LogStore } from "../ports/log-store.ts";
 import type { PatternRepo } from "../ports/patterns.ts";
 import { parseLogQuery } from "../query/parse.ts";
+import {
+  type GroupOutcome,
+  groupFields,
+  groupFilter,
+  groupKey,
+  groupLabel,
+  groupOutcomes,
+  isAggregated,
+  watchesAbsence,
+} from "./grouped.ts";
 import type { Notice, Notifier } from "./notify.ts";
 import type { Condition, Delivery, TriggeredAlert } from "./schema.ts";
 
@@ -51,6 +61,20 @@ export function ruleFilter(
  * language (or under another version of it) may not: it is skipped and said so, instead of failing
  * the whole tick's grouped count for every other rule.
  */
+function groupable(deps: EngineDeps, rule: EvaluableRule): boolean {
+  if (deps.store.groupsByAttribute !== false) return true;
+  const attribute = groupFields(rule).find((f) => f.kind === "attribute");
+  if (!attribute) return true;
+  deps.log?.({
+    level: "warn",
+    msg: "alert rule skipped: this log store groups by columns only (service, level, host, …); edit the rule's group_by",
+    rule_id: rule.id,
+    rule: rule.name,
+    group_by: rule.group_by,
+  });
+  return false;
+}
+
 function queryParses(deps: EngineDeps, rule: Pick<EvaluableRule, "id" | "name" | "query">): boolean {
   if (!rule.query?.trim()) return true;
   try {
@@ -86,29 +110,61 @@ export interface EvaluationOutcome {
   rules: number;
   fired: number;
   resolved: number;
-  /** Per rule id: the value this tick computed. */
+  /** Per rule id: the value this tick computed (for a grouped rule, its most extreme group's; see extreme). */
   values: Map<number, number>;
+  /** Per grouped or aggregated rule id: each group's value this tick. */
+  groups: Map<number, GroupOutcome[]>;
+}
+
+/** One thing that fires and resolves on its own: a rule, or one group of a grouped rule. */
+interface Unit {
+  rule: EvaluableRule;
+  group: GroupValues | null;
+  value: number | null;
+  silentSince?: number;
+}
+
+/**
+ * The value recorded as a grouped rule's last_value: the group nearest to firing, the largest for
+ * greater/equal conditions and the smallest for less; null when no group had one.
+ */
+function extreme(condition: Condition, values: (number | null)[]): number | null {
+  const xs = values.filter((v): v is number => v !== null);
+  if (!xs.length) return null;
+  return condition.startsWith("less") ? Math.min(...xs) : Math.max(...xs);
+}
+
+function formatValue(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
 }
 
 /**
  * One evaluation of every active rule at `now`:
- * 1. one grouped count for all rules (`countMany`), one read of their open alerts;
- * 2. a rule whose condition holds, with no open alert and out of cooldown, fires: a triggered alert is
- *    recorded (the database keeps at most one open per rule, so racing evaluators cannot fire twice) and
- *    notified once; while the condition keeps holding nothing more is sent;
- * 3. a rule whose condition no longer holds has its open alert resolved when `auto_resolve`, with a
- *    resolved notice when `notify_on_resolve`;
+ * 1. one grouped count for the plain rules (`countMany`), one groupMany for the rules with group_by or
+ *    an aggregation (grouped.ts), one read of their open alerts;
+ * 2. a rule (for a grouped rule: each group) whose condition holds, with no open alert and out of
+ *    cooldown, fires: a triggered alert is recorded (the database keeps at most one open per rule and
+ *    group, so racing evaluators cannot fire twice) and notified once; while the condition keeps holding
+ *    nothing more is sent;
+ * 3. one whose condition no longer holds has its open alert resolved when `auto_resolve`, with a
+ *    resolved notice when `notify_on_resolve`; a group that sent nothing counts 0 (no value for
+ *    functions of a field, which then do not hold);
  * 4. every rule's last_evaluated_at and last value are written in one statement.
  */
 export async function evaluateRules(deps: EngineDeps, now: number): Promise<EvaluationOutcome> {
-  const rules = (await deps.rules.listActive()).filter((r) => r.anomaly_severity || queryParses(deps, r));
+  const rules = (await deps.rules.listActive()).filter(
+    (r) => r.anomaly_severity || (queryParses(deps, r) && groupable(deps, r)),
+  );
   const values = new Map<number, number>();
-  if (!rules.length) return { rules: 0, fired: 0, resolved: 0, values };
+  const groups = new Map<number, GroupOutcome[]>();
+  if (!rules.length) return { rules: 0, fired: 0, resolved: 0, values, groups };
   // Log rules in one grouped count; anomaly rules in one count of recorded anomalies.
-  const logRules = rules.filter((r) => !r.anomaly_severity && !r.new_pattern);
+  const logRules = rules.filter((r) => !r.anomaly_severity && !r.new_pattern && !isAggregated(r));
+  const aggregatedRules = rules.filter((r) => !r.anomaly_severity && !r.new_pattern && isAggregated(r));
   const anomalyRules = rules.filter((r) => r.anomaly_severity);
   const patternRules = rules.filter((r) => r.new_pattern);
-  const [logCounts, anomalyCounts, open, newPatterns] = await Promise.all([
+  const groupedWithCooldown = aggregatedRules.filter((r) => r.group_by.length && r.cooldown_minutes > 0);
+  const [logCounts, anomalyCounts, open, newPatterns, outcomes, lastFired] = await Promise.all([
     deps.store.countMany(logRules.map((r) => ruleFilter(r, now))),
     anomalyRules.length && deps.anomalies
       ? deps.anomalies.countMany(
@@ -122,6 +178,16 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
       : anomalyRules.map(() => 0),
     deps.alerts.openFor(rules.map((r) => r.id)),
     Promise.all(patternRules.map((r) => newPatternsOf(deps, r, now))),
+    groupOutcomes(
+      deps,
+      aggregatedRules,
+      now,
+      (r) => ruleFilter(r, now) as LogFilter & { from: number; to: number },
+      (r) => watchesAbsence(r, conditionHolds),
+    ),
+    groupedWithCooldown.length
+      ? deps.alerts.lastFiredByGroup(groupedWithCooldown.map((r) => r.id))
+      : Promise.resolve([]),
   ]);
   const patternsOf = new Map(patternRules.map((r, i) => [r.id, newPatterns[i] ?? []]));
   const countOf = new Map<number, number>([
@@ -129,17 +195,59 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
     ...anomalyRules.map((r, i) => [r.id, anomalyCounts[i] ?? 0] as const),
     ...patternRules.map((r, i) => [r.id, newPatterns[i]?.length ?? 0] as const),
   ]);
-  const openByRule = new Map(open.map((a) => [a.rule_id, a]));
+  const ruleById = new Map(rules.map((r) => [r.id, r]));
+  const unitKey = (rule: EvaluableRule, group: GroupValues | null) =>
+    `${rule.id}\u0000${groupKey(rule, group)}`;
+  const openByUnit = new Map(
+    open.flatMap((a) => {
+      const rule = ruleById.get(a.rule_id);
+      return rule ? [[unitKey(rule, a.group), a] as const] : [];
+    }),
+  );
+  const lastFiredOf = new Map(
+    lastFired.flatMap((f) => {
+      const rule = ruleById.get(f.rule_id);
+      return rule ? [[unitKey(rule, f.group), f.at] as const] : [];
+    }),
+  );
+
+  const plain = rules.filter((r) => !isAggregated(r) || r.anomaly_severity || r.new_pattern);
+  const units: Unit[] = plain.map((rule) => ({ rule, group: null, value: countOf.get(rule.id) ?? 0 }));
+  // A rule edited to stop grouping: its groups' open alerts have nothing left to hold them.
+  const plainIds = new Set(plain.map((r) => r.id));
+  for (const a of open) {
+    const rule = ruleById.get(a.rule_id);
+    if (rule && a.group && plainIds.has(rule.id)) units.push({ rule, group: a.group, value: null });
+  }
+  for (const rule of aggregatedRules) {
+    const found = outcomes.get(rule.id) ?? [];
+    groups.set(rule.id, found);
+    const seen = new Set<string>();
+    for (const g of found) {
+      seen.add(unitKey(rule, g.group));
+      units.push({ rule, group: g.group, value: g.value, silentSince: g.silentSince });
+    }
+    // An open alert of a group that sent nothing this window: 0 events, and no value of a field.
+    for (const a of open) {
+      if (a.rule_id !== rule.id || seen.has(unitKey(rule, a.group))) continue;
+      units.push({ rule, group: a.group, value: rule.aggregation === "count" ? 0 : null });
+    }
+    const v = extreme(
+      rule.condition,
+      found.map((g) => g.value),
+    );
+    if (v !== null) values.set(rule.id, v);
+  }
+  for (const [id, v] of countOf) values.set(id, v);
+
   const notices: Notice[] = [];
   let fired = 0;
   let resolved = 0;
 
   await Promise.all(
-    rules.map(async (rule) => {
-      const value = countOf.get(rule.id) ?? 0;
-      values.set(rule.id, value);
-      const holds = conditionHolds(rule.condition, value, rule.threshold);
-      let current = openByRule.get(rule.id);
+    units.map(async ({ rule, group, value, silentSince }) => {
+      const holds = value !== null && conditionHolds(rule.condition, value, rule.threshold);
+      let current = openByUnit.get(unitKey(rule, group));
       const fresh = patternsOf.get(rule.id);
       if (holds && current && fresh?.length) {
         // Each new pattern is news of its own: the alert for the previous ones makes way for this one.
@@ -148,11 +256,17 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
       }
       if (holds) {
         if (current) return; // already notified for this episode
-        const last = rule.last_triggered_at ? Date.parse(rule.last_triggered_at) : null;
-        if (last !== null && now < last + rule.cooldown_minutes * MINUTE) return;
+        const lastAt = group
+          ? lastFiredOf.get(unitKey(rule, group))
+          : rule.last_triggered_at
+            ? Date.parse(rule.last_triggered_at)
+            : undefined;
+        if (lastAt !== undefined && now < lastAt + rule.cooldown_minutes * MINUTE) return;
         const filter = ruleFilter(rule, now);
         const sample =
-          value > 0 && !rule.anomaly_severity && !fresh ? await sampleIds(deps.store, filter) : [];
+          value > 0 && !rule.anomaly_severity && !fresh
+            ? await sampleIds(deps.store, group ? groupFilter(filter, rule, group) : filter)
+            : [];
         const counted = rule.anomaly_severity
           ? `${value} anomalies of severity ${rule.anomaly_severity} or worse`
           : fresh
@@ -160,7 +274,12 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
                 .slice(0, 5)
                 .map((p) => `${p.service}: ${JSON.stringify(p.template.slice(0, 200))}`)
                 .join("; ")}${fresh.length > 5 ? "; …" : ""})`
-            : `${value} matching logs`;
+            : rule.aggregation !== "count"
+              ? `${rule.aggregation}(${rule.field}) = ${formatValue(value)}`
+              : silentSince !== undefined
+                ? `no matching logs (last seen ${new Date(silentSince).toISOString()})`
+                : `${value} matching logs`;
+        const about = group ? ` [${groupLabel(rule, group)}]` : "";
         const alert = await deps.alerts.fire({
           rule_id: rule.id,
           triggered_at: now,
@@ -170,8 +289,10 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
           time_window: rule.time_window,
           window_start: filter.from!,
           window_end: now,
-          message: `${rule.name}: ${counted} in the last ${rule.time_window} min (${SYMBOL[rule.condition]} ${rule.threshold})`,
+          message: `${rule.name}${about}: ${counted} in the last ${rule.time_window} min (${SYMBOL[rule.condition]} ${rule.threshold})`,
           sample_log_ids: sample,
+          group,
+          aggregation: rule.aggregation,
         });
         if (!alert) return; // another evaluator fired it first
         if (fresh?.length && deps.patterns)
@@ -193,13 +314,13 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
 
   await deps.rules.recordEvaluations(
     now,
-    rules.map((r) => ({ id: r.id, value: values.get(r.id) ?? 0 })),
+    rules.map((r) => ({ id: r.id, value: values.get(r.id) ?? null })),
   );
   deps.telemetry?.alertsChecked(rules.length);
 
   // Deliveries last: a slow webhook never delays the bookkeeping above.
   await Promise.all(notices.map((n) => sendAndRecord(deps, n)));
-  return { rules: rules.length, fired, resolved, values };
+  return { rules: rules.length, fired, resolved, values, groups };
 }
 
 /**

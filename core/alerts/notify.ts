@@ -68,6 +68,8 @@ export function webhookPayload(n: Notice) {
       condition: n.rule.condition,
       threshold: a.threshold,
       value: a.value,
+      aggregation: a.aggregation ?? "count",
+      group: a.group ?? null,
       time_window: a.time_window,
       window_start: a.window_start,
       window_end: a.window_end,

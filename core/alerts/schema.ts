@@ -5,9 +5,10 @@
  */
 import { z } from "zod";
 import { SEVERITIES as ANOMALY_SEVERITIES } from "../anomaly/schema.ts";
-import { LEVELS, type Level, normalizeLevel } from "../level.ts";
+import { LEVELS, type Level, LevelInputSchema } from "../level.ts";
 import { MAX_QUERY_CHARS } from "../query/ast.ts";
 import { parseLogQuery, QueryError } from "../query/parse.ts";
+import { fieldNameOf, NUMERIC_FUNCTIONS, parseFieldName } from "../query/schema.ts";
 
 export const CONDITIONS = [
   "greater_than",
@@ -24,20 +25,15 @@ export type Channel = (typeof CHANNELS)[number];
 export const SEVERITIES = ["info", "warning", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** What a rule compares with its threshold: the count of matching events, or a function of a numeric field. */
+export const RULE_AGGREGATIONS = ["count", ...NUMERIC_FUNCTIONS] as const;
+export type RuleAggregation = (typeof RULE_AGGREGATIONS)[number];
+
+/** Most fields a rule groups by. */
+export const MAX_GROUP_BY = 3;
+
 export const ALERT_STATUSES = ["triggered", "acknowledged", "resolved"] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
-
-const level = z.string().transform((v, ctx) => {
-  const l = normalizeLevel(v);
-  if (!l) {
-    ctx.addIssue({
-      code: "custom",
-      message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
-    });
-    return z.NEVER;
-  }
-  return l;
-});
 
 /** Every field a rule's owner sets, with the seed's names; `query`, cooldown, severity and resolution added. */
 const fields = {
@@ -52,7 +48,7 @@ const fields = {
     .max(1440, "must be 1–1440 minutes")
     .describe("minutes: the rule counts logs in [now − time_window, now]"),
   levels: z
-    .array(level)
+    .array(LevelInputSchema)
     .max(LEVELS.length * 4)
     .transform((ls) => [...new Set<Level>(ls)]),
   services: z.array(z.string().trim().min(1).max(200)).max(100),
@@ -71,6 +67,57 @@ const fields = {
     .nullable()
     .describe(
       "the events counted, in the query language (as search: words, phrases, field:value, ranges, AND/OR/NOT); null for every event of the rule's services and levels",
+    ),
+  group_by: z
+    .array(
+      z
+        .string()
+        .trim()
+        .transform((name, ctx) => {
+          const f = parseFieldName(name);
+          if (!f) {
+            ctx.addIssue({
+              code: "custom",
+              message: `${JSON.stringify(name.slice(0, 64))} is not a field name (service, level, host, or an attribute such as http.status)`,
+            });
+            return z.NEVER;
+          }
+          return fieldNameOf(f);
+        }),
+    )
+    .max(MAX_GROUP_BY, `at most ${MAX_GROUP_BY} fields`)
+    .transform((names) => [...new Set(names)])
+    .describe(
+      "fields to group by (service, level, host, trace_id, or any attribute by its flattened name): one evaluation per group value, each with its own alert (fires and resolves per group); [] for one evaluation of the whole rule",
+    ),
+  aggregation: z
+    .enum(RULE_AGGREGATIONS)
+    .describe(
+      "what is compared with the threshold: count of the matching events, or sum/avg/min/max/p50/p90/p95/p99 of the numeric attribute `field` (numbers or numeric strings; events without one are skipped)",
+    ),
+  field: z
+    .string()
+    .trim()
+    .transform((name, ctx) => {
+      const f = parseFieldName(name);
+      if (f?.kind !== "attribute") {
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(name.slice(0, 64))} is not a numeric attribute's name (such as latency_ms or http.duration)`,
+        });
+        return z.NEVER;
+      }
+      return fieldNameOf(f);
+    })
+    .nullable()
+    .describe("the numeric attribute an aggregation other than count reads (latency_ms); null for count"),
+  absence_lookback_minutes: z
+    .number()
+    .int()
+    .min(1, "must be 1–10080 minutes")
+    .max(10_080, "must be 1–10080 minutes")
+    .describe(
+      "with group_by and a condition that 0 satisfies (less_than …): groups seen in this many minutes before the window that sent nothing in it count 0, so a service that goes silent fires",
     ),
   notification_channel: z.enum(CHANNELS),
   notification_config: z.record(z.string(), z.unknown()),
@@ -97,6 +144,50 @@ const fields = {
     ),
 };
 
+type RuleShape = Pick<
+  z.infer<z.ZodObject<typeof fields>>,
+  "anomaly_severity" | "new_pattern" | "group_by" | "aggregation" | "field" | "query" | "levels"
+>;
+
+/**
+ * What one field cannot say alone, each problem with the field to change: create checks the body,
+ * update the stored rule with the patch applied.
+ */
+export function ruleProblems(r: RuleShape): { field: string; message: string }[] {
+  const out: { field: string; message: string }[] = [];
+  if (r.anomaly_severity && r.new_pattern) {
+    out.push({
+      field: "new_pattern",
+      message: "a rule counts either anomalies or new patterns: remove anomaly_severity or new_pattern",
+    });
+  }
+  if (r.anomaly_severity && (r.query || r.levels.length)) {
+    out.push({
+      field: "anomaly_severity",
+      message: "an anomaly rule counts anomalies, not logs: remove levels and query, or anomaly_severity",
+    });
+  }
+  if (r.aggregation !== "count" && !r.field) {
+    out.push({
+      field: "field",
+      message: `is required with aggregation ${r.aggregation}: the numeric attribute it reads (such as latency_ms)`,
+    });
+  }
+  if (r.aggregation === "count" && r.field) {
+    out.push({
+      field: "field",
+      message: "is read only by sum, avg, min, max and pNN: remove it, or set aggregation",
+    });
+  }
+  if ((r.anomaly_severity || r.new_pattern) && (r.group_by.length || r.aggregation !== "count")) {
+    out.push({
+      field: r.group_by.length ? "group_by" : "aggregation",
+      message: "anomaly and new-pattern rules count, ungrouped: remove group_by and aggregation",
+    });
+  }
+  return out;
+}
+
 /** The fields a rule's owner sets (create and update). */
 export const AlertRuleFieldsSchema = z.object(fields);
 export type AlertRuleFields = z.infer<typeof AlertRuleFieldsSchema>;
@@ -112,6 +203,10 @@ export const AlertRuleCreateSchema = z
     levels: fields.levels.default([]),
     services: fields.services.default([]),
     query: fields.query.default(null),
+    group_by: fields.group_by.default([]),
+    aggregation: fields.aggregation.default("count"),
+    field: fields.field.default(null),
+    absence_lookback_minutes: fields.absence_lookback_minutes.default(1440),
     notification_channel: fields.notification_channel.default("console"),
     notification_config: fields.notification_config.default({}),
     is_active: fields.is_active.default(true),
@@ -124,20 +219,7 @@ export const AlertRuleCreateSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.anomaly_severity && r.new_pattern) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["new_pattern"],
-        message: "a rule counts either anomalies or new patterns: remove anomaly_severity or new_pattern",
-      });
-    }
-    if (r.anomaly_severity && (r.query || r.levels.length)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["anomaly_severity"],
-        message: "an anomaly rule counts anomalies, not logs: remove levels and query, or anomaly_severity",
-      });
-    }
+    for (const p of ruleProblems(r)) ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
   });
 
 /** PUT /api/v1/alerts/rules/{id}: any subset of the documented fields; anything else is refused by name. */
@@ -179,6 +261,16 @@ export const TriggeredAlertSchema = z
     threshold: z.number(),
     condition: z.enum(CONDITIONS).nullable(),
     time_window: z.number().int().nullable(),
+    group: z
+      .record(z.string(), z.string().nullable())
+      .nullable()
+      .describe(
+        "for a rule with group_by: the group this alert is about, each field's value as text (null: the events have none); null for an ungrouped rule",
+      ),
+    aggregation: z
+      .enum(RULE_AGGREGATIONS)
+      .nullable()
+      .describe("what `value` is: count, or the function of the rule's field (p95 …)"),
     window_start: z.string().nullable(),
     window_end: z.string().nullable(),
     status: z.enum(ALERT_STATUSES),

@@ -2,6 +2,8 @@ import type { Level } from "../level.ts";
 import type { LogEvent } from "../log-event.ts";
 import type { HealthStatus } from "../ops/schema.ts";
 import type { AggregateResult, AggregateSpec } from "../query/aggregate.ts";
+import type { Field } from "../query/ast.ts";
+import type { NumericFunction } from "../query/schema.ts";
 
 /**
  * A search cursor that cannot be read: tampered with, truncated, or from another system. The API maps
@@ -28,7 +30,7 @@ export interface LogFilter {
   levels?: Level[];
   /** Inclusive lower bound (epoch ms). */
   from?: number;
-  /** Inclusive upper bound (epoch ms). */
+  /** Inclusive upper bound (epoch ms): events with microseconds within that millisecond are in. */
   to?: number;
   correlationId?: string;
   traceId?: string;
@@ -49,7 +51,7 @@ export interface SearchQuery extends LogFilter {
 export interface SearchPage {
   /** Exact number of events matching the filter (all pages); a lower bound when `withTotal` was false. */
   total: number;
-  /** Newest first; ties on timestamp broken by id, descending. */
+  /** Newest first, to the microsecond; ties on timestamp broken by id (arrival order), descending. */
   logs: LogEvent[];
   /** Cursor for the next (older) page, or null on the last page. */
   nextCursor: string | null;
@@ -146,6 +148,30 @@ export interface PatternCounts {
   patterns: PatternCount[];
 }
 
+/** One query of `groupMany`: a filter over a range, the fields to group by, and what each group gets. */
+export interface GroupedQuery {
+  filter: LogFilter & { from: number; to: number };
+  /** Fields grouped by; [] for one group of every matching event. */
+  by: Field[];
+  /** The count, or a numeric function of an attribute (as core/query/aggregate.ts computes it). */
+  agg: { fn: "count" } | { fn: NumericFunction; attribute: string };
+}
+
+/** A group of a GroupedQuery's answer. */
+export interface GroupedValue {
+  /** The `by` values in order, as text; null where the events have none. */
+  group: (string | null)[];
+  /** Matching events in the group. */
+  count: number;
+  /** The count, or the numeric function's value; null when no event of the group has a number there. */
+  value: number | null;
+  /**
+   * When the group was last seen (epoch ms): its newest event, or for whole-minute windows ending at
+   * `to` (alert windows) possibly `to` itself; never before the newest event.
+   */
+  latest: number;
+}
+
 export interface StoreStats {
   events: number;
   bytes: number;
@@ -165,6 +191,11 @@ export interface StoreHealth {
  */
 export interface LogStore {
   /**
+   * False when groupMany and aggregate take columns only as `by` (search engines: OpenSearch's
+   * flat_object cannot aggregate an attribute); absent or true: any field.
+   */
+  readonly groupsByAttribute?: boolean;
+  /**
    * Store events; idempotent by id. Resolves only once the events are durable. Rejects with
    * EventsRejectedError when some events were refused for good (the others are stored).
    */
@@ -181,6 +212,13 @@ export interface LogStore {
    * case to make cheap.
    */
   countMany(filters: LogFilter[]): Promise<number[]>;
+  /**
+   * Many grouped aggregations at once, in their order: what grouped alert rules ask each tick. Each
+   * answer holds the groups with at least one matching event, at most `maxGroups` of them (on Postgres
+   * the largest by count; on search engines the first in value order), and without `by` exactly one
+   * group (count 0 when nothing matches). Values as aggregateEvents computes them.
+   */
+  groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]>;
   /** Counts per interval over [from, to]; buckets with no events are present with zeros. */
   histogram(filter: LogFilter & { from: number; to: number }, intervalMs: number): Promise<HistogramBucket[]>;
   /** Counts per distinct value of a field, largest first. */

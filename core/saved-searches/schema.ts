@@ -5,7 +5,7 @@
  * them or shared with everyone.
  */
 import { z } from "zod";
-import { LEVELS, type Level, normalizeLevel } from "../level.ts";
+import { LEVELS, type Level, LevelInputSchema } from "../level.ts";
 import { MAX_QUERY_CHARS } from "../query/ast.ts";
 import { parseLogQuery, QueryError } from "../query/parse.ts";
 
@@ -25,18 +25,6 @@ export function normalizeRange(text: string): string | null {
   const ms = Number(m[1]) * UNIT_MS[unit]!;
   return ms >= 1_000 && ms <= MAX_RANGE_MS ? `${Number(m[1])}${unit}` : null;
 }
-
-const level = z.string().transform((v, ctx): Level => {
-  const l = normalizeLevel(v);
-  if (!l) {
-    ctx.addIssue({
-      code: "custom",
-      message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
-    });
-    return z.NEVER;
-  }
-  return l;
-});
 
 /** Query text in the query language, refused (422) with the position when it cannot be parsed. */
 export const SavedQuerySchema = z
@@ -77,7 +65,7 @@ export const SavedSearchInputSchema = z
     query: SavedQuerySchema.default(""),
     services: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
     levels: z
-      .array(level)
+      .array(LevelInputSchema)
       .max(LEVELS.length * 4)
       .default([])
       .transform((ls) => [...new Set<Level>(ls)]),

@@ -12,6 +12,7 @@ import security from "./0010_security.sql" with { type: "text" };
 import arrivalOrder from "./0011_arrival_order.sql" with { type: "text" };
 import retentionRules from "./0013_retention_rules.sql" with { type: "text" };
 import savedSearches from "./0014_saved_searches.sql" with { type: "text" };
+import groupedAlerts from "./0015_grouped_alerts.sql" with { type: "text" };
 
 /**
  * Every migration, bundled as text so that the same list works on Bun, Deno and Workers (no file system
@@ -31,4 +32,5 @@ export const MIGRATIONS: Migration[] = [
   { version: 11, name: "arrival_order", sql: arrivalOrder },
   { version: 13, name: "retention_rules", sql: retentionRules },
   { version: 14, name: "saved_searches", sql: savedSearches },
+  { version: 15, name: "grouped_alerts", sql: groupedAlerts },
 ];

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pingKafka } from "../../core/adapters/kafka/client.ts";
-import { ownedPid, portTaken, portTakenError } from "../ownership.ts";
+import { ownedPid, portTaken, portTakenError, processAlive } from "../ownership.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 
@@ -53,15 +53,6 @@ export function kafkaClasspath(b: DevBroker): string {
   );
   if (mvn.status !== 0) throw new Error(`mvn dependency:build-classpath failed (exit ${mvn.status})`);
   return readFileSync(cache, "utf8").trim();
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The pid of the broker this checkout started (from its data directory), when it still runs. */
@@ -176,7 +167,7 @@ export async function stopBroker(
   if (!pid) return false;
   process.kill(pid, opts.signal ?? "SIGTERM");
   const deadline = Date.now() + (opts.graceMs ?? 30_000);
-  while (pidAlive(pid)) {
+  while (processAlive(pid)) {
     if (Date.now() > deadline) process.kill(pid, "SIGKILL");
     await Bun.sleep(100);
   }

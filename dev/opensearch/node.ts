@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ownedPid, portTaken, portTakenError } from "../ownership.ts";
+import { ownedPid, portTaken, portTakenError, processAlive } from "../ownership.ts";
 
 export interface DevNode {
   /** HTTP endpoint, e.g. http://127.0.0.1:9200. */
@@ -85,15 +85,6 @@ function prepare(node: DevNode): string {
   return `${classes}:${cp}`;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The pid of the node this checkout started (from its data directory), when it still runs. */
 function pidOf(node: DevNode): number | null {
   return ownedPid(node.pidFile, node.dir);
@@ -115,7 +106,7 @@ export async function startNode(
   if (ours) {
     // Ours but not answering: still starting, or wedged; either way not a second node on the same data.
     const deadline = Date.now() + deadlineMs;
-    while (Date.now() < deadline && alive(ours)) {
+    while (Date.now() < deadline && processAlive(ours)) {
       if (await clusterHealth(node.url)) return { reused: true, ms: performance.now() - t0 };
       await Bun.sleep(500);
     }
@@ -177,8 +168,8 @@ export async function stopNode(node: DevNode, deadlineMs = 60_000): Promise<bool
   if (pid === null) return false;
   process.kill(pid, "SIGTERM");
   const deadline = Date.now() + deadlineMs;
-  while (alive(pid) && Date.now() < deadline) await Bun.sleep(200);
-  if (alive(pid)) process.kill(pid, "SIGKILL");
+  while (processAlive(pid) && Date.now() < deadline) await Bun.sleep(200);
+  if (processAlive(pid)) process.kill(pid, "SIGKILL");
   rmSync(node.pidFile, { force: true });
   return true;
 }

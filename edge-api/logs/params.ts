@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LEVELS, type Level, normalizeLevel } from "../../core/level.ts";
+import { type Level, normalizeLevel, unknownLevel } from "../../core/level.ts";
 import { parseTimestamp } from "../../core/log-event.ts";
 import { QueryTextSchema } from "../../core/query/schema.ts";
 import { lastParam, listParam } from "../validate.ts";
@@ -16,11 +16,7 @@ export const levels = listParam.transform((values, ctx) => {
   const out: Level[] = [];
   for (const v of values) {
     const level = normalizeLevel(v);
-    if (!level)
-      ctx.addIssue({
-        code: "custom",
-        message: `unknown level ${JSON.stringify(v)} (use ${LEVELS.join(", ")})`,
-      });
+    if (!level) ctx.addIssue({ code: "custom", message: unknownLevel(v) });
     else if (!out.includes(level)) out.push(level);
   }
   return out;

@@ -24,33 +24,19 @@ export function paymentAuthorize(sim: RequestSim, parent: Hop, t: number, order:
 
   const failing = sim.outage("payment-service") || rng.chance(0.008);
   if (failing) {
-    const end = t + sim.ms(2_500, 0.4);
-    if (rng.chance(0.15)) {
-      sim.log(
-        hop,
-        end,
-        "CRITICAL",
-        `circuit breaker OPEN for provider ${provider}: failure rate above 50% in the last 60s`,
-        {
-          ...attrs,
-          latency_ms: end - t,
-          status_code: 503,
-        },
-      );
-    } else {
-      sim.log(
-        hop,
-        end,
-        "ERROR",
-        rng.pick([
-          `payment authorization failed for order ${order.id}: provider ${provider} returned 503`,
-          `payment authorization failed for order ${order.id}: connection refused by ${provider} API`,
-          `payment authorization failed for order ${order.id}: TLS handshake timeout to ${provider} API`,
-        ]),
-        { ...attrs, latency_ms: end - t, status_code: 502 },
-      );
-    }
-    return { t: end, status: 502 };
+    return sim.failHard(hop, t, {
+      took: sim.ms(2_500, 0.4),
+      criticalChance: 0.15,
+      critical: `circuit breaker OPEN for provider ${provider}: failure rate above 50% in the last 60s`,
+      criticalAttrs: (latency_ms) => ({ ...attrs, latency_ms, status_code: 503 }),
+      errors: [
+        `payment authorization failed for order ${order.id}: provider ${provider} returned 503`,
+        `payment authorization failed for order ${order.id}: connection refused by ${provider} API`,
+        `payment authorization failed for order ${order.id}: TLS handshake timeout to ${provider} API`,
+      ],
+      errorAttrs: (latency_ms) => ({ ...attrs, latency_ms, status_code: 502 }),
+      status: 502,
+    });
   }
 
   let now = t;
@@ -138,26 +124,19 @@ export function notify(sim: RequestSim, parent: Hop, t: number, template: string
     ["sms", 0.1],
   ] as const);
   if (sim.outage("notification-service")) {
-    const end = t + sim.ms(400, 0.6);
-    if (rng.chance(0.12)) {
-      sim.log(hop, end, "CRITICAL", "dead-letter queue full (10000 messages); dropping notifications", {
-        channel,
-        template,
-      });
-    } else {
-      sim.log(
-        hop,
-        end,
-        "ERROR",
-        rng.pick([
-          `${channel} delivery failed for user ${sim.userId}: provider returned 503 Service Unavailable`,
-          "notification queue unavailable: AMQP connection closed by broker",
-          `${channel} delivery failed for user ${sim.userId}: request timed out after 10000ms`,
-        ]),
-        { channel, template, status_code: 503 },
-      );
-    }
-    return { t: end, status: 503 };
+    return sim.failHard(hop, t, {
+      took: sim.ms(400, 0.6),
+      criticalChance: 0.12,
+      critical: "dead-letter queue full (10000 messages); dropping notifications",
+      criticalAttrs: () => ({ channel, template }),
+      errors: [
+        `${channel} delivery failed for user ${sim.userId}: provider returned 503 Service Unavailable`,
+        "notification queue unavailable: AMQP connection closed by broker",
+        `${channel} delivery failed for user ${sim.userId}: request timed out after 10000ms`,
+      ],
+      errorAttrs: () => ({ channel, template, status_code: 503 }),
+      status: 503,
+    });
   }
   sim.log(hop, t, "INFO", `${channel} notification queued for user ${sim.userId} template=${template}`, {
     channel,

@@ -135,6 +135,32 @@ export class RequestSim {
     return Math.max(1, Math.round(this.rng.logNormal(median, sigma)));
   }
 
+  /**
+   * `hop`'s service failing hard (an outage), `o.took` ms after `t`: now and then (`criticalChance`) the
+   * one CRITICAL line of a service that gave up, otherwise one of `errors`; the attributes are given the
+   * latency. The caller answers `o.status` at the time returned.
+   */
+  failHard(
+    hop: Hop,
+    t: number,
+    o: {
+      took: number;
+      criticalChance: number;
+      critical: string;
+      /** None: the CRITICAL line carries only the request's own attributes. */
+      criticalAttrs?: (latencyMs: number) => Record<string, AttributeValue>;
+      errors: readonly string[];
+      errorAttrs: (latencyMs: number) => Record<string, AttributeValue>;
+      status: number;
+    },
+  ): { t: number; status: number } {
+    const end = t + o.took;
+    if (this.rng.chance(o.criticalChance))
+      this.log(hop, end, "CRITICAL", o.critical, o.criticalAttrs?.(end - t));
+    else this.log(hop, end, "ERROR", this.rng.pick(o.errors), o.errorAttrs(end - t));
+    return { t: end, status: o.status };
+  }
+
   /** Write one line for `hop` at time `t`. */
   log(hop: Hop, t: number, level: Level, message: string, attrs: Record<string, AttributeValue> = {}): void {
     const attributes: Record<string, AttributeValue> = this.system

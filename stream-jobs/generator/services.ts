@@ -66,28 +66,18 @@ export function authValidate(sim: RequestSim, parent: Hop, t: number, scope: str
   const { rng } = sim;
   const took = sim.ms(6);
   if (sim.outage("auth-service")) {
-    const end = t + sim.ms(900, 0.6);
-    if (rng.chance(0.15)) {
-      sim.log(
-        hop,
-        end,
-        "CRITICAL",
-        "signing keys unavailable and key service unreachable; rejecting all tokens",
-      );
-    } else {
-      sim.log(
-        hop,
-        end,
-        "ERROR",
-        rng.pick([
-          "token validation failed: JWKS endpoint unreachable (https://auth.internal/.well-known/jwks.json)",
-          "session store unavailable: redis connection refused (redis-auth:6379)",
-          `token validation for user ${sim.userId} failed: upstream timeout after 800ms`,
-        ]),
-        { latency_ms: end - t, status_code: 503 },
-      );
-    }
-    return { t: end, status: 503 };
+    return sim.failHard(hop, t, {
+      took: sim.ms(900, 0.6),
+      criticalChance: 0.15,
+      critical: "signing keys unavailable and key service unreachable; rejecting all tokens",
+      errors: [
+        "token validation failed: JWKS endpoint unreachable (https://auth.internal/.well-known/jwks.json)",
+        "session store unavailable: redis connection refused (redis-auth:6379)",
+        `token validation for user ${sim.userId} failed: upstream timeout after 800ms`,
+      ],
+      errorAttrs: (latency_ms) => ({ latency_ms, status_code: 503 }),
+      status: 503,
+    });
   }
   const r = rng.next();
   if (r < 0.004) {
@@ -240,32 +230,19 @@ export function inventoryReserve(sim: RequestSim, parent: Hop, t: number, order:
   const hop = sim.hop("inventory-service", parent);
   const { rng } = sim;
   if (sim.outage("inventory-service")) {
-    const end = t + sim.ms(700, 0.6);
-    if (rng.chance(0.12)) {
-      sim.log(
-        hop,
-        end,
-        "CRITICAL",
-        "inventory database is read-only (replica promoted?); refusing all reservations",
-        {
-          latency_ms: end - t,
-          status_code: 503,
-        },
-      );
-    } else {
-      sim.log(
-        hop,
-        end,
-        "ERROR",
-        rng.pick([
-          `stock reservation failed for order ${order.id}: deadlock detected on stock_levels (retries exhausted)`,
-          `stock reservation failed for order ${order.id}: lock wait timeout exceeded`,
-          "warehouse API error: 502 Bad Gateway from wms.internal",
-        ]),
-        { latency_ms: end - t, status_code: 500, order_id: order.id },
-      );
-    }
-    return { t: end, status: 503 };
+    return sim.failHard(hop, t, {
+      took: sim.ms(700, 0.6),
+      criticalChance: 0.12,
+      critical: "inventory database is read-only (replica promoted?); refusing all reservations",
+      criticalAttrs: (latency_ms) => ({ latency_ms, status_code: 503 }),
+      errors: [
+        `stock reservation failed for order ${order.id}: deadlock detected on stock_levels (retries exhausted)`,
+        `stock reservation failed for order ${order.id}: lock wait timeout exceeded`,
+        "warehouse API error: 502 Bad Gateway from wms.internal",
+      ],
+      errorAttrs: (latency_ms) => ({ latency_ms, status_code: 500, order_id: order.id }),
+      status: 503,
+    });
   }
   let now = t;
   if (rng.chance(0.008)) {

@@ -1,6 +1,8 @@
 /** What the backup suites share: a LogFlow server process, its HTTP API, a writer, and the db CLI. */
+import { expect } from "bun:test";
 import { resolve } from "node:path";
 import { freePort, type RuntimeProcess, startRuntimeProcess } from "../edge/runtime-process.ts";
+import { login, overHttp } from "../helpers/login.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 const ADMIN = { username: "admin", password: "backup-test-admin" };
@@ -29,14 +31,7 @@ export async function startServer(env: Record<string, string>): Promise<Server> 
     PORT: String(port),
     HOST: "127.0.0.1",
   });
-  const res = await fetch(`${proc.base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(ADMIN),
-  });
-  if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
-  const { access_token } = (await res.json()) as { access_token: string };
-  return { ...proc, token: access_token };
+  return { ...proc, token: await login(overHttp(proc.base), ADMIN.username, ADMIN.password) };
 }
 
 /** Ingest `n` events whose message holds `word`; resolves with the number accepted (throws on non-2xx). */
@@ -95,6 +90,29 @@ export function keepIngesting(
       return { accepted, batches, ...(error ? { error } : {}) };
     },
   };
+}
+
+/**
+ * `bun run db:<args>` while ingest goes on (from 300 ms before the command until 300 ms after it) with
+ * events holding `word`: the command's result and how many events were accepted meanwhile. Fails the
+ * test when the command or the traffic failed.
+ */
+export async function dbCliDuringIngest(
+  server: Server,
+  word: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ result: CliResult; accepted: number }> {
+  const writer = keepIngesting(server, word);
+  await Bun.sleep(300);
+  const result = await dbCli(args, env);
+  await Bun.sleep(300);
+  const traffic = await writer.stop();
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  expect(traffic.error).toBeUndefined();
+  expect(traffic.batches).toBeGreaterThan(0);
+  return { result, accepted: traffic.accepted };
 }
 
 export interface CliResult {

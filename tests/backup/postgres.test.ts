@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshPostgresDatabase, postgresReachable } from "../helpers/engines.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
-import { dbCli, ingest, keepIngesting, type Server, searchTotal, startServer } from "./helpers.ts";
+import { dbCli, dbCliDuringIngest, ingest, type Server, searchTotal, startServer } from "./helpers.ts";
 
 integrationTimeouts();
 
@@ -46,21 +46,16 @@ describe.skipIf(!enabled)("Postgres backup while LogFlow runs, and restore", () 
   test(
     "db:backup --out DIR/ writes a dump there while ingest goes on",
     async () => {
-      const writer = keepIngesting(server, during);
-      await Bun.sleep(300);
-      const backup = await dbCli(["backup", "--out", `${outDir}/`], { DATABASE_URL: source.url });
-      const traffic = await writer.stop();
-      duringAccepted = traffic.accepted;
+      const { accepted } = await dbCliDuringIngest(server, during, ["backup", "--out", `${outDir}/`], {
+        DATABASE_URL: source.url,
+      });
+      duringAccepted = accepted;
 
-      expect(backup.stderr).toBe("");
-      expect(backup.code).toBe(0);
       const files = readdirSync(outDir);
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/^logflow-postgres-.*\.dump$/);
       dump = join(outDir, files[0]!);
       expect(statSync(dump).mode & 0o777).toBe(0o600);
-      expect(traffic.error).toBeUndefined();
-      expect(traffic.batches).toBeGreaterThan(0);
     },
     TIMEOUT,
   );

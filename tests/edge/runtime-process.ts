@@ -9,10 +9,11 @@ import { PostgresUserRepo } from "../../core/adapters/postgres/user-repo.ts";
 import { MIGRATIONS } from "../../db/migrations/index.ts";
 import { hashPassword } from "../../edge-api/auth/passwords.ts";
 import { freshPostgresDatabase } from "../helpers/engines.ts";
+import { login, overHttp } from "../helpers/login.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
-/** How long a runtime may take to answer its first request. */
-export const READY_TIMEOUT_MS = 60_000;
+/** How long a runtime may take to answer its first request (an embedded server took 51–60 s at load 20). */
+export const READY_TIMEOUT_MS = 90_000;
 /** Per-test timeout for the edge suites: booting a runtime is slow, and a cold workerd bundle slower. */
 export const EDGE_TIMEOUT_MS = 120_000;
 export const TEST_SECRET = "edge-smoke-test-secret-0123456789abcdef";
@@ -199,7 +200,7 @@ export async function expectHealthShape(res: Response) {
 }
 
 /** An unknown API path answers an RFC 9457 problem with the request id in header and body. */
-export async function expectProblem404(base: string) {
+async function expectProblem404(base: string) {
   const res = await fetch(`${base}/api/v1/no-such-route-${crypto.randomUUID().slice(0, 8)}`);
   expect(res.status).toBe(404);
   expect(res.headers.get("content-type")).toContain("application/problem+json");
@@ -212,14 +213,8 @@ export async function expectProblem404(base: string) {
 }
 
 /** Log in, ingest one event through the edge queue, and find it with a search. */
-export async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: db.username, password: db.password }),
-  });
-  expect(login.status).toBe(200);
-  const { access_token } = (await login.json()) as { access_token: string };
+async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
+  const access_token = await login(overHttp(base), db.username, db.password);
   expect(access_token).toBeTruthy();
   const auth = { authorization: `Bearer ${access_token}` };
 
@@ -255,12 +250,7 @@ export async function expectLoginIngestSearch(base: string, db: EdgeDatabase) {
  * (with Basic auth), each stored and found by its service.
  */
 export async function expectShipperProtocols(base: string, db: EdgeDatabase) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: db.username, password: db.password }),
-  });
-  const { access_token } = (await login.json()) as { access_token: string };
+  const access_token = await login(overHttp(base), db.username, db.password);
   const bearer = { authorization: `Bearer ${access_token}` };
   const run = crypto.randomUUID().slice(0, 8);
   const bulk = await fetch(`${base}/_bulk`, {
@@ -302,6 +292,50 @@ export async function expectShipperProtocols(base: string, db: EdgeDatabase) {
   }
 }
 
+/** A server a suite runs its tests against, with the database it was started on. */
+export interface SuiteServer {
+  server: RuntimeProcess;
+  db: EdgeDatabase;
+}
+
+/**
+ * For the enclosing describe: a migrated Postgres database with a user (see migratedDatabaseWithUser) and
+ * a server `start` boots on it, made before the first test and stopped and dropped after the last.
+ */
+export function suiteServerWithDatabase(
+  start: (db: EdgeDatabase) => Promise<RuntimeProcess>,
+  startTimeout = EDGE_TIMEOUT_MS,
+): SuiteServer {
+  const suite = {} as SuiteServer;
+  beforeAll(async () => {
+    suite.db = await migratedDatabaseWithUser();
+    suite.server = await start(suite.db);
+  }, startTimeout);
+  afterAll(async () => {
+    await suite.server?.stop();
+    await suite.db?.drop();
+  }, EDGE_TIMEOUT_MS);
+  return suite;
+}
+
+/** What every running server answers to a path it does not know, whatever its configuration. */
+function testUnknownPath(suite: { server: RuntimeProcess }): void {
+  test(
+    "an unknown path answers a problem+json 404 with X-Request-ID",
+    () => expectProblem404(suite.server.base),
+    EDGE_TIMEOUT_MS,
+  );
+}
+
+/** The round trip a user makes first on a server with a database: log in, ingest an event, search it. */
+export function testLoginIngestSearch(suite: SuiteServer): void {
+  test(
+    "a user logs in, ingests an event and finds it by search",
+    () => expectLoginIngestSearch(suite.server.base, suite.db),
+    EDGE_TIMEOUT_MS,
+  );
+}
+
 /**
  * The suite every edge runtime must pass without a database: /health unhealthy (503) saying why, and a
  * problem+json 404. `more` adds a runtime's own tests, given the running server.
@@ -314,19 +348,19 @@ export function describeWithoutDatabase(
   more: (server: () => RuntimeProcess) => void = () => {},
 ): void {
   describe.skipIf(!enabled)(`${name}: without DATABASE_URL`, () => {
-    let server: RuntimeProcess;
+    const suite = {} as { server: RuntimeProcess };
     beforeAll(async () => {
       // Empty counts as unset, and overrides a DATABASE_URL inherited from the test's environment.
-      server = await start({ ...env, DATABASE_URL: "" });
+      suite.server = await start({ ...env, DATABASE_URL: "" });
     }, EDGE_TIMEOUT_MS);
     afterAll(async () => {
-      await server?.stop();
+      await suite.server?.stop();
     }, EDGE_TIMEOUT_MS);
 
     test(
       "/health answers 503 with the database unhealthy because DATABASE_URL is not set",
       async () => {
-        const res = await fetch(`${server.base}/health`);
+        const res = await fetch(`${suite.server.base}/health`);
         expect(res.status).toBe(503);
         const body = await expectHealthShape(res);
         expect(body.status).toBe("unhealthy");
@@ -336,16 +370,12 @@ export function describeWithoutDatabase(
       EDGE_TIMEOUT_MS,
     );
 
-    test(
-      "an unknown path answers a problem+json 404 with X-Request-ID",
-      () => expectProblem404(server.base),
-      EDGE_TIMEOUT_MS,
-    );
+    testUnknownPath(suite);
 
     test(
       "/openapi.json is generated from the routes on this runtime",
       async () => {
-        const res = await fetch(`${server.base}/openapi.json`);
+        const res = await fetch(`${suite.server.base}/openapi.json`);
         expect(res.status).toBe(200);
         const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
         expect(doc.openapi).toStartWith("3.");
@@ -355,7 +385,7 @@ export function describeWithoutDatabase(
       EDGE_TIMEOUT_MS,
     );
 
-    more(() => server);
+    more(() => suite.server);
   });
 }
 
@@ -372,21 +402,12 @@ export function describeWithPostgres(
   logStoreDetail = "healthy",
 ): void {
   describe.skipIf(!enabled)(`${name}: with a migrated Postgres database`, () => {
-    let server: RuntimeProcess;
-    let db: EdgeDatabase;
-    beforeAll(async () => {
-      db = await migratedDatabaseWithUser();
-      server = await start({ ...env, DATABASE_URL: db.url });
-    }, EDGE_TIMEOUT_MS);
-    afterAll(async () => {
-      await server?.stop();
-      await db?.drop();
-    }, EDGE_TIMEOUT_MS);
+    const suite = suiteServerWithDatabase((db) => start({ ...env, DATABASE_URL: db.url }));
 
     test(
       "/health answers 200 with the database healthy",
       async () => {
-        const res = await fetch(`${server.base}/health`);
+        const res = await fetch(`${suite.server.base}/health`);
         const body = await expectHealthShape(res);
         expect({
           status: res.status,
@@ -398,21 +419,13 @@ export function describeWithPostgres(
       EDGE_TIMEOUT_MS,
     );
 
-    test(
-      "an unknown path answers a problem+json 404 with X-Request-ID",
-      () => expectProblem404(server.base),
-      EDGE_TIMEOUT_MS,
-    );
+    testUnknownPath(suite);
 
-    test(
-      "a user logs in, ingests an event and finds it by search",
-      () => expectLoginIngestSearch(server.base, db),
-      EDGE_TIMEOUT_MS,
-    );
+    testLoginIngestSearch(suite);
 
     test(
       "Elasticsearch bulk, OTLP/HTTP and Loki push are stored",
-      () => expectShipperProtocols(server.base, db),
+      () => expectShipperProtocols(suite.server.base, suite.db),
       EDGE_TIMEOUT_MS,
     );
   });

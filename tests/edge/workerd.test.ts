@@ -2,29 +2,29 @@
  * Smoke test: the API module boots in workerd (wrangler dev, run by Node: wrangler does not run under
  * Bun) from wrangler.toml and workers/cloudflare/index.ts, and answers over a real socket.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { OPENSEARCH_TEST_URL, opensearchReachable, postgresReachable } from "../helpers/engines.ts";
+import { login, overHttp } from "../helpers/login.ts";
 import { messagesOf, readSse } from "../helpers/sse.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 import {
   describeWithoutDatabase,
   describeWithPostgres,
   EDGE_TIMEOUT_MS,
-  type EdgeDatabase,
   edgeSuitesEnabled,
   expectHealthShape,
-  expectLoginIngestSearch,
   freePort,
   groupAlive,
-  migratedDatabaseWithUser,
   ROOT,
   type RuntimeProcess,
   requireBinary,
   startRuntimeProcess,
+  suiteServerWithDatabase,
   TEST_SECRET,
+  testLoginIngestSearch,
 } from "./runtime-process.ts";
 
 integrationTimeouts();
@@ -79,37 +79,24 @@ describeWithPostgres("workerd", withPostgres, startWorkerd, base);
 // The live tail on workerd: each stream ends after TAIL_MAX_SECONDS, as a platform limit would end it, and
 // the client resumes with Last-Event-ID, missing nothing of what was shipped in between.
 describe.skipIf(!withPostgres)("workerd: live tail", () => {
-  let server: RuntimeProcess;
-  let db: EdgeDatabase;
-  beforeAll(async () => {
-    db = await migratedDatabaseWithUser();
-    server = await startWorkerd({
+  const suite = suiteServerWithDatabase((db) =>
+    startWorkerd({
       ...base,
       DATABASE_URL: db.url,
       TAIL_MAX_SECONDS: "3",
       TAIL_POLL_MS: "100",
       TAIL_HEARTBEAT_SECONDS: "1",
-    });
-  }, EDGE_TIMEOUT_MS);
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  }, EDGE_TIMEOUT_MS);
+    }),
+  );
 
   test(
     "a stream that ends is resumed with Last-Event-ID: nothing shipped meanwhile is missed or repeated",
     async () => {
-      const login = await fetch(`${server.base}/api/v1/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ username: db.username, password: db.password }),
-      });
-      const auth = {
-        authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}`,
-      };
+      const token = await login(overHttp(suite.server.base), suite.db.username, suite.db.password);
+      const auth = { authorization: `Bearer ${token}` };
       const service = `edge-tail-${crypto.randomUUID().slice(0, 8)}`;
       const ship = async (message: string, ageMs = 0) => {
-        const res = await fetch(`${server.base}/api/v1/ingest`, {
+        const res = await fetch(`${suite.server.base}/api/v1/ingest`, {
           method: "POST",
           headers: { ...auth, "content-type": "application/json" },
           body: JSON.stringify({ service, message, timestamp: new Date(Date.now() - ageMs).toISOString() }),
@@ -117,7 +104,7 @@ describe.skipIf(!withPostgres)("workerd: live tail", () => {
         expect(res.status).toBe(200);
       };
       const open = async (lastEventId?: string) => {
-        const res = await fetch(`${server.base}/api/v1/logs/tail?query=service:${service}`, {
+        const res = await fetch(`${suite.server.base}/api/v1/logs/tail?query=service:${service}`, {
           headers: { ...auth, ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) },
         });
         expect(res.status).toBe(200);
@@ -165,14 +152,11 @@ describeWithPostgres(
 // of its own; only DATABASE_URL in the environment. It used to answer 500 to every call (wrangler.toml's
 // production [vars] without a SECRET_KEY).
 describe.skipIf(!withPostgres)("bun run dev:edge", () => {
-  let server: RuntimeProcess;
-  let db: EdgeDatabase;
   const dataDir = mkdtempSync(join(tmpdir(), "logflow-dev-edge-"));
-  beforeAll(async () => {
-    db = await migratedDatabaseWithUser();
+  const suite = suiteServerWithDatabase(async (db) => {
     const port = await freePort();
     const inspector = await freePort();
-    server = await startRuntimeProcess(
+    return startRuntimeProcess(
       "bun run dev:edge",
       "bun",
       ["run", "dev:edge", "--inspector-port", String(inspector), "--show-interactive-dev-session=false"],
@@ -192,16 +176,12 @@ describe.skipIf(!withPostgres)("bun run dev:edge", () => {
       },
     );
   }, EDGE_TIMEOUT_MS * 2);
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }, EDGE_TIMEOUT_MS);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test(
     "serves the API healthy with a development signing key kept in LOGFLOW_DATA_DIR",
     async () => {
-      const res = await fetch(`${server.base}/health`);
+      const res = await fetch(`${suite.server.base}/health`);
       const body = await expectHealthShape(res);
       expect({ status: res.status, health: body.status }).toEqual({ status: 200, health: "healthy" });
       const key = statSync(join(dataDir, "secret.key"));
@@ -210,20 +190,16 @@ describe.skipIf(!withPostgres)("bun run dev:edge", () => {
     EDGE_TIMEOUT_MS,
   );
 
-  test(
-    "a user logs in, ingests an event and finds it by search",
-    () => expectLoginIngestSearch(server.base, db),
-    EDGE_TIMEOUT_MS,
-  );
+  testLoginIngestSearch(suite);
 
   test(
     "SIGTERM to the bun run process stops wrangler and workerd",
     async () => {
-      process.kill(server.pid, "SIGTERM");
-      expect(await server.exitsWithin(30_000)).toBe(true);
+      process.kill(suite.server.pid, "SIGTERM");
+      expect(await suite.server.exitsWithin(30_000)).toBe(true);
       const deadline = Date.now() + 15_000;
-      while (groupAlive(server.pid) && Date.now() < deadline) await Bun.sleep(200);
-      expect(groupAlive(server.pid)).toBe(false);
+      while (groupAlive(suite.server.pid) && Date.now() < deadline) await Bun.sleep(200);
+      expect(groupAlive(suite.server.pid)).toBe(false);
     },
     EDGE_TIMEOUT_MS,
   );

@@ -3,6 +3,7 @@ import { loadConfig } from "../../core/config.ts";
 import { createApp } from "../../edge-api/app.ts";
 import { type Runtime, startRuntime } from "../../workers/bun/runtime.ts";
 import { freshPostgresDatabase, postgresReachable } from "./engines.ts";
+import { login } from "./login.ts";
 
 export type TestDatabase = "pglite" | "postgres";
 
@@ -42,16 +43,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     drop = db.drop;
   }
   const config = loadConfig({ ...base, ...env });
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config, { retention: true });
   const app = createApp(runtime.deps);
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
-  const login = await request("/api/v1/auth/login", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: config.ADMIN_USERNAME, password: config.ADMIN_PASSWORD }),
-  });
-  if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
-  const { access_token } = (await login.json()) as { access_token: string };
+  const access_token = await login(request, config.ADMIN_USERNAME, config.ADMIN_PASSWORD ?? "");
   return {
     runtime,
     request,

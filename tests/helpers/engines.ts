@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import postgres from "postgres";
+import { createScratchDatabase, type ScratchDatabase } from "../../dev/postgres/scratch-database.ts";
 
 /**
  * Integration suites need real engines. Locally a suite whose engine is absent is skipped (with a
@@ -13,6 +14,20 @@ export function requiredEngines(): Set<string> {
       .map((s) => s.trim().toLowerCase())
       .filter(Boolean),
   );
+}
+
+/**
+ * An engine that did not answer: fails the run when it requires the engine, else says that the suites
+ * needing it are skipped and returns false. `hint` says how to start one.
+ */
+function unreachable(engine: string, name: string, where: string, reason: unknown, hint?: string): false {
+  if (requiredEngines().has(engine)) {
+    throw new Error(`${name} is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${where}: ${reason}`);
+  }
+  console.warn(
+    `[skip] ${name} unreachable at ${where}${hint ? ` (start one: ${hint})` : ""}; ${name} suites skipped`,
+  );
+  return false;
 }
 
 /** The admin URL of the Postgres server the tests may create databases on. */
@@ -29,13 +44,7 @@ export function postgresReachable(): Promise<boolean> {
       await sql`select 1`;
       return true;
     } catch (err) {
-      if (requiredEngines().has("postgres")) {
-        throw new Error(
-          `Postgres is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${POSTGRES_ADMIN_URL}: ${err}`,
-        );
-      }
-      console.warn(`[skip] Postgres unreachable at ${POSTGRES_ADMIN_URL}; Postgres suites skipped`);
-      return false;
+      return unreachable("postgres", "Postgres", POSTGRES_ADMIN_URL, err);
     } finally {
       await sql.end({ timeout: 1 });
     }
@@ -44,21 +53,9 @@ export function postgresReachable(): Promise<boolean> {
 }
 
 /** A brand-new empty database on the test server, dropped by `drop()`. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export function freshPostgresDatabase(): Promise<ScratchDatabase> {
   const name = `logflow_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
+  return createScratchDatabase(POSTGRES_ADMIN_URL, name);
 }
 
 /** The Redis server the tests may use (keys under a random prefix per run, removed afterwards). */
@@ -77,13 +74,7 @@ export function redisReachable(): Promise<boolean> {
         throw new Error(`PING answered ${JSON.stringify(reply)}`);
       return true;
     } catch (err) {
-      if (requiredEngines().has("redis")) {
-        throw new Error(
-          `Redis is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${REDIS_TEST_URL}: ${err}`,
-        );
-      }
-      console.warn(`[skip] Redis unreachable at ${REDIS_TEST_URL}; Redis suites skipped`);
-      return false;
+      return unreachable("redis", "Redis", REDIS_TEST_URL, err);
     } finally {
       pool.close();
     }
@@ -104,16 +95,9 @@ export function kafkaReachable(): Promise<boolean> {
   kafkaAvailable ??= (async () => {
     const { pingKafka } = await import("../../core/adapters/kafka/client.ts");
     const ping = await pingKafka(KAFKA_TEST_BROKERS, 3_000);
-    if (ping.ok) return true;
-    if (requiredEngines().has("kafka")) {
-      throw new Error(
-        `Kafka is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${KAFKA_TEST_BROKERS.join(",")}: ${ping.error}`,
-      );
-    }
-    console.warn(
-      `[skip] Kafka unreachable at ${KAFKA_TEST_BROKERS.join(",")} (bun run kafka:dev starts one); Kafka suites skipped`,
+    return (
+      ping.ok || unreachable("kafka", "Kafka", KAFKA_TEST_BROKERS.join(","), ping.error, "bun run kafka:dev")
     );
-    return false;
   })();
   return kafkaAvailable;
 }
@@ -154,15 +138,7 @@ export function opensearchReachable(): Promise<boolean> {
       if (!res.ok) throw new Error(`/_cluster/health answered ${res.status}`);
       return true;
     } catch (err) {
-      if (requiredEngines().has("opensearch")) {
-        throw new Error(
-          `OpenSearch is required (LOGFLOW_REQUIRE_ENGINES) but unreachable at ${OPENSEARCH_TEST_URL}: ${err}`,
-        );
-      }
-      console.warn(
-        `[skip] OpenSearch unreachable at ${OPENSEARCH_TEST_URL} (start one: bun run opensearch:dev); OpenSearch suites skipped`,
-      );
-      return false;
+      return unreachable("opensearch", "OpenSearch", OPENSEARCH_TEST_URL, err, "bun run opensearch:dev");
     }
   })();
   return opensearchAvailable;

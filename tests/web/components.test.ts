@@ -207,21 +207,6 @@ describe("explore patterns", () => {
 });
 
 describe("export and URL state", () => {
-  const log = {
-    id: "0190d7a4-0000-7000-8000-000000000001",
-    timestamp: "2026-11-28T01:00:00.000Z",
-    received_at: "2026-11-28T01:00:00.010Z",
-    service: "api",
-    level: "ERROR" as const,
-    message: 'said "no", then\nleft',
-    host: null,
-    correlation_id: "c1",
-    request_id: null,
-    trace_id: null,
-    span_id: null,
-    attributes: { k: 1 },
-  };
-
   test("filters survive the round trip through the URL", () => {
     const q = logs.parseLogQuery({ q: "timeout", service: "a,b", level: "error,WARNING,bogus", range: "6h" });
     expect(q).toEqual({

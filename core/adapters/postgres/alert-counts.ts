@@ -44,6 +44,9 @@ interface WindowedFilter {
   window: number;
   services: string[] | null;
   levels: string[] | null;
+  /** Counted per service and/or level (a grouped alert rule) instead of once. */
+  byService: boolean;
+  byLevel: boolean;
 }
 
 /** The counting plan: windowed filters by group, and the filters counted one by one. */
@@ -64,6 +67,44 @@ export async function countMany(sql: Sql, filters: LogFilter[], parallelism: num
   return counts;
 }
 
+/** A count grouped by service and/or level: what countGroupsMany takes. */
+export interface GroupedCount {
+  filter: LogFilter;
+  by: ("service" | "level")[];
+}
+
+/** Whether countGroupsMany takes the filter: whole minutes ending at `to`, as alert windows are. */
+export function countsByWindow(f: LogFilter): boolean {
+  return windowMinutes(f) !== null;
+}
+
+/**
+ * Counts per service and/or level of many filters (each one `countsByWindow`), from the same cells as
+ * countMany: a grouped count costs what an ungrouped one does. Groups with no events are left out;
+ * each answer in the order of `by`.
+ */
+export async function countGroupsMany(
+  sql: Sql,
+  queries: GroupedCount[],
+  parallelism: number,
+): Promise<{ group: string[]; count: number }[][]> {
+  const out: { group: string[]; count: number }[][] = queries.map(() => []);
+  const plan = planCounts(
+    queries.map((q) => q.filter),
+    queries.map((q) => q.by),
+  );
+  if (plan.single.length > 0) throw new RangeError("countGroupsMany takes whole-minute windows only");
+  for (const rows of await countWindowed(sql, plan, parallelism)) {
+    for (const r of rows) {
+      const n = Number(r.n);
+      if (n === 0) continue;
+      const by = queries[r.i]!.by;
+      out[r.i]!.push({ group: by.map((f) => (f === "service" ? r.service : r.level) ?? ""), count: n });
+    }
+  }
+  return out;
+}
+
 /** A filter's window in whole minutes, or null when it is not one countWindowed can take. */
 function windowMinutes(f: LogFilter): number | null {
   if (f.from === undefined || f.to === undefined) return null;
@@ -73,7 +114,7 @@ function windowMinutes(f: LogFilter): number | null {
   return span / MINUTE_MS;
 }
 
-function planCounts(filters: LogFilter[]): CountPlan {
+function planCounts(filters: LogFilter[], by: ("service" | "level")[][] = []): CountPlan {
   const groups = new Map<string, WindowGroup>();
   const windowed: WindowedFilter[] = [];
   const single: number[] = [];
@@ -99,13 +140,15 @@ function planCounts(filters: LogFilter[]): CountPlan {
       window,
       services: f.services?.length ? f.services.map(storable) : null,
       levels: f.levels?.length ? f.levels : null,
+      byService: by[index]?.includes("service") ?? false,
+      byLevel: by[index]?.includes("level") ?? false,
     });
   });
   for (const g of groups.values()) g.windows.sort((a, b) => a - b);
   return { groups: [...groups.values()], windowed, single };
 }
 
-type CountRows = { i: number; n: number | string }[];
+type CountRows = { i: number; n: number | string; service?: string | null; level?: string | null }[];
 
 /**
  * The windowed filters' counts: the groups without text in one statement over the per-minute counts,
@@ -120,6 +163,8 @@ async function countWindowed(sql: Sql, plan: CountPlan, parallelism: number): Pr
     bucket: f.group.windows.indexOf(f.window),
     services: f.services,
     levels: f.levels,
+    by_service: f.byService,
+    by_level: f.byLevel,
   }));
   const slices: WindowGroup[][] = Array.from({ length: parallelism }, () => []);
   const texts = plan.groups.filter((g) => g.text !== null);
@@ -137,13 +182,15 @@ async function countWindowed(sql: Sql, plan: CountPlan, parallelism: number): Pr
                    first_minute timestamptz, split_ages int[], exact_minutes timestamptz[])
         ), wanted as (
           select * from jsonb_to_recordset(${sql.json(filterRows as never)}::jsonb)
-            as wanted(filter_index int, grp int, bucket int, services text[], levels text[])
+            as wanted(filter_index int, grp int, bucket int, services text[], levels text[], by_service bool,
+              by_level bool)
           where wanted.grp in (select id from grp)
         ), cells as materialized (${cells})
-        select w.filter_index as i, coalesce(sum(c.n), 0)::float8 as n
+        select w.filter_index as i, case when w.by_service then c.service end as service,
+               case when w.by_level then c.level end as level, coalesce(sum(c.n), 0)::float8 as n
         from wanted w left join cells c on c.grp = w.grp and c.bucket <= w.bucket
           and (w.services is null or c.service = any(w.services)) and (w.levels is null or c.level = any(w.levels))
-        group by w.filter_index`;
+        group by 1, 2, 3`;
     });
   return Promise.all([
     ...(plain.length ? [task(plain, minuteCells(sql))] : []),

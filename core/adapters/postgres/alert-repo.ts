@@ -10,7 +10,9 @@ import type {
   AlertRuleRepo,
   AlertTickRepo,
   EvaluableRule,
+  GroupValues,
   NewTriggeredAlert,
+  SeenGroup,
   TransitionResult,
   TriggeredAlertQuery,
   TriggeredAlertRepo,
@@ -32,6 +34,7 @@ type RuleRow = Omit<AlertRule, "id" | "created_by" | "notification_config" | Rul
     created_by: Id | null;
     notification_config: Record<string, unknown> | null;
     signing_secret?: string | null;
+    groups_seen_until?: Time;
   };
 
 const toRule = (r: RuleRow): AlertRule => ({
@@ -53,6 +56,10 @@ const toRule = (r: RuleRow): AlertRule => ({
   notify_on_resolve: r.notify_on_resolve,
   anomaly_severity: r.anomaly_severity ?? null,
   new_pattern: r.new_pattern ?? false,
+  group_by: r.group_by ?? [],
+  aggregation: r.aggregation ?? "count",
+  field: r.field ?? null,
+  absence_lookback_minutes: r.absence_lookback_minutes ?? 1440,
   created_by: r.created_by === null ? null : Number(r.created_by),
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
@@ -65,6 +72,15 @@ const toRule = (r: RuleRow): AlertRule => ({
 /** The columns a rule's owner sets: one per field of the wire schema. */
 const RULE_COLUMNS = Object.keys(AlertRuleFieldsSchema.shape) as (keyof AlertRuleFields)[];
 
+/** Fields that change which groups an absence rule has seen: changing one forgets them. */
+const SEEN_GROUP_INPUTS: (keyof AlertRuleFields)[] = [
+  "query",
+  "services",
+  "levels",
+  "group_by",
+  "absence_lookback_minutes",
+];
+
 /** The `alert_rules` table. */
 export class PostgresAlertRuleRepo implements AlertRuleRepo {
   constructor(private readonly sql: Sql) {}
@@ -76,12 +92,14 @@ export class PostgresAlertRuleRepo implements AlertRuleRepo {
     const [row] = await sql<RuleRow[]>`
       insert into alert_rules (name, description, condition, threshold, time_window, levels, services, query,
         notification_channel, notification_config, is_active, cooldown_minutes, severity, auto_resolve,
-        notify_on_resolve, anomaly_severity, new_pattern, created_by, signing_secret)
+        notify_on_resolve, anomaly_severity, new_pattern, group_by, aggregation, field, absence_lookback_minutes,
+        created_by, signing_secret)
       values (${rule.name}, ${rule.description}, ${rule.condition}, ${rule.threshold}, ${rule.time_window},
         ${rule.levels}::text[], ${rule.services}::text[], ${rule.query}, ${rule.notification_channel},
         ${sql.json(rule.notification_config as never)}, ${rule.is_active}, ${rule.cooldown_minutes},
         ${rule.severity}, ${rule.auto_resolve}, ${rule.notify_on_resolve}, ${rule.anomaly_severity},
-        ${rule.new_pattern}, ${rule.created_by}, ${rule.signing_secret})
+        ${rule.new_pattern}, ${rule.group_by}::text[], ${rule.aggregation}, ${rule.field},
+        ${rule.absence_lookback_minutes}, ${rule.created_by}, ${rule.signing_secret})
       returning *`;
     return toRule(row!);
   }
@@ -107,13 +125,19 @@ export class PostgresAlertRuleRepo implements AlertRuleRepo {
     const sql = this.sql;
     const sets = RULE_COLUMNS.filter((c) => patch[c] !== undefined).map((c) => {
       const v = patch[c];
-      if (c === "levels" || c === "services") return sql`${sql(c)} = ${v as string[]}::text[]`;
+      if (c === "levels" || c === "services" || c === "group_by")
+        return sql`${sql(c)} = ${v as string[]}::text[]`;
       if (c === "notification_config") return sql`${sql(c)} = ${sql.json(v as never)}`;
       return sql`${sql(c)} = ${v as string | number | boolean | null}`;
     });
+    const forget = SEEN_GROUP_INPUTS.some((c) => patch[c] !== undefined);
+    if (forget) sets.push(sql`groups_seen_until = null`);
     const assignments = sets.reduce((acc, s) => sql`${acc}, ${s}`, sql`updated_at = now()`);
-    const [row] = await sql<RuleRow[]>`update alert_rules set ${assignments} where id = ${id} returning *`;
-    return row ? toRule(row) : null;
+    return sql.begin(async (tx) => {
+      const [row] = await tx<RuleRow[]>`update alert_rules set ${assignments} where id = ${id} returning *`;
+      if (row && forget) await tx`delete from alert_groups_seen where rule_id = ${id}`;
+      return row ? toRule(row) : null;
+    });
   }
 
   async delete(id: number): Promise<boolean> {
@@ -123,15 +147,65 @@ export class PostgresAlertRuleRepo implements AlertRuleRepo {
 
   async listActive(): Promise<EvaluableRule[]> {
     const rows = await this.sql<RuleRow[]>`select * from alert_rules where is_active order by id`;
-    return rows.map((r) => ({ ...toRule(r), signing_secret: r.signing_secret ?? null }));
+    return rows.map((r) => ({
+      ...toRule(r),
+      signing_secret: r.signing_secret ?? null,
+      groups_seen_until: iso(r.groups_seen_until ?? null),
+    }));
   }
 
-  async recordEvaluations(when: number, values: { id: number; value: number }[]): Promise<void> {
+  async recordEvaluations(when: number, values: { id: number; value: number | null }[]): Promise<void> {
     if (!values.length) return;
     await this.sql`
       update alert_rules r set last_evaluated_at = ${at(when)}::timestamptz, last_value = v.value
       from unnest(${values.map((v) => v.id)}::bigint[], ${values.map((v) => v.value)}::float8[]) as v(id, value)
       where r.id = v.id`;
+  }
+
+  async seenGroups(ruleIds: number[]): Promise<SeenGroup[]> {
+    if (!ruleIds.length) return [];
+    const rows = await this.sql<{ rule_id: Id; group_values: GroupValues; last_seen: Date }[]>`
+      select rule_id, group_values, last_seen from alert_groups_seen where rule_id = any(${ruleIds}::bigint[])`;
+    return rows.map((r) => ({
+      rule_id: Number(r.rule_id),
+      group: r.group_values,
+      last_seen: new Date(r.last_seen).getTime(),
+    }));
+  }
+
+  async recordSeenGroups(
+    rules: {
+      id: number;
+      until: number;
+      keepFrom: number;
+      groups: { group: GroupValues; last_seen: number }[];
+    }[],
+  ): Promise<void> {
+    if (!rules.length) return;
+    const seen = rules.flatMap((r) =>
+      r.groups.map((g) => ({ rule_id: r.id, group_values: g.group, last_seen: at(g.last_seen) })),
+    );
+    const marks = rules.map((r) => ({ id: r.id, until: at(r.until), keep_from: at(r.keepFrom) }));
+    await this.sql.begin(async (tx) => {
+      if (seen.length) {
+        await tx`
+          insert into alert_groups_seen (rule_id, group_values, last_seen)
+          select rule_id, group_values, max(last_seen) from jsonb_to_recordset(${tx.json(seen as never)}::jsonb)
+            as s(rule_id bigint, group_values jsonb, last_seen timestamptz)
+          where rule_id in (select id from alert_rules)
+          group by 1, 2
+          on conflict (rule_id, group_values) do update
+            set last_seen = greatest(alert_groups_seen.last_seen, excluded.last_seen)`;
+      }
+      await tx`
+        with m as (
+          select * from jsonb_to_recordset(${tx.json(marks as never)}::jsonb)
+            as m(id bigint, until timestamptz, keep_from timestamptz)
+        ), pruned as (
+          delete from alert_groups_seen g using m where g.rule_id = m.id and g.last_seen < m.keep_from
+        )
+        update alert_rules r set groups_seen_until = m.until from m where r.id = m.id`;
+    });
   }
 }
 
@@ -149,6 +223,8 @@ type AlertRow = Omit<
     resolved_by: Id | null;
     sample_log_ids: string[] | null;
     deliveries: Delivery[] | null;
+    group_values: GroupValues | null;
+    aggregation: AlertRule["aggregation"] | null;
   };
 
 const nullableId = (v: number | string | null) => (v === null ? null : Number(v));
@@ -163,6 +239,8 @@ const toAlert = (r: AlertRow): TriggeredAlert => ({
   threshold: Number(r.threshold),
   condition: r.condition,
   time_window: r.time_window,
+  group: r.group_values ?? null,
+  aggregation: r.aggregation ?? null,
   window_start: iso(r.window_start),
   window_end: iso(r.window_end),
   status: r.status,
@@ -186,10 +264,11 @@ export class PostgresTriggeredAlertRepo implements TriggeredAlertRepo {
     const [row] = await this.sql<AlertRow[]>`
       with ins as (
         insert into triggered_alerts (rule_id, triggered_at, value, threshold, condition, time_window,
-          window_start, window_end, message, sample_log_ids)
+          window_start, window_end, message, sample_log_ids, group_values, aggregation)
         values (${a.rule_id}, ${at(a.triggered_at)}::timestamptz, ${a.value}, ${a.threshold}, ${a.condition},
           ${a.time_window}, ${at(a.window_start)}::timestamptz, ${at(a.window_end)}::timestamptz, ${a.message},
-          ${a.sample_log_ids}::text[])
+          ${a.sample_log_ids}::text[], ${a.group ? this.sql.json(a.group as never) : null}::jsonb,
+          ${a.aggregation ?? null})
         on conflict do nothing
         returning *
       ), bump as (
@@ -208,6 +287,19 @@ export class PostgresTriggeredAlertRepo implements TriggeredAlertRepo {
       select t.*, r.name as rule_name, r.severity from triggered_alerts t join alert_rules r on r.id = t.rule_id
       where t.status in ('triggered', 'acknowledged') and t.rule_id = any(${ruleIds}::bigint[])`;
     return rows.map(toAlert);
+  }
+
+  async lastFiredByGroup(ruleIds: number[]): Promise<{ rule_id: number; group: GroupValues; at: number }[]> {
+    if (!ruleIds.length) return [];
+    const rows = await this.sql<{ rule_id: Id; group_values: GroupValues; at: Date }[]>`
+      select rule_id, group_values, max(triggered_at) as at from triggered_alerts
+      where rule_id = any(${ruleIds}::bigint[]) and group_values is not null
+      group by 1, 2`;
+    return rows.map((r) => ({
+      rule_id: Number(r.rule_id),
+      group: r.group_values,
+      at: new Date(r.at).getTime(),
+    }));
   }
 
   async addDelivery(id: number, d: Delivery): Promise<void> {

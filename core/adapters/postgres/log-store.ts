@@ -2,9 +2,11 @@ import type { Fragment, Sql } from "postgres";
 import { decodeCursor, encodeCursor } from "../../cursor.ts";
 import { isUuid, timeOfId } from "../../ids.ts";
 import { LEVELS } from "../../level.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
+  type GroupedQuery,
+  type GroupedValue,
   type HistogramBucket,
   histogramSpan,
   type LogFilter,
@@ -21,6 +23,7 @@ import { clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { aggregate } from "./aggregate.ts";
 import { countMany } from "./alert-counts.ts";
 import { filteredLogs, scanTextFirst } from "./filter-sql.ts";
+import { groupMany } from "./group-many.ts";
 import { type LogRow, logColumns, toEvent } from "./log-rows.ts";
 import { LogWriter } from "./log-writer.ts";
 import { deleteOlderThan, deleteServicesOlderThan, fillSearchWords, recountMinutes } from "./maintenance.ts";
@@ -90,14 +93,15 @@ export interface PostgresLogStoreOptions {
 }
 
 /**
- * The options for PGlite: statements of up to 4 MiB of JSON (few per batch: 64 KiB statements cost a
+ * The options for PGlite: statements of up to 1 MiB of JSON (few per batch: 64 KiB statements cost a
  * tenth more CPU per event there), and no COPY (see copyFromRows). The bound is for memory: PGlite's
  * WebAssembly heap grows to the biggest statement it was given (the JSON text, its jsonb, the rows) and
- * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good.
+ * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good; and for
+ * the API's event loop, which the driver holds while it copies a statement's message (4 MiB: tens of ms).
  */
 export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
-  statementChars: 4 * 1024 * 1024,
-  maxStatementChars: 4 * 1024 * 1024,
+  statementChars: 1024 * 1024,
+  maxStatementChars: 1024 * 1024,
   copyFromRows: Number.POSITIVE_INFINITY,
 };
 
@@ -151,7 +155,10 @@ export class PostgresLogStore implements LogStore {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const sql = this.sql;
     const scanText = await scanTextFirst(sql, query, this.textScanBelowRows);
-    const seek = after ? [sql`and (ts, id) < (${iso(after.ts)}::timestamptz, ${after.id}::uuid)`] : [];
+    const seek = after
+      ? // As text: a parameter the driver types timestamptz goes through a JS Date, which cuts the µs.
+        [sql`and (ts, id) < (${formatEventTime(after.ts)}::text::timestamptz, ${after.id}::uuid)`]
+      : [];
     // Page and total are independent queries: on a pool they run at the same time.
     const [rows, counted] = await Promise.all([
       sql<LogRow[]>`
@@ -170,7 +177,7 @@ export class PostgresLogStore implements LogStore {
     return {
       total: counted ? Number(counted[0]?.n ?? 0) : rows.length,
       logs,
-      nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ ts: eventTimeOf(last.timestamp), id: last.id }) : null,
     };
   }
 
@@ -178,10 +185,11 @@ export class PostgresLogStore implements LogStore {
     if (!isUuid(id)) return null;
     const t = timeOfId(id);
     if (t !== null) {
-      // A UUIDv7's time field is the event's millisecond: equality on ts prunes to one partition and
-      // one index entry.
+      // A UUIDv7's time field is the event's millisecond: its microseconds fall within it, a range
+      // that prunes to one partition and a few index entries.
       const [row] = await this.sql<LogRow[]>`
-        select ${logColumns(this.sql)} from logs where ts = ${iso(t)}::timestamptz and id = ${id}::uuid`;
+        select ${logColumns(this.sql)} from logs
+        where ts >= ${iso(t)}::timestamptz and ts < ${iso(t + 1)}::timestamptz and id = ${id}::uuid`;
       if (row) return toEvent(row);
     }
     // Other UUIDs, and v7 ids not minted from their event's time, are found by id in every partition.
@@ -207,6 +215,11 @@ export class PostgresLogStore implements LogStore {
   /** An alert tick's counts in a few statements (alert-counts.ts). */
   countMany(filters: LogFilter[]): Promise<number[]> {
     return countMany(this.sql, filters, this.countParallelism);
+  }
+
+  /** Grouped alert rules' values (group-many.ts), over the same connections as countMany. */
+  groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]> {
+    return groupMany(this.sql, queries, maxGroups, this.countParallelism);
   }
 
   async histogram(

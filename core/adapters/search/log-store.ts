@@ -1,9 +1,11 @@
 import { decodeCursor, encodeCursor } from "../../cursor.ts";
 import { isUuid } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
+  type GroupedQuery,
+  type GroupedValue,
   type HistogramBucket,
   histogramSpan,
   type LogFilter,
@@ -16,9 +18,15 @@ import {
   type WriteResult,
 } from "../../ports/log-store.ts";
 import type { AggregateResult, AggregateSpec } from "../../query/aggregate.ts";
-import { NUMERIC_ATTRIBUTES_FIELD, numericAttributes, QUERY_MAPPING } from "../../query/search-engine.ts";
+import {
+  KEYWORD_ATTRIBUTES_FIELD,
+  keywordAttributes,
+  NUMERIC_ATTRIBUTES_FIELD,
+  numericAttributes,
+  QUERY_MAPPING,
+} from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
-import { searchAggregate } from "./aggregate.ts";
+import { groupedBody, groupedValues, searchAggregate } from "./aggregate.ts";
 import {
   type EngineRequest,
   type EngineResponse,
@@ -85,6 +93,18 @@ interface HistogramAgg {
   buckets: { key: number; doc_count: number; levels: TermsAgg }[];
 }
 
+/** What the store derives from attributes to index them (core/query/search-engine.ts): never read back. */
+const DERIVED_FIELDS = [NUMERIC_ATTRIBUTES_FIELD, KEYWORD_ATTRIBUTES_FIELD];
+
+/**
+ * The store's order: time, then id, newest first. `numeric_type` sorts the day indices mapped before
+ * `date_nanos` (whole milliseconds) together with the newer ones (to the microsecond), in nanoseconds.
+ */
+const NEWEST_FIRST = [
+  { timestamp: { order: "desc", numeric_type: "date_nanos" } },
+  { id: { order: "desc" } },
+] as const;
+
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
 
@@ -105,6 +125,8 @@ function totalOf(total: SearchResponse["hits"]["total"]): number {
  * Postgres).
  */
 export class SearchLogStore implements LogStore {
+  /** Attributes live in a flat_object/flattened field, which aggregations cannot group by here. */
+  readonly groupsByAttribute = false;
   private readonly prefix: string;
   private readonly alias: string;
   private readonly refresh: "wait_for" | false;
@@ -142,6 +164,9 @@ export class SearchLogStore implements LogStore {
   ensureTemplate(): Promise<void> {
     if (this.templateState?.installed) return Promise.resolve();
     this.template ??= (async () => {
+      // The root answer first: the Elasticsearch client checks the product on a 2xx only, and a node of
+      // the other product refuses the template with a 406 that names neither (the client's media type).
+      ensureOk(await this.request({ method: "GET", path: "/" }), "node info");
       const res = await this.request({
         method: "PUT",
         path: `/_index_template/${this.alias}`,
@@ -172,15 +197,19 @@ export class SearchLogStore implements LogStore {
     for (const e of events) {
       const id = e.id.toLowerCase();
       if (docs.has(id)) continue;
-      const ts = Date.parse(e.timestamp);
+      const ts = eventTimeOf(e.timestamp);
       const received = Date.parse(e.received_at);
       checkTimes(e, ts, received);
-      // Whole milliseconds in ISO form, as the Postgres store keeps them: cursors address milliseconds.
-      const source: LogEvent = { ...e, timestamp: iso(ts), received_at: iso(received) };
+      // In the form the Postgres store answers: to the microsecond when the time has them.
+      const source: LogEvent = { ...e, timestamp: formatEventTime(ts), received_at: iso(received) };
       docs.set(id, {
-        index: dayIndex(this.prefix, ts),
+        index: dayIndex(this.prefix, Math.floor(ts)),
         id,
-        source: { ...source, [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes) },
+        source: {
+          ...source,
+          [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes),
+          [KEYWORD_ATTRIBUTES_FIELD]: keywordAttributes(e.attributes),
+        },
       });
     }
     if (docs.size === 0) return { written: 0, duplicates: events.length };
@@ -200,9 +229,10 @@ export class SearchLogStore implements LogStore {
       // One hit more than the page tells whether an older page exists without a second request.
       size: limit + 1,
       query: filterQuery(query),
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: NEWEST_FIRST,
       track_total_hits: withTotal,
-      ...(after ? { search_after: [after.ts, after.id] } : {}),
+      // The time as ISO text, to the microsecond: the engine reads a number here as milliseconds.
+      ...(after ? { search_after: [formatEventTime(after.ts), after.id] } : {}),
     });
     const hits = res.hits.hits;
     const more = hits.length > limit;
@@ -211,7 +241,7 @@ export class SearchLogStore implements LogStore {
     return {
       total: withTotal ? totalOf(res.hits.total) : logs.length + (more ? 1 : 0),
       logs,
-      nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ ts: eventTimeOf(last.timestamp), id: last.id }) : null,
     };
   }
 
@@ -225,7 +255,7 @@ export class SearchLogStore implements LogStore {
     const res = await this.searchBody({
       size: clampLimit(limit),
       query: { match_all: {} },
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: NEWEST_FIRST,
       track_total_hits: false,
     });
     return res.hits.hits.map((h) => h._source);
@@ -245,24 +275,39 @@ export class SearchLogStore implements LogStore {
 
   /** One _msearch of exact counts (size 0, track_total_hits) per chunk of filters. */
   async countMany(filters: LogFilter[]): Promise<number[]> {
-    const out: number[] = [];
-    for (let i = 0; i < filters.length; i += MSEARCH_CHUNK) {
-      const part = filters.slice(i, i + MSEARCH_CHUNK);
+    const answers = await this.msearch(
+      filters.map((f) => ({
+        size: 0,
+        track_total_hits: true,
+        timeout: `${this.searchTimeoutMs}ms`,
+        query: filterQuery(f),
+      })),
+      "count in msearch",
+    );
+    return answers.map((r) => totalOf(r.hits.total));
+  }
+
+  /** Grouped alert rules' values: one composite aggregation per query, through _msearch (aggregate.ts). */
+  async groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]> {
+    const bodies = queries.map((q) => groupedBody(q, maxGroups, this.searchTimeoutMs));
+    const answers = await this.msearch(bodies, "groups in msearch");
+    return answers.map((r, i) => groupedValues(queries[i]!, r));
+  }
+
+  /** Searches in _msearch requests of MSEARCH_CHUNK, answers in order; any failed one fails the call. */
+  private async msearch(bodies: Record<string, unknown>[], what: string): Promise<SearchResponse[]> {
+    const out: SearchResponse[] = [];
+    for (let i = 0; i < bodies.length; i += MSEARCH_CHUNK) {
       const bulkBody: unknown[] = [];
-      for (const f of part) {
-        bulkBody.push(
-          { index: this.prefix, ...READ },
-          { size: 0, track_total_hits: true, timeout: `${this.searchTimeoutMs}ms`, query: filterQuery(f) },
-        );
-      }
+      for (const b of bodies.slice(i, i + MSEARCH_CHUNK)) bulkBody.push({ index: this.prefix, ...READ }, b);
       const res = await this.request<{
         responses: (SearchResponse & { status?: number; error?: unknown })[];
       }>({ method: "POST", path: "/_msearch", bulkBody });
       const body = ensureOk(res, "msearch");
       for (const r of body.responses) {
-        if (r.error) ensureOk({ status: r.status ?? 500, body: r }, "count in msearch");
-        this.checkResponse(r, "count in msearch");
-        out.push(totalOf(r.hits.total));
+        if (r.error) ensureOk({ status: r.status ?? 500, body: r }, what);
+        this.checkResponse(r, what);
+        out.push(r);
       }
     }
     return out;
@@ -362,8 +407,8 @@ export class SearchLogStore implements LogStore {
                   sample: {
                     top_hits: {
                       size: 1,
-                      _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
-                      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+                      _source: { excludes: DERIVED_FIELDS },
+                      sort: NEWEST_FIRST,
                     },
                   },
                 },
@@ -488,10 +533,10 @@ export class SearchLogStore implements LogStore {
       method: "POST",
       path: `/${this.alias}/_search`,
       querystring: READ,
-      // The numeric pairs are the store's own index data, not part of the event.
+      // The attribute pairs are the store's own index data, not part of the event.
       body: {
         timeout: `${this.searchTimeoutMs}ms`,
-        _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
+        _source: { excludes: DERIVED_FIELDS },
         ...body,
       },
     });

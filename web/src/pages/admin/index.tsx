@@ -14,7 +14,7 @@ import { describeError } from "../../data/api.ts";
 import { session } from "../../data/auth.ts";
 import { CheckboxGroup, TextField } from "../../ui/fields.tsx";
 import { formatNumber, formatTime } from "../../ui/format.ts";
-import { Empty, Loaded } from "../../ui/states.tsx";
+import { Empty, Loaded, Note, ShownOnce } from "../../ui/states.tsx";
 import { DataTable } from "../../ui/table.tsx";
 
 function Panel(props: { title: string; children: JSX.Element }) {
@@ -40,15 +40,7 @@ function useAction() {
       setMessage({ ok: false, text: describeError(err) });
     }
   };
-  const Outcome = () => (
-    <Show when={message()}>
-      {(m) => (
-        <p class={m().ok ? "notice" : "field-error"} role={m().ok ? "status" : "alert"}>
-          {m().text}
-        </p>
-      )}
-    </Show>
-  );
+  const Outcome = () => <Note text={message()?.text} tone={message()?.ok ? "notice" : "error"} />;
   return { run, Outcome };
 }
 
@@ -105,17 +97,9 @@ function ApiKeys() {
         </button>
       </form>
       <Outcome />
-      <Show when={created()}>
-        <div class="notice" role="status">
-          <p>The key is shown only now; store it in your shipper's secrets:</p>
-          <p>
-            <code>{created()}</code>
-          </p>
-          <button type="button" onClick={() => setCreated(null)}>
-            I have stored it
-          </button>
-        </div>
-      </Show>
+      <ShownOnce secret={created()} done="I have stored it" onDone={() => setCreated(null)}>
+        <p>The key is shown only now; store it in your shipper's secrets:</p>
+      </ShownOnce>
       <Loaded of={keys} retry={refetch}>
         {(k) => (
           <DataTable

@@ -4,7 +4,7 @@ import { describeError } from "../../data/api.ts";
 import { LEVELS, type Level } from "../../data/logs.ts";
 import { query, setQuery } from "../../router.ts";
 import { formatNumber, formatTime } from "../../ui/format.ts";
-import { Empty, Loaded, Loading } from "../../ui/states.tsx";
+import { Empty, Loaded, Loading, Note, ShownOnce } from "../../ui/states.tsx";
 import { DataTable } from "../../ui/table.tsx";
 import { conditionLabel, logsOfRule } from "./links.ts";
 import { RuleForm } from "./rule-form.tsx";
@@ -94,25 +94,13 @@ export default function AlertsPage() {
           Triggered alerts
         </button>
       </div>
-      <Show when={notice()}>
-        <p class="notice" role="status">
-          {notice()}
+      <Note text={notice()} tone="notice" />
+      <ShownOnce secret={secret()} done="I have copied it" onDone={() => setSecret(null)}>
+        <p>
+          This rule signs its webhook deliveries with the secret below (header{" "}
+          <code>X-LogFlow-Signature</code>). It is shown only now: copy it to the receiving side.
         </p>
-      </Show>
-      <Show when={secret()}>
-        <div class="notice" role="status">
-          <p>
-            This rule signs its webhook deliveries with the secret below (header{" "}
-            <code>X-LogFlow-Signature</code>). It is shown only now: copy it to the receiving side.
-          </p>
-          <p>
-            <code>{secret()}</code>
-          </p>
-          <button type="button" onClick={() => setSecret(null)}>
-            I have copied it
-          </button>
-        </div>
-      </Show>
+      </ShownOnce>
 
       <Switch>
         <Match when={tab() === "triggered"}>
@@ -149,11 +137,7 @@ export default function AlertsPage() {
               New rule
             </button>
           </div>
-          <Show when={deleteError()}>
-            <p class="field-error" role="alert">
-              {deleteError()}
-            </p>
-          </Show>
+          <Note text={deleteError()} tone="error" />
           <Loaded of={rules} what="rules" retry={refetch}>
             {(r) => (
               <DataTable

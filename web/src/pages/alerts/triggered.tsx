@@ -10,7 +10,7 @@ import { describeError } from "../../data/api.ts";
 import { href, query, setQuery } from "../../router.ts";
 import { SelectField } from "../../ui/fields.tsx";
 import { formatNumber, formatTime } from "../../ui/format.ts";
-import { Empty, Loaded } from "../../ui/states.tsx";
+import { Empty, Loaded, Note } from "../../ui/states.tsx";
 import { DataTable } from "../../ui/table.tsx";
 import { conditionLabel, logsOfRule } from "./links.ts";
 
@@ -62,11 +62,7 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
           Refresh
         </button>
       </div>
-      <Show when={error()}>
-        <p class="field-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <Note text={error()} tone="error" />
       <Loaded of={alerts} what="alerts" retry={refetch}>
         {(list) => (
           <DataTable

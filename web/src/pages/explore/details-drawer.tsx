@@ -4,7 +4,7 @@ import { href } from "../../router.ts";
 import { formatTime } from "../../ui/format.ts";
 import { Highlight, type Highlights, NO_HIGHLIGHTS } from "../../ui/highlight.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
-import { ErrorState, Loading } from "../../ui/states.tsx";
+import { ErrorState, Loading, Note } from "../../ui/states.tsx";
 
 const CONTEXT_SIZES = [5, 10, 25, 50, 100];
 /** The event's own fields a query can test (core/query/GRAMMAR.md); attributes can be too. */
@@ -225,11 +225,7 @@ export function DetailsDrawer(props: {
                 Copy JSON
               </button>
             </div>
-            <Show when={copied()}>
-              <p class="muted" role="status">
-                {copied()}
-              </p>
-            </Show>
+            <Note text={copied()} tone="quiet" />
             <details>
               <summary>JSON</summary>
               <pre class="mono json" data-testid="log-json">

@@ -1,4 +1,4 @@
-import { createEffect, createResource, createSignal, For, Show } from "solid-js";
+import { createEffect, createResource, createSignal, For } from "solid-js";
 import { LEVELS, type LogQuery, logQueryParams } from "../../data/logs.ts";
 import { overview } from "../../data/metrics.ts";
 import { href, setQuery } from "../../router.ts";

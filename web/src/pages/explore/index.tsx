@@ -4,7 +4,7 @@ import { withFieldTerm } from "../../data/stats.ts";
 import { href, query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { highlightsOf } from "../../ui/highlight.tsx";
-import { Empty, ErrorState, Loading } from "../../ui/states.tsx";
+import { Empty, ErrorState, Loading, Note } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
 import { FieldSidebar } from "./field-sidebar.tsx";
@@ -155,11 +155,7 @@ export default function ExplorePage() {
               Export NDJSON
             </button>
           </div>
-          <Show when={exported()}>
-            <p class="muted" role="status" data-testid="export-status">
-              {exported()}
-            </p>
-          </Show>
+          <Note text={exported()} tone="quiet" testId="export-status" />
 
           <Show when={search.dropped() > 0}>
             <p class="notice" role="status" data-testid="tail-dropped">

@@ -9,6 +9,7 @@ import {
   saveSearch,
 } from "../../data/saved-searches.ts";
 import { setQuery } from "../../router.ts";
+import { Note } from "../../ui/states.tsx";
 
 /**
  * Explore's saved searches: "Save" stores the current query, services, levels and range under a name
@@ -141,16 +142,8 @@ export function SavedSearches(props: { query: LogQuery }) {
           </form>
         </Show>
       </Show>
-      <Show when={error()}>
-        <span class="field-error" role="alert">
-          {error()}
-        </span>
-      </Show>
-      <Show when={status()}>
-        <span class="muted" role="status">
-          {status()}
-        </span>
-      </Show>
+      <Note text={error()} tone="error" inline />
+      <Note text={status()} tone="quiet" inline />
     </div>
   );
 }

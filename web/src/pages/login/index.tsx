@@ -3,6 +3,7 @@ import { ApiError, describeError } from "../../data/api.ts";
 import { login } from "../../data/session-api.ts";
 import { navigate, query, safeNext } from "../../router.ts";
 import { TextField } from "../../ui/fields.tsx";
+import { Note } from "../../ui/states.tsx";
 
 export default function LoginPage() {
   const [username, setUsername] = createSignal("");
@@ -55,11 +56,7 @@ export default function LoginPage() {
         value={password()}
         onValue={setPassword}
       />
-      <Show when={error()}>
-        <p class="field-error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <Note text={error()} tone="error" />
       <button type="submit" class="primary" disabled={busy()}>
         {busy() ? "Logging in…" : "Log in"}
       </button>
