@@ -168,17 +168,19 @@ const base = Date.now() - 10 * 60_000;
 const prefixed = (prefix: string) => SERVICES.map((s) => prefix + s);
 console.log(`building ${EVENTS} events per protocol…`);
 const warm = (name: string) => batchesOf(makeSamples(2 * BATCH, base, `warm-${name}-`), BATCH);
+/** A protocol's timed and warm-up batches: the same kind of samples, in its own body format. */
+const encoded = <B>(name: string, prefix: string, encode: (batch: ReturnType<typeof makeSamples>) => B) => ({
+  name,
+  bodies: batchesOf(makeSamples(EVENTS, base, prefix), BATCH).map(encode),
+  warm: warm(name).map(encode),
+});
 const protocols: Protocol[] = [
   {
-    name: "native",
-    bodies: batchesOf(makeSamples(EVENTS, base, "native-"), BATCH).map(nativeBody),
-    warm: warm("native").map(nativeBody),
+    ...encoded("native", "native-", nativeBody),
     send: (server, _port, bodies) => postAll(server, "/api/v1/ingest", "application/x-ndjson", bodies, ok),
   },
   {
-    name: "bulk",
-    bodies: batchesOf(makeSamples(EVENTS, base, "bulk-"), BATCH).map(bulkBody),
-    warm: warm("bulk").map(bulkBody),
+    ...encoded("bulk", "bulk-", bulkBody),
     send: (server, _port, bodies) =>
       postAll(server, "/_bulk", "application/x-ndjson", bodies, async (res) => {
         if (!res.ok) throw new Error(`bulk answered ${res.status}: ${await res.text()}`);
@@ -193,17 +195,10 @@ const protocols: Protocol[] = [
     send: (server, _port, bodies) => postAll(server, "/v1/logs", "application/x-protobuf", bodies, ok),
   },
   {
-    name: "loki",
-    bodies: batchesOf(makeSamples(EVENTS, base, "loki-"), BATCH).map(lokiJsonBody),
-    warm: warm("loki").map(lokiJsonBody),
+    ...encoded("loki", "loki-", lokiJsonBody),
     send: (server, _port, bodies) => postAll(server, "/loki/api/v1/push", "application/json", bodies, ok),
   },
-  {
-    name: "syslog_tcp",
-    bodies: batchesOf(makeSamples(EVENTS, base, "syslog-"), BATCH).map(syslogBody),
-    warm: warm("syslog_tcp").map(syslogBody),
-    send: syslogUntilStored,
-  },
+  { ...encoded("syslog_tcp", "syslog-", syslogBody), send: syslogUntilStored },
 ];
 
 /** CPU seconds (user + system) /proc says each of `pids` has used so far; a process that is gone is left out. */

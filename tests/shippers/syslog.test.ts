@@ -13,6 +13,15 @@ integrationTimeouts();
 // The listener over a real socket; rsyslog itself drives it in rsyslog.test.ts.
 const t = suiteApp();
 
+/** A promise to hold a store's writes on, and the function that lets them go. */
+function gate(): { opened: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const opened = new Promise<void>((done) => {
+    release = done;
+  });
+  return { opened, release };
+}
+
 describe("the syslog listener", () => {
   let syslog: SyslogListener;
   beforeAll(async () => {
@@ -111,10 +120,7 @@ describe("the syslog listener", () => {
 
   test("a store that blocks: TCP stops being read past the high-water mark, resumes when the store writes, and loses nothing", async () => {
     const service = freshService("sys-blocked");
-    let release!: () => void;
-    const opened = new Promise<void>((done) => {
-      release = done;
-    });
+    const { opened, release } = gate();
     const store = t.runtime.deps.store;
     const blocking = Object.create(store) as typeof store;
     blocking.write = async (events) => {
@@ -183,10 +189,7 @@ describe("the syslog listener", () => {
 
   test("UDP past the high-water mark: datagrams are dropped and counted, the rest stored", async () => {
     const service = freshService("sys-udp");
-    let release!: () => void;
-    const opened = new Promise<void>((done) => {
-      release = done;
-    });
+    const { opened, release } = gate();
     let dropped = 0;
     const listener = await startSyslogListener(
       {
