@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { timeOfId } from "./ids.ts";
-import { DEFAULT_EVENT_LIMITS, parseLogEvent, parseTimestamp } from "./log-event.ts";
+import {
+  DEFAULT_EVENT_LIMITS,
+  eventTimeOf,
+  formatEventTime,
+  parseLogEvent,
+  parseTimestamp,
+} from "./log-event.ts";
 
 const NOW = Date.parse("2026-11-27T12:00:00.000Z");
 
@@ -80,4 +86,34 @@ test("a deeply nested extra field is kept as JSON cut at depth (JSON.stringify w
   const r = parseLogEvent(deep, NOW);
   if (!r.ok) throw new Error(r.error);
   expect(r.event.attributes["x.a.a.a.a"]).toBe(`${'{"a":'.repeat(16)}"…"${"}".repeat(16)}`);
+});
+
+describe("microseconds", () => {
+  const ms = Date.UTC(2026, 11, 3, 10, 0, 0, 123);
+  test("parseTimestamp keeps them from ISO fractions and epoch µs/ns, cutting what is below", () => {
+    expect(parseTimestamp("2026-12-03T10:00:00.123456Z")).toBe(ms + 0.456);
+    expect(parseTimestamp("2026-12-03T10:00:00.123456789Z")).toBe(ms + 0.456);
+    expect(parseTimestamp("2026-12-03T11:00:00.1234+01:00")).toBe(ms + 0.4);
+    expect(parseTimestamp(ms * 1000 + 456)).toBe(ms + 0.456);
+    expect(parseTimestamp(`${BigInt(ms) * 1_000_000n + 456_999n}`)).toBe(ms + 0.456);
+    expect(parseTimestamp((ms + 0.456) / 1000)).toBe(ms + 0.456);
+  });
+
+  test("formatEventTime writes three digits, or six when there are microseconds; eventTimeOf reads both", () => {
+    expect(formatEventTime(ms)).toBe("2026-12-03T10:00:00.123Z");
+    expect(formatEventTime(ms + 0.456)).toBe("2026-12-03T10:00:00.123456Z");
+    expect(formatEventTime(ms + 0.001)).toBe("2026-12-03T10:00:00.123001Z");
+    expect(formatEventTime(ms + 0.999)).toBe("2026-12-03T10:00:00.123999Z");
+    for (const t of [ms, ms + 0.001, ms + 0.456, ms + 0.999]) expect(eventTimeOf(formatEventTime(t))).toBe(t);
+  });
+
+  test("an event keeps them, with its id's time in the millisecond", () => {
+    const parsed = parseLogEvent(
+      { service: "s", message: "m", timestamp: "2026-12-03T10:00:00.123456Z" },
+      ms,
+    );
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.event.timestamp).toBe("2026-12-03T10:00:00.123456Z");
+    expect(timeOfId(parsed.event.id)).toBe(ms);
+  });
 });

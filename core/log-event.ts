@@ -92,7 +92,9 @@ const formatted = (field: keyof typeof LOG_EVENT_FORMATS) =>
 export const LogEventSchema = z
   .object({
     id: formatted("id").describe("Time-ordered UUIDv7 assigned by LogFlow"),
-    timestamp: formatted("timestamp").describe("ISO-8601 UTC, millisecond precision"),
+    timestamp: formatted("timestamp").describe(
+      "ISO-8601 UTC: three fractional digits, six when the time has microseconds (2026-12-03T10:00:00.123456Z)",
+    ),
     received_at: formatted("received_at"),
     service: z.string(),
     level: z.enum(LEVELS),
@@ -129,22 +131,63 @@ const ALIASES: [alias: string, field: string][] = [
   ["severityNumber", "severity_number"],
 ];
 
-/** Parse a timestamp given as ISO-8601 text or an epoch number in s, ms, µs or ns. Null if unreadable. */
+/**
+ * Parse a timestamp given as ISO-8601 text or an epoch number in s, ms, µs or ns, to epoch milliseconds
+ * with the microseconds as a fraction (`1796292000123.456`); digits below the microsecond are cut. Null
+ * if unreadable. A double holds a µs-exact millisecond count until the year 2255, past any time ingest
+ * accepts (RETENTION_DAYS back, a day ahead).
+ */
 export function parseTimestamp(value: string | number): number | null {
   let n: number;
   if (typeof value === "number") n = value;
-  else if (/^\d+(\.\d+)?$/.test(value.trim())) n = Number(value);
-  else {
+  else if (/^\d+(\.\d+)?$/.test(value.trim())) {
+    const text = value.trim();
+    // Whole nanoseconds as text: exactly, since as a number 19 digits would lose the microseconds.
+    if (/^\d{18,20}$/.test(text)) return Number(text.slice(0, -3)) / 1000;
+    n = Number(text);
+  } else {
     // Date.parse accepts many loose formats; insist on an ISO-8601 date first.
     if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim())) return null;
     const ms = Date.parse(value);
-    return Number.isFinite(ms) ? ms : null;
+    if (!Number.isFinite(ms)) return null;
+    // Date.parse keeps the millisecond only; the fraction's 4th–6th digits are the microseconds.
+    const fraction = /T\d{2}:\d{2}:\d{2}[.,](\d{4,})/.exec(value);
+    const us = fraction ? Number(fraction[1]!.slice(3, 6).padEnd(3, "0")) : 0;
+    return us === 0 ? ms : ms + us / 1000;
   }
   if (!Number.isFinite(n) || n < 0) return null;
-  if (n < 1e11) return Math.round(n * 1000); // seconds (until year 5138)
-  if (n < 1e14) return Math.round(n); // milliseconds
-  if (n < 1e17) return Math.round(n / 1000); // microseconds
-  return Math.round(n / 1e6); // nanoseconds
+  if (n < 1e11) return Math.round(n * 1e6) / 1000; // seconds (until year 5138)
+  if (n < 1e14) return Math.round(n * 1000) / 1000; // milliseconds
+  if (n < 1e17) return Math.floor(n) / 1000; // microseconds
+  return Math.floor(n / 1000) / 1000; // nanoseconds
+}
+
+/**
+ * An event time as LogFlow stores and answers it: ISO-8601 UTC with three fractional digits, or six when
+ * the time has microseconds (`2026-12-03T10:00:00.123Z`, `2026-12-03T10:00:00.123456Z`). `t` is epoch
+ * ms, the microseconds as a fraction (parseTimestamp's form).
+ */
+export function formatEventTime(t: number): string {
+  const totalUs = Math.round(t * 1000);
+  const ms = Math.floor(totalUs / 1000);
+  const us = totalUs - ms * 1000;
+  const iso = new Date(ms).toISOString();
+  return us === 0 ? iso : `${iso.slice(0, -1)}${String(us).padStart(3, "0")}Z`;
+}
+
+/** An event's stored time text (formatEventTime's) back to epoch ms with the µs as a fraction; NaN if not a date. */
+export function eventTimeOf(text: string): number {
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) return Number.NaN;
+  const fraction = /T\d{2}:\d{2}:\d{2}[.,](\d{4,})/.exec(text);
+  const us = fraction ? Number(fraction[1]!.slice(3, 6).padEnd(3, "0")) : 0;
+  return us === 0 ? ms : ms + us / 1000;
+}
+
+/** The microseconds within the millisecond of an event time (0–999). */
+export function microsWithinMs(t: number): number {
+  const totalUs = Math.round(t * 1000);
+  return totalUs - Math.floor(totalUs / 1000) * 1000;
 }
 
 export type ParseResult = { ok: true; event: LogEvent } | { ok: false; error: string };
@@ -266,7 +309,7 @@ export function completeLogEvent(
     ok: true,
     event: {
       id: idKey === undefined ? uuidv7(ts) : uuidv7Keyed(ts, idKey),
-      timestamp: new Date(ts).toISOString(),
+      timestamp: formatEventTime(ts),
       received_at: isoOf(now),
       service: e.service,
       level,

@@ -15,6 +15,9 @@ import { claimDataDir, DataDirInUseError, openEmbeddedDatabase } from "../core/a
 import { connectPostgres } from "../core/adapters/postgres/connect.ts";
 import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
+import { PostgresUserRepo } from "../core/adapters/postgres/user-repo.ts";
+import { DEV_ADMIN_PASSWORD } from "../core/config.ts";
+import { ensureAdminAccount } from "../edge-api/auth/start-accounts.ts";
 import { configOrExit } from "../workers/bun/serve.ts";
 import { backupEmbedded, restoreEmbedded } from "./backup-embedded.ts";
 import { backupFile, backupKind } from "./backup-file.ts";
@@ -73,6 +76,13 @@ switch (command) {
     console.log(
       applied.length ? `Applied migrations ${applied.join(", ")} to ${where}` : `${where} is up to date`,
     );
+    // The edge runtimes (`bun run dev:edge`, Deno) never create accounts: a migrated database has its admin.
+    if (await ensureAdminAccount(new PostgresUserRepo(db.sql), config)) {
+      const password = config.ADMIN_PASSWORD
+        ? "the password in ADMIN_PASSWORD"
+        : `password ${DEV_ADMIN_PASSWORD}`;
+      console.log(`Created the admin account ${JSON.stringify(config.ADMIN_USERNAME)} (${password})`);
+    }
     await db.close();
     break;
   }

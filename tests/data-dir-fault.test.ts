@@ -73,7 +73,7 @@ describe("an unwritable data directory (embedded profile)", () => {
         ADMIN_PASSWORD: "fault-test-password",
         STORE_WRITE_TIMEOUT_MS: "3000",
       });
-      let runtime = await startRuntime(config);
+      let runtime = await startRuntime(config, { retention: true });
       let app = createApp(runtime.deps);
       try {
         const access_token = await login(app.request, "admin", "fault-test-password");
@@ -150,7 +150,7 @@ describe("an unwritable data directory (embedded profile)", () => {
 
         // And from the files alone, after a restart of the server.
         await runtime.close();
-        runtime = await startRuntime(config);
+        runtime = await startRuntime(config, { retention: true });
         app = createApp(runtime.deps);
         for (const service of acked) expect(await stored(service)).toBeGreaterThan(0);
       } finally {

@@ -15,11 +15,14 @@ import {
   type AggregateRow,
   type AggregateSpec,
   aggregateEvents,
+  fieldText,
 } from "../core/query/aggregate.ts";
 import type { Field } from "../core/query/ast.ts";
 import { matches } from "../core/query/evaluate.ts";
+import { fieldsOf } from "../core/query/fields.ts";
 import { parseLogQuery } from "../core/query/parse.ts";
-import type { Aggregation } from "../core/query/schema.ts";
+import { type Aggregation, percentileOf } from "../core/query/schema.ts";
+import { attributeNumber } from "../core/query/values.ts";
 import { logEvent } from "./helpers/events.ts";
 import { Random } from "./helpers/random-query.ts";
 
@@ -54,16 +57,20 @@ function isAfter(a: LogEvent, b: LogEvent): boolean {
 
 /** What differs between engines, said by each engine's test file. */
 export interface StoreFeatures {
-  /** `by` and count_distinct take attributes (else a 400 naming the field). */
-  groupsByAttribute: boolean;
-  /** Percentiles exact (percentile_cont), else within the values' range and close. */
+  /** count_distinct takes attributes (else a 400 naming the field). `by` takes them on every engine. */
+  distinctAttributes: boolean;
+  /**
+   * Percentiles exact (percentile_cont), else the engine's estimate (t-digest): held to lie between the
+   * values one rank below and one rank above the exact percentile's (percentile_cont interpolates at
+   * rank p·(n−1), t-digest at about p·n − ½, which is at most ½ a rank away, on groups this small).
+   */
   exactPercentiles: boolean;
 }
 
 /** Postgres and PGlite. */
-export const EXACT_STORE: StoreFeatures = { groupsByAttribute: true, exactPercentiles: true };
+export const EXACT_STORE: StoreFeatures = { distinctAttributes: true, exactPercentiles: true };
 /** OpenSearch and Elasticsearch. */
-export const SEARCH_ENGINE_STORE: StoreFeatures = { groupsByAttribute: false, exactPercentiles: false };
+export const SEARCH_ENGINE_STORE: StoreFeatures = { distinctAttributes: false, exactPercentiles: false };
 
 /**
  * The behaviour every LogStore must have, as a bun:test suite. `open` is called once for the whole
@@ -568,7 +575,44 @@ export function runLogStoreConformance(
         await store.write(events);
       });
 
-      function expectSame(got: AggregateResult, want: AggregateResult, spec: AggregateSpec): void {
+      /** The numbers of `attribute` in each row's events (the reference's rows, in order), sorted. */
+      function rowNumbers(
+        matching: LogEvent[],
+        want: AggregateResult,
+        spec: AggregateSpec,
+        attribute: string,
+      ): number[][] {
+        const key = (e: LogEvent) => JSON.stringify(spec.by.map((f) => fieldText(e, f)));
+        const kept = new Set(want.rows.flatMap((r) => (r.group ? [JSON.stringify(r.group)] : [])));
+        return want.rows.map((row) =>
+          matching
+            .filter((e) => {
+              const ts = Date.parse(e.timestamp);
+              const step = spec.intervalMs;
+              if (
+                row.start !== undefined &&
+                step !== undefined &&
+                !(ts >= row.start && ts < row.start + step)
+              )
+                return false;
+              return row.group === null ? !kept.has(key(e)) : key(e) === JSON.stringify(row.group);
+            })
+            .flatMap((e) => {
+              const n = Object.hasOwn(e.attributes, attribute)
+                ? attributeNumber(e.attributes[attribute] as LogEvent["attributes"][string])
+                : undefined;
+              return n === undefined ? [] : [n];
+            })
+            .sort((a, b) => a - b),
+        );
+      }
+
+      function expectSame(
+        got: AggregateResult,
+        want: AggregateResult,
+        spec: AggregateSpec,
+        matching: LogEvent[],
+      ): void {
         expect(got.total).toBe(want.total);
         expect(got.rows.map((r) => [r.start, r.group])).toEqual(want.rows.map((r) => [r.start, r.group]));
         got.rows.forEach((row, i) => {
@@ -579,12 +623,16 @@ export function runLogStoreConformance(
             const at = { row: i, agg: fn };
             if (w === null || v === null) expect({ ...at, v }).toEqual({ ...at, v: w });
             else if (!features.exactPercentiles && /^p\d\d$/.test(fn)) {
-              // The engine's own estimate: within the group's values.
-              const min = ref.values[spec.aggs.findIndex((a) => a.fn === "min")] as number;
-              const max = ref.values[spec.aggs.findIndex((a) => a.fn === "max")] as number;
-              expect({ ...at, inRange: v >= min - 1e-9 && v <= max + 1e-9 }).toEqual({
+              // The engine's own estimate: within one rank of the exact percentile (StoreFeatures).
+              const a = spec.aggs[j] as Extract<Aggregation, { attribute: string }>;
+              const sorted = rowNumbers(matching, want, spec, a.attribute)[i] as number[];
+              const rank = (percentileOf(a.fn) as number) * (sorted.length - 1);
+              const low = sorted[Math.max(0, Math.floor(rank) - 1)] as number;
+              const high = sorted[Math.min(sorted.length - 1, Math.ceil(rank) + 1)] as number;
+              expect({ ...at, v, within: v >= low - 1e-9 && v <= high + 1e-9 }).toEqual({
                 ...at,
-                inRange: true,
+                v,
+                within: true,
               });
             } else expect(v).toBeCloseTo(w, 6);
           });
@@ -593,13 +641,10 @@ export function runLogStoreConformance(
 
       async function check(spec: AggregateSpec, text?: string): Promise<AggregateResult> {
         const f = text ? { ...filter, text } : filter;
-        const want = aggregateEvents(
-          events.filter((e) => text === undefined || matches(parseLogQuery(text), e)),
-          range,
-          spec,
-        );
+        const matching = events.filter((e) => text === undefined || matches(parseLogQuery(text), e));
+        const want = aggregateEvents(matching, range, spec);
         const got = await store.aggregate(f, spec);
-        expectSame(got, want, spec);
+        expectSame(got, want, spec, matching);
         return got;
       }
 
@@ -625,6 +670,24 @@ export function runLogStoreConformance(
         expect(got.rows.reduce((n, r) => n + (r.values[0] ?? 0), 0)).toBe(56);
       });
 
+      test("counts alone over the range (answered from the ranking): kept groups, the rest as other", async () => {
+        const by: Field[] = [
+          { kind: "column", name: "service" },
+          { kind: "column", name: "level" },
+        ];
+        const got = await check({ by, aggs: [{ fn: "count" }, { fn: "count" }], limit: 4 });
+        expect(got.rows.length).toBe(5);
+        expect(got.rows[4]?.group).toBeNull();
+        expect(got.rows.reduce((n, r) => n + (r.values[0] ?? 0), 0)).toBe(56);
+        await check({ by, aggs: [{ fn: "count" }], limit: 100 }, "failed");
+        await check({ by, aggs: [{ fn: "count" }], limit: 3 }, "nothing_matches_this_word");
+        await check({
+          by: [{ kind: "attribute", name: "region" }, ...by],
+          aggs: [{ fn: "count" }],
+          limit: 2,
+        });
+      });
+
       test("a missing value is its own group (null); count_distinct counts present values", async () => {
         await check({
           by: [{ kind: "column", name: "host" }],
@@ -646,9 +709,12 @@ export function runLogStoreConformance(
           { kind: "column", name: "level" },
           { kind: "column", name: "host" },
         ];
-        const fields: Field[] = features.groupsByAttribute
-          ? [...columns, { kind: "attribute", name: "region" }]
-          : columns;
+        const fields: Field[] = [
+          ...columns,
+          { kind: "attribute", name: "region" },
+          { kind: "attribute", name: "latency_ms" },
+        ];
+        const distinct = features.distinctAttributes ? fields : columns;
         const numericFns = ["sum", "avg", "min", "max", "p50", "p90", "p99"] as const;
         const queries = [undefined, "failed", "latency_ms:>100", "-level:info", "region:eu OR host:h1"];
         for (let k = 0; k < 25; k++) {
@@ -656,7 +722,7 @@ export function runLogStoreConformance(
           const aggs: Aggregation[] = [{ fn: "count" }, { fn: "min", attribute: "latency_ms" }];
           aggs.push({ fn: "max", attribute: "latency_ms" });
           for (let j = r.int(3); j > 0; j--) aggs.push({ fn: r.pick(numericFns), attribute: "latency_ms" });
-          if (r.chance(0.5)) aggs.push({ fn: "count_distinct", field: r.pick(fields) });
+          if (r.chance(0.5)) aggs.push({ fn: "count_distinct", field: r.pick(distinct) });
           const spec: AggregateSpec = {
             by,
             aggs,
@@ -667,20 +733,41 @@ export function runLogStoreConformance(
         }
       });
 
-      test("attributes as groups and distinct counts (or a 400 naming the field where the engine cannot)", async () => {
+      test("attributes as groups, with numbers of their own, over a query", async () => {
+        const region: Field = { kind: "attribute", name: "region" };
+        const got = await check({ by: [region], aggs: numeric, limit: 10 });
+        expect(got.rows.map((r) => r.group)).toEqual([["us"], ["eu"]]);
+        expect(got.rows.map((r) => r.values[0])).toEqual([37, 19]);
+        // Numbers and numeric strings group by their text; `n/a` and absent values are groups too.
+        await check({ by: [{ kind: "attribute", name: "latency_ms" }], aggs: [{ fn: "count" }], limit: 5 });
+        await check(
+          { by: [region, { kind: "column", name: "level" }], aggs: numeric, intervalMs: 30_000, limit: 4 },
+          "failed OR latency_ms:>200",
+        );
+      });
+
+      test("fields and their top values (GET /api/v1/logs/fields) from what a search reads back", async () => {
+        for (const text of [undefined, "failed", "latency_ms:>100 OR region:eu"]) {
+          const page = await store.search({ ...filter, ...(text ? { text } : {}), limit: 1000 });
+          const matching = events.filter((e) => text === undefined || matches(parseLogQuery(text), e));
+          expect(page.total).toBe(matching.length);
+          // Types kept: 120 and "120" are one value, `n/a` another; counts, distinct values and ranks alike.
+          expect(fieldsOf(page.logs, 5)).toEqual(fieldsOf(matching, 5));
+        }
+      });
+
+      test("distinct counts of an attribute (or a 400 naming it where the engine cannot)", async () => {
         const spec: AggregateSpec = {
-          by: [{ kind: "attribute", name: "region" }],
+          by: [{ kind: "column", name: "service" }],
           aggs: [{ fn: "count" }, { fn: "count_distinct", field: { kind: "attribute", name: "latency_ms" } }],
           limit: 10,
         };
-        if (features.groupsByAttribute) {
-          const got = await check(spec);
-          expect(got.rows.map((r) => r.group)).toEqual([["us"], ["eu"]]);
-        } else {
+        if (features.distinctAttributes) await check(spec);
+        else {
           const err = await store.aggregate(filter, spec).catch((e: unknown) => e);
           expect(err).toBeInstanceOf(AppError);
           expect((err as AppError).status).toBe(400);
-          expect((err as AppError).message).toContain("region");
+          expect((err as AppError).message).toContain("count_distinct(latency_ms)");
         }
       });
     });
@@ -701,6 +788,38 @@ export function runLogStoreConformance(
           expect(page.logs.map((e) => e.message)).toEqual(events.map((e) => e.message).toReversed());
         }
       }, 60_000); // a search engine refreshes after each of the ten writes
+    });
+
+    describe("microseconds", () => {
+      // One millisecond, four microsecond times: the ids are minted newest time first, so that only the
+      // timestamp can put them in order.
+      const service = fresh("micros");
+      const ms = Math.floor((Date.now() - 25 * MINUTE) / 1000) * 1000 + 123;
+      const base = new Date(ms).toISOString().slice(0, -1);
+      const times = [`${base}999Z`, `${base}456Z`, `${base}001Z`, `${base.slice(0, -3)}123Z`];
+      const events = times.map((timestamp, i) => ({
+        ...event(ms, { service, message: `µs ${i}` }),
+        timestamp,
+      }));
+
+      beforeAll(async () => {
+        await store.write(events.toReversed());
+      });
+
+      test("timestamps come back to the microsecond, ordered by them within their millisecond", async () => {
+        const page = await store.search({ services: [service], limit: 10 });
+        expect(page.logs.map((e) => e.timestamp)).toEqual(times);
+        expect(page.logs.map((e) => e.id)).toEqual(ids(events));
+        for (const e of events) expect((await store.get(e.id))?.timestamp).toBe(e.timestamp);
+      });
+
+      test("a millisecond's bounds hold its microseconds; cursors neither skip nor repeat within it", async () => {
+        expect(await store.count({ services: [service], from: ms, to: ms })).toBe(4);
+        expect(await store.count({ services: [service], to: ms - 1 })).toBe(0);
+        expect(await store.count({ services: [service], from: ms + 1 })).toBe(0);
+        const pages = await allPages({ services: [service] }, 1);
+        expect(pages.flatMap((p) => p.logs.map((e) => e.timestamp))).toEqual(times);
+      });
     });
 
     describe("pagination", () => {

@@ -30,6 +30,11 @@ const PREFIX = "logflow-logs";
 /** A store on a mocked Elasticsearch; `seen` records every request, with its headers. */
 function setup(options: { apiKey?: string; username?: string; password?: string; product?: boolean } = {}) {
   const mock = new Mock();
+  // The root answer start-up reads before installing the template (the product check).
+  mock.add({ method: "GET", path: "/" }, () => ({
+    version: { number: "9.1.0" },
+    tagline: "You Know, for Search",
+  }));
   const seen: { method: string; path: string; headers: Record<string, string> }[] = [];
   const Base = mock.getConnection();
   class Recording extends Base {
@@ -125,7 +130,8 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
     expect(t.aliases).toEqual({ [PREFIX]: {} });
     expect(t.mappings.dynamic).toBe("strict");
     expect(t.mappings.properties.attributes?.type).toBe("flattened");
-    expect(t.mappings.properties.timestamp?.type).toBe("date");
+    // To the nanosecond, so that events keep their microseconds (indices made before stay `date`).
+    expect(t.mappings.properties.timestamp?.type).toBe("date_nanos");
     expect(t.mappings.properties.service?.type).toBe("keyword");
   });
 
@@ -204,8 +210,9 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
           _id: evs[3]!.id,
         },
       },
-      // With its numeric attributes as (key, value) pairs, which ranges read (core/query/search-engine.ts).
-      { ...evs[3], attributes_numeric: [] },
+      // With its numeric attributes as (key, value) pairs, which ranges read, and its attributes as
+      // key\u0000value keywords, which grouping reads (core/query/search-engine.ts).
+      { ...evs[3], attributes_numeric: [], attributes_keyword: [] },
     ]);
   });
 
@@ -293,7 +300,7 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
     expect(last).toMatchObject({
       size: 2,
       track_total_hits: true,
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: [{ timestamp: { order: "desc", numeric_type: "date_nanos" } }, { id: { order: "desc" } }],
       query: {
         bool: {
           filter: [
@@ -311,7 +318,8 @@ describe("Elasticsearch client glue (mocked Elasticsearch)", () => {
       },
     });
     const second = await store.search({ services: ["checkout"], limit: 1, cursor: first.nextCursor! });
-    expect(last.search_after).toEqual([Date.parse(a!.timestamp), a!.id]);
+    // The time as ISO text: to the microsecond, which a number (read as ms) could not carry.
+    expect(last.search_after).toEqual([a!.timestamp, a!.id]);
     expect(second).toEqual({ total: 3, logs: [c!], nextCursor: null });
 
     const noTotal = await store.search({ limit: 5, withTotal: false });
@@ -513,20 +521,21 @@ describe("fetch transport against Elasticsearch (the Workers path)", () => {
     const e = event(Date.now() - 5);
     expect(await store.write([e])).toEqual({ written: 1, duplicates: 0 });
     expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
+      "GET https://es.example:9243/",
       `PUT https://es.example:9243/_index_template/${PREFIX}`,
       `PUT https://es.example:9243/${PREFIX}/_mapping?ignore_unavailable=true&allow_no_indices=true`,
       "POST https://es.example:9243/_bulk?refresh=wait_for",
     ]);
-    const headers = calls[2]?.init.headers as Record<string, string>;
+    const headers = calls[3]?.init.headers as Record<string, string>;
     expect(headers.authorization).toBe("ApiKey k==");
     expect(headers["content-type"]).toBe("application/x-ndjson");
-    const lines = String(calls[2]?.init.body)
+    const lines = String(calls[3]?.init.body)
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { create: { _index: expect.any(String), _id: e.id } },
-      { ...e, attributes_numeric: [] },
+      { ...e, attributes_numeric: [], attributes_keyword: [] },
     ]);
   });
 

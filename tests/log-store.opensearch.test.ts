@@ -3,6 +3,7 @@ import type { SearchEngine } from "../core/adapters/search/backend.ts";
 import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
 import { fetchEngine } from "../core/adapters/search/fetch.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
+import { indexTemplate } from "../core/adapters/search/mappings.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
 import { loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
@@ -201,6 +202,96 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
         expect(Object.keys(index.mappings.properties).length).toBeLessThan(20);
         expect(index.mappings.properties.attributes).toEqual({ type: "flat_object" });
       }
+    });
+  });
+
+  describe("grouping by an attribute (the key\u0000value keywords)", () => {
+    const engine = openSearchEngine({ url: OPENSEARCH_TEST_URL });
+    const prefix = freshPrefix();
+    const store = new SearchLogStore(engine, { indexPrefix: prefix });
+    const at = Date.now() - 60_000;
+    const range = { from: at - 1000, to: at + 1000 };
+
+    afterAll(async () => {
+      await drop(engine, prefix);
+      await engine.close();
+    });
+
+    test("a key's punctuation is literal: http.status is not httpXstatus, @a/b-c.d is itself", async () => {
+      const service = `punct-${crypto.randomUUID().slice(0, 8)}`;
+      const attrs: LogEvent["attributes"][] = [
+        { "http.status": 500, httpXstatus: 1, "@a/b-c.d": "x" },
+        { "http.status": 500, "http.status2": 3 },
+        { "http.status": "200", "@a/b-c.dd": "y", "@a/b-c.d": true },
+        { httpXstatus: 2 },
+      ];
+      await store.write(attrs.map((attributes, i) => event(at + i, { service, attributes })));
+      const groups = async (name: string) => {
+        const res = await store.aggregate(
+          { ...range, services: [service] },
+          { by: [{ kind: "attribute", name }], aggs: [{ fn: "count" }], limit: 10 },
+        );
+        return res.rows.map((r) => [r.group === null ? "other" : r.group[0], r.values[0]]);
+      };
+      expect(await groups("http.status")).toEqual([
+        ["500", 2],
+        [null, 1],
+        ["200", 1],
+      ]);
+      expect(await groups("@a/b-c.d")).toEqual([
+        [null, 2],
+        ["true", 1],
+        ["x", 1],
+      ]);
+    });
+
+    test("a value too long to index groups as absent; the event is stored whole", async () => {
+      const service = `long-${crypto.randomUUID().slice(0, 8)}`;
+      // Past KEYWORD_PAIR_MAX_CHARS; below flat_object's own limit (it refuses a leaf over 32,766 bytes).
+      const long = event(at, { service, attributes: { blob: "x".repeat(9_000), region: "eu" } });
+      const short = event(at + 1, { service, attributes: { blob: "small", region: "eu" } });
+      expect(await store.write([long, short])).toEqual({ written: 2, duplicates: 0 });
+      expect(await store.get(long.id)).toEqual(long);
+      const res = await store.aggregate(
+        { ...range, services: [service] },
+        { by: [{ kind: "attribute", name: "blob" }], aggs: [{ fn: "count" }], limit: 10 },
+      );
+      expect(res.rows.map((r) => [r.group, r.values[0]])).toEqual([
+        [[null], 1],
+        [["small"], 1],
+      ]);
+    });
+
+    test("events of an index made before the keywords existed count as missing the attribute", async () => {
+      // A day index as the template made it before (no attributes_keyword), holding one event.
+      const old = `${prefix}-2020.01.01`;
+      const { settings, mappings } = indexTemplate(prefix, "opensearch", "1s").template;
+      const { attributes_keyword: _, ...before } = mappings.properties;
+      const created = await engine.transport({
+        method: "PUT",
+        path: `/${old}`,
+        body: { settings, aliases: { [prefix]: {} }, mappings: { ...mappings, properties: before } },
+      });
+      expect(created.status).toBe(200);
+      const ts = Date.UTC(2020, 0, 1, 12);
+      const service = `old-${crypto.randomUUID().slice(0, 8)}`;
+      const e = event(ts, { service, attributes: { region: "eu" } });
+      const { attributes_keyword: __, ...source } = { ...e, attributes_keyword: [] };
+      await engine.transport({ method: "PUT", path: `/${old}/_doc/${e.id}?refresh=true`, body: source });
+      // The store adds the field to existing indices when it installs its template; later events have it.
+      const fresh = new SearchLogStore(engine, { indexPrefix: prefix });
+      await fresh.write([event(ts + 1, { service, attributes: { region: "eu" } })]);
+      await engine.transport({ method: "POST", path: `/${prefix}/_refresh` });
+      const res = await fresh.aggregate(
+        { from: ts - 1000, to: ts + 1000, services: [service] },
+        { by: [{ kind: "attribute", name: "region" }], aggs: [{ fn: "count" }], limit: 10 },
+      );
+      expect(res.rows.map((r) => [r.group, r.values[0]])).toEqual([
+        [[null], 1],
+        [["eu"], 1],
+      ]);
+      // Searches read it as before.
+      expect((await fresh.search({ services: [service], text: "region:eu", limit: 10 })).total).toBe(2);
     });
   });
 

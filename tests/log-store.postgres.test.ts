@@ -399,10 +399,11 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
           (err: unknown) => err,
         );
         let copying: { pid: number }[] = [];
-        for (let i = 0; i < 100 && copying.length === 0; i++) {
+        for (let i = 0; i < 400 && copying.length === 0; i++) {
           await Bun.sleep(50);
           copying = await db.sql<{ pid: number }[]>`select pid from pg_stat_activity
-            where position('copy logs' in query) > 0 and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
+            where position('copy logs' in query) > 0 and wait_event_type = 'Lock' and pid <> pg_backend_pid()
+              and datname = current_database()`;
         }
         expect(copying.length).toBe(1);
         await db.sql`select pg_terminate_backend(${(copying[0] as { pid: number }).pid})`;

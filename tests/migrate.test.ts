@@ -166,3 +166,38 @@ async function checkSearchWordsMigration(sql: Sql): Promise<void> {
   const found = await new PostgresLogStore(sql).search({ text: "u_56441", limit: 10 });
   expect(found.logs.map((e) => e.message)).toEqual(messages.filter((m) => m.startsWith("GET /api")));
 }
+
+describe.skipIf(!available)("bun run db:migrate", () => {
+  const migrateCli = async (url: string) => {
+    const proc = Bun.spawn(["bun", "db/cli.ts", "migrate"], {
+      cwd: resolve(import.meta.dir, ".."),
+      env: { ...process.env, DATABASE_URL: url, BCRYPT_ROUNDS: "4", ADMIN_PASSWORD: "" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    expect({ code, err }).toEqual({ code: 0, err: "" });
+    return out;
+  };
+
+  test("leaves a database the edge runtimes can log in to: the admin account is there, made once", async () => {
+    const db = await freshPostgresDatabase();
+    cleanups.push(db.drop);
+    const first = await migrateCli(db.url);
+    expect(first).toContain('Created the admin account "admin" (password admin123)');
+    expect(await migrateCli(db.url)).not.toContain("Created");
+    const sql = connectPostgres(db.url, { max: 1 });
+    try {
+      const rows = await sql<{ username: string; is_admin: boolean; hashed_password: string }[]>`
+        select username, is_admin, hashed_password from users`;
+      expect(rows.map((r) => [r.username, r.is_admin])).toEqual([["admin", true]]);
+      expect(await Bun.password.verify("admin123", rows[0]!.hashed_password)).toBe(true);
+    } finally {
+      await sql.end();
+    }
+  });
+});

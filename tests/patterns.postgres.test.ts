@@ -139,6 +139,38 @@ describe.skipIf(!reachable)("patterns on Postgres", () => {
     expect(await assigned(a, "s1", lines(20, 20))).toEqual(await assigned(kept, "s1", lines(20, 20)));
   });
 
+  test("a batch gives other work its turns while it is mined", async () => {
+    // No repo: nothing to load, so only the mining itself can give way.
+    const a = new PatternAssigner({ node: "turns", sliceMs: 0 });
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    try {
+      await a.assign(events("turns", lines(50)));
+    } finally {
+      clearInterval(timer);
+    }
+    expect(turns).toBeGreaterThan(0);
+  });
+
+  test("a flush while a batch gives way, evicting one of its miners, changes no id", async () => {
+    const a = new PatternAssigner({ repo, node: "sliced", maxServices: 1, sliceMs: 0 });
+    // Two services taking turns: whenever the batch gives way, the one it is not on is the one to evict.
+    const one = events("sliced-1", lines(100));
+    const two = events("sliced-2", lines(100, 3));
+    const batch = one.flatMap((e, i) => [e, two[i]!]);
+    const timer = setInterval(() => a.flush().catch(() => {}), 0);
+    try {
+      await a.assign(batch);
+    } finally {
+      clearInterval(timer);
+    }
+    const alone = new PatternAssigner({ node: "alone" });
+    expect(one.map((e) => e.pattern)).toEqual(await assigned(alone, "sliced-1", lines(100)));
+    expect(two.map((e) => e.pattern)).toEqual(await assigned(alone, "sliced-2", lines(100, 3)));
+    await a.flush();
+    expect(a.services).toBe(1);
+  });
+
   test("retention forgets templates last seen before the cutoff, and keeps the others", async () => {
     const a = new PatternAssigner({ repo, node: "retention" });
     const t = Date.UTC(2026, 9, 1);

@@ -229,7 +229,7 @@ for (const [name, available, open] of engines) {
 describe("the admin endpoints and /api/v1/metrics/system", () => {
   const t = suiteApp({ RETENTION_DAYS: "30" });
   // The pass made at start would otherwise record a last_run in the middle of a test.
-  beforeAll(() => t.runtime.retention.ready);
+  beforeAll(() => t.runtime.retention?.ready);
   const admin = () => ({ authorization: `Bearer ${t.adminToken}`, "content-type": "application/json" });
   const put = (pattern: string, body: unknown, headers = admin()) =>
     t.request(`/api/v1/retention/rules/${encodeURIComponent(pattern)}`, {

@@ -18,6 +18,7 @@ import {
   freshPostgresDatabase,
   KAFKA_TEST_BROKERS,
   kafkaReachable,
+  OPENSEARCH_TEST_URL,
   opensearchReachable,
   POSTGRES_ADMIN_URL,
   postgresReachable,
@@ -414,6 +415,20 @@ describe.skipIf(!(await postgresReachable()) || !(await opensearchReachable()))(
         69,
         /^ELASTICSEARCH_URL: Elasticsearch did not answer at http:\/\/127\.0\.0\.1:1/,
       );
+    });
+    test("ELASTICSEARCH_URL at an OpenSearch node: 78 naming the variable, not 69 after waiting", async () => {
+      const o = await run("api", {
+        DATABASE_URL: await freshDatabase(),
+        ELASTICSEARCH_URL: OPENSEARCH_TEST_URL,
+        STARTUP_WAIT_SECONDS: "30",
+      });
+      expectOneLine(
+        o,
+        78,
+        /^ELASTICSEARCH_URL: http:\/\/[^ ]+ is not Elasticsearch \(.*\); check the URL \(an OpenSearch node is set with OPENSEARCH_URL\)$/,
+      );
+      // A setting is wrong: nothing is waited for.
+      expect(o.stderr + o.stdout).not.toContain("waiting for");
     });
   },
 );

@@ -90,12 +90,13 @@ export function describeRejections(outcomes: readonly ItemOutcome[], noun = "rec
 }
 
 /**
- * Milliseconds of a time in nanoseconds written as decimal digits, exactly (as a number, 19 digits
- * would be rounded, and a time could fall a millisecond early); null for anything but 1–20 digits.
+ * Milliseconds of a time in nanoseconds written as decimal digits, to the microsecond (as a fraction:
+ * parseTimestamp's form; the nanoseconds below it are cut). Cut as text, since as a number 19 digits
+ * would be rounded and a time could fall a microsecond early. Null for anything but 1–20 digits.
  */
 export function millisOfNanos(text: string): number | null {
   if (!/^\d{1,20}$/.test(text)) return null;
-  return text.length <= 6 ? 0 : Number(text.slice(0, -6));
+  return text.length <= 3 ? 0 : Number(text.slice(0, -3)) / 1000;
 }
 
 /** Reads text line by line (LF or CRLF) without splitting it all at once. */

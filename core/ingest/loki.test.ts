@@ -232,10 +232,12 @@ describe("decodeLokiProtobuf", () => {
 });
 
 describe("millisOfNanos", () => {
-  test("exact whole milliseconds from nanosecond digits; null for anything else", () => {
+  test("milliseconds to the microsecond from nanosecond digits, cut exactly; null for anything else", () => {
     expect(millisOfNanos("1796292700442000000")).toBe(1_796_292_700_442); // Number() of it rounds to …441.99…
-    expect(millisOfNanos("1796292700441999999")).toBe(1_796_292_700_441);
-    expect(millisOfNanos("999999")).toBe(0);
+    expect(millisOfNanos("1796292700441999999")).toBe(1_796_292_700_441.999);
+    expect(millisOfNanos("1796292700441000001")).toBe(1_796_292_700_441);
+    expect(millisOfNanos("999999")).toBe(0.999);
+    expect(millisOfNanos("999")).toBe(0);
     for (const bad of ["", "-1", "1e18", "1.5", "123456789012345678901"])
       expect(millisOfNanos(bad)).toBeNull();
   });

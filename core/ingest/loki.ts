@@ -1,3 +1,4 @@
+import { parseTimestamp } from "../log-event.ts";
 import {
   type DecodedItem,
   type DecodeFailure,
@@ -121,10 +122,10 @@ function legacyEntry(
       error: `${where}.entries: each entry must be {"ts": "<RFC 3339>", "line": "…"}`,
     };
   }
-  const ms = Date.parse(ts);
-  if (!Number.isFinite(ms))
-    return { ok: false as const, error: `${where}.entries: ts is not an RFC 3339 time` };
-  return mapEntry(labelsText, labels, String(BigInt(ms) * 1_000_000n), e.line, undefined, options);
+  const ms = /^\d{4}-/.test(ts) ? parseTimestamp(ts) : null;
+  if (ms === null) return { ok: false as const, error: `${where}.entries: ts is not an RFC 3339 time` };
+  const ns = String(BigInt(Math.round(ms * 1000)) * 1000n);
+  return mapEntry(labelsText, labels, ns, e.line, undefined, options);
 }
 
 // ---- protobuf: logproto.PushRequest, snappy block-compressed ----

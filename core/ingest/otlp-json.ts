@@ -71,9 +71,10 @@ function text0(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
-/** int64 nanoseconds, as text or a number, to whole milliseconds; 0 when absent or unreadable. */
+/** int64 nanoseconds, as text or a number, to milliseconds to the microsecond; 0 when absent or unreadable. */
 function nanosToMs(value: unknown): number {
-  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? Math.floor(value / 1e6) : 0;
+  if (typeof value === "number")
+    return Number.isFinite(value) && value > 0 ? Math.floor(value / 1e3) / 1e3 : 0;
   return typeof value === "string" ? (millisOfNanos(value) ?? 0) : 0;
 }
 

@@ -1,3 +1,4 @@
+import { parseTimestamp } from "../log-event.ts";
 import { type DecodedItem, type DecodeFailure, type DecodeOptions, LineReader, tooMany } from "./decoded.ts";
 import { mapRecord, type ShipperRecord } from "./mapping.ts";
 
@@ -103,8 +104,7 @@ function leadingTime(head: string, now: number): number | null {
   if (iso) {
     let text = iso[1]!.replace(" ", "T").replace(",", ".");
     if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) text += "Z";
-    const ms = Date.parse(text);
-    return Number.isFinite(ms) ? ms : null;
+    return parseTimestamp(text);
   }
   const slash = SLASH_START.exec(head);
   if (slash) {

@@ -125,7 +125,8 @@ export class ProtoReader {
     const hi = this.fixed32();
     // hi * 2^32 = hi * 4294 * 10^6 + hi * 967296; the second part plus lo stays below 2^53.
     const rest = hi * 967_296 + lo;
-    return hi * 4294 + (rest - (rest % 1e6)) / 1e6;
+    // Milliseconds to the microsecond (a fraction), as parseTimestamp gives them.
+    return hi * 4294 + (rest - (rest % 1e3)) / 1e6;
   }
 
   fixed32(): number {

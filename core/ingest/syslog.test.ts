@@ -29,6 +29,15 @@ describe("parseSyslog", () => {
     });
   });
 
+  test("RFC 5424 and RFC 3339 times keep their microseconds", () => {
+    expect(parseSyslog("<14>1 2026-12-03T10:00:00.123456Z host app - - - m", 0).timestamp).toBe(
+      Date.UTC(2026, 11, 3, 10) + 123.456,
+    );
+    expect(parseSyslog("<14>2026-12-03T11:00:00.000001+01:00 host app: m", 0).timestamp).toBe(
+      Date.UTC(2026, 11, 3, 10) + 0.001,
+    );
+  });
+
   test("RFC 5424 with every field nil and no message", () => {
     expect(parseSyslog("<14>1 - - - - - -", NOW)).toEqual({
       format: "rfc5424",

@@ -1,3 +1,4 @@
+import { parseTimestamp } from "../log-event.ts";
 import type { DecodedItem, DecodeOptions } from "./decoded.ts";
 import { type Fields, mapRecord } from "./mapping.ts";
 
@@ -79,8 +80,8 @@ function parse5424(text: string, facility: number, severity: number): SyslogMess
   const [, ts, host, app, proc, msgId] = header;
   const out: SyslogMessage = { format: "rfc5424", facility, severity, message: "" };
   if (ts !== "-") {
-    const ms = Date.parse(ts!);
-    if (Number.isFinite(ms)) out.timestamp = ms;
+    const ms = parseTimestamp(ts!);
+    if (ms !== null) out.timestamp = ms;
   }
   const set = <K extends "hostname" | "appName" | "procId" | "msgId">(k: K, v: string | undefined) => {
     const value = nil(v);
@@ -161,8 +162,8 @@ function parse3164(text: string, facility: number, severity: number, now: number
     if (ms !== null) out.timestamp = ms;
     rest = rest.slice(bsd[0].length);
   } else if (iso) {
-    const ms = Date.parse(iso[1]!);
-    if (Number.isFinite(ms)) out.timestamp = ms;
+    const ms = parseTimestamp(iso[1]!);
+    if (ms !== null) out.timestamp = ms;
     rest = rest.slice(iso[0].length);
   }
   // HOST TAG: MSG, or TAG: MSG when the sender left the host out.

@@ -17,6 +17,7 @@
  * Bounded: at most `maxServices` miners (the least recently active goes, after its state is saved), each
  * with at most MinerConfig.maxTemplates templates; pending counts at most one row per template.
  */
+import { eventLoopSlicer, SLICE_MS } from "../event-loop.ts";
 import type { LogEvent } from "../log-event.ts";
 import type { LogLine } from "../logger.ts";
 import type { PatternRepo, PatternUpdate, SavedMiner } from "../ports/patterns.ts";
@@ -32,6 +33,8 @@ export interface PatternAssignerOptions {
   maxServices?: number;
   config?: Partial<MinerConfig>;
   log?: LogLine;
+  /** How long mining one batch may hold the event loop before others get a turn (default SLICE_MS). */
+  sliceMs?: number;
 }
 
 /** How often a miner's state is saved when only its counts changed. */
@@ -77,13 +80,23 @@ export class PatternAssigner {
     const missing = new Set<string>();
     for (const e of events) if (!this.miners.has(e.service)) missing.add(e.service);
     if (missing.size > 0) await Promise.all([...missing].map((s) => this.load(s)));
+    // The batch's miners, held here: a flush that runs while this batch gives way may evict one.
+    const mine = new Map<string, PatternMiner>();
+    for (const e of events) if (!mine.has(e.service)) mine.set(e.service, this.miners.get(e.service)!);
     const created = new Set<string>();
     let last: string | undefined;
     let miner: PatternMiner | undefined;
+    // Mining 10,000 long messages takes hundreds of milliseconds: other requests get their turns.
+    const breathe = eventLoopSlicer(this.o.sliceMs ?? SLICE_MS);
     for (const e of events) {
+      const pause = breathe();
+      if (pause) {
+        await pause;
+        last = undefined; // a flush may have run: mark the miner active (and dirty) again
+      }
       if (e.service !== last) {
         last = e.service;
-        miner = this.miners.get(e.service)!;
+        miner = mine.get(e.service)!;
         // Most recently active at the end: the first entries are the ones to evict.
         this.miners.delete(e.service);
         this.miners.set(e.service, miner);

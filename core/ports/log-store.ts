@@ -30,7 +30,7 @@ export interface LogFilter {
   levels?: Level[];
   /** Inclusive lower bound (epoch ms). */
   from?: number;
-  /** Inclusive upper bound (epoch ms). */
+  /** Inclusive upper bound (epoch ms): events with microseconds within that millisecond are in. */
   to?: number;
   correlationId?: string;
   traceId?: string;
@@ -51,7 +51,7 @@ export interface SearchQuery extends LogFilter {
 export interface SearchPage {
   /** Exact number of events matching the filter (all pages); a lower bound when `withTotal` was false. */
   total: number;
-  /** Newest first; ties on timestamp broken by id, descending. */
+  /** Newest first, to the microsecond; ties on timestamp broken by id (arrival order), descending. */
   logs: LogEvent[];
   /** Cursor for the next (older) page, or null on the last page. */
   nextCursor: string | null;

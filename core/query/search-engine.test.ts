@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { parseLogQuery } from "./parse.ts";
-import { numericAttributes, toSearchQuery } from "./search-engine.ts";
+import {
+  keywordAttributes,
+  keywordPairPrefix,
+  literalRegex,
+  numericAttributes,
+  toSearchQuery,
+} from "./search-engine.ts";
 
 const dsl = (q: string) => toSearchQuery(parseLogQuery(q));
 
@@ -67,6 +73,15 @@ describe("query → Elasticsearch/OpenSearch DSL", () => {
       { key: "a", value: 1.5 },
       { key: "b", value: 250 },
     ]);
+  });
+
+  test("attributes as key\u0000value keywords, and keys as literal regular expressions", () => {
+    expect(keywordAttributes({ "http.status": 500, ok: true, route: "/a b", "a\u0000b": "x" })).toEqual([
+      "http.status\u0000500",
+      "ok\u0000true",
+      "route\u0000/a b",
+    ]);
+    expect(literalRegex(keywordPairPrefix("@a/b-c.d_é1"))).toBe("\\@a\\/b\\-c\\.d_é1\\\u0000");
   });
 
   test("blank is match_all; text without a word match_none", () => {

@@ -1,6 +1,6 @@
 import type { LogEvent } from "../log-event.ts";
 import type { QueryNode } from "./ast.ts";
-import { attributeNumber } from "./values.ts";
+import { attributeNumber, attributeText } from "./values.ts";
 
 /** A clause of the Elasticsearch/OpenSearch query DSL. */
 export type Clause = Record<string, unknown>;
@@ -9,6 +9,23 @@ export type Clause = Record<string, unknown>;
 const TEXT_FIELD = "search";
 /** Numeric attributes, one nested (key, value) pair each: what ranges (and numeric aggregations) read. */
 export const NUMERIC_ATTRIBUTES_FIELD = "attributes_numeric";
+/**
+ * Every attribute as one keyword `<key>\u0000<value as text>` (KEYWORD_PAIR_SEPARATOR): what grouping
+ * by an attribute reads (terms over one key's pairs, `include` by the key's prefix).
+ */
+export const KEYWORD_ATTRIBUTES_FIELD = "attributes_keyword";
+/**
+ * Between key and value in KEYWORD_ATTRIBUTES_FIELD. No field name the API takes contains it (a NUL in
+ * a query parameter is a 400, and Postgres cannot store it), so `<key>\u0000` is the prefix of that key's
+ * pairs and of no other key's.
+ */
+export const KEYWORD_PAIR_SEPARATOR = "\u0000";
+/**
+ * Longest pair indexed in KEYWORD_ATTRIBUTES_FIELD, in characters (Lucene refuses a term over 32,766
+ * bytes, and a refused term would refuse the event): a longer value is stored and searchable but
+ * groups as if absent.
+ */
+export const KEYWORD_PAIR_MAX_CHARS = 8191;
 
 /**
  * What the index mapping needs for these queries beyond the template in adapters/search/mappings.ts:
@@ -18,8 +35,16 @@ export const NUMERIC_ATTRIBUTES_FIELD = "attributes_numeric";
  *   every leaf as a keyword, on which a range compares text (`"90" > "250"`). Nested pairs keep one
  *   field however many keys shippers invent (no mapping explosion) and let the engine aggregate a
  *   numeric attribute (avg, percentiles), at the cost of one hidden Lucene document per pair.
+ * - every attribute also as a `key\u0000value` keyword in one multi-valued field on the event's own
+ *   document (no hidden documents, one field however many keys): OpenSearch's `flat_object` cannot be
+ *   aggregated (2.19 answers `java.lang.Object@…` keys for its subfields, and a composite source over
+ *   one fails), and this dev node has no Painless for a scripted source. Elasticsearch's `flattened`
+ *   could group by `attributes.<key>` itself (its documentation lists terms aggregations on keyed
+ *   subfields); both engines read this field instead, so they answer alike.
  * Indices made before keep their mapping: message keeps the standard analyzer, and ranges find nothing
- * in them, until retention drops them.
+ * in them, until retention drops them. The store adds the later fields to them (an added field is
+ * allowed), but the documents already in them have no values there: grouped by an attribute they count
+ * as missing it (the null group), until retention drops their day.
  */
 export const QUERY_MAPPING = {
   messageAnalyzer: "logflow_words",
@@ -28,8 +53,29 @@ export const QUERY_MAPPING = {
       type: "nested",
       properties: { key: { type: "keyword" }, value: { type: "double" } },
     },
+    [KEYWORD_ATTRIBUTES_FIELD]: { type: "keyword", ignore_above: KEYWORD_PAIR_MAX_CHARS },
   },
 } as const;
+
+/** The keywords a document carries in KEYWORD_ATTRIBUTES_FIELD: `key\u0000value` for every attribute. */
+export function keywordAttributes(attributes: LogEvent["attributes"]): string[] {
+  const out: string[] = [];
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key) || key.includes(KEYWORD_PAIR_SEPARATOR)) continue;
+    out.push(keywordPairPrefix(key) + attributeText(attributes[key] as LogEvent["attributes"][string]));
+  }
+  return out;
+}
+
+/** What every pair of one attribute starts with in KEYWORD_ATTRIBUTES_FIELD. */
+export function keywordPairPrefix(key: string): string {
+  return `${key}${KEYWORD_PAIR_SEPARATOR}`;
+}
+
+/** A Lucene regular expression matching exactly `text` (every ASCII punctuation escaped). */
+export function literalRegex(text: string): string {
+  return text.replace(/[^\p{L}\p{M}\p{N}_]/gu, (c) => (c.charCodeAt(0) < 128 ? `\\${c}` : c));
+}
 
 /** The nested pairs a document carries in NUMERIC_ATTRIBUTES_FIELD: numbers and numeric strings. */
 export function numericAttributes(attributes: LogEvent["attributes"]): { key: string; value: number }[] {

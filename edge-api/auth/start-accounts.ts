@@ -22,6 +22,29 @@ export class DevelopmentPasswordError extends StartupError {
 }
 
 /**
+ * The admin account of a fresh install (ADMIN_USERNAME, with ADMIN_PASSWORD or in development the
+ * default password); true when it was created now. Every Bun start makes it, and so does
+ * `bun run db:migrate`, the step that prepares a database for the edge runtimes, which never write it.
+ */
+export async function ensureAdminAccount(
+  users: UserRepo,
+  config: {
+    ADMIN_USERNAME: string;
+    ADMIN_EMAIL: string;
+    ADMIN_PASSWORD?: string | undefined;
+    BCRYPT_ROUNDS: number;
+  },
+): Promise<boolean> {
+  return users.ensure({
+    username: config.ADMIN_USERNAME,
+    email: config.ADMIN_EMAIL,
+    hashedPassword: await hashPassword(config.ADMIN_PASSWORD ?? DEV_ADMIN_PASSWORD, config.BCRYPT_ROUNDS),
+    fullName: "Administrator",
+    isAdmin: true,
+  });
+}
+
+/**
  * What start-up does about passwords once the admin account exists: ADMIN_PASSWORD, when set, becomes
  * the admin's password (so an install first run in development does not keep admin123 once it is
  * given one; logged without the value, and revoking the admin's earlier sessions); then, in

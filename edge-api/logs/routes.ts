@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";
-import { type LogEvent, LogEventSchema } from "../../core/log-event.ts";
+import { eventTimeOf, type LogEvent, LogEventSchema } from "../../core/log-event.ts";
 import { LogContextSchema, LogSearchResultSchema, RecentLogsSchema } from "../../core/logs/schema.ts";
 import { InvalidCursorError, type LogStore } from "../../core/ports/log-store.ts";
 import { QueryTextSchema } from "../../core/query/schema.ts";
@@ -43,8 +43,9 @@ const ContextParamsSchema = z.object({
 
 /** Whether a comes before b in the store's order (timestamp, then id). */
 function earlier(a: LogEvent, b: LogEvent): boolean {
-  const ta = Date.parse(a.timestamp);
-  const tb = Date.parse(b.timestamp);
+  // To the microsecond: within one millisecond the store orders by them before the id.
+  const ta = eventTimeOf(a.timestamp);
+  const tb = eventTimeOf(b.timestamp);
   return ta < tb || (ta === tb && a.id < b.id);
 }
 

@@ -36,12 +36,12 @@ const PRODUCTION = { ENVIRONMENT: "production", SECRET_KEY: "q".repeat(40) };
 describe("an install first run in development, then started in production", () => {
   test("ADMIN_PASSWORD replaces admin123 at start, and the development password no longer logs in", async () => {
     const db = await installDatabase();
-    const dev = await startRuntime(loadConfig({ ...BASE, ...db }));
+    const dev = await startRuntime(loadConfig({ ...BASE, ...db }), { retention: true });
     expect(dev.adminCreated).toBe(true);
     await dev.close();
 
     const env = { ...BASE, ...db, ...PRODUCTION, ADMIN_PASSWORD: "correct-horse-battery-7" };
-    const runtime = await startRuntime(loadConfig(env));
+    const runtime = await startRuntime(loadConfig(env), { retention: true });
     try {
       const app = createApp(runtime.deps);
       const login = (password: string) =>
@@ -59,7 +59,7 @@ describe("an install first run in development, then started in production", () =
 
   test("another account still on admin123 stops the start with a message saying how to fix it", async () => {
     const db = await installDatabase();
-    const dev = await startRuntime(loadConfig({ ...BASE, ...db }));
+    const dev = await startRuntime(loadConfig({ ...BASE, ...db }), { retention: true });
     try {
       const res = await createApp(dev.deps).request("/api/v1/auth/register", {
         method: "POST",
@@ -73,7 +73,7 @@ describe("an install first run in development, then started in production", () =
     const env = { ...BASE, ...db, ...PRODUCTION, ADMIN_PASSWORD: "correct-horse-battery-7" };
     let error: unknown;
     try {
-      const runtime = await startRuntime(loadConfig(env));
+      const runtime = await startRuntime(loadConfig(env), { retention: true });
       await runtime.close();
     } catch (err) {
       error = err;

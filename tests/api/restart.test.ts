@@ -17,9 +17,9 @@ describe("the embedded profile keeps its data", () => {
     const config = loadConfig({ LOGFLOW_DATA_DIR: dir, BCRYPT_ROUNDS: "4", LOG_LEVEL: "error" });
     const service = `restart-${crypto.randomUUID().slice(0, 8)}`;
 
-    const first = await startRuntime(config);
+    const first = await startRuntime(config, { retention: true });
     expect(first.adminCreated).toBe(true);
-    await expect(startRuntime(config)).rejects.toThrow(/is in use/);
+    await expect(startRuntime(config, { retention: true })).rejects.toThrow(/is in use/);
     const app1 = createApp(first.deps);
     const login = await app1.request("/api/v1/auth/login", {
       method: "POST",
@@ -38,7 +38,7 @@ describe("the embedded profile keeps its data", () => {
     expect(res.status).toBe(200);
     await first.close();
 
-    const second = await startRuntime(config);
+    const second = await startRuntime(config, { retention: true });
     try {
       expect(second.adminCreated).toBe(false);
       const app2 = createApp(second.deps);

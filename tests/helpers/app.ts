@@ -43,7 +43,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     drop = db.drop;
   }
   const config = loadConfig({ ...base, ...env });
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config, { retention: true });
   const app = createApp(runtime.deps);
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   const access_token = await login(request, config.ADMIN_USERNAME, config.ADMIN_PASSWORD ?? "");

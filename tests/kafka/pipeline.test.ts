@@ -82,6 +82,20 @@ describe.skipIf(!enabled)("Kafka pipeline (real broker, real Postgres)", () => {
     expect(ix.status().status).toBe("healthy");
   });
 
+  test("events keep their microseconds through the topic and the indexer, ordered by them", async () => {
+    const { topic, group, db, queue } = await setup("micros", 1);
+    await indexer({ topic, group, store: db.store });
+    const base = makeEvents(3, ["micros"]);
+    const second = new Date(Math.floor((Date.now() - 60_000) / 1000) * 1000).toISOString().slice(0, 19);
+    const times = [`${second}.123999Z`, `${second}.123456Z`, `${second}.123Z`];
+    // Published oldest time last: only the timestamps put them in order.
+    const events = base.map((e, i) => ({ ...e, timestamp: times[i]! }));
+    await queue.publish(events);
+    await waitFor("the events stored", async () => (await db.count()) === events.length);
+    const page = await db.store.search({ services: ["micros"], limit: 10 });
+    expect(page.logs.map((e) => e.timestamp)).toEqual(times);
+  });
+
   test("two indexers give every event its pattern id; one id per template, with the templates stored", async () => {
     const { topic, group, db, queue } = await setup("patterns");
     const services = ["checkout", "payment", "auth", "search", "email"];

@@ -7,7 +7,9 @@ import { configOrExit, serve } from "./serve.ts";
 import { exitOnStartupError } from "./startup.ts";
 
 const config = configOrExit();
-const { runtime, server } = await serve(config, { syslog: !config.KAFKA_BROKERS?.length }).catch(
-  exitOnStartupError,
-);
+// Retention is the scheduler role's (bun run scheduler), not the API's: see RuntimeOptions.retention.
+const { runtime, server } = await serve(config, {
+  syslog: !config.KAFKA_BROKERS?.length,
+  retention: false,
+}).catch(exitOnStartupError);
 runtime.deps.log?.({ level: "INFO", msg: "api listening", port: server.port, database: runtime.database });

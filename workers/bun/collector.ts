@@ -16,9 +16,11 @@ if (!config.KAFKA_BROKERS?.length || !config.DATABASE_URL) {
   );
   process.exit(78);
 }
-const { runtime, server, syslog } = await serve(config, { assets: false, syslog: true }).catch(
-  exitOnStartupError,
-);
+const { runtime, server, syslog } = await serve(config, {
+  assets: false,
+  syslog: true,
+  retention: false,
+}).catch(exitOnStartupError);
 runtime.deps.log?.({
   level: "INFO",
   msg: "collector listening",

@@ -23,7 +23,9 @@ await checkPort("PORT", config.HOST, config.PORT).catch(exitOnStartupError);
     );
   }
 }
-const { runtime, server, syslog } = await serve(config, { syslog: true }).catch(exitOnStartupError);
+const { runtime, server, syslog } = await serve(config, { syslog: true, retention: true }).catch(
+  exitOnStartupError,
+);
 // The alert scheduler, embedded: every active rule each ALERT_EVAL_INTERVAL_SECONDS.
 startAlertScheduler(bunAlertEngine(runtime, config));
 // With KAFKA_BROKERS, ingest publishes to Kafka: every role in this one process, the indexer included,

@@ -1,6 +1,7 @@
 /**
  * `bun run scheduler`: the alert scheduler on its own (cluster profile). Evaluates every active rule each
- * ALERT_EVAL_INTERVAL_SECONDS; run as many as you like, each tick is evaluated by one of them.
+ * ALERT_EVAL_INTERVAL_SECONDS; run as many as you like, each tick is evaluated by one of them. It also
+ * runs the hourly retention pass (RETENTION_DAYS and the per-service rules), which the API role leaves to it.
  * In the embedded profile the scheduler runs inside `bun run dev` instead (PGlite has one owner).
  */
 import { startAlertScheduler } from "../../stream-jobs/scheduler/scheduler.ts";
@@ -16,7 +17,8 @@ if (!config.DATABASE_URL) {
   );
   process.exit(78);
 }
-const runtime = await startRuntime(config).catch(exitOnStartupError);
+// The cluster profile's one role that applies retention (RETENTION_DAYS and the per-service rules).
+const runtime = await startRuntime(config, { retention: true }).catch(exitOnStartupError);
 const engine = bunAlertEngine(runtime, config);
 const scheduler = startAlertScheduler(engine);
 runtime.deps.log?.({

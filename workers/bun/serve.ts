@@ -36,18 +36,19 @@ export interface Served {
 
 /**
  * Start the runtime and serve the API (and the dashboard, when built) on config.PORT; with `syslog`
- * (the embedded profile and the collector role), the syslog listener on SYSLOG_PORT when it is set.
+ * (the embedded profile and the collector role), the syslog listener on SYSLOG_PORT when it is set; with
+ * `retention`, the hourly retention pass (RuntimeOptions.retention says which role runs it).
  * Rejects with StartupError (one line, an exit code) for a port in use or a dependency refused or away.
  */
 export async function serve(
   config: Config,
-  opts: { assets?: boolean; syslog?: boolean } = {},
+  opts: { assets?: boolean; syslog?: boolean; retention: boolean },
 ): Promise<Served> {
   const syslogPort = opts.syslog ? config.SYSLOG_PORT : undefined;
   // Before anything is opened or created on disk (the embedded database, the signing key).
   await checkPort("PORT", config.HOST, config.PORT);
   if (syslogPort !== undefined) await checkPort("SYSLOG_PORT", config.HOST, syslogPort);
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config, { retention: opts.retention });
   if (opts.assets !== false) runtime.deps.assets = staticAssets();
   const app = createApp(runtime.deps);
   let server: ReturnType<typeof Bun.serve>;

@@ -11,7 +11,9 @@ import { filteredLogs } from "./filter-sql.ts";
  * LogStore.aggregate on Postgres and PGlite (semantics: core/query/aggregate.ts), in two statements:
  * the groups ranked by count (only with `by`), then one pass that buckets each matching row by time and
  * by kept group (or `other`) and computes every aggregation there. Percentiles are exact
- * (percentile_cont: linear interpolation between the closest ranks).
+ * (percentile_cont: linear interpolation between the closest ranks). Counts alone over the whole range
+ * (`by=service,level`, the commonest ask) are answered by the ranking itself: the kept groups' counts,
+ * and the rest from the total of every group, in one statement.
  */
 export async function aggregate(
   sql: Sql,
@@ -39,7 +41,7 @@ export async function aggregate(
     );
     const positions = sqlConstant(groupExprs.map((_, i) => String(i + 1)).join(", "));
     const rows = await sql<Record<string, string | number | null>[]>`
-      select * from (
+      select *, sum(n) over ()::float8 as total from (
         select ${pg(cols)}, count(*)::float8 as n
         from ${filteredLogs(sql, filter, scanText)}
         group by ${pg(positions)}) counted
@@ -47,6 +49,24 @@ export async function aggregate(
       limit ${limit + 1}`;
     other = rows.length > limit;
     kept = rows.slice(0, limit).map((r) => groupExprs.map((_, i) => (r[`g${i}`] ?? null) as string | null));
+    if (spec.intervalMs === undefined && spec.aggs.every((a) => a.fn === "count")) {
+      const total = Number(rows[0]?.total ?? 0);
+      const cells = new Map<string, (number | null)[]>();
+      let rest = total;
+      rows.slice(0, limit).forEach((r, k) => {
+        rest -= Number(r.n);
+        cells.set(
+          `0:${k}`,
+          spec.aggs.map(() => Number(r.n)),
+        );
+      });
+      if (other)
+        cells.set(
+          "0:-1",
+          spec.aggs.map(() => rest),
+        );
+      return { total, rows: kept.length === 0 ? [] : gridRows(spec, kept, other, span, cells) };
+    }
   }
 
   // Which kept group a row is in (its position), or -1 for the rest.

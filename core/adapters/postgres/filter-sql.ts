@@ -40,7 +40,8 @@ export function filterSql(sql: Sql, f: LogFilter, withText = true): Fragment {
   if (f.levels?.length === 1) conds.push(sql`and level = ${f.levels[0] ?? ""}`);
   else if (f.levels && f.levels.length > 1) conds.push(sql`and level = any(${f.levels}::text[])`);
   if (f.from !== undefined) conds.push(sql`and ts >= ${iso(f.from)}::timestamptz`);
-  if (f.to !== undefined) conds.push(sql`and ts <= ${iso(f.to)}::timestamptz`);
+  // `to` is an inclusive millisecond: the events with microseconds within it are in.
+  if (f.to !== undefined) conds.push(sql`and ts < ${iso(Math.floor(f.to) + 1)}::timestamptz`);
   if (f.correlationId !== undefined) conds.push(sql`and correlation_id = ${f.correlationId}`);
   if (f.traceId !== undefined) conds.push(sql`and trace_id = ${f.traceId}`);
   return sql`${conds}`;

@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import type { Level } from "../../level.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { formatEventTime, type LogEvent } from "../../log-event.ts";
 
 /** A row of `logs` as postgres.js reads it. */
 export interface LogRow {
@@ -17,16 +17,18 @@ export interface LogRow {
   span_id: string | null;
   attributes: Record<string, string | number | boolean> | null;
   pattern: string | null;
+  /** The microseconds of `ts` within its second: the driver's Date keeps only the millisecond. */
+  ts_us: number;
 }
 
 /** The columns of a LogRow, for `select`. */
 export function logColumns(sql: Sql): Fragment {
   return sql`id, ts, received_at, service, level, message, host, correlation_id, request_id, trace_id,
-    span_id, attributes, pattern`;
+    span_id, attributes, pattern, extract(microseconds from ts)::int as ts_us`;
 }
 
 /** A row of `logs` as the writer sends it (jsonb_to_recordset's column list names the same keys). */
-export type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
+export type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes" | "ts_us"> & {
   ts: string;
   received_at: string;
   attributes: LogEvent["attributes"];
@@ -37,7 +39,8 @@ export type StoredRow = Omit<LogRow, "ts" | "received_at" | "attributes"> & {
 export function toEvent(r: LogRow): LogEvent {
   const e: LogEvent = {
     id: r.id,
-    timestamp: new Date(r.ts).toISOString(),
+    // The driver's Date cuts the microseconds (never rounds up): they come back beside it.
+    timestamp: formatEventTime(new Date(r.ts).getTime() + ((r.ts_us ?? 0) % 1000) / 1000),
     received_at: new Date(r.received_at).toISOString(),
     service: r.service,
     level: r.level,

@@ -2,7 +2,7 @@ import type { Fragment, Sql } from "postgres";
 import { decodeCursor, encodeCursor } from "../../cursor.ts";
 import { isUuid, timeOfId } from "../../ids.ts";
 import { LEVELS } from "../../level.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
   type GroupedQuery,
@@ -93,14 +93,15 @@ export interface PostgresLogStoreOptions {
 }
 
 /**
- * The options for PGlite: statements of up to 4 MiB of JSON (few per batch: 64 KiB statements cost a
+ * The options for PGlite: statements of up to 1 MiB of JSON (few per batch: 64 KiB statements cost a
  * tenth more CPU per event there), and no COPY (see copyFromRows). The bound is for memory: PGlite's
  * WebAssembly heap grows to the biggest statement it was given (the JSON text, its jsonb, the rows) and
- * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good.
+ * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good; and for
+ * the API's event loop, which the driver holds while it copies a statement's message (4 MiB: tens of ms).
  */
 export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
-  statementChars: 4 * 1024 * 1024,
-  maxStatementChars: 4 * 1024 * 1024,
+  statementChars: 1024 * 1024,
+  maxStatementChars: 1024 * 1024,
   copyFromRows: Number.POSITIVE_INFINITY,
 };
 
@@ -154,7 +155,10 @@ export class PostgresLogStore implements LogStore {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const sql = this.sql;
     const scanText = await scanTextFirst(sql, query, this.textScanBelowRows);
-    const seek = after ? [sql`and (ts, id) < (${iso(after.ts)}::timestamptz, ${after.id}::uuid)`] : [];
+    const seek = after
+      ? // As text: a parameter the driver types timestamptz goes through a JS Date, which cuts the µs.
+        [sql`and (ts, id) < (${formatEventTime(after.ts)}::text::timestamptz, ${after.id}::uuid)`]
+      : [];
     // Page and total are independent queries: on a pool they run at the same time.
     const [rows, counted] = await Promise.all([
       sql<LogRow[]>`
@@ -173,7 +177,7 @@ export class PostgresLogStore implements LogStore {
     return {
       total: counted ? Number(counted[0]?.n ?? 0) : rows.length,
       logs,
-      nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ ts: eventTimeOf(last.timestamp), id: last.id }) : null,
     };
   }
 
@@ -181,10 +185,11 @@ export class PostgresLogStore implements LogStore {
     if (!isUuid(id)) return null;
     const t = timeOfId(id);
     if (t !== null) {
-      // A UUIDv7's time field is the event's millisecond: equality on ts prunes to one partition and
-      // one index entry.
+      // A UUIDv7's time field is the event's millisecond: its microseconds fall within it, a range
+      // that prunes to one partition and a few index entries.
       const [row] = await this.sql<LogRow[]>`
-        select ${logColumns(this.sql)} from logs where ts = ${iso(t)}::timestamptz and id = ${id}::uuid`;
+        select ${logColumns(this.sql)} from logs
+        where ts >= ${iso(t)}::timestamptz and ts < ${iso(t + 1)}::timestamptz and id = ${id}::uuid`;
       if (row) return toEvent(row);
     }
     // Other UUIDs, and v7 ids not minted from their event's time, are found by id in every partition.

@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import { eventLoopSlicer } from "../../event-loop.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
 import type { WriteResult } from "../../ports/log-store.ts";
 import { tsvectorText } from "../../search-text.ts";
 import { checkTimes, iso } from "../log-store-common.ts";
@@ -24,6 +24,8 @@ const DEADLOCK = "40P01";
 const UNIQUE_VIOLATION = "23505";
 /** Rows in a write's first statement, before the rows' own size sets the rest (~60 KB of usual rows). */
 const FIRST_SLICE_ROWS = 100;
+/** Most characters of JSON written in one stringify (a few milliseconds of the event loop). */
+const PIECE_CHARS = 256 * 1024;
 
 /**
  * The store's write path. A batch is stored whole or not at all, together with its per-minute counts
@@ -79,7 +81,7 @@ export class LogWriter {
    */
   private async insert(rows: StoredRow[]): Promise<number> {
     const sql = this.sql;
-    const parts = this.jsonParts(rows);
+    const parts = await this.jsonParts(rows);
     if (parts.length === 1) {
       const [row] = await sql<{ written: number }[]>`
         with ins as (${insertRows(sql, parts[0] as string)}),
@@ -94,13 +96,19 @@ export class LogWriter {
     return await sql.begin(async (tx) => {
       const t = tx as unknown as Sql;
       type Count = { minute: Date; service: string; level: string; n: number };
-      const answers = await Promise.all(
-        parts.map(
-          (part) => t<Count[]>`
+      // The driver builds and copies each statement's message when it is sent: a few milliseconds per
+      // MiB, so a big batch's parts are sent a few at a time, giving way to other requests between.
+      const breathe = eventLoopSlicer();
+      const sent: Promise<Count[]>[] = [];
+      for (const part of parts) {
+        await breathe();
+        const answer = t<Count[]>`
           with ins as (${insertRows(t, part)})
-          select ${minuteOfTs(t)} as minute, service, level, count(*)::int as n from ins group by 1, 2, 3`,
-        ),
-      );
+          select ${minuteOfTs(t)} as minute, service, level, count(*)::int as n from ins group by 1, 2, 3`.execute();
+        answer.catch(() => {}); // awaited below; a failure meanwhile is not an unhandled rejection
+        sent.push(answer);
+      }
+      const answers = await Promise.all(sent);
       const counts = answers.flat();
       // A minute two parts share comes back twice.
       if (counts.length > 0) await addMinuteCounts(t, summedMinuteCounts(t, JSON.stringify(counts)));
@@ -130,25 +138,47 @@ export class LogWriter {
   }
 
   /**
-   * The rows as JSON arrays of about statementChars each: each slice is sized from the rows before it
-   * (one stringify per slice, not per row); one that still passes maxStatementChars is split row by row.
-   * JSON.stringify writes what Postgres text cannot hold (U+0000, half a surrogate pair) as \u escapes
-   * that Postgres refuses; where one may be, the part is written again with them replaced, so the rest
-   * of the event and of its batch is kept.
+   * The rows as JSON arrays of about statementChars each. They are written a piece at a time (one
+   * stringify per piece of at most PIECE_CHARS, each piece sized from the rows before it), giving way
+   * to other requests between pieces: a 4 MiB statement in one JSON.stringify held the event loop for
+   * tens of milliseconds, and a 10 MB batch's pieces for hundreds. A piece that still passes
+   * maxStatementChars is split row by row. JSON.stringify writes what Postgres text cannot hold
+   * (U+0000, half a surrogate pair) as \u escapes that Postgres refuses; where one may be, the piece
+   * is written again with them replaced, so the rest of the event and of its batch is kept.
    */
-  private jsonParts(rows: StoredRow[]): string[] {
+  private async jsonParts(rows: StoredRow[]): Promise<string[]> {
     const { statementChars, maxStatementChars } = this.limits;
+    const partChars = Math.min(statementChars, maxStatementChars);
+    const pieceChars = Math.min(partChars, PIECE_CHARS);
     const parts: string[] = [];
-    let take = statementChars >= maxStatementChars ? rows.length : FIRST_SLICE_ROWS;
+    // The current part: its pieces without their brackets, joined once it is full.
+    let pieces: string[] = [];
+    let size = 0;
+    const close = () => {
+      if (pieces.length > 0) parts.push(`[${pieces.join(",")}]`);
+      pieces = [];
+      size = 0;
+    };
+    const breathe = eventLoopSlicer();
+    let take = FIRST_SLICE_ROWS;
     for (let i = 0; i < rows.length; ) {
+      await breathe();
       const slice = i === 0 && take >= rows.length ? rows : rows.slice(i, i + take);
       let json = JSON.stringify(slice);
       if (UNSTORABLE_ESCAPE.test(json)) json = JSON.stringify(slice.map(storableRow));
-      if (json.length <= maxStatementChars) parts.push(json);
-      else parts.push(...this.splitJson(slice));
       i += slice.length;
-      take = Math.max(1, Math.floor((statementChars * slice.length) / json.length));
+      take = Math.max(1, Math.floor((pieceChars * slice.length) / json.length));
+      if (json.length > maxStatementChars) {
+        close();
+        parts.push(...this.splitJson(slice));
+        continue;
+      }
+      // A piece's brackets go; the part gets its own, and a comma between pieces.
+      if (pieces.length > 0 && size + json.length > partChars) close();
+      pieces.push(json.slice(1, -1));
+      size += json.length - 1;
     }
+    close();
     return parts;
   }
 
@@ -186,7 +216,7 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
     if (!unique.has(key)) unique.set(key, e);
   }
   const ordered = [...unique.entries()]
-    .map(([key, e]) => ({ e, key, ts: Date.parse(e.timestamp) }))
+    .map(([key, e]) => ({ e, key, ts: eventTimeOf(e.timestamp) }))
     .sort((a, b) => a.ts - b.ts || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const n = ordered.length;
   const times: number[] = new Array(n);
@@ -198,11 +228,12 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
     await breathe();
     const received = Date.parse(e.received_at);
     checkTimes(e, ts, received);
-    times[i] = ts;
+    // The millisecond, for the day partitions and the per-minute counts.
+    times[i] = Math.floor(ts);
     rows[i++] = {
       id: e.id,
-      // Whole milliseconds, always: the cursor and get(id) address events by their millisecond.
-      ts: iso(ts),
+      // To the microsecond, as ingest parsed it; the cursor carries it, get(id) looks in the id's millisecond.
+      ts: formatEventTime(ts),
       received_at: iso(received),
       service: e.service,
       level: e.level,

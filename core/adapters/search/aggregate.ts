@@ -9,7 +9,12 @@ import { type AggregateResult, type AggregateSpec, gridRows, topGroups } from ".
 import type { Field } from "../../query/ast.ts";
 import type { Aggregation } from "../../query/schema.ts";
 import { fieldNameOf, percentileOf } from "../../query/schema.ts";
-import { NUMERIC_ATTRIBUTES_FIELD } from "../../query/search-engine.ts";
+import {
+  KEYWORD_ATTRIBUTES_FIELD,
+  keywordPairPrefix,
+  literalRegex,
+  NUMERIC_ATTRIBUTES_FIELD,
+} from "../../query/search-engine.ts";
 import { filterQuery } from "./query.ts";
 
 type Clause = Record<string, unknown>;
@@ -25,6 +30,8 @@ interface Bucketed {
 
 /** Composite pages read to rank groups (1,000 groups each): beyond, the ranking covers the first ones. */
 const GROUP_PAGES = 20;
+/** Groups ranked when `by` has an attribute: the k-th root of it per field (20,000; 141 × 141; 27³). */
+const TREE_GROUPS = GROUP_PAGES * 1000;
 
 /**
  * LogStore.aggregate on OpenSearch/Elasticsearch (semantics: core/query/aggregate.ts): groups ranked
@@ -33,9 +40,17 @@ const GROUP_PAGES = 20;
  * percentiles are the engine's t-digest and distinct counts its HyperLogLog++ (exact below 40,000),
  * both approximate. Numeric functions read the nested (key, value) pairs of numeric attributes.
  *
- * `by` and count_distinct take columns here (service, level, host, trace_id, …): OpenSearch's
- * flat_object cannot aggregate a subfield (2.19 answers `java.lang.Object@…` keys), so grouping by an
- * attribute is refused with a 400 that says so.
+ * `by` takes columns and attributes. Columns only: the groups are ranked from composite pages, exact up
+ * to 20,000 groups. With an attribute (read from the `key\u0000value` keywords, KEYWORD_ATTRIBUTES_FIELD:
+ * OpenSearch's flat_object cannot be aggregated): from nested terms aggregations, one level per field,
+ * each with a sibling for the events without a value; exact while every field has at most 20,000 (one
+ * field), 141 (two) or 27 (three) values within its parent group, else the ranking covers the most
+ * frequent ones (the rest is still counted, in `other`). count_distinct takes columns only (a cardinality
+ * over one key's pairs would need a script): an attribute there is a 400 that says so.
+ *
+ * One request instead of two where the ranking already answers: columns only with at most `limit`
+ * groups (the first composite page, of `limit + 1`, carries the aggregations), and counts alone over the
+ * whole range (every group's count is in the ranking).
  */
 export async function searchAggregate(
   search: (body: Body) => Promise<Answer>,
@@ -43,16 +58,12 @@ export async function searchAggregate(
   spec: AggregateSpec,
   maxBuckets: number,
 ): Promise<AggregateResult> {
-  for (const f of [...spec.by, ...spec.aggs.flatMap((a) => (a.fn === "count_distinct" ? [a.field] : []))]) {
-    if (f.kind === "attribute") {
+  for (const a of spec.aggs) {
+    if (a.fn === "count_distinct" && a.field.kind === "attribute") {
       throw new AppError(
         "BAD_REQUEST",
-        `${fieldNameOf(f)}: on the OpenSearch/Elasticsearch store, by and count_distinct take service, level, host, trace_id, correlation_id, request_id or span_id (attributes are grouped on the Postgres store)`,
-        {
-          errors: [
-            { field: spec.by.includes(f) ? "by" : "agg", message: "an attribute cannot be grouped here" },
-          ],
-        },
+        `count_distinct(${fieldNameOf(a.field)}): on the OpenSearch/Elasticsearch store, count_distinct takes service, level, host, trace_id, correlation_id, request_id or span_id (distinct attribute values are counted on the Postgres store; by=${fieldNameOf(a.field)} lists them)`,
+        { errors: [{ field: "agg", message: "distinct values of an attribute cannot be counted here" }] },
       );
     }
   }
@@ -60,15 +71,6 @@ export async function searchAggregate(
   if (spec.intervalMs !== undefined && span === null) return { total: 0, rows: [] };
   const query = filterQuery(filter);
   const limit = Math.max(1, Math.trunc(spec.limit));
-
-  let kept: (string | null)[][] = [[]];
-  let other = false;
-  if (spec.by.length > 0) {
-    const groups = await rankedGroups(search, query, spec.by);
-    ({ other } = topGroups(groups, limit));
-    kept = topGroups(groups, limit).kept.map((g) => g.group);
-    if (kept.length === 0) return { total: 0, rows: [] };
-  }
 
   const metrics: Record<string, unknown> = {};
   spec.aggs.forEach((a, j) => {
@@ -84,6 +86,89 @@ export async function searchAggregate(
             aggs: metrics,
           },
         };
+
+  // Cells by (bucket start, group index; -1 is other).
+  const cells = new Map<string, (number | null)[]>();
+  const fill = (index: number, holder: Bucketed) => {
+    if (spec.intervalMs === undefined) {
+      cells.set(`0:${index}`, values(spec.aggs, holder));
+      return;
+    }
+    for (const b of (holder.t as { buckets: (Bucketed & { key: number })[] }).buckets) {
+      cells.set(`${b.key}:${index}`, values(spec.aggs, b));
+    }
+  };
+
+  let kept: (string | null)[][] = [[]];
+  let other = false;
+  if (spec.by.length > 0 && spec.by.every((f) => f.kind === "column")) {
+    // At most `limit` groups (service, level: the usual case) are all kept: one composite page holding
+    // the aggregations too answers in one request.
+    const sources = compositeSources(spec.by);
+    const res = await search({
+      size: 0,
+      track_total_hits: false,
+      query,
+      aggs: {
+        c: { composite: { size: limit + 1, sources }, ...(Object.keys(inner).length ? { aggs: inner } : {}) },
+      },
+    });
+    const c = res.aggregations?.c as
+      | { buckets: (Bucketed & { key: Record<string, string | null> })[] }
+      | undefined;
+    const page = c?.buckets ?? [];
+    if (page.length <= limit) {
+      const groups = page.map((b) => ({
+        group: spec.by.map((_, i) => b.key[`g${i}`] ?? null),
+        count: b.doc_count,
+        b,
+      }));
+      const top = topGroups(groups, limit);
+      if (top.kept.length === 0) return { total: 0, rows: [] };
+      top.kept.forEach((g, k) => {
+        fill(k, g.b);
+      });
+      const total = groups.reduce((n, g) => n + g.count, 0);
+      return {
+        total,
+        rows: gridRows(
+          spec,
+          top.kept.map((g) => g.group),
+          false,
+          span,
+          cells,
+        ),
+      };
+    }
+  }
+  if (spec.by.length > 0) {
+    const { groups, complete } = spec.by.some((f) => f.kind === "attribute")
+      ? await rankedGroupsTree(search, query, spec.by)
+      : await rankedGroups(search, query, spec.by);
+    const top = topGroups(groups, limit);
+    other = top.other;
+    kept = top.kept.map((g) => g.group);
+    if (kept.length === 0) return { total: 0, rows: [] };
+    // Counts alone over the whole range: every group's count is known already (one request).
+    if (complete && spec.intervalMs === undefined && spec.aggs.every((a) => a.fn === "count")) {
+      const total = groups.reduce((n, g) => n + g.count, 0);
+      const cells = new Map<string, (number | null)[]>();
+      top.kept.forEach((g, k) => {
+        cells.set(
+          `0:${k}`,
+          spec.aggs.map(() => g.count),
+        );
+      });
+      const rest = total - top.kept.reduce((n, g) => n + g.count, 0);
+      if (other)
+        cells.set(
+          "0:-1",
+          spec.aggs.map(() => rest),
+        );
+      return { total, rows: gridRows(spec, kept, other, span, cells) };
+    }
+  }
+
   const aggs: Record<string, unknown> =
     spec.by.length === 0
       ? inner
@@ -98,18 +183,6 @@ export async function searchAggregate(
         };
   const res = await search({ size: 0, track_total_hits: true, query, aggs });
   const total = typeof res.hits.total === "number" ? res.hits.total : (res.hits.total?.value ?? 0);
-
-  // Cells by (bucket start, group index; -1 is other).
-  const cells = new Map<string, (number | null)[]>();
-  const fill = (index: number, holder: Bucketed) => {
-    if (spec.intervalMs === undefined) {
-      cells.set(`0:${index}`, values(spec.aggs, holder));
-      return;
-    }
-    for (const b of (holder.t as { buckets: (Bucketed & { key: number })[] }).buckets) {
-      cells.set(`${b.key}:${index}`, values(spec.aggs, b));
-    }
-  };
   if (spec.by.length === 0) fill(0, { ...(res.aggregations ?? {}), doc_count: total });
   else {
     const g = res.aggregations?.g as { buckets: Record<string, Bucketed> } | undefined;
@@ -120,13 +193,24 @@ export async function searchAggregate(
   return { total, rows: gridRows(spec, kept, other, span, cells) };
 }
 
+/** The composite aggregation's sources for column fields: `g<i>`, missing values as null. */
+function compositeSources(by: Field[]): Clause[] {
+  return by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
+}
+
+interface Ranked {
+  groups: { group: (string | null)[]; count: number }[];
+  /** Whether every matching event is in one of `groups`. */
+  complete: boolean;
+}
+
 /** Every group's count, from composite pages (missing values as null). */
 async function rankedGroups(
   search: (body: Body) => Promise<Answer>,
   query: Clause,
   by: Field[],
-): Promise<{ group: (string | null)[]; count: number }[]> {
-  const sources = by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
+): Promise<Ranked> {
+  const sources = compositeSources(by);
   const out: { group: (string | null)[]; count: number }[] = [];
   let after: unknown;
   for (let page = 0; page < GROUP_PAGES; page++) {
@@ -143,16 +227,75 @@ async function rankedGroups(
     for (const b of c.buckets) {
       out.push({ group: by.map((_, i) => b.key[`g${i}`] ?? null), count: b.doc_count });
     }
-    if (c.buckets.length < 1000 || !c.after_key) break;
+    if (c.buckets.length < 1000 || !c.after_key) return { groups: out, complete: true };
     after = c.after_key;
   }
-  return out;
+  return { groups: out, complete: false };
+}
+
+/**
+ * Every group's count from nested terms aggregations: level i groups by `by[i]` (`v<i>`, its values, and
+ * `m<i>`, the events without one), each bucket holding level i + 1.
+ */
+async function rankedGroupsTree(
+  search: (body: Body) => Promise<Answer>,
+  query: Clause,
+  by: Field[],
+): Promise<Ranked> {
+  const size = Math.max(1, Math.floor(TREE_GROUPS ** (1 / by.length)));
+  const level = (i: number): Record<string, unknown> => {
+    if (i === by.length) return {};
+    const f = by[i] as Field;
+    const next = level(i + 1);
+    const sub = i + 1 < by.length ? { aggs: next } : {};
+    const values =
+      f.kind === "column"
+        ? { field: f.name }
+        : { field: KEYWORD_ATTRIBUTES_FIELD, include: `${literalRegex(keywordPairPrefix(f.name))}.*` };
+    return {
+      [`v${i}`]: { terms: { ...values, size, order: [{ _count: "desc" }, { _key: "asc" }] }, ...sub },
+      [`m${i}`]: { filter: missing(f), ...sub },
+    };
+  };
+  const res = await search({ size: 0, track_total_hits: false, query, aggs: level(0) });
+  const out: { group: (string | null)[]; count: number }[] = [];
+  let complete = true;
+  type Node = Record<string, unknown> & { doc_count?: number };
+  const walk = (node: Node, i: number, group: (string | null)[]) => {
+    if (i === by.length) {
+      if ((node.doc_count ?? 0) > 0) out.push({ group, count: node.doc_count ?? 0 });
+      return;
+    }
+    const f = by[i] as Field;
+    const cut = f.kind === "column" ? 0 : keywordPairPrefix(f.name).length;
+    const terms = node[`v${i}`] as {
+      sum_other_doc_count?: number;
+      buckets: (Node & { key: string | number })[];
+    };
+    if (terms.sum_other_doc_count) complete = false;
+    for (const b of terms.buckets) walk(b, i + 1, [...group, String(b.key).slice(cut)]);
+    walk(node[`m${i}`] as Node, i + 1, [...group, null]);
+  };
+  walk({ ...(res.aggregations ?? {}), doc_count: 1 }, 0, []);
+  return { groups: out, complete };
+}
+
+/** The events without a value for the field. */
+function missing(f: Field): Clause {
+  const has =
+    f.kind === "column"
+      ? { exists: { field: f.name } }
+      : { prefix: { [KEYWORD_ATTRIBUTES_FIELD]: { value: keywordPairPrefix(f.name) } } };
+  return { bool: { must_not: [has] } };
 }
 
 function groupClause(by: Field[], values: (string | null)[]): Clause {
   const filter = by.map((f, i) => {
     const v = values[i] ?? null;
-    return v === null ? { bool: { must_not: [{ exists: { field: f.name } }] } } : { term: { [f.name]: v } };
+    if (v === null) return missing(f);
+    return f.kind === "column"
+      ? { term: { [f.name]: v } }
+      : { term: { [KEYWORD_ATTRIBUTES_FIELD]: keywordPairPrefix(f.name) + v } };
   });
   return { bool: { filter } };
 }
@@ -193,7 +336,8 @@ function values(aggs: Aggregation[], holder: Bucketed): (number | null)[] {
 /**
  * One groupMany query as a search body: a composite aggregation over the `by` columns (missing values as
  * null) holding the metric and the newest timestamp, one page of `maxGroups` groups in value order; or,
- * without `by`, the metric over every match. Attributes cannot be grouped (see searchAggregate).
+ * without `by`, the metric over every match. Attributes are not grouped here yet: a composite source
+ * cannot read one key's `key\u0000value` keywords (searchAggregate ranks them with nested terms instead).
  */
 export function groupedBody(query: GroupedQuery, maxGroups: number, timeoutMs: number): Body {
   const attribute = query.by.find((f) => f.kind === "attribute");
@@ -213,7 +357,7 @@ export function groupedBody(query: GroupedQuery, maxGroups: number, timeoutMs: n
     query: filterQuery(query.filter),
   };
   if (query.by.length === 0) return { ...base, aggs: metrics };
-  const sources = query.by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
+  const sources = compositeSources(query.by);
   return {
     ...base,
     track_total_hits: false,

@@ -1,4 +1,4 @@
-import { Client, type ClientOptions } from "@elastic/elasticsearch";
+import { Client, type ClientOptions, HttpConnection } from "@elastic/elasticsearch";
 import { type ClientTransportLike, clientTransport, type SearchEngine } from "./backend.ts";
 
 export interface ElasticsearchConnection {
@@ -15,8 +15,12 @@ export interface ElasticsearchConnection {
 
 /**
  * An Elasticsearch 8/9 cluster through the official client. The client checks that it talks to
- * Elasticsearch (the `x-elastic-product` response header); anything else fails every request with a
- * ProductNotSupportedError, which the store reports as unreachable.
+ * Elasticsearch (the `x-elastic-product` response header); anything else (an OpenSearch node, say) fails
+ * every request with a ProductNotSupportedError, which start-up reports as a setting to fix (exit 78).
+ *
+ * The connection is the client's node:http one: its default, UndiciConnection, gets no response object
+ * back from Bun's built-in `undici` module, so every request failed with a TypeError that passed for an
+ * unreachable node, against Elasticsearch and anything else alike.
  */
 export function elasticsearchEngine(c: ElasticsearchConnection): SearchEngine {
   const client = new Client({
@@ -28,7 +32,7 @@ export function elasticsearchEngine(c: ElasticsearchConnection): SearchEngine {
         : {}),
     requestTimeout: c.requestTimeoutMs ?? 30_000,
     maxRetries: 3,
-    ...(c.Connection ? { Connection: c.Connection } : {}),
+    Connection: c.Connection ?? HttpConnection,
   });
   return {
     flavor: "elasticsearch",

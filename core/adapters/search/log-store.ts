@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from "../../cursor.ts";
 import { isUuid } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
-import type { LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
 import {
   type CountByKey,
   type GroupedQuery,
@@ -18,7 +18,13 @@ import {
   type WriteResult,
 } from "../../ports/log-store.ts";
 import type { AggregateResult, AggregateSpec } from "../../query/aggregate.ts";
-import { NUMERIC_ATTRIBUTES_FIELD, numericAttributes, QUERY_MAPPING } from "../../query/search-engine.ts";
+import {
+  KEYWORD_ATTRIBUTES_FIELD,
+  keywordAttributes,
+  NUMERIC_ATTRIBUTES_FIELD,
+  numericAttributes,
+  QUERY_MAPPING,
+} from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
 import { groupedBody, groupedValues, searchAggregate } from "./aggregate.ts";
 import {
@@ -87,6 +93,18 @@ interface HistogramAgg {
   buckets: { key: number; doc_count: number; levels: TermsAgg }[];
 }
 
+/** What the store derives from attributes to index them (core/query/search-engine.ts): never read back. */
+const DERIVED_FIELDS = [NUMERIC_ATTRIBUTES_FIELD, KEYWORD_ATTRIBUTES_FIELD];
+
+/**
+ * The store's order: time, then id, newest first. `numeric_type` sorts the day indices mapped before
+ * `date_nanos` (whole milliseconds) together with the newer ones (to the microsecond), in nanoseconds.
+ */
+const NEWEST_FIRST = [
+  { timestamp: { order: "desc", numeric_type: "date_nanos" } },
+  { id: { order: "desc" } },
+] as const;
+
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
 
@@ -146,6 +164,9 @@ export class SearchLogStore implements LogStore {
   ensureTemplate(): Promise<void> {
     if (this.templateState?.installed) return Promise.resolve();
     this.template ??= (async () => {
+      // The root answer first: the Elasticsearch client checks the product on a 2xx only, and a node of
+      // the other product refuses the template with a 406 that names neither (the client's media type).
+      ensureOk(await this.request({ method: "GET", path: "/" }), "node info");
       const res = await this.request({
         method: "PUT",
         path: `/_index_template/${this.alias}`,
@@ -176,15 +197,19 @@ export class SearchLogStore implements LogStore {
     for (const e of events) {
       const id = e.id.toLowerCase();
       if (docs.has(id)) continue;
-      const ts = Date.parse(e.timestamp);
+      const ts = eventTimeOf(e.timestamp);
       const received = Date.parse(e.received_at);
       checkTimes(e, ts, received);
-      // Whole milliseconds in ISO form, as the Postgres store keeps them: cursors address milliseconds.
-      const source: LogEvent = { ...e, timestamp: iso(ts), received_at: iso(received) };
+      // In the form the Postgres store answers: to the microsecond when the time has them.
+      const source: LogEvent = { ...e, timestamp: formatEventTime(ts), received_at: iso(received) };
       docs.set(id, {
-        index: dayIndex(this.prefix, ts),
+        index: dayIndex(this.prefix, Math.floor(ts)),
         id,
-        source: { ...source, [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes) },
+        source: {
+          ...source,
+          [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes),
+          [KEYWORD_ATTRIBUTES_FIELD]: keywordAttributes(e.attributes),
+        },
       });
     }
     if (docs.size === 0) return { written: 0, duplicates: events.length };
@@ -204,9 +229,10 @@ export class SearchLogStore implements LogStore {
       // One hit more than the page tells whether an older page exists without a second request.
       size: limit + 1,
       query: filterQuery(query),
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: NEWEST_FIRST,
       track_total_hits: withTotal,
-      ...(after ? { search_after: [after.ts, after.id] } : {}),
+      // The time as ISO text, to the microsecond: the engine reads a number here as milliseconds.
+      ...(after ? { search_after: [formatEventTime(after.ts), after.id] } : {}),
     });
     const hits = res.hits.hits;
     const more = hits.length > limit;
@@ -215,7 +241,7 @@ export class SearchLogStore implements LogStore {
     return {
       total: withTotal ? totalOf(res.hits.total) : logs.length + (more ? 1 : 0),
       logs,
-      nextCursor: more && last ? encodeCursor({ ts: Date.parse(last.timestamp), id: last.id }) : null,
+      nextCursor: more && last ? encodeCursor({ ts: eventTimeOf(last.timestamp), id: last.id }) : null,
     };
   }
 
@@ -229,7 +255,7 @@ export class SearchLogStore implements LogStore {
     const res = await this.searchBody({
       size: clampLimit(limit),
       query: { match_all: {} },
-      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+      sort: NEWEST_FIRST,
       track_total_hits: false,
     });
     return res.hits.hits.map((h) => h._source);
@@ -381,8 +407,8 @@ export class SearchLogStore implements LogStore {
                   sample: {
                     top_hits: {
                       size: 1,
-                      _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
-                      sort: [{ timestamp: { order: "desc" } }, { id: { order: "desc" } }],
+                      _source: { excludes: DERIVED_FIELDS },
+                      sort: NEWEST_FIRST,
                     },
                   },
                 },
@@ -507,10 +533,10 @@ export class SearchLogStore implements LogStore {
       method: "POST",
       path: `/${this.alias}/_search`,
       querystring: READ,
-      // The numeric pairs are the store's own index data, not part of the event.
+      // The attribute pairs are the store's own index data, not part of the event.
       body: {
         timeout: `${this.searchTimeoutMs}ms`,
-        _source: { excludes: [NUMERIC_ATTRIBUTES_FIELD] },
+        _source: { excludes: DERIVED_FIELDS },
         ...body,
       },
     });

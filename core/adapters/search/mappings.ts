@@ -38,8 +38,9 @@ const keyword = { type: "keyword" } as const;
  * - attributes: `flattened` (Elasticsearch) or `flat_object` (OpenSearch): one field, every leaf a
  *   keyword, however many keys shippers invent (no mapping explosion); `_source` keeps the types.
  * - numeric attributes (numbers and numeric strings) also as nested (key, value) pairs in
- *   `attributes_numeric` (core/query/search-engine.ts): what ranges and numeric aggregations read.
- *   The store strips them from what it reads back.
+ *   `attributes_numeric` (core/query/search-engine.ts): what ranges and numeric aggregations read;
+ *   every attribute also as a `key\u0000value` keyword in `attributes_keyword`: what grouping reads.
+ *   The store strips both from what it reads back.
  * - `shards` primary shards per day (SEARCH_INDEX_SHARDS, default 1; keep each under ~50 GB);
  *   `auto_expand_replicas 0-1` is green on one node and keeps a replica on more.
  */
@@ -70,7 +71,9 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
         dynamic: "strict",
         properties: {
           id: keyword,
-          timestamp: { type: "date", format: "strict_date_optional_time||epoch_millis" },
+          // To the nanosecond (LogFlow keeps microseconds). Indices made before keep `date` (a field's type
+          // cannot change): their events read back whole milliseconds; see the README's "Microseconds".
+          timestamp: { type: "date_nanos", format: "strict_date_optional_time_nanos||epoch_millis" },
           received_at: { type: "date", format: "strict_date_optional_time||epoch_millis", index: false },
           service: { ...keyword, copy_to: "search" },
           level: keyword,

@@ -37,12 +37,12 @@ describe("filters as a bool query", () => {
     expect(filterQuery({ services: [], levels: [], text: "  " })).toEqual({ match_all: {} });
   });
 
-  test("bounds are inclusive epoch milliseconds", () => {
+  test("bounds are inclusive epoch milliseconds (the upper one with its microseconds)", () => {
     expect(filterQuery({ from: 1, to: 2, services: ["a"] })).toEqual({
       bool: {
         filter: [
           { terms: { service: ["a"] } },
-          { range: { timestamp: { gte: 1, lte: 2, format: "epoch_millis" } } },
+          { range: { timestamp: { gte: 1, lt: 3, format: "epoch_millis" } } },
         ],
       },
     });

@@ -26,7 +26,8 @@ export function filterQuery(f: LogFilter, extra: Clause[] = []): Clause {
       range: {
         timestamp: {
           ...(f.from !== undefined ? { gte: Math.trunc(f.from) } : {}),
-          ...(f.to !== undefined ? { lte: Math.trunc(f.to) } : {}),
+          // `to` is an inclusive millisecond: the events with microseconds within it are in.
+          ...(f.to !== undefined ? { lt: Math.floor(f.to) + 1 } : {}),
           format: "epoch_millis",
         },
       },

@@ -31,7 +31,9 @@ export function searchStartupVerdict(flavor: EngineFlavor, url: string, err: unk
     error: new StartupError(EX_CONFIG, `${variable}: ${line}`),
   });
   if (err instanceof SearchEngineError && err.type === "product_not_supported")
-    return config(`${origin(url)} is not ${NAME[flavor]} (${oneLine(err)}); check the URL`);
+    return config(
+      `${origin(url)} is not ${NAME[flavor]} (${oneLine(err)}); check the URL${flavor === "elasticsearch" ? " (an OpenSearch node is set with OPENSEARCH_URL)" : ""}`,
+    );
   if (isSearchEngineOutage(err)) return { retry: true, reason: oneLine(err) };
   if (err instanceof SearchEngineError && (err.status === 401 || err.status === 403))
     return {

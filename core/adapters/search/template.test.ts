@@ -7,6 +7,9 @@ import { SearchLogStore } from "./log-store.ts";
 function countingEngine() {
   const calls = { templates: 0, mappings: 0, bulks: 0 };
   const transport = (async (req: EngineRequest) => {
+    // The root answer the install reads first (which product the node is).
+    if (req.method === "GET" && req.path === "/")
+      return { status: 200, body: { version: { number: "2.19.0" } } };
     if (req.path.startsWith("/_index_template/")) {
       calls.templates++;
       return { status: 200, body: { acknowledged: true } };
