@@ -190,7 +190,8 @@ export async function startServer(
     stderr: "inherit",
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // Generous: on the shared 2-core machine at load 20+ the embedded database alone took over a minute to open.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     try {
       if ((await fetch(`${url}/health`)).ok) break;

@@ -5,16 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
-
-/** Whether a process with this pid runs (signal 0 checks without sending anything). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from "../core/process-alive.ts";
 
 /**
  * A dev engine's start command: prints each line `start` reports prefixed with the engine's name and
@@ -35,7 +26,7 @@ export function ownedPid(pidFile: string, dir: string): number | null {
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  if (!processAlive(pid)) return null;
+  if (!isAlive(pid)) return null;
   // A recycled pid belongs to some other program: its command line does not name our directory.
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir) ? pid : null;

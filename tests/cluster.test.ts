@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { isAlive } from "../core/adapters/pglite/open.ts";
+import { isAlive } from "../core/process-alive.ts";
 import { freePort, groupAlive } from "./edge/runtime-process.ts";
 import {
   freshPostgresDatabase,

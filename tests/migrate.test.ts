@@ -8,6 +8,7 @@ import { PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { migrate } from "../core/adapters/postgres/migrate.ts";
 import { tsvectorText } from "../core/search-text.ts";
 import { MIGRATIONS } from "../db/migrations/index.ts";
+import { dbCli } from "./helpers/db-cli.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
 import { loghubDir } from "./helpers/loghub.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
@@ -169,19 +170,13 @@ async function checkSearchWordsMigration(sql: Sql): Promise<void> {
 
 describe.skipIf(!available)("bun run db:migrate", () => {
   const migrateCli = async (url: string) => {
-    const proc = Bun.spawn(["bun", "db/cli.ts", "migrate"], {
-      cwd: resolve(import.meta.dir, ".."),
-      env: { ...process.env, DATABASE_URL: url, BCRYPT_ROUNDS: "4", ADMIN_PASSWORD: "" },
-      stdout: "pipe",
-      stderr: "pipe",
+    const { code, stdout, stderr } = await dbCli(["migrate"], {
+      DATABASE_URL: url,
+      BCRYPT_ROUNDS: "4",
+      ADMIN_PASSWORD: "",
     });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    expect({ code, err }).toEqual({ code: 0, err: "" });
-    return out;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    return stdout;
   };
 
   test("leaves a database the edge runtimes can log in to: the admin account is there, made once", async () => {

@@ -17,6 +17,7 @@ import { MIGRATIONS } from "../db/migrations/index.ts";
 import { freePort } from "./edge/runtime-process.ts";
 import { freshPostgresDatabase, postgresReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
+import { roleEnv } from "./helpers/role-env.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 import { until } from "./helpers/until.ts";
 
@@ -29,18 +30,13 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 function spawnRole(role: "api" | "scheduler", databaseUrl: string, port: number) {
   return Bun.spawn(["bun", `workers/bun/${role}.ts`], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      ENVIRONMENT: "test",
-      LOG_LEVEL: "warn",
-      HOST: "127.0.0.1",
+    env: roleEnv({
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       LOGFLOW_DATA_DIR: join(scratch, `data-${crypto.randomUUID()}`),
       ADMIN_PASSWORD: "retention-roles-password",
       BCRYPT_ROUNDS: "4",
-    },
+    }),
     stdin: "ignore",
     stdout: "ignore",
     stderr: "inherit",

@@ -24,6 +24,7 @@ import {
   postgresReachable,
 } from "./helpers/engines.ts";
 import { type Forwarder, forwarder } from "./helpers/forwarder.ts";
+import { roleEnv } from "./helpers/role-env.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 import {
   connectQueue,
@@ -69,17 +70,12 @@ interface Outcome {
 async function run(role: "dev" | "api" | "collector" | "indexer" | "scheduler", env: Record<string, string>) {
   const proc = Bun.spawn(["bun", `workers/bun/${role}.ts`], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      ENVIRONMENT: "test",
-      LOG_LEVEL: "warn",
+    env: roleEnv({
       PORT: "0",
-      HOST: "127.0.0.1",
       LOGFLOW_DATA_DIR: join(scratch, `data-${crypto.randomUUID()}`),
       STARTUP_WAIT_SECONDS: "1",
       ...env,
-    },
+    }),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -274,16 +270,13 @@ describe.skipIf(!(await postgresReachable()))("start-up: DATABASE_URL", () => {
     const apiPort = await freePort();
     const proc = Bun.spawn(["bun", "workers/bun/api.ts"], {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        ENVIRONMENT: "test",
+      env: roleEnv({
         LOG_LEVEL: "info",
         BCRYPT_ROUNDS: "4",
         PORT: String(apiPort),
-        HOST: "127.0.0.1",
         DATABASE_URL: pg(new URL(await freshDatabase()).pathname.slice(1), "postgres", `127.0.0.1:${port}`),
         STARTUP_WAIT_SECONDS: "40",
-      },
+      }),
       stdout: "pipe",
       stderr: "pipe",
     });

@@ -34,6 +34,12 @@ export interface Telemetry {
   indexerConsumerRestarted(): void;
   /** The indexer's consumer group lag, as last read from the broker. */
   indexerLag(messages: number): void;
+  /**
+   * Syslog messages the listener gave up: `udp_backlog`, a datagram that arrived while too many
+   * messages waited (UDP cannot be paused); `stop`, read over TCP or UDP but still refused by the queue
+   * when the listener stopped.
+   */
+  syslogDropped(reason: "udp_backlog" | "stop", count: number): void;
   /** The Prometheus text exposition, or null where metrics are not collected. */
   render(): Promise<{ contentType: string; body: string } | null>;
 }
@@ -56,5 +62,6 @@ export const noTelemetry: Telemetry = {
   indexerRetried() {},
   indexerConsumerRestarted() {},
   indexerLag() {},
+  syslogDropped() {},
   render: async () => null,
 };

@@ -7,7 +7,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pingKafka } from "../../core/adapters/kafka/client.ts";
-import { ownedPid, portTaken, portTakenError, processAlive } from "../ownership.ts";
+import { isAlive } from "../../core/process-alive.ts";
+import { ownedPid, portTaken, portTakenError } from "../ownership.ts";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 
@@ -167,7 +168,7 @@ export async function stopBroker(
   if (!pid) return false;
   process.kill(pid, opts.signal ?? "SIGTERM");
   const deadline = Date.now() + (opts.graceMs ?? 30_000);
-  while (processAlive(pid)) {
+  while (isAlive(pid)) {
     if (Date.now() > deadline) process.kill(pid, "SIGKILL");
     await Bun.sleep(100);
   }

@@ -7,7 +7,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ownedPid, portTaken, portTakenError, processAlive } from "../ownership.ts";
+import { isAlive } from "../../core/process-alive.ts";
+import { ownedPid, portTaken, portTakenError } from "../ownership.ts";
 
 export interface DevNode {
   /** HTTP endpoint, e.g. http://127.0.0.1:9200. */
@@ -106,7 +107,7 @@ export async function startNode(
   if (ours) {
     // Ours but not answering: still starting, or wedged; either way not a second node on the same data.
     const deadline = Date.now() + deadlineMs;
-    while (Date.now() < deadline && processAlive(ours)) {
+    while (Date.now() < deadline && isAlive(ours)) {
       if (await clusterHealth(node.url)) return { reused: true, ms: performance.now() - t0 };
       await Bun.sleep(500);
     }
@@ -168,8 +169,8 @@ export async function stopNode(node: DevNode, deadlineMs = 60_000): Promise<bool
   if (pid === null) return false;
   process.kill(pid, "SIGTERM");
   const deadline = Date.now() + deadlineMs;
-  while (processAlive(pid) && Date.now() < deadline) await Bun.sleep(200);
-  if (processAlive(pid)) process.kill(pid, "SIGKILL");
+  while (isAlive(pid) && Date.now() < deadline) await Bun.sleep(200);
+  if (isAlive(pid)) process.kill(pid, "SIGKILL");
   rmSync(node.pidFile, { force: true });
   return true;
 }

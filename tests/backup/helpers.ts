@@ -2,6 +2,7 @@
 import { expect } from "bun:test";
 import { resolve } from "node:path";
 import { freePort, type RuntimeProcess, startRuntimeProcess } from "../edge/runtime-process.ts";
+import { type CliResult, dbCli as runDbCli } from "../helpers/db-cli.ts";
 import { login, overHttp } from "../helpers/login.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -115,25 +116,7 @@ export async function dbCliDuringIngest(
   return { result, accepted: traffic.accepted };
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `bun db/cli.ts …args` (what `bun run db:…` runs), with no terminal: confirmations need --yes. */
-export async function dbCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const proc = Bun.spawn(["bun", "db/cli.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...BASE_ENV, ...env },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
+/** `bun db/cli.ts …args` with these suites' settings (tests/helpers/db-cli.ts). */
+export function dbCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runDbCli(args, { ...BASE_ENV, ...env });
 }

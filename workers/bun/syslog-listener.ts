@@ -4,11 +4,14 @@
  * mapped as every shipper's records are (APP-NAME → service, severity → level, structured data →
  * attributes) and handed to the collector in batches, into the same pipeline as /api/v1/ingest.
  *
- * Syslog has no acknowledgement: a message is the listener's once it arrived. When the queue is full
- * the batch is retried after the queue's Retry-After, up to five times; a batch that still cannot be
- * published is dropped and logged. While more than `HIGH_WATER` messages wait, TCP connections stop
- * being read (senders feel TCP's backpressure, as rsyslog's queue then holds its messages) until fewer
- * than `LOW_WATER` do; UDP cannot be held back. Syslog has no authentication either: put the port on
+ * Syslog has no acknowledgement: a message is the listener's once it was read, so a batch the queue
+ * refuses (full, or the store down) is retried after the queue's Retry-After for as long as the
+ * listener runs, never dropped. Meanwhile, and while more than `highWater` messages wait, TCP
+ * connections are not read: senders feel TCP's backpressure (rsyslog's queue then holds its messages)
+ * and memory stays bounded; reading resumes once a publish succeeds and fewer than `lowWater` wait. UDP
+ * cannot be held back: past `highWater` waiting messages a datagram is dropped and counted
+ * (`syslog_messages_dropped_total{reason="udp_backlog"}`). Only at stop, with the queue still refusing, is
+ * what was read given up (logged and counted). Syslog has no authentication either: put the port on
  * a trusted network.
  */
 import { createSocket } from "node:dgram";
@@ -23,8 +26,21 @@ import type { AppDeps } from "../../edge-api/context.ts";
 export interface SyslogListener {
   tcpPort: number;
   udpPort: number;
-  /** Stop listening and publish what arrived. */
+  /** Messages read and not yet published, and whether TCP connections are paused for them. */
+  state(): { backlog: number; paused: boolean };
+  /** Stop listening and publish what arrived (giving up after `MAX_TRIES_AT_STOP` refusals). */
   stop(): Promise<void>;
+}
+
+export interface SyslogListenerOptions {
+  port: number;
+  hostname: string;
+  /** Past this many messages waiting to be published, TCP connections are paused and UDP datagrams dropped. */
+  highWater?: number;
+  /** Paused connections are read again once fewer than this many wait (and the queue takes batches). */
+  lowWater?: number;
+  /** How long to wait before publishing a refused batch again, from the queue's Retry-After (seconds). */
+  retryDelayMs?: (retryAfterSeconds: number) => number;
 }
 
 type SyslogDeps = Pick<AppDeps, "collect" | "queue" | "limits" | "telemetry" | "log" | "now">;
@@ -32,26 +48,37 @@ type SyslogDeps = Pick<AppDeps, "collect" | "queue" | "limits" | "telemetry" | "
 /** Messages are published in batches of at most this many, or after `LINGER_MS`. */
 const MAX_BATCH = 5_000;
 const LINGER_MS = 5;
-const MAX_TRIES = 5;
-/** Past this many messages waiting to be published, TCP connections are paused; read again below LOW_WATER. */
 const HIGH_WATER = 50_000;
 const LOW_WATER = 10_000;
+/** Once stopping, a batch the queue still refuses after this many tries is given up. */
+const MAX_TRIES_AT_STOP = 3;
 /** SO_RCVBUF asked for the UDP socket (the kernel caps it at net.core.rmem_max). */
 const UDP_RECEIVE_BUFFER = 8 * 1024 * 1024;
+
+const defaultRetryDelay = (retryAfterSeconds: number) => Math.max(1, retryAfterSeconds) * 1000;
 
 /** Gathers mapped messages from every connection and publishes them in batches, in arrival order. */
 class SyslogBatcher {
   private items: DecodedItem[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = new Set<Promise<void>>();
-  /** Messages added and not yet published (or dropped). */
+  /** Batches the queue refused and that wait to be published again. */
+  private refused = 0;
+  private stopping = false;
+  /** Messages added and not yet published (or given up at stop). */
   backlog = 0;
 
   constructor(
     private readonly deps: SyslogDeps,
-    /** Called when a publish brought the backlog below LOW_WATER. */
-    private readonly onLow: () => void,
+    private readonly retryDelayMs: (retryAfterSeconds: number) => number,
+    /** Called after every publish attempt: the listener decides whether to pause or resume. */
+    private readonly changed: () => void,
   ) {}
+
+  /** Whether the queue is refusing batches now (one waits to be tried again). */
+  get refusing(): boolean {
+    return this.refused > 0;
+  }
 
   add(message: string): void {
     this.backlog++;
@@ -70,12 +97,14 @@ class SyslogBatcher {
     const p = this.publish(batch).finally(() => {
       this.inFlight.delete(p);
       this.backlog -= batch.length;
-      if (this.backlog < LOW_WATER) this.onLow();
+      this.changed();
     });
     this.inFlight.add(p);
   }
 
+  /** Publish what waits; a batch the queue keeps refusing is given up after `MAX_TRIES_AT_STOP` more tries. */
   async drain(): Promise<void> {
+    this.stopping = true;
     this.flush();
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
@@ -86,23 +115,39 @@ class SyslogBatcher {
     const { events, outcomes } = acceptItems(batch, now, deps.limits);
     const items: IngestItem[] = events.map((event) => ({ ok: true, event }));
     for (const o of outcomes) if (!o.ok) items.push(o);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await deps.collect(items, deps, { now });
-        return;
-      } catch (err) {
-        const retryAfter = err instanceof AppError ? Number(err.extra.headers?.["Retry-After"] ?? 1) : 1;
-        if (attempt >= MAX_TRIES) {
-          deps.log?.({
-            level: "ERROR",
-            msg: "syslog messages dropped: the queue did not take them",
-            count: events.length,
-            error: err instanceof Error ? err.message : String(err),
-          });
+    let triesAtStop = 0;
+    let waiting = false;
+    try {
+      for (;;) {
+        try {
+          await deps.collect(items, deps, { now });
           return;
+        } catch (err) {
+          const error = err instanceof Error ? err.message : String(err);
+          if (this.stopping && ++triesAtStop >= MAX_TRIES_AT_STOP) {
+            deps.log?.({
+              level: "ERROR",
+              msg: "syslog messages dropped at stop: the queue did not take them",
+              count: batch.length,
+              error,
+            });
+            deps.telemetry?.syslogDropped("stop", batch.length);
+            return;
+          }
+          if (!waiting) {
+            waiting = true;
+            this.refused++;
+            this.changed(); // pause TCP at once: the queue or the store cannot keep up
+            deps.log?.({ level: "WARN", msg: "syslog batch refused; retrying", count: batch.length, error });
+          }
+          const retryAfter = err instanceof AppError ? Number(err.extra.headers?.["Retry-After"] ?? 1) : 1;
+          const delay = this.retryDelayMs(Number.isFinite(retryAfter) ? retryAfter : 1);
+          // Stopping: a few quick tries, not a shutdown held up by the queue's Retry-After.
+          await Bun.sleep(this.stopping ? Math.min(delay, 1_000) : delay);
         }
-        await Bun.sleep(Math.max(1, retryAfter) * 1000);
       }
+    } finally {
+      if (waiting) this.refused--;
     }
   }
 }
@@ -110,16 +155,24 @@ class SyslogBatcher {
 /** Listen for syslog on `port` (TCP and UDP; with port 0 each gets a free port of its own). */
 export async function startSyslogListener(
   deps: SyslogDeps,
-  opts: { port: number; hostname: string },
+  opts: SyslogListenerOptions,
 ): Promise<SyslogListener> {
+  const highWater = opts.highWater ?? HIGH_WATER;
+  const lowWater = Math.min(opts.lowWater ?? LOW_WATER, highWater);
   type Conn = Socket<{ framer: SyslogTcpFramer }>;
   const connections = new Set<Conn>();
   let paused = false;
-  const batcher = new SyslogBatcher(deps, () => {
-    if (!paused) return;
-    paused = false;
-    for (const socket of connections) socket.resume();
-  });
+  /** Pause every TCP connection while the backlog is high or the queue refuses; resume when both clear. */
+  const steer = () => {
+    if (!paused && (batcher.backlog > highWater || batcher.refusing)) {
+      paused = true;
+      for (const s of connections) s.pause();
+    } else if (paused && batcher.backlog < lowWater && !batcher.refusing) {
+      paused = false;
+      for (const s of connections) s.resume();
+    }
+  };
+  const batcher = new SyslogBatcher(deps, opts.retryDelayMs ?? defaultRetryDelay, steer);
   const tcp = Bun.listen<{ framer: SyslogTcpFramer }>({
     hostname: opts.hostname,
     port: opts.port,
@@ -132,10 +185,7 @@ export async function startSyslogListener(
       data(socket, chunk) {
         const batch = socket.data.framer.push(chunk);
         for (const m of batch.messages) batcher.add(m);
-        if (!paused && batcher.backlog > HIGH_WATER) {
-          paused = true;
-          for (const s of connections) s.pause();
-        }
+        if (!paused) steer();
         if (batch.error) {
           deps.log?.({ level: "WARN", msg: "syslog connection closed", reason: batch.error });
           socket.end();
@@ -156,7 +206,10 @@ export async function startSyslogListener(
     type: opts.hostname.includes(":") ? "udp6" : "udp4",
     recvBufferSize: UDP_RECEIVE_BUFFER,
   });
-  udp.on("message", (data) => batcher.add(syslogDatagram(data)));
+  udp.on("message", (data) => {
+    if (batcher.backlog >= highWater) deps.telemetry?.syslogDropped("udp_backlog", 1);
+    else batcher.add(syslogDatagram(data));
+  });
   udp.on("error", (err) => deps.log?.({ level: "WARN", msg: "syslog UDP error", error: err.message }));
   await new Promise<void>((done, fail) => {
     udp.once("error", fail);
@@ -168,6 +221,7 @@ export async function startSyslogListener(
   return {
     tcpPort: tcp.port,
     udpPort: udp.address().port,
+    state: () => ({ backlog: batcher.backlog, paused }),
     async stop() {
       tcp.stop(true);
       udp.close();

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres, { type Sql } from "postgres";
 import type { LogLine } from "../../logger.ts";
+import { isAlive } from "../../process-alive.ts";
 import { type ControlServer, serveControl } from "./control.ts";
 import type { SnapshotInfo } from "./snapshot.ts";
 
@@ -61,16 +62,6 @@ function ask(worker: Worker, request: Request): Promise<ThreadReply> {
 
 /** Data directories this process has open: the pid file cannot tell two opens in one process apart. */
 const openHere = new Set<string>();
-
-/** Whether a process with this pid runs (signal 0 checks without sending anything). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The data directory is claimed by another process that is still running. */
 export class DataDirInUseError extends Error {

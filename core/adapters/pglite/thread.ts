@@ -41,6 +41,18 @@ self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
       reply({ id: msg.id, type: "closed" });
     }
   } catch (err) {
-    reply({ id: msg.id, type: "failed", message: err instanceof Error ? err.message : String(err) });
+    reply({ id: msg.id, type: "failed", message: describe(err) });
   }
 };
+
+/** What went wrong, readable: PGlite can throw objects that are not Errors ("[object Object]" as text). */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const message = (err as { message?: unknown } | null)?.message;
+  if (typeof message === "string") return message;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

@@ -52,6 +52,12 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     labelNames: ["service", "level"],
     registers: [registry],
   });
+  const syslogDropped = new Counter({
+    name: "syslog_messages_dropped_total",
+    help: "Syslog messages given up by the listener, by reason (udp_backlog: UDP while the backlog was full; stop)",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
   const storeQueries = new Counter({
     name: "store_queries_total",
     help: "Log store operations by operation and outcome",
@@ -168,6 +174,7 @@ export function prometheusTelemetry(opts: PrometheusOptions = {}): Telemetry & {
     indexerRetried: (operation) => indexer().retries.inc({ operation }),
     indexerConsumerRestarted: () => indexer().restarts.inc(),
     indexerLag: (n) => indexer().lag.set(n),
+    syslogDropped: (reason, n) => syslogDropped.inc({ reason }, n),
     async render() {
       return { contentType: registry.contentType, body: (await registry.metrics()) + http.render() };
     },
