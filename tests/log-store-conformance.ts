@@ -4,6 +4,7 @@ import { uuidv7 } from "../core/ids.ts";
 import { LEVELS, type Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import {
+  type GroupedQuery,
   InvalidCursorError,
   type LogFilter,
   type LogStore,
@@ -927,6 +928,67 @@ export function runLogStoreConformance(
         expect(expected).toEqual([3, 2, 5, 5, 3, 1, 4, 4, 5, 0]);
         expect(await store.countMany(filters)).toEqual(expected);
         expect(await store.countMany([])).toEqual([]);
+      });
+
+      test("groupMany answers queries that share a text and a `by` as it answers each alone", async () => {
+        // Postgres reads the rows of such queries over the same range once for all of them
+        // (group-many.ts): each must still get only its own services and levels, its own function and
+        // its own largest groups.
+        const services = [fresh("gm"), fresh("gm"), fresh("gm")];
+        const word = freshWord();
+        const to = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE + 1500;
+        const evs = Array.from({ length: 60 }, (_, k) =>
+          event(to - k * 17_000, {
+            service: services[k % 3]!,
+            level: k % 4 === 0 ? "ERROR" : "INFO",
+            message: k % 5 === 0 ? `${word} slow` : "plain",
+            attributes: { latency_ms: k % 7 === 0 ? String(k * 10) : k * 10 },
+          }),
+        );
+        await store.write(evs);
+        const latency = { fn: "p95" as const, attribute: "latency_ms" };
+        const service: Field = { kind: "column", name: "service" };
+        const level: Field = { kind: "column", name: "level" };
+        const queries: GroupedQuery[] = [
+          { filter: { services, from: to - 5 * MINUTE, to }, by: [service], agg: latency },
+          {
+            filter: { services: services.slice(0, 2), from: to - 90_000, to },
+            by: [service],
+            agg: { fn: "count" },
+          },
+          {
+            filter: { services, levels: ["ERROR"], from: to - 20 * MINUTE, to },
+            by: [service],
+            agg: { fn: "max", attribute: "latency_ms" },
+          },
+          {
+            filter: { services, from: to - 20 * MINUTE, to: to - 5 * MINUTE },
+            by: [service],
+            agg: { fn: "avg", attribute: "latency_ms" },
+          },
+          { filter: { services, text: word, from: to - 20 * MINUTE, to }, by: [service], agg: latency },
+          {
+            filter: { services: [services[2]!], from: to - 3 * MINUTE, to },
+            by: [],
+            agg: { fn: "sum", attribute: "latency_ms" },
+          },
+          {
+            filter: { services, from: to - 20 * MINUTE, to },
+            by: [level],
+            agg: { fn: "min", attribute: "latency_ms" },
+          },
+          { filter: { services: [fresh("none")], from: to - 20 * MINUTE, to }, by: [service], agg: latency },
+          {
+            filter: { services: services.slice(1), from: to - 20 * MINUTE, to },
+            by: [service],
+            agg: latency,
+          },
+        ];
+        const alone = await Promise.all(queries.map(async (q) => (await store.groupMany([q], 2))[0] ?? []));
+        expect(await store.groupMany(queries, 2)).toEqual(alone);
+        expect(alone.map((groups) => groups!.length)).toEqual([2, 2, 2, 2, 2, 1, 2, 0, 2]);
+        expect(alone[1]!.reduce((n, g) => n + g.count, 0)).toBe(4); // 90 s of two services' events
+        expect(alone[5]![0]!.value).toBe([2, 5, 8].reduce((n, k) => n + k * 10, 0));
       });
 
       test("countMany agrees with count for many windows, with `to` on and off a minute, after a replay", async () => {

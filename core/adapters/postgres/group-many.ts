@@ -1,12 +1,15 @@
-import type { Sql } from "postgres";
-import type { GroupedQuery, GroupedValue } from "../../ports/log-store.ts";
-import { valueText } from "../../query/postgres.ts";
+import type { Fragment, Sql } from "postgres";
+import type { GroupedQuery, GroupedValue, LogFilter } from "../../ports/log-store.ts";
+import { attributeNumberSql, valueText } from "../../query/postgres.ts";
+import { percentileOf } from "../../query/schema.ts";
 import { asTemplate, joinSql, sql as q, type SqlFragment, sqlConstant } from "../../query/sql.ts";
-import { aggregationSql } from "./aggregate.ts";
 import { countGroupsMany, countsByWindow } from "./alert-counts.ts";
-import { filteredLogs } from "./filter-sql.ts";
+import { filteredLogs, filterSql } from "./filter-sql.ts";
 
 type GroupRow = { i: number; g: (string | null)[]; n: number; v0: number | null; latest: number | null };
+
+/** Queries one shared scan answers at most (three aggregates each in its select list). */
+const MAX_SHARED = 64;
 
 /**
  * groupMany on Postgres and PGlite. Counts by service and/or level over an alert window come from
@@ -53,34 +56,28 @@ export async function groupMany(
   const cellQueries = new Set(byCells);
   const pg = (f: SqlFragment) => sql(...asTemplate(f));
   const limit = Math.max(1, Math.trunc(maxGroups));
-  const one = (query: GroupedQuery, i: number) => {
-    const groups = query.by.map(valueText);
-    const names = groups.map((_, k) => `g${k}`);
-    const g = sqlConstant(names.length ? `array[${names.join(", ")}]::text[]` : "array[]::text[]");
-    const by = names.length ? sqlConstant(names.map((_, k) => String(k + 1)).join(", ")) : null;
-    const order = sqlConstant(["n desc", ...names.map((n) => `${n} collate "C" asc nulls first`)].join(", "));
-    const cols = joinSql(
-      groups.map((e, k) => q`${e} as ${sqlConstant(`g${k}`)}, `),
-      "",
-    );
-    // The groups' columns are named inside and read outside, where `collate` may apply to them; the
-    // union sees the same five columns from every query.
-    return sql`(select ${i}::int as i, ${pg(g)} as g, n, v0, latest from (
-      select ${pg(cols)} count(*)::float8 as n, ${pg(aggregationSql(query.agg, 0))},
-        (extract(epoch from max(ts)) * 1000)::float8 as latest
-      from ${filteredLogs(sql, query.filter, false)}
-      ${by ? sql`group by ${pg(by)}` : sql``}) counted
-      order by ${pg(order)}
-      limit ${limit})`;
-  };
-  const slices: number[][] = Array.from({ length: Math.max(1, parallelism) }, () => []);
   const rest = queries.flatMap((_, i) => (cellQueries.has(i) ? [] : [i]));
-  for (let k = 0; k < rest.length; k++) slices[k % slices.length]!.push(rest[k]!);
+  const units = shareScans(queries, rest);
+  // Longest scans first, each to the statement with the least range so far (ranges as a cost guess).
+  const span = (u: number[]) =>
+    Math.max(...u.map((i) => queries[i]!.filter.to)) - Math.min(...u.map((i) => queries[i]!.filter.from));
+  units.sort((a, b) => span(b) - span(a));
+  const slices = Array.from({ length: Math.max(1, Math.min(parallelism, units.length)) }, () => ({
+    cost: 0,
+    units: [] as number[][],
+  }));
+  for (const u of units) {
+    const slice = slices.reduce((a, b) => (b.cost < a.cost ? b : a));
+    slice.units.push(u);
+    slice.cost += span(u);
+  }
   const answers = await Promise.all(
     slices
-      .filter((s) => s.length > 0)
+      .filter((s) => s.units.length > 0)
       .map((s) => {
-        const union = s.map((i) => one(queries[i]!, i)).reduce((all, part) => sql`${all} union all ${part}`);
+        const union = s.units
+          .map((u) => sharedScan(sql, pg, queries, u, limit))
+          .reduce((all, part) => sql`${all} union all ${part}`);
         return sql<GroupRow[]>`${union}`;
       }),
   );
@@ -100,4 +97,116 @@ export async function groupMany(
     }
   }
   return out;
+}
+
+/**
+ * The generic queries split into units that one scan answers: same range, text, correlation and trace id and
+ * the same `by`, whatever their services, levels and functions (at most MAX_SHARED each). Sharing
+ * across ranges read the longest range once for all, which measured slower than reading each range.
+ */
+function shareScans(queries: GroupedQuery[], indexes: number[]): number[][] {
+  const units = new Map<string, number[][]>();
+  for (const i of indexes) {
+    const { filter, by } = queries[i]!;
+    const key = JSON.stringify([
+      filter.from,
+      filter.to,
+      filter.text?.trim() ?? "",
+      filter.correlationId ?? null,
+      filter.traceId ?? null,
+      by.map((f) => [f.kind, f.name]),
+    ]);
+    const list = units.get(key) ?? [];
+    if (!list.length || list[list.length - 1]!.length >= MAX_SHARED) list.push([]);
+    list[list.length - 1]!.push(i);
+    units.set(key, list);
+  }
+  return [...units.values()].flat();
+}
+
+/**
+ * One unit's answer (i, g, n, v0, latest rows, at most `limit` groups per query, the largest by count,
+ * ties by value) from one read of the rows any of its queries matches: the rows' group values, time,
+ * service, level and each attribute's number are computed once (behind `offset 0`), then each query's
+ * count, value and newest time are aggregates FILTERed by its own range, services and levels.
+ * Values exactly as aggregationSql computes them (percentile_cont for percentiles).
+ */
+function sharedScan(
+  sql: Sql,
+  pg: (f: SqlFragment) => Fragment,
+  queries: GroupedQuery[],
+  unit: number[],
+  limit: number,
+) {
+  const first = queries[unit[0]!]!;
+  const filters = unit.map((i) => queries[i]!.filter);
+  const union = <T>(lists: (T[] | undefined)[]) =>
+    lists.every((l) => l?.length) ? [...new Set(lists.flatMap((l) => l ?? []))] : undefined;
+  const outer: LogFilter = {
+    text: first.filter.text,
+    correlationId: first.filter.correlationId,
+    traceId: first.filter.traceId,
+    from: Math.min(...filters.map((f) => f.from)),
+    to: Math.max(...filters.map((f) => f.to)),
+    services: union(filters.map((f) => f.services)),
+    levels: union(filters.map((f) => f.levels)) as LogFilter["levels"],
+  };
+  const names = first.by.map((_, k) => `g${k}`);
+  const attributes = [
+    ...new Set(
+      unit.flatMap((i) =>
+        queries[i]!.agg.fn === "count" ? [] : [(queries[i]!.agg as { attribute: string }).attribute],
+      ),
+    ),
+  ];
+  const inner = joinSql(
+    [
+      ...first.by.map((f, k) => q`${valueText(f)} as ${sqlConstant(names[k]!)}`),
+      q`ts, service, level`,
+      ...attributes.map((a, k) => q`${attributeNumberSql(a)} as ${sqlConstant(`x${k}`)}`),
+    ],
+    ", ",
+  );
+  const aggs = unit.map((i, k) => {
+    const { filter, agg } = queries[i]!;
+    const own = filterSql(
+      sql,
+      { from: filter.from, to: filter.to, services: filter.services, levels: filter.levels },
+      false,
+    );
+    let value: SqlFragment = q`count(*)`;
+    if (agg.fn !== "count") {
+      const x = sqlConstant(`x${attributes.indexOf(agg.attribute)}`);
+      const p = percentileOf(agg.fn);
+      value =
+        p !== null
+          ? q`percentile_cont(${p}::float8) within group (order by ${x})`
+          : q`${sqlConstant(agg.fn)}(${x})`;
+    }
+    return sql`(count(*) filter (where ${own}))::float8 as ${sql(`n${k}`)},
+      (${pg(value)} filter (where ${own}))::float8 as ${sql(`v${k}`)},
+      (extract(epoch from max(ts) filter (where ${own})) * 1000)::float8 as ${sql(`l${k}`)}`;
+  });
+  const list = aggs.reduce((all, part) => sql`${all}, ${part}`);
+  const rows = sql`(values ${unit
+    .map((i, k) => sql`(${i}::int, s.${sql(`n${k}`)}, s.${sql(`v${k}`)}, s.${sql(`l${k}`)})`)
+    .reduce((all, part) => sql`${all}, ${part}`)}) as k(i, n, v0, latest)`;
+  const g = sqlConstant(
+    names.length ? `array[${names.map((n) => `s.${n}`).join(", ")}]::text[]` : "array[]::text[]",
+  );
+  const order = sqlConstant(
+    ["k.n desc", ...names.map((n) => `s.${n} collate "C" asc nulls first`)].join(", "),
+  );
+  const groupBy = names.length ? sql`group by ${pg(sqlConstant(names.join(", ")))}` : sql``;
+  const selected = names.length ? pg(sqlConstant(`${names.join(", ")}, `)) : sql``;
+  // With `by`, only groups the query matched; without, its one row (count 0 when nothing matches).
+  const matched = names.length ? sql`where k.n > 0` : sql``;
+  return sql`(select i, g, n, v0, latest from (
+      select k.i, ${pg(g)} as g, k.n, k.v0, k.latest, row_number() over (partition by k.i order by ${pg(order)}) as r
+      from (select ${selected} ${list}
+        from (select ${pg(inner)} from ${filteredLogs(sql, outer, false)} offset 0) as scanned
+        ${groupBy}) as s
+      cross join lateral ${rows}
+      ${matched}) as ranked
+    where r <= ${limit})`;
 }
