@@ -35,6 +35,8 @@ export async function ensureAdminAccount(
     BCRYPT_ROUNDS: number;
   },
 ): Promise<boolean> {
+  // Hashing costs ~0.25 s at the default rounds: only when there may be an account to create.
+  if (await users.findCredentials(config.ADMIN_USERNAME)) return false;
   return users.ensure({
     username: config.ADMIN_USERNAME,
     email: config.ADMIN_EMAIL,

@@ -44,7 +44,7 @@ function refuseUnknown(unknown: string[], known: readonly string[]): never {
  * 400 for a query parameter the route does not declare, naming it: a typo (`serivce=`, `levle=`) would
  * otherwise be ignored and answer what looks like a real, unfiltered result.
  */
-export function strictQuery(known: readonly string[]): MiddlewareHandler<AppEnv> {
+function strictQuery(known: readonly string[]): MiddlewareHandler<AppEnv> {
   const allowed = new Set(known);
   return async (c, next) => {
     // Most requests carry no query string: nothing to parse then (this runs on every request: bench:api).
