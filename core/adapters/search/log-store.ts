@@ -26,7 +26,7 @@ import {
   QUERY_MAPPING,
 } from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
-import { groupedBody, groupedValues, searchAggregate } from "./aggregate.ts";
+import { groupedBody, groupedValues, MAX_DISTINCT_VALUES, searchAggregate } from "./aggregate.ts";
 import {
   type EngineRequest,
   type EngineResponse,
@@ -63,6 +63,11 @@ export interface SearchLogStoreOptions {
   maxHistogramBuckets?: number;
   /** Most keys one breakdown or top-messages answer may have, whatever the caller asks. Default 1,000. */
   maxTermsBuckets?: number;
+  /**
+   * Most distinct values of an attribute `count_distinct` counts (exactly) in one group and interval;
+   * more is a 400 (aggregate.ts). Default MAX_DISTINCT_VALUES (10,000).
+   */
+  maxDistinctValues?: number;
   /** Bulk tuning: batch sizes, retries and backoff. */
   bulk?: Partial<Omit<BulkOptions, "refresh">>;
   /**
@@ -125,8 +130,6 @@ function totalOf(total: SearchResponse["hits"]["total"]): number {
  * Postgres).
  */
 export class SearchLogStore implements LogStore {
-  /** Attributes live in a flat_object/flattened field, which aggregations cannot group by here. */
-  readonly groupsByAttribute = false;
   private readonly prefix: string;
   private readonly alias: string;
   private readonly refresh: "wait_for" | false;
@@ -136,6 +139,7 @@ export class SearchLogStore implements LogStore {
   private readonly healthTimeoutMs: number;
   private readonly maxHistogramBuckets: number;
   private readonly maxTermsBuckets: number;
+  private readonly maxDistinctValues: number;
   private readonly bulkOptions: Partial<BulkOptions>;
   private template: Promise<void> | null = null;
   private readonly templateState: { installed: boolean } | undefined;
@@ -156,6 +160,7 @@ export class SearchLogStore implements LogStore {
     this.healthTimeoutMs = opts.healthTimeoutMs ?? 2_000;
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.maxTermsBuckets = opts.maxTermsBuckets ?? 1_000;
+    this.maxDistinctValues = opts.maxDistinctValues ?? MAX_DISTINCT_VALUES;
     this.bulkOptions = { ...opts.bulk, refresh: this.refresh };
     this.templateState = opts.templateState;
   }
@@ -291,7 +296,7 @@ export class SearchLogStore implements LogStore {
   async groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]> {
     const bodies = queries.map((q) => groupedBody(q, maxGroups, this.searchTimeoutMs));
     const answers = await this.msearch(bodies, "groups in msearch");
-    return answers.map((r, i) => groupedValues(queries[i]!, r));
+    return answers.map((r, i) => groupedValues(queries[i]!, r, maxGroups));
   }
 
   /** Searches in _msearch requests of MSEARCH_CHUNK, answers in order; any failed one fails the call. */
@@ -353,7 +358,13 @@ export class SearchLogStore implements LogStore {
 
   /** Groups, time buckets and metrics (aggregate.ts): two or three searches. */
   aggregate(filter: LogFilter & { from: number; to: number }, spec: AggregateSpec): Promise<AggregateResult> {
-    return searchAggregate((body) => this.searchBody(body), filter, spec, this.maxHistogramBuckets);
+    return searchAggregate(
+      (body) => this.searchBody(body),
+      filter,
+      spec,
+      this.maxHistogramBuckets,
+      this.maxDistinctValues,
+    );
   }
 
   breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {
