@@ -193,6 +193,23 @@ export function runLogStoreConformance(
         expect(got?.attributes).toEqual({});
       });
 
+      test("stores an attribute value over Lucene's 32,766-byte term limit, reads it back whole, finds it", async () => {
+        // Ingest caps values at 4,096 characters; a store must still not refuse such an event (as a
+        // search engine's flat_object would, whole).
+        const service = fresh("get-long");
+        const long = "é".repeat(20_000); // 40,000 bytes of UTF-8
+        const written = event(Date.now() - 5_000, {
+          service,
+          attributes: { blob: long, tail: `${"x".repeat(40_000)}🚀`, region: "eu" },
+        });
+        expect(await store.write([written])).toEqual({ written: 1, duplicates: 0 });
+        expect(await store.get(written.id)).toEqual(written);
+        for (const text of ["blob:*", "blob:éé*", "tail:xx*", "region:eu"]) {
+          const page = await store.search({ services: [service], text, limit: 10 });
+          expect({ text, logs: page.logs }).toEqual({ text, logs: [written] });
+        }
+      });
+
       test("finds an event whose id is not a time-ordered UUIDv7", async () => {
         const written = {
           ...event(Date.now() - 5_000, { service: fresh("get-v4") }),

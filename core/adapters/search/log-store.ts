@@ -36,7 +36,7 @@ import {
   SearchEngineError,
 } from "./backend.ts";
 import { type BulkDoc, type BulkOptions, BulkRejectedError, bulkCreate } from "./bulk.ts";
-import { dayIndex, indexTemplate } from "./mappings.ts";
+import { dayIndex, indexedAttributes, indexTemplate, WHOLE_ATTRIBUTES_FIELD } from "./mappings.ts";
 import { filterQuery } from "./query.ts";
 import { deleteOlderThan, deleteServicesOlderThan } from "./retention.ts";
 
@@ -113,6 +113,13 @@ const NEWEST_FIRST = [
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
 
+/** A hit's event: its attributes whole where the indexed copy had to cut one (indexedAttributes). */
+function eventOf(hit: Hit): LogEvent {
+  const source = hit._source as LogEvent & { [WHOLE_ATTRIBUTES_FIELD]?: LogEvent["attributes"] };
+  const { [WHOLE_ATTRIBUTES_FIELD]: whole, ...event } = source;
+  return whole ? { ...event, attributes: whole } : source;
+}
+
 function totalOf(total: SearchResponse["hits"]["total"]): number {
   return typeof total === "number" ? total : (total?.value ?? 0);
 }
@@ -185,7 +192,13 @@ export class SearchLogStore implements LogStore {
         method: "PUT",
         path: `/${this.alias}/_mapping`,
         querystring: READ,
-        body: { properties: { ...QUERY_MAPPING.properties, pattern: { type: "keyword" } } },
+        body: {
+          properties: {
+            ...QUERY_MAPPING.properties,
+            pattern: { type: "keyword" },
+            [WHOLE_ATTRIBUTES_FIELD]: { type: "object", enabled: false },
+          },
+        },
       });
       if (added.status !== 404) ensureOk(added, "index mapping");
       if (this.templateState) this.templateState.installed = true;
@@ -207,11 +220,13 @@ export class SearchLogStore implements LogStore {
       checkTimes(e, ts, received);
       // In the form the Postgres store answers: to the microsecond when the time has them.
       const source: LogEvent = { ...e, timestamp: formatEventTime(ts), received_at: iso(received) };
+      const indexed = indexedAttributes(e.attributes);
       docs.set(id, {
         index: dayIndex(this.prefix, Math.floor(ts)),
         id,
         source: {
           ...source,
+          ...(indexed ? { attributes: indexed, [WHOLE_ATTRIBUTES_FIELD]: e.attributes } : {}),
           [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes),
           [KEYWORD_ATTRIBUTES_FIELD]: keywordAttributes(e.attributes),
         },
@@ -241,7 +256,7 @@ export class SearchLogStore implements LogStore {
     });
     const hits = res.hits.hits;
     const more = hits.length > limit;
-    const logs = hits.slice(0, limit).map((h) => h._source);
+    const logs = hits.slice(0, limit).map(eventOf);
     const last = logs[logs.length - 1];
     return {
       total: withTotal ? totalOf(res.hits.total) : logs.length + (more ? 1 : 0),
@@ -253,7 +268,8 @@ export class SearchLogStore implements LogStore {
   async get(id: string): Promise<LogEvent | null> {
     if (!isUuid(id)) return null;
     const res = await this.searchBody({ size: 1, query: { ids: { values: [id.toLowerCase()] } } });
-    return res.hits.hits[0]?._source ?? null;
+    const hit = res.hits.hits[0];
+    return hit ? eventOf(hit) : null;
   }
 
   async recent(limit: number): Promise<LogEvent[]> {
@@ -263,7 +279,7 @@ export class SearchLogStore implements LogStore {
       sort: NEWEST_FIRST,
       track_total_hits: false,
     });
-    return res.hits.hits.map((h) => h._source);
+    return res.hits.hits.map(eventOf);
   }
 
   async count(filter: LogFilter): Promise<number> {
@@ -448,7 +464,7 @@ export class SearchLogStore implements LogStore {
           id: String(b.key),
           count: b.doc_count,
           buckets,
-          sample: b.sample.hits.hits[0]?._source ?? null,
+          sample: b.sample.hits.hits[0] ? eventOf(b.sample.hits.hits[0]) : null,
         };
       }),
     };
