@@ -191,8 +191,10 @@ function sharedScan(
   const rows = sql`(values ${unit
     .map((i, k) => sql`(${i}::int, s.${sql(`n${k}`)}, s.${sql(`v${k}`)}, s.${sql(`l${k}`)})`)
     .reduce((all, part) => sql`${all}, ${part}`)}) as k(i, n, v0, latest)`;
+  // JSON, not text[]: postgres.js reads the NULL of `{NULL}` as the string "NULL", so a group without
+  // the field (null) came back as one whose value is "NULL".
   const g = sqlConstant(
-    names.length ? `array[${names.map((n) => `s.${n}`).join(", ")}]::text[]` : "array[]::text[]",
+    names.length ? `json_build_array(${names.map((n) => `s.${n}`).join(", ")})` : "'[]'::json",
   );
   const order = sqlConstant(
     ["k.n desc", ...names.map((n) => `s.${n} collate "C" asc nulls first`)].join(", "),
