@@ -235,10 +235,10 @@ function groupedBranch(
   const rows = sql`(values ${unit
     .map((i, k) => sql`(${i}::int, s.${sql(`n${k}`)}, ${valueSql(i, k)}, s.${sql(`l${k}`)})`)
     .reduce((all, part) => sql`${all}, ${part}`)}) as k(i, n, v0, latest)`;
-  // As JSON: postgres.js reads a NULL element of a text[] as the string "NULL", and a group without
-  // the field (no host, no status_code) came back named "NULL".
+  // JSON, not text[]: postgres.js reads the NULL of `{NULL}` as the string "NULL", so a group without
+  // the field (null) came back as one whose value is "NULL".
   const g = sqlConstant(
-    names.length ? `to_jsonb(array[${names.map((n) => `s.${n}`).join(", ")}]::text[])` : "'[]'::jsonb",
+    names.length ? `json_build_array(${names.map((n) => `s.${n}`).join(", ")})` : "'[]'::json",
   );
   const order = sqlConstant(
     ["k.n desc", ...names.map((n) => `s.${n} collate "C" asc nulls first`)].join(", "),
