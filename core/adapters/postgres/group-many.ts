@@ -15,8 +15,9 @@ const MAX_SHARED = 64;
 /**
  * groupMany on Postgres and PGlite. Counts by service and/or level over an alert window come from
  * countMany's per-minute cells (alert-counts.ts), all together, and answer `latest` with the window's
- * end. Every other query is one `group by` over its filter (the largest `maxGroups` groups by count,
- * ties by value), all of them as a UNION ALL spread over `parallelism` statements run side by side.
+ * end. Every other query is a `group by` over its filter (the largest `maxGroups` groups by count,
+ * ties by value), queries over the same range and text reading its rows once (sharedScan), all of them
+ * as a UNION ALL spread over `parallelism` statements run side by side.
  * Values as LogStore.aggregate computes them (percentiles exact).
  */
 export async function groupMany(
