@@ -1046,6 +1046,75 @@ export function runLogStoreConformance(
         expect(alone[5]![0]!.value).toBe([2, 5, 8].reduce((n, k) => n + k * 10, 0));
       });
 
+      test("groupMany answers queries over one range grouped by different fields as aggregate does", async () => {
+        // Postgres reads such a range once for every `by` (group-many.ts: a materialized scan, one
+        // grouping of it per `by`); each answer must still be the plain aggregation of its own filter.
+        const services = [fresh("gb"), fresh("gb")];
+        const word = freshWord();
+        const to = Math.floor(Date.now() / MINUTE) * MINUTE - 30 * MINUTE + 2500;
+        const from = to - 20 * MINUTE;
+        const levels: Level[] = ["INFO", "ERROR", "WARNING"];
+        const evs = Array.from({ length: 90 }, (_, k) =>
+          event(k === 0 ? from : k === 1 ? to : to - ((k * 13_337) % (20 * MINUTE)), {
+            service: services[k % 2]!,
+            level: levels[k % 3]!,
+            host: k % 5 === 0 ? null : `h${k % 4}`,
+            message: k % 3 === 0 ? `${word} slow` : "plain",
+            attributes: k % 7 === 0 ? {} : { latency_ms: k % 4 === 0 ? String(k * 10) : k * 10 },
+          }),
+        );
+        evs.push(event(from - 1, { service: services[0]!, attributes: { latency_ms: 99_999 } }));
+        evs.push(event(to + 1, { service: services[1]!, attributes: { latency_ms: 99_999 } }));
+        await store.write(evs);
+        const field = (name: "service" | "level" | "host"): Field => ({ kind: "column", name });
+        const latency = (fn: "p95" | "p50" | "avg" | "max" | "sum" | "min") => ({
+          fn,
+          attribute: "latency_ms",
+        });
+        const queries: GroupedQuery[] = [
+          { filter: { services, from, to }, by: [field("service")], agg: latency("p95") },
+          { filter: { services, from, to }, by: [field("level")], agg: latency("p95") },
+          {
+            filter: { services, levels: ["ERROR", "INFO"], from, to },
+            by: [field("host")],
+            agg: latency("avg"),
+          },
+          { filter: { services, from, to }, by: [field("service"), field("level")], agg: latency("max") },
+          { filter: { services: [services[0]!], from, to }, by: [], agg: latency("p50") },
+          { filter: { services, from, to }, by: [field("level")], agg: { fn: "count" } },
+          { filter: { services, from, to }, by: [field("host")], agg: latency("sum") },
+          { filter: { services, text: word, from, to }, by: [field("level")], agg: latency("min") },
+          { filter: { services, text: word, from, to }, by: [field("service")], agg: latency("p95") },
+        ];
+        const got = await store.groupMany(queries, 100);
+        const alone = await Promise.all(queries.map(async (q) => (await store.groupMany([q], 100))[0] ?? []));
+        expect(got).toEqual(alone);
+        const sorted = <T extends { group: (string | null)[] | null }>(xs: T[]) =>
+          [...xs].sort((a, b) => (JSON.stringify(a.group) < JSON.stringify(b.group) ? -1 : 1));
+        for (const [i, q] of queries.entries()) {
+          const plain = await store.aggregate(q.filter as LogFilter & { from: number; to: number }, {
+            by: q.by,
+            aggs: q.agg.fn === "count" ? [{ fn: "count" }] : [{ fn: "count" }, q.agg],
+            limit: 100,
+          });
+          const exact = features.exactPercentiles || percentileOf(q.agg.fn) === null;
+          const want = sorted(plain.rows.filter((r) => q.by.length === 0 || (r.values[0] ?? 0) > 0)).map(
+            (r) => ({
+              group: r.group ?? [],
+              count: r.values[0] ?? 0,
+              ...(exact ? { value: r.values[q.agg.fn === "count" ? 0 : 1] } : {}),
+            }),
+          );
+          const mine = sorted(got[i]!).map((g) => ({
+            group: g.group,
+            count: g.count,
+            ...(exact ? { value: g.value } : {}),
+          }));
+          expect({ i, groups: mine }).toEqual({ i, groups: want });
+        }
+        expect(got.map((groups) => groups.length)).toEqual([2, 3, 5, 6, 1, 3, 5, 1, 2]);
+      });
+
       test("groupMany groups by attributes as aggregateEvents does: largest groups, ties by value, null for missing", async () => {
         // What grouped alert rules on an attribute read each tick (`group_by: ["route"]`).
         const service = fresh("gma");
