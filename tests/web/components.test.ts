@@ -66,6 +66,13 @@ async function mount(path: string, props: Record<string, unknown> = {}, name = "
   return root;
 }
 
+/** Explore, signed in, at `/explore?<params>` plus the suite's service over the last 15 minutes. */
+async function openExplore(params = "") {
+  await signIn();
+  router.navigate(`/explore?service=${service}&range=15m${params}`);
+  return mount("pages/explore/index.tsx");
+}
+
 /** A new rule form, signed in; `saved()` is the rule the API answered once the form saved it. */
 async function ruleForm<R = Record<string, unknown>>() {
   await signIn();
@@ -133,9 +140,7 @@ describe("login", () => {
 
 describe("explore", () => {
   test("shows the lines the URL's filters select, with the seed's level colours", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     const rows = [...root.querySelectorAll("tbody tr")];
     expect(rows.map((r) => r.querySelector(".level")?.className)).toEqual([
@@ -149,9 +154,7 @@ describe("explore", () => {
   });
 
   test("a level checkbox adds a history entry with the new filter, and the results follow", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     const before = history.length;
     (root.querySelector("input[name=level][value=ERROR]") as HTMLInputElement).click();
@@ -161,11 +164,9 @@ describe("explore", () => {
   });
 
   test("a selected log in the URL opens its drawer with every field, even when not in the results", async () => {
-    await signIn();
     const page = await t.request(`/api/v1/logs/search?service=${service}&level=ERROR`);
     const id = ((await page.json()) as { logs: { id: string }[] }).logs[0]!.id;
-    router.navigate(`/explore?service=${service}&level=INFO&range=15m&log=${id}`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore(`&level=INFO&log=${id}`);
     const drawer = await until(() => root.querySelector("[role=dialog]"));
     await until(() => drawer.querySelector("[data-testid=log-fields]")?.textContent?.includes("c-ui-1"));
     const fields = [...drawer.querySelectorAll("dt")].map((d) => d.textContent);
@@ -188,9 +189,7 @@ describe("explore", () => {
   });
 
   test("an empty result says what to try", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&q=nothing-matches-this&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore("&q=nothing-matches-this");
     await until(() => root.textContent?.includes("No logs match these filters."));
     expect(root.textContent).toContain("Widen the time range");
   });
@@ -198,9 +197,7 @@ describe("explore", () => {
 
 describe("explore patterns", () => {
   test("the Patterns tab lists each template with its variables marked; opening one filters the lines by it", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     (root.querySelector("[data-testid=patterns-tab]") as HTMLButtonElement).click();
     expect(router.query().view).toBe("patterns");
