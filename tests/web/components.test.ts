@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import type { AlertRule } from "../../core/alerts/schema.ts";
 import { callJson, freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
@@ -74,10 +75,10 @@ async function openExplore(params = "") {
 }
 
 /** A new rule form, signed in; `saved()` is the rule the API answered once the form saved it. */
-async function ruleForm<R = Record<string, unknown>>() {
+async function ruleForm() {
   await signIn();
-  let saved: R | undefined;
-  const onSaved = (r: R) => {
+  let saved: AlertRule | undefined;
+  const onSaved = (r: AlertRule) => {
     saved = r;
   };
   const root = await mount("pages/alerts/rule-form.tsx", { onSaved, onCancel: () => {} }, "RuleForm");
@@ -301,11 +302,7 @@ describe("grouped and aggregated rules", () => {
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
 
   test("p95 of a field per group: the API's 422s on the field and on group_by appear next to them; saved once fixed", async () => {
-    const { root, saved } = await ruleForm<{
-      aggregation: string;
-      field: string | null;
-      group_by: string[];
-    }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `slow ${service}`);
     expect(root.querySelector("input[name=field]")).toBeNull(); // a count reads no field
     typeInto(root.querySelector("select[name=aggregation]"), "p95");
@@ -335,11 +332,7 @@ describe("grouped and aggregated rules", () => {
   });
 
   test("a grouped count below a threshold offers the absence lookback; a bad one is named, a good one saved", async () => {
-    const { root, saved } = await ruleForm<{
-      condition: string;
-      group_by: string[];
-      absence_lookback_minutes: number;
-    }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `silent ${service}`);
     typeInto(root.querySelector("input[name=group_by]"), "service");
     // greater_than never holds at 0: a silent group cannot fire it, so there is no lookback to set.
@@ -416,7 +409,7 @@ describe("grouped and aggregated rules", () => {
 
 describe("anomaly rules", () => {
   test("counting anomalies hides levels and query, and the rule is saved as an anomaly rule", async () => {
-    const { root, saved } = await ruleForm<{ anomaly_severity: string | null; levels: string[] }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `anomalies ${service}`);
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
     counts.value = "high";
@@ -432,11 +425,7 @@ describe("anomaly rules", () => {
 
 describe("new-pattern rules", () => {
   test("counting new log patterns keeps levels and query, and the rule is saved with new_pattern", async () => {
-    const { root, saved } = await ruleForm<{
-      new_pattern: boolean;
-      anomaly_severity: string | null;
-      levels: string[];
-    }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `new patterns ${service}`);
     typeInto(root.querySelector("input[name=threshold]"), "0");
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
