@@ -139,6 +139,21 @@ describe("login", () => {
   });
 });
 
+describe("routing", () => {
+  test("each page at its path, the trace page below its own, anything else not found", async () => {
+    await signIn();
+    router.navigate("/anomalies");
+    const root = await mount("app.tsx", {}, "App");
+    await until(() => root.querySelector("main h1")?.textContent === "Anomalies");
+    router.navigate("/trace/c-ui-1");
+    await until(() => root.querySelector("main h1")?.textContent === "Trace");
+    router.navigate("/explore/somewhere");
+    await until(() => root.querySelector("main h1")?.textContent === "Page not found");
+    router.navigate("/admin");
+    await until(() => root.querySelector("main h1")?.textContent === "Admin");
+  });
+});
+
 describe("explore", () => {
   test("shows the lines the URL's filters select, with the seed's level colours", async () => {
     const root = await openExplore();
