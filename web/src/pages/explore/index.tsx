@@ -1,4 +1,4 @@
-import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { EXPORT_CAP, exportLogs, filtersAsQuery, parseLogQuery } from "../../data/logs.ts";
 import { withFieldTerm } from "../../data/stats.ts";
 import { href, query, setQuery } from "../../router.ts";
@@ -16,6 +16,12 @@ import { ResultsTable } from "./results.tsx";
 import { SavedSearches } from "./saved-searches.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
 import { TailStatus } from "./tail-status.tsx";
+
+/** Explore's export buttons: every matching line, not only those loaded, in either format. */
+const EXPORTS = [
+  { kind: "csv", title: "Every matching line" },
+  { kind: "ndjson", title: "Every matching line as one JSON object per line" },
+] as const;
 
 export default function ExplorePage() {
   const q = createMemo(() => parseLogQuery(query()), undefined, {
@@ -138,22 +144,18 @@ export default function ExplorePage() {
             >
               Alert on this search
             </a>
-            <button
-              type="button"
-              disabled={search.logs().length === 0 || exporting()}
-              onClick={() => void exportAs("csv")}
-              title="Every matching line, up to 100,000"
-            >
-              Export CSV
-            </button>
-            <button
-              type="button"
-              disabled={search.logs().length === 0 || exporting()}
-              onClick={() => void exportAs("ndjson")}
-              title="Every matching line as one JSON object per line, up to 100,000"
-            >
-              Export NDJSON
-            </button>
+            <For each={EXPORTS}>
+              {(x) => (
+                <button
+                  type="button"
+                  disabled={search.logs().length === 0 || exporting()}
+                  onClick={() => void exportAs(x.kind)}
+                  title={`${x.title}, up to ${formatNumber(EXPORT_CAP)}`}
+                >
+                  Export {x.kind.toUpperCase()}
+                </button>
+              )}
+            </For>
           </div>
           <Note text={exported()} tone="quiet" testId="export-status" />
 
