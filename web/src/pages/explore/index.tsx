@@ -1,9 +1,10 @@
-import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, For, Show } from "solid-js";
 import { EXPORT_CAP, exportLogs, filtersAsQuery, parseLogQuery } from "../../data/logs.ts";
 import { withFieldTerm } from "../../data/stats.ts";
 import { href, query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { highlightsOf } from "../../ui/highlight.tsx";
+import { useShortcut } from "../../ui/shortcut.ts";
 import { Empty, ErrorState, Loading, Note } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
@@ -50,17 +51,7 @@ export default function ExplorePage() {
   const [exported, setExported] = createSignal<string | null>(null);
 
   // "/" focuses the search box from anywhere on the page but form fields.
-  onMount(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-      e.preventDefault();
-      searchBox?.focus();
-    };
-    document.addEventListener("keydown", onKey);
-    onCleanup(() => document.removeEventListener("keydown", onKey));
-  });
+  useShortcut("/", () => searchBox?.focus());
 
   const selected = () => query().log;
   const context = () => {
