@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import type { AlertRule } from "../../core/alerts/schema.ts";
 import { callJson, freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
-import { installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
+import { DomKeyboardEvent, installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
 
 integrationTimeouts();
 
@@ -136,6 +136,46 @@ describe("login", () => {
     expect(q.get("next")).toBe("/alerts?tab=triggered");
     expect(q.get("reason")).toBe("expired");
     expect(auth.session()).toBeNull();
+  });
+});
+
+describe("routing", () => {
+  test("each page at its path, the trace page below its own, anything else not found", async () => {
+    await signIn();
+    router.navigate("/anomalies");
+    const root = await mount("app.tsx", {}, "App");
+    await until(() => root.querySelector("main h1")?.textContent === "Anomalies");
+    router.navigate("/trace/c-ui-1");
+    await until(() => root.querySelector("main h1")?.textContent === "Trace");
+    router.navigate("/explore/somewhere");
+    await until(() => root.querySelector("main h1")?.textContent === "Page not found");
+    router.navigate("/admin");
+    await until(() => root.querySelector("main h1")?.textContent === "Admin");
+  });
+});
+
+describe("page shortcuts", () => {
+  test("a shortcut runs on its key anywhere but in a text field, and not with Ctrl", async () => {
+    const { useShortcut } = await load<typeof import("../../web/src/ui/shortcut.ts")>("ui/shortcut.ts");
+    let runs = 0;
+    const input = document.createElement("input");
+    document.body.append(input);
+    const root = document.createElement("div");
+    document.body.append(root);
+    disposers.push(
+      web.render(() => {
+        useShortcut("?", () => runs++);
+        return null;
+      }, root),
+    );
+    const press = (target: EventTarget, init: Record<string, unknown>) =>
+      target.dispatchEvent(new DomKeyboardEvent("keydown", { bubbles: true, ...init }) as unknown as Event);
+    press(document.body, { key: "?" });
+    expect(runs).toBe(1);
+    press(input, { key: "?" }); // typed into the field
+    press(document.body, { key: "?", ctrlKey: true });
+    press(document.body, { key: "/" });
+    expect(runs).toBe(1);
   });
 });
 
