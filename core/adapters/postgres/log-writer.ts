@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import { eventLoopSlicer } from "../../event-loop.ts";
-import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, idsOf, type LogEvent } from "../../log-event.ts";
 import type { WriteResult } from "../../ports/log-store.ts";
 import { tsvectorText } from "../../search-text.ts";
 import { checkTimes, iso } from "../log-store-common.ts";
@@ -234,11 +234,7 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
       service: e.service,
       level: e.level,
       message: e.message,
-      host: e.host ?? null,
-      correlation_id: e.correlation_id ?? null,
-      request_id: e.request_id ?? null,
-      trace_id: e.trace_id ?? null,
-      span_id: e.span_id ?? null,
+      ...idsOf(e),
       attributes: e.attributes ?? {},
       pattern: e.pattern ?? null,
       search: tsvectorText(e.service, e.message),
