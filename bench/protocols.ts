@@ -1,15 +1,20 @@
 /**
- * `bun run bench:protocols [--events N] [--concurrency C] [--turns T] [--only pglite|postgres] [--json FILE]`
+ * `bun run bench:protocols [--events N] [--concurrency C] [--turns T] [--only pglite|postgres] [--diagnose] [--json FILE]`
  *
  * Events/s of the same events shipped to a running LogFlow (its own process, real sockets) in each
  * protocol, in batches of 1,000, C requests at a time: native JSON (`POST /api/v1/ingest`, NDJSON),
  * Elasticsearch bulk, OTLP/HTTP protobuf (the SDK exporter's own bodies), Loki push JSON, and syslog
  * over TCP (C connections, LF-framed RFC 5424). The HTTP protocols are timed until their last answer
  * (answers come once the events are durable); syslog, which has no answer, until the store holds its
- * events: a count over just that turn's time range, asked when the rate so far says the turn should be
- * done (an exact total over all syslog events every 20 ms loaded the very store being measured, on
- * syslog's turns only; /metrics is no cheaper, its default metrics read the heap's statistics).
- * Into embedded PGlite and into Postgres, one run each; each protocol's ratio to native.
+ * events (see syslogUntilStored: an exact total over all syslog events every 20 ms loaded the very store
+ * being measured, on syslog's turns only; /metrics is no cheaper, its default metrics read the heap's
+ * statistics). Into embedded PGlite and into Postgres, one run each; each protocol's ratio to native.
+ *
+ * `--diagnose` prints, per protocol, where its time went: CPU per event of the LogFlow process, of the
+ * Postgres backends and of this client; the store writes (how many, events and milliseconds each, how
+ * many in flight on average) from /metrics; the states of the database's backends sampled every 50 ms;
+ * and the stored rows' sizes per protocol. It costs a little CPU of its own, so figures are taken
+ * without it.
  *
  * Beside events/s, the CPU time each protocol's events cost the server (the LogFlow process, and for
  * Postgres its backends for that database, read from /proc): on a shared machine whose load swings the
@@ -38,7 +43,7 @@ import {
   syslogBody,
 } from "./protocol-bodies.ts";
 
-const args = flags({ events: 200_000, concurrency: 4, turns: 10, only: "" });
+const args = flags({ events: 200_000, concurrency: 4, turns: 10, only: "", diagnose: false });
 const { events: EVENTS, concurrency: CONCURRENCY } = args;
 const BATCH = 1_000;
 const TURNS = args.turns;
@@ -121,9 +126,15 @@ async function storedCount(
 
 /**
  * Send syslog bodies (the events of `from`…`to` of makeSamples' order), then wait until the store holds
- * them: a count over just those events' time range, asked again after most of the time the rate so far
- * says is left, then every 10 ms near the end, so that counting neither loads the store being measured
- * nor adds more than a poll to the time.
+ * them. Syslog has no answer, so its end is found by asking the store, in two steps that keep both the
+ * asking cheap and the end exact to ~10 ms:
+ * - every 10 ms, whether the turn's last message (one event, a 1 ms window: an index lookup) is stored.
+ *   The listener reads it after everything sent before it, and it rides in the turn's last batch;
+ * - then the exact count over the turn's time range until it is whole (a batch
+ *   committed beside the last one may land a moment after it), every 20 ms.
+ * Counting the whole range from the start, at intervals the rate so far predicted, was off by most of
+ * an interval whenever a commit of thousands of events landed just after a poll: up to a second per
+ * turn, which made syslog's rate on Postgres 0.7 of native's.
  */
 async function syslogUntilStored(
   server: Server,
@@ -131,20 +142,24 @@ async function syslogUntilStored(
   bodies: Uint8Array[],
   range: SampleRange,
 ): Promise<void> {
-  const started = performance.now();
   const count = range.to - range.from;
   const window = { start: base + range.from, end: base + range.to - 1 };
+  const lastAt = base + range.to - 1;
+  const lastService = range.prefix + SERVICES[(range.to - 1) % SERVICES.length]!;
   await syslogAll(port, bodies);
+  const deadline = performance.now() + 120_000;
+  while ((await storedCount(server, [lastService], { start: lastAt, end: lastAt })) === 0) {
+    if (performance.now() > deadline)
+      throw new Error("syslog: the turn's last message not stored after 120 s");
+    await Bun.sleep(10);
+  }
   let stalled = 0;
-  for (let n = 0, last = 0; ; last = n) {
+  for (let n = 0, last = -1; ; last = n) {
     n = await storedCount(server, prefixed(range.prefix), window);
     if (n >= count) return;
-    const elapsed = performance.now() - started;
-    const left = n > 0 ? ((count - n) * elapsed) / n : elapsed;
-    const wait = Math.min(1_000, Math.max(10, left * 0.7));
-    stalled = n === last ? stalled + wait : 0;
+    stalled = n === last ? stalled + 20 : 0;
     if (stalled > 30_000) throw new Error(`syslog: ${n} of ${count} stored, and no more for 30 s`);
-    await Bun.sleep(wait);
+    await Bun.sleep(20);
   }
 }
 
@@ -214,17 +229,97 @@ function cpuSeconds(pids: number[]): Map<number, number> {
   return out;
 }
 
+/** The store's write count and seconds so far, from the server's /metrics (for mean batch size and write time). */
+async function storeWrites(server: Server): Promise<{ n: number; s: number }> {
+  const text = await (
+    await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } })
+  ).text();
+  const n = Number(
+    /store_query_duration_seconds_count\{[^}]*operation="write"[^}]*\} (\S+)/.exec(text)?.[1] ?? 0,
+  );
+  const s = Number(
+    /store_query_duration_seconds_sum\{[^}]*operation="write"[^}]*\} (\S+)/.exec(text)?.[1] ?? 0,
+  );
+  return { n, s };
+}
+
+interface Diagnosis {
+  seconds: number;
+  main: number;
+  backends: number;
+  client: number;
+  writes: number;
+  writeSeconds: number;
+  waits: Record<string, number>;
+}
+
+/** Every 50 ms until stopped: the states of the database's other backends (active, idle in transaction, waiting on …). */
+function sampleWaits(sql: postgres.Sql): { stop(): Promise<Record<string, number>> } {
+  const counts: Record<string, number> = {};
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = await sql<{ k: string; n: number }[]>`
+        select coalesce(state, '?') || coalesce(':' || wait_event_type || '/' || wait_event, '') as k, count(*)::int as n
+        from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+        group by 1`;
+      for (const r of rows) counts[r.k] = (counts[r.k] ?? 0) + r.n;
+      await Bun.sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return counts;
+    },
+  };
+}
+
+/**
+ * Wait until the server is at rest: no backend of its database running a statement and no autovacuum
+ * worker in it (Postgres), for at most 30 s, then 100 ms more (PGlite has no background work of its own:
+ * only those). Returns how long that took and the server's CPU meanwhile.
+ */
+async function settle(
+  sql: postgres.Sql | undefined,
+  processes: ServerProcesses,
+): Promise<{ seconds: number; cpu: number }> {
+  const started = performance.now();
+  const before = cpuSeconds(await processes());
+  if (sql) {
+    const deadline = started + 30_000;
+    while (performance.now() < deadline) {
+      const [row] = await sql<{ busy: number }[]>`
+        select count(*)::int as busy from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid()
+          and (state = 'active' or backend_type = 'autovacuum worker')`;
+      if (row?.busy === 0) break;
+      await Bun.sleep(50);
+    }
+  }
+  await Bun.sleep(100);
+  let cpu = 0;
+  for (const [pid, after] of cpuSeconds(await processes())) cpu += after - (before.get(pid) ?? 0);
+  return { seconds: (performance.now() - started) / 1000, cpu };
+}
+
 /** Processes whose CPU time counts as the server's: LogFlow, and the Postgres backends of its database. */
 type ServerProcesses = () => Promise<number[]>;
 
 async function run(
   label: string,
   env: Record<string, string>,
-): Promise<{ rates: Record<string, number>; cpu: Record<string, number> }> {
+): Promise<{
+  rates: Record<string, number>;
+  cpu: Record<string, number>;
+  after: Record<string, { cpu_us_per_event: number; seconds: number }>;
+}> {
   const syslogPort = 20000 + Math.floor(Math.random() * 20000);
   const server = await startServer({ ...env, SYSLOG_PORT: String(syslogPort) });
   const out: Record<string, number> = {};
   const cpuOut: Record<string, number> = {};
+  const after: Record<string, { cpu_us_per_event: number; seconds: number }> = {};
   const sql = env.DATABASE_URL ? postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} }) : undefined;
   const processes: ServerProcesses = async () => [
     server.pid,
@@ -241,23 +336,104 @@ async function run(
       await p.send(server, syslogPort, p.warm, { prefix: `warm-${p.name}-`, from: 0, to: 2 * BATCH });
     }
     const seconds = new Map(protocols.map((p) => [p.name, 0]));
+    const diag: Record<string, Diagnosis> = {};
+    // The server's CPU and the seconds it took to come to rest after each protocol's turns.
+    const afterCpu = new Map(protocols.map((p) => [p.name, 0]));
+    const afterSeconds = new Map(protocols.map((p) => [p.name, 0]));
+    let prev: string | undefined;
     const cpu = new Map(protocols.map((p) => [p.name, 0]));
     for (let turn = 0; turn < TURNS; turn++) {
       for (let k = 0; k < protocols.length; k++) {
         const p = protocols[(turn + k) % protocols.length]!;
         const from = Math.floor((p.bodies.length * turn) / TURNS);
         const to = Math.floor((p.bodies.length * (turn + 1)) / TURNS);
+        // Each turn starts with the server at rest. What a turn leaves running after its last answer
+        // (autovacuum of the partitions it filled, its backends finishing) would otherwise be paid by
+        // whichever protocol comes next: with the protocols in a fixed cycle, always the same one.
+        const rest = await settle(sql, processes);
+        if (prev) {
+          afterCpu.set(prev, afterCpu.get(prev)! + rest.cpu);
+          afterSeconds.set(prev, afterSeconds.get(prev)! + rest.seconds);
+        }
+        prev = p.name;
+        const writesBefore = args.diagnose ? await storeWrites(server) : { n: 0, s: 0 };
         const cpuBefore = cpuSeconds(await processes());
+        const clientBefore = process.cpuUsage();
         const started = performance.now();
+        const sampling = args.diagnose && sql ? sampleWaits(sql) : undefined;
         await p.send(server, syslogPort, p.bodies.slice(from, to), {
           prefix: `${p.name === "syslog_tcp" ? "syslog" : p.name}-`,
           from: from * BATCH,
           to: to * BATCH,
         });
-        seconds.set(p.name, seconds.get(p.name)! + (performance.now() - started) / 1000);
+        const took = (performance.now() - started) / 1000;
+        seconds.set(p.name, seconds.get(p.name)! + took);
+        const clientUsed = process.cpuUsage(clientBefore);
         let used = 0;
-        for (const [pid, after] of cpuSeconds(await processes())) used += after - (cpuBefore.get(pid) ?? 0);
+        let main = 0;
+        for (const [pid, after] of cpuSeconds(await processes())) {
+          used += after - (cpuBefore.get(pid) ?? 0);
+          if (pid === server.pid) main += after - (cpuBefore.get(pid) ?? 0);
+        }
         cpu.set(p.name, cpu.get(p.name)! + used);
+        if (args.diagnose) {
+          const waits = await sampling?.stop();
+          const w = await storeWrites(server);
+          diag[p.name] ??= {
+            seconds: 0,
+            main: 0,
+            backends: 0,
+            client: 0,
+            writes: 0,
+            writeSeconds: 0,
+            waits: {},
+          };
+          const d = diag[p.name]!;
+          d.seconds += took;
+          d.main += main;
+          d.backends += used - main;
+          d.client += (clientUsed.user + clientUsed.system) / 1e6;
+          d.writes += w.n - writesBefore.n;
+          d.writeSeconds += w.s - writesBefore.s;
+          for (const [k, v] of Object.entries(waits ?? {})) d.waits[k] = (d.waits[k] ?? 0) + v;
+        }
+      }
+    }
+    if (prev) {
+      const rest = await settle(sql, processes);
+      afterCpu.set(prev, afterCpu.get(prev)! + rest.cpu);
+      afterSeconds.set(prev, afterSeconds.get(prev)! + rest.seconds);
+    }
+    for (const p of protocols) {
+      after[p.name] = {
+        cpu_us_per_event: Number(((afterCpu.get(p.name)! * 1e6) / EVENTS).toFixed(1)),
+        seconds: Number(afterSeconds.get(p.name)!.toFixed(1)),
+      };
+    }
+    if (args.diagnose) {
+      for (const [name, d] of Object.entries(diag)) {
+        const perEvent = (x: number) => Number(((x * 1e6) / EVENTS).toFixed(1));
+        const samples = Object.values(d.waits).reduce((a, b) => a + b, 0) || 1;
+        console.log(
+          `${label} ${name}: ${d.seconds.toFixed(1)} s; CPU µs/event main ${perEvent(d.main)}, backends ${perEvent(d.backends)}, client ${perEvent(d.client)}; ` +
+            `${d.writes} store writes (${Math.round(EVENTS / Math.max(1, d.writes))} events each, ${((d.writeSeconds / Math.max(1, d.writes)) * 1000).toFixed(1)} ms each, ${(d.writeSeconds / d.seconds).toFixed(2)} writes in flight on average); ` +
+            `backend states: ${Object.entries(d.waits)
+              .sort((a, b) => b[1] - a[1])
+              .map(([k, v]) => `${k} ${((100 * v) / samples).toFixed(0)}%`)
+              .join(", ")}`,
+        );
+      }
+      if (sql) {
+        const rows = await sql`
+          select split_part(service, '-', 1) as protocol, count(*)::int as n,
+                 round(avg(pg_column_size(l.*)))::int as row_bytes,
+                 round(avg(pg_column_size(attributes)))::int as attr_bytes,
+                 round(avg((select count(*) from jsonb_object_keys(attributes))), 2)::float as attr_keys,
+                 round(avg(length(search::text)))::int as search_chars,
+                 round(avg(length(message)))::int as message_chars,
+                 count(host)::int as with_host, count(pattern)::int as with_pattern
+          from logs l where service not like 'warm-%' group by 1 order by 1`;
+        for (const r of rows) console.log(`${label} stored rows:`, JSON.stringify(r));
       }
     }
     for (const p of protocols) {
@@ -270,7 +446,7 @@ async function run(
     await sql?.end();
     await server.stop();
   }
-  return { rates: out, cpu: cpuOut };
+  return { rates: out, cpu: cpuOut, after };
 }
 
 console.log(
@@ -314,7 +490,7 @@ const load = () => Number(loadavg()[0]!.toFixed(2));
 for (const [key, label, measure] of targets) {
   if (args.only && args.only !== key) continue;
   const loadBefore = load();
-  const { rates, cpu } = await measure();
+  const { rates, cpu, after } = await measure();
   const native = rates.native!;
   const result: Record<string, number> = { load_before: loadBefore, load_after: load() };
   console.log(`${label}: load average ${result.load_before} before, ${result.load_after} after`);
@@ -326,6 +502,9 @@ for (const [key, label, measure] of targets) {
     const cpuRatio = cpu.native! / cpu[p.name]!;
     result[`${p.name}_cpu_us_per_event`] = Number(cpu[p.name]!.toFixed(1));
     if (p.name !== "native") result[`${p.name}_cpu_ratio`] = Number(cpuRatio.toFixed(3));
+    // Not timed: what the server still did after the protocol's turns until it was at rest.
+    result[`${p.name}_after_cpu_us_per_event`] = after[p.name]!.cpu_us_per_event;
+    result[`${p.name}_settle_s`] = after[p.name]!.seconds;
     rows.push({
       target: label,
       protocol: p.name,
@@ -333,6 +512,7 @@ for (const [key, label, measure] of targets) {
       "ratio to native": Number((rate / native).toFixed(2)),
       "server CPU µs/event": Number(cpu[p.name]!.toFixed(1)),
       "CPU ratio (native's ÷ this)": Number(cpuRatio.toFixed(2)),
+      "CPU µs/event after (untimed)": after[p.name]!.cpu_us_per_event,
     });
   }
   // The first target's figures are the top-level keys the issue names; each target's under its name.

@@ -7,15 +7,12 @@ import type { Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import { percentileCont } from "../core/query/aggregate.ts";
-import { freshService, suiteApp, testDatabase } from "./helpers/app.ts";
+import { freshService, type Json, suiteApp, testDatabase } from "./helpers/app.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
 integrationTimeouts(60_000);
-
-// biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
-type Json = any;
 
 const MINUTE = 60_000;
 // Whole seconds, ten minutes ago: every event of a test lies in the past of the store's clock.

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import type { AlertRule } from "../../core/alerts/schema.ts";
 import { callJson, freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
-import { installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
+import { DomKeyboardEvent, installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
 
 integrationTimeouts();
 
@@ -66,11 +67,18 @@ async function mount(path: string, props: Record<string, unknown> = {}, name = "
   return root;
 }
 
-/** A new rule form, signed in; `saved()` is the rule the API answered once the form saved it. */
-async function ruleForm<R = Record<string, unknown>>() {
+/** Explore, signed in, at `/explore?<params>` plus the suite's service over the last 15 minutes. */
+async function openExplore(params = "") {
   await signIn();
-  let saved: R | undefined;
-  const onSaved = (r: R) => {
+  router.navigate(`/explore?service=${service}&range=15m${params}`);
+  return mount("pages/explore/index.tsx");
+}
+
+/** A new rule form, signed in; `saved()` is the rule the API answered once the form saved it. */
+async function ruleForm() {
+  await signIn();
+  let saved: AlertRule | undefined;
+  const onSaved = (r: AlertRule) => {
     saved = r;
   };
   const root = await mount("pages/alerts/rule-form.tsx", { onSaved, onCancel: () => {} }, "RuleForm");
@@ -131,11 +139,49 @@ describe("login", () => {
   });
 });
 
+describe("routing", () => {
+  test("each page at its path, the trace page below its own, anything else not found", async () => {
+    await signIn();
+    router.navigate("/anomalies");
+    const root = await mount("app.tsx", {}, "App");
+    await until(() => root.querySelector("main h1")?.textContent === "Anomalies");
+    router.navigate("/trace/c-ui-1");
+    await until(() => root.querySelector("main h1")?.textContent === "Trace");
+    router.navigate("/explore/somewhere");
+    await until(() => root.querySelector("main h1")?.textContent === "Page not found");
+    router.navigate("/admin");
+    await until(() => root.querySelector("main h1")?.textContent === "Admin");
+  });
+});
+
+describe("page shortcuts", () => {
+  test("a shortcut runs on its key anywhere but in a text field, and not with Ctrl", async () => {
+    const { useShortcut } = await load<typeof import("../../web/src/ui/shortcut.ts")>("ui/shortcut.ts");
+    let runs = 0;
+    const input = document.createElement("input");
+    document.body.append(input);
+    const root = document.createElement("div");
+    document.body.append(root);
+    disposers.push(
+      web.render(() => {
+        useShortcut("?", () => runs++);
+        return null;
+      }, root),
+    );
+    const press = (target: EventTarget, init: Record<string, unknown>) =>
+      target.dispatchEvent(new DomKeyboardEvent("keydown", { bubbles: true, ...init }) as unknown as Event);
+    press(document.body, { key: "?" });
+    expect(runs).toBe(1);
+    press(input, { key: "?" }); // typed into the field
+    press(document.body, { key: "?", ctrlKey: true });
+    press(document.body, { key: "/" });
+    expect(runs).toBe(1);
+  });
+});
+
 describe("explore", () => {
   test("shows the lines the URL's filters select, with the seed's level colours", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     const rows = [...root.querySelectorAll("tbody tr")];
     expect(rows.map((r) => r.querySelector(".level")?.className)).toEqual([
@@ -149,9 +195,7 @@ describe("explore", () => {
   });
 
   test("a level checkbox adds a history entry with the new filter, and the results follow", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     const before = history.length;
     (root.querySelector("input[name=level][value=ERROR]") as HTMLInputElement).click();
@@ -161,11 +205,9 @@ describe("explore", () => {
   });
 
   test("a selected log in the URL opens its drawer with every field, even when not in the results", async () => {
-    await signIn();
     const page = await t.request(`/api/v1/logs/search?service=${service}&level=ERROR`);
     const id = ((await page.json()) as { logs: { id: string }[] }).logs[0]!.id;
-    router.navigate(`/explore?service=${service}&level=INFO&range=15m&log=${id}`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore(`&level=INFO&log=${id}`);
     const drawer = await until(() => root.querySelector("[role=dialog]"));
     await until(() => drawer.querySelector("[data-testid=log-fields]")?.textContent?.includes("c-ui-1"));
     const fields = [...drawer.querySelectorAll("dt")].map((d) => d.textContent);
@@ -188,9 +230,7 @@ describe("explore", () => {
   });
 
   test("an empty result says what to try", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&q=nothing-matches-this&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore("&q=nothing-matches-this");
     await until(() => root.textContent?.includes("No logs match these filters."));
     expect(root.textContent).toContain("Widen the time range");
   });
@@ -198,9 +238,7 @@ describe("explore", () => {
 
 describe("explore patterns", () => {
   test("the Patterns tab lists each template with its variables marked; opening one filters the lines by it", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     (root.querySelector("[data-testid=patterns-tab]") as HTMLButtonElement).click();
     expect(router.query().view).toBe("patterns");
@@ -304,11 +342,7 @@ describe("grouped and aggregated rules", () => {
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
 
   test("p95 of a field per group: the API's 422s on the field and on group_by appear next to them; saved once fixed", async () => {
-    const { root, saved } = await ruleForm<{
-      aggregation: string;
-      field: string | null;
-      group_by: string[];
-    }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `slow ${service}`);
     expect(root.querySelector("input[name=field]")).toBeNull(); // a count reads no field
     typeInto(root.querySelector("select[name=aggregation]"), "p95");
@@ -338,11 +372,7 @@ describe("grouped and aggregated rules", () => {
   });
 
   test("a grouped count below a threshold offers the absence lookback; a bad one is named, a good one saved", async () => {
-    const { root, saved } = await ruleForm<{
-      condition: string;
-      group_by: string[];
-      absence_lookback_minutes: number;
-    }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `silent ${service}`);
     typeInto(root.querySelector("input[name=group_by]"), "service");
     // greater_than never holds at 0: a silent group cannot fire it, so there is no lookback to set.
@@ -419,7 +449,7 @@ describe("grouped and aggregated rules", () => {
 
 describe("anomaly rules", () => {
   test("counting anomalies hides levels and query, and the rule is saved as an anomaly rule", async () => {
-    const { root, saved } = await ruleForm<{ anomaly_severity: string | null; levels: string[] }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `anomalies ${service}`);
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
     counts.value = "high";
@@ -435,11 +465,7 @@ describe("anomaly rules", () => {
 
 describe("new-pattern rules", () => {
   test("counting new log patterns keeps levels and query, and the rule is saved with new_pattern", async () => {
-    const { root, saved } = await ruleForm<{
-      new_pattern: boolean;
-      anomaly_severity: string | null;
-      levels: string[];
-    }>();
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `new patterns ${service}`);
     typeInto(root.querySelector("input[name=threshold]"), "0");
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;

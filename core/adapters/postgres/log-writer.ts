@@ -96,10 +96,8 @@ export class LogWriter {
     return await sql.begin(async (tx) => {
       const t = tx as unknown as Sql;
       type Count = { minute: Date; service: string; level: string; n: number };
-      // All parts sent at once, keeping the transaction short (not a few at a time with pauses between).
-      // Known gap: on the embedded database, a transaction whose connection is lost (its thread
-      // restarting) can fail to settle; tests/data-dir-fault hung so once 1 MiB statements made its
-      // batches multi-statement. Single-statement batches (most, at 4 MiB) do not take this path.
+      // All parts sent at once, keeping the transaction short (not a few at a time with pauses between):
+      // the driver sends the next when the one before has answered, each built in its own turn.
       const answers = await Promise.all(
         parts.map(
           (part) => t<Count[]>`
