@@ -115,6 +115,20 @@ export const LogEventSchema = z
   .meta({ id: "LogEvent" });
 export type LogEvent = z.infer<typeof LogEventSchema>;
 
+/** The identifiers an event may carry, each null where absent: as stored and as the API answers. */
+export type EventIds = Pick<LogEvent, "host" | "correlation_id" | "request_id" | "trace_id" | "span_id">;
+
+/** An event's (or a stored row's) identifiers with null for each one it lacks. */
+export function idsOf(e: { [K in keyof EventIds]?: string | null }): EventIds {
+  return {
+    host: e.host ?? null,
+    correlation_id: e.correlation_id ?? null,
+    request_id: e.request_id ?? null,
+    trace_id: e.trace_id ?? null,
+    span_id: e.span_id ?? null,
+  };
+}
+
 const KNOWN = new Set(Object.keys(LogEventInputSchema.shape));
 const ALIASES: [alias: string, field: string][] = [
   ["@timestamp", "timestamp"],
@@ -314,11 +328,7 @@ export function completeLogEvent(
       service: e.service,
       level,
       message: e.message,
-      host: e.host ?? null,
-      correlation_id: e.correlation_id ?? null,
-      request_id: e.request_id ?? null,
-      trace_id: e.trace_id ?? null,
-      span_id: e.span_id ?? null,
+      ...idsOf(e),
       attributes,
     },
   };

@@ -3,14 +3,11 @@ import { conditionHolds, type EngineDeps, evaluateRules } from "../core/alerts/e
 import { createNotifier, signature } from "../core/alerts/notify.ts";
 import type { Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
-import { freshService, suiteApp } from "./helpers/app.ts";
+import { freshService, type Json, suiteApp } from "./helpers/app.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
 integrationTimeouts();
-
-// biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
-type Json = any;
 
 const MINUTE = 60_000;
 const NOW = Math.floor(Date.now() / 1000) * 1000 - 10 * MINUTE;

@@ -7,15 +7,12 @@ import type { Level } from "../core/level.ts";
 import type { LogEvent } from "../core/log-event.ts";
 import type { LogStore } from "../core/ports/log-store.ts";
 import { percentileCont } from "../core/query/aggregate.ts";
-import { freshService, suiteApp, testDatabase } from "./helpers/app.ts";
+import { freshService, type Json, suiteApp, testDatabase } from "./helpers/app.ts";
 import { OPENSEARCH_TEST_URL, opensearchReachable } from "./helpers/engines.ts";
 import { logEvent } from "./helpers/events.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
 
 integrationTimeouts(60_000);
-
-// biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
-type Json = any;
 
 const MINUTE = 60_000;
 // Whole seconds, ten minutes ago: every event of a test lies in the past of the store's clock.
@@ -261,11 +258,49 @@ function groupedSuite(name: string, storeOf: () => LogStore, exactPercentiles: b
         ["WARNING", 1],
       ]);
       expect((await alertsOf(byLevel.id)).map((x) => x.group)).toEqual([{ level: "ERROR" }]);
-      if (storeOf().groupsByAttribute === false) return;
       const byRoute = await createRule({ group_by: ["attributes.route"], services: [service], threshold: 1 });
       expect(byRoute.group_by).toEqual(["route"]);
       await evaluateRules(engine(), NOW);
-      expect((await alertsOf(byRoute.id)).map((x) => x.group)).toEqual([{ route: "/pay" }]);
+      const alerts = await alertsOf(byRoute.id);
+      expect(alerts.map((x) => x.group)).toEqual([{ route: "/pay" }]);
+      // The sample is the group's own events (its filter names the attribute).
+      expect(alerts[0].sample_log_ids.length).toBe(2);
+    });
+
+    test("grouped by an attribute: a function of a field per value, and a value gone silent fires", async () => {
+      const service = freshService("route");
+      await write([
+        at(NOW - MINUTE, service, { attributes: { route: "/pay", latency_ms: 900 } }),
+        at(NOW - MINUTE - 1000, service, { attributes: { route: "/pay", latency_ms: "300" } }),
+        at(NOW - MINUTE - 2000, service, { attributes: { route: "/cart", latency_ms: 100 } }),
+        at(NOW - MINUTE - 3000, service, { attributes: { latency_ms: 700 } }), // no route: its own group
+        at(NOW - 30 * MINUTE, service, { attributes: { route: "/home" } }), // in the lookback only
+      ]);
+      const slow = await createRule({
+        name: "slow route",
+        group_by: ["route"],
+        services: [service],
+        aggregation: "max",
+        field: "latency_ms",
+        threshold: 500,
+      });
+      const silent = await createRule({
+        name: "silent route",
+        group_by: ["route"],
+        services: [service],
+        condition: "less_than",
+        threshold: 1,
+        absence_lookback_minutes: 60,
+      });
+      const out = await evaluateRules(engine(), NOW);
+      const byRoute = (out.groups.get(slow.id) ?? []).map((g) => [g.group?.route ?? "(none)", g.value]);
+      expect(Object.fromEntries(byRoute)).toEqual({ "/pay": 900, "/cart": 100, "(none)": 700 });
+      const fired = (await alertsOf(slow.id)).map((x) => [x.group, x.value]);
+      expect(fired.sort((a, b) => a[1] - b[1])).toEqual([
+        [{ route: null }, 700],
+        [{ route: "/pay" }, 900],
+      ]);
+      expect((await alertsOf(silent.id)).map((x) => [x.group, x.value])).toEqual([[{ route: "/home" }, 0]]);
     });
   });
 }

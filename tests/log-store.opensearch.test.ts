@@ -262,6 +262,69 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
       ]);
     });
 
+    test("count_distinct of an attribute is exact up to maxDistinctValues per cell; past it, a 400 (no floor)", async () => {
+      const service = `distinct-${crypto.randomUUID().slice(0, 8)}`;
+      // Six users in one minute, five of them in its first half; one value too long for the keywords
+      // (not counted: KEYWORD_PAIR_MAX_CHARS).
+      const minute = Math.floor((at - 2 * 60_000) / 60_000) * 60_000;
+      const users = ["u1", "u2", "u3", "u4", "u5", "u6"];
+      await store.write([
+        ...users.map((user, i) =>
+          event(minute + (i === 5 ? 35_000 : i * 1000), { service, attributes: { user } }),
+        ),
+        event(minute + 10, { service, attributes: { user: "u1" } }),
+        event(minute + 20, { service, attributes: { user: "x".repeat(9_000) } }),
+      ]);
+      const capped = new SearchLogStore(engine, { indexPrefix: prefix, maxDistinctValues: 5 });
+      const distinct = { fn: "count_distinct", field: { kind: "attribute", name: "user" } } as const;
+      const filter = { from: minute, to: minute + 59_999, services: [service] };
+      const total = await store.aggregate(filter, { by: [], aggs: [distinct], limit: 1 });
+      expect(total.rows).toEqual([{ group: [], values: [6] }]);
+      // 30 s cells: five then one, each within the cap.
+      const cells = await capped.aggregate(filter, {
+        by: [],
+        aggs: [distinct],
+        intervalMs: 30_000,
+        limit: 1,
+      });
+      expect(cells.rows.map((r) => r.values[0])).toEqual([5, 1]);
+      const err = await capped
+        .aggregate(filter, { by: [], aggs: [distinct], limit: 1 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).status).toBe(400);
+      expect((err as AppError).message).toStartWith("count_distinct(user): more than 5 distinct values");
+    });
+
+    test("an answer past the engine's search.max_buckets is a 400 naming the distinct counts, not a 503", async () => {
+      // 6,600 events × 10 attributes of distinct values: 66,000 buckets, past the default 65,535.
+      const service = `buckets-${crypto.randomUUID().slice(0, 8)}`;
+      const keys = Array.from({ length: 10 }, (_, j) => `k${j}`);
+      await store.write(
+        Array.from({ length: 6_600 }, (_, i) =>
+          event(at - 10_000 + (i % 1000), {
+            service,
+            attributes: Object.fromEntries(keys.map((k) => [k, `${k}-${i}`])),
+          }),
+        ),
+      );
+      const spec = {
+        by: [],
+        aggs: keys.map((name) => ({ fn: "count_distinct", field: { kind: "attribute", name } }) as const),
+        limit: 1,
+      };
+      const filter = { from: at - 10_000, to: at, services: [service] };
+      const err = await store.aggregate(filter, spec).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).status).toBe(400);
+      expect((err as AppError).message).toStartWith("count_distinct(k0), count_distinct(k1)");
+      expect((err as AppError).message).toContain("search.max_buckets");
+      // Fewer at once fit.
+      expect((await store.aggregate(filter, { ...spec, aggs: spec.aggs.slice(0, 9) })).rows).toEqual([
+        { group: [], values: keys.slice(0, 9).map(() => 6_600) },
+      ]);
+    });
+
     test("events of an index made before the keywords existed count as missing the attribute", async () => {
       // A day index as the template made it before (no attributes_keyword), holding one event.
       const old = `${prefix}-2020.01.01`;

@@ -388,24 +388,39 @@ describe.skipIf(!reachable)("Postgres 15 server", () => {
         const held = new Promise<void>((r) => {
           release = r;
         });
+        let locked = () => {};
+        const lockTaken = new Promise<void>((r) => {
+          locked = r;
+        });
         const locking = blocker.begin(async (tx) => {
           await tx.unsafe(`lock table ${day} in access exclusive mode`);
+          locked();
           await held;
         });
-        await Bun.sleep(100);
+        // The write starts only once the lock is held: a fixed pause before it (100 ms) was shorter than
+        // the blocker's connect and lock on a loaded machine (up to 530 ms at load 15), and the COPY then
+        // committed before the lock, leaving nothing to find below. `locking` is raced in so that a
+        // blocker that fails says so instead of leaving this wait to the test's timeout.
+        await Promise.race([lockTaken, locking]);
         // Its rejection is caught at once: it can come before the terminate query below returns.
+        let settled = false;
         const writing = store.write(batch).then(
           () => null,
           (err: unknown) => err,
         );
+        void writing.finally(() => {
+          settled = true;
+        });
+        // Until the COPY waits on the lock (its data reached the day's partition). The write cannot end
+        // before then; if it does anyway, the loop stops at once rather than polling out its budget.
         let copying: { pid: number }[] = [];
-        for (let i = 0; i < 400 && copying.length === 0; i++) {
+        for (let i = 0; i < 400 && copying.length === 0 && !settled; i++) {
           await Bun.sleep(50);
           copying = await db.sql<{ pid: number }[]>`select pid from pg_stat_activity
             where position('copy logs' in query) > 0 and wait_event_type = 'Lock' and pid <> pg_backend_pid()
               and datname = current_database()`;
         }
-        expect(copying.length).toBe(1);
+        expect({ settled, copying: copying.length }).toEqual({ settled: false, copying: 1 });
         await db.sql`select pg_terminate_backend(${(copying[0] as { pid: number }).pid})`;
         expect(await writing).toBeInstanceOf(Error);
         release();

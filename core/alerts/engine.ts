@@ -6,7 +6,6 @@ import type { PatternRepo } from "../ports/patterns.ts";
 import { parseLogQuery } from "../query/parse.ts";
 import {
   type GroupOutcome,
-  groupFields,
   groupFilter,
   groupKey,
   groupLabel,
@@ -61,20 +60,6 @@ export function ruleFilter(
  * language (or under another version of it) may not: it is skipped and said so, instead of failing
  * the whole tick's grouped count for every other rule.
  */
-function groupable(deps: EngineDeps, rule: EvaluableRule): boolean {
-  if (deps.store.groupsByAttribute !== false) return true;
-  const attribute = groupFields(rule).find((f) => f.kind === "attribute");
-  if (!attribute) return true;
-  deps.log?.({
-    level: "warn",
-    msg: "alert rule skipped: this log store groups by columns only (service, level, host, …); edit the rule's group_by",
-    rule_id: rule.id,
-    rule: rule.name,
-    group_by: rule.group_by,
-  });
-  return false;
-}
-
 function queryParses(deps: EngineDeps, rule: Pick<EvaluableRule, "id" | "name" | "query">): boolean {
   if (!rule.query?.trim()) return true;
   try {
@@ -152,9 +137,7 @@ function formatValue(v: number): string {
  * 4. every rule's last_evaluated_at and last value are written in one statement.
  */
 export async function evaluateRules(deps: EngineDeps, now: number): Promise<EvaluationOutcome> {
-  const rules = (await deps.rules.listActive()).filter(
-    (r) => r.anomaly_severity || (queryParses(deps, r) && groupable(deps, r)),
-  );
+  const rules = (await deps.rules.listActive()).filter((r) => r.anomaly_severity || queryParses(deps, r));
   const values = new Map<number, number>();
   const groups = new Map<number, GroupOutcome[]>();
   if (!rules.length) return { rules: 0, fired: 0, resolved: 0, values, groups };

@@ -191,11 +191,6 @@ export interface StoreHealth {
  */
 export interface LogStore {
   /**
-   * False when groupMany and aggregate take columns only as `by` (search engines: OpenSearch's
-   * flat_object cannot aggregate an attribute); absent or true: any field.
-   */
-  readonly groupsByAttribute?: boolean;
-  /**
    * Store events; idempotent by id. Resolves only once the events are durable. Rejects with
    * EventsRejectedError when some events were refused for good (the others are stored).
    */
@@ -214,9 +209,9 @@ export interface LogStore {
   countMany(filters: LogFilter[]): Promise<number[]>;
   /**
    * Many grouped aggregations at once, in their order: what grouped alert rules ask each tick. Each
-   * answer holds the groups with at least one matching event, at most `maxGroups` of them (on Postgres
-   * the largest by count; on search engines the first in value order), and without `by` exactly one
-   * group (count 0 when nothing matches). Values as aggregateEvents computes them.
+   * answer holds the groups with at least one matching event, at most `maxGroups` of them (the largest
+   * by count, ties by value; on search engines grouped by columns only, the first in value order), and
+   * without `by` exactly one group (count 0 when nothing matches). Values as aggregateEvents computes them.
    */
   groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]>;
   /** Counts per interval over [from, to]; buckets with no events are present with zeros. */

@@ -20,6 +20,12 @@ const text = (words: string[], prefix = false, messageOnly = false): QueryNode =
 const attr = (name: string) => ({ kind: "attribute", name }) as const;
 const col = (name: "service" | "level" | "host" | "trace_id" | "correlation_id") =>
   ({ kind: "column", name }) as const;
+/** A `field:value` term as the parser gives it. */
+const eq = (field: ReturnType<typeof attr> | ReturnType<typeof col>, value: string): QueryNode => ({
+  type: "equals",
+  field,
+  value,
+});
 
 /** The error a text gives: position and what was expected. */
 function failure(q: string): { position: number; expected: string } {
@@ -94,41 +100,17 @@ describe("the search box's syntax keeps its meaning", () => {
 
 describe("fields", () => {
   test("service, level (with ingest's aliases), host, ids and attributes", () => {
-    expect(parseLogQuery("service:checkout")).toEqual({
-      type: "equals",
-      field: col("service"),
-      value: "checkout",
-    });
-    expect(parseLogQuery("level:warn")).toEqual({ type: "equals", field: col("level"), value: "WARNING" });
-    expect(parseLogQuery("level:FATAL")).toEqual({ type: "equals", field: col("level"), value: "CRITICAL" });
-    expect(parseLogQuery("host:web-3")).toEqual({ type: "equals", field: col("host"), value: "web-3" });
-    expect(parseLogQuery("trace_id:4bf9")).toEqual({ type: "equals", field: col("trace_id"), value: "4bf9" });
-    expect(parseLogQuery("http.status:500")).toEqual({
-      type: "equals",
-      field: attr("http.status"),
-      value: "500",
-    });
-    expect(parseLogQuery("attributes.user_id:U_42")).toEqual({
-      type: "equals",
-      field: attr("user_id"),
-      value: "U_42",
-    });
+    expect(parseLogQuery("service:checkout")).toEqual(eq(col("service"), "checkout"));
+    expect(parseLogQuery("level:warn")).toEqual(eq(col("level"), "WARNING"));
+    expect(parseLogQuery("level:FATAL")).toEqual(eq(col("level"), "CRITICAL"));
+    expect(parseLogQuery("host:web-3")).toEqual(eq(col("host"), "web-3"));
+    expect(parseLogQuery("trace_id:4bf9")).toEqual(eq(col("trace_id"), "4bf9"));
+    expect(parseLogQuery("http.status:500")).toEqual(eq(attr("http.status"), "500"));
+    expect(parseLogQuery("attributes.user_id:U_42")).toEqual(eq(attr("user_id"), "U_42"));
     // The prefix reaches an attribute named like a column.
-    expect(parseLogQuery("attributes.service:x")).toEqual({
-      type: "equals",
-      field: attr("service"),
-      value: "x",
-    });
-    expect(parseLogQuery('route:"/api/v1/users"')).toEqual({
-      type: "equals",
-      field: attr("route"),
-      value: "/api/v1/users",
-    });
-    expect(parseLogQuery('note:"say \\"hi\\" \\\\o/"')).toEqual({
-      type: "equals",
-      field: attr("note"),
-      value: 'say "hi" \\o/',
-    });
+    expect(parseLogQuery("attributes.service:x")).toEqual(eq(attr("service"), "x"));
+    expect(parseLogQuery('route:"/api/v1/users"')).toEqual(eq(attr("route"), "/api/v1/users"));
+    expect(parseLogQuery('note:"say \\"hi\\" \\\\o/"')).toEqual(eq(attr("note"), 'say "hi" \\o/'));
   });
 
   test("numbers: comparisons and inclusive ranges, on attributes", () => {
@@ -174,12 +156,12 @@ describe("fields", () => {
   });
 
   test("groups, AND, OR, NOT and - before any term or group; field:(a OR b)", () => {
-    const svc = (v: string): QueryNode => ({ type: "equals", field: col("service"), value: v });
+    const svc = (v: string): QueryNode => eq(col("service"), v);
     expect(parseLogQuery("service:(checkout OR payment) -level:debug")).toEqual({
       type: "and",
       children: [
         { type: "or", children: [svc("checkout"), svc("payment")] },
-        { type: "not", child: { type: "equals", field: col("level"), value: "DEBUG" } },
+        { type: "not", child: eq(col("level"), "DEBUG") },
       ],
     });
     expect(parseLogQuery("NOT (a OR b) AND c")).toEqual({

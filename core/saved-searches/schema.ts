@@ -5,26 +5,10 @@
  * them or shared with everyone.
  */
 import { z } from "zod";
+import { normalizeRange } from "../../common/ranges.ts";
 import { LEVELS, type Level, LevelInputSchema } from "../level.ts";
 import { MAX_QUERY_CHARS } from "../query/ast.ts";
 import { parseLogQuery, QueryError } from "../query/parse.ts";
-
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-/** The longest relative range (Explore's own limit). */
-const MAX_RANGE_MS = 400 * 86_400_000;
-
-/**
- * A relative range as Explore's URL keeps it: `30m`, `now-2h`, ` 2 H ` → `30m`, `2h`, `2h`; null when it
- * is not one (units s, m, h, d, w; at least a second, at most 400 days). The same reading as the
- * dashboard's (web/src/data/logs.ts).
- */
-export function normalizeRange(text: string): string | null {
-  const m = /^\s*(?:now\s*-\s*)?(\d{1,6})\s*([smhdw])\s*$/i.exec(text);
-  if (!m) return null;
-  const unit = m[2]!.toLowerCase();
-  const ms = Number(m[1]) * UNIT_MS[unit]!;
-  return ms >= 1_000 && ms <= MAX_RANGE_MS ? `${Number(m[1])}${unit}` : null;
-}
 
 /** Query text in the query language, refused (422) with the position when it cannot be parsed. */
 export const SavedQuerySchema = z
@@ -46,6 +30,7 @@ const RangeSchema = z
   .string()
   .transform((v, ctx) => {
     if (v.trim() === "custom") return "custom";
+    // Read as Explore reads it (common/ranges.ts): a range it shows is never refused when saved.
     const r = normalizeRange(v);
     if (!r) {
       ctx.addIssue({

@@ -18,8 +18,6 @@ import {
 import { checkUrlSyntax, UnsafeUrlError } from "../../core/alerts/ssrf.ts";
 import { AppError } from "../../core/errors.ts";
 import type { TransitionResult } from "../../core/ports/alerts.ts";
-import type { LogStore } from "../../core/ports/log-store.ts";
-import { parseFieldName } from "../../core/query/schema.ts";
 import type { AppEnv, AuthUser } from "../context.ts";
 import { currentUser, requireAuth } from "../middleware/auth.ts";
 import { router } from "../openapi/router.ts";
@@ -61,18 +59,6 @@ function checkChannel(
   }
   if (JSON.stringify(rule.notification_config).length > 8192)
     fail("notification_config", "at most 8 KiB of JSON");
-}
-
-/** Grouping by an attribute where the log store cannot (search engines): refused when saved. */
-function checkGroupBy(rule: Pick<AlertRuleFields, "group_by">, store: LogStore) {
-  if (store.groupsByAttribute !== false) return;
-  const attribute = rule.group_by.find((name) => parseFieldName(name)?.kind === "attribute");
-  if (attribute) {
-    fail(
-      "group_by",
-      `${attribute}: this deployment's log store (OpenSearch/Elasticsearch) groups by columns only: service, level, host, trace_id, correlation_id, request_id, span_id`,
-    );
-  }
 }
 
 function idParam(raw: string, what: string): number {
@@ -254,7 +240,6 @@ export function alertRoutes() {
     const deps = c.get("deps");
     const body = c.req.valid("json");
     checkChannel(body, deps.settings.ALLOW_PRIVATE_WEBHOOKS);
-    checkGroupBy(body, deps.store);
     const secret = newSecret();
     const rule = await deps.alertRules.create({
       ...body,
@@ -290,7 +275,6 @@ export function alertRoutes() {
     checkChannel(merged, deps.settings.ALLOW_PRIVATE_WEBHOOKS);
     const [problem] = ruleProblems(merged);
     if (problem) fail(problem.field, problem.message);
-    checkGroupBy(merged, deps.store);
     const rule = await deps.alertRules.update(existing.id, patch);
     if (!rule) throw new AppError("NOT_FOUND", `No alert rule with id ${existing.id}`);
     return c.json(rule, 200);

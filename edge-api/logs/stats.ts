@@ -92,7 +92,7 @@ const stats = createRoute({
   description: [
     "The events matching `query` in the range (`since`, or `start_time`/`end_time`; default the last hour) grouped by the `by` fields and, with `interval`, by time; `agg` computed for each.",
     "Groups are ranked by their count over the whole range; the first `limit` are listed and the rest summed into one with `other: true`. With `interval` every bucket holds every group, zeros included.",
-    "Percentiles are exact on Postgres and PGlite (linear interpolation between the closest ranks); on OpenSearch/Elasticsearch they are the engine's t-digest estimate and count_distinct its HyperLogLog++ estimate (exact below 40,000), and count_distinct takes columns only.",
+    "Percentiles are exact on Postgres and PGlite (linear interpolation between the closest ranks); on OpenSearch/Elasticsearch they are the engine's t-digest estimate and count_distinct of a column its HyperLogLog++ estimate (exact below 40,000); count_distinct of an attribute is exact there up to 10,000 distinct values per group and interval (more is a 400).",
   ].join("\n\n"),
   request: { query: StatsParamsSchema },
   responses: {

@@ -1,13 +1,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { evaluateRules } from "../../core/alerts/engine.ts";
 import { type Notifier, recordOnlyNotifier } from "../../core/alerts/notify.ts";
-import { callJson, freshService, ingest, suiteApp } from "../helpers/app.ts";
+import { callJson, freshService, ingest, type Json, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
-
-// biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
-type Json = any;
 
 const t = suiteApp();
 let userToken: string;

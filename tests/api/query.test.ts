@@ -1,21 +1,16 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { freshService, ingest, suiteApp } from "../helpers/app.ts";
+import { freshService, ingest, type Json, suiteApp, suiteClockPastMinute } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
 
-// biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field below
-type Json = any;
-
 const MINUTE = 60_000;
 const t = suiteApp();
-// A fixed clock 30 s past a minute, so timeseries buckets are known in advance.
-const NOW = Math.floor(Date.now() / MINUTE) * MINUTE - 30_000;
+const NOW = suiteClockPastMinute(t);
 const service = freshService("checkout");
 const other = freshService("auth");
 
 beforeAll(async () => {
-  t.runtime.deps.now = () => NOW;
   const events: Record<string, unknown>[] = [];
   for (let i = 0; i < 20; i++) {
     events.push({

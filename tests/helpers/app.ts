@@ -100,6 +100,22 @@ export function freshService(prefix = "svc"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/** An answer's JSON as the tests read it: checked field by field by the tests themselves. */
+// biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field by the tests
+export type Json = any;
+
+/**
+ * A fixed clock 30 s past a whole minute, set as the suite's app clock before its tests: the buckets of
+ * a timeseries are then known in advance. Call at the top of a test file, after `suiteApp()`.
+ */
+export function suiteClockPastMinute(t: TestApp): number {
+  const now = Math.floor(Date.now() / 60_000) * 60_000 - 30_000;
+  beforeAll(() => {
+    t.runtime.deps.now = () => now;
+  });
+  return now;
+}
+
 /** A JSON API call: `body` sent as JSON, a bearer token if given, the answer's JSON (null if empty). */
 export async function callJson(
   t: TestApp,
@@ -108,8 +124,7 @@ export async function callJson(
   body?: unknown,
   token?: string | null,
   extraHeaders: Record<string, string> = {},
-  // biome-ignore lint/suspicious/noExplicitAny: response JSON, checked field by field by the tests
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   const headers: Record<string, string> = { ...extraHeaders };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers["content-type"] = "application/json";

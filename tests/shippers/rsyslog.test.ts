@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { LogEvent } from "../../core/log-event.ts";
 import { type SyslogListener, startSyslogListener } from "../../workers/bun/syslog-listener.ts";
 import { freshService } from "../helpers/app.ts";
 import { requiredEngines } from "../helpers/engines.ts";
-import { servedSuite, storedOf } from "../helpers/shippers.ts";
+import {
+  expectKnownLines,
+  readmeConfig,
+  servedSuite,
+  storedWhen,
+  writeKnownLines,
+} from "../helpers/shippers.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 
 integrationTimeouts();
@@ -27,26 +33,9 @@ if (!RSYSLOGD || !hasEs) {
   );
 }
 
-/** The README's configuration block marked `<!-- tested: name -->`. */
-function readmeConfig(name: string): string {
-  const readme = readFileSync(resolve(import.meta.dir, "../../README.md"), "utf8");
-  const m = new RegExp(`<!-- tested: ${name} -->\\n\`\`\`conf\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  if (!m) throw new Error(`README has no block marked tested: ${name}`);
-  return m[1]!;
-}
-
 const s = servedSuite();
 let syslog: SyslogListener;
 const dirs: string[] = [];
-
-/** Reads the store until `count` events of `service` are in (rsyslog ships in the background). */
-async function storedWhen(service: string, count: number, tries = 200): Promise<LogEvent[]> {
-  for (let i = 0; ; i++) {
-    const stored = await storedOf(s.t, service);
-    if (stored.length >= count || i >= tries) return stored;
-    await Bun.sleep(50);
-  }
-}
 
 /**
  * rsyslog reading two files (500 lines at severity warning, 500 at err) tagged `service`, and shipping
@@ -55,13 +44,7 @@ async function storedWhen(service: string, count: number, tries = 200): Promise<
 async function shipWithRsyslog(service: string, action: string): Promise<LogEvent[]> {
   const dir = mkdtempSync(join(tmpdir(), "logflow-rsyslog-"));
   dirs.push(dir);
-  for (const [file, n0] of [
-    ["app.log", 0],
-    ["errors.log", 500],
-  ] as const) {
-    const lines = Array.from({ length: 500 }, (_, i) => `line ${n0 + i} of ${service}`);
-    writeFileSync(join(dir, file), `${lines.join("\n")}\n`);
-  }
+  writeKnownLines(dir, service);
   const conf = join(dir, "rsyslog.conf");
   writeFileSync(
     conf,
@@ -79,7 +62,7 @@ async function shipWithRsyslog(service: string, action: string): Promise<LogEven
     stderr: "pipe",
   });
   try {
-    const stored = await storedWhen(service, 1_000);
+    const stored = await storedWhen(s.t, service, 1_000);
     if (stored.length < 1_000) {
       proc.kill();
       console.error(`${stored.length} stored`, await new Response(proc.stderr).text());
@@ -88,18 +71,6 @@ async function shipWithRsyslog(service: string, action: string): Promise<LogEven
   } finally {
     proc.kill();
     await proc.exited;
-  }
-}
-
-function checkAll(stored: LogEvent[], service: string, start: number) {
-  const byMessage = new Map(stored.map((e) => [e.message.trim(), e]));
-  expect(stored.length).toBe(1_000);
-  expect(byMessage.size).toBe(1_000);
-  expect(byMessage.get(`line 7 of ${service}`)).toMatchObject({ service, level: "WARNING" });
-  expect(byMessage.get(`line 507 of ${service}`)).toMatchObject({ service, level: "ERROR" });
-  for (const e of stored) {
-    expect(Date.parse(e.timestamp)).toBeGreaterThanOrEqual(start - 1_000);
-    expect(Date.parse(e.timestamp)).toBeLessThanOrEqual(Date.now() + 1_000);
   }
 }
 
@@ -121,14 +92,14 @@ describe.skipIf(!RSYSLOGD || !hasEs)("rsyslog with the README's configurations",
     const service = freshService("rsyslog-tcp");
     const start = Date.now();
     const stored = await shipWithRsyslog(service, address(readmeConfig("rsyslog-omfwd-tcp"), syslog.tcpPort));
-    checkAll(stored, service, start);
+    expectKnownLines(stored, service, start);
     expect(stored[0]!.attributes["syslog.facility"]).toBe("local3");
   });
 
   test("omfwd over UDP: 1,000 lines stored once each", async () => {
     const service = freshService("rsyslog-udp");
     const start = Date.now();
-    checkAll(
+    expectKnownLines(
       await shipWithRsyslog(service, address(readmeConfig("rsyslog-omfwd-udp"), syslog.udpPort)),
       service,
       start,
@@ -143,6 +114,6 @@ describe.skipIf(!RSYSLOGD || !hasEs)("rsyslog with the README's configurations",
       .replace('server="logflow.internal"', `server="${url.hostname}"`)
       .replace('serverport="8000"', `serverport="${url.port}"`)
       .replace('pwd="lf_your_ingest_key"', `pwd="${s.key()}"`);
-    checkAll(await shipWithRsyslog(service, config), service, start);
+    expectKnownLines(await shipWithRsyslog(service, config), service, start);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { AlertRule } from "../../core/alerts/schema.ts";
+import { callJson, freshService, ingest, startTestApp, type TestApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
-import { installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
+import { DomKeyboardEvent, installDom, load, removeDom, solidWeb, typeInto, until } from "./dom.ts";
 
 integrationTimeouts();
 
@@ -66,6 +67,24 @@ async function mount(path: string, props: Record<string, unknown> = {}, name = "
   return root;
 }
 
+/** Explore, signed in, at `/explore?<params>` plus the suite's service over the last 15 minutes. */
+async function openExplore(params = "") {
+  await signIn();
+  router.navigate(`/explore?service=${service}&range=15m${params}`);
+  return mount("pages/explore/index.tsx");
+}
+
+/** A new rule form, signed in; `saved()` is the rule the API answered once the form saved it. */
+async function ruleForm() {
+  await signIn();
+  let saved: AlertRule | undefined;
+  const onSaved = (r: AlertRule) => {
+    saved = r;
+  };
+  const root = await mount("pages/alerts/rule-form.tsx", { onSaved, onCancel: () => {} }, "RuleForm");
+  return { root, saved: () => saved };
+}
+
 async function signIn() {
   await sessionApi.login("admin", "admin-test-password");
 }
@@ -120,11 +139,49 @@ describe("login", () => {
   });
 });
 
+describe("routing", () => {
+  test("each page at its path, the trace page below its own, anything else not found", async () => {
+    await signIn();
+    router.navigate("/anomalies");
+    const root = await mount("app.tsx", {}, "App");
+    await until(() => root.querySelector("main h1")?.textContent === "Anomalies");
+    router.navigate("/trace/c-ui-1");
+    await until(() => root.querySelector("main h1")?.textContent === "Trace");
+    router.navigate("/explore/somewhere");
+    await until(() => root.querySelector("main h1")?.textContent === "Page not found");
+    router.navigate("/admin");
+    await until(() => root.querySelector("main h1")?.textContent === "Admin");
+  });
+});
+
+describe("page shortcuts", () => {
+  test("a shortcut runs on its key anywhere but in a text field, and not with Ctrl", async () => {
+    const { useShortcut } = await load<typeof import("../../web/src/ui/shortcut.ts")>("ui/shortcut.ts");
+    let runs = 0;
+    const input = document.createElement("input");
+    document.body.append(input);
+    const root = document.createElement("div");
+    document.body.append(root);
+    disposers.push(
+      web.render(() => {
+        useShortcut("?", () => runs++);
+        return null;
+      }, root),
+    );
+    const press = (target: EventTarget, init: Record<string, unknown>) =>
+      target.dispatchEvent(new DomKeyboardEvent("keydown", { bubbles: true, ...init }) as unknown as Event);
+    press(document.body, { key: "?" });
+    expect(runs).toBe(1);
+    press(input, { key: "?" }); // typed into the field
+    press(document.body, { key: "?", ctrlKey: true });
+    press(document.body, { key: "/" });
+    expect(runs).toBe(1);
+  });
+});
+
 describe("explore", () => {
   test("shows the lines the URL's filters select, with the seed's level colours", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     const rows = [...root.querySelectorAll("tbody tr")];
     expect(rows.map((r) => r.querySelector(".level")?.className)).toEqual([
@@ -138,9 +195,7 @@ describe("explore", () => {
   });
 
   test("a level checkbox adds a history entry with the new filter, and the results follow", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     const before = history.length;
     (root.querySelector("input[name=level][value=ERROR]") as HTMLInputElement).click();
@@ -150,11 +205,9 @@ describe("explore", () => {
   });
 
   test("a selected log in the URL opens its drawer with every field, even when not in the results", async () => {
-    await signIn();
     const page = await t.request(`/api/v1/logs/search?service=${service}&level=ERROR`);
     const id = ((await page.json()) as { logs: { id: string }[] }).logs[0]!.id;
-    router.navigate(`/explore?service=${service}&level=INFO&range=15m&log=${id}`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore(`&level=INFO&log=${id}`);
     const drawer = await until(() => root.querySelector("[role=dialog]"));
     await until(() => drawer.querySelector("[data-testid=log-fields]")?.textContent?.includes("c-ui-1"));
     const fields = [...drawer.querySelectorAll("dt")].map((d) => d.textContent);
@@ -177,9 +230,7 @@ describe("explore", () => {
   });
 
   test("an empty result says what to try", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&q=nothing-matches-this&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore("&q=nothing-matches-this");
     await until(() => root.textContent?.includes("No logs match these filters."));
     expect(root.textContent).toContain("Widen the time range");
   });
@@ -187,9 +238,7 @@ describe("explore", () => {
 
 describe("explore patterns", () => {
   test("the Patterns tab lists each template with its variables marked; opening one filters the lines by it", async () => {
-    await signIn();
-    router.navigate(`/explore?service=${service}&range=15m`);
-    const root = await mount("pages/explore/index.tsx");
+    const root = await openExplore();
     await until(() => root.querySelectorAll("tbody tr").length === 3);
     (root.querySelector("[data-testid=patterns-tab]") as HTMLButtonElement).click();
     expect(router.query().view).toBe("patterns");
@@ -263,13 +312,7 @@ describe("saved searches", () => {
 
 describe("alerts", () => {
   test("the API's field errors appear next to the fields they name", async () => {
-    await signIn();
-    let saved = false;
-    const root = await mount(
-      "pages/alerts/rule-form.tsx",
-      { onSaved: () => (saved = true), onCancel: () => {} },
-      "RuleForm",
-    );
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), "too many errors");
     typeInto(root.querySelector("input[name=threshold]"), "-5");
     typeInto(root.querySelector("input[name=time_window]"), "5000");
@@ -281,7 +324,7 @@ describe("alerts", () => {
     expect(root.querySelector("input[name=threshold]")?.getAttribute("aria-describedby")).toBe(
       "err-threshold",
     );
-    expect(saved).toBe(false);
+    expect(saved()).toBeUndefined();
     // Text that is no number is said so at once, with the form's own label in the summary.
     typeInto(root.querySelector("input[name=threshold]"), "ten");
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
@@ -290,18 +333,123 @@ describe("alerts", () => {
     typeInto(root.querySelector("input[name=threshold]"), "5");
     typeInto(root.querySelector("input[name=time_window]"), "5");
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
-    await until(() => saved);
+    await until(() => saved());
+  });
+});
+
+describe("grouped and aggregated rules", () => {
+  const submit = (root: HTMLElement) =>
+    (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
+
+  test("p95 of a field per group: the API's 422s on the field and on group_by appear next to them; saved once fixed", async () => {
+    const { root, saved } = await ruleForm();
+    typeInto(root.querySelector("input[name=name]"), `slow ${service}`);
+    expect(root.querySelector("input[name=field]")).toBeNull(); // a count reads no field
+    typeInto(root.querySelector("select[name=aggregation]"), "p95");
+    typeInto(await until(() => root.querySelector("input[name=field]")), "service"); // a column, not a number
+    typeInto(root.querySelector("input[name=group_by]"), "service, not a field!");
+    typeInto(root.querySelector("input[name=threshold]"), "500");
+    // A grouped p95 is no count of the rule's lines: the count preview would mislead.
+    expect(root.querySelector("[data-testid=rule-preview]")).toBeNull();
+    submit(root);
+    await until(() => root.querySelector("#err-field"));
+    expect(root.querySelector("#err-field")?.textContent).toContain("is not a numeric attribute's name");
+    await until(() => root.querySelector("#err-group_by")?.textContent?.includes("is not a field name"));
+    expect(root.querySelector("input[name=group_by]")?.getAttribute("aria-invalid")).toBe("true");
+    expect(root.querySelector("[role=alert]")?.textContent).toContain("Group by:");
+    expect(saved()).toBeUndefined();
+
+    typeInto(root.querySelector("input[name=field]"), "latency_ms");
+    typeInto(root.querySelector("input[name=group_by]"), "service, http.status");
+    expect(root.textContent).toContain("Fires when the p95(latency_ms) is");
+    submit(root);
+    await until(() => saved());
+    expect(saved()).toMatchObject({
+      aggregation: "p95",
+      field: "latency_ms",
+      group_by: ["service", "http.status"],
+    });
+  });
+
+  test("a grouped count below a threshold offers the absence lookback; a bad one is named, a good one saved", async () => {
+    const { root, saved } = await ruleForm();
+    typeInto(root.querySelector("input[name=name]"), `silent ${service}`);
+    typeInto(root.querySelector("input[name=group_by]"), "service");
+    // greater_than never holds at 0: a silent group cannot fire it, so there is no lookback to set.
+    expect(root.querySelector("input[name=absence_lookback_minutes]")).toBeNull();
+    typeInto(root.querySelector("select[name=condition]"), "less_than");
+    const lookback = await until(() => root.querySelector("input[name=absence_lookback_minutes]"));
+    expect((lookback as HTMLInputElement).value).toBe("1440");
+    typeInto(lookback, "a day");
+    submit(root);
+    await until(() =>
+      root.querySelector("#err-absence_lookback_minutes")?.textContent?.includes("must be a number"),
+    );
+    typeInto(lookback, "20000");
+    submit(root);
+    await until(() =>
+      root.querySelector("#err-absence_lookback_minutes")?.textContent?.includes("1–10080 minutes"),
+    );
+    typeInto(lookback, "60");
+    submit(root);
+    await until(() => saved());
+    expect(saved()).toMatchObject({
+      condition: "less_than",
+      group_by: ["service"],
+      absence_lookback_minutes: 60,
+    });
+  });
+
+  test("a grouped rule's triggered alert shows its group and value, and its logs link narrows to the group", async () => {
+    await signIn();
+    const created = await callJson(
+      t,
+      "POST",
+      "/api/v1/alerts/rules",
+      {
+        name: `p95 per group ${service}`,
+        condition: "greater_than",
+        threshold: 500,
+        group_by: ["service", "http.status"],
+        aggregation: "p95",
+        field: "latency_ms",
+      },
+      t.adminToken,
+    );
+    expect(created.status).toBe(201);
+    const rule = created.body;
+    const now = Date.now();
+    const fired = await t.runtime.deps.triggeredAlerts.fire({
+      rule_id: rule.id,
+      triggered_at: now,
+      value: 712,
+      threshold: 500,
+      condition: "greater_than",
+      time_window: 5,
+      window_start: now - 5 * 60_000,
+      window_end: now,
+      message: "p95(latency_ms) = 712",
+      sample_log_ids: [],
+      group: { service, "http.status": null },
+      aggregation: "p95",
+    });
+    router.navigate("/alerts?tab=triggered");
+    const root = await mount("pages/alerts/triggered.tsx", { rules: [rule] }, "TriggeredList");
+    const row = await until(() => root.querySelector(`tr[data-alert-id="${fired!.id}"]`));
+    expect(row.querySelector("[data-testid=alert-group]")?.textContent).toBe(
+      `service=${service}, http.status=(none)`,
+    );
+    expect(row.textContent).toContain("p95(latency_ms) 712 (more than 500 in 5 min)");
+    const link = [...row.querySelectorAll("a")].find((a) => a.textContent === "Logs that fired it")!;
+    const q = new URLSearchParams(link.getAttribute("href")!.split("?")[1]);
+    expect(q.get("q")).toBe(`service:${service} -http.status:*`);
+    expect(q.get("range")).toBe("custom");
   });
 });
 
 describe("anomaly rules", () => {
   test("counting anomalies hides levels and query, and the rule is saved as an anomaly rule", async () => {
-    await signIn();
-    let saved: { anomaly_severity: string | null; levels: string[] } | undefined;
-    const onSaved = (r: typeof saved) => {
-      saved = r;
-    };
-    const root = await mount("pages/alerts/rule-form.tsx", { onSaved, onCancel: () => {} }, "RuleForm");
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `anomalies ${service}`);
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
     counts.value = "high";
@@ -309,20 +457,15 @@ describe("anomaly rules", () => {
     await until(() => !root.querySelector("input[name=query]"));
     expect(root.textContent).not.toContain("Levels counted");
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
-    await until(() => saved);
-    expect(saved!.anomaly_severity).toBe("high");
-    expect(saved!.levels).toEqual([]);
+    await until(() => saved());
+    expect(saved()!.anomaly_severity).toBe("high");
+    expect(saved()!.levels).toEqual([]);
   });
 });
 
 describe("new-pattern rules", () => {
   test("counting new log patterns keeps levels and query, and the rule is saved with new_pattern", async () => {
-    await signIn();
-    let saved: { new_pattern: boolean; anomaly_severity: string | null; levels: string[] } | undefined;
-    const onSaved = (r: typeof saved) => {
-      saved = r;
-    };
-    const root = await mount("pages/alerts/rule-form.tsx", { onSaved, onCancel: () => {} }, "RuleForm");
+    const { root, saved } = await ruleForm();
     typeInto(root.querySelector("input[name=name]"), `new patterns ${service}`);
     typeInto(root.querySelector("input[name=threshold]"), "0");
     const counts = root.querySelector("select[name=anomaly_severity]") as HTMLSelectElement;
@@ -330,10 +473,10 @@ describe("new-pattern rules", () => {
     typeInto(counts, "new-pattern");
     expect(root.querySelector("input[name=query]")).not.toBeNull();
     (root.querySelector("button[type=submit]") as HTMLButtonElement).click();
-    await until(() => saved);
-    expect(saved!.new_pattern).toBe(true);
-    expect(saved!.anomaly_severity).toBeNull();
-    expect(saved!.levels).toEqual(["ERROR", "CRITICAL"]);
+    await until(() => saved());
+    expect(saved()!.new_pattern).toBe(true);
+    expect(saved()!.anomaly_severity).toBeNull();
+    expect(saved()!.levels).toEqual(["ERROR", "CRITICAL"]);
   });
 });
 

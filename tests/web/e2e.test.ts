@@ -169,14 +169,23 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
     const name = `errors on ${service}`;
     await page.getByLabel("Name").fill(name);
     await page.locator("input[name=threshold]").fill("-1");
+    // A p95 of a column (service is no number): the API names that field too.
+    await page.locator("select[name=aggregation]").selectOption("p95");
+    await page.locator("input[name=field]").fill("service");
     await page.getByRole("button", { name: "Create rule" }).click();
     await page.locator("#err-threshold").getByText("must be 0 or more").waitFor();
+    await page.locator("#err-field").getByText("is not a numeric attribute's name").waitFor();
     await shot("05-alert-validation");
     await page.locator("input[name=threshold]").fill("0");
+    await page.locator("select[name=aggregation]").selectOption("count");
     await page.getByLabel("Services (comma-separated, empty for all)").fill(service);
+    await page.locator("input[name=group_by]").fill("service");
     await page.getByRole("button", { name: "Create rule" }).click();
     await page.getByText(`Saved rule “${name}”`).waitFor();
-    await page.locator("tbody tr", { hasText: name }).waitFor();
+    await page
+      .locator("tbody tr", { hasText: name })
+      .getByText("count more than 0 in 5 min per service")
+      .waitFor();
     await shot("06-alert-rules");
 
     // The engine fires alerts on its schedule; here the test fires one for the new rule directly.
@@ -194,16 +203,21 @@ describe.skipIf(!available)("the dashboard in Chromium", () => {
       window_end: now,
       message: `1 matching log in 5 min`,
       sample_log_ids: [],
+      group: { service },
+      aggregation: "count",
     });
     expect(fired).not.toBeNull();
 
     await page.getByRole("tab", { name: "Triggered alerts" }).click();
     const row = page.locator(`tr[data-alert-id="${fired!.id}"]`);
+    await row.getByTestId("alert-group").getByText(`service=${service}`).waitFor();
     await row.getByRole("button", { name: "Acknowledge" }).click();
     await row.getByText("acknowledged").waitFor();
     await shot("07-alerts-triggered");
     await row.getByRole("link", { name: "Logs that fired it" }).click();
     await page.waitForURL(/\/explore\?.*range=custom/);
+    // Narrowed to the alert's group, in the query language.
+    expect(new URL(page.url()).searchParams.get("q")).toBe(`service:${service}`);
     await page.locator("tbody tr", { hasText: `${marker} failed` }).waitFor();
   }, 30_000);
 

@@ -9,20 +9,15 @@ import { cycleTheme, theme } from "./ui/theme.ts";
 
 // Every page is its own chunk, loaded when first visited: the entry holds only this shell.
 const Login = lazy(() => import("./pages/login/index.tsx"));
-const Overview = lazy(() => import("./pages/overview/index.tsx"));
-const Explore = lazy(() => import("./pages/explore/index.tsx"));
-const Alerts = lazy(() => import("./pages/alerts/index.tsx"));
-const Anomalies = lazy(() => import("./pages/anomalies/index.tsx"));
-const Trace = lazy(() => import("./pages/trace/index.tsx"));
-const Admin = lazy(() => import("./pages/admin/index.tsx"));
 
+/** The navigation's pages: each shown at its path (and, with `below`, at the paths under it: /trace/<id>). */
 const NAV = [
-  { path: "/", label: "Overview" },
-  { path: "/explore", label: "Explore" },
-  { path: "/alerts", label: "Alerts" },
-  { path: "/anomalies", label: "Anomalies" },
-  { path: "/trace", label: "Trace" },
-  { path: "/admin", label: "Admin" },
+  { path: "/", label: "Overview", page: lazy(() => import("./pages/overview/index.tsx")) },
+  { path: "/explore", label: "Explore", page: lazy(() => import("./pages/explore/index.tsx")) },
+  { path: "/alerts", label: "Alerts", page: lazy(() => import("./pages/alerts/index.tsx")) },
+  { path: "/anomalies", label: "Anomalies", page: lazy(() => import("./pages/anomalies/index.tsx")) },
+  { path: "/trace", label: "Trace", page: lazy(() => import("./pages/trace/index.tsx")), below: true },
+  { path: "/admin", label: "Admin", page: lazy(() => import("./pages/admin/index.tsx")) },
 ];
 
 const TITLES: Record<string, string> = Object.fromEntries(NAV.map((n) => [n.path, n.label]));
@@ -123,24 +118,13 @@ export function App() {
               <Match when={!session()}>
                 <Loading what="session" />
               </Match>
-              <Match when={location().path === "/"}>
-                <Overview />
-              </Match>
-              <Match when={location().path === "/explore"}>
-                <Explore />
-              </Match>
-              <Match when={location().path === "/alerts"}>
-                <Alerts />
-              </Match>
-              <Match when={location().path === "/anomalies"}>
-                <Anomalies />
-              </Match>
-              <Match when={section(location().path) === "/trace"}>
-                <Trace />
-              </Match>
-              <Match when={location().path === "/admin"}>
-                <Admin />
-              </Match>
+              <For each={NAV}>
+                {(n) => (
+                  <Match when={(n.below ? section(location().path) : location().path) === n.path}>
+                    <n.page />
+                  </Match>
+                )}
+              </For>
             </Switch>
           </Suspense>
         </ErrorBoundary>

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, Socket } from "node:net";
 import { join, resolve } from "node:path";
 import postgres, { type Sql } from "postgres";
 import type { LogLine } from "../../logger.ts";
@@ -104,6 +105,14 @@ export function claimDataDir(dataDir: string): () => void {
   throw new Error(`could not claim LOGFLOW_DATA_DIR ${runDir}`);
 }
 
+/** A connection refused while the database thread is being replaced: an outage, as a refused connect is. */
+function restarting(): Error {
+  return Object.assign(new Error("connect ECONNREFUSED: the embedded database is restarting"), {
+    code: "ECONNREFUSED",
+    syscall: "connect",
+  });
+}
+
 /** How often a database thread that stopped answering is started again, ms. */
 const RESTART_EVERY_MS = 2_000;
 /** How long a probe (`select 1`) may take before the database counts as not answering, ms. */
@@ -189,15 +198,39 @@ export async function openEmbeddedDatabase(
     release();
     throw err;
   }
-  const sql = postgres({
-    path: socketPath,
+  // postgres.js's connections to the thread are opened here (its `socket` option), so that this side can
+  // close them. A thread that stopped answering is not always gone after terminate(): one that failed a
+  // COMMIT on a read-only data directory spins in the engine and ignores it, and its end of the socket
+  // stays open. The COMMIT then never settled, its transaction kept the pool's one connection, and every
+  // later query waited behind it for good (tests/data-dir-fault hung so with multi-statement batches).
+  const connections = new Set<Socket>();
+  /** False while the thread is being replaced: a connection then fails at once (see connectToThread). */
+  let serving = true;
+  const connectToThread = (): Socket => {
+    const socket = serving ? createConnection(socketPath) : new Socket();
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+    // Not to the old socket file: a stuck thread's listener still takes connections into its backlog and
+    // never answers them. Refused instead (an error, then a close, as a refused connect does), so the
+    // query fails at once and callers see the outage they already handle (isPostgresOutage).
+    if (!serving) setImmediate(() => socket.destroy(restarting()));
+    return socket;
+  };
+  // `socket` is a documented postgres.js option its types leave out: passed as a variable, not a literal.
+  const options = {
+    socket: connectToThread,
+    // A reconnect waits this long (s) after a failed connection, whatever the count: the default backoff
+    // grows to ~20 s after a few failed connects, and a fault of a minute fails many. Over a local socket
+    // a retry costs nothing, and the restarted thread's probe must not wait for it.
+    backoff: () => 0.05,
     user: "postgres",
     database: "postgres",
     max: 1,
     onnotice: () => {},
     types: { bigint: postgres.BigInt },
     transform: { undefined: null },
-  });
+  };
+  const sql = postgres(options);
 
   let fault: string | null = null;
   let checking = false;
@@ -209,9 +242,14 @@ export async function openEmbeddedDatabase(
   /** Replace the thread until a new one opens the files and answers; resolves when it does (or on close). */
   const restart = async () => {
     while (!closed) {
-      worker.terminate(); // its socket closes: postgres.js's statements there fail, the next connect is new
+      serving = false;
+      // Closed from this side: a statement waiting on the old thread fails now (its thread's own end may
+      // never close, see connectToThread), and so does a transaction around it.
+      for (const socket of connections) socket.destroy();
+      worker.terminate();
       try {
         worker = await startThread(REOPEN_TIMEOUT_MS);
+        serving = true;
         await within(sql`select 1`, PROBE_TIMEOUT_MS, "the restarted database");
         return;
       } catch (err) {

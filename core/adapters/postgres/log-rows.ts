@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import type { Level } from "../../level.ts";
-import { formatEventTime, type LogEvent } from "../../log-event.ts";
+import { formatEventTime, idsOf, type LogEvent } from "../../log-event.ts";
 
 /** A row of `logs` as postgres.js reads it. */
 export interface LogRow {
@@ -45,11 +45,7 @@ export function toEvent(r: LogRow): LogEvent {
     service: r.service,
     level: r.level,
     message: r.message,
-    host: r.host ?? null,
-    correlation_id: r.correlation_id ?? null,
-    request_id: r.request_id ?? null,
-    trace_id: r.trace_id ?? null,
-    span_id: r.span_id ?? null,
+    ...idsOf(r),
     attributes: r.attributes ?? {},
   };
   if (r.pattern) e.pattern = r.pattern;

@@ -93,16 +93,15 @@ export interface PostgresLogStoreOptions {
 }
 
 /**
- * The options for PGlite: statements of up to 4 MiB of JSON (few per batch: 64 KiB statements cost a
+ * The options for PGlite: statements of up to 1 MiB of JSON (few per batch: 64 KiB statements cost a
  * tenth more CPU per event there), and no COPY (see copyFromRows). The bound is for memory: PGlite's
  * WebAssembly heap grows to the biggest statement it was given (the JSON text, its jsonb, the rows) and
- * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good. (1 MiB
- * would hold the API's event loop less while the driver copies a statement, but makes most batches
- * multi-statement transactions: see the known gap in log-writer.ts.)
+ * never shrinks, so one 30 MB statement would keep the process hundreds of MB bigger for good; and for
+ * the API's event loop, which the driver holds while it copies a statement's message (4 MiB: tens of ms).
  */
 export const EMBEDDED_STORE_OPTIONS: PostgresLogStoreOptions = {
-  statementChars: 4 * 1024 * 1024,
-  maxStatementChars: 4 * 1024 * 1024,
+  statementChars: 1024 * 1024,
+  maxStatementChars: 1024 * 1024,
   copyFromRows: Number.POSITIVE_INFINITY,
 };
 

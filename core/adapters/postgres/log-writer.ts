@@ -1,6 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import { eventLoopSlicer } from "../../event-loop.ts";
-import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
+import { eventTimeOf, formatEventTime, idsOf, type LogEvent } from "../../log-event.ts";
 import type { WriteResult } from "../../ports/log-store.ts";
 import { tsvectorText } from "../../search-text.ts";
 import { checkTimes, iso } from "../log-store-common.ts";
@@ -96,10 +96,8 @@ export class LogWriter {
     return await sql.begin(async (tx) => {
       const t = tx as unknown as Sql;
       type Count = { minute: Date; service: string; level: string; n: number };
-      // All parts sent at once, keeping the transaction short (not a few at a time with pauses between).
-      // Known gap: on the embedded database, a transaction whose connection is lost (its thread
-      // restarting) can fail to settle; tests/data-dir-fault hung so once 1 MiB statements made its
-      // batches multi-statement. Single-statement batches (most, at 4 MiB) do not take this path.
+      // All parts sent at once, keeping the transaction short (not a few at a time with pauses between):
+      // the driver sends the next when the one before has answered, each built in its own turn.
       const answers = await Promise.all(
         parts.map(
           (part) => t<Count[]>`
@@ -236,11 +234,7 @@ async function storedBatch(events: LogEvent[]): Promise<{ rows: StoredRow[]; tim
       service: e.service,
       level: e.level,
       message: e.message,
-      host: e.host ?? null,
-      correlation_id: e.correlation_id ?? null,
-      request_id: e.request_id ?? null,
-      trace_id: e.trace_id ?? null,
-      span_id: e.span_id ?? null,
+      ...idsOf(e),
       attributes: e.attributes ?? {},
       pattern: e.pattern ?? null,
       search: tsvectorText(e.service, e.message),

@@ -15,6 +15,7 @@ import {
   literalRegex,
   NUMERIC_ATTRIBUTES_FIELD,
 } from "../../query/search-engine.ts";
+import { SearchEngineError } from "./backend.ts";
 import { filterQuery } from "./query.ts";
 
 type Clause = Record<string, unknown>;
@@ -32,6 +33,8 @@ interface Bucketed {
 const GROUP_PAGES = 20;
 /** Groups ranked when `by` has an attribute: the k-th root of it per field (20,000; 141 × 141; 27³). */
 const TREE_GROUPS = GROUP_PAGES * 1000;
+/** Distinct values of an attribute counted exactly in one cell (group × interval) by default. */
+export const MAX_DISTINCT_VALUES = 10_000;
 
 /**
  * LogStore.aggregate on OpenSearch/Elasticsearch (semantics: core/query/aggregate.ts): groups ranked
@@ -45,28 +48,27 @@ const TREE_GROUPS = GROUP_PAGES * 1000;
  * OpenSearch's flat_object cannot be aggregated): from nested terms aggregations, one level per field,
  * each with a sibling for the events without a value; exact while every field has at most 20,000 (one
  * field), 141 (two) or 27 (three) values within its parent group, else the ranking covers the most
- * frequent ones (the rest is still counted, in `other`). count_distinct takes columns only (a cardinality
- * over one key's pairs would need a script): an attribute there is a 400 that says so.
+ * frequent ones (the rest is still counted, in `other`).
+ *
+ * count_distinct of an attribute is exact, unlike a column's (HyperLogLog++): a cardinality over one
+ * key's pairs would need a script (none on OpenSearch's default node), so each cell holds a terms
+ * aggregation over that key's pairs and the count is how many buckets it answers. Up to
+ * MAX_DISTINCT_VALUES per cell; beyond (or past the engine's `search.max_buckets` over the whole answer,
+ * 65,535 by default), a 400 that says so rather than a floor passed off as the count. Values longer than
+ * KEYWORD_PAIR_MAX_CHARS are not in the pairs, so they are not counted.
  *
  * One request instead of two where the ranking already answers: columns only with at most `limit`
  * groups (the first composite page, of `limit + 1`, carries the aggregations), and counts alone over the
  * whole range (every group's count is in the ranking).
  */
 export async function searchAggregate(
-  search: (body: Body) => Promise<Answer>,
+  engineSearch: (body: Body) => Promise<Answer>,
   filter: LogFilter & { from: number; to: number },
   spec: AggregateSpec,
   maxBuckets: number,
+  maxDistinct = MAX_DISTINCT_VALUES,
 ): Promise<AggregateResult> {
-  for (const a of spec.aggs) {
-    if (a.fn === "count_distinct" && a.field.kind === "attribute") {
-      throw new AppError(
-        "BAD_REQUEST",
-        `count_distinct(${fieldNameOf(a.field)}): on the OpenSearch/Elasticsearch store, count_distinct takes service, level, host, trace_id, correlation_id, request_id or span_id (distinct attribute values are counted on the Postgres store; by=${fieldNameOf(a.field)} lists them)`,
-        { errors: [{ field: "agg", message: "distinct values of an attribute cannot be counted here" }] },
-      );
-    }
-  }
+  const search = (body: Body) => engineSearch(body).catch((err: unknown) => tooManyBuckets(err, spec));
   const span = spec.intervalMs === undefined ? null : histogramSpan(filter, spec.intervalMs, maxBuckets);
   if (spec.intervalMs !== undefined && span === null) return { total: 0, rows: [] };
   const query = filterQuery(filter);
@@ -74,7 +76,7 @@ export async function searchAggregate(
 
   const metrics: Record<string, unknown> = {};
   spec.aggs.forEach((a, j) => {
-    const m = metricAgg(a);
+    const m = metricAgg(a, maxDistinct);
     if (m) metrics[`v${j}`] = m;
   });
   const inner: Record<string, unknown> =
@@ -91,11 +93,11 @@ export async function searchAggregate(
   const cells = new Map<string, (number | null)[]>();
   const fill = (index: number, holder: Bucketed) => {
     if (spec.intervalMs === undefined) {
-      cells.set(`0:${index}`, values(spec.aggs, holder));
+      cells.set(`0:${index}`, values(spec.aggs, holder, maxDistinct));
       return;
     }
     for (const b of (holder.t as { buckets: (Bucketed & { key: number })[] }).buckets) {
-      cells.set(`${b.key}:${index}`, values(spec.aggs, b));
+      cells.set(`${b.key}:${index}`, values(spec.aggs, b, maxDistinct));
     }
   };
 
@@ -193,6 +195,33 @@ export async function searchAggregate(
   return { total, rows: gridRows(spec, kept, other, span, cells) };
 }
 
+/**
+ * The engine's refusal of an answer with more buckets than its `search.max_buckets` (distinct values of
+ * attributes are buckets here) as a 400 that says what to narrow; any other error as it is.
+ */
+function tooManyBuckets(err: unknown, spec: AggregateSpec): never {
+  if (
+    err instanceof SearchEngineError &&
+    /too_many_buckets|too many buckets/i.test(`${err.type} ${err.message}`)
+  ) {
+    const distinct = spec.aggs.flatMap((a) =>
+      a.fn === "count_distinct" && a.field.kind === "attribute"
+        ? [`count_distinct(${fieldNameOf(a.field)})`]
+        : [],
+    );
+    throw new AppError(
+      "BAD_REQUEST",
+      `${distinct.length ? `${distinct.join(", ")}: ` : ""}the answer would hold more buckets than the search engine allows (its search.max_buckets${distinct.length ? "; every distinct value of an attribute is one" : ""}): narrow the query or the range, or take fewer groups or a longer interval`,
+      {
+        errors: [
+          { field: distinct.length ? "agg" : "interval", message: "too many buckets for the search engine" },
+        ],
+      },
+    );
+  }
+  throw err;
+}
+
 /** The composite aggregation's sources for column fields: `g<i>`, missing values as null. */
 function compositeSources(by: Field[]): Clause[] {
   return by.map((f, i) => ({ [`g${i}`]: { terms: { field: f.name, missing_bucket: true } } }));
@@ -234,20 +263,16 @@ async function rankedGroups(
 }
 
 /**
- * Every group's count from nested terms aggregations: level i groups by `by[i]` (`v<i>`, its values, and
- * `m<i>`, the events without one), each bucket holding level i + 1.
+ * Nested terms aggregations grouping by `by`, one level per field: level i groups by `by[i]` (`v<i>`,
+ * its `size` most frequent values, ties by value, and `m<i>`, the events without one), each bucket
+ * holding level i + 1, and the last level's buckets `leaf`. Attributes read their `key\u0000value` pairs.
  */
-async function rankedGroupsTree(
-  search: (body: Body) => Promise<Answer>,
-  query: Clause,
-  by: Field[],
-): Promise<Ranked> {
-  const size = Math.max(1, Math.floor(TREE_GROUPS ** (1 / by.length)));
+function groupTree(by: Field[], size: number, leaf: Record<string, unknown>): Record<string, unknown> {
   const level = (i: number): Record<string, unknown> => {
-    if (i === by.length) return {};
+    if (i === by.length) return leaf;
     const f = by[i] as Field;
     const next = level(i + 1);
-    const sub = i + 1 < by.length ? { aggs: next } : {};
+    const sub = Object.keys(next).length ? { aggs: next } : {};
     const values =
       f.kind === "column"
         ? { field: f.name }
@@ -257,27 +282,58 @@ async function rankedGroupsTree(
       [`m${i}`]: { filter: missing(f), ...sub },
     };
   };
-  const res = await search({ size: 0, track_total_hits: false, query, aggs: level(0) });
-  const out: { group: (string | null)[]; count: number }[] = [];
+  return level(0);
+}
+
+type TreeNode = Record<string, unknown> & { doc_count?: number };
+
+/**
+ * The groups of a groupTree answer with at least one event, each with its leaf bucket, and whether
+ * every matching event is in one of them (no level left values out).
+ */
+function groupLeaves(
+  by: Field[],
+  aggregations: Record<string, unknown> | undefined,
+): { leaves: { group: (string | null)[]; node: Bucketed }[]; complete: boolean } {
+  const leaves: { group: (string | null)[]; node: Bucketed }[] = [];
   let complete = true;
-  type Node = Record<string, unknown> & { doc_count?: number };
-  const walk = (node: Node, i: number, group: (string | null)[]) => {
+  const walk = (node: TreeNode, i: number, group: (string | null)[]) => {
     if (i === by.length) {
-      if ((node.doc_count ?? 0) > 0) out.push({ group, count: node.doc_count ?? 0 });
+      if ((node.doc_count ?? 0) > 0) leaves.push({ group, node: node as Bucketed });
       return;
     }
     const f = by[i] as Field;
     const cut = f.kind === "column" ? 0 : keywordPairPrefix(f.name).length;
     const terms = node[`v${i}`] as {
       sum_other_doc_count?: number;
-      buckets: (Node & { key: string | number })[];
+      buckets: (TreeNode & { key: string | number })[];
     };
     if (terms.sum_other_doc_count) complete = false;
     for (const b of terms.buckets) walk(b, i + 1, [...group, String(b.key).slice(cut)]);
-    walk(node[`m${i}`] as Node, i + 1, [...group, null]);
+    walk(node[`m${i}`] as TreeNode, i + 1, [...group, null]);
   };
-  walk({ ...(res.aggregations ?? {}), doc_count: 1 }, 0, []);
-  return { groups: out, complete };
+  walk({ ...(aggregations ?? {}), doc_count: 1 }, 0, []);
+  return { leaves, complete };
+}
+
+/** Every group's count from nested terms aggregations (groupTree), in one request. */
+async function rankedGroupsTree(
+  search: (body: Body) => Promise<Answer>,
+  query: Clause,
+  by: Field[],
+): Promise<Ranked> {
+  const size = integerRoot(TREE_GROUPS, by.length);
+  const res = await search({ size: 0, track_total_hits: false, query, aggs: groupTree(by, size, {}) });
+  const { leaves, complete } = groupLeaves(by, res.aggregations);
+  return { groups: leaves.map((l) => ({ group: l.group, count: l.node.doc_count })), complete };
+}
+
+/** The largest n ≥ 1 with n^k ≤ total (`1000 ** (1 / 3)` is 9.999…: floored, 9 instead of 10). */
+function integerRoot(total: number, k: number): number {
+  let n = Math.max(1, Math.floor(total ** (1 / k)));
+  while ((n + 1) ** k <= total) n++;
+  while (n > 1 && n ** k > total) n--;
+  return n;
 }
 
 /** The events without a value for the field. */
@@ -300,9 +356,21 @@ function groupClause(by: Field[], values: (string | null)[]): Clause {
   return { bool: { filter } };
 }
 
-function metricAgg(a: Aggregation): Clause | null {
+function metricAgg(a: Aggregation, maxDistinct: number): Clause | null {
   if (a.fn === "count") return null;
-  if (a.fn === "count_distinct") return { cardinality: { field: a.field.name, precision_threshold: 40_000 } };
+  if (a.fn === "count_distinct") {
+    if (a.field.kind === "column")
+      return { cardinality: { field: a.field.name, precision_threshold: 40_000 } };
+    // Exact (see searchAggregate): the key's pairs as buckets, counted; `sum_other_doc_count` says when
+    // there were more than `size` of them.
+    return {
+      terms: {
+        field: KEYWORD_ATTRIBUTES_FIELD,
+        include: `${literalRegex(keywordPairPrefix(a.field.name))}.*`,
+        size: maxDistinct,
+      },
+    };
+  }
   const p = percentileOf(a.fn);
   const value = `${NUMERIC_ATTRIBUTES_FIELD}.value`;
   const metric =
@@ -318,10 +386,21 @@ function metricAgg(a: Aggregation): Clause | null {
   };
 }
 
-function values(aggs: Aggregation[], holder: Bucketed): (number | null)[] {
+function values(aggs: Aggregation[], holder: Bucketed, maxDistinct: number): (number | null)[] {
   return aggs.map((a, j) => {
     if (a.fn === "count") return holder.doc_count;
     const m = holder[`v${j}`] as Record<string, unknown> | undefined;
+    if (a.fn === "count_distinct" && a.field.kind === "attribute") {
+      const t = m as { buckets?: unknown[]; sum_other_doc_count?: number } | undefined;
+      if (t?.sum_other_doc_count) {
+        throw new AppError(
+          "BAD_REQUEST",
+          `count_distinct(${fieldNameOf(a.field)}): more than ${maxDistinct.toLocaleString("en")} distinct values in one group and interval; the OpenSearch/Elasticsearch store counts an attribute's values exactly up to that many per cell: narrow the query or the range, or take a shorter interval`,
+          { errors: [{ field: "agg", message: `more than ${maxDistinct} distinct values in one cell` }] },
+        );
+      }
+      return t?.buckets?.length ?? 0;
+    }
     if (a.fn === "count_distinct") return Number((m as { value?: number } | undefined)?.value ?? 0);
     const k = m?.k as {
       doc_count: number;
@@ -334,21 +413,19 @@ function values(aggs: Aggregation[], holder: Bucketed): (number | null)[] {
 }
 
 /**
- * One groupMany query as a search body: a composite aggregation over the `by` columns (missing values as
- * null) holding the metric and the newest timestamp, one page of `maxGroups` groups in value order; or,
- * without `by`, the metric over every match. Attributes are not grouped here yet: a composite source
- * cannot read one key's `key\u0000value` keywords (searchAggregate ranks them with nested terms instead).
+ * One groupMany query as a search body: the metric and the newest timestamp per group, or, without `by`,
+ * over every match.
+ * - Columns only: a composite aggregation over them (missing values as null), one page of `maxGroups`
+ *   groups in value order.
+ * - With an attribute (whose `key\u0000value` keywords a composite source cannot read): nested terms
+ *   (groupTree), per field the k-th root of `maxGroups` values (k fields), most frequent first, each
+ *   level with the events missing the field; groupedValues keeps the `maxGroups` largest, ties by value, as Postgres
+ *   does. Exact while each field has at most that many values within its parent group, else the most
+ *   frequent ones (a rule on a field with more values evaluates its largest groups).
  */
 export function groupedBody(query: GroupedQuery, maxGroups: number, timeoutMs: number): Body {
-  const attribute = query.by.find((f) => f.kind === "attribute");
-  if (attribute) {
-    throw new AppError(
-      "BAD_REQUEST",
-      `${fieldNameOf(attribute)}: the OpenSearch/Elasticsearch store groups by columns only (service, level, host, trace_id, …)`,
-    );
-  }
   const metrics: Record<string, unknown> = { latest: { max: { field: "timestamp" } } };
-  const m = metricAgg(query.agg);
+  const m = metricAgg(query.agg, MAX_DISTINCT_VALUES);
   if (m) metrics.v0 = m;
   const base = {
     size: 0,
@@ -357,24 +434,37 @@ export function groupedBody(query: GroupedQuery, maxGroups: number, timeoutMs: n
     query: filterQuery(query.filter),
   };
   if (query.by.length === 0) return { ...base, aggs: metrics };
+  const groups = Math.max(1, Math.trunc(maxGroups));
+  if (query.by.some((f) => f.kind === "attribute")) {
+    const size = integerRoot(groups, query.by.length);
+    return { ...base, track_total_hits: false, aggs: groupTree(query.by, size, metrics) };
+  }
   const sources = compositeSources(query.by);
   return {
     ...base,
     track_total_hits: false,
-    aggs: { c: { composite: { size: Math.max(1, Math.trunc(maxGroups)), sources }, aggs: metrics } },
+    aggs: { c: { composite: { size: groups, sources }, aggs: metrics } },
   };
 }
 
 /** The groups of a groupMany query from its answer (see groupedBody). */
-export function groupedValues(query: GroupedQuery, res: Answer): GroupedValue[] {
+export function groupedValues(query: GroupedQuery, res: Answer, maxGroups: number): GroupedValue[] {
   const one = (group: (string | null)[], holder: Bucketed): GroupedValue => {
-    const value = values([query.agg], holder)[0] ?? null;
+    const value = values([query.agg], holder, MAX_DISTINCT_VALUES)[0] ?? null;
     const latest = (holder.latest as { value?: number | null } | undefined)?.value ?? null;
     return { group, count: holder.doc_count, value, latest: latest ?? 0 };
   };
   if (query.by.length === 0) {
     const total = typeof res.hits.total === "number" ? res.hits.total : (res.hits.total?.value ?? 0);
     return [one([], { ...(res.aggregations ?? {}), doc_count: total })];
+  }
+  if (query.by.some((f) => f.kind === "attribute")) {
+    const { leaves } = groupLeaves(query.by, res.aggregations);
+    const { kept } = topGroups(
+      leaves.map((l) => ({ group: l.group, count: l.node.doc_count, node: l.node })),
+      Math.max(1, Math.trunc(maxGroups)),
+    );
+    return kept.map((g) => one(g.group, g.node));
   }
   const c = res.aggregations?.c as
     | { buckets: (Bucketed & { key: Record<string, string | number | null> })[] }

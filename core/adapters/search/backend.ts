@@ -68,19 +68,27 @@ export function isSearchEngineOutage(err: unknown): boolean {
   return err.type === "unreachable" || err.status === 429 || err.status >= 500;
 }
 
-interface ErrorBody {
-  error?: { type?: string; reason?: string; root_cause?: { type?: string; reason?: string }[] } | string;
+interface ErrorCause {
+  type?: string;
+  reason?: string;
 }
 
-/** Throw SearchEngineError for a non-2xx answer, with the engine's own error type and reason. */
+interface ErrorBody {
+  error?: (ErrorCause & { root_cause?: ErrorCause[]; caused_by?: ErrorCause }) | string;
+}
+
+/**
+ * Throw SearchEngineError for a non-2xx answer, with the engine's own error type and reason: the root
+ * cause's, else the cause's (a search over too many buckets answers an empty root_cause, type
+ * `search_phase_execution_exception` and no reason, with `too_many_buckets_exception` as its cause).
+ */
 export function ensureOk<T>(res: EngineResponse<T>, what: string): T {
   if (res.status >= 200 && res.status < 300) return res.body;
   const err = (res.body as ErrorBody | undefined)?.error;
-  const type = typeof err === "object" ? (err.root_cause?.[0]?.type ?? err.type ?? "error") : "error";
+  const cause = typeof err === "object" ? (err.root_cause?.[0] ?? err.caused_by ?? err) : undefined;
+  const type = cause?.type ?? (typeof err === "object" ? err.type : undefined) ?? "error";
   const reason =
-    typeof err === "object"
-      ? (err.root_cause?.[0]?.reason ?? err.reason ?? "")
-      : String(err ?? JSON.stringify(res.body));
+    typeof err === "object" ? (cause?.reason ?? err.reason ?? "") : String(err ?? JSON.stringify(res.body));
   throw new SearchEngineError(res.status, type, `${what}: ${reason}`);
 }
 

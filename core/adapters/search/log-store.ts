@@ -26,7 +26,7 @@ import {
   QUERY_MAPPING,
 } from "../../query/search-engine.ts";
 import { checkTimes, clampLimit, emptyLevels, iso, withinMs } from "../log-store-common.ts";
-import { groupedBody, groupedValues, searchAggregate } from "./aggregate.ts";
+import { groupedBody, groupedValues, MAX_DISTINCT_VALUES, searchAggregate } from "./aggregate.ts";
 import {
   type EngineRequest,
   type EngineResponse,
@@ -36,7 +36,7 @@ import {
   SearchEngineError,
 } from "./backend.ts";
 import { type BulkDoc, type BulkOptions, BulkRejectedError, bulkCreate } from "./bulk.ts";
-import { dayIndex, indexTemplate } from "./mappings.ts";
+import { dayIndex, indexedAttributes, indexTemplate, WHOLE_ATTRIBUTES_FIELD } from "./mappings.ts";
 import { filterQuery } from "./query.ts";
 import { deleteOlderThan, deleteServicesOlderThan } from "./retention.ts";
 
@@ -63,6 +63,11 @@ export interface SearchLogStoreOptions {
   maxHistogramBuckets?: number;
   /** Most keys one breakdown or top-messages answer may have, whatever the caller asks. Default 1,000. */
   maxTermsBuckets?: number;
+  /**
+   * Most distinct values of an attribute `count_distinct` counts (exactly) in one group and interval;
+   * more is a 400 (aggregate.ts). Default MAX_DISTINCT_VALUES (10,000).
+   */
+  maxDistinctValues?: number;
   /** Bulk tuning: batch sizes, retries and backoff. */
   bulk?: Partial<Omit<BulkOptions, "refresh">>;
   /**
@@ -108,6 +113,13 @@ const NEWEST_FIRST = [
 /** Filters per _msearch request in countMany. */
 const MSEARCH_CHUNK = 100;
 
+/** A hit's event: its attributes whole where the indexed copy had to cut one (indexedAttributes). */
+function eventOf(hit: Hit): LogEvent {
+  const source = hit._source as LogEvent & { [WHOLE_ATTRIBUTES_FIELD]?: LogEvent["attributes"] };
+  const { [WHOLE_ATTRIBUTES_FIELD]: whole, ...event } = source;
+  return whole ? { ...event, attributes: whole } : source;
+}
+
 function totalOf(total: SearchResponse["hits"]["total"]): number {
   return typeof total === "number" ? total : (total?.value ?? 0);
 }
@@ -125,8 +137,6 @@ function totalOf(total: SearchResponse["hits"]["total"]): number {
  * Postgres).
  */
 export class SearchLogStore implements LogStore {
-  /** Attributes live in a flat_object/flattened field, which aggregations cannot group by here. */
-  readonly groupsByAttribute = false;
   private readonly prefix: string;
   private readonly alias: string;
   private readonly refresh: "wait_for" | false;
@@ -136,6 +146,7 @@ export class SearchLogStore implements LogStore {
   private readonly healthTimeoutMs: number;
   private readonly maxHistogramBuckets: number;
   private readonly maxTermsBuckets: number;
+  private readonly maxDistinctValues: number;
   private readonly bulkOptions: Partial<BulkOptions>;
   private template: Promise<void> | null = null;
   private readonly templateState: { installed: boolean } | undefined;
@@ -156,6 +167,7 @@ export class SearchLogStore implements LogStore {
     this.healthTimeoutMs = opts.healthTimeoutMs ?? 2_000;
     this.maxHistogramBuckets = opts.maxHistogramBuckets ?? 10_000;
     this.maxTermsBuckets = opts.maxTermsBuckets ?? 1_000;
+    this.maxDistinctValues = opts.maxDistinctValues ?? MAX_DISTINCT_VALUES;
     this.bulkOptions = { ...opts.bulk, refresh: this.refresh };
     this.templateState = opts.templateState;
   }
@@ -180,7 +192,13 @@ export class SearchLogStore implements LogStore {
         method: "PUT",
         path: `/${this.alias}/_mapping`,
         querystring: READ,
-        body: { properties: { ...QUERY_MAPPING.properties, pattern: { type: "keyword" } } },
+        body: {
+          properties: {
+            ...QUERY_MAPPING.properties,
+            pattern: { type: "keyword" },
+            [WHOLE_ATTRIBUTES_FIELD]: { type: "object", enabled: false },
+          },
+        },
       });
       if (added.status !== 404) ensureOk(added, "index mapping");
       if (this.templateState) this.templateState.installed = true;
@@ -202,11 +220,13 @@ export class SearchLogStore implements LogStore {
       checkTimes(e, ts, received);
       // In the form the Postgres store answers: to the microsecond when the time has them.
       const source: LogEvent = { ...e, timestamp: formatEventTime(ts), received_at: iso(received) };
+      const indexed = indexedAttributes(e.attributes);
       docs.set(id, {
         index: dayIndex(this.prefix, Math.floor(ts)),
         id,
         source: {
           ...source,
+          ...(indexed ? { attributes: indexed, [WHOLE_ATTRIBUTES_FIELD]: e.attributes } : {}),
           [NUMERIC_ATTRIBUTES_FIELD]: numericAttributes(e.attributes),
           [KEYWORD_ATTRIBUTES_FIELD]: keywordAttributes(e.attributes),
         },
@@ -236,7 +256,7 @@ export class SearchLogStore implements LogStore {
     });
     const hits = res.hits.hits;
     const more = hits.length > limit;
-    const logs = hits.slice(0, limit).map((h) => h._source);
+    const logs = hits.slice(0, limit).map(eventOf);
     const last = logs[logs.length - 1];
     return {
       total: withTotal ? totalOf(res.hits.total) : logs.length + (more ? 1 : 0),
@@ -248,7 +268,8 @@ export class SearchLogStore implements LogStore {
   async get(id: string): Promise<LogEvent | null> {
     if (!isUuid(id)) return null;
     const res = await this.searchBody({ size: 1, query: { ids: { values: [id.toLowerCase()] } } });
-    return res.hits.hits[0]?._source ?? null;
+    const hit = res.hits.hits[0];
+    return hit ? eventOf(hit) : null;
   }
 
   async recent(limit: number): Promise<LogEvent[]> {
@@ -258,7 +279,7 @@ export class SearchLogStore implements LogStore {
       sort: NEWEST_FIRST,
       track_total_hits: false,
     });
-    return res.hits.hits.map((h) => h._source);
+    return res.hits.hits.map(eventOf);
   }
 
   async count(filter: LogFilter): Promise<number> {
@@ -291,7 +312,7 @@ export class SearchLogStore implements LogStore {
   async groupMany(queries: GroupedQuery[], maxGroups: number): Promise<GroupedValue[][]> {
     const bodies = queries.map((q) => groupedBody(q, maxGroups, this.searchTimeoutMs));
     const answers = await this.msearch(bodies, "groups in msearch");
-    return answers.map((r, i) => groupedValues(queries[i]!, r));
+    return answers.map((r, i) => groupedValues(queries[i]!, r, maxGroups));
   }
 
   /** Searches in _msearch requests of MSEARCH_CHUNK, answers in order; any failed one fails the call. */
@@ -353,7 +374,13 @@ export class SearchLogStore implements LogStore {
 
   /** Groups, time buckets and metrics (aggregate.ts): two or three searches. */
   aggregate(filter: LogFilter & { from: number; to: number }, spec: AggregateSpec): Promise<AggregateResult> {
-    return searchAggregate((body) => this.searchBody(body), filter, spec, this.maxHistogramBuckets);
+    return searchAggregate(
+      (body) => this.searchBody(body),
+      filter,
+      spec,
+      this.maxHistogramBuckets,
+      this.maxDistinctValues,
+    );
   }
 
   breakdown(filter: LogFilter, by: "service" | "level", limit?: number): Promise<CountByKey[]> {
@@ -437,7 +464,7 @@ export class SearchLogStore implements LogStore {
           id: String(b.key),
           count: b.doc_count,
           buckets,
-          sample: b.sample.hits.hits[0]?._source ?? null,
+          sample: b.sample.hits.hits[0] ? eventOf(b.sample.hits.hits[0]) : null,
         };
       }),
     };

@@ -1,3 +1,4 @@
+import type { LogEvent } from "../../log-event.ts";
 import { QUERY_MAPPING } from "../../query/search-engine.ts";
 import type { EngineFlavor } from "./backend.ts";
 
@@ -21,6 +22,44 @@ export function dayOfIndex(prefix: string, name: string): number | null {
 /** Longest message kept in `message.keyword` (top messages); Lucene's term limit is 32,766 bytes. */
 export const MESSAGE_KEYWORD_MAX_CHARS = 8191;
 
+/** Lucene's longest term, in UTF-8 bytes: a document with a longer one is refused whole. */
+const MAX_TERM_BYTES = 32_766;
+/** What an attribute value too long to index is cut to in the indexed copy, in characters. */
+export const INDEXED_VALUE_MAX_CHARS = 8191;
+/**
+ * The event's attributes as written, when the indexed `attributes` had to be cut (indexedAttributes):
+ * kept in `_source` only (`enabled: false`: not parsed, not indexed), read back instead of the cut copy.
+ */
+export const WHOLE_ATTRIBUTES_FIELD = "attributes_whole";
+
+/**
+ * The attributes as `flat_object`/`flattened` can index them, or null when they can as they are. Both
+ * index each leaf as one keyword term (OpenSearch also as `attributes.<key>=<value>`), and Lucene
+ * refuses a document with a term over 32,766 bytes: the whole event would be refused, where Postgres
+ * stores it. A value that long is cut to its first INDEXED_VALUE_MAX_CHARS characters in the indexed
+ * copy (found by a prefix or existence query, not by `equals` on the whole value), and the event is
+ * read back whole from WHOLE_ATTRIBUTES_FIELD.
+ */
+export function indexedAttributes(attributes: LogEvent["attributes"]): LogEvent["attributes"] | null {
+  let cut: LogEvent["attributes"] | null = null;
+  for (const key in attributes) {
+    const v = attributes[key];
+    // Three UTF-8 bytes per UTF-16 unit at most: only a value past a third of the limit can reach it.
+    if (typeof v !== "string" || v.length + key.length <= MAX_TERM_BYTES / 3 - 16) continue;
+    const bytes = utf8.encode(`attributes.${key}=${v}`).length;
+    if (bytes <= MAX_TERM_BYTES) continue;
+    cut ??= { ...attributes };
+    // Not between the two halves of a surrogate pair.
+    const end = /[\uD800-\uDBFF]/.test(v.charAt(INDEXED_VALUE_MAX_CHARS - 1))
+      ? INDEXED_VALUE_MAX_CHARS - 1
+      : INDEXED_VALUE_MAX_CHARS;
+    cut[key] = v.slice(0, end);
+  }
+  return cut;
+}
+
+const utf8 = new TextEncoder();
+
 const keyword = { type: "keyword" } as const;
 
 /**
@@ -36,7 +75,8 @@ const keyword = { type: "keyword" } as const;
  *   The standard analyzer kept `java.lang.NullPointerException` and `u_56441` whole, so searching
  *   NullPointerException or 56441 missed them. Indices made before keep the analyzer they were made with.
  * - attributes: `flattened` (Elasticsearch) or `flat_object` (OpenSearch): one field, every leaf a
- *   keyword, however many keys shippers invent (no mapping explosion); `_source` keeps the types.
+ *   keyword, however many keys shippers invent (no mapping explosion); `_source` keeps the types. A
+ *   value too long for one term is cut there and kept whole in WHOLE_ATTRIBUTES_FIELD (indexedAttributes).
  * - numeric attributes (numbers and numeric strings) also as nested (key, value) pairs in
  *   `attributes_numeric` (core/query/search-engine.ts): what ranges and numeric aggregations read;
  *   every attribute also as a `key\u0000value` keyword in `attributes_keyword`: what grouping reads.
@@ -92,6 +132,7 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
           span_id: keyword,
           pattern: keyword,
           attributes: flavor === "opensearch" ? { type: "flat_object" } : { type: "flattened" },
+          [WHOLE_ATTRIBUTES_FIELD]: { type: "object", enabled: false },
           ...QUERY_MAPPING.properties,
         },
       },

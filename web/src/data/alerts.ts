@@ -15,6 +15,40 @@ export const SEVERITIES = ["info", "warning", "critical"] as const;
 /** An anomaly rule counts recorded anomalies of at least this severity instead of logs. */
 export const ANOMALY_SEVERITIES = ["low", "medium", "high", "critical"] as const;
 
+/**
+ * What a rule compares with its threshold, as the form offers it. A Record over the API's own type, so
+ * that an aggregation added to core/alerts/schema.ts fails the type check here until the form has it.
+ */
+const AGGREGATION_LABELS: Record<AlertRuleFields["aggregation"], string> = {
+  count: "the number of matching lines",
+  avg: "the average of a numeric field",
+  min: "the minimum of a numeric field",
+  max: "the maximum of a numeric field",
+  sum: "the sum of a numeric field",
+  p50: "the median (p50) of a numeric field",
+  p90: "the 90th percentile of a numeric field",
+  p95: "the 95th percentile of a numeric field",
+  p99: "the 99th percentile of a numeric field",
+};
+export const AGGREGATIONS = Object.entries(AGGREGATION_LABELS).map(([value, label]) => ({
+  value: value as AlertRuleFields["aggregation"],
+  label,
+}));
+
+/** What a rule's value is, in a line: `count`, or `p95(latency_ms)` (`p95` when the field is unknown). */
+export const comparedValue = (r: { aggregation: string | null; field?: string | null }) =>
+  !r.aggregation || r.aggregation === "count"
+    ? "count"
+    : r.field
+      ? `${r.aggregation}(${r.field})`
+      : r.aggregation;
+
+/** A triggered alert's group as the engine's messages write it: `service=checkout, host=(none)`. */
+export const groupText = (group: Record<string, string | null>) =>
+  Object.entries(group)
+    .map(([k, v]) => `${k}=${v ?? "(none)"}`)
+    .join(", ");
+
 export const listRules = () => api<{ rules: AlertRule[]; total: number }>("/api/v1/alerts/rules?limit=500");
 export const getRule = (id: number) => api<AlertRule>(`/api/v1/alerts/rules/${id}`);
 export const createRule = (rule: Partial<AlertRuleFields>) =>

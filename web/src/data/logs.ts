@@ -1,3 +1,4 @@
+import { normalizeRange, rangeMs } from "../../../common/ranges.ts";
 import type { Level } from "../../../core/level.ts";
 import type { LogEvent } from "../../../core/log-event.ts";
 import type { LogContext, LogSearchResult } from "../../../core/logs/schema.ts";
@@ -12,35 +13,8 @@ export const RANGES = ["5m", "15m", "1h", "6h", "24h", "7d", "30d", "custom"] as
 /** A relative range ("15m", "2h", "3d") or "custom" (explicit from/to). */
 export type Range = string;
 
-const UNIT_MS: Record<string, number> = {
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-};
-/** The longest relative range accepted (retention keeps less anyway). */
-const MAX_RANGE_MS = 400 * 86_400_000;
-
-/**
- * A typed relative range as the URL keeps it: `30m`, `now-2h`, ` 2 H ` → `30m`, `2h`, `2h`; null when it
- * is not one (units s, m, h, d, w; at least a second, at most 400 days). The API reads saved searches'
- * ranges with core/saved-searches/schema.ts's copy (the dashboard imports no code from core/); a test
- * keeps the two in step (tests/saved-search-ranges.test.ts).
- */
-export function normalizeRange(text: string): string | null {
-  const m = /^\s*(?:now\s*-\s*)?(\d{1,6})\s*([smhdw])\s*$/i.exec(text);
-  if (!m) return null;
-  const unit = m[2]!.toLowerCase();
-  const ms = Number(m[1]) * UNIT_MS[unit]!;
-  return ms >= 1_000 && ms <= MAX_RANGE_MS ? `${Number(m[1])}${unit}` : null;
-}
-
-/** A relative range's length in ms (null for `custom` or anything unreadable). */
-export function rangeMs(range: string): number | null {
-  const r = normalizeRange(range);
-  return r === null ? null : Number(r.slice(0, -1)) * UNIT_MS[r.slice(-1)]!;
-}
+/** Read once with core's saved searches (common/ranges.ts). */
+export { normalizeRange, rangeMs };
 
 /** Explore's filters: exactly what its URL holds. */
 export interface LogQuery {

@@ -29,7 +29,13 @@ function Panel(props: { title: string; children: JSX.Element }) {
   );
 }
 
-/** Runs an action, reporting its outcome in a live region. */
+/** A form under a panel's figures stands a little apart from them. */
+const BELOW = { "margin-top": "0.6rem" };
+
+/**
+ * Runs an action, reporting its outcome in a live region (`Outcome`); `Form` is a row of fields and
+ * buttons that runs its `action` when submitted.
+ */
 function useAction() {
   const [message, setMessage] = createSignal<{ ok: boolean; text: string } | null>(null);
   const run = async (fn: () => Promise<string>) => {
@@ -41,7 +47,19 @@ function useAction() {
     }
   };
   const Outcome = () => <Note text={message()?.text} tone={message()?.ok ? "notice" : "error"} />;
-  return { run, Outcome };
+  const Form = (p: { action: () => Promise<string>; style?: JSX.CSSProperties; children: JSX.Element }) => (
+    <form
+      class="row"
+      style={p.style}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(p.action);
+      }}
+    >
+      {p.children}
+    </form>
+  );
+  return { run, Outcome, Form };
 }
 
 function Users() {
@@ -74,20 +92,16 @@ function ApiKeys() {
   const [name, setName] = createSignal("");
   const [scopes, setScopes] = createSignal<Scope[]>(["ingest"]);
   const [created, setCreated] = createSignal<string | null>(null);
-  const { run, Outcome } = useAction();
+  const { run, Outcome, Form } = useAction();
   return (
     <Panel title="API keys">
-      <form
-        class="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            const k = await createKey(name().trim(), scopes());
-            setCreated(k.key);
-            setName("");
-            await refetch();
-            return `Created key “${k.name}”.`;
-          });
+      <Form
+        action={async () => {
+          const k = await createKey(name().trim(), scopes());
+          setCreated(k.key);
+          setName("");
+          await refetch();
+          return `Created key “${k.name}”.`;
         }}
       >
         <TextField label="Key name" value={name()} onValue={setName} placeholder="vector on web-1" />
@@ -95,7 +109,7 @@ function ApiKeys() {
         <button type="submit" class="primary">
           Create key
         </button>
-      </form>
+      </Form>
       <Outcome />
       <ShownOnce secret={created()} done="I have stored it" onDone={() => setCreated(null)}>
         <p>The key is shown only now; store it in your shipper's secrets:</p>
@@ -149,7 +163,7 @@ function ApiKeys() {
 function Cache() {
   const [stats, { refetch }] = createResource(cacheStats);
   const [pattern, setPattern] = createSignal("*");
-  const { run, Outcome } = useAction();
+  const { Outcome, Form } = useAction();
   return (
     <Panel title="Cache">
       <Loaded of={stats} retry={refetch}>
@@ -172,16 +186,12 @@ function Cache() {
           </div>
         )}
       </Loaded>
-      <form
-        class="row"
-        style={{ "margin-top": "0.6rem" }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            const r = await clearCache(pattern().trim() || "*");
-            await refetch();
-            return `Cleared ${r.cleared} cached answers matching ${r.pattern}.`;
-          });
+      <Form
+        style={BELOW}
+        action={async () => {
+          const r = await clearCache(pattern().trim() || "*");
+          await refetch();
+          return `Cleared ${r.cleared} cached answers matching ${r.pattern}.`;
         }}
       >
         <TextField label="Pattern" value={pattern()} onValue={setPattern} />
@@ -191,7 +201,7 @@ function Cache() {
         <button type="button" onClick={() => void refetch()}>
           Refresh
         </button>
-      </form>
+      </Form>
       <Outcome />
     </Panel>
   );
@@ -200,7 +210,7 @@ function Cache() {
 function RateLimits() {
   const [status, { refetch }] = createResource(rateLimitStatus);
   const [id, setId] = createSignal("");
-  const { run, Outcome } = useAction();
+  const { run, Outcome, Form } = useAction();
   return (
     <Panel title="Rate limits">
       <Loaded of={status} retry={refetch}>
@@ -224,14 +234,7 @@ function RateLimits() {
           </>
         )}
       </Loaded>
-      <form
-        class="row"
-        style={{ "margin-top": "0.6rem" }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => `Reset ${(await resetRateLimit(id().trim())).reset}.`);
-        }}
-      >
+      <Form style={BELOW} action={async () => `Reset ${(await resetRateLimit(id().trim())).reset}.`}>
         <TextField label="User id, user:<id> or ip:<address>" value={id()} onValue={setId} required />
         <button type="submit">Reset one</button>
         <button
@@ -246,7 +249,7 @@ function RateLimits() {
         >
           Reset all
         </button>
-      </form>
+      </Form>
       <Outcome />
     </Panel>
   );

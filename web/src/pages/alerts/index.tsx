@@ -1,5 +1,5 @@
 import { createResource, createSignal, Match, Show, Switch } from "solid-js";
-import { type AlertRule, deleteRule, listRules } from "../../data/alerts.ts";
+import { type AlertRule, comparedValue, deleteRule, listRules } from "../../data/alerts.ts";
 import { describeError } from "../../data/api.ts";
 import { LEVELS, type Level } from "../../data/logs.ts";
 import { query, setQuery } from "../../router.ts";
@@ -161,7 +161,7 @@ export default function AlertsPage() {
                   {
                     header: "Fires when",
                     cell: (rule) =>
-                      `count ${conditionLabel(rule.condition)} ${formatNumber(rule.threshold)} in ${rule.time_window} min`,
+                      `${comparedValue(rule)} ${conditionLabel(rule.condition)} ${formatNumber(rule.threshold)} in ${rule.time_window} min${rule.group_by.length ? ` per ${rule.group_by.join(", ")}` : ""}`,
                   },
                   {
                     header: "Counting",

@@ -1,10 +1,12 @@
 import { createSignal, For, Show } from "solid-js";
 import {
+  AGGREGATIONS,
   type AlertRule,
   type AlertRuleFields,
   ANOMALY_SEVERITIES,
   CHANNELS,
   CONDITIONS,
+  comparedValue,
   createRule,
   SEVERITIES,
   updateRule,
@@ -24,6 +26,12 @@ type Draft = {
   levels: Level[];
   services: string;
   query: string;
+  aggregation: AlertRuleFields["aggregation"];
+  /** The numeric attribute an aggregation other than count reads. */
+  field: string;
+  /** Comma-separated field names: one evaluation (and alert) per group. */
+  group_by: string;
+  absence_lookback_minutes: string;
   notification_channel: string;
   url: string;
   severity: string;
@@ -41,6 +49,25 @@ const NEW_PATTERN = "new-pattern";
 /** Whether the draft counts recorded anomalies (levels and query then do not apply). */
 const countsAnomalies = (d: Draft) => d.anomaly_severity !== "" && d.anomaly_severity !== NEW_PATTERN;
 
+/** Only a rule on log lines aggregates and groups (anomaly and new-pattern rules count, ungrouped). */
+const countsLogs = (d: Draft) => d.anomaly_severity === "";
+
+const names = (text: string) =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * Whether the absence lookback applies: a grouped count whose condition 0 can satisfy (the engine's
+ * test also weighs the threshold; the field is offered for any such condition).
+ */
+const watchesAbsence = (d: Draft) =>
+  countsLogs(d) &&
+  d.aggregation === "count" &&
+  names(d.group_by).length > 0 &&
+  ["less_than", "less_than_or_equal", "equals"].includes(d.condition);
+
 function draftOf(r?: AlertRule): Draft {
   const url = r?.notification_config?.url ?? r?.notification_config?.webhook_url;
   return {
@@ -52,6 +79,10 @@ function draftOf(r?: AlertRule): Draft {
     levels: r?.levels ?? ["ERROR", "CRITICAL"],
     services: (r?.services ?? []).join(", "),
     query: r?.query ?? "",
+    aggregation: r?.aggregation ?? "count",
+    field: r?.field ?? "",
+    group_by: (r?.group_by ?? []).join(", "),
+    absence_lookback_minutes: String(r?.absence_lookback_minutes ?? 1440),
     notification_channel: r?.notification_channel ?? "console",
     url: typeof url === "string" ? url : "",
     severity: r?.severity ?? "warning",
@@ -73,6 +104,10 @@ const LABELS: Record<string, string> = {
   levels: "Levels counted",
   services: "Services",
   query: "Search query",
+  aggregation: "Compares",
+  field: "Numeric field",
+  group_by: "Group by",
+  absence_lookback_minutes: "Silent groups: look back (minutes)",
   notification_channel: "Notify via",
   notification_config: "URL",
   severity: "Severity",
@@ -88,8 +123,14 @@ export function plainMessage(message: string): string {
   return message;
 }
 
-/** The numeric fields, checked before anything is sent: "abc" is said to be no number at once. */
-const NUMBER_FIELDS = ["threshold", "time_window", "cooldown_minutes"] as const;
+/** The numeric fields shown, checked before anything is sent: "abc" is said to be no number at once. */
+const numberFields = (d: Draft) =>
+  [
+    "threshold",
+    "time_window",
+    "cooldown_minutes",
+    ...(watchesAbsence(d) ? (["absence_lookback_minutes"] as const) : []),
+  ] as const;
 
 /** Numbers go to the API as typed: "" or "abc" become NaN → null, and the API names the field. */
 function num(v: string): number | null {
@@ -99,6 +140,8 @@ function num(v: string): number | null {
 
 function body(d: Draft): Record<string, unknown> {
   const anomalies = countsAnomalies(d);
+  const logs = countsLogs(d);
+  const aggregation = logs ? d.aggregation : "count";
   return {
     name: d.name,
     description: d.description.trim() || null,
@@ -107,11 +150,14 @@ function body(d: Draft): Record<string, unknown> {
     time_window: num(d.time_window),
     // An anomaly rule counts anomalies: levels and query do not apply (the API refuses them).
     levels: anomalies ? [] : d.levels,
-    services: d.services
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
+    services: names(d.services),
     query: anomalies ? null : d.query.trim() || null,
+    aggregation,
+    // Sent as typed (the API names a bad one); null for a count, which reads no field.
+    field: aggregation === "count" ? null : d.field.trim() || null,
+    group_by: logs ? names(d.group_by) : [],
+    // Left out when it does not apply: the API's default (create) or the stored value (edit) stays.
+    ...(watchesAbsence(d) ? { absence_lookback_minutes: num(d.absence_lookback_minutes) } : {}),
     notification_channel: d.notification_channel,
     notification_config: d.notification_channel === "console" ? {} : { url: d.url.trim() },
     severity: d.severity,
@@ -162,10 +208,12 @@ export function RuleForm(props: {
     e.preventDefault();
     setErrors([]);
     setFailure(null);
-    const notNumbers = NUMBER_FIELDS.filter((f) => num(d()[f]) === null).map((f) => ({
-      field: f,
-      message: "must be a number",
-    }));
+    const notNumbers = numberFields(d())
+      .filter((f) => num(d()[f]) === null)
+      .map((f) => ({
+        field: f,
+        message: "must be a number",
+      }));
     if (notNumbers.length > 0) {
       setErrors(notNumbers);
       setFailure("The rule was not saved: fix the fields marked below.");
@@ -233,8 +281,27 @@ export function RuleForm(props: {
           onValue={(v) => set("anomaly_severity", v)}
           error={errorFor("anomaly_severity")}
         />
+        <Show when={countsLogs(d())}>
+          <SelectField
+            label="Compares"
+            name="aggregation"
+            value={d().aggregation}
+            options={AGGREGATIONS}
+            onValue={(v) => set("aggregation", v as Draft["aggregation"])}
+            error={errorFor("aggregation")}
+          />
+          <Show when={d().aggregation !== "count"}>
+            <TextField
+              label="Numeric field (such as latency_ms)"
+              name="field"
+              value={d().field}
+              onValue={(v) => set("field", v)}
+              error={errorFor("field")}
+            />
+          </Show>
+        </Show>
         <SelectField
-          label="Fires when the count is"
+          label={`Fires when the ${countsLogs(d()) ? comparedValue({ ...d(), field: d().field.trim() || "field" }) : "count"} is`}
           name="condition"
           value={d().condition}
           options={CONDITIONS}
@@ -272,6 +339,33 @@ export function RuleForm(props: {
             onValue={(v) => set("query", v)}
             error={errorFor("query")}
           />
+        </Show>
+        <Show when={countsLogs(d())}>
+          <TextField
+            label="Group by (comma-separated, empty for none)"
+            name="group_by"
+            placeholder="service, http.status"
+            value={d().group_by}
+            onValue={(v) => set("group_by", v)}
+            error={errorFor("group_by")}
+          >
+            <small class="muted">One evaluation and one alert for each value of these fields.</small>
+          </TextField>
+        </Show>
+        <Show when={watchesAbsence(d())}>
+          <TextField
+            label="Silent groups: look back (minutes)"
+            name="absence_lookback_minutes"
+            inputmode="numeric"
+            value={d().absence_lookback_minutes}
+            onValue={(v) => set("absence_lookback_minutes", v)}
+            error={errorFor("absence_lookback_minutes")}
+          >
+            <small class="muted">
+              A group seen this long before the window that sent nothing in it counts 0, so a service that
+              goes silent fires.
+            </small>
+          </TextField>
         </Show>
         <SelectField
           label="Severity"
@@ -340,13 +434,11 @@ export function RuleForm(props: {
           Notify when resolved
         </Checkbox>
       </div>
-      <Show when={d().anomaly_severity === ""}>
+      {/* The preview counts the whole rule's lines: for a grouped rule or another aggregation it would mislead. */}
+      <Show when={countsLogs(d()) && d().aggregation === "count" && names(d().group_by).length === 0}>
         <RulePreview
           query={d().query}
-          services={d()
-            .services.split(",")
-            .map((x) => x.trim())
-            .filter(Boolean)}
+          services={names(d().services)}
           levels={d().levels}
           windowMinutes={Number(d().time_window)}
           threshold={Number(d().threshold)}

@@ -2,6 +2,8 @@ import { createResource, createSignal, onCleanup, Show } from "solid-js";
 import {
   type AlertRule,
   acknowledge,
+  comparedValue,
+  groupText,
   listTriggered,
   resolve,
   type TriggeredAlert,
@@ -12,20 +14,26 @@ import { SelectField } from "../../ui/fields.tsx";
 import { formatNumber, formatTime } from "../../ui/format.ts";
 import { Empty, Loaded, Note } from "../../ui/states.tsx";
 import { DataTable } from "../../ui/table.tsx";
-import { conditionLabel, logsOfRule } from "./links.ts";
+import { conditionLabel, logsOfRule, queryOfGroup } from "./links.ts";
 
 const STATUSES = ["", "triggered", "acknowledged", "resolved"] as const;
 
-/** The logs that fired an alert: its window, filtered as the rule counts, the first sample selected. */
+/**
+ * The logs that fired an alert: its window, filtered as the rule counts (narrowed to the alert's group
+ * for a grouped rule), the first sample selected.
+ */
 function logsOf(a: TriggeredAlert, rule: AlertRule | undefined): string {
   const from = a.window_start ?? undefined;
   const to = a.window_end ?? undefined;
-  const base = rule ? logsOfRule(rule, from, to) : href("/explore", { range: "custom", from, to });
+  const base = rule
+    ? logsOfRule(rule, from, to, a.group)
+    : href("/explore", { range: "custom", from, to, q: queryOfGroup(null, a.group) });
   const sample = a.sample_log_ids[0];
   return sample ? `${base}&log=${encodeURIComponent(sample)}` : base;
 }
 
 export function TriggeredList(props: { rules: AlertRule[] }) {
+  const ruleOf = (a: TriggeredAlert) => props.rules.find((r) => r.id === a.rule_id);
   const status = () => query().status ?? "";
   const [alerts, { refetch }] = createResource(status, (s) => listTriggered(s || undefined));
   // New alerts appear by themselves: read again every 15 s while the page is visible.
@@ -83,6 +91,7 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
                   <>
                     <strong>{a.rule_name ?? `rule ${a.rule_id}`}</strong>
                     <div class="muted">{a.severity}</div>
+                    <Show when={a.group}>{(g) => <div data-testid="alert-group">{groupText(g())}</div>}</Show>
                     <Show when={a.message}>
                       <div>{a.message}</div>
                     </Show>
@@ -93,7 +102,7 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
               {
                 header: "Value",
                 cell: (a) =>
-                  `${formatNumber(a.value)} (${conditionLabel(a.condition)} ${formatNumber(a.threshold)}${a.time_window ? ` in ${a.time_window} min` : ""})`,
+                  `${a.aggregation && a.aggregation !== "count" ? `${comparedValue({ ...a, field: ruleOf(a)?.field })} ` : ""}${formatNumber(a.value)} (${conditionLabel(a.condition)} ${formatNumber(a.threshold)}${a.time_window ? ` in ${a.time_window} min` : ""})`,
               },
               { header: "Status", class: (a) => `status-${a.status}`, cell: (a) => a.status },
               {
@@ -114,14 +123,7 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
                         Resolve
                       </button>
                     </Show>
-                    <a
-                      href={logsOf(
-                        a,
-                        props.rules.find((r) => r.id === a.rule_id),
-                      )}
-                    >
-                      Logs that fired it
-                    </a>
+                    <a href={logsOf(a, ruleOf(a))}>Logs that fired it</a>
                   </div>
                 ),
               },

@@ -1,4 +1,4 @@
-import { createResource, lazy, Show, Suspense } from "solid-js";
+import { createResource, For, lazy, Show, Suspense } from "solid-js";
 import { type Anomaly, anomalyReport, recordedAnomalies } from "../../data/anomaly.ts";
 import { ApiError } from "../../data/api.ts";
 import { timeseries } from "../../data/metrics.ts";
@@ -49,6 +49,12 @@ function SeverityText(props: { severity: string }) {
     </span>
   );
 }
+
+/** The page's two charts, each with its series from the loaded data (kept when the data is read again). */
+const CHARTS = [
+  { title: "Log volume", series: "volumeSeries" },
+  { title: "Error rate", series: "rateSeries" },
+] as const;
 
 export default function AnomaliesPage() {
   const minutes = () => {
@@ -130,24 +136,19 @@ export default function AnomaliesPage() {
         {(c) => (
           <Suspense fallback={<Loading what="chart" />}>
             <div class="grid-2">
-              <div class="panel">
-                <h2 style={{ margin: "0 0 0.5rem" }}>Log volume</h2>
-                <TimeChart
-                  timestamps={c().stamps}
-                  series={c().volumeSeries}
-                  height={200}
-                  label="Log volume with anomalies marked"
-                />
-              </div>
-              <div class="panel">
-                <h2 style={{ margin: "0 0 0.5rem" }}>Error rate</h2>
-                <TimeChart
-                  timestamps={c().stamps}
-                  series={c().rateSeries}
-                  height={200}
-                  label="Error rate with anomalies marked"
-                />
-              </div>
+              <For each={CHARTS}>
+                {(chart) => (
+                  <div class="panel">
+                    <h2 style={{ margin: "0 0 0.5rem" }}>{chart.title}</h2>
+                    <TimeChart
+                      timestamps={c().stamps}
+                      series={c()[chart.series]}
+                      height={200}
+                      label={`${chart.title} with anomalies marked`}
+                    />
+                  </div>
+                )}
+              </For>
             </div>
           </Suspense>
         )}

@@ -1,22 +1,19 @@
 import { createResource, createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { COLUMN_FIELDS } from "../../../../core/query/ast.ts";
 import { getLog, type LogEvent, logContext } from "../../data/logs.ts";
 import { href } from "../../router.ts";
+import { FilterButtons, type OnFilter } from "../../ui/filter-buttons.tsx";
 import { formatTime } from "../../ui/format.ts";
 import { Highlight, type Highlights, NO_HIGHLIGHTS } from "../../ui/highlight.tsx";
 import { LevelBadge } from "../../ui/level.tsx";
 import { ErrorState, Loading, Note } from "../../ui/states.tsx";
 
 const CONTEXT_SIZES = [5, 10, 25, 50, 100];
-/** The event's own fields a query can test (core/query/GRAMMAR.md); attributes can be too. */
-const FILTERABLE = new Set([
-  "service",
-  "level",
-  "host",
-  "trace_id",
-  "correlation_id",
-  "request_id",
-  "span_id",
-]);
+/**
+ * The event's own fields a query can test, as the query language names them (an attribute of the same
+ * name is then `attributes.<name>`); any other attribute can be tested by its name.
+ */
+const FILTERABLE = new Set<string>(COLUMN_FIELDS);
 
 /**
  * Every field of one log, and (on request) the lines just before and after it from the same service.
@@ -34,28 +31,15 @@ export function DetailsDrawer(props: {
   /** Open another log (a surrounding line) in the drawer. */
   onOpenLog?: (id: string) => void;
   /** Include (or exclude) a field's value in the query. */
-  onFilter?: (name: string, value: string, exclude: boolean) => void;
+  onFilter?: OnFilter;
 }) {
   const filterButtons = (name: string, value: string) => (
     <Show when={props.onFilter}>
-      <span class="filter-buttons">
-        <button
-          type="button"
-          class="mini"
-          aria-label={`Filter for ${name}: ${value}`}
-          onClick={() => props.onFilter?.(name, value, false)}
-        >
-          +
-        </button>
-        <button
-          type="button"
-          class="mini"
-          aria-label={`Filter out ${name}: ${value}`}
-          onClick={() => props.onFilter?.(name, value, true)}
-        >
-          −
-        </button>
-      </span>
+      {(onFilter) => (
+        <span class="filter-buttons">
+          <FilterButtons name={name} value={value} onFilter={onFilter()} />
+        </span>
+      )}
     </Show>
   );
   const [copied, setCopied] = createSignal<string | null>(null);

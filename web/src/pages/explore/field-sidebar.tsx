@@ -1,16 +1,13 @@
 import { createResource, For, Show } from "solid-js";
 import { fieldsOf, type Window } from "../../data/stats.ts";
+import { FilterButtons, type OnFilter } from "../../ui/filter-buttons.tsx";
 import { formatNumber } from "../../ui/format.ts";
 
 /**
  * The fields present in the current query's matches (service, level, host, every attribute) with their
  * top values and counts; + and − beside a value include or exclude it, as a term added to the query text.
  */
-export function FieldSidebar(props: {
-  query: string;
-  window: Window | null;
-  onFilter: (name: string, value: string, exclude: boolean) => void;
-}) {
+export function FieldSidebar(props: { query: string; window: Window | null; onFilter: OnFilter }) {
   const [fields] = createResource(
     () => (props.window ? { q: props.query, w: props.window } : null),
     (k) => fieldsOf(k.q, k.w, 5),
@@ -62,24 +59,7 @@ export function FieldSidebar(props: {
                                     }}
                                   />
                                 </span>
-                                <button
-                                  type="button"
-                                  class="mini"
-                                  aria-label={`Filter for ${field.name}: ${v.value}`}
-                                  title="Only lines with this value"
-                                  onClick={() => props.onFilter(field.name, v.value, false)}
-                                >
-                                  +
-                                </button>
-                                <button
-                                  type="button"
-                                  class="mini"
-                                  aria-label={`Filter out ${field.name}: ${v.value}`}
-                                  title="Lines without this value"
-                                  onClick={() => props.onFilter(field.name, v.value, true)}
-                                >
-                                  −
-                                </button>
+                                <FilterButtons name={field.name} value={v.value} onFilter={props.onFilter} />
                               </li>
                             )}
                           </For>

@@ -1,9 +1,10 @@
-import { createMemo, createSignal, onCleanup, onMount, Show } from "solid-js";
+import { createMemo, createSignal, For, Show } from "solid-js";
 import { EXPORT_CAP, exportLogs, filtersAsQuery, parseLogQuery } from "../../data/logs.ts";
 import { withFieldTerm } from "../../data/stats.ts";
 import { href, query, setQuery } from "../../router.ts";
 import { download, formatNumber } from "../../ui/format.ts";
 import { highlightsOf } from "../../ui/highlight.tsx";
+import { useShortcut } from "../../ui/shortcut.ts";
 import { Empty, ErrorState, Loading, Note } from "../../ui/states.tsx";
 import { TimeZoneSwitch } from "../../ui/time-zone.tsx";
 import { DetailsDrawer } from "./details-drawer.tsx";
@@ -16,6 +17,12 @@ import { ResultsTable } from "./results.tsx";
 import { SavedSearches } from "./saved-searches.tsx";
 import { createLogSearch, TAIL_KEEP } from "./search.ts";
 import { TailStatus } from "./tail-status.tsx";
+
+/** Explore's export buttons: every matching line, not only those loaded, in either format. */
+const EXPORTS = [
+  { kind: "csv", title: "Every matching line" },
+  { kind: "ndjson", title: "Every matching line as one JSON object per line" },
+] as const;
 
 export default function ExplorePage() {
   const q = createMemo(() => parseLogQuery(query()), undefined, {
@@ -44,17 +51,7 @@ export default function ExplorePage() {
   const [exported, setExported] = createSignal<string | null>(null);
 
   // "/" focuses the search box from anywhere on the page but form fields.
-  onMount(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-      e.preventDefault();
-      searchBox?.focus();
-    };
-    document.addEventListener("keydown", onKey);
-    onCleanup(() => document.removeEventListener("keydown", onKey));
-  });
+  useShortcut("/", () => searchBox?.focus());
 
   const selected = () => query().log;
   const context = () => {
@@ -138,22 +135,18 @@ export default function ExplorePage() {
             >
               Alert on this search
             </a>
-            <button
-              type="button"
-              disabled={search.logs().length === 0 || exporting()}
-              onClick={() => void exportAs("csv")}
-              title="Every matching line, up to 100,000"
-            >
-              Export CSV
-            </button>
-            <button
-              type="button"
-              disabled={search.logs().length === 0 || exporting()}
-              onClick={() => void exportAs("ndjson")}
-              title="Every matching line as one JSON object per line, up to 100,000"
-            >
-              Export NDJSON
-            </button>
+            <For each={EXPORTS}>
+              {(x) => (
+                <button
+                  type="button"
+                  disabled={search.logs().length === 0 || exporting()}
+                  onClick={() => void exportAs(x.kind)}
+                  title={`${x.title}, up to ${formatNumber(EXPORT_CAP)}`}
+                >
+                  Export {x.kind.toUpperCase()}
+                </button>
+              )}
+            </For>
           </div>
           <Note text={exported()} tone="quiet" testId="export-status" />
 

@@ -1,5 +1,6 @@
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import { ApiError } from "../../data/api.ts";
+import { useShortcut } from "../../ui/shortcut.ts";
 
 const HISTORY_KEY = "logflow.queryHistory";
 const HISTORY_MAX = 20;
@@ -89,17 +90,8 @@ export function QueryBox(props: {
   const [help, setHelp] = createSignal(false);
   const problem = () => queryProblem(props.error);
 
-  onMount(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      if (e.key !== "?" || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-      e.preventDefault();
-      setHelp(true);
-    };
-    document.addEventListener("keydown", onKey);
-    onCleanup(() => document.removeEventListener("keydown", onKey));
-  });
+  // "?" opens the query language's help from anywhere on the page but form fields.
+  useShortcut("?", () => setHelp(true));
 
   const goToError = () => {
     const p = problem();

@@ -14,7 +14,8 @@ import { TopErrors } from "./top-errors.tsx";
 const TimeChart = lazy(() => import("../../ui/time-chart.tsx"));
 const REFRESH_MS = 30_000;
 
-function Trend(props: { value: number | null; unit: string; upIsBad: boolean; label: string }) {
+/** The change from the window before, its arrow coloured by whether the change is good. */
+function Trend(props: { value: number | null; unit: string; upIsBad: boolean }) {
   const dir = () => (props.value === null || props.value === 0 ? "flat" : props.value > 0 ? "up" : "down");
   const cls = () =>
     dir() === "flat" ? "muted" : `trend-${dir()}-${(dir() === "up") === props.upIsBad ? "bad" : "good"}`;
@@ -24,7 +25,7 @@ function Trend(props: { value: number | null; unit: string; upIsBad: boolean; la
         <span aria-hidden="true">{dir() === "up" ? "▲" : dir() === "down" ? "▼" : "■"}</span>{" "}
         {props.value! > 0 ? "+" : ""}
         {formatNumber(props.value)}
-        {props.unit} <span class="sr-only">{props.label}</span>
+        {props.unit} <span class="sr-only">versus the window before</span>
       </Show>
     </span>
   );
@@ -196,12 +197,7 @@ function Cards(props: { o: Overview; figures: OverviewFigures; windowLabel: stri
             </span>
           }
         >
-          <Trend
-            value={props.o.trend.change_percent}
-            unit=" %"
-            upIsBad={false}
-            label="versus the window before"
-          />
+          <Trend value={props.o.trend.change_percent} unit=" %" upIsBad={false} />
         </Show>
       </div>
       <div class="card">
@@ -213,12 +209,7 @@ function Cards(props: { o: Overview; figures: OverviewFigures; windowLabel: stri
         <div class="label">Error rate</div>
         <div class="value">{formatNumber(props.o.error_rate)} %</div>
         <Show when={f().trend} fallback={<span class="muted">no earlier data</span>}>
-          <Trend
-            value={props.o.trend.error_rate_change}
-            unit=" pp"
-            upIsBad={true}
-            label="versus the window before"
-          />
+          <Trend value={props.o.trend.error_rate_change} unit=" pp" upIsBad={true} />
         </Show>
       </div>
     </div>
