@@ -54,6 +54,32 @@ describe("GroupCommit", () => {
     await Promise.all(all);
   });
 
+  test("lingers for company only with one commit slot: with several, a free slot takes each submit at once", async () => {
+    const single = gatedCommit();
+    const one = new GroupCommit({ ...opts, lingerMs: 40, concurrency: 1 }, single.commit);
+    const a = [one.submit([1]), one.submit([2])];
+    await Bun.sleep(5);
+    expect(single.batches).toEqual([]); // still lingering
+    await Bun.sleep(60);
+    expect(single.batches).toEqual([[1, 2]]);
+    single.release();
+    await Promise.all(a);
+
+    // Two requests arriving a moment apart (the second's handler held the event loop past the linger)
+    // are two commits side by side, not one merged commit that started late.
+    const multi = gatedCommit();
+    const four = new GroupCommit({ ...opts, lingerMs: 40, concurrency: 4 }, multi.commit);
+    const b = [four.submit([1])];
+    await Bun.sleep(5);
+    expect(multi.batches).toEqual([[1]]);
+    b.push(four.submit([2]));
+    await Bun.sleep(5);
+    expect(multi.batches).toEqual([[1], [2]]);
+    multi.release();
+    multi.release();
+    await Promise.all(b);
+  });
+
   test("a submit that times out while queued is answered with the timeout's error and never committed", async () => {
     const c = gatedCommit();
     const g = new GroupCommit({ ...opts, timeout: { ms: 20, error: () => new QueueFullError(7) } }, c.commit);
