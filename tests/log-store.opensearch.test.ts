@@ -3,7 +3,7 @@ import type { SearchEngine } from "../core/adapters/search/backend.ts";
 import { BulkRejectedError } from "../core/adapters/search/bulk.ts";
 import { fetchEngine } from "../core/adapters/search/fetch.ts";
 import { SearchLogStore } from "../core/adapters/search/log-store.ts";
-import { indexTemplate } from "../core/adapters/search/mappings.ts";
+import { dayIndex, indexTemplate } from "../core/adapters/search/mappings.ts";
 import { openSearchEngine } from "../core/adapters/search/opensearch.ts";
 import { loadConfig } from "../core/config.ts";
 import { AppError } from "../core/errors.ts";
@@ -324,6 +324,64 @@ describe.skipIf(!reachable)("OpenSearch node", () => {
         { group: [], values: keys.slice(0, 9).map(() => 6_600) },
       ]);
     });
+
+    test("a histogram or pattern counts past the engine's search.max_buckets are a 400 naming the interval, not a 503 to retry", async () => {
+      // Each document has many timestamps (a date field may hold several): it falls in that many
+      // buckets, so a few of them pass the default 65,535 buckets where one event per bucket would take
+      // 66,000 events and minutes to write on a loaded machine. The store never writes such documents;
+      // the engine counts their buckets as it would those of as many events.
+      const wide = new SearchLogStore(engine, { indexPrefix: prefix, maxHistogramBuckets: 20_000 });
+      const base = Math.floor((at - 100_000) / 1000) * 1000;
+      const run = crypto.randomUUID().slice(0, 8);
+      const stamps = (n: number) => Array.from({ length: n }, (_, j) => new Date(base + j).toISOString());
+      const docs = [
+        // 11,000 one-ms buckets × (1 + 5 levels): 66,000 histogram buckets.
+        ...(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const).map((level) => ({
+          ...event(base, { service: `hist-${run}`, level }),
+          timestamp: stamps(11_000),
+        })),
+        // 10 patterns × 6,600 one-ms buckets each (+ the 10 patterns): 66,010.
+        ...Array.from({ length: 10 }, (_, k) => ({
+          ...event(base, { service: `pat-${run}`, pattern: `p${k}` }),
+          timestamp: stamps(6_600),
+        })),
+      ];
+      await store.write([event(base)]); // the day's index, from the store's template
+      const res = await engine.transport<{ errors: boolean }>({
+        method: "POST",
+        path: "/_bulk",
+        querystring: { refresh: "true" },
+        bulkBody: docs.flatMap((d) => [{ create: { _index: dayIndex(prefix, base), _id: d.id } }, d]),
+      });
+      expect(res.body.errors).toBe(false);
+      const refused = async (p: Promise<unknown>) => {
+        const err = await p.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(AppError);
+        const e = err as AppError;
+        expect({
+          status: e.status,
+          fields: (e.extra.errors as { field: string }[] | undefined)?.map((f) => f.field),
+        }).toEqual({
+          status: 400,
+          fields: ["interval"],
+        });
+        expect(e.message).toStartWith("interval: ");
+        expect(e.message).toContain("search.max_buckets");
+        return e.message;
+      };
+      const hist = { from: base, to: base + 10_999, services: [`hist-${run}`] };
+      await refused(wide.histogram(hist, 1));
+      // A longer interval, as the answer says, fits (a document counts once per bucket: two of its times each).
+      expect((await wide.histogram(hist, 2)).reduce((n, b) => n + b.count, 0)).toBe(5 * 5_500);
+      const pat = { from: base, to: base + 6_599, services: [`pat-${run}`] };
+      expect(await refused(wide.patternCounts(pat, 1, 10))).toContain("limit");
+      expect((await wide.patternCounts(pat, 2, 10)).patterns.map((p) => p.count)).toEqual(
+        Array.from({ length: 10 }, () => 1),
+      );
+    }, 120_000);
 
     test("events of an index made before the keywords existed count as missing the attribute", async () => {
       // A day index as the template made it before (no attributes_keyword), holding one event.

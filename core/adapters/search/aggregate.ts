@@ -15,7 +15,7 @@ import {
   literalRegex,
   NUMERIC_ATTRIBUTES_FIELD,
 } from "../../query/search-engine.ts";
-import { SearchEngineError } from "./backend.ts";
+import { isTooManyBuckets } from "./backend.ts";
 import { filterQuery } from "./query.ts";
 
 type Clause = Record<string, unknown>;
@@ -200,10 +200,7 @@ export async function searchAggregate(
  * attributes are buckets here) as a 400 that says what to narrow; any other error as it is.
  */
 function tooManyBuckets(err: unknown, spec: AggregateSpec): never {
-  if (
-    err instanceof SearchEngineError &&
-    /too_many_buckets|too many buckets/i.test(`${err.type} ${err.message}`)
-  ) {
+  if (isTooManyBuckets(err)) {
     const distinct = spec.aggs.flatMap((a) =>
       a.fn === "count_distinct" && a.field.kind === "attribute"
         ? [`count_distinct(${fieldNameOf(a.field)})`]

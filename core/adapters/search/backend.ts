@@ -68,6 +68,17 @@ export function isSearchEngineOutage(err: unknown): boolean {
   return err.type === "unreachable" || err.status === 429 || err.status >= 500;
 }
 
+/**
+ * The engine's refusal of an answer with more buckets than its `search.max_buckets` (default 65,535):
+ * a 503 with an empty root cause (ensureOk takes the cause's type), which asking again cannot change.
+ */
+export function isTooManyBuckets(err: unknown): boolean {
+  return (
+    err instanceof SearchEngineError &&
+    /too_many_buckets|too many buckets/i.test(`${err.type} ${err.message}`)
+  );
+}
+
 interface ErrorCause {
   type?: string;
   reason?: string;

@@ -1,4 +1,5 @@
 import { decodeCursor, encodeCursor } from "../../cursor.ts";
+import { AppError } from "../../errors.ts";
 import { isUuid } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
 import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
@@ -31,6 +32,7 @@ import {
   type EngineRequest,
   type EngineResponse,
   ensureOk,
+  isTooManyBuckets,
   READ,
   type SearchEngine,
   SearchEngineError,
@@ -343,7 +345,7 @@ export class SearchLogStore implements LogStore {
     const { first, buckets: n } = span;
     // Fixed intervals are aligned to multiples of the interval since the epoch, like the Postgres store's
     // date_bin; only non-empty buckets come back (min_doc_count 1) and the empty ones are filled in here.
-    const res = await this.searchBody({
+    const res = await this.bucketedSearch("", {
       size: 0,
       track_total_hits: false,
       query: filterQuery(filter),
@@ -408,7 +410,7 @@ export class SearchLogStore implements LogStore {
     const span = histogramSpan(filter, intervalMs, this.maxHistogramBuckets);
     const size = Math.min(this.maxTermsBuckets, Math.max(0, Math.trunc(limit)));
     if (!span) return { total: 0, withoutPattern: 0, patterns: [] };
-    const res = await this.searchBody({
+    const res = await this.bucketedSearch(", or a smaller limit (fewer patterns)", {
       size: 0,
       track_total_hits: true,
       query: filterQuery(filter),
@@ -553,6 +555,24 @@ export class SearchLogStore implements LogStore {
     });
     const agg = res.aggregations?.k as TermsAgg | undefined;
     return (agg?.buckets ?? []).map((b) => ({ key: String(b.key), count: b.doc_count }));
+  }
+
+  /**
+   * A search of buckets per interval (histogram, patternCounts). Past the engine's search.max_buckets it
+   * answers 503, which would tell a client to retry the same request for ever: a 400 instead, naming
+   * what to narrow (both routes that ask for these call the bucket width `interval`).
+   */
+  private bucketedSearch(orLess: string, body: Record<string, unknown>): Promise<SearchResponse> {
+    return this.searchBody(body).catch((err: unknown) => {
+      if (!isTooManyBuckets(err)) throw err;
+      throw new AppError(
+        "BAD_REQUEST",
+        `interval: the answer would hold more buckets than the search engine allows (its search.max_buckets): use a longer interval or a shorter time range${orLess}`,
+        {
+          errors: [{ field: "interval", message: "too many buckets for the search engine over this range" }],
+        },
+      );
+    });
   }
 
   private async searchBody(body: Record<string, unknown>): Promise<SearchResponse> {
