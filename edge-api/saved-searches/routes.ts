@@ -65,6 +65,9 @@ async function owned(c: Context<AppEnv>, id: string): Promise<SavedSearch> {
   return found;
 }
 
+/** What a change to saved searches takes: a session (a user owns what it saves), and the feature available. */
+const WRITE = { security: BEARER, middleware: [requireAuth(), available] };
+
 const list = createRoute({
   method: "get",
   path: "/",
@@ -87,8 +90,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   summary: "Save a search (query, services, levels, range, columns) under a name unique among yours",
-  security: BEARER,
-  middleware: [requireAuth(), available] as const,
+  ...WRITE,
   request: { body: jsonBody(SavedSearchInputSchema, EXAMPLE) },
   responses: {
     201: json(SavedSearchSchema, "Saved"),
@@ -100,8 +102,7 @@ const update = createRoute({
   method: "put",
   path: "/{id}",
   summary: "Replace a saved search (its owner or an admin); fields left out take their defaults",
-  security: BEARER,
-  middleware: [requireAuth(), available] as const,
+  ...WRITE,
   request: { params: IdParams, body: jsonBody(SavedSearchInputSchema, { ...EXAMPLE, range: "24h" }) },
   responses: {
     200: json(SavedSearchSchema, "The saved search"),
@@ -113,8 +114,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Delete a saved search (its owner or an admin)",
-  security: BEARER,
-  middleware: [requireAuth(), available] as const,
+  ...WRITE,
   request: { params: IdParams },
   responses: { 204: { description: "Deleted" }, ...problems("FORBIDDEN", "NOT_FOUND", "UNAVAILABLE") },
 });

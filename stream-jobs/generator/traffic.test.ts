@@ -229,13 +229,17 @@ describe("modes", () => {
     }
   });
 
-  test("a spike multiplies the volume while it lasts", () => {
-    const traffic = createTraffic({
+  /** Traffic at `rate` with one minute of `multiplier` times it, starting `afterMs` after T0. */
+  const oneSpike = (rate: number, multiplier: number, afterMs: number) =>
+    createTraffic({
       seed: 4,
-      rate: 50,
+      rate,
       start: T0,
-      spikes: [{ multiplier: 5, startMs: T0 + 120_000, durationMs: 60_000 }],
+      spikes: [{ multiplier, startMs: T0 + afterMs, durationMs: 60_000 }],
     });
+
+  test("a spike multiplies the volume while it lasts", () => {
+    const traffic = oneSpike(50, 5, 120_000);
     const normal = run(traffic, T0, 119.75).length;
     const spiked = run(traffic, T0 + 120_000, 59.75).length;
     const ratio = spiked / (normal / 2);
@@ -246,12 +250,7 @@ describe("modes", () => {
   });
 
   test("a multiplier below 1 makes a drop", () => {
-    const traffic = createTraffic({
-      seed: 4,
-      rate: 100,
-      start: T0,
-      spikes: [{ multiplier: 0.1, startMs: T0 + 60_000, durationMs: 60_000 }],
-    });
+    const traffic = oneSpike(100, 0.1, 60_000);
     const normal = run(traffic, T0, 59.75).length;
     const dropped = run(traffic, T0 + 60_000, 59.75).length;
     expect(dropped).toBeLessThan(normal * 0.25);
