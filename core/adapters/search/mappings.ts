@@ -19,13 +19,14 @@ export function dayOfIndex(prefix: string, name: string): number | null {
   return Number.isFinite(t) && dayIndex(prefix, t) === name ? t : null;
 }
 
-/** Longest message kept in `message.keyword` (top messages); Lucene's term limit is 32,766 bytes. */
-export const MESSAGE_KEYWORD_MAX_CHARS = 8191;
-
 /** Lucene's longest term, in UTF-8 bytes: a document with a longer one is refused whole. */
 const MAX_TERM_BYTES = 32_766;
-/** What an attribute value too long to index is cut to in the indexed copy, in characters. */
-export const INDEXED_VALUE_MAX_CHARS = 8191;
+/**
+ * Longest text one keyword term holds whatever its characters (at most 4 UTF-8 bytes each): 8,191. The
+ * message is kept in `message.keyword` (top messages) up to it; an attribute value too long to index is
+ * cut to it in the indexed copy.
+ */
+const KEYWORD_MAX_CHARS = Math.floor(MAX_TERM_BYTES / 4);
 /**
  * The event's attributes as written, when the indexed `attributes` had to be cut (indexedAttributes):
  * kept in `_source` only (`enabled: false`: not parsed, not indexed), read back instead of the cut copy.
@@ -36,7 +37,7 @@ export const WHOLE_ATTRIBUTES_FIELD = "attributes_whole";
  * The attributes as `flat_object`/`flattened` can index them, or null when they can as they are. Both
  * index each leaf as one keyword term (OpenSearch also as `attributes.<key>=<value>`), and Lucene
  * refuses a document with a term over 32,766 bytes: the whole event would be refused, where Postgres
- * stores it. A value that long is cut to its first INDEXED_VALUE_MAX_CHARS characters in the indexed
+ * stores it. A value that long is cut to its first KEYWORD_MAX_CHARS characters in the indexed
  * copy (found by a prefix or existence query, not by `equals` on the whole value), and the event is
  * read back whole from WHOLE_ATTRIBUTES_FIELD.
  */
@@ -50,9 +51,9 @@ export function indexedAttributes(attributes: LogEvent["attributes"]): LogEvent[
     if (bytes <= MAX_TERM_BYTES) continue;
     cut ??= { ...attributes };
     // Not between the two halves of a surrogate pair.
-    const end = /[\uD800-\uDBFF]/.test(v.charAt(INDEXED_VALUE_MAX_CHARS - 1))
-      ? INDEXED_VALUE_MAX_CHARS - 1
-      : INDEXED_VALUE_MAX_CHARS;
+    const end = /[\uD800-\uDBFF]/.test(v.charAt(KEYWORD_MAX_CHARS - 1))
+      ? KEYWORD_MAX_CHARS - 1
+      : KEYWORD_MAX_CHARS;
     cut[key] = v.slice(0, end);
   }
   return cut;
@@ -122,7 +123,7 @@ export function indexTemplate(prefix: string, flavor: EngineFlavor, refreshInter
             // The words the search field has, so that `message:"card declined"` finds what it finds on Postgres.
             analyzer: QUERY_MAPPING.messageAnalyzer,
             copy_to: "search",
-            fields: { keyword: { type: "keyword", ignore_above: MESSAGE_KEYWORD_MAX_CHARS } },
+            fields: { keyword: { type: "keyword", ignore_above: KEYWORD_MAX_CHARS } },
           },
           search: { type: "text", analyzer: "logflow_words" },
           host: keyword,
