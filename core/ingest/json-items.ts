@@ -178,7 +178,8 @@ export async function readJsonItems(text: string, maxDepth = MAX_JSON_DEPTH): Pr
       if (c === CLOSE_ARRAY) break;
       if (c !== COMMA) throw invalidJson(text);
       i = skipSpace(text, i, end);
-      await breathe();
+      const pause = breathe();
+      if (pause) await pause;
     }
   }
   if (skipSpace(text, i, end) !== end) throw invalidJson(text);
@@ -202,7 +203,8 @@ export async function readNdjsonItems(text: string, maxDepth = MAX_JSON_DEPTH): 
     start = nl + 1;
     if (line === "") continue;
     items.push(readJsonItem(line, `line ${lineNo}`, maxDepth));
-    await breathe();
+    const pause = breathe();
+    if (pause) await pause;
   }
   return items;
 }

@@ -31,7 +31,8 @@ export const collect: Collect = async (items, deps, at) => {
       rejected++;
       if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index, error: result.error });
     }
-    await breathe();
+    const pause = breathe();
+    if (pause) await pause;
   }
   deps.telemetry?.eventsRejected(rejected);
   try {
