@@ -223,6 +223,11 @@ export class PostgresLogStore implements LogStore {
     return Number(row?.n ?? 0);
   }
 
+  /** Bytes the alert tick's minute cache holds (its own estimate, the one its bound applies to). */
+  alertCacheSize(): number {
+    return this.minuteCache?.size ?? 0;
+  }
+
   /** An alert tick's counts in a few statements (alert-counts.ts). */
   countMany(filters: LogFilter[]): Promise<number[]> {
     return countMany(this.sql, filters, this.countParallelism, this.minuteCache);
