@@ -88,6 +88,9 @@ export async function groupMany(
           }),
         )
     : Promise.resolve();
+  // Awaited below, after the scans: a failure there must not leave these rejecting unobserved.
+  const sideDone = Promise.all([cellsDone, cachedDone]);
+  sideDone.catch(() => {});
   const taken = new Set([...byCells, ...cached]);
   const rest = queries.flatMap((_, i) => (taken.has(i) ? [] : [i]));
   const units = shareScans(queries, rest);
@@ -118,7 +121,7 @@ export async function groupMany(
         });
       }),
   );
-  await Promise.all([cellsDone, cachedDone]);
+  await sideDone;
   for (const rows of answers) {
     for (const r of rows) {
       const count = Number(r.n);
