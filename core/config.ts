@@ -45,6 +45,13 @@ export const ConfigSchema = z
      */
     INGEST_AUTH: z.enum(["required", "none"]).default("required"),
     /**
+     * How `/_bulk` answers while the ingest queue is full (nothing of the request stored): `items`, as
+     * Elasticsearch does (200, every document 429 in its item, which its clients send again), or
+     * `request` (503 with Retry-After), for shippers that send again only a request that failed as a
+     * whole: rsyslog's omelasticsearch and syslog-ng's elasticsearch-http() lose 429 items.
+     */
+    BULK_FULL_QUEUE: z.enum(["items", "request"]).default("items"),
+    /**
      * Syslog (RFC 5424/3164) on this port, TCP and UDP, bound to HOST; off when unset. Served by
      * `bun run dev`, `bun run api` without Kafka, and the collector role. Syslog carries no credentials: a trusted network only.
      */

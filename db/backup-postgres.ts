@@ -4,7 +4,8 @@
  * pg_dump reads one snapshot of the database (a repeatable-read transaction), so a backup taken while
  * LogFlow writes is consistent, and streams it to the file. A restore replaces the database's public
  * schema in one transaction: pg_restore turns the dump into SQL and psql runs it, after dropping the
- * schema, with --single-transaction, so a restore that fails changes nothing.
+ * schema, and the transaction commits only when pg_restore read the whole dump, so a restore that fails
+ * changes nothing.
  */
 import { chmodSync, renameSync, rmSync } from "node:fs";
 import type { Sql } from "postgres";
@@ -116,25 +117,19 @@ export async function restorePostgres(
       env,
       stdio: ["ignore", "pipe", "inherit"],
     });
-    // psql's --single-transaction covers every -c and -f: the drop and the dump commit together or not at all.
-    const run = Bun.spawn(
-      [
-        psql,
-        "--no-psqlrc",
-        "--quiet",
-        "--single-transaction",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-c",
-        "set client_min_messages = warning; drop schema public cascade; create schema public;",
-        "-f",
-        "-",
-        "--dbname",
-        target.url,
-      ],
-      { env, stdin: script.stdout, stdout: "ignore", stderr: "inherit" },
-    );
-    const [dumped, ran] = await Promise.all([script.exited, run.exited]);
+    // One transaction, committed only once pg_restore has said the whole dump was read. psql's
+    // --single-transaction is not enough: a truncated or damaged dump makes pg_restore stop in the middle
+    // of a COPY's rows, psql takes the end of its input as the end of those rows, and commits the dropped
+    // schema with part of the dump in it. Here psql reaches the end of its input with the transaction
+    // still open when pg_restore failed, and the server rolls it back as psql disconnects.
+    const run = Bun.spawn([psql, "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--dbname", target.url], {
+      env,
+      stdin: "pipe",
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    const dumped = await feedRestore(run, script);
+    const ran = await run.exited;
     if (dumped !== 0 || ran !== 0) {
       throw new Error(
         `restore failed (${dumped !== 0 ? `pg_restore exit ${dumped}` : `psql exit ${ran}`}); the database is unchanged. The tool's message is above`,
@@ -149,4 +144,36 @@ export async function restorePostgres(
     await sql`select pg_advisory_unlock_all()`.catch(() => {});
     await sql.end({ timeout: 5 });
   }
+}
+
+/**
+ * Stream pg_restore's SQL into psql inside one transaction (`begin`, the schema dropped and created, the
+ * dump), and `commit` only when pg_restore exits 0. Returns pg_restore's exit code. If psql stops first
+ * (ON_ERROR_STOP), pg_restore is stopped too.
+ */
+async function feedRestore(
+  psql: Bun.Subprocess<"pipe", "ignore", "inherit">,
+  pgRestore: Bun.Subprocess<"ignore", "pipe", "inherit">,
+): Promise<number> {
+  const input = psql.stdin;
+  let open = true;
+  const send = async (chunk: string | Uint8Array) => {
+    if (!open) return;
+    try {
+      input.write(chunk);
+      await input.flush();
+    } catch {
+      // psql has gone (it stopped at an error, which it reported): nothing more to send it.
+      open = false;
+      pgRestore.kill();
+    }
+  };
+  await send(
+    "begin;\nset client_min_messages = warning;\ndrop schema public cascade;\ncreate schema public;\n",
+  );
+  for await (const chunk of pgRestore.stdout) await send(chunk);
+  const code = await pgRestore.exited;
+  if (code === 0) await send("\ncommit;\n");
+  if (open) await Promise.resolve(input.end()).catch(() => {});
+  return code;
 }

@@ -8,9 +8,9 @@ import {
   type GroupOutcome,
   groupFilter,
   groupKey,
-  groupLabel,
   groupOutcomes,
   isAggregated,
+  ruleGroupLabel,
   watchesAbsence,
 } from "./grouped.ts";
 import type { Notice, Notifier } from "./notify.ts";
@@ -262,7 +262,7 @@ export async function evaluateRules(deps: EngineDeps, now: number): Promise<Eval
               : silentSince !== undefined
                 ? `no matching logs (last seen ${new Date(silentSince).toISOString()})`
                 : `${value} matching logs`;
-        const about = group ? ` [${groupLabel(rule, group)}]` : "";
+        const about = group ? ` [${ruleGroupLabel(rule, group)}]` : "";
         const alert = await deps.alerts.fire({
           rule_id: rule.id,
           triggered_at: now,

@@ -1,3 +1,4 @@
+import { groupLabel } from "../../common/groups.ts";
 import type { AlertRuleRepo, EvaluableRule, GroupValues, SeenGroup } from "../ports/alerts.ts";
 import type { GroupedQuery, GroupedValue, LogFilter, LogStore } from "../ports/log-store.ts";
 import type { Field } from "../query/ast.ts";
@@ -64,9 +65,9 @@ export function groupKey(rule: Pick<EvaluableRule, "group_by">, group: GroupValu
   return group ? JSON.stringify(rule.group_by.map((f) => group[f] ?? null)) : "";
 }
 
-/** `service=checkout, level=ERROR`: how a message names a group. */
-export function groupLabel(rule: Pick<EvaluableRule, "group_by">, group: GroupValues): string {
-  return rule.group_by.map((f) => `${f}=${group[f] ?? "(none)"}`).join(", ");
+/** `service=checkout, level=ERROR`: how a message names a group (common/groups.ts, as the dashboard does). */
+export function ruleGroupLabel(rule: Pick<EvaluableRule, "group_by">, group: GroupValues): string {
+  return groupLabel(group, rule.group_by);
 }
 
 /** The rule's filter narrowed to one group (for the alert's sample log ids), in the query language. */

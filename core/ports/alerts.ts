@@ -1,3 +1,4 @@
+import type { GroupValues } from "../../common/groups.ts";
 import type {
   AlertRule,
   AlertRuleFields,
@@ -16,7 +17,7 @@ export interface EvaluableRule extends AlertRule {
 }
 
 /** A group's values by field name ({"service": "checkout"}); null where its events have none. */
-export type GroupValues = Record<string, string | null>;
+export type { GroupValues };
 
 /** A group an absence rule has seen, and the newest time it was seen (epoch ms). */
 export interface SeenGroup {

@@ -152,6 +152,9 @@ export function elasticsearchRoutes(opts: { info: boolean }): Hono<AppEnv> {
       await publishJudged(c, judged);
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== "UNAVAILABLE") throw err;
+      // BULK_FULL_QUEUE=request: the whole request fails (503, Retry-After) for shippers that send
+      // again only such a request; in Elasticsearch's shape, as the onError above writes it.
+      if (deps.settings.BULK_FULL_QUEUE === "request") throw err;
       // Per item, as Elasticsearch answers a full write queue: clients retry exactly the 429 items.
       const notStored = { status: 429, type: "es_rejected_execution_exception", reason: err.detail };
       return c.json(

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import postgres, { type Sql } from "postgres";
+import { libpqTarget } from "../../db/backup-postgres.ts";
 import { freshPostgresDatabase, postgresReachable } from "../helpers/engines.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
 import { dbCli, dbCliDuringIngest, ingest, type Server, searchTotal, startServer } from "./helpers.ts";
@@ -20,6 +22,25 @@ const outDir = join(tmp, "out");
 const run = crypto.randomUUID().slice(0, 8);
 const before = `before${run}`;
 const during = `during${run}`;
+
+/** Run one thing on its own connection to `url`, closed after. */
+async function withPostgres<T>(url: string, use: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await use(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Whether `public.<name>` exists in the database at `url`. */
+async function tableExists(url: string, name: string): Promise<boolean> {
+  const [row] = await withPostgres(
+    url,
+    (sql) => sql<{ rel: string | null }[]>`select to_regclass(${`public.${name}`})::text as rel`,
+  );
+  return row?.rel === name;
+}
 
 describe.skipIf(!enabled)("Postgres backup while LogFlow runs, and restore", () => {
   let source: { url: string; drop(): Promise<void> };
@@ -102,17 +123,71 @@ describe.skipIf(!enabled)("Postgres backup while LogFlow runs, and restore", () 
   test(
     "a restore that fails part-way changes nothing",
     async () => {
+      // A table the dump does not hold: a restore that committed anything (it drops the schema first)
+      // would take it away.
+      const marker = `marker_${run}`;
+      await withPostgres(target.url, (sql) => sql`create table ${sql(marker)} (x int)`);
       const truncated = join(tmp, "truncated.dump");
       const bytes = await Bun.file(dump).bytes();
       await Bun.write(truncated, bytes.slice(0, Math.floor(bytes.length * 0.6)));
       const res = await dbCli(["restore", truncated, "--yes"], { DATABASE_URL: target.url });
       expect(res.code).toBe(1);
       expect(res.stderr).toContain("the database is unchanged");
+      expect(await tableExists(target.url, marker)).toBe(true);
       const check = await startServer({ DATABASE_URL: target.url, LOGFLOW_DATA_DIR: join(tmp, "data3") });
       try {
         expect(await searchTotal(check, before)).toBe(2000);
       } finally {
         await check.stop();
+      }
+    },
+    TIMEOUT,
+  );
+
+  test(
+    "a dump cut short commits nothing, wherever the cut falls (even where the rows read so far are valid SQL)",
+    async () => {
+      // pg_restore stops in the middle of a COPY's rows wherever a dump is cut, and psql takes the end of
+      // its input as the end of those rows. A cut inside one of LogFlow's rows leaves a row psql refuses,
+      // but one text column makes every cut valid: with psql's --single-transaction the dropped schema
+      // and the part read were committed, and the command still said "the database is unchanged".
+      const small = await freshPostgresDatabase();
+      const into = await freshPostgresDatabase();
+      try {
+        await withPostgres(small.url, async (sql) => {
+          await sql`create table words (w text)`;
+          await sql`insert into words select md5(i::text) from generate_series(1, 50000) i`;
+        });
+        const file = join(tmp, "words.dump");
+        const env = { ...process.env, ...libpqTarget(small.url, "logflow-test").env };
+        const dumped = Bun.spawnSync(
+          ["pg_dump", "-Fc", "-f", file, libpqTarget(small.url, "logflow-test").url],
+          {
+            env,
+          },
+        );
+        expect(dumped.exitCode).toBe(0);
+        await withPostgres(into.url, (sql) => sql`create table marker (x int)`);
+        const bytes = await Bun.file(file).bytes();
+        for (const cut of [0.2, 0.5, 0.9]) {
+          const truncated = join(tmp, `words-${cut}.dump`);
+          await Bun.write(truncated, bytes.slice(0, Math.floor(bytes.length * cut)));
+          const res = await dbCli(["restore", truncated, "--yes"], { DATABASE_URL: into.url });
+          expect(res.code).toBe(1);
+          expect(res.stderr).toContain("the database is unchanged");
+          expect({
+            cut,
+            marker: await tableExists(into.url, "marker"),
+            words: await tableExists(into.url, "words"),
+          }).toEqual({
+            cut,
+            marker: true,
+            words: false,
+          });
+        }
+      } finally {
+        await small.drop();
+        await into.drop();
       }
     },
     TIMEOUT,

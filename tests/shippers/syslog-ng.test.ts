@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AppError } from "../../core/errors.ts";
 import type { LogEvent } from "../../core/log-event.ts";
 import { type SyslogListener, startSyslogListener } from "../../workers/bun/syslog-listener.ts";
 import { freshService } from "../helpers/app.ts";
@@ -117,6 +118,28 @@ describe.skipIf(!engine)("syslog-ng with the README's configurations", () => {
     const stored = await shipWithSyslogNg(service, block);
     expectKnownLines(stored, service, start);
     expect(stored[0]!.host).toBeTruthy();
+  });
+
+  test("elasticsearch-http(), BULK_FULL_QUEUE=request: batches refused while the queue is full are sent again, 1,000 lines stored once each", async () => {
+    const service = freshService("syslog-ng-full");
+    const start = Date.now();
+    let refuse = 2;
+    // An injected fault: the collector refuses the first two requests as a full queue does. With the
+    // default (429 in each item of a 200) syslog-ng would count them delivered and lose them.
+    const url = s.serveWith((deps) => ({
+      settings: { ...deps.settings, BULK_FULL_QUEUE: "request" },
+      collect: (items, d, at) =>
+        refuse-- > 0
+          ? Promise.reject(
+              new AppError("UNAVAILABLE", "Ingest queue is full", { headers: { "Retry-After": "1" } }),
+            )
+          : deps.collect(items, d, at),
+    }));
+    const block = readmeConfig("syslog-ng-elasticsearch-http")
+      .replace("http://logflow.internal:8000", url)
+      .replace('password("lf_your_ingest_key")', `password("${s.key()}")`);
+    expectKnownLines(await shipWithSyslogNg(service, block), service, start);
+    expect(refuse).toBeLessThan(0);
   });
 
   test("elasticsearch-http(): a batch sent again after its answer was lost is stored once", async () => {

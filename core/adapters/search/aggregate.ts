@@ -15,7 +15,7 @@ import {
   literalRegex,
   NUMERIC_ATTRIBUTES_FIELD,
 } from "../../query/search-engine.ts";
-import { isTooManyBuckets } from "./backend.ts";
+import { rethrowTooManyBuckets } from "./backend.ts";
 import { filterQuery } from "./query.ts";
 
 type Clause = Record<string, unknown>;
@@ -196,27 +196,21 @@ export async function searchAggregate(
 }
 
 /**
- * The engine's refusal of an answer with more buckets than its `search.max_buckets` (distinct values of
- * attributes are buckets here) as a 400 that says what to narrow; any other error as it is.
+ * The engine's refusal of an answer with more buckets than its `search.max_buckets` as a 400 naming
+ * the distinct counts (every distinct value of an attribute is a bucket here), else the interval.
  */
 function tooManyBuckets(err: unknown, spec: AggregateSpec): never {
-  if (isTooManyBuckets(err)) {
-    const distinct = spec.aggs.flatMap((a) =>
-      a.fn === "count_distinct" && a.field.kind === "attribute"
-        ? [`count_distinct(${fieldNameOf(a.field)})`]
-        : [],
-    );
-    throw new AppError(
-      "BAD_REQUEST",
-      `${distinct.length ? `${distinct.join(", ")}: ` : ""}the answer would hold more buckets than the search engine allows (its search.max_buckets${distinct.length ? "; every distinct value of an attribute is one" : ""}): narrow the query or the range, or take fewer groups or a longer interval`,
-      {
-        errors: [
-          { field: distinct.length ? "agg" : "interval", message: "too many buckets for the search engine" },
-        ],
-      },
-    );
-  }
-  throw err;
+  const distinct = spec.aggs.flatMap((a) =>
+    a.fn === "count_distinct" && a.field.kind === "attribute"
+      ? [`count_distinct(${fieldNameOf(a.field)})`]
+      : [],
+  );
+  return rethrowTooManyBuckets(err, {
+    field: distinct.length ? "agg" : "interval",
+    prefix: distinct.length ? `${distinct.join(", ")}: ` : "",
+    why: distinct.length ? "; every distinct value of an attribute is one" : "",
+    hint: "narrow the query or the range, or take fewer groups or a longer interval",
+  });
 }
 
 /** The composite aggregation's sources for column fields: `g<i>`, missing values as null. */

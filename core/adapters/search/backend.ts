@@ -1,3 +1,5 @@
+import { AppError } from "../../errors.ts";
+
 /**
  * What the search-engine log store needs from Elasticsearch or OpenSearch: one HTTP-shaped request.
  * Both official clients expose it (`client.transport.request`), with the same parameters, so the store's
@@ -76,6 +78,24 @@ export function isTooManyBuckets(err: unknown): boolean {
   return (
     err instanceof SearchEngineError &&
     /too_many_buckets|too many buckets/i.test(`${err.type} ${err.message}`)
+  );
+}
+
+/**
+ * Rethrow the engine's refusal of an answer with more buckets than its `search.max_buckets` as a 400
+ * that names the parameter to change (`field`) and what to narrow (`hint`): the engine answers 503,
+ * which would tell a client to send the same request again for ever. `prefix` starts the message
+ * (what the buckets are, when that helps); `why` adds to the setting's name. Any other error as it is.
+ */
+export function rethrowTooManyBuckets(
+  err: unknown,
+  { field, prefix, why = "", hint }: { field: string; prefix: string; why?: string; hint: string },
+): never {
+  if (!isTooManyBuckets(err)) throw err;
+  throw new AppError(
+    "BAD_REQUEST",
+    `${prefix}the answer would hold more buckets than the search engine allows (its search.max_buckets${why}): ${hint}`,
+    { errors: [{ field, message: "too many buckets for the search engine" }] },
   );
 }
 

@@ -1,5 +1,4 @@
 import { decodeCursor, encodeCursor } from "../../cursor.ts";
-import { AppError } from "../../errors.ts";
 import { isUuid } from "../../ids.ts";
 import { LEVELS, type Level } from "../../level.ts";
 import { eventTimeOf, formatEventTime, type LogEvent } from "../../log-event.ts";
@@ -32,8 +31,8 @@ import {
   type EngineRequest,
   type EngineResponse,
   ensureOk,
-  isTooManyBuckets,
   READ,
+  rethrowTooManyBuckets,
   type SearchEngine,
   SearchEngineError,
 } from "./backend.ts";
@@ -563,16 +562,13 @@ export class SearchLogStore implements LogStore {
    * what to narrow (both routes that ask for these call the bucket width `interval`).
    */
   private bucketedSearch(orLess: string, body: Record<string, unknown>): Promise<SearchResponse> {
-    return this.searchBody(body).catch((err: unknown) => {
-      if (!isTooManyBuckets(err)) throw err;
-      throw new AppError(
-        "BAD_REQUEST",
-        `interval: the answer would hold more buckets than the search engine allows (its search.max_buckets): use a longer interval or a shorter time range${orLess}`,
-        {
-          errors: [{ field: "interval", message: "too many buckets for the search engine over this range" }],
-        },
-      );
-    });
+    return this.searchBody(body).catch((err: unknown) =>
+      rethrowTooManyBuckets(err, {
+        field: "interval",
+        prefix: "interval: ",
+        hint: `use a longer interval or a shorter time range${orLess}`,
+      }),
+    );
   }
 
   private async searchBody(body: Record<string, unknown>): Promise<SearchResponse> {

@@ -43,12 +43,6 @@ export const comparedValue = (r: { aggregation: string | null; field?: string | 
       ? `${r.aggregation}(${r.field})`
       : r.aggregation;
 
-/** A triggered alert's group as the engine's messages write it: `service=checkout, host=(none)`. */
-export const groupText = (group: Record<string, string | null>) =>
-  Object.entries(group)
-    .map(([k, v]) => `${k}=${v ?? "(none)"}`)
-    .join(", ");
-
 export const listRules = () => api<{ rules: AlertRule[]; total: number }>("/api/v1/alerts/rules?limit=500");
 export const getRule = (id: number) => api<AlertRule>(`/api/v1/alerts/rules/${id}`);
 export const createRule = (rule: Partial<AlertRuleFields>) =>

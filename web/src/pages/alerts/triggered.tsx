@@ -1,9 +1,9 @@
 import { createResource, createSignal, onCleanup, Show } from "solid-js";
+import { groupLabel } from "../../../../common/groups.ts";
 import {
   type AlertRule,
   acknowledge,
   comparedValue,
-  groupText,
   listTriggered,
   resolve,
   type TriggeredAlert,
@@ -91,7 +91,9 @@ export function TriggeredList(props: { rules: AlertRule[] }) {
                   <>
                     <strong>{a.rule_name ?? `rule ${a.rule_id}`}</strong>
                     <div class="muted">{a.severity}</div>
-                    <Show when={a.group}>{(g) => <div data-testid="alert-group">{groupText(g())}</div>}</Show>
+                    <Show when={a.group}>
+                      {(g) => <div data-testid="alert-group">{groupLabel(g())}</div>}
+                    </Show>
                     <Show when={a.message}>
                       <div>{a.message}</div>
                     </Show>
