@@ -178,8 +178,7 @@ export async function readJsonItems(text: string, maxDepth = MAX_JSON_DEPTH): Pr
       if (c === CLOSE_ARRAY) break;
       if (c !== COMMA) throw invalidJson(text);
       i = skipSpace(text, i, end);
-      const pause = breathe();
-      if (pause) await pause;
+      await breathe();
     }
   }
   if (skipSpace(text, i, end) !== end) throw invalidJson(text);
@@ -203,8 +202,7 @@ export async function readNdjsonItems(text: string, maxDepth = MAX_JSON_DEPTH): 
     start = nl + 1;
     if (line === "") continue;
     items.push(readJsonItem(line, `line ${lineNo}`, maxDepth));
-    const pause = breathe();
-    if (pause) await pause;
+    await breathe();
   }
   return items;
 }

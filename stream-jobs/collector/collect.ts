@@ -31,8 +31,7 @@ export const collect: Collect = async (items, deps, at) => {
       rejected++;
       if (errors.length < MAX_REPORTED_ERRORS) errors.push({ index, error: result.error });
     }
-    const pause = breathe();
-    if (pause) await pause;
+    await breathe();
   }
   deps.telemetry?.eventsRejected(rejected);
   try {
