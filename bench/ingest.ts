@@ -23,8 +23,17 @@ import { openEmbeddedDatabase } from "../core/adapters/pglite/open.ts";
 import { EMBEDDED_STORE_OPTIONS, PostgresLogStore } from "../core/adapters/postgres/log-store.ts";
 import { type LogEvent, parseLogEvent } from "../core/log-event.ts";
 import { tsvectorText } from "../core/search-text.ts";
-import { createTraffic } from "../stream-jobs/generator/traffic.ts";
-import { flags, freshDatabase, machine, postIngest, report, type Server, startServer } from "./lib.ts";
+import {
+  flags,
+  freshDatabase,
+  jsonBodies,
+  machine,
+  postIngest,
+  recentTraffic,
+  report,
+  type Server,
+  startServer,
+} from "./lib.ts";
 
 const args = flags({
   events: 200_000,
@@ -40,17 +49,8 @@ const dropped = [
 ];
 const { concurrency: CONCURRENCY, batch: BATCH } = args;
 
-function generate(n: number): unknown[] {
-  // Recent timestamps (the last ~10 minutes) so that every event is inside retention.
-  const traffic = createTraffic({ seed: 7, rate: Math.max(100, n / 600), start: Date.now() - 11 * 60_000 });
-  return traffic.batch(n) as unknown[];
-}
-
-function bodies(events: unknown[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < events.length; i += BATCH) out.push(JSON.stringify(events.slice(i, i + BATCH)));
-  return out;
-}
+const generate = recentTraffic;
+const bodies = (events: unknown[]) => jsonBodies(events, BATCH);
 
 const sendAll = (server: Server, payloads: string[]) => postIngest(server, payloads, CONCURRENCY);
 

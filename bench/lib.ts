@@ -163,6 +163,14 @@ export interface Server {
 /** What package.json's role and bench scripts and the Dockerfile set for every LogFlow process (see Dockerfile). */
 export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "10000" };
 
+/** Where and how startServer runs LogFlow, when not this checkout's code as users start it. */
+export interface ServerOptions {
+  /** Another checkout to run (say the code of an earlier day, to compare with); default this one. */
+  root?: string;
+  /** Flags for `bun` before the entrypoint (`--cpu-prof`, …). */
+  bunFlags?: string[];
+}
+
 /**
  * LogFlow's API (or another HTTP entrypoint, the collector say) in its own process (as users run it),
  * so that the load generator in this process does not steal its event loop; logged in as the admin.
@@ -170,10 +178,11 @@ export const ROLE_ENV = { MIMALLOC_PURGE_DELAY: "10000" };
 export async function startServer(
   env: Record<string, string>,
   entrypoint = "workers/bun/api.ts",
+  opts: ServerOptions = {},
 ): Promise<Server> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = Bun.spawn(["bun", entrypoint], {
-    cwd: resolve(import.meta.dir, ".."),
+  const proc = Bun.spawn(["bun", ...(opts.bunFlags ?? []), entrypoint], {
+    cwd: opts.root ?? resolve(import.meta.dir, ".."),
     env: {
       ...process.env,
       ...ROLE_ENV,
@@ -271,6 +280,22 @@ export async function loadDay(
   const seconds = (performance.now() - started) / 1000;
   const [row] = await sql<{ n: number }[]>`select count(*)::int as n from logs`;
   return { loaded: row?.n ?? 0, seconds, services, words };
+}
+
+/**
+ * bench:ingest's traffic: `n` generated events (seed 7) with recent timestamps (the last ~10 minutes),
+ * so that every event is inside retention.
+ */
+export function recentTraffic(n: number): unknown[] {
+  const traffic = createTraffic({ seed: 7, rate: Math.max(100, n / 600), start: Date.now() - 11 * 60_000 });
+  return traffic.batch(n) as unknown[];
+}
+
+/** The events as JSON array bodies of `batch` events each. */
+export function jsonBodies(events: unknown[], batch: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < events.length; i += batch) out.push(JSON.stringify(events.slice(i, i + batch)));
+  return out;
 }
 
 /**

@@ -102,13 +102,18 @@ export function lokiProtobufBody(batch: Sample[]): Uint8Array {
   return new Uint8Array(compressSync(Buffer.from(Uint8Array.from(streams))));
 }
 
-/** RFC 5424 syslog, LF-framed as over TCP, with structured data. */
+/**
+ * RFC 5424 syslog, LF-framed as over TCP: the samples' fields and no others, as every other protocol's
+ * body (the attributes as structured data; HOSTNAME, PROCID and MSGID the NILVALUE, since the samples
+ * have no host or process). A host and a PROCID that the other protocols' events lack made each stored
+ * syslog row ~6 % dearer to write (a host column and one more attribute, in every index).
+ */
 export function syslogBody(batch: Sample[]): Uint8Array {
   return text(
     batch
       .map(
         (s) =>
-          `<${16 * 8 + SYSLOG_SEVERITY[s.level]!}>1 ${iso(s.ts)} host-1 ${s.service} 42 - [order id="${s.attrs.order_id}" region="${s.attrs.region}"] ${s.message}\n`,
+          `<${16 * 8 + SYSLOG_SEVERITY[s.level]!}>1 ${iso(s.ts)} - ${s.service} - - [order id="${s.attrs.order_id}" region="${s.attrs.region}" latency_ms="${s.attrs.latency_ms}"] ${s.message}\n`,
       )
       .join(""),
   );

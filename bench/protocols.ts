@@ -10,8 +10,9 @@
  * being measured, on syslog's turns only; /metrics is no cheaper, its default metrics read the heap's
  * statistics). Into embedded PGlite and into Postgres, one run each; each protocol's ratio to native.
  *
- * `--diagnose` prints, per protocol, where its time went: CPU per event of the LogFlow process, of the
- * Postgres backends and of this client; the store writes (how many, events and milliseconds each, how
+ * `--diagnose` prints, per protocol, where its time went: CPU per event of the LogFlow process (and of
+ * each of its threads by name: the main thread `bun`, PGlite's `Worker`, JIT and GC helpers), of the
+ * Postgres backends and of this client; for syslog, how many searches finding its end took; the store writes (how many, events and milliseconds each, how
  * many in flight on average) from /metrics; the states of the database's backends sampled every 50 ms;
  * and the stored rows' sizes per protocol. It costs a little CPU of its own, so figures are taken
  * without it.
@@ -26,7 +27,7 @@
  * a shared machine's speed drifts, and turns spread both over every protocol alike instead of
  * favouring one place in the order.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +49,12 @@ const { events: EVENTS, concurrency: CONCURRENCY } = args;
 const BATCH = 1_000;
 const TURNS = args.turns;
 
+/** Where syslog goes, and the processes whose CPU counts as the server's (see ServerProcesses). */
+interface Target {
+  syslogPort: number;
+  processes: ServerProcesses;
+}
+
 interface SampleRange {
   prefix: string;
   from: number;
@@ -64,7 +71,7 @@ interface Protocol {
    * Send `bodies`: whole batches of BATCH events, those of events `from`…`to` in makeSamples' order
    * with services named `prefix…`. Resolves once their events are durable.
    */
-  send(server: Server, syslogPort: number, bodies: Uint8Array[], range: SampleRange): Promise<void>;
+  send(server: Server, target: Target, bodies: Uint8Array[], range: SampleRange): Promise<void>;
 }
 
 /** POST every body, C at a time; a 429/503 is waited out (Retry-After) and sent again. */
@@ -105,6 +112,8 @@ async function ok(res: Response): Promise<void> {
 }
 
 /** How many events of `services` the store holds (the search's exact total), in a time range (epoch ms) or the last day. */
+/** Searches storedCount sent so far (syslog's questions to the store, for --diagnose). */
+let storedCounts = 0;
 async function storedCount(
   server: Server,
   services: string[],
@@ -117,6 +126,7 @@ async function storedCount(
       ]
     : [["since", "24h"]];
   const q = new URLSearchParams([...services.map((s) => ["service", s]), ...range, ["limit", "1"]]);
+  storedCounts++;
   const res = await fetch(`${server.url}/api/v1/logs/search?${q}`, {
     headers: { authorization: `Bearer ${server.token}` },
   });
@@ -126,19 +136,26 @@ async function storedCount(
 
 /**
  * Send syslog bodies (the events of `from`…`to` of makeSamples' order), then wait until the store holds
- * them. Syslog has no answer, so its end is found by asking the store, in two steps that keep both the
- * asking cheap and the end exact to ~10 ms:
- * - every 10 ms, whether the turn's last message (one event, a 1 ms window: an index lookup) is stored.
- *   The listener reads it after everything sent before it, and it rides in the turn's last batch;
- * - then the exact count over the turn's time range until it is whole (a batch
- *   committed beside the last one may land a moment after it), every 20 ms.
+ * them. Syslog has no answer, so its end is found by asking the store, in two steps that keep the end
+ * exact to ~10 ms:
+ * - whether the turn's last message (one event, a 1 ms window: an index lookup) is stored. The listener
+ *   reads it after everything sent before it, and it rides in the turn's last batch;
+ * - then the exact count over the turn's time range until it is whole (a batch committed beside the
+ *   last one may land a moment after it).
+ * Each question is a search request that costs the server 1–2 ms of CPU (and, on PGlite, its database
+ * thread): asked every 10–20 ms through the whole wait, 10–60 of them in a turn of 10,000 events, they
+ * were a measurable share of syslog's CPU per event and slowed the very writes being timed. So a
+ * question is only asked once the server looks done: its processes (LogFlow and its database's
+ * backends, from /proc, which costs the server nothing) used at most one CPU tick over the last 30 ms,
+ * or 200 ms after the last question whatever they do. The end is still the answer that proves the
+ * events stored; the wait for quiet can only make it later, never earlier.
  * Counting the whole range from the start, at intervals the rate so far predicted, was off by most of
  * an interval whenever a commit of thousands of events landed just after a poll: up to a second per
  * turn, which made syslog's rate on Postgres 0.7 of native's.
  */
 async function syslogUntilStored(
   server: Server,
-  port: number,
+  target: Target,
   bodies: Uint8Array[],
   range: SampleRange,
 ): Promise<void> {
@@ -146,21 +163,71 @@ async function syslogUntilStored(
   const window = { start: base + range.from, end: base + range.to - 1 };
   const lastAt = base + range.to - 1;
   const lastService = range.prefix + SERVICES[(range.to - 1) % SERVICES.length]!;
-  await syslogAll(port, bodies);
-  const deadline = performance.now() + 120_000;
-  while ((await storedCount(server, [lastService], { start: lastAt, end: lastAt })) === 0) {
-    if (performance.now() > deadline)
-      throw new Error("syslog: the turn's last message not stored after 120 s");
-    await Bun.sleep(10);
+  await syslogAll(target.syslogPort, bodies);
+  const quiet = await serverQuiet(target.processes);
+  try {
+    const deadline = performance.now() + 120_000;
+    while ((await storedCount(server, [lastService], { start: lastAt, end: lastAt })) === 0) {
+      if (performance.now() > deadline)
+        throw new Error("syslog: the turn's last message not stored after 120 s");
+      await quiet.wait(10);
+    }
+    let stalled = 0;
+    for (let n = 0, last = -1; ; last = n) {
+      n = await storedCount(server, prefixed(range.prefix), window);
+      if (n >= count) return;
+      const waited = await quiet.wait(20);
+      stalled = n === last ? stalled + waited : 0;
+      if (stalled > 30_000) throw new Error(`syslog: ${n} of ${count} stored, and no more for 30 s`);
+    }
+  } finally {
+    quiet.stop();
   }
-  let stalled = 0;
-  for (let n = 0, last = -1; ; last = n) {
-    n = await storedCount(server, prefixed(range.prefix), window);
-    if (n >= count) return;
-    stalled = n === last ? stalled + 20 : 0;
-    if (stalled > 30_000) throw new Error(`syslog: ${n} of ${count} stored, and no more for 30 s`);
-    await Bun.sleep(20);
-  }
+}
+
+/** At most this many CPU ticks (1/100 s) of the server's processes in the last QUIET_WINDOW_MS: quiet. */
+const QUIET_TICKS = 1;
+const QUIET_WINDOW_MS = 30;
+/** Longest wait between two questions to the store, however busy the server looks. */
+const MAX_QUIET_WAIT_MS = 200;
+
+/**
+ * Samples the server's CPU ticks (its processes' /proc, every 10 ms) until stopped; `wait` lasts at
+ * least `minMs`, then until the last QUIET_WINDOW_MS were quiet or MAX_QUIET_WAIT_MS passed, and
+ * resolves with the milliseconds waited.
+ */
+async function serverQuiet(
+  processes: ServerProcesses,
+): Promise<{ wait(minMs: number): Promise<number>; stop(): void }> {
+  const pids = await processes();
+  const ticks = () => {
+    let sum = 0;
+    for (const s of cpuSeconds(pids).values()) sum += Math.round(s * 100);
+    return sum;
+  };
+  const samples: { at: number; ticks: number }[] = [{ at: performance.now(), ticks: ticks() }];
+  const sampler = setInterval(() => {
+    samples.push({ at: performance.now(), ticks: ticks() });
+    if (samples.length > 64) samples.splice(0, 32);
+  }, 10);
+  const quiet = () => {
+    const last = samples[samples.length - 1]!;
+    const since = last.at - QUIET_WINDOW_MS;
+    // The newest sample at least a window old; none yet: not known to be quiet.
+    for (let i = samples.length - 2; i >= 0; i--) {
+      if (samples[i]!.at <= since) return last.ticks - samples[i]!.ticks <= QUIET_TICKS;
+    }
+    return false;
+  };
+  return {
+    async wait(minMs) {
+      const started = performance.now();
+      await Bun.sleep(minMs);
+      while (!quiet() && performance.now() - started < MAX_QUIET_WAIT_MS) await Bun.sleep(5);
+      return performance.now() - started;
+    },
+    stop: () => clearInterval(sampler),
+  };
 }
 
 /** Write bodies on C TCP connections to the syslog port, each connection's share in turn. */
@@ -192,11 +259,11 @@ const encoded = <B>(name: string, prefix: string, encode: (batch: ReturnType<typ
 const protocols: Protocol[] = [
   {
     ...encoded("native", "native-", nativeBody),
-    send: (server, _port, bodies) => postAll(server, "/api/v1/ingest", "application/x-ndjson", bodies, ok),
+    send: (server, _target, bodies) => postAll(server, "/api/v1/ingest", "application/x-ndjson", bodies, ok),
   },
   {
     ...encoded("bulk", "bulk-", bulkBody),
-    send: (server, _port, bodies) =>
+    send: (server, _target, bodies) =>
       postAll(server, "/_bulk", "application/x-ndjson", bodies, async (res) => {
         if (!res.ok) throw new Error(`bulk answered ${res.status}: ${await res.text()}`);
         const answer = (await res.json()) as { errors: boolean; items: object[] };
@@ -207,11 +274,11 @@ const protocols: Protocol[] = [
     name: "otlp",
     bodies: await otlpBodies("protobuf", makeSamples(EVENTS, base, "otlp-"), BATCH),
     warm: await otlpBodies("protobuf", warm("otlp").flat(), BATCH),
-    send: (server, _port, bodies) => postAll(server, "/v1/logs", "application/x-protobuf", bodies, ok),
+    send: (server, _target, bodies) => postAll(server, "/v1/logs", "application/x-protobuf", bodies, ok),
   },
   {
     ...encoded("loki", "loki-", lokiJsonBody),
-    send: (server, _port, bodies) => postAll(server, "/loki/api/v1/push", "application/json", bodies, ok),
+    send: (server, _target, bodies) => postAll(server, "/loki/api/v1/push", "application/json", bodies, ok),
   },
   { ...encoded("syslog_tcp", "syslog-", syslogBody), send: syslogUntilStored },
 ];
@@ -224,6 +291,25 @@ function cpuSeconds(pids: number[]): Map<number, number> {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in ticks of 1/100 s
+    } catch {}
+  }
+  return out;
+}
+
+/** CPU seconds each thread of `pid` has used so far, summed by thread name (PGlite's database thread, JIT and GC helpers). */
+function threadSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {}
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+$/, "");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const s = (Number(fields[11]) + Number(fields[12])) / 100;
+      out.set(name, (out.get(name) ?? 0) + s);
     } catch {}
   }
   return out;
@@ -251,6 +337,8 @@ interface Diagnosis {
   writes: number;
   writeSeconds: number;
   waits: Record<string, number>;
+  threads: Record<string, number>;
+  questions: number;
 }
 
 /** Every 50 ms until stopped: the states of the database's other backends (active, idle in transaction, waiting on …). */
@@ -330,10 +418,11 @@ async function run(
         ).map((r) => r.pid)
       : []),
   ];
+  const target: Target = { syslogPort, processes };
   try {
     // Warm-up: JIT, partitions, plans, on every path alike.
     for (const p of protocols) {
-      await p.send(server, syslogPort, p.warm, { prefix: `warm-${p.name}-`, from: 0, to: 2 * BATCH });
+      await p.send(server, target, p.warm, { prefix: `warm-${p.name}-`, from: 0, to: 2 * BATCH });
     }
     const seconds = new Map(protocols.map((p) => [p.name, 0]));
     const diag: Record<string, Diagnosis> = {};
@@ -357,11 +446,13 @@ async function run(
         }
         prev = p.name;
         const writesBefore = args.diagnose ? await storeWrites(server) : { n: 0, s: 0 };
+        const threadsBefore = args.diagnose ? threadSeconds(server.pid) : undefined;
         const cpuBefore = cpuSeconds(await processes());
         const clientBefore = process.cpuUsage();
+        const countsBefore = storedCounts;
         const started = performance.now();
         const sampling = args.diagnose && sql ? sampleWaits(sql) : undefined;
-        await p.send(server, syslogPort, p.bodies.slice(from, to), {
+        await p.send(server, target, p.bodies.slice(from, to), {
           prefix: `${p.name === "syslog_tcp" ? "syslog" : p.name}-`,
           from: from * BATCH,
           to: to * BATCH,
@@ -387,15 +478,20 @@ async function run(
             writes: 0,
             writeSeconds: 0,
             waits: {},
+            threads: {},
+            questions: 0,
           };
           const d = diag[p.name]!;
           d.seconds += took;
+          d.questions += storedCounts - countsBefore;
           d.main += main;
           d.backends += used - main;
           d.client += (clientUsed.user + clientUsed.system) / 1e6;
           d.writes += w.n - writesBefore.n;
           d.writeSeconds += w.s - writesBefore.s;
           for (const [k, v] of Object.entries(waits ?? {})) d.waits[k] = (d.waits[k] ?? 0) + v;
+          for (const [k, v] of threadSeconds(server.pid))
+            d.threads[k] = (d.threads[k] ?? 0) + v - (threadsBefore?.get(k) ?? 0);
         }
       }
     }
@@ -416,7 +512,13 @@ async function run(
         const samples = Object.values(d.waits).reduce((a, b) => a + b, 0) || 1;
         console.log(
           `${label} ${name}: ${d.seconds.toFixed(1)} s; CPU µs/event main ${perEvent(d.main)}, backends ${perEvent(d.backends)}, client ${perEvent(d.client)}; ` +
+            (d.questions ? `${d.questions} searches to find the end; ` : "") +
             `${d.writes} store writes (${Math.round(EVENTS / Math.max(1, d.writes))} events each, ${((d.writeSeconds / Math.max(1, d.writes)) * 1000).toFixed(1)} ms each, ${(d.writeSeconds / d.seconds).toFixed(2)} writes in flight on average); ` +
+            `LogFlow's threads (µs/event, share of the turns' time busy): ${Object.entries(d.threads)
+              .filter(([, v]) => v > 0)
+              .sort((a, b) => b[1] - a[1])
+              .map(([k, v]) => `${k} ${perEvent(v)} (${((100 * v) / d.seconds).toFixed(0)}%)`)
+              .join(", ")}; ` +
             `backend states: ${Object.entries(d.waits)
               .sort((a, b) => b[1] - a[1])
               .map(([k, v]) => `${k} ${((100 * v) / samples).toFixed(0)}%`)

@@ -118,6 +118,55 @@ describe("the syslog listener", () => {
     }
   });
 
+  test("a sender faster than the store: batches of at most 1,000, at most 4 published at once, every message once", async () => {
+    const service = freshService("sys-shape");
+    const sizes: number[] = [];
+    let publishing = 0;
+    let mostAtOnce = 0;
+    const listener = await startSyslogListener(
+      {
+        ...t.runtime.deps,
+        collect: async (items, d, at) => {
+          sizes.push(items.length);
+          mostAtOnce = Math.max(mostAtOnce, ++publishing);
+          try {
+            await Bun.sleep(20); // a store slower than the sender: batches wait behind the slots
+            return await t.runtime.deps.collect(items, d, at);
+          } finally {
+            publishing--;
+          }
+        },
+      },
+      { port: 0, hostname: "127.0.0.1" },
+    );
+    const total = 12_000;
+    try {
+      const socket = await Bun.connect({
+        hostname: "127.0.0.1",
+        port: listener.tcpPort,
+        socket: { data() {} },
+      });
+      const body = new TextEncoder().encode(lines(service, total));
+      let sent = socket.write(body);
+      while (sent < body.length) {
+        await Bun.sleep(5);
+        sent += socket.write(body.subarray(sent));
+      }
+      socket.end();
+      const stored = await storedWhen(service, total);
+      expect(stored.length).toBe(total);
+      expect(new Set(stored.map((e) => e.message)).size).toBe(total);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(1_000);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(total);
+      expect(mostAtOnce).toBeLessThanOrEqual(4);
+      // The slots were used side by side, not one batch at a time.
+      expect(mostAtOnce).toBeGreaterThan(1);
+      expect(listener.state()).toEqual({ backlog: 0, paused: false });
+    } finally {
+      await listener.stop();
+    }
+  });
+
   test("a store that blocks: TCP stops being read past the high-water mark, resumes when the store writes, and loses nothing", async () => {
     const service = freshService("sys-blocked");
     const { opened, release } = gate();

@@ -3,6 +3,7 @@ import type { LogFilter } from "../../ports/log-store.ts";
 import { iso } from "../log-store-common.ts";
 import { filterSql, textMatch } from "./filter-sql.ts";
 import { storable } from "./log-rows.ts";
+import { countInRange, MAX_CACHED_MINUTES, type MinuteCache, minutesOf } from "./minute-cache.ts";
 import { MINUTE_MS } from "./minute-counts.ts";
 
 /**
@@ -17,6 +18,10 @@ import { MINUTE_MS } from "./minute-counts.ts";
  * filter whose window is the group's b-th shortest counts buckets 0..b. Without text, whole minutes
  * come from the per-minute counts (log_minutes) and only the few minutes a window starts or ends inside
  * are read from `logs`; with text, one pass over the text's matches per group.
+ *
+ * With a `cache` (minute-cache.ts), groups whose longest window is at most a day are counted from its
+ * minutes instead: a tick reads the events (of the text, if any) of the minutes that are new or
+ * changed, not of the whole window again.
  *
  * Any other filter is its own `count(*)`, all of them in one UNION ALL.
  */
@@ -56,11 +61,16 @@ interface CountPlan {
   single: number[];
 }
 
-export async function countMany(sql: Sql, filters: LogFilter[], parallelism: number): Promise<number[]> {
+export async function countMany(
+  sql: Sql,
+  filters: LogFilter[],
+  parallelism: number,
+  cache?: MinuteCache,
+): Promise<number[]> {
   const counts = new Array<number>(filters.length).fill(0);
   const plan = planCounts(filters);
   const answers = await Promise.all([
-    countWindowed(sql, plan, parallelism),
+    countWindowed(sql, plan, parallelism, cache),
     countSingly(sql, filters, plan.single),
   ]);
   for (const rows of answers.flat()) for (const r of rows) counts[r.i] = (counts[r.i] ?? 0) + Number(r.n);
@@ -87,6 +97,7 @@ export async function countGroupsMany(
   sql: Sql,
   queries: GroupedCount[],
   parallelism: number,
+  cache?: MinuteCache,
 ): Promise<{ group: string[]; count: number }[][]> {
   const out: { group: string[]; count: number }[][] = queries.map(() => []);
   const plan = planCounts(
@@ -94,7 +105,7 @@ export async function countGroupsMany(
     queries.map((q) => q.by),
   );
   if (plan.single.length > 0) throw new RangeError("countGroupsMany takes whole-minute windows only");
-  for (const rows of await countWindowed(sql, plan, parallelism)) {
+  for (const rows of await countWindowed(sql, plan, parallelism, cache)) {
     for (const r of rows) {
       const n = Number(r.n);
       if (n === 0) continue;
@@ -155,7 +166,12 @@ type CountRows = { i: number; n: number | string; service?: string | null; level
  * the groups with text spread over `parallelism` statements (the pool's connections; on PGlite they
  * simply queue).
  */
-async function countWindowed(sql: Sql, plan: CountPlan, parallelism: number): Promise<CountRows[]> {
+async function countWindowed(
+  sql: Sql,
+  plan: CountPlan,
+  parallelism: number,
+  cache?: MinuteCache,
+): Promise<CountRows[]> {
   if (plan.windowed.length === 0) return [];
   const filterRows = plan.windowed.map((f) => ({
     filter_index: f.index,
@@ -167,9 +183,13 @@ async function countWindowed(sql: Sql, plan: CountPlan, parallelism: number): Pr
     by_level: f.byLevel,
   }));
   const slices: WindowGroup[][] = Array.from({ length: parallelism }, () => []);
-  const texts = plan.groups.filter((g) => g.text !== null);
+  // Plain groups too: their per-minute cells re-add a day of log_minutes rows every tick (200–500 ms
+  // at 200k events a day, under load), which the cache's minutes, kept, do not.
+  const fromCache = (g: WindowGroup) =>
+    cache !== undefined && g.windows[g.windows.length - 1]! <= MAX_CACHED_MINUTES;
+  const texts = plan.groups.filter((g) => g.text !== null && !fromCache(g));
   for (let k = 0; k < texts.length; k++) slices[k % slices.length]!.push(texts[k]!);
-  const plain = plan.groups.filter((g) => g.text === null);
+  const plain = plan.groups.filter((g) => g.text === null && !fromCache(g));
   const task = (groups: WindowGroup[], cells: Fragment) =>
     sql.begin(async (tx) => {
       // A day of a common word is tens of thousands of (service, level, minute) groups: enough memory
@@ -192,10 +212,60 @@ async function countWindowed(sql: Sql, plan: CountPlan, parallelism: number): Pr
           and (w.services is null or c.service = any(w.services)) and (w.levels is null or c.level = any(w.levels))
         group by 1, 2, 3`;
     });
+  const cachedGroups = plan.groups.filter(fromCache);
   return Promise.all([
+    ...(cachedGroups.length ? [countCached(sql, plan, cachedGroups, parallelism, cache!)] : []),
     ...(plain.length ? [task(plain, minuteCells(sql))] : []),
     ...slices.filter((s) => s.length > 0).map((s) => task(s, textCells(sql, s))),
   ]);
+}
+
+/**
+ * The counts of the groups' filters from the cache's minutes: each filter's events in
+ * [to − window, to] (to at its millisecond, as the SQL compares it), of its services and levels.
+ */
+async function countCached(
+  sql: Sql,
+  plan: CountPlan,
+  groups: WindowGroup[],
+  parallelism: number,
+  cache: MinuteCache,
+): Promise<CountRows> {
+  const endUs = (g: WindowGroup) => g.to * 1000 + 1;
+  const startUs = (g: WindowGroup, window: number) => (g.to - window * MINUTE_MS) * 1000;
+  const views = await cache.views(
+    sql,
+    groups.map((g) => ({
+      spec: { text: g.text, by: [], attributes: [] },
+      ...minutesOf(startUs(g, g.windows[g.windows.length - 1]!), endUs(g)),
+    })),
+    parallelism,
+  );
+  const viewOf = new Map(groups.map((g, k) => [g, views[k]!]));
+  const rows: CountRows = [];
+  for (const f of plan.windowed) {
+    const view = viewOf.get(f.group);
+    if (!view) continue;
+    const services = f.services ? new Set(f.services) : null;
+    const levels = f.levels ? new Set(f.levels) : null;
+    const counts = new Map<string, { service: string | null; level: string | null; n: number }>();
+    countInRange(
+      view,
+      startUs(f.group, f.window),
+      endUs(f.group),
+      (c) => (!services || services.has(c.service)) && (!levels || levels.has(c.level)),
+      (cell, n) => {
+        const service = f.byService ? cell.service : null;
+        const level = f.byLevel ? cell.level : null;
+        const key = `${service}\u0000${level}`;
+        const got = counts.get(key);
+        if (got) got.n += n;
+        else counts.set(key, { service, level, n });
+      },
+    );
+    for (const c of counts.values()) rows.push({ i: f.index, ...c });
+  }
+  return rows;
 }
 
 /**

@@ -6,6 +6,16 @@ import { percentileOf } from "../../query/schema.ts";
 import { asTemplate, joinSql, sql as q, type SqlFragment, sqlConstant } from "../../query/sql.ts";
 import { countGroupsMany, countsByWindow } from "./alert-counts.ts";
 import { filteredLogs, filterSql } from "./filter-sql.ts";
+import {
+  type Cell,
+  eachInRange,
+  MAX_CACHED_MINUTES,
+  type MinuteCache,
+  minutesOf,
+  percentileOfValues,
+  type View,
+} from "./minute-cache.ts";
+import { MINUTE_MS } from "./minute-counts.ts";
 
 type GroupRow = { i: number; g: (string | null)[]; n: number; v0: number | null; latest: number | null };
 
@@ -18,6 +28,8 @@ const MAX_SHARED = 64;
  * end. Every other query is a `group by` over its filter (the largest `maxGroups` groups by count,
  * ties by value), queries over the same range and text reading its rows once (sharedScan), all of them
  * as a UNION ALL spread over `parallelism` statements run side by side.
+ * With a `cache`, the other alert windows (whole minutes, at most a day) are answered from its minutes
+ * instead (minute-cache.ts): a tick reads only the minutes that are new or changed, not each window.
  * Values as LogStore.aggregate computes them (percentiles exact).
  */
 export async function groupMany(
@@ -25,6 +37,7 @@ export async function groupMany(
   queries: GroupedQuery[],
   maxGroups: number,
   parallelism: number,
+  cache?: MinuteCache,
 ): Promise<GroupedValue[][]> {
   const out: GroupedValue[][] = queries.map(() => []);
   if (queries.length === 0) return out;
@@ -41,6 +54,7 @@ export async function groupMany(
       by: queries[i]!.by.map((f) => f.name as "service" | "level"),
     })),
     parallelism,
+    cache,
   ).then((answers) =>
     answers.forEach((groups, k) => {
       const i = byCells[k]!;
@@ -58,7 +72,27 @@ export async function groupMany(
   const cellQueries = new Set(byCells);
   const pg = (f: SqlFragment) => sql(...asTemplate(f));
   const limit = Math.max(1, Math.trunc(maxGroups));
-  const rest = queries.flatMap((_, i) => (cellQueries.has(i) ? [] : [i]));
+  const cached = cache
+    ? queries.flatMap((query, i) => (!cellQueries.has(i) && cacheable(query) ? [i] : []))
+    : [];
+  const cachedDone = cached.length
+    ? cache!
+        .views(
+          sql,
+          cached.map((i) => ({ spec: specOf(queries[i]!), ...minutesOf(...rangeUs(queries[i]!)) })),
+          parallelism,
+        )
+        .then((views) =>
+          cached.forEach((i, k) => {
+            out[i] = fromView(queries[i]!, views[k]!, limit);
+          }),
+        )
+    : Promise.resolve();
+  // Awaited below, after the scans: a failure there must not leave these rejecting unobserved.
+  const sideDone = Promise.all([cellsDone, cachedDone]);
+  sideDone.catch(() => {});
+  const taken = new Set([...byCells, ...cached]);
+  const rest = queries.flatMap((_, i) => (taken.has(i) ? [] : [i]));
   const units = shareScans(queries, rest);
   // Longest scans first, each to the statement with the least range so far (ranges as a cost guess).
   const span = (u: number[]) =>
@@ -87,7 +121,7 @@ export async function groupMany(
         });
       }),
   );
-  await cellsDone;
+  await sideDone;
   for (const rows of answers) {
     for (const r of rows) {
       const count = Number(r.n);
@@ -102,6 +136,127 @@ export async function groupMany(
       });
     }
   }
+  return out;
+}
+
+/** An alert window the cache answers: whole minutes, at most a day, no correlation or trace id. */
+function cacheable(query: GroupedQuery): boolean {
+  const { from, to } = query.filter;
+  return (
+    countsByWindow(query.filter) &&
+    Number.isInteger(from) &&
+    Number.isInteger(to) &&
+    to - from <= MAX_CACHED_MINUTES * MINUTE_MS
+  );
+}
+
+function specOf(query: GroupedQuery) {
+  return {
+    text: query.filter.text?.trim() || null,
+    by: query.by,
+    attributes: query.agg.fn === "count" ? [] : [query.agg.attribute],
+  };
+}
+
+/** The query's range in epoch microseconds, end exclusive: [from, to + 1 ms) as filterSql reads it. */
+function rangeUs(query: GroupedQuery): [number, number] {
+  return [query.filter.from * 1000, (Math.floor(query.filter.to) + 1) * 1000];
+}
+
+/** Collation "C" with nulls first, as the SQL orders groups: code points (UTF-8's byte order). */
+function compareC(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const x = [...a];
+  const y = [...b];
+  for (let j = 0; j < Math.min(x.length, y.length); j++) {
+    const d = x[j]!.codePointAt(0)! - y[j]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+interface Acc {
+  group: (string | null)[];
+  n: number;
+  latestUs: number;
+  /** Events with a number, their sum, least and greatest; the numbers themselves for percentiles. */
+  numbers: number;
+  sum: number;
+  min: number;
+  max: number;
+  values: number[];
+}
+
+/**
+ * A query's answer from the cache's minutes, as groupedBranch answers it: the query's services and
+ * levels, each group's count, function and newest event, the `limit` largest groups (ties by value).
+ */
+function fromView(query: GroupedQuery, view: View, limit: number): GroupedValue[] {
+  const services = query.filter.services?.length ? new Set(query.filter.services) : null;
+  const levels = query.filter.levels?.length ? new Set<string>(query.filter.levels) : null;
+  const keep = (c: Cell) => (!services || services.has(c.service)) && (!levels || levels.has(c.level));
+  const fn = query.agg.fn;
+  const percentile = percentileOf(fn);
+  const accs = new Map<string, Acc>();
+  const [fromUs, endUs] = rangeUs(query);
+  eachInRange(view, fromUs, endUs, keep, (minute, cell, a, b, m) => {
+    let acc = accs.get(cell.key);
+    if (!acc) {
+      acc = {
+        group: cell.group,
+        n: 0,
+        latestUs: 0,
+        numbers: 0,
+        sum: 0,
+        min: Infinity,
+        max: -Infinity,
+        values: [],
+      };
+      accs.set(cell.key, acc);
+    }
+    acc.n += b - a;
+    acc.latestUs = Math.max(acc.latestUs, m * 1000 + minute.offs[b - 1]!);
+    if (fn === "count") return;
+    const xs = minute.vals[0]!;
+    for (let j = a; j < b; j++) {
+      const x = xs[j]!;
+      if (Number.isNaN(x)) continue; // no number there
+      acc.numbers++;
+      if (percentile !== null) acc.values.push(x);
+      else {
+        acc.sum += x;
+        if (x < acc.min) acc.min = x;
+        if (x > acc.max) acc.max = x;
+      }
+    }
+  });
+  const valueFor = (acc: Acc): number | null => {
+    if (fn === "count") return acc.n;
+    if (acc.numbers === 0) return null;
+    if (percentile !== null) return percentileOfValues(Float64Array.from(acc.values), percentile);
+    if (fn === "sum") return acc.sum;
+    if (fn === "avg") return acc.sum / acc.numbers;
+    return fn === "min" ? acc.min : acc.max;
+  };
+  const ranked = [...accs.values()].sort((x, y) => {
+    if (x.n !== y.n) return y.n - x.n;
+    for (let j = 0; j < x.group.length; j++) {
+      const d = compareC(x.group[j] ?? null, y.group[j] ?? null);
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+  const out = ranked.slice(0, limit).map((acc) => ({
+    group: acc.group,
+    count: acc.n,
+    value: valueFor(acc),
+    latest: acc.latestUs / 1000,
+  }));
+  // Without `by`, one answer even when nothing matched, as the SQL's one row.
+  if (query.by.length === 0 && out.length === 0)
+    out.push({ group: [], count: 0, value: fn === "count" ? 0 : null, latest: 0 });
   return out;
 }
 
