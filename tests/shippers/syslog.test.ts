@@ -22,6 +22,18 @@ function gate(): { opened: Promise<void>; release: () => void } {
   return { opened, release };
 }
 
+/** A TCP connection to `port` that has written all of `text` (waiting while the socket is full); left open. */
+async function sendAll(port: number, text: string) {
+  const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+  const body = new TextEncoder().encode(text);
+  let sent = socket.write(body);
+  while (sent < body.length) {
+    await Bun.sleep(5);
+    sent += socket.write(body.subarray(sent));
+  }
+  return socket;
+}
+
 describe("the syslog listener", () => {
   let syslog: SyslogListener;
   beforeAll(async () => {
@@ -141,17 +153,7 @@ describe("the syslog listener", () => {
     );
     const total = 12_000;
     try {
-      const socket = await Bun.connect({
-        hostname: "127.0.0.1",
-        port: listener.tcpPort,
-        socket: { data() {} },
-      });
-      const body = new TextEncoder().encode(lines(service, total));
-      let sent = socket.write(body);
-      while (sent < body.length) {
-        await Bun.sleep(5);
-        sent += socket.write(body.subarray(sent));
-      }
+      const socket = await sendAll(listener.tcpPort, lines(service, total));
       socket.end();
       const stored = await storedWhen(service, total);
       expect(stored.length).toBe(total);
@@ -188,19 +190,9 @@ describe("the syslog listener", () => {
     );
     const total = 20_000;
     try {
-      const socket = await Bun.connect({
-        hostname: "127.0.0.1",
-        port: listener.tcpPort,
-        socket: { data() {} },
-      });
       // About 900 KiB: more than the listener may hold, less than loopback's socket buffers, so the
       // sender is done writing while the listener has not read it all.
-      const body = new TextEncoder().encode(lines(service, total));
-      let sent = socket.write(body);
-      while (sent < body.length) {
-        await Bun.sleep(5);
-        sent += socket.write(body.subarray(sent));
-      }
+      const socket = await sendAll(listener.tcpPort, lines(service, total));
       const paused = await until(
         () => listener.state(),
         (s) => s.paused,

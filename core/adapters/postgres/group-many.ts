@@ -1,5 +1,6 @@
 import type { Fragment, Sql } from "postgres";
 import type { GroupedQuery, GroupedValue, LogFilter } from "../../ports/log-store.ts";
+import { compareGroups } from "../../query/aggregate.ts";
 import type { Field } from "../../query/ast.ts";
 import { attributeNumberSql, valueText } from "../../query/postgres.ts";
 import { percentileOf } from "../../query/schema.ts";
@@ -163,20 +164,6 @@ function rangeUs(query: GroupedQuery): [number, number] {
   return [query.filter.from * 1000, (Math.floor(query.filter.to) + 1) * 1000];
 }
 
-/** Collation "C" with nulls first, as the SQL orders groups: code points (UTF-8's byte order). */
-function compareC(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  const x = [...a];
-  const y = [...b];
-  for (let j = 0; j < Math.min(x.length, y.length); j++) {
-    const d = x[j]!.codePointAt(0)! - y[j]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
-
 interface Acc {
   group: (string | null)[];
   n: number;
@@ -240,14 +227,8 @@ function fromView(query: GroupedQuery, view: View, limit: number): GroupedValue[
     if (fn === "avg") return acc.sum / acc.numbers;
     return fn === "min" ? acc.min : acc.max;
   };
-  const ranked = [...accs.values()].sort((x, y) => {
-    if (x.n !== y.n) return y.n - x.n;
-    for (let j = 0; j < x.group.length; j++) {
-      const d = compareC(x.group[j] ?? null, y.group[j] ?? null);
-      if (d !== 0) return d;
-    }
-    return 0;
-  });
+  // Largest first, ties by value as the SQL orders them (collate "C", nulls first).
+  const ranked = [...accs.values()].sort((x, y) => y.n - x.n || compareGroups(x.group, y.group));
   const out = ranked.slice(0, limit).map((acc) => ({
     group: acc.group,
     count: acc.n,

@@ -351,8 +351,8 @@ export function eachInRange(
   visit: (minute: Minute, cell: Cell, start: number, end: number, m: number) => void,
 ): void {
   if (endUs <= fromUs) return;
-  const last = minuteOf(Math.floor((endUs - 1) / 1000));
-  for (let m = minuteOf(Math.floor(fromUs / 1000)); m <= last; m += MINUTE_MS) {
+  const { lo: first, hi: last } = minutesOf(fromUs, endUs);
+  for (let m = first; m <= last; m += MINUTE_MS) {
     const minute = view.get(m);
     if (!minute) throw new Error(`minute cache: ${iso(m)} missing from the view`);
     const lo = fromUs - m * 1000;
@@ -425,8 +425,7 @@ export function countInRange(
   add: (cell: Cell, n: number) => void,
 ): void {
   if (endUs <= fromUs) return;
-  const first = minuteOf(Math.floor(fromUs / 1000));
-  const last = minuteOf(Math.floor((endUs - 1) / 1000));
+  const { lo: first, hi: last } = minutesOf(fromUs, endUs);
   const visit = (_: Minute, cell: Cell, a: number, b: number) => add(cell, b - a);
   // Whole minutes [wa, wb]; the cut ones around them read event by event.
   const wa = fromUs === first * 1000 ? first : first + MINUTE_MS;
