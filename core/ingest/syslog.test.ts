@@ -29,6 +29,25 @@ describe("parseSyslog", () => {
     });
   });
 
+  test("structured data values: empty, a backslash that escapes nothing, an escaped backslash before the closing quote", () => {
+    const text = '<14>1 - h app - - [a x="" y="C:\\temp\\n" z="ends in \\\\"][b w="plain"] msg with a \\ backslash';
+    expect(parseSyslog(text, NOW).structuredData).toEqual({
+      "a.x": "",
+      "a.y": "C:\\temp\\n",
+      "a.z": "ends in \\",
+      "b.w": "plain",
+    });
+    expect(parseSyslog(text, NOW).message).toBe("msg with a \\ backslash");
+  });
+
+  test("structured data without its closing quote is no RFC 5424 message: kept whole", () => {
+    const text = '<14>1 - h app - - [a x="never closed] msg';
+    const m = parseSyslog(text, NOW);
+    expect(m.format).toBe("rfc3164");
+    expect(m.structuredData).toBeUndefined();
+    expect(m.message).toContain('x="never closed] msg');
+  });
+
   test("RFC 5424 and RFC 3339 times keep their microseconds", () => {
     expect(parseSyslog("<14>1 2026-12-03T10:00:00.123456Z host app - - - m", 0).timestamp).toBe(
       Date.UTC(2026, 11, 3, 10) + 123.456,

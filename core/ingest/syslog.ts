@@ -127,25 +127,39 @@ function parseStructuredData(
       const name = /^[^\s\]="]+/.exec(text.slice(i, i + 64))?.[0];
       if (!name || text[i + name.length] !== "=" || text[i + name.length + 1] !== '"') return null;
       i += name.length + 2;
-      let value = "";
-      for (;;) {
-        const c = text[i];
-        if (c === undefined) return null;
-        if (c === '"') break;
-        if (c === "\\" && (text[i + 1] === '"' || text[i + 1] === "\\" || text[i + 1] === "]")) {
-          value += text[i + 1];
-          i += 2;
-        } else {
-          value += c;
-          i++;
-        }
-      }
-      i++;
+      const value = paramValue(text, i);
+      if (!value) return null;
+      i = value.end + 1;
       const key = `${id}.${name}`;
-      if (!(key in data)) data[key] = value;
+      if (!(key in data)) data[key] = value.value;
     }
   }
   return { data, end: i };
+}
+
+/**
+ * A PARAM-VALUE from `start` (just past its opening quote) to its closing quote (`end`), unescaping
+ * \" \\ \]. Null without a closing quote. A value without a backslash, nearly every one, is one slice.
+ */
+function paramValue(text: string, start: number): { value: string; end: number } | null {
+  const close = text.indexOf('"', start);
+  if (close < 0) return null;
+  const plain = text.slice(start, close);
+  if (!plain.includes("\\")) return { value: plain, end: close };
+  let value = "";
+  let i = start;
+  for (;;) {
+    const c = text[i];
+    if (c === undefined) return null;
+    if (c === '"') return { value, end: i };
+    if (c === "\\" && (text[i + 1] === '"' || text[i + 1] === "\\" || text[i + 1] === "]")) {
+      value += text[i + 1];
+      i += 2;
+    } else {
+      value += c;
+      i++;
+    }
+  }
 }
 
 const BSD_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) /;
