@@ -228,7 +228,40 @@ describe("the syslog listener", () => {
     }
   });
 
-  test("UDP past the high-water mark: datagrams are dropped and counted, the rest stored", async () => {
+  test("by default TCP is read only a few batches ahead of the store: a burst onto a blocked store pauses, then all of it is stored", async () => {
+    const service = freshService("sys-ahead");
+    const { opened, release } = gate();
+    const listener = await startSyslogListener(
+      {
+        ...t.runtime.deps,
+        collect: async (items, d, at) => {
+          await opened;
+          return t.runtime.deps.collect(items, d, at);
+        },
+      },
+      { port: 0, hostname: "127.0.0.1" },
+    );
+    const total = 20_000;
+    try {
+      const socket = await sendAll(listener.tcpPort, lines(service, total));
+      // Paused with part of the burst still in the socket (reads come in chunks of thousands of lines).
+      const paused = await until(
+        () => listener.state(),
+        (s) => s.paused,
+      );
+      expect(paused.paused).toBe(true);
+      expect(paused.backlog).toBeLessThan(total);
+      release();
+      socket.end();
+      const stored = await storedWhen(service, total);
+      expect(new Set(stored.map((e) => e.message)).size).toBe(total);
+    } finally {
+      release();
+      await listener.stop();
+    }
+  });
+
+  test("UDP past its own high-water mark (deeper than TCP's, which it cannot pause): datagrams are dropped and counted, the rest stored", async () => {
     const service = freshService("sys-udp");
     const { opened, release } = gate();
     let dropped = 0;
@@ -246,7 +279,7 @@ describe("the syslog listener", () => {
           return t.runtime.deps.collect(items, d, at);
         },
       },
-      { port: 0, hostname: "127.0.0.1", highWater: 100, lowWater: 20 },
+      { port: 0, hostname: "127.0.0.1", highWater: 50, lowWater: 20, udpHighWater: 100 },
     );
     const udp = await Bun.udpSocket({});
     try {

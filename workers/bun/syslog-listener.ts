@@ -9,8 +9,9 @@
  * listener runs, never dropped. Meanwhile, and while more than `highWater` messages wait, TCP
  * connections are not read: senders feel TCP's backpressure (rsyslog's queue then holds its messages)
  * and memory stays bounded; reading resumes once a publish succeeds and fewer than `lowWater` wait. UDP
- * cannot be held back: past `highWater` waiting messages a datagram is dropped and counted
- * (`syslog_messages_dropped_total{reason="udp_backlog"}`). Only at stop, with the queue still refusing, is
+ * cannot be held back: it has a deeper mark of its own (`udpHighWater`), past which a datagram is
+ * dropped and counted (`syslog_messages_dropped_total{reason="udp_backlog"}`). Messages wait as the
+ * text they arrived as and are mapped when their batch is published. Only at stop, with the queue still refusing, is
  * what was read given up (logged and counted). Syslog has no authentication either: put the port on
  * a trusted network.
  */
@@ -35,10 +36,12 @@ export interface SyslogListener {
 export interface SyslogListenerOptions {
   port: number;
   hostname: string;
-  /** Past this many messages waiting to be published, TCP connections are paused and UDP datagrams dropped. */
+  /** Past this many messages waiting to be published, TCP connections are paused. */
   highWater?: number;
   /** Paused connections are read again once fewer than this many wait (and the queue takes batches). */
   lowWater?: number;
+  /** Past this many messages waiting, UDP datagrams (which cannot be held back) are dropped. */
+  udpHighWater?: number;
   /** How long to wait before publishing a refused batch again, from the queue's Retry-After (seconds). */
   retryDelayMs?: (retryAfterSeconds: number) => number;
 }
@@ -58,8 +61,16 @@ type SyslogDeps = Pick<AppDeps, "collect" | "queue" | "limits" | "telemetry" | "
 const MAX_BATCH = 1_000;
 const MAX_IN_FLIGHT = 4;
 const LINGER_MS = 5;
-const HIGH_WATER = 50_000;
-const LOW_WATER = 10_000;
+/**
+ * TCP is read while fewer than HIGH_WATER messages wait: the batches in flight and as many again
+ * ready to take their slots, which keeps every commit slot busy. Reading further ahead bought nothing
+ * but messages aging in memory: with a mark of 50,000 a whole burst was read at once and waited its
+ * turn, its objects outlived the young generation and the collector's work per message tripled; senders
+ * hold what waits (rsyslog's queue) better than we do. UDP cannot be paused, so it gets a deeper mark.
+ */
+const HIGH_WATER = 8_000;
+const LOW_WATER = 6_000;
+const UDP_HIGH_WATER = 50_000;
 /** Once stopping, a batch the queue still refuses after this many tries is given up. */
 const MAX_TRIES_AT_STOP = 3;
 /** SO_RCVBUF asked for the UDP socket (the kernel caps it at net.core.rmem_max). */
@@ -69,9 +80,9 @@ const defaultRetryDelay = (retryAfterSeconds: number) => Math.max(1, retryAfterS
 
 /** Gathers mapped messages from every connection and publishes them in batches, in arrival order. */
 class SyslogBatcher {
-  /** The batch being filled, and full batches waiting for a free slot, oldest first. */
-  private filling: DecodedItem[] = [];
-  private ready: DecodedItem[][] = [];
+  /** The batch being filled, and full batches waiting for a free slot, oldest first: messages as they arrived. */
+  private filling: string[] = [];
+  private ready: string[][] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = new Set<Promise<void>>();
   /** Batches the queue refused and that wait to be published again. */
@@ -94,8 +105,7 @@ class SyslogBatcher {
 
   add(message: string): void {
     this.backlog++;
-    const now = this.deps.now?.() ?? Date.now();
-    this.filling.push(syslogItem(message, now, { limits: this.deps.limits, maxEvents: MAX_BATCH }));
+    this.filling.push(message);
     if (this.filling.length >= MAX_BATCH) {
       this.ready.push(this.filling);
       this.filling = [];
@@ -131,10 +141,12 @@ class SyslogBatcher {
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
   }
 
-  private async publish(batch: DecodedItem[]): Promise<void> {
+  private async publish(batch: string[]): Promise<void> {
     const deps = this.deps;
     const now = deps.now?.() ?? Date.now();
-    const { events, outcomes } = acceptItems(batch, now, deps.limits);
+    const options = { limits: deps.limits, maxEvents: MAX_BATCH };
+    const decoded: DecodedItem[] = batch.map((message) => syslogItem(message, now, options));
+    const { events, outcomes } = acceptItems(decoded, now, deps.limits);
     const items: IngestItem[] = events.map((event) => ({ ok: true, event }));
     for (const o of outcomes) if (!o.ok) items.push(o);
     let triesAtStop = 0;
@@ -181,6 +193,7 @@ export async function startSyslogListener(
 ): Promise<SyslogListener> {
   const highWater = opts.highWater ?? HIGH_WATER;
   const lowWater = Math.min(opts.lowWater ?? LOW_WATER, highWater);
+  const udpHighWater = opts.udpHighWater ?? UDP_HIGH_WATER;
   type Conn = Socket<{ framer: SyslogTcpFramer }>;
   const connections = new Set<Conn>();
   let paused = false;
@@ -229,7 +242,7 @@ export async function startSyslogListener(
     recvBufferSize: UDP_RECEIVE_BUFFER,
   });
   udp.on("message", (data) => {
-    if (batcher.backlog >= highWater) deps.telemetry?.syslogDropped("udp_backlog", 1);
+    if (batcher.backlog >= udpHighWater) deps.telemetry?.syslogDropped("udp_backlog", 1);
     else batcher.add(syslogDatagram(data));
   });
   udp.on("error", (err) => deps.log?.({ level: "WARN", msg: "syslog UDP error", error: err.message }));
