@@ -30,7 +30,8 @@ describe("parseSyslog", () => {
   });
 
   test("structured data values: empty, a backslash that escapes nothing, an escaped backslash before the closing quote", () => {
-    const text = '<14>1 - h app - - [a x="" y="C:\\temp\\n" z="ends in \\\\"][b w="plain"] msg with a \\ backslash';
+    const text =
+      '<14>1 - h app - - [a x="" y="C:\\temp\\n" z="ends in \\\\"][b w="plain"] msg with a \\ backslash';
     expect(parseSyslog(text, NOW).structuredData).toEqual({
       "a.x": "",
       "a.y": "C:\\temp\\n",
