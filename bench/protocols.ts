@@ -195,8 +195,8 @@ async function syslogUntilStored(
  * the same two steps (the turn's last message, then the turn's whole count), without asking LogFlow.
  * Its backend is not one of the server's processes (see `processes` in run), so its CPU is not
  * counted as the server's; it still shares the machine's two cores with them, as the HTTP protocols'
- * client does. Through LogFlow's search API the questions cost the server 1–2 ms of CPU each, which
- * on Postgres's faster turns was ~3 µs of syslog's ~50 per event.
+ * client does. Through LogFlow's search API each question cost the server 1–2 ms of CPU: 2–3 µs of
+ * syslog's CPU per event on Postgres (`--diagnose`, 30,000 events, load 7.5–8).
  */
 async function syslogStoredInPostgres(
   sql: postgres.Sql,
