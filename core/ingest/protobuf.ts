@@ -27,8 +27,9 @@ const RECENT_SLOTS = 256;
  * is checked byte for byte against the input (ASCII: one char per byte), so a collision only costs
  * a miss, never a wrong string. Reusing the string saves building it char by char, and the
  * engine's work on a fresh string wherever it is used as a key (hashing, flattening). Measured with
- * `bun run bench:decoders` (2026-12-04, 2-core shared machine, load 0.5–1.6, old and new taking
- * turns three times): OTLP protobuf 3.7–3.8 → 2.7 µs/event, decode to validated events.
+ * `bun run bench:decoders` (2026-12-04, 2-core shared machine, load 0.5–1.7, old and new taking
+ * turns five times): OTLP protobuf 3.5–3.8 → 2.6–2.8 µs/event, decode to validated events; the
+ * 32-byte limit without the cache measured like the old code (3.6–3.7).
  */
 const RECENT: (string | undefined)[] = new Array(RECENT_SLOTS).fill(undefined);
 
