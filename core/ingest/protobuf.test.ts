@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { pb } from "../../tests/helpers/protobuf-encoder.ts";
-import { ProtoError, ProtoReader, ProtoWriter, utf8 } from "./protobuf.ts";
+import { ProtoError, ProtoReader, ProtoWriter, SHORT_STRING, utf8 } from "./protobuf.ts";
 
 const reader = (bytes: number[]) => new ProtoReader(Uint8Array.from(bytes));
 
@@ -106,6 +106,53 @@ describe("ProtoReader", () => {
     const long = Uint8Array.from([...Array(40).fill(0x61), 0xc3]);
     expect(utf8(long, 0, long.length)).toBe(`${"a".repeat(40)}\uFFFD`);
     expect(utf8(Uint8Array.from([0x00, 0x41]), 0, 2)).toBe("\u0000A");
+  });
+
+  test("the recent-strings cache never returns another string's text", () => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const decode = (text: string) => {
+      const bytes = encode(text);
+      return utf8(bytes, 0, bytes.length);
+    };
+    // 1,000 strings of one length, alike but for bytes in the middle: 256 slots hold them all only
+    // by sharing, so slots collide and evict; each pass must still give every string back.
+    const same = Array.from({ length: 1_000 }, (_, i) => `k${String(i).padStart(4, "0")}z`);
+    for (const order of [same, same, [...same].reverse()]) {
+      for (const text of order) expect(decode(text)).toBe(text);
+    }
+    // The same bytes rewritten in place: the cache holds strings, never a view of the input.
+    const buf = encode("service.name");
+    expect(utf8(buf, 0, buf.length)).toBe("service.name");
+    buf.set(encode("service.nbme"));
+    expect(utf8(buf, 0, buf.length)).toBe("service.nbme");
+    // A string inside a larger buffer, read at its offset, twice.
+    const framed = encode("xxregionyy");
+    expect(utf8(framed, 2, 8)).toBe("region");
+    expect(utf8(framed, 2, 8)).toBe("region");
+    // Non-ASCII stays out of the cache's one-byte-per-char check: valid or not, read twice.
+    for (const [bytes, text] of [
+      [encode("café"), "café"],
+      [Uint8Array.from([0x63, 0x61, 0x66, 0xe9]), "caf\uFFFD"],
+      [encode("ñ"), "ñ"],
+    ] as const) {
+      expect(utf8(bytes, 0, bytes.length)).toBe(text);
+      expect(utf8(bytes, 0, bytes.length)).toBe(text);
+    }
+    // At the limit, past it, and empty.
+    for (const text of ["a".repeat(SHORT_STRING), "b".repeat(SHORT_STRING + 1), "c".repeat(100), ""]) {
+      expect(decode(text)).toBe(text);
+      expect(decode(text)).toBe(text);
+    }
+  });
+
+  test("repeated fields read through the reader come back equal", () => {
+    const keys = ["service.name", "severity", "region", "http.status_code"];
+    const bytes = Array.from({ length: 50 }, (_, i) => pb.str(1, keys[i % keys.length]!)).flat();
+    const r = reader(bytes);
+    for (let i = 0; r.more(); i++) {
+      r.tag();
+      expect(r.string()).toBe(keys[i % keys.length]!);
+    }
   });
 });
 
