@@ -3,6 +3,7 @@
  * adapter's classifier against errors its real client raised here.
  */
 import { describe, expect, test } from "bun:test";
+import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -12,6 +13,7 @@ import { isPostgresOutage } from "../core/adapters/postgres/outage.ts";
 import { ensureOk, isSearchEngineOutage, SearchEngineError } from "../core/adapters/search/backend.ts";
 import { fetchEngine } from "../core/adapters/search/fetch.ts";
 import { isEngineOutage } from "../workers/outage.ts";
+import { startTestApp } from "./helpers/app.ts";
 import {
   freshPostgresDatabase,
   KAFKA_TEST_BROKERS,
@@ -32,6 +34,50 @@ const errorOf = (p: Promise<unknown>) =>
     () => null,
     (err: unknown) => err,
   );
+
+/**
+ * The error a COPY FROM STDIN's writer gets when its connection's socket is closed from this side (as
+ * the embedded database's restart closes its connections) with a chunk still going out ("waiting"), or
+ * just before a chunk is written ("after"). On a reserved connection: in a transaction, the failed
+ * ROLLBACK's CONNECTION_CLOSED would be what the caller sees instead.
+ */
+async function copyCutShort(url: string, when: "waiting" | "after"): Promise<unknown> {
+  const { hostname, port } = new URL(url);
+  let socket: Socket | undefined;
+  // `socket` is a documented postgres.js option its types leave out: passed as a variable, not a literal.
+  const options = {
+    max: 1,
+    onnotice: () => {},
+    socket: () => {
+      socket = createConnection(Number(port || 5432), hostname);
+      return socket;
+    },
+  };
+  const sql = postgres(url, options);
+  try {
+    await sql`create table if not exists copied (t text)`;
+    const reserved = await sql.reserve();
+    const stream = await reserved`copy copied (t) from stdin`.writable();
+    const err = await new Promise<unknown>((resolve) => {
+      stream.on("error", resolve);
+      stream.on("finish", () => resolve(null));
+      if (when === "waiting") {
+        // More than the socket's buffers take at once: the rest waits in the runtime when it closes.
+        stream.write(`${"x".repeat(32 * 1024 * 1024)}\n`);
+        socket?.destroy();
+      } else {
+        stream.write("first\n", () => {
+          socket?.destroy();
+          stream.write("second\n");
+        });
+      }
+    });
+    reserved.release();
+    return err;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
 
 describe("the embedded database's Unix socket", () => {
   test("a socket that is gone (its thread restarting) or not reachable is an outage; other file errors are not", async () => {
@@ -73,6 +119,49 @@ describe.skipIf(!(await postgresReachable()))("Postgres errors", () => {
       await admin.unsafe(`alter database ${name} with allow_connections true`);
       await sql.end({ timeout: 1 });
       await admin.end();
+      await db.drop();
+    }
+  });
+
+  test("a write to a connection that closed under it is an outage: Bun's socket errors, as postgres.js passes them on", async () => {
+    const db = await freshPostgresDatabase();
+    try {
+      const errors = [await copyCutShort(db.url, "waiting"), await copyCutShort(db.url, "after")];
+      // Bun's properties are not own ones (JSON.stringify shows {}): read them directly.
+      expect(errors.map((e) => (e as { code?: string }).code)).toEqual([
+        "ERR_SOCKET_CLOSED",
+        "ERR_STREAM_DESTROYED",
+      ]);
+      expect(errors.map(isPostgresOutage)).toEqual([true, true]);
+      expect(errors.map(isEngineOutage)).toEqual([true, true]);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  test("the API answers such an error 503 with Retry-After, and a statement refused for good 500", async () => {
+    const db = await freshPostgresDatabase();
+    const app = await startTestApp({ DATABASE_URL: db.url });
+    const sql = connectPostgres(db.url, { max: 1 });
+    try {
+      const closed = await copyCutShort(db.url, "waiting");
+      const refused = await errorOf(sql`select no_such_column from pg_class`);
+      const answer = async (err: unknown) => {
+        app.runtime.deps.store.get = () => Promise.reject(err);
+        return app.request(`/api/v1/logs/${crypto.randomUUID()}`, {
+          headers: { authorization: `Bearer ${app.adminToken}` },
+        });
+      };
+      const away = await answer(closed);
+      expect(away.status).toBe(503);
+      expect(away.headers.get("retry-after")).toBe("5");
+      expect(((await away.json()) as { detail: string }).detail).toBe(
+        "Log store unavailable; retry after the delay in Retry-After",
+      );
+      expect((await answer(refused)).status).toBe(500);
+    } finally {
+      await sql.end({ timeout: 1 });
+      await app.close();
       await db.drop();
     }
   });

@@ -42,6 +42,13 @@ describe("embedded PGlite in its own thread", () => {
     expect(worstGap).toBeLessThan(300);
   });
 
+  test("the thread says when it last finished a statement, which the watchdog reads", async () => {
+    const before = Date.now();
+    await db.sql`select 1`;
+    expect(db.lastFinished()).toBeGreaterThanOrEqual(before);
+    expect(db.lastFinished()).toBeLessThanOrEqual(Date.now());
+  });
+
   test("close releases the data directory and another open sees what was written", async () => {
     await db.sql`create table kept (v int)`;
     await db.sql`insert into kept values (42)`;

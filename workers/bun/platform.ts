@@ -50,7 +50,10 @@ export async function openDatabase(
       close: () => sql.end({ timeout: 5 }),
     };
   }
-  const db = await openEmbeddedDatabase(config.LOGFLOW_DATA_DIR, log ? { log } : {});
+  // A write still waiting after STORE_WRITE_TIMEOUT_MS has the database checked; it is restarted only
+  // if no statement finished for as long either (a slow thread is left to finish).
+  const stallMs = config.STORE_WRITE_TIMEOUT_MS;
+  const db = await openEmbeddedDatabase(config.LOGFLOW_DATA_DIR, log ? { log, stallMs } : { stallMs });
   return {
     sql: db.sql,
     label: `embedded (PGlite in ${db.dir})`,

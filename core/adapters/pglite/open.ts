@@ -6,6 +6,7 @@ import type { LogLine } from "../../logger.ts";
 import { isAlive } from "../../process-alive.ts";
 import { type ControlServer, serveControl } from "./control.ts";
 import type { SnapshotInfo } from "./snapshot.ts";
+import { stuckBecause } from "./watchdog.ts";
 
 export interface EmbeddedDatabase {
   sql: Sql;
@@ -15,15 +16,24 @@ export interface EmbeddedDatabase {
   /** Why the database cannot serve now (it stopped answering and is being restarted), or null. */
   fault(): string | null;
   /**
-   * A statement failed or took too long (`why`): probe the database, and if it does not answer,
-   * restart its thread until it does (in the background; `fault()` says why meanwhile).
+   * A statement failed or took too long (`why`): probe the database, and if the probe fails, or no
+   * statement finishes for `stallMs` while it waits, restart its thread until it answers (in the
+   * background; `fault()` says why meanwhile).
    */
   suspect(why: string): void;
+  /** When the database thread last finished a statement (ms since the epoch). */
+  lastFinished(): number;
 }
 
 /** Messages to the database thread (thread.ts) and its answers, matched by id. */
 export type ThreadRequest = { id: number } & (
-  | { type: "open"; dir: string; socketPath: string }
+  | {
+      type: "open";
+      dir: string;
+      socketPath: string;
+      /** One BigInt64 the thread sets to Date.now() each time a statement finishes (watchdog.ts). */
+      finished: SharedArrayBuffer;
+    }
   | { type: "snapshot"; into: string }
   | { type: "close" }
 );
@@ -115,8 +125,12 @@ function restarting(): Error {
 
 /** How often a database thread that stopped answering is started again, ms. */
 const RESTART_EVERY_MS = 2_000;
-/** How long a probe (`select 1`) may take before the database counts as not answering, ms. */
+/** How long a restarted thread's probe (`select 1`) may take before it counts as not answering, ms. */
 const PROBE_TIMEOUT_MS = 3_000;
+/** How often a suspect database's progress is looked at while its probe waits, ms. */
+const WATCH_EVERY_MS = 1_000;
+/** How long with no finished statement a suspect database counts as stuck, ms, unless told (config's default). */
+const STALL_MS = 15_000;
 /** How long the thread may take to open the files (creating them on first start takes seconds), ms. */
 const OPEN_TIMEOUT_MS = 120_000;
 /** How long a restarted thread may take to open existing files (PGlite can hang on unwritable ones), ms. */
@@ -167,9 +181,10 @@ export function unwritable(dir: string): string | null {
  */
 export async function openEmbeddedDatabase(
   dataDir: string,
-  opts: { log?: LogLine } = {},
+  opts: { log?: LogLine; stallMs?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const log = opts.log ?? (() => {});
+  const stallMs = opts.stallMs ?? STALL_MS;
   const inMemory = dataDir === "memory://";
   const dir = inMemory ? "memory://" : resolve(dataDir, "pglite");
   const runDir = inMemory
@@ -180,11 +195,17 @@ export async function openEmbeddedDatabase(
   const release = inMemory ? () => {} : claimDataDir(dataDir);
 
   const socketPath = join(runDir, `.s.PGSQL.${process.pid}`);
+  // Shared with the current thread (each new one gets its own): when it last finished a statement.
+  let finished = new BigInt64Array(new SharedArrayBuffer(8));
+  const lastFinished = () => Number(Atomics.load(finished, 0));
   const startThread = async (timeoutMs: number): Promise<Worker> => {
     rmSync(socketPath, { force: true });
     const thread = new Worker(new URL("./thread.ts", import.meta.url).href);
+    finished = new BigInt64Array(new SharedArrayBuffer(8));
+    Atomics.store(finished, 0, BigInt(Date.now()));
     try {
-      await within(ask(thread, { type: "open", dir, socketPath }), timeoutMs, "opening the database");
+      const open = { type: "open" as const, dir, socketPath, finished: finished.buffer as SharedArrayBuffer };
+      await within(ask(thread, open), timeoutMs, "opening the database");
       return thread;
     } catch (err) {
       thread.terminate();
@@ -265,9 +286,12 @@ export async function openEmbeddedDatabase(
     checking = true;
     void (async () => {
       try {
-        await within(sql`select 1`, PROBE_TIMEOUT_MS, "the database");
-      } catch (err) {
-        fault = describe(`${why}; then ${err instanceof Error ? err.message : String(err)}`);
+        // PGlite is one session: the probe waits behind the statement that was slow. A thread still
+        // finishing statements is busy, not stuck, however late the probe (see watchdog.ts).
+        const probe = sql`select 1`.execute();
+        const stuck = await stuckBecause({ probe, lastFinished, stallMs, everyMs: WATCH_EVERY_MS });
+        if (!stuck || closed) return;
+        fault = describe(`${why}; then ${stuck}`);
         log({ level: "ERROR", msg: "embedded database stopped answering; restarting it", reason: fault });
         await restart();
         if (!closed) {
@@ -308,5 +332,5 @@ export async function openEmbeddedDatabase(
     await close().catch(() => {});
     throw err;
   }
-  return { sql, dir, close, fault: () => fault, suspect };
+  return { sql, dir, close, fault: () => fault, suspect, lastFinished };
 }

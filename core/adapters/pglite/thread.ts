@@ -27,6 +27,7 @@ self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
     if (msg.type === "open") {
       db = await PGlite.create(msg.dir);
       dataDir = msg.dir;
+      recordFinishes(db, new BigInt64Array(msg.finished));
       server = new PGLiteSocketServer({ db, path: msg.socketPath });
       await server.start();
       // Opening leaves ~0.9 GB of garbage in this thread (on a new data directory: initdb's module and
@@ -48,6 +49,22 @@ self.onmessage = async (event: MessageEvent<ThreadRequest>) => {
     reply({ id: msg.id, type: "failed", message: describe(err) });
   }
 };
+
+/**
+ * Each protocol message the socket server hands PGlite writes the time it finished (or failed) into
+ * `finished`, which the API thread reads (watchdog.ts): a slow database is still finishing statements,
+ * a stuck one is not.
+ */
+function recordFinishes(open: PGlite, finished: BigInt64Array): void {
+  const run = open.execProtocolRawStream.bind(open);
+  open.execProtocolRawStream = async (...args) => {
+    try {
+      return await run(...args);
+    } finally {
+      Atomics.store(finished, 0, BigInt(Date.now()));
+    }
+  };
+}
 
 /** What went wrong, readable: PGlite can throw objects that are not Errors ("[object Object]" as text). */
 function describe(err: unknown): string {

@@ -1,9 +1,17 @@
-/** postgres.js's codes for a connection that closed, ended or never opened, and the system's. */
+/**
+ * postgres.js's codes for a connection that closed, ended or never opened, the system's, and the
+ * runtime's for a write to a connection's socket that has closed. postgres.js hands a COPY writer the
+ * error of its write to the socket as it is: under Bun, a COPY chunk waiting to go out when the socket
+ * is closed fails with ERR_SOCKET_CLOSED ("Socket is closed"), one written after it closed with
+ * ERR_STREAM_DESTROYED ("Cannot call write after a stream was destroyed"); Node has the same codes.
+ */
 const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
+  "ERR_SOCKET_CLOSED",
+  "ERR_STREAM_DESTROYED",
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",
