@@ -212,7 +212,8 @@ async function syslogStoredInPostgres(
     const [row] = await sql<{ n: number }[]>`
       select count(*)::int as n from logs where service = ${lastService} and ts = ${new Date(lastAt)}`;
     if (row!.n > 0) break;
-    if (performance.now() > deadline) throw new Error("syslog: the turn's last message not stored after 120 s");
+    if (performance.now() > deadline)
+      throw new Error("syslog: the turn's last message not stored after 120 s");
     await Bun.sleep(5);
   }
   for (;;) {
