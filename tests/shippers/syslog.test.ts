@@ -88,6 +88,17 @@ describe("the syslog listener", () => {
   const lines = (service: string, n: number, from = 0) =>
     Array.from({ length: n }, (_, i) => `<13>1 - h ${service} - - - message ${from + i}\n`).join("");
 
+  /** Write `total` lines for `service` on one connection (left open) and wait until the listener pauses TCP. */
+  async function burstUntilPaused(listener: SyslogListener, service: string, total: number) {
+    const socket = await sendAll(listener.tcpPort, lines(service, total));
+    const paused = await until(
+      () => listener.state(),
+      (s) => s.paused,
+    );
+    expect(paused.paused).toBe(true);
+    return { socket, paused };
+  }
+
   test("a queue that refuses for longer than five tries: TCP is paused meanwhile and every message arrives once", async () => {
     const service = freshService("sys-retry");
     let refuse = 8;
@@ -192,12 +203,7 @@ describe("the syslog listener", () => {
     try {
       // About 900 KiB: more than the listener may hold, less than loopback's socket buffers, so the
       // sender is done writing while the listener has not read it all.
-      const socket = await sendAll(listener.tcpPort, lines(service, total));
-      const paused = await until(
-        () => listener.state(),
-        (s) => s.paused,
-      );
-      expect(paused.paused).toBe(true);
+      const { socket } = await burstUntilPaused(listener, service, total);
       // Paused: the backlog settles at one read's worth past the mark, far below what was sent.
       const settled = await until(
         async () => {
@@ -243,13 +249,8 @@ describe("the syslog listener", () => {
     );
     const total = 20_000;
     try {
-      const socket = await sendAll(listener.tcpPort, lines(service, total));
+      const { socket, paused } = await burstUntilPaused(listener, service, total);
       // Paused with part of the burst still in the socket (reads come in chunks of thousands of lines).
-      const paused = await until(
-        () => listener.state(),
-        (s) => s.paused,
-      );
-      expect(paused.paused).toBe(true);
       expect(paused.backlog).toBeLessThan(total);
       release();
       socket.end();

@@ -27,6 +27,18 @@ function fakeClock() {
   return clock;
 }
 
+/** The watch as the database thread runs it (a 15 s stall limit, a look every second), on `clock`. */
+function watch(clock: ReturnType<typeof fakeClock>, probe: Promise<void>, lastFinished: () => number) {
+  return stuckBecause({
+    probe,
+    lastFinished,
+    stallMs: 15_000,
+    everyMs: 1_000,
+    now: clock.now,
+    wait: clock.wait,
+  });
+}
+
 describe("the embedded database's watchdog", () => {
   test("a probe late behind a slow write that is making progress is no reason to restart", async () => {
     const clock = fakeClock();
@@ -37,14 +49,7 @@ describe("the embedded database's watchdog", () => {
       if (t % 2_000 === 0) lastFinished = t;
       if (t === 60_000) p.answer();
     };
-    const why = await stuckBecause({
-      probe: p.promise,
-      lastFinished: () => lastFinished,
-      stallMs: 15_000,
-      everyMs: 1_000,
-      now: clock.now,
-      wait: clock.wait,
-    });
+    const why = await watch(clock, p.promise, () => lastFinished);
     expect(why).toBeNull();
     expect(clock.t).toBeGreaterThanOrEqual(60_000);
     expect(clock.t).toBeLessThanOrEqual(61_000);
@@ -54,14 +59,7 @@ describe("the embedded database's watchdog", () => {
     const clock = fakeClock();
     // The last statement finished 4 s before the watch began; nothing since.
     clock.t = 4_000;
-    const why = await stuckBecause({
-      probe: probe().promise,
-      lastFinished: () => 0,
-      stallMs: 15_000,
-      everyMs: 1_000,
-      now: clock.now,
-      wait: clock.wait,
-    });
+    const why = await watch(clock, probe().promise, () => 0);
     expect(why).toBe("no statement finished for 15000 ms");
     expect(clock.t).toBe(15_000);
   });
@@ -72,14 +70,7 @@ describe("the embedded database's watchdog", () => {
     clock.onWait = (t) => {
       if (t <= 10_000) lastFinished = t;
     };
-    const why = await stuckBecause({
-      probe: probe().promise,
-      lastFinished: () => lastFinished,
-      stallMs: 15_000,
-      everyMs: 1_000,
-      now: clock.now,
-      wait: clock.wait,
-    });
+    const why = await watch(clock, probe().promise, () => lastFinished);
     expect(why).toBe("no statement finished for 15000 ms");
     expect(clock.t).toBe(25_000);
   });
@@ -88,28 +79,14 @@ describe("the embedded database's watchdog", () => {
     const clock = fakeClock();
     const p = probe();
     p.fail(new Error("connect ECONNREFUSED"));
-    const why = await stuckBecause({
-      probe: p.promise,
-      lastFinished: clock.now,
-      stallMs: 15_000,
-      everyMs: 1_000,
-      now: clock.now,
-      wait: clock.wait,
-    });
+    const why = await watch(clock, p.promise, clock.now);
     expect(why).toBe("the probe failed: connect ECONNREFUSED");
     expect(clock.t).toBeLessThan(15_000);
   });
 
   test("a probe that answers at once ends the watch", async () => {
     const clock = fakeClock();
-    const why = await stuckBecause({
-      probe: Promise.resolve(),
-      lastFinished: () => 0,
-      stallMs: 15_000,
-      everyMs: 1_000,
-      now: clock.now,
-      wait: clock.wait,
-    });
+    const why = await watch(clock, Promise.resolve(), () => 0);
     expect(why).toBeNull();
   });
 });
