@@ -204,26 +204,31 @@ async function syslogStoredInPostgres(
   lastService: string,
   lastAt: number,
 ): Promise<void> {
-  const count = range.to - range.from;
   const start = new Date(base + range.from);
   const end = new Date(base + range.to);
   const deadline = performance.now() + 120_000;
-  for (;;) {
-    const [row] = await sql<{ n: number }[]>`
-      select count(*)::int as n from logs where service = ${lastService} and ts = ${new Date(lastAt)}`;
-    if (row!.n > 0) break;
-    if (performance.now() > deadline)
-      throw new Error("syslog: the turn's last message not stored after 120 s");
-    await Bun.sleep(5);
-  }
-  for (;;) {
-    const [row] = await sql<{ n: number }[]>`
+  const until = async (what: string, need: number, stored: () => Promise<{ n: number }[]>) => {
+    for (;;) {
+      const n = (await stored())[0]!.n;
+      if (n >= need) return;
+      if (performance.now() > deadline)
+        throw new Error(`syslog: ${what}: ${n} of ${need} stored after 120 s`);
+      await Bun.sleep(5);
+    }
+  };
+  await until(
+    "the turn's last message",
+    1,
+    () =>
+      sql`select count(*)::int as n from logs where service = ${lastService} and ts = ${new Date(lastAt)}`,
+  );
+  await until(
+    "the turn",
+    range.to - range.from,
+    () => sql`
       select count(*)::int as n from logs
-      where service = any(${prefixed(range.prefix)}) and ts >= ${start} and ts < ${end}`;
-    if (row!.n >= count) return;
-    if (performance.now() > deadline) throw new Error(`syslog: ${row!.n} of ${count} stored after 120 s`);
-    await Bun.sleep(5);
-  }
+      where service = any(${prefixed(range.prefix)}) and ts >= ${start} and ts < ${end}`,
+  );
 }
 
 /** At most this many CPU ticks (1/100 s) of the server's processes in the last QUIET_WINDOW_MS: quiet. */
