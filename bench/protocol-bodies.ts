@@ -117,8 +117,9 @@ export function lokiProtobufBody(batch: Sample[]): Uint8Array {
 /**
  * RFC 5424 syslog, LF-framed as over TCP: the samples' fields and no others, as every other protocol's
  * body (the attributes as structured data, the facility in PRI; HOSTNAME, PROCID and MSGID the
- * NILVALUE, since the samples have no host or process). A host and a PROCID that the other protocols' events lack made each stored
- * syslog row ~6 % dearer to write (a host column and one more attribute, in every index).
+ * NILVALUE, since the samples have no host or process). A host and a PROCID that the other protocols'
+ * events lack made each stored syslog row ~6 % dearer to write (a host column and one more attribute,
+ * in every index).
  */
 export function syslogBody(batch: Sample[]): Uint8Array {
   return text(
