@@ -140,8 +140,11 @@ export function typeInto(el: Element | null, value: string) {
   input.dispatchEvent(new HappyEvent("change", { bubbles: true }) as unknown as Event);
 }
 
-/** Wait until `check` passes (DOM updates after async API answers), or fail with its last error. */
-export async function until<T>(check: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
+/**
+ * Wait until `check` passes (DOM updates after async API answers, pages loaded on first use), or fail
+ * with its last error. The bound is generous: a loaded CI machine took over 3 s to show a page.
+ */
+export async function until<T>(check: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
