@@ -144,13 +144,19 @@ describe("routing", () => {
     await signIn();
     router.navigate("/anomalies");
     const root = await mount("app.tsx", {}, "App");
-    await until(() => root.querySelector("main h1")?.textContent === "Anomalies");
+    const shows = (title: string) =>
+      until(() => root.querySelector("main h1")?.textContent === title).catch(() => {
+        throw new Error(
+          `${location.pathname}: no "${title}" heading; main shows: ${root.querySelector("main")?.textContent?.slice(0, 400)}`,
+        );
+      });
+    await shows("Anomalies");
     router.navigate("/trace/c-ui-1");
-    await until(() => root.querySelector("main h1")?.textContent === "Trace");
+    await shows("Trace");
     router.navigate("/explore/somewhere");
-    await until(() => root.querySelector("main h1")?.textContent === "Page not found");
+    await shows("Page not found");
     router.navigate("/admin");
-    await until(() => root.querySelector("main h1")?.textContent === "Admin");
+    await shows("Admin");
   });
 });
 

@@ -13,7 +13,7 @@ import { resolve } from "node:path";
 import { transformAsync } from "@babel/core";
 import { GlobalRegistrator } from "@happy-dom/global-registrator";
 import { plugin } from "bun";
-import { Event as HappyEvent } from "happy-dom";
+import { CustomEvent as HappyCustomEvent, Event as HappyEvent } from "happy-dom";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const SOLID = resolve(ROOT, "node_modules/solid-js");
@@ -109,6 +109,49 @@ export function installDom(url = "http://localhost/") {
   const saved = KEEP.map((k) => [k, Object.getOwnPropertyDescriptor(globalThis, k)] as const);
   GlobalRegistrator.register({ url, width: 1280, height: 800 });
   for (const [k, d] of saved) if (d) Object.defineProperty(globalThis, k, d);
+  const win = globalThis.window;
+  // happy-dom draws nothing: a canvas has no 2D context there (null), and no Path2D exists. Charts
+  // (uPlot) get a context that takes every call and setting and draws nothing, so a page with a chart
+  // renders the rest of itself; what a chart draws is tested in Chromium (e2e tests).
+  const blank = blankContext();
+  win.HTMLCanvasElement.prototype.getContext = (() => blank) as never;
+  (globalThis as Record<string, unknown>).Path2D ??= class {
+    constructor() {
+      // biome-ignore lint/correctness/noConstructorReturn: a path that takes every call and draws nothing
+      return blankContext() as never;
+    }
+  };
+  // With Bun's event constructors global, a dashboard module that dispatches a new event on the window
+  // hands happy-dom a foreign one, which it refuses with a TypeError: uPlot does so as it loads
+  // (`new CustomEvent("dppxchange")`), and the anomalies page's lazy chart then failed. Such an event
+  // is dispatched as a happy-dom copy.
+  const dispatch = win.dispatchEvent.bind(win);
+  win.dispatchEvent = (event: Event) =>
+    dispatch(
+      event instanceof HappyEvent
+        ? event
+        : (new HappyCustomEvent(event.type, {
+            bubbles: event.bubbles,
+            cancelable: event.cancelable,
+            detail: (event as CustomEvent).detail,
+          }) as unknown as Event),
+    );
+}
+
+/** An object any method of which can be called or any property set, and whose sizes read as 0. */
+function blankContext(): unknown {
+  const set = new Map<PropertyKey, unknown>();
+  const blank: unknown = new Proxy(() => blank, {
+    get: (_, key) =>
+      set.has(key) ? set.get(key) : key === Symbol.toPrimitive ? () => 0 : key === "width" ? 0 : blank,
+    set: (_, key, value) => {
+      set.set(key, value);
+      return true;
+    },
+    apply: () => blank,
+    construct: () => blank as object,
+  });
+  return blank;
 }
 
 export async function removeDom() {
