@@ -185,7 +185,7 @@ export function typeInto(el: Element | null, value: string) {
 
 /**
  * Wait until `check` passes (DOM updates after async API answers, pages loaded on first use), or fail
- * with its last error. The bound is generous: a loaded CI machine took over 3 s to show a page.
+ * with its last error. The bound is generous, for a loaded CI machine: 15 s of the tests' 30.
  */
 export async function until<T>(check: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
   const end = Date.now() + timeoutMs;
