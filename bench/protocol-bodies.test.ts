@@ -4,13 +4,7 @@
  * syslog facility among them), or a ratio measures a difference in data, not in protocol.
  */
 import { expect, test } from "bun:test";
-import { acceptItems, type DecodedItem } from "../core/ingest/decoded.ts";
-import { decodeBulk } from "../core/ingest/es-bulk.ts";
-import { decodeLokiJson } from "../core/ingest/loki.ts";
-import { decodeOtlpProtobuf } from "../core/ingest/otlp-protobuf.ts";
-import { syslogItem } from "../core/ingest/syslog.ts";
-import { SyslogTcpFramer } from "../core/ingest/syslog-framing.ts";
-import { DEFAULT_EVENT_LIMITS, type LogEvent, parseLogEvent } from "../core/log-event.ts";
+import type { LogEvent } from "../core/log-event.ts";
 import {
   bulkBody,
   lokiJsonBody,
@@ -19,38 +13,17 @@ import {
   otlpBodies,
   syslogBody,
 } from "./protocol-bodies.ts";
-
-const OPTIONS = { limits: DEFAULT_EVENT_LIMITS, maxEvents: 10_000, maxBytes: 64 * 1024 * 1024 };
-const text = (body: Uint8Array) => new TextDecoder().decode(body);
-const accept = (items: DecodedItem[], now: number) => acceptItems(items, now, DEFAULT_EVENT_LIMITS).events;
-function must<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
-  if (!r.ok) throw new Error(JSON.stringify(r));
-  return r as Extract<T, { ok: true }>;
-}
+import { decoders } from "./protocol-decoders.ts";
 
 test("every protocol's bench body decodes to the same events, with the same number of attribute keys", async () => {
   const samples = makeSamples(10, Date.UTC(2026, 11, 4, 12));
   const now = Date.now();
   const decoded: Record<string, LogEvent[]> = {
-    native: text(nativeBody(samples))
-      .split("\n")
-      .map((line) => {
-        const r = parseLogEvent(JSON.parse(line), now, DEFAULT_EVENT_LIMITS);
-        if (!r.ok) throw new Error(JSON.stringify(r));
-        return r.event;
-      }),
-    bulk: accept(
-      must(decodeBulk(text(bulkBody(samples)), OPTIONS)).actions.map((a) => a.item),
-      now,
-    ),
-    otlp: (await otlpBodies("protobuf", samples, 1_000)).flatMap((b) =>
-      accept(must(decodeOtlpProtobuf(b, OPTIONS)).items, now),
-    ),
-    loki: accept(must(decodeLokiJson(text(lokiJsonBody(samples)), OPTIONS)).items, now),
-    syslog: accept(
-      new SyslogTcpFramer().push(syslogBody(samples)).messages.map((m) => syslogItem(m, now, OPTIONS)),
-      now,
-    ),
+    native: decoders.native(nativeBody(samples), now),
+    bulk: decoders.bulk(bulkBody(samples), now),
+    otlp: (await otlpBodies("protobuf", samples, 1_000)).flatMap((b) => decoders.otlp_protobuf(b, now)),
+    loki: decoders.loki_json(lokiJsonBody(samples), now),
+    syslog: decoders.syslog_tcp(syslogBody(samples), now),
   };
   // Each protocol groups its events its own way (per service, per stream): compare them in time order.
   const fields = (events: LogEvent[]) =>

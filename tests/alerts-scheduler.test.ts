@@ -5,6 +5,7 @@ import { startScheduler } from "../stream-jobs/scheduler/scheduler.ts";
 import { runAlertTick, type TickDeps } from "../stream-jobs/scheduler/tick.ts";
 import { suiteApp } from "./helpers/app.ts";
 import { integrationTimeouts } from "./helpers/timeouts.ts";
+import { until } from "./helpers/until.ts";
 
 integrationTimeouts();
 
@@ -63,10 +64,12 @@ describe("alert scheduler", () => {
     };
     const s1 = start("a");
     const s2 = start("b");
-    // ~6 ticks on a quiet machine; a loaded one runs fewer in a given time, so wait for them instead.
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await Bun.sleep(50)) {
-      if (claimed.size >= 4 && attempts.a >= 4 && attempts.b >= 4) break;
-    }
+    // ~6 ticks in 1.6 s on a quiet machine; a loaded one runs fewer in a given time, so wait for them.
+    await until(
+      "4 ticks claimed, and 4 attempts by each scheduler",
+      async () => (claimed.size >= 4 && attempts.a >= 4 && attempts.b >= 4) || undefined,
+      20_000,
+    );
     await Promise.all([s1.stop(), s2.stop()]);
     expect(claimed.size).toBeGreaterThanOrEqual(4);
     for (const owners of claimed.values()) expect(owners).toHaveLength(1);

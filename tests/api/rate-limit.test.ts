@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ingest, suiteApp } from "../helpers/app.ts";
 import { integrationTimeouts } from "../helpers/timeouts.ts";
+import { withinOneMinute } from "../helpers/until.ts";
 
 integrationTimeouts();
 
@@ -17,8 +18,7 @@ describe("rate limits", () => {
   test("search: 50 per minute, exact at the boundary, with RateLimit-* headers and a 429 problem", async () => {
     // startTestApp's own login spent one login, not a search; searches start from 50. Keep the burst inside
     // one minute window: straddling a boundary weighs the old window by its overlap (floor), a request more.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 55_000) await Bun.sleep(60_000 - intoMinute + 50);
+    await withinOneMinute(5_000);
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i < 51; i++) {

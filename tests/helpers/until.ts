@@ -11,3 +11,13 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     await Bun.sleep(250);
   }
 }
+
+/**
+ * Returns once at least `spareMs` are left of the current minute, waiting for the next one if fewer
+ * are: rate-limit windows turn on the epoch's minutes, and a burst straddling a turn is weighed by
+ * the sliding window's overlap, not counted whole.
+ */
+export async function withinOneMinute(spareMs: number): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 60_000 - spareMs) await Bun.sleep(60_000 - intoMinute + 50);
+}
